@@ -1,0 +1,48 @@
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_common.h"
+#include "quackpipe.h"
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void bench_print_conditions(const char *benchmark)
+{
+	char line[256], model[256] = "unknown";
+	double load[3] = { 0, 0, 0 };
+	FILE *f;
+
+	if ((f = fopen("/proc/cpuinfo", "r"))) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "model name", 10)) {
+				snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
+				model[strcspn(model, "\n")] = '\0';
+				break;
+			}
+		fclose(f);
+	}
+	if ((f = fopen("/proc/loadavg", "r"))) {
+		if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
+			load[0] = -1;
+		fclose(f);
+	}
+	printf("benchmark %s: libquackpipe %s, %s, %ld cores online, load %.2f\n",
+	       benchmark, qp_version_str(), model, sysconf(_SC_NPROCESSORS_ONLN), load[0]);
+}
+
+void bench_result(const char *name, double value, const char *unit,
+                  const char *baseline, double baseline_value)
+{
+	printf("RESULT name=%s value=%.4g unit=%s baseline=%s baseline_value=%.4g ratio=%.3f\n",
+	       name, value, unit, baseline, baseline_value,
+	       baseline_value != 0 ? value / baseline_value : 0.0);
+	fflush(stdout);
+}

@@ -1,0 +1,16 @@
+/*
+ * libquackpipe — the umbrella header: include this one.
+ *
+ * Each module has its own header under quackpipe/; the API principles, the
+ * pipeline and the threading rules are in docs/ (start with docs/README.md).
+ */
+#ifndef QUACKPIPE_H
+#define QUACKPIPE_H
+
+#include "quackpipe/common.h"
+#include "quackpipe/version.h"
+#include "quackpipe/errors.h"
+#include "quackpipe/conf.h"
+#include "quackpipe/event.h"
+
+#endif /* QUACKPIPE_H */

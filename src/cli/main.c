@@ -1,0 +1,47 @@
+/* quackpipe: the pipeline's services and tools, one subcommand each. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "quackpipe.h"
+
+static const qp_command_t commands[] = {
+	{ "validate", qp_cmd_validate, "check scan events (NDJSON or JSON files) and report each" },
+	{ "config", qp_cmd_config, "print the library's configuration properties" },
+};
+
+#define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: quackpipe [--version] [--help] COMMAND [ARGS...]\n\ncommands:\n");
+	for (i = 0; i < COMMAND_COUNT; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'quackpipe COMMAND --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return QP_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("quackpipe %s (librdkafka, cJSON, libcurl)\n", qp_version_str());
+		return QP_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return QP_EXIT_OK;
+	}
+	for (i = 0; i < COMMAND_COUNT; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "quackpipe: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return QP_EXIT_USAGE;
+}
