@@ -137,6 +137,7 @@ node_pid() {
 # (its command line empties earlier, while sockets and locks are still open).
 pid_alive() {
   local state
+  [[ ${1:-} =~ ^[0-9]+$ ]] || return 1
   state=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
   [[ -n $state && $state != Z && $state != X ]]
 }
@@ -217,6 +218,8 @@ cluster_id() {
 
 launch_node() {
   local dir=$1
+  # This start's log alone, so a failure shows its own lines.
+  [[ -f $dir/server.log ]] && mv -f "$dir/server.log" "$dir/server.log.prev"
   : >"$dir/jvm.out"
   # setsid: the broker outlives this script and its terminal. The inner
   # shell writes its own pid, then becomes the JVM through exec.
@@ -228,7 +231,7 @@ launch_node() {
     -Dkafka.logs.dir="$dir" \
     "-Dquackpipe.kafka.node=$dir" \
     -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
-    </dev/null >>"$dir/jvm.out" 2>&1 &
+    </dev/null >>"$dir/jvm.out" 2>&1 9>&- &
   local i
   for i in $(seq 50); do
     [[ -s $dir/kafka.pid ]] && return 0
@@ -240,7 +243,7 @@ launch_node() {
 node_log_tail() {
   local dir=$1
   echo "---- last lines of $dir/server.log ----" >&2
-  tail -n 40 "$dir/server.log" 2>/dev/null >&2 || echo "(no server.log)" >&2
+  tail -n 40 "$dir/server.log" >&2 2>/dev/null || echo "(no server.log)" >&2
   if [[ -s $dir/jvm.out ]]; then
     echo "---- last lines of $dir/jvm.out ----" >&2
     tail -n 20 "$dir/jvm.out" >&2
@@ -264,7 +267,8 @@ wait_ready() {
   local first_port=${bootstrap%%,*}; first_port=${first_port##*:}
   while ((SECONDS < deadline)); do
     for id in $want; do
-      if ! node_pid "$(node_dir "$run" "$id")" >/dev/null; then
+      # By pid alone: while bash execs the JVM, the command line is in flux.
+      if ! pid_alive "$(cat "$(node_dir "$run" "$id")/kafka.pid" 2>/dev/null)"; then
         node_log_tail "$(node_dir "$run" "$id")"
         die "Kafka node $id exited during start-up (see above)"
       fi
@@ -292,6 +296,10 @@ start_nodes() {
   ensure_fetched
   mkdir -p "$run"
   touch "$run/.quackpipe-kafka"
+  # Two starts at once (parallel CI jobs) would launch two brokers on one
+  # data dir: the second waits here, then finds the first one running.
+  exec 9>"$run/.start.lock"
+  flock -w $((start_timeout + 30)) 9 || die "another kafka.sh start holds $run/.start.lock"
   for id in $all; do
     voters+="${voters:+,}$id@127.0.0.1:$((ctl0 + id - 1))"
   done
@@ -306,9 +314,15 @@ start_nodes() {
     port_open "$p" && die "port 127.0.0.1:$p is taken by another process (QP_KAFKA_PORT / QP_KAFKA_CLUSTER_PORT choose another)"
     port_open "$c" && die "port 127.0.0.1:$c is taken by another process (QP_KAFKA_CONTROLLER_PORT / QP_KAFKA_CLUSTER_CONTROLLER_PORT choose another)"
     write_node_config "$dir" "$id" "$p" "$c" "$voters" "$rf" "$min_isr"
-    format_node "$dir" "$cid"
     launched+=" $id"
   done
+  # One JVM per node to format: in parallel, it is a second each.
+  local fpids=() fpid
+  for id in $launched; do
+    format_node "$(node_dir "$run" "$id")" "$cid" &
+    fpids+=("$!")
+  done
+  for fpid in "${fpids[@]}"; do wait "$fpid" || die "storage format failed"; done
   if [[ -z $launched ]]; then
     if got=$(broker_ids "$bootstrap") && all_in "$ids" "$got"; then
       info "already running and answering on $bootstrap"
@@ -329,45 +343,65 @@ all_in() {
   for id in $1; do [[ " $2 " == *" $id "* ]] || return 1; done
 }
 
-# stop_nodes SIGNAL RUN_DIR IDS...: signal all at once, then wait for all;
-# what has not exited after the stop timeout gets SIGKILL.
+# stop_nodes SIGNAL RUN_DIR "ALL IDS" IDS...: signal all at once, then wait
+# for all. SIGKILL for what is left after the stop timeout, and sooner for a
+# node that lost its controller quorum: with fewer than a majority of voters
+# running, a stopping broker cannot get its controlled shutdown approved and
+# Kafka 3.9 waits 5 minutes for it.
 stop_nodes() {
-  local sig=$1 run=$2; shift 2
-  local id dir pid pids=() dirs=()
+  local sig=$1 run=$2 all=$3; shift 3
+  local id dir pid pids=() stopping=()
   for id in "$@"; do
     dir=$(node_dir "$run" "$id")
     if pid=$(node_pid "$dir"); then
       kill "-$sig" "$pid" 2>/dev/null || true
-      pids+=("$pid"); dirs+=("$dir")
+      pids+=("$pid"); stopping+=("$id")
       info "node $id (pid $pid): sent SIG$sig"
-    else
-      rm -f "$dir/kafka.pid"
     fi
+    rm -f "$dir/kafka.pid"
   done
   ((${#pids[@]})) || { info "nothing running in $run"; return 0; }
-  local deadline=$((SECONDS + stop_timeout)) left i
+  local deadline=$((SECONDS + stop_timeout)) voters majority live left i why=''
+  local lost_at=''
+  voters=$(wc -w <<<"$all")
+  majority=$((voters / 2 + 1))
   while :; do
     left=0
-    for i in "${!pids[@]}"; do
-      pid_alive "${pids[$i]}" && left=1
-    done
+    for pid in "${pids[@]}"; do pid_alive "$pid" && left=1; done
     ((left)) || break
-    if ((SECONDS >= deadline)); then
+    live=0
+    for id in $all; do
+      # A stopping node still counts while its JVM runs: it still votes.
+      if [[ " ${stopping[*]} " == *" $id "* ]]; then
+        for i in "${!stopping[@]}"; do
+          [[ ${stopping[$i]} == "$id" ]] && pid_alive "${pids[$i]}" && live=$((live + 1))
+        done
+      elif node_pid "$(node_dir "$run" "$id")" >/dev/null; then
+        live=$((live + 1))
+      fi
+    done
+    if ((live < majority)); then
+      lost_at=${lost_at:-$SECONDS}
+      if ((SECONDS - lost_at >= 3)); then
+        why="no controller quorum left ($live of $voters voters running)"
+      fi
+    fi
+    ((SECONDS >= deadline)) && why="still running after ${stop_timeout}s"
+    if [[ -n $why ]]; then
       for i in "${!pids[@]}"; do
         if pid_alive "${pids[$i]}"; then
-          info "pid ${pids[$i]} still running after ${stop_timeout}s: SIGKILL"
+          info "node ${stopping[$i]} (pid ${pids[$i]}): $why: SIGKILL"
           kill -KILL "${pids[$i]}" 2>/dev/null || true
         fi
       done
       sleep 1
-      for i in "${!pids[@]}"; do
-        pid_alive "${pids[$i]}" && die "pid ${pids[$i]} survived SIGKILL"
+      for pid in "${pids[@]}"; do
+        pid_alive "$pid" && die "pid $pid survived SIGKILL"
       done
       break
     fi
     sleep 0.2
   done
-  for dir in "${dirs[@]}"; do rm -f "$dir/kafka.pid"; done
   info "stopped"
 }
 
@@ -396,7 +430,7 @@ status() {
 # clean RUN_DIR IDS...: stop, then remove the run dir (data included).
 clean() {
   local run=$1; shift
-  stop_nodes TERM "$run" "$@"
+  stop_nodes TERM "$run" "$*" "$@"
   if [[ -d $run ]]; then
     [[ -f $run/.quackpipe-kafka ]] || die "$run was not made by kafka.sh; not removing it"
     rm -rf "$run"
@@ -424,7 +458,7 @@ cluster_bootstrap=$(for i in $(seq 0 $((cluster_size - 1))); do echo "127.0.0.1:
 case ${1:-} in
   fetch) fetch ;;
   start) start_nodes "$single_dir" "$single_bootstrap" 1 1 "$single_port" "$single_ctl_port" 1 1 ;;
-  stop) stop_nodes TERM "$single_dir" 1 ;;
+  stop) stop_nodes TERM "$single_dir" 1 1 ;;
   status) status "$single_dir" "$single_bootstrap" "$single_port" 1 ;;
   bootstrap) echo "$single_bootstrap" ;;
   clean) clean "$single_dir" 1 ;;
@@ -441,7 +475,7 @@ case ${1:-} in
     read -ra id_list <<<"$ids"
     case ${1:-} in
       start) start_nodes "$cluster_dir" "$cluster_bootstrap" 3 2 "$cluster_port" "$cluster_ctl_port" "$ids" "$ids" ;;
-      stop) stop_nodes TERM "$cluster_dir" "${id_list[@]}" ;;
+      stop) stop_nodes TERM "$cluster_dir" "$ids" "${id_list[@]}" ;;
       status) status "$cluster_dir" "$cluster_bootstrap" "$cluster_port" "$ids" ;;
       bootstrap) echo "$cluster_bootstrap" ;;
       clean) clean "$cluster_dir" "${id_list[@]}" ;;
@@ -449,8 +483,8 @@ case ${1:-} in
         n=$(node_arg "${2:-}")
         start_nodes "$cluster_dir" "127.0.0.1:$((cluster_port + n - 1))" 3 2 "$cluster_port" "$cluster_ctl_port" "$ids" "$n"
         ;;
-      stop-node) stop_nodes TERM "$cluster_dir" "$(node_arg "${2:-}")" ;;
-      kill-node) stop_nodes KILL "$cluster_dir" "$(node_arg "${2:-}")" ;;
+      stop-node) stop_nodes TERM "$cluster_dir" "$ids" "$(node_arg "${2:-}")" ;;
+      kill-node) stop_nodes KILL "$cluster_dir" "$ids" "$(node_arg "${2:-}")" ;;
       *) usage ;;
     esac
     ;;
