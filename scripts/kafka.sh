@@ -14,14 +14,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 pom=$here/kafka/pom.xml
 
 version=${QP_KAFKA_VERSION:-3.9.1}
-kafka_home=${QP_KAFKA_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/quackpipe/kafka-$version}
+# Absolute paths: they end up in the brokers' command lines and configs.
+kafka_home=$(realpath -m "${QP_KAFKA_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/quackpipe/kafka-$version}")
 libs=$kafka_home/libs
 
-single_dir=${QP_KAFKA_RUN_DIR:-/tmp/quackpipe-kafka}
+single_dir=$(realpath -m "${QP_KAFKA_RUN_DIR:-/tmp/quackpipe-kafka}")
 single_port=${QP_KAFKA_PORT:-9092}
 single_ctl_port=${QP_KAFKA_CONTROLLER_PORT:-$((single_port + 1))}
 
-cluster_dir=${QP_KAFKA_CLUSTER_RUN_DIR:-/tmp/quackpipe-kafka-cluster}
+cluster_dir=$(realpath -m "${QP_KAFKA_CLUSTER_RUN_DIR:-/tmp/quackpipe-kafka-cluster}")
 cluster_port=${QP_KAFKA_CLUSTER_PORT:-19092}
 cluster_ctl_port=${QP_KAFKA_CLUSTER_CONTROLLER_PORT:-$((cluster_port + 100))}
 cluster_size=3
@@ -357,8 +358,9 @@ stop_nodes() {
       kill "-$sig" "$pid" 2>/dev/null || true
       pids+=("$pid"); stopping+=("$id")
       info "node $id (pid $pid): sent SIG$sig"
+    else
+      rm -f "$dir/kafka.pid"
     fi
-    rm -f "$dir/kafka.pid"
   done
   ((${#pids[@]})) || { info "nothing running in $run"; return 0; }
   local deadline=$((SECONDS + stop_timeout)) voters majority live left i why=''
@@ -402,6 +404,7 @@ stop_nodes() {
     fi
     sleep 0.2
   done
+  for id in "${stopping[@]}"; do rm -f "$(node_dir "$run" "$id")/kafka.pid"; done
   info "stopped"
 }
 
