@@ -486,8 +486,11 @@ case ${1:-} in
         n=$(node_arg "${2:-}")
         start_nodes "$cluster_dir" "127.0.0.1:$((cluster_port + n - 1))" 3 2 "$cluster_port" "$cluster_ctl_port" "$ids" "$n"
         ;;
-      stop-node) stop_nodes TERM "$cluster_dir" "$ids" "$(node_arg "${2:-}")" ;;
-      kill-node) stop_nodes KILL "$cluster_dir" "$ids" "$(node_arg "${2:-}")" ;;
+      stop-node | kill-node)
+        n=$(node_arg "${2:-}")
+        sig=TERM; [[ $1 == kill-node ]] && sig=KILL
+        stop_nodes "$sig" "$cluster_dir" "$ids" "$n"
+        ;;
       *) usage ;;
     esac
     ;;
