@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "buf_int.h"
-#include "rows.h"
+#include "it_common.h"
 
 static char data_dir[256];
 
@@ -84,7 +84,7 @@ static void add_rows(qp_inserter_t *ins, const char *run, int from, int to,
 		qp_err_t err;
 
 		row.size = 0;
-		test_row(&row, run, i);
+		qp_test_scan_row(&row, run, i);
 		if ((err = qp_inserter_add_row(ins, row.ptr, row.size, NULL)) == QP_ERR_QUEUE_FULL) {
 			if (qp_inserter_flush(ins, token))
 				fail_msg("flush: %s", qp_error_last());
@@ -139,9 +139,9 @@ static void poison_rows_reported_rest_inserted(void **state)
 	for (i = 0; i < 100; i++) {
 		row.size = 0;
 		if (i == 5 || i == 99)
-			test_poison_row(&row, db, i);
+			qp_test_poison_row(&row, db, i);
 		else
-			test_row(&row, db, i);
+			qp_test_scan_row(&row, db, i);
 		assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
 	}
 	if (qp_inserter_flush(ins, "poison"))

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "buf_int.h"
-#include "rows.h"
+#include "it_common.h"
 
 static const char *url;
 
@@ -85,7 +85,7 @@ static void add_range(qp_inserter_t *ins, const char *run, int from, int to)
 		qp_err_t err;
 
 		row.size = 0;
-		test_row(&row, run, i);
+		qp_test_scan_row(&row, run, i);
 		err = qp_inserter_add_row(ins, row.ptr, row.size, NULL);
 		if (err == QP_ERR_QUEUE_FULL) {
 			snprintf(token, sizeof(token), "%s:%d-%d", run, first, i - 1);
@@ -149,9 +149,9 @@ static void poison_rows_reported_rest_inserted(void **state)
 	for (i = 0; i < 100; i++) {
 		row.size = 0;
 		if (i == 37 || i == 80)
-			test_poison_row(&row, db, i);
+			qp_test_poison_row(&row, db, i);
 		else
-			test_row(&row, db, i);
+			qp_test_scan_row(&row, db, i);
 		assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
 	}
 	if (qp_inserter_flush(ins, NULL))
@@ -204,7 +204,7 @@ static void server_restart_loses_nothing_and_bounds_memory(void **state)
 	assert_int_equal(script("stop"), 0);
 	for (i = 1000; i < 1500; i++) {
 		row.size = 0;
-		test_row(&row, db, i);
+		qp_test_scan_row(&row, db, i);
 		assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
 	}
 	/* Full at 500 rows: the host is told to stop reading, memory is bounded. */
@@ -286,7 +286,7 @@ static void user_password_and_gzip(void **state)
 
 	/* A wrong password is not retried: the flush fails at once, rows kept. */
 	ins = http_inserter(db, &r, bad);
-	test_row(&row, db, 1);
+	qp_test_scan_row(&row, db, 1);
 	assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
 	assert_int_equal(qp_inserter_flush(ins, NULL), QP_ERR_CLICKHOUSE);
 	assert_non_null(strstr(qp_error_last(), "193"));
@@ -303,7 +303,7 @@ static void missing_table_is_not_retried(void **state)
 	qp_inserter_t *ins = http_inserter(db, &r, NULL);
 	qp_buf_t row = QP_BUF_INIT;
 
-	test_row(&row, db, 1);
+	qp_test_scan_row(&row, db, 1);
 	assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
 	assert_int_equal(qp_inserter_flush(ins, NULL), QP_ERR_CLICKHOUSE);
 	assert_non_null(strstr(qp_error_last(), "Code: 81")); /* UNKNOWN_DATABASE */

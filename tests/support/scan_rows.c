@@ -1,18 +1,10 @@
-/* Rows shaped like qp_event_encode_row's, for the inserter's integration tests. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
+/* Made-up scan-event rows for the inserter's tests and benchmark. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <cmocka.h>
 
 #include "buf_int.h"
-#include "rows.h"
+#include "scan_rows.h"
 
-void test_row(qp_buf_t *out, const char *run, int i)
+void qp_test_scan_row(qp_buf_t *out, const char *run, int i)
 {
 	qp_buf__printf(out,
 		"{\"scan_id\":\"%s-%08d\",\"device_id\":\"device-%03d\",\"schema_version\":1,"
@@ -36,31 +28,8 @@ void test_row(qp_buf_t *out, const char *run, int i)
 		i % 7, i % 100);
 }
 
-void test_poison_row(qp_buf_t *out, const char *run, int i)
+void qp_test_poison_row(qp_buf_t *out, const char *run, int i)
 {
 	qp_buf__printf(out, "{\"scan_id\":\"%s-%08d\",\"device_id\":\"device-x\","
 	               "\"ts_ms\":\"yesterday\"}\n", run, i);
-}
-
-const char *test_run_name(void)
-{
-	static char name[64];
-	static int n;
-
-	snprintf(name, sizeof(name), "qp_it_%ld_%ld_%d", (long)getpid(), (long)time(NULL), n++);
-	return name;
-}
-
-long long test_query_number(qp_inserter_t *ins, const char *sql)
-{
-	qp_buf_t out = QP_BUF_INIT;
-	long long value;
-	qp_err_t err = qp_inserter_query(ins, sql, &out);
-
-	if (err)
-		fail_msg("%s: %s", sql, qp_error_last());
-	assert_non_null(out.ptr);
-	value = strtoll(out.ptr, NULL, 10);
-	qp_buf_dispose(&out);
-	return value;
 }
