@@ -31,6 +31,8 @@ struct qp_inserter {
 	int64_t retry_total_ms;
 	unsigned failures;       /* consecutive transient failures in this call */
 	int64_t failing_since_ms;
+	unsigned failed_flushes; /* consecutive flush calls that failed */
+	int64_t retry_at_ms;     /* after one: when another is worth trying */
 	qp_inserter_sleep_fn *sleep_fn;
 	void *sleep_opaque;
 
@@ -354,12 +356,18 @@ qp_err_t qp_inserter_flush(qp_inserter_t *ins, const char *dedup_token)
 	if (!err)
 		err = insert_range(ins, ins->batch.done, ins->batch.done, ins->batch.count,
 		                   dedup_token);
-	if (!err)
+	if (!err) {
+		ins->failed_flushes = 0;
 		return QP_OK;
+	}
 	/* The rows not reported wait, and the batch takes no more until then. */
 	snprintf(detail, sizeof(detail), "%s", qp_error_last());
 	ins->batch.sealed = true;
 	qp_batch__compact(&ins->batch);
+	/* A host that flushes when due_in_ms() says 0 must not hammer a server
+	 * that refuses every batch at once (a missing table): space the calls. */
+	ins->failed_flushes++;
+	ins->retry_at_ms = now_ms() + qp_backoff__delay_ms(&ins->backoff, ins->failed_flushes);
 	return qp_error__set(err, "%s", detail);
 }
 
@@ -497,7 +505,13 @@ qp_err_t qp_inserter_add_row(qp_inserter_t *ins, const void *row, size_t len, vo
 
 int64_t qp_inserter_due_in_ms(const qp_inserter_t *ins)
 {
-	return ins ? qp_batch__due_in_ms(&ins->batch, now_ms()) : -1;
+	int64_t now = now_ms();
+
+	if (!ins)
+		return -1;
+	if (ins->batch.sealed && ins->retry_at_ms > now && qp_batch__pending_rows(&ins->batch))
+		return ins->retry_at_ms - now;
+	return qp_batch__due_in_ms(&ins->batch, now);
 }
 
 size_t qp_inserter_pending_rows(const qp_inserter_t *ins)

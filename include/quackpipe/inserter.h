@@ -117,8 +117,9 @@ QP_EXTERN qp_err_t qp_inserter_add_row(qp_inserter_t *ins, const void *row,
 
 /*
  * Milliseconds until the batch is due for a flush: 0 when a limit is
- * reached (or a flush failed and should be retried), -1 when no row is
- * pending. A host uses it as its poll timeout.
+ * reached, -1 when no row is pending. After a failed flush: the time until
+ * another attempt is worth making (capped exponential backoff over the
+ * consecutive failed flushes). A host uses it as its poll timeout.
  */
 QP_EXTERN int64_t qp_inserter_due_in_ms(const qp_inserter_t *ins);
 
@@ -156,9 +157,10 @@ QP_EXTERN qp_err_t qp_inserter_query(qp_inserter_t *ins, const char *sql,
 
 /*
  * Makes a blocking flush, ensure_table or query on this inserter return
- * QP_ERR_WAKEUP soon (during a backoff wait at once, during an HTTP transfer
- * within ~100 ms; an embedded statement runs to its end first). If none is
- * in flight, the next one returns QP_ERR_WAKEUP at once. Thread-safe.
+ * QP_ERR_WAKEUP soon: during a backoff wait at once, during an HTTP transfer
+ * at libcurl's next progress call (within about a second); an embedded
+ * statement runs to its end first. If none is in flight, the next one
+ * returns QP_ERR_WAKEUP at once. Thread-safe.
  */
 QP_EXTERN void qp_inserter_wakeup(qp_inserter_t *ins);
 

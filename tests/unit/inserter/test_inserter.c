@@ -157,6 +157,8 @@ static qp_err_t fake_sleep(int64_t ms, void *opaque)
 	return h->sleep_result;
 }
 
+static const char *backoff_ms = "100";
+
 static qp_inserter_t *new_inserter(fake_t *f, host_t *h, const char *retry_max)
 {
 	qp_inserter_t *ins;
@@ -166,8 +168,8 @@ static qp_inserter_t *new_inserter(fake_t *f, host_t *h, const char *retry_max)
 	assert_int_equal(qp_conf_new(&conf), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.batch.rows", "16"), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.retry.max", retry_max), QP_OK);
-	assert_int_equal(qp_conf_set(conf, "qp.inserter.retry.backoff.ms", "100"), QP_OK);
-	assert_int_equal(qp_conf_set(conf, "qp.inserter.retry.backoff.max.ms", "1000"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.retry.backoff.ms", backoff_ms), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.retry.backoff.max.ms", "100000"), QP_OK);
 	assert_int_equal(qp_inserter__new_with_backend(&ins, conf, &f->base), QP_OK);
 	memset(h, 0, sizeof(*h));
 	for (i = 0; i < MAX_ROWS; i++) {
@@ -378,8 +380,11 @@ static void fatal_error_stops_without_bisecting(void **state)
 {
 	fake_t *f = fake_new();
 	host_t h;
-	qp_inserter_t *ins = new_inserter(f, &h, "5");
+	qp_inserter_t *ins;
 
+	backoff_ms = "60000"; /* long enough that no scheduling delay matters */
+	ins = new_inserter(f, &h, "5");
+	backoff_ms = "100";
 	f->fatal_code = 60; /* UNKNOWN_TABLE: no row is at fault */
 	add_rows(ins, &h, 0, 8, -1);
 	assert_int_equal(qp_inserter_flush(ins, NULL), QP_ERR_CLICKHOUSE);
@@ -388,6 +393,9 @@ static void fatal_error_stops_without_bisecting(void **state)
 	assert_int_equal(h.sleep_count, 0);
 	assert_int_equal(h.results, 0);
 	assert_int_equal(qp_inserter_pending_rows(ins), 8);
+	/* The host is told to wait a backoff delay before trying again. */
+	assert_true(qp_inserter_due_in_ms(ins) > 0);
+	assert_true(qp_inserter_due_in_ms(ins) <= 60000);
 	f->fatal_code = 0;
 	assert_int_equal(qp_inserter_flush(ins, NULL), QP_OK);
 	assert_int_equal(h.results, 8);
