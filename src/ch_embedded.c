@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf_int.h"
 #include "ch_int.h"
@@ -94,6 +95,16 @@ static bool try_load(const char *path, qp_buf_t *why)
 	return true;
 }
 
+/*
+ * libchdb's initialisers crash inside a process built with AddressSanitizer
+ * (seen with 26.5.3: a call through a null pointer during dlopen), which
+ * would take the host down: refuse instead.
+ */
+static bool under_address_sanitizer(void)
+{
+	return dlsym(RTLD_DEFAULT, "__asan_init") != NULL;
+}
+
 /* Loads libchdb once per process: the configured path, else the usual places. */
 static qp_err_t load_library(const qp_conf_t *conf)
 {
@@ -104,6 +115,11 @@ static qp_err_t load_library(const qp_conf_t *conf)
 
 	if (api.handle)
 		return QP_OK;
+	if ((!*configured || access(configured, F_OK) == 0) && under_address_sanitizer())
+		return qp_error__set(QP_ERR_NOT_AVAILABLE,
+		                     "embedded: libchdb cannot be loaded into a process built "
+		                     "with AddressSanitizer (its initialisers crash); use "
+		                     "qp.inserter.backend=http, or a build without QP_SANITIZE");
 	if (*configured) {
 		if (!try_load(configured, &why))
 			err = qp_error__set(QP_ERR_NOT_AVAILABLE,

@@ -472,6 +472,21 @@ static void missing_libchdb_says_how_to_get_it(void **state)
 	qp_conf_destroy(conf);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+/* libchdb would crash this process while loading: it is refused instead. */
+static void embedded_refused_under_address_sanitizer(void **state)
+{
+	qp_inserter_t *ins = NULL;
+	qp_conf_t *conf;
+
+	assert_int_equal(qp_conf_new(&conf), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.backend", "embedded"), QP_OK);
+	assert_int_equal(qp_inserter_new(&ins, conf), QP_ERR_NOT_AVAILABLE);
+	assert_non_null(strstr(qp_error_last(), "AddressSanitizer"));
+	qp_conf_destroy(conf);
+}
+#endif
+
 static void latency_buckets_readable(void **state)
 {
 	fake_t *f = fake_new();
@@ -509,6 +524,9 @@ int main(void)
 		cmocka_unit_test(bad_names_refused),
 		cmocka_unit_test(missing_libchdb_says_how_to_get_it),
 		cmocka_unit_test(latency_buckets_readable),
+#if defined(__SANITIZE_ADDRESS__)
+		cmocka_unit_test(embedded_refused_under_address_sanitizer),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
