@@ -35,3 +35,25 @@ long long test_query_number(qp_inserter_t *ins, const char *sql)
 	qp_buf_dispose(&out);
 	return value;
 }
+
+long long test_count(qp_inserter_t *ins, const char *what, const char *db,
+                     const char *suffix)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s.scan_events %s FORMAT TSV", what, db,
+	         suffix);
+	return test_query_number(ins, sql);
+}
+
+void test_on_result(void *tag, qp_err_t status, const char *error, void *opaque)
+{
+	test_results_t *r = opaque;
+
+	if (status == QP_OK) {
+		r->ok++;
+	} else {
+		r->rejected++;
+		snprintf(r->last_error, sizeof(r->last_error), "%s", error);
+	}
+}

@@ -16,24 +16,7 @@
 
 static char data_dir[256];
 
-typedef struct results {
-	size_t ok, rejected;
-	char last_error[512];
-} results_t;
-
-static void on_result(void *tag, qp_err_t status, const char *error, void *opaque)
-{
-	results_t *r = opaque;
-
-	if (status == QP_OK) {
-		r->ok++;
-	} else {
-		r->rejected++;
-		snprintf(r->last_error, sizeof(r->last_error), "%s", error);
-	}
-}
-
-static qp_err_t embedded_inserter(qp_inserter_t **out, const char *db, results_t *r,
+static qp_err_t embedded_inserter(qp_inserter_t **out, const char *db, test_results_t *r,
                                   const char *batch_rows)
 {
 	const char *path = getenv("QP_TEST_CHDB_PATH");
@@ -51,11 +34,11 @@ static qp_err_t embedded_inserter(qp_inserter_t **out, const char *db, results_t
 		qp_conf_destroy(conf);
 		return err;
 	}
-	qp_inserter_set_result_cb(*out, on_result, r);
+	qp_inserter_set_result_cb(*out, test_on_result, r);
 	return QP_OK;
 }
 
-static qp_inserter_t *inserter(const char *db, results_t *r, const char *batch_rows)
+static qp_inserter_t *inserter(const char *db, test_results_t *r, const char *batch_rows)
 {
 	qp_inserter_t *ins;
 
@@ -64,15 +47,6 @@ static qp_inserter_t *inserter(const char *db, results_t *r, const char *batch_r
 	return ins;
 }
 
-static long long count(qp_inserter_t *ins, const char *what, const char *db,
-                       const char *suffix)
-{
-	char sql[512];
-
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s.scan_events %s FORMAT TSV", what, db,
-	         suffix);
-	return test_query_number(ins, sql);
-}
 
 static void add_rows(qp_inserter_t *ins, const char *run, int from, int to,
                      const char *token)
@@ -100,7 +74,7 @@ static void add_rows(qp_inserter_t *ins, const char *run, int from, int to,
 static void every_row_exactly_once_modern_table(void **state)
 {
 	const char *db = test_run_name();
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins = inserter(db, &r, "5000");
 	qp_buf_t out = QP_BUF_INIT, sql = QP_BUF_INIT;
 
@@ -113,8 +87,8 @@ static void every_row_exactly_once_modern_table(void **state)
 	assert_string_equal(out.ptr, "LowCardinality(String)\nDateTime64(3, \\'UTC\\')\n");
 	add_rows(ins, db, 0, 12345, NULL);
 	assert_int_equal(r.ok, 12345);
-	assert_int_equal(count(ins, "count()", db, ""), 12345);
-	assert_int_equal(count(ins, "uniqExact(scan_id)", db, ""), 12345);
+	assert_int_equal(test_count(ins, "count()", db, ""), 12345);
+	assert_int_equal(test_count(ins, "uniqExact(scan_id)", db, ""), 12345);
 	out.size = sql.size = 0;
 	qp_buf__printf(&sql, "SELECT wifi_ssid[2], cell_dbm, ble_tx_power, altitude_m, "
 	               "cell_cid[2], toString(ts) FROM %s.scan_events WHERE scan_id = "
@@ -130,7 +104,7 @@ static void every_row_exactly_once_modern_table(void **state)
 static void poison_rows_reported_rest_inserted(void **state)
 {
 	const char *db = test_run_name();
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins = inserter(db, &r, "5000");
 	qp_buf_t row = QP_BUF_INIT;
 	int i;
@@ -150,7 +124,7 @@ static void poison_rows_reported_rest_inserted(void **state)
 	assert_int_equal(r.rejected, 2);
 	assert_non_null(strstr(r.last_error, "Code: "));
 	assert_non_null(strstr(r.last_error, "ts_ms"));
-	assert_int_equal(count(ins, "count()", db, ""), 98);
+	assert_int_equal(test_count(ins, "count()", db, ""), 98);
 	qp_buf_dispose(&row);
 	qp_inserter_destroy(ins);
 }
@@ -158,7 +132,7 @@ static void poison_rows_reported_rest_inserted(void **state)
 static void same_token_inserted_once(void **state)
 {
 	const char *db = test_run_name();
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins = inserter(db, &r, "1000");
 
 	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
@@ -166,19 +140,19 @@ static void same_token_inserted_once(void **state)
 	add_rows(ins, db, 0, 700, "scan-enriched:0:0-699");
 	add_rows(ins, db, 0, 700, "scan-enriched:0:0-699");
 	assert_int_equal(r.ok, 1400);
-	assert_int_equal(count(ins, "count()", db, ""), 700);
+	assert_int_equal(test_count(ins, "count()", db, ""), 700);
 	/* Without a token (or with another one) the copy goes in, and the
 	 * table collapses it by scan_id. */
 	add_rows(ins, db, 0, 700, "another-token");
-	assert_int_equal(count(ins, "count()", db, "FINAL"), 700);
-	assert_int_equal(count(ins, "uniqExact(scan_id)", db, ""), 700);
+	assert_int_equal(test_count(ins, "count()", db, "FINAL"), 700);
+	assert_int_equal(test_count(ins, "uniqExact(scan_id)", db, ""), 700);
 	qp_inserter_destroy(ins);
 }
 
 static void inserters_share_the_process_engine(void **state)
 {
 	const char *db = test_run_name();
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *a = inserter(db, &r, "100"), *b = inserter(db, &r, "100");
 	qp_inserter_t *other = NULL;
 	qp_conf_t *conf;
@@ -188,7 +162,7 @@ static void inserters_share_the_process_engine(void **state)
 	add_rows(b, db, 150, 300, NULL);
 	qp_inserter_destroy(a);
 	/* b still works after a is gone. */
-	assert_int_equal(count(b, "count()", db, ""), 300);
+	assert_int_equal(test_count(b, "count()", db, ""), 300);
 	/* One data directory per process: another one is refused while open. */
 	assert_int_equal(qp_conf_new(&conf), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.chdb.dir", "/tmp/elsewhere"), QP_OK);
@@ -200,7 +174,7 @@ static void inserters_share_the_process_engine(void **state)
 
 static int need_libchdb(void **state)
 {
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins;
 	qp_buf_t out = QP_BUF_INIT;
 	qp_err_t err;

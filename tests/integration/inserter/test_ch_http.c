@@ -17,25 +17,8 @@
 
 static const char *url;
 
-typedef struct results {
-	size_t ok, rejected;
-	char last_error[512];
-} results_t;
-
-static void on_result(void *tag, qp_err_t status, const char *error, void *opaque)
-{
-	results_t *r = opaque;
-
-	if (status == QP_OK) {
-		r->ok++;
-	} else {
-		r->rejected++;
-		snprintf(r->last_error, sizeof(r->last_error), "%s", error);
-	}
-}
-
 /* An HTTP inserter into database db; extra: NULL-terminated key, value pairs. */
-static qp_inserter_t *http_inserter(const char *db, results_t *r, const char *const *extra)
+static qp_inserter_t *http_inserter(const char *db, test_results_t *r, const char *const *extra)
 {
 	qp_inserter_t *ins;
 	qp_conf_t *conf;
@@ -50,7 +33,7 @@ static qp_inserter_t *http_inserter(const char *db, results_t *r, const char *co
 		assert_int_equal(qp_conf_set(conf, extra[0], extra[1]), QP_OK);
 	if (qp_inserter_new(&ins, conf))
 		fail_msg("qp_inserter_new: %s", qp_error_last());
-	qp_inserter_set_result_cb(ins, on_result, r);
+	qp_inserter_set_result_cb(ins, test_on_result, r);
 	return ins;
 }
 
@@ -64,15 +47,6 @@ static void drop(qp_inserter_t *ins, const char *db)
 	qp_buf_dispose(&out);
 }
 
-static long long count(qp_inserter_t *ins, const char *what, const char *db,
-                       const char *suffix)
-{
-	char sql[512];
-
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s.scan_events %s FORMAT TSV", what, db,
-	         suffix);
-	return test_query_number(ins, sql);
-}
 
 /* Adds rows [from, to), flushing whenever the batch is full or due. */
 static void add_range(qp_inserter_t *ins, const char *run, int from, int to)
@@ -106,7 +80,7 @@ static void every_row_exactly_once(void **state)
 {
 	const char *db = test_run_name();
 	const char *extra[] = { "qp.inserter.batch.rows", "5000", NULL };
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins = http_inserter(db, &r, extra);
 	qp_buf_t out = QP_BUF_INIT, sql = QP_BUF_INIT;
 	const qp_inserter_stats_t *st;
@@ -118,8 +92,8 @@ static void every_row_exactly_once(void **state)
 	add_range(ins, db, 0, 12345);
 	assert_int_equal(r.ok, 12345);
 	assert_int_equal(r.rejected, 0);
-	assert_int_equal(count(ins, "count()", db, ""), 12345);
-	assert_int_equal(count(ins, "uniqExact(scan_id)", db, ""), 12345);
+	assert_int_equal(test_count(ins, "count()", db, ""), 12345);
+	assert_int_equal(test_count(ins, "uniqExact(scan_id)", db, ""), 12345);
 	st = qp_inserter_stats(ins);
 	assert_int_equal(st->rows_inserted, 12345);
 	assert_int_equal(st->batches, 3);
@@ -140,7 +114,7 @@ static void every_row_exactly_once(void **state)
 static void poison_rows_reported_rest_inserted(void **state)
 {
 	const char *db = test_run_name();
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins = http_inserter(db, &r, NULL);
 	qp_buf_t row = QP_BUF_INIT;
 	int i;
@@ -161,7 +135,7 @@ static void poison_rows_reported_rest_inserted(void **state)
 	/* ClickHouse's own words reach the host, for the dead-letter headers. */
 	assert_non_null(strstr(r.last_error, "Code: 27"));
 	assert_non_null(strstr(r.last_error, "ts_ms"));
-	assert_int_equal(count(ins, "count()", db, ""), 98);
+	assert_int_equal(test_count(ins, "count()", db, ""), 98);
 	assert_int_equal(qp_inserter_stats(ins)->rows_rejected, 2);
 	drop(ins, db);
 	qp_buf_dispose(&row);
@@ -181,7 +155,7 @@ static void server_restart_loses_nothing_and_bounds_memory(void **state)
 	const char *db = test_run_name();
 	const char *extra[] = { "qp.inserter.batch.rows", "500", "qp.inserter.retry.max", "2",
 	                        NULL };
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins = http_inserter(db, &r, extra);
 	qp_buf_t row = QP_BUF_INIT;
 	char cmd[1024], script_url[256] = "";
@@ -222,8 +196,8 @@ static void server_restart_loses_nothing_and_bounds_memory(void **state)
 	assert_int_equal(r.ok, 1500);
 	add_range(ins, db, 1500, 2000);
 	assert_int_equal(r.ok, 2000);
-	assert_int_equal(count(ins, "count()", db, ""), 2000);
-	assert_int_equal(count(ins, "uniqExact(scan_id)", db, ""), 2000);
+	assert_int_equal(test_count(ins, "count()", db, ""), 2000);
+	assert_int_equal(test_count(ins, "uniqExact(scan_id)", db, ""), 2000);
 	drop(ins, db);
 	qp_buf_dispose(&row);
 	qp_inserter_destroy(ins);
@@ -233,7 +207,7 @@ static void duplicates_collapse_by_scan_id(void **state)
 {
 	const char *db = test_run_name();
 	const char *extra[] = { "qp.inserter.batch.rows", "200", NULL };
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins = http_inserter(db, &r, extra);
 	qp_buf_t sql = QP_BUF_INIT, out = QP_BUF_INIT;
 	long long plain;
@@ -244,23 +218,23 @@ static void duplicates_collapse_by_scan_id(void **state)
 	add_range(ins, db, 0, 500);
 	add_range(ins, db, 0, 500);
 	assert_int_equal(r.ok, 1000);
-	plain = count(ins, "count()", db, "");
+	plain = test_count(ins, "count()", db, "");
 	/* 18.16 keeps both copies until a merge; a server with token
 	 * deduplication drops the second copy at once. */
 	assert_true(plain == 1000 || plain == 500);
-	assert_int_equal(count(ins, "count()", db, "FINAL"), 500);
+	assert_int_equal(test_count(ins, "count()", db, "FINAL"), 500);
 	/*
 	 * OPTIMIZE ... FINAL merges the copies away; on 18.16 it silently does
 	 * nothing while a background merge holds some of the parts, so it is
 	 * repeated (a bounded number of times) until that merge is over.
 	 */
 	qp_buf__printf(&sql, "OPTIMIZE TABLE %s.scan_events FINAL", db);
-	for (i = 0; i < 100 && count(ins, "count()", db, "") != 500; i++) {
+	for (i = 0; i < 100 && test_count(ins, "count()", db, "") != 500; i++) {
 		assert_int_equal(qp_inserter_query(ins, sql.ptr, &out), QP_OK);
 		if (i)
 			usleep(100 * 1000);
 	}
-	assert_int_equal(count(ins, "count()", db, ""), 500);
+	assert_int_equal(test_count(ins, "count()", db, ""), 500);
 	drop(ins, db);
 	qp_buf_dispose(&sql);
 	qp_buf_dispose(&out);
@@ -274,13 +248,13 @@ static void user_password_and_gzip(void **state)
 	                       "quackpipe", "qp.inserter.compression", "gzip", NULL };
 	const char *bad[] = { "qp.inserter.user", "quackpipe", "qp.inserter.password",
 	                      "wrong", NULL };
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins = http_inserter(db, &r, good);
 	qp_buf_t row = QP_BUF_INIT;
 
 	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
 	add_range(ins, db, 0, 3000);
-	assert_int_equal(count(ins, "count()", db, ""), 3000);
+	assert_int_equal(test_count(ins, "count()", db, ""), 3000);
 	drop(ins, db);
 	qp_inserter_destroy(ins);
 
@@ -299,7 +273,7 @@ static void user_password_and_gzip(void **state)
 static void missing_table_is_not_retried(void **state)
 {
 	const char *db = test_run_name();
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins = http_inserter(db, &r, NULL);
 	qp_buf_t row = QP_BUF_INIT;
 
@@ -319,7 +293,7 @@ static void missing_table_is_not_retried(void **state)
 
 static int need_server(void **state)
 {
-	results_t r = { 0 };
+	test_results_t r = { 0 };
 	qp_inserter_t *ins;
 	qp_buf_t out = QP_BUF_INIT;
 	qp_err_t err;
