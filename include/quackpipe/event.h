@@ -60,8 +60,9 @@ typedef struct qp_gps {
 	double lat;        /* degrees, [-90, 90] */
 	double lon;        /* degrees, [-180, 180] */
 	double accuracy_m; /* radius of 68% confidence, metres, [0, 100000] */
-	qp_opt_double_t altitude_m;
-	qp_opt_double_t speed_mps;
+	qp_opt_double_t altitude_m;  /* metres, [-12000, 100000] when present */
+	qp_opt_double_t speed_mps;   /* metres per second, [0, 10000] when present */
+	const char *unknown_json;    /* unknown members, as for the event; "" if none */
 } qp_gps_t;
 
 typedef struct qp_wifi {
@@ -70,6 +71,7 @@ typedef struct qp_wifi {
 	const char *ssid;    /* NULL unless ssid_presence == QP_PRESENT */
 	int32_t rssi_dbm;    /* [-120, 0] */
 	int32_t freq_mhz;    /* [2400, 7125] */
+	const char *unknown_json;
 } qp_wifi_t;
 
 typedef enum qp_radio {
@@ -88,13 +90,15 @@ typedef struct qp_cell {
 	int64_t cid;     /* cell id, [0, 2^36) (NR cells are 36 bits) */
 	qp_opt_int_t dbm;/* [-150, 0] when present */
 	bool serving;
+	const char *unknown_json;
 } qp_cell_t;
 
 typedef struct qp_ble {
 	const char *addr; /* "aa:bb:cc:dd:ee:ff", lower case */
 	int32_t rssi_dbm; /* [-120, 0] */
 	qp_opt_int_t tx_power;          /* [-100, 20] dBm when present */
-	qp_opt_double_t signal_strength;
+	qp_opt_double_t signal_strength;/* any finite number when present */
+	const char *unknown_json;
 } qp_ble_t;
 
 /* What the fraud stage adds; present only on an enriched event. */
