@@ -20,8 +20,12 @@ const char *qp_radio_name(qp_radio_t radio)
 
 void qp_event_destroy(qp_scan_event_t *ev)
 {
-	/* The decoder allocates the event, its arrays and strings as one block. */
-	free(ev);
+	qp_event_block_t *block = (qp_event_block_t *)ev;
+
+	if (!block)
+		return;
+	free(block->overflow);
+	free(block);
 }
 
 const qp_wifi_t *qp_event_wifi_at(const qp_scan_event_t *ev, size_t i)

@@ -1,46 +1,32 @@
 /*
  * Decoding and validating scan events.
  *
- * Four steps, each bounded by the input size: UTF-8 check of the whole
- * input; a strict scan of the JSON grammar that also bounds nesting and
- * records where each object starts (json_raw.c); cJSON builds the tree; the
+ * Three steps, each bounded by the input size: a strict scan (json_raw.c)
+ * that checks UTF-8 and the JSON grammar, bounds nesting without recursion
+ * and records where each container and key is; cJSON builds the tree; the
  * schema walk below checks every field and fills one allocation that holds
  * the event, its arrays and its strings, so that no error path can leak and
- * qp_event_destroy() is a single free().
+ * qp_event_destroy() is (nearly always) a single free().
  *
- * Fields the schema does not know are copied as the raw bytes of their
- * members: the walk counts containers in document order, so it knows the
- * scan index (hence the byte offset) of any object without searching.
+ * Field getters take the parent's path and the field's name and build the
+ * field's path only when they report an error.
  */
-#include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include <cjson/cJSON.h>
 
 #include "event_int.h"
-#include "json_int.h"
-#include "utf8_int.h"
 
-/* A field's place in the document, for error details: built on the stack
- * as the walk descends, formatted only when something is wrong. */
-typedef struct path {
-	const struct path *parent;
-	const char *key; /* NULL: an array element */
-	size_t index;
-} path_t;
+typedef qp_event_decoder_t decoder_t;
+typedef qp_event_bound_t bound_t;
+typedef qp_event_path_t path_t;
 
-typedef struct field {
-	const char *name;
-	size_t len;
-} field_t;
-
-#define FIELD(name) { name, sizeof(name) - 1 }
-#define MAX_FIELDS 16
+#define FIELD QP_EVENT__FIELD
+/* The path of field key under parent; key NULL: parent itself (an array
+ * element being the field, as for fraud_flags[i]). */
+#define AT(parent, key) ((key) ? QP_EVENT__AT(parent, key) : (parent))
+#define fail qp_event__fail
+#define TYPE QP_CJSON_TYPE
 
 enum {
 	R_SCHEMA_VERSION, R_SCAN_ID, R_DEVICE_ID, R_TS_MS, R_GPS, R_WIFI, R_CELL, R_BLE,
@@ -50,7 +36,7 @@ enum {
 };
 #define R_FIRST_ENRICHMENT R_RECEIVED_MS
 
-static const field_t root_fields[R_COUNT] = {
+static const qp_event_field_t root_fields[R_COUNT] = {
 	FIELD("schema_version"), FIELD("scan_id"), FIELD("device_id"), FIELD("ts_ms"),
 	FIELD("gps"), FIELD("wifi"), FIELD("cell"), FIELD("ble"), FIELD("reward"),
 	FIELD("app_version"), FIELD("platform"), FIELD("received_ms"), FIELD("fraud_flags"),
@@ -58,563 +44,320 @@ static const field_t root_fields[R_COUNT] = {
 };
 
 enum { G_LAT, G_LON, G_ACCURACY, G_ALTITUDE, G_SPEED, G_COUNT };
-static const field_t gps_fields[G_COUNT] = {
+static const qp_event_field_t gps_fields[G_COUNT] = {
 	FIELD("lat"), FIELD("lon"), FIELD("accuracy_m"), FIELD("altitude_m"), FIELD("speed_mps"),
 };
 
 enum { W_BSSID, W_SSID, W_RSSI, W_FREQ, W_COUNT };
-static const field_t wifi_fields[W_COUNT] = {
+static const qp_event_field_t wifi_fields[W_COUNT] = {
 	FIELD("bssid"), FIELD("ssid"), FIELD("rssi_dbm"), FIELD("freq_mhz"),
 };
 
 enum { C_RADIO, C_MCC, C_MNC, C_AREA, C_CID, C_DBM, C_SERVING, C_COUNT };
-static const field_t cell_fields[C_COUNT] = {
+static const qp_event_field_t cell_fields[C_COUNT] = {
 	FIELD("radio"), FIELD("mcc"), FIELD("mnc"), FIELD("area"), FIELD("cid"), FIELD("dbm"),
 	FIELD("serving"),
 };
 
 enum { B_ADDR, B_RSSI, B_TX_POWER, B_SIGNAL, B_COUNT };
-static const field_t ble_fields[B_COUNT] = {
+static const qp_event_field_t ble_fields[B_COUNT] = {
 	FIELD("addr"), FIELD("rssi_dbm"), FIELD("tx_power"), FIELD("signal_strength"),
 };
 
-/* An object's members matched against its schema. */
-typedef struct bound {
-	const cJSON *node[MAX_FIELDS];
-	uint32_t container[MAX_FIELDS]; /* scan index, for object/array values */
-	uint32_t self;                  /* the object's own scan index */
-	size_t unknown;                 /* members the schema does not know */
-} bound_t;
+/* ---- typed fields: node is the member (NULL if absent), named key under parent ---- */
 
-typedef struct decoder {
-	const char *doc;
-	size_t len;
-	qp_json_scan_t scan;
-	bool enriched;
-	char *strings; /* next free byte of the event's allocation */
-	char *strings_end;
-} decoder_t;
-
-/* ---- error details ---- */
-
-/* Appends text to out[*n..cap), control bytes as '?', cut at max bytes on a
- * character boundary: keys and values in details stay one printable line. */
-static void put_clean(char *out, size_t *n, size_t cap, const char *text, size_t max)
+static qp_err_t missing(const path_t *parent, const char *key)
 {
-	size_t len = strlen(text), i;
-	bool cut = len > max;
-
-	if (cut) {
-		len = max;
-		while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
-			len--;
-	}
-	for (i = 0; i < len && *n + 1 < cap; i++)
-		out[(*n)++] = (unsigned char)text[i] < 0x20 || text[i] == 0x7F ? '?' : text[i];
-	for (i = 0; cut && i < 3 && *n + 1 < cap; i++)
-		out[(*n)++] = '.';
-	out[*n] = '\0';
+	return fail(AT(parent, key), QP_ERR_MISSING_FIELD, "missing");
 }
 
-static void format_path(const path_t *path, char *out, size_t *n, size_t cap)
+static qp_err_t wrong_type(const cJSON *node, const path_t *parent, const char *key,
+                           const char *expected)
 {
-	char index[32];
-
-	if (!path)
-		return;
-	format_path(path->parent, out, n, cap);
-	if (path->key) {
-		if (path->parent)
-			put_clean(out, n, cap, ".", 1);
-		put_clean(out, n, cap, path->key, 48);
-	} else {
-		snprintf(index, sizeof(index), "[%zu]", path->index);
-		put_clean(out, n, cap, index, sizeof(index));
-	}
+	return fail(AT(parent, key), QP_ERR_FIELD_TYPE, "expected %s, got %s", expected,
+	            qp_event__type_name(node));
 }
 
-static qp_err_t fail(const path_t *path, qp_err_t code, const char *fmt, ...) QP_PRINTF(3, 4);
-
-static qp_err_t fail(const path_t *path, qp_err_t code, const char *fmt, ...)
-{
-	char where[256] = "event", what[512];
-	size_t n = 0;
-	va_list ap;
-
-	if (path)
-		format_path(path, where, &n, sizeof(where));
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return qp_error__set(code, "%s: %s", where, what);
-}
-
-static const char *type_name(const cJSON *node)
-{
-	switch (node->type & 0xFF) {
-	case cJSON_False:
-	case cJSON_True: return "a boolean";
-	case cJSON_NULL: return "null";
-	case cJSON_Number: return "a number";
-	case cJSON_String: return "a string";
-	case cJSON_Array: return "an array";
-	case cJSON_Object: return "an object";
-	}
-	return "an unknown value";
-}
-
-/* A string value as a detail shows it: quoted, cleaned, at most 40 bytes. */
-static const char *quoted(const char *s, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	put_clean(out, &n, cap, "\"", 1);
-	put_clean(out, &n, cap, s, 40);
-	put_clean(out, &n, cap, "\"", 1);
-	return out;
-}
-
-static qp_err_t wrong_type(const cJSON *node, const path_t *path, const char *expected)
-{
-	return fail(path, QP_ERR_FIELD_TYPE, "expected %s, got %s", expected, type_name(node));
-}
-
-/* ---- matching members to fields ---- */
-
-static int lookup(const field_t *fields, size_t count, const char *key)
-{
-	size_t len = strlen(key), i;
-
-	for (i = 0; i < count; i++)
-		if (fields[i].len == len && fields[i].name[0] == key[0] &&
-		    !memcmp(fields[i].name, key, len))
-			return (int)i;
-	return -1;
-}
-
-static int compare_keys(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * Refuses duplicate keys among the members of obj that are not in fields
- * (known fields are checked as they bind). Small objects compare pairwise;
- * large ones sort, so a 64 KiB object of keys stays O(n log n).
- */
-static qp_err_t check_unknown_duplicates(const cJSON *obj, const field_t *fields, size_t nfields,
-                                         size_t unknown, const path_t *path)
-{
-	const char *small[16], **keys = small, *dup = NULL;
-	const cJSON *child;
-	size_t n = 0, i, j;
-
-	if (unknown < 2)
-		return QP_OK;
-	if (unknown > sizeof(small) / sizeof(small[0]) && !(keys = malloc(unknown * sizeof(*keys))))
-		return qp_error__set(QP_ERR_NOMEM, "checking %zu keys for duplicates", unknown);
-	for (child = obj->child; child; child = child->next)
-		if (lookup(fields, nfields, child->string) < 0)
-			keys[n++] = child->string;
-	if (n <= sizeof(small) / sizeof(small[0])) {
-		for (i = 0; i < n && !dup; i++)
-			for (j = i + 1; j < n && !dup; j++)
-				if (!strcmp(keys[i], keys[j]))
-					dup = keys[i];
-	} else {
-		qsort(keys, n, sizeof(*keys), compare_keys);
-		for (i = 1; i < n && !dup; i++)
-			if (!strcmp(keys[i - 1], keys[i]))
-				dup = keys[i];
-	}
-	if (keys != small)
-		free(keys);
-	if (dup) {
-		path_t at = { path, dup, 0 };
-
-		return fail(&at, QP_ERR_DUPLICATE_KEY, "duplicate key");
-	}
-	return QP_OK;
-}
-
-/* Inside a field the schema does not know: no duplicate keys in any object,
- * no number beyond a double, at any depth (bounded by the scan). */
-static qp_err_t check_unknown_value(const cJSON *node, const path_t *path)
-{
-	const cJSON *child;
-	size_t i = 0, count = 0;
-	qp_err_t err;
-
-	if (cJSON_IsNumber(node) && !isfinite(node->valuedouble))
-		return fail(path, QP_ERR_FIELD_RANGE, "number too large for a double");
-	if (!cJSON_IsObject(node) && !cJSON_IsArray(node))
-		return QP_OK;
-	for (child = node->child; child; child = child->next)
-		count++;
-	if (cJSON_IsObject(node) && (err = check_unknown_duplicates(node, NULL, 0, count, path)))
-		return err;
-	for (child = node->child; child; child = child->next, i++) {
-		path_t at = { path, cJSON_IsObject(node) ? child->string : NULL, i };
-
-		if ((err = check_unknown_value(child, &at)))
-			return err;
-	}
-	return QP_OK;
-}
-
-/*
- * Matches obj's members to fields: refuses duplicates, notes each known
- * member's scan index, and checks the unknown members' contents. self is
- * obj's scan index: containers are numbered in document order, and a
- * container's next sibling comes 1 + descendants after it.
- */
-static qp_err_t bind(decoder_t *dec, const cJSON *obj, uint32_t self, const field_t *fields,
-                     size_t nfields, const path_t *path, bound_t *b)
-{
-	const qp_json_container_t *containers = dec->scan.containers;
-	uint32_t next = self + 1;
-	const cJSON *child;
-	qp_err_t err;
-	int f;
-
-	memset(b->node, 0, nfields * sizeof(b->node[0]));
-	b->self = self;
-	b->unknown = 0;
-	for (child = obj->child; child; child = child->next) {
-		uint32_t container = 0;
-
-		if (child->type & (cJSON_Object | cJSON_Array)) {
-			container = next;
-			next += 1 + containers[next].descendants;
-		}
-		if ((f = lookup(fields, nfields, child->string)) < 0) {
-			b->unknown++;
-			continue;
-		}
-		if (b->node[f]) {
-			path_t at = { path, fields[f].name, 0 };
-
-			return fail(&at, QP_ERR_DUPLICATE_KEY, "duplicate key");
-		}
-		b->node[f] = child;
-		b->container[f] = container;
-	}
-	if (!b->unknown)
-		return QP_OK;
-	if ((err = check_unknown_duplicates(obj, fields, nfields, b->unknown, path)))
-		return err;
-	for (child = obj->child; child; child = child->next) {
-		path_t at = { path, child->string, 0 };
-
-		if (lookup(fields, nfields, child->string) < 0 &&
-		    (err = check_unknown_value(child, &at)))
-			return err;
-	}
-	return QP_OK;
-}
-
-/*
- * The unknown members of a bound object, as their raw bytes ("key":value
- * joined by ','), copied into the event's allocation. Walks cJSON's members
- * and the raw members side by side: both are in document order.
- */
-static const char *copy_unknown(decoder_t *dec, const cJSON *obj, const bound_t *b,
-                                const field_t *fields, size_t nfields)
-{
-	qp_json_members_t it;
-	qp_json_span_t key, value;
-	const cJSON *child;
-	char *start = dec->strings, *p = start;
-
-	if (!b->unknown)
-		return "";
-	qp_json__members_init(&it, dec->doc + dec->scan.containers[b->self].offset,
-	                      dec->doc + dec->len);
-	for (child = obj->child; child; child = child->next) {
-		if (!qp_json__members_next(&it, &key, &value))
-			return NULL;
-		if (lookup(fields, nfields, child->string) >= 0)
-			continue;
-		/* The allocation holds len spare bytes: raw members never
-		 * outgrow the input they come from. */
-		if ((size_t)(dec->strings_end - p) < key.len + value.len + 2)
-			return NULL;
-		if (p != start)
-			*p++ = ',';
-		memcpy(p, key.ptr, key.len);
-		p += key.len;
-		*p++ = ':';
-		memcpy(p, value.ptr, value.len);
-		p += value.len;
-	}
-	*p++ = '\0';
-	dec->strings = p;
-	return start;
-}
-
-static qp_err_t unknown_fields(decoder_t *dec, const cJSON *obj, const bound_t *b,
-                               const field_t *fields, size_t nfields, const char **out)
-{
-	if (!(*out = copy_unknown(dec, obj, b, fields, nfields)))
-		return qp_error__set(QP_ERR_GENERIC, "internal: unknown fields do not fit the event");
-	return QP_OK;
-}
-
-/* ---- typed fields ---- */
-
-static qp_err_t missing(const path_t *path)
-{
-	return fail(path, QP_ERR_MISSING_FIELD, "missing");
-}
-
-static qp_err_t get_number(const cJSON *node, const path_t *path, double *out)
+static inline qp_err_t get_number(const cJSON *node, const path_t *parent, const char *key, double *out)
 {
 	if (!node)
-		return missing(path);
-	if (!cJSON_IsNumber(node))
-		return wrong_type(node, path, "a number");
+		return missing(parent, key);
+	if (TYPE(node) != cJSON_Number)
+		return wrong_type(node, parent, key, "a number");
 	if (!isfinite(node->valuedouble))
-		return fail(path, QP_ERR_FIELD_RANGE, "number too large for a double");
+		return fail(AT(parent, key), QP_ERR_FIELD_RANGE, "number too large for a double");
 	*out = node->valuedouble;
 	return QP_OK;
 }
 
-static qp_err_t get_double(const cJSON *node, const path_t *path, double min, double max,
-                           double *out)
+static inline qp_err_t get_double(const cJSON *node, const path_t *parent, const char *key, double min,
+                           double max, double *out)
 {
 	char value[QP_JSON_NUMBER_BUF], lo[QP_JSON_NUMBER_BUF], hi[QP_JSON_NUMBER_BUF];
 	qp_err_t err;
 
-	if ((err = get_number(node, path, out)))
+	if ((err = get_number(node, parent, key, out)))
 		return err;
 	if (*out < min || *out > max) {
 		qp_json__format_double(value, *out);
 		qp_json__format_double(lo, min);
 		qp_json__format_double(hi, max);
-		return fail(path, QP_ERR_FIELD_RANGE, "%s is outside [%s, %s]", value, lo, hi);
+		return fail(AT(parent, key), QP_ERR_FIELD_RANGE, "%s is outside [%s, %s]", value, lo,
+		            hi);
 	}
 	return QP_OK;
 }
 
-static qp_err_t get_int(const cJSON *node, const path_t *path, int64_t min, int64_t max,
-                        int64_t *out)
+static inline qp_err_t get_int(const cJSON *node, const path_t *parent, const char *key, int64_t min,
+                        int64_t max, int64_t *out)
 {
 	char value[QP_JSON_NUMBER_BUF], lo[QP_JSON_NUMBER_BUF], hi[QP_JSON_NUMBER_BUF];
 	qp_err_t err;
-	double d;
+	double d = 0;
 
-	if ((err = get_number(node, path, &d)))
+	if ((err = get_number(node, parent, key, &d)))
 		return err;
-	if (d != trunc(d)) {
-		qp_json__format_double(value, d);
-		return fail(path, QP_ERR_FIELD_TYPE, "%s is not an integer", value);
-	}
-	/* Compared as doubles before any conversion, so no cast overflows. */
+	/* In range first, so that the cast below cannot overflow; then integral
+	 * (a cast and compare: trunc() is a libm call on baseline x86-64). */
 	if (d < (double)min || d > (double)max) {
 		qp_json__format_double(value, d);
 		qp_json__format_int(lo, min);
 		qp_json__format_int(hi, max);
-		return fail(path, QP_ERR_FIELD_RANGE, "%s is outside [%s, %s]", value, lo, hi);
+		return fail(AT(parent, key), QP_ERR_FIELD_RANGE, "%s is outside [%s, %s]", value, lo,
+		            hi);
 	}
 	*out = (int64_t)d;
+	if ((double)*out != d) {
+		qp_json__format_double(value, d);
+		return fail(AT(parent, key), QP_ERR_FIELD_TYPE, "%s is not an integer", value);
+	}
 	return QP_OK;
 }
 
-static qp_err_t get_opt_double(const cJSON *node, const path_t *path, double min, double max,
-                               qp_opt_double_t *out)
+static qp_err_t get_int32(const cJSON *node, const path_t *parent, const char *key, int64_t min,
+                          int64_t max, int32_t *out)
 {
-	out->value = 0;
-	if (!node) {
-		out->presence = QP_ABSENT;
-		return QP_OK;
-	}
-	if (cJSON_IsNull(node)) {
-		out->presence = QP_NULL;
-		return QP_OK;
-	}
-	out->presence = QP_PRESENT;
-	return get_double(node, path, min, max, &out->value);
+	int64_t v = 0;
+	qp_err_t err = get_int(node, parent, key, min, max, &v);
+
+	*out = (int32_t)v;
+	return err;
 }
 
-static qp_err_t get_opt_int(const cJSON *node, const path_t *path, int64_t min, int64_t max,
-                            qp_opt_int_t *out)
+/* Nullable fields: absent, null and a value stay distinguishable. */
+static bool get_presence(const cJSON *node, qp_presence_t *presence)
+{
+	*presence = !node ? QP_ABSENT : TYPE(node) == cJSON_NULL ? QP_NULL : QP_PRESENT;
+	return *presence == QP_PRESENT;
+}
+
+static qp_err_t get_opt_double(const cJSON *node, const path_t *parent, const char *key,
+                               double min, double max, qp_opt_double_t *out)
 {
 	out->value = 0;
-	if (!node) {
-		out->presence = QP_ABSENT;
+	if (!get_presence(node, &out->presence))
 		return QP_OK;
-	}
-	if (cJSON_IsNull(node)) {
-		out->presence = QP_NULL;
+	return get_double(node, parent, key, min, max, &out->value);
+}
+
+static qp_err_t get_opt_int(const cJSON *node, const path_t *parent, const char *key,
+                            int64_t min, int64_t max, qp_opt_int_t *out)
+{
+	out->value = 0;
+	if (!get_presence(node, &out->presence))
 		return QP_OK;
-	}
-	out->presence = QP_PRESENT;
-	return get_int(node, path, min, max, &out->value);
+	return get_int(node, parent, key, min, max, &out->value);
 }
 
 /* A string field's text (cJSON's copy, NUL-free: the scan refuses \u0000). */
-static qp_err_t get_text(const cJSON *node, const path_t *path, size_t max, const char **out,
-                         size_t *len)
+static inline qp_err_t get_text(const cJSON *node, const path_t *parent, const char *key,
+                         const char **out)
 {
 	if (!node)
-		return missing(path);
-	if (!cJSON_IsString(node))
-		return wrong_type(node, path, "a string");
+		return missing(parent, key);
+	if (TYPE(node) != cJSON_String)
+		return wrong_type(node, parent, key, "a string");
 	*out = node->valuestring;
-	*len = strlen(*out);
-	if (*len > max)
-		return fail(path, QP_ERR_TOO_LARGE, "%zu bytes, at most %zu", *len, max);
 	return QP_OK;
 }
 
-/* Copies a string into the event's allocation, which holds len spare bytes:
- * decoded strings are never longer than their JSON text. */
-static qp_err_t keep(decoder_t *dec, const char *s, size_t len, const char **out)
+static qp_err_t no_room(void)
 {
-	char *copy = dec->strings;
+	return qp_error__set(QP_ERR_GENERIC, "internal: strings do not fit the event");
+}
 
-	if ((size_t)(dec->strings_end - copy) < len + 1)
-		return qp_error__set(QP_ERR_GENERIC, "internal: strings do not fit the event");
-	memcpy(copy, s, len);
+/*
+ * A string field copied into the event's allocation, which holds room for
+ * every string value of the input (decoded text is never longer than its
+ * JSON form). Copies and measures in one pass, as fields are short.
+ * non_empty refuses "".
+ */
+static qp_err_t get_string(decoder_t *dec, const cJSON *node, const path_t *parent,
+                           const char *key, size_t max, bool non_empty, const char **out)
+{
+	const char *text = NULL;
+	char *copy = dec->strings;
+	size_t room = (size_t)(dec->strings_end - copy), len;
+	qp_err_t err;
+
+	if ((err = get_text(node, parent, key, &text)))
+		return err;
+	for (len = 0; len <= max && len < room && text[len]; len++)
+		copy[len] = text[len];
+	if (text[len] && len > max)
+		return fail(AT(parent, key), QP_ERR_TOO_LARGE, "%zu bytes, at most %zu",
+		            len + strlen(text + len), max);
+	if (len >= room)
+		return no_room();
+	if (non_empty && len == 0)
+		return fail(AT(parent, key), QP_ERR_FIELD_FORMAT, "must not be empty");
 	copy[len] = '\0';
 	dec->strings += len + 1;
 	*out = copy;
 	return QP_OK;
 }
 
-/* A string field copied into the event; non_empty refuses "". */
-static qp_err_t get_string(decoder_t *dec, const cJSON *node, const path_t *path, size_t max,
-                           bool non_empty, const char **out)
-{
-	const char *text;
-	size_t len;
-	qp_err_t err;
-
-	if ((err = get_text(node, path, max, &text, &len)))
-		return err;
-	if (non_empty && len == 0)
-		return fail(path, QP_ERR_FIELD_FORMAT, "must not be empty");
-	return keep(dec, text, len, out);
-}
+/* Hex digits to their lower-case form; 0 for any other byte. A table, not
+ * isxdigit/tolower: those follow the locale and cost a call per byte. */
+static const char hex_lower[256] = {
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5',
+	['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f',
+	['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f',
+};
 
 /* "aa:bb:cc:dd:ee:ff" in any case, kept in lower case. */
-static qp_err_t get_mac(decoder_t *dec, const cJSON *node, const path_t *path, const char **out)
+static qp_err_t get_mac(decoder_t *dec, const cJSON *node, const path_t *parent,
+                        const char *key, const char **out)
 {
-	char shown[64], mac[18];
-	const char *text;
-	size_t len, i;
+	char shown[64], *mac = dec->strings;
+	const char *text = NULL;
 	qp_err_t err;
+	size_t i;
 
-	if ((err = get_text(node, path, QP_EVENT_MAX_STRING, &text, &len)))
+	if ((err = get_text(node, parent, key, &text)))
 		return err;
-	for (i = 0; len == 17 && i < 17; i++) {
-		if (i % 3 == 2 ? text[i] != ':' : !isxdigit((unsigned char)text[i]))
+	if (dec->strings_end - mac < 18)
+		return no_room();
+	/* Two hex digits, then ':' or the end. A NUL maps to 0 and stops the
+	 * loop, so text is never read past its end. */
+	for (i = 0; i < 18; i += 3) {
+		if (!(mac[i] = hex_lower[(unsigned char)text[i]]) ||
+		    !(mac[i + 1] = hex_lower[(unsigned char)text[i + 1]]) ||
+		    text[i + 2] != (i == 15 ? '\0' : ':'))
 			break;
-		mac[i] = (char)tolower((unsigned char)text[i]);
+		mac[i + 2] = ':';
 	}
-	if (len != 17 || i != 17)
-		return fail(path, QP_ERR_FIELD_FORMAT, "%s is not a MAC address (aa:bb:cc:dd:ee:ff)",
-		            quoted(text, shown, sizeof(shown)));
-	return keep(dec, mac, 17, out);
+	if (i != 18)
+		return fail(AT(parent, key), QP_ERR_FIELD_FORMAT,
+		            "%s is not a MAC address (aa:bb:cc:dd:ee:ff)",
+		            qp_event__quoted(text, shown, sizeof(shown)));
+	mac[17] = '\0';
+	dec->strings += 18;
+	*out = mac;
+	return QP_OK;
 }
 
 /* 8-4-4-4-12 hex digits in any case, kept in lower case. */
-static qp_err_t get_uuid(const cJSON *node, const path_t *path, char out[37])
+static qp_err_t get_uuid(const cJSON *node, const path_t *parent, const char *key, char out[37])
 {
 	char shown[64];
-	const char *text;
-	size_t len, i;
+	const char *text = NULL;
 	qp_err_t err;
+	size_t i;
 
-	if ((err = get_text(node, path, QP_EVENT_MAX_STRING, &text, &len)))
+	if ((err = get_text(node, parent, key, &text)))
 		return err;
-	for (i = 0; len == 36 && i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23 ? text[i] != '-'
-		                                          : !isxdigit((unsigned char)text[i]))
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+			out[i] = text[i] == '-' ? '-' : 0;
+		else
+			out[i] = hex_lower[(unsigned char)text[i]];
+		if (!out[i])
 			break;
-		out[i] = (char)tolower((unsigned char)text[i]);
 	}
-	if (len != 36 || i != 36)
-		return fail(path, QP_ERR_FIELD_FORMAT, "%s is not a UUID", quoted(text, shown, sizeof(shown)));
+	if (i != 36 || text[36])
+		return fail(AT(parent, key), QP_ERR_FIELD_FORMAT, "%s is not a UUID",
+		            qp_event__quoted(text, shown, sizeof(shown)));
 	out[36] = '\0';
 	return QP_OK;
 }
 
-static qp_err_t get_bool(const cJSON *node, const path_t *path, bool *out)
+static qp_err_t get_bool(const cJSON *node, const path_t *parent, const char *key, bool *out)
 {
 	if (!node)
-		return missing(path);
-	if (!cJSON_IsBool(node))
-		return wrong_type(node, path, "true or false");
-	*out = cJSON_IsTrue(node);
+		return missing(parent, key);
+	if (TYPE(node) != cJSON_True && TYPE(node) != cJSON_False)
+		return wrong_type(node, parent, key, "true or false");
+	*out = TYPE(node) == cJSON_True;
 	return QP_OK;
 }
 
-static qp_err_t get_radio(const cJSON *node, const path_t *path, qp_radio_t *out)
+/* Radio names in any case ("LTE" is Android's spelling), kept as the enum. */
+static qp_err_t get_radio(const cJSON *node, const path_t *parent, const char *key,
+                          qp_radio_t *out)
 {
 	char shown[64];
-	const char *text, *name;
-	size_t len;
+	const char *text = NULL, *name;
 	qp_err_t err;
+	size_t i;
 	int r;
 
-	if ((err = get_text(node, path, QP_EVENT_MAX_STRING, &text, &len)))
+	if ((err = get_text(node, parent, key, &text)))
 		return err;
 	for (r = 0; r < QP_EVENT__RADIO_COUNT; r++) {
 		name = qp_radio_name((qp_radio_t)r);
-		if (strlen(name) == len && !strncasecmp(name, text, len)) {
+		for (i = 0; name[i] && (text[i] | 0x20) == name[i]; i++)
+			;
+		if (!name[i] && !text[i]) {
 			*out = (qp_radio_t)r;
 			return QP_OK;
 		}
 	}
-	return fail(path, QP_ERR_FIELD_FORMAT, "%s is not one of gsm, wcdma, lte, nr, cdma",
-	            quoted(text, shown, sizeof(shown)));
+	return fail(AT(parent, key), QP_ERR_FIELD_FORMAT, "%s is not one of gsm, wcdma, lte, nr, cdma",
+	            qp_event__quoted(text, shown, sizeof(shown)));
 }
 
 /* An optional array field: its element count, checked against max. */
-static qp_err_t array_count(const cJSON *node, const path_t *path, size_t max, size_t *count)
+static qp_err_t array_count(const cJSON *node, const char *key, size_t max, size_t *count)
 {
 	const cJSON *child;
 
 	*count = 0;
 	if (!node)
 		return QP_OK;
-	if (!cJSON_IsArray(node))
-		return wrong_type(node, path, "an array");
+	if (TYPE(node) != cJSON_Array)
+		return wrong_type(node, NULL, key, "an array");
 	for (child = node->child; child; child = child->next)
 		(*count)++;
 	if (*count > max)
-		return fail(path, QP_ERR_TOO_LARGE, "%zu entries, at most %zu", *count, max);
+		return fail(AT(NULL, key), QP_ERR_TOO_LARGE, "%zu entries, at most %zu", *count, max);
 	return QP_OK;
 }
 
 /* ---- the objects of the schema ---- */
 
-#define AT(var, parent, field) path_t var = { parent, (field).name, 0 }
+#define NAME(table, f) table[f].name
 
-static qp_err_t decode_gps(decoder_t *dec, const cJSON *node, uint32_t self, const path_t *path,
-                           qp_gps_t *gps)
+static qp_err_t decode_gps(decoder_t *dec, const cJSON *node, uint32_t self, qp_gps_t *gps)
 {
+	const path_t *path = AT(NULL, "gps");
 	bound_t b;
 	qp_err_t err;
-	AT(lat, path, gps_fields[G_LAT]);
-	AT(lon, path, gps_fields[G_LON]);
-	AT(acc, path, gps_fields[G_ACCURACY]);
-	AT(alt, path, gps_fields[G_ALTITUDE]);
-	AT(speed, path, gps_fields[G_SPEED]);
 
 	if (!node)
-		return missing(path);
-	if (!cJSON_IsObject(node))
-		return wrong_type(node, path, "an object");
-	if ((err = bind(dec, node, self, gps_fields, G_COUNT, path, &b)) ||
-	    (err = get_double(b.node[G_LAT], &lat, -90, 90, &gps->lat)) ||
-	    (err = get_double(b.node[G_LON], &lon, -180, 180, &gps->lon)) ||
-	    (err = get_double(b.node[G_ACCURACY], &acc, 0, 100000, &gps->accuracy_m)) ||
-	    (err = get_opt_double(b.node[G_ALTITUDE], &alt, -12000, 100000, &gps->altitude_m)) ||
-	    (err = get_opt_double(b.node[G_SPEED], &speed, 0, 10000, &gps->speed_mps)))
+		return missing(NULL, "gps");
+	if (TYPE(node) != cJSON_Object)
+		return wrong_type(node, NULL, "gps", "an object");
+	if ((err = qp_event__bind(dec, node, self, gps_fields, G_COUNT, path, &b)) ||
+	    (err = get_double(b.node[G_LAT], path, "lat", -90, 90, &gps->lat)) ||
+	    (err = get_double(b.node[G_LON], path, "lon", -180, 180, &gps->lon)) ||
+	    (err = get_double(b.node[G_ACCURACY], path, "accuracy_m", 0, 100000, &gps->accuracy_m)) ||
+	    (err = get_opt_double(b.node[G_ALTITUDE], path, "altitude_m", -12000, 100000,
+	                          &gps->altitude_m)) ||
+	    (err = get_opt_double(b.node[G_SPEED], path, "speed_mps", 0, 10000, &gps->speed_mps)))
 		return err;
-	return unknown_fields(dec, node, &b, gps_fields, G_COUNT, &gps->unknown_json);
+	return qp_event__unknown_fields(dec, node, &b, gps_fields, G_COUNT, &gps->unknown_json);
 }
 
 /* One element of the wifi array; entry is a qp_wifi_t. */
@@ -624,33 +367,22 @@ static qp_err_t decode_wifi(decoder_t *dec, const cJSON *node, uint32_t self, co
 	qp_wifi_t *wifi = entry;
 	bound_t b;
 	qp_err_t err;
-	int64_t rssi, freq;
-	AT(bssid, path, wifi_fields[W_BSSID]);
-	AT(ssid, path, wifi_fields[W_SSID]);
-	AT(rssi_at, path, wifi_fields[W_RSSI]);
-	AT(freq_at, path, wifi_fields[W_FREQ]);
 
-	if (!cJSON_IsObject(node))
-		return wrong_type(node, path, "an object");
-	if ((err = bind(dec, node, self, wifi_fields, W_COUNT, path, &b)) ||
-	    (err = get_mac(dec, b.node[W_BSSID], &bssid, &wifi->bssid)))
+	if (TYPE(node) != cJSON_Object)
+		return fail(path, QP_ERR_FIELD_TYPE, "expected an object, got %s",
+		            qp_event__type_name(node));
+	if ((err = qp_event__bind(dec, node, self, wifi_fields, W_COUNT, path, &b)) ||
+	    (err = get_mac(dec, b.node[W_BSSID], path, "bssid", &wifi->bssid)))
 		return err;
 	wifi->ssid = NULL;
-	if (!b.node[W_SSID]) {
-		wifi->ssid_presence = QP_ABSENT;
-	} else if (cJSON_IsNull(b.node[W_SSID])) {
-		wifi->ssid_presence = QP_NULL;
-	} else {
-		wifi->ssid_presence = QP_PRESENT;
-		if ((err = get_string(dec, b.node[W_SSID], &ssid, QP_EVENT__MAX_SSID, false, &wifi->ssid)))
-			return err;
-	}
-	if ((err = get_int(b.node[W_RSSI], &rssi_at, -120, 0, &rssi)) ||
-	    (err = get_int(b.node[W_FREQ], &freq_at, 2400, 7125, &freq)))
+	if (get_presence(b.node[W_SSID], &wifi->ssid_presence) &&
+	    (err = get_string(dec, b.node[W_SSID], path, "ssid", QP_EVENT__MAX_SSID, false,
+	                      &wifi->ssid)))
 		return err;
-	wifi->rssi_dbm = (int32_t)rssi;
-	wifi->freq_mhz = (int32_t)freq;
-	return unknown_fields(dec, node, &b, wifi_fields, W_COUNT, &wifi->unknown_json);
+	if ((err = get_int32(b.node[W_RSSI], path, "rssi_dbm", -120, 0, &wifi->rssi_dbm)) ||
+	    (err = get_int32(b.node[W_FREQ], path, "freq_mhz", 2400, 7125, &wifi->freq_mhz)))
+		return err;
+	return qp_event__unknown_fields(dec, node, &b, wifi_fields, W_COUNT, &wifi->unknown_json);
 }
 
 /* One element of the cell array; entry is a qp_cell_t. */
@@ -660,55 +392,41 @@ static qp_err_t decode_cell(decoder_t *dec, const cJSON *node, uint32_t self, co
 	qp_cell_t *cell = entry;
 	bound_t b;
 	qp_err_t err;
-	int64_t mcc, mnc;
-	AT(radio, path, cell_fields[C_RADIO]);
-	AT(mcc_at, path, cell_fields[C_MCC]);
-	AT(mnc_at, path, cell_fields[C_MNC]);
-	AT(area, path, cell_fields[C_AREA]);
-	AT(cid, path, cell_fields[C_CID]);
-	AT(dbm, path, cell_fields[C_DBM]);
-	AT(serving, path, cell_fields[C_SERVING]);
 
-	if (!cJSON_IsObject(node))
-		return wrong_type(node, path, "an object");
-	if ((err = bind(dec, node, self, cell_fields, C_COUNT, path, &b)) ||
-	    (err = get_radio(b.node[C_RADIO], &radio, &cell->radio)) ||
-	    (err = get_int(b.node[C_MCC], &mcc_at, 200, 999, &mcc)) ||
-	    (err = get_int(b.node[C_MNC], &mnc_at, 0, 999, &mnc)) ||
-	    (err = get_int(b.node[C_AREA], &area, 0, INT64_C(4294967295), &cell->area)) ||
-	    (err = get_int(b.node[C_CID], &cid, 0, INT64_C(68719476735), &cell->cid)) ||
-	    (err = get_opt_int(b.node[C_DBM], &dbm, -150, 0, &cell->dbm)) ||
-	    (err = get_bool(b.node[C_SERVING], &serving, &cell->serving)))
+	if (TYPE(node) != cJSON_Object)
+		return fail(path, QP_ERR_FIELD_TYPE, "expected an object, got %s",
+		            qp_event__type_name(node));
+	if ((err = qp_event__bind(dec, node, self, cell_fields, C_COUNT, path, &b)) ||
+	    (err = get_radio(b.node[C_RADIO], path, "radio", &cell->radio)) ||
+	    (err = get_int32(b.node[C_MCC], path, "mcc", 200, 999, &cell->mcc)) ||
+	    (err = get_int32(b.node[C_MNC], path, "mnc", 0, 999, &cell->mnc)) ||
+	    (err = get_int(b.node[C_AREA], path, "area", 0, INT64_C(4294967295), &cell->area)) ||
+	    (err = get_int(b.node[C_CID], path, "cid", 0, INT64_C(68719476735), &cell->cid)) ||
+	    (err = get_opt_int(b.node[C_DBM], path, "dbm", -150, 0, &cell->dbm)) ||
+	    (err = get_bool(b.node[C_SERVING], path, "serving", &cell->serving)))
 		return err;
-	cell->mcc = (int32_t)mcc;
-	cell->mnc = (int32_t)mnc;
-	return unknown_fields(dec, node, &b, cell_fields, C_COUNT, &cell->unknown_json);
+	return qp_event__unknown_fields(dec, node, &b, cell_fields, C_COUNT, &cell->unknown_json);
 }
 
 /* One element of the ble array; entry is a qp_ble_t. */
 static qp_err_t decode_ble(decoder_t *dec, const cJSON *node, uint32_t self, const path_t *path,
-                            void *entry)
+                           void *entry)
 {
 	qp_ble_t *ble = entry;
 	bound_t b;
 	qp_err_t err;
-	int64_t rssi;
-	AT(addr, path, ble_fields[B_ADDR]);
-	AT(rssi_at, path, ble_fields[B_RSSI]);
-	AT(tx, path, ble_fields[B_TX_POWER]);
-	AT(signal, path, ble_fields[B_SIGNAL]);
 
-	if (!cJSON_IsObject(node))
-		return wrong_type(node, path, "an object");
-	if ((err = bind(dec, node, self, ble_fields, B_COUNT, path, &b)) ||
-	    (err = get_mac(dec, b.node[B_ADDR], &addr, &ble->addr)) ||
-	    (err = get_int(b.node[B_RSSI], &rssi_at, -120, 0, &rssi)) ||
-	    (err = get_opt_int(b.node[B_TX_POWER], &tx, -100, 20, &ble->tx_power)) ||
-	    (err = get_opt_double(b.node[B_SIGNAL], &signal, -HUGE_VAL, HUGE_VAL,
+	if (TYPE(node) != cJSON_Object)
+		return fail(path, QP_ERR_FIELD_TYPE, "expected an object, got %s",
+		            qp_event__type_name(node));
+	if ((err = qp_event__bind(dec, node, self, ble_fields, B_COUNT, path, &b)) ||
+	    (err = get_mac(dec, b.node[B_ADDR], path, "addr", &ble->addr)) ||
+	    (err = get_int32(b.node[B_RSSI], path, "rssi_dbm", -120, 0, &ble->rssi_dbm)) ||
+	    (err = get_opt_int(b.node[B_TX_POWER], path, "tx_power", -100, 20, &ble->tx_power)) ||
+	    (err = get_opt_double(b.node[B_SIGNAL], path, "signal_strength", -HUGE_VAL, HUGE_VAL,
 	                          &ble->signal_strength)))
 		return err;
-	ble->rssi_dbm = (int32_t)rssi;
-	return unknown_fields(dec, node, &b, ble_fields, B_COUNT, &ble->unknown_json);
+	return qp_event__unknown_fields(dec, node, &b, ble_fields, B_COUNT, &ble->unknown_json);
 }
 
 typedef qp_err_t (*decode_entry_fn)(decoder_t *dec, const cJSON *node, uint32_t self,
@@ -716,9 +434,8 @@ typedef qp_err_t (*decode_entry_fn)(decoder_t *dec, const cJSON *node, uint32_t 
 
 /* Decodes each element of an array field into entries[i] (entry_size bytes
  * apart); element i's scan index follows from the descendants counts. */
-static qp_err_t decode_array(decoder_t *dec, const cJSON *array, uint32_t self,
-                             const path_t *path, decode_entry_fn fn, void *entries,
-                             size_t entry_size)
+static qp_err_t decode_array(decoder_t *dec, const cJSON *array, uint32_t self, const char *key,
+                             decode_entry_fn fn, void *entries, size_t entry_size)
 {
 	const qp_json_container_t *containers = dec->scan.containers;
 	uint32_t next = self + 1;
@@ -729,10 +446,10 @@ static qp_err_t decode_array(decoder_t *dec, const cJSON *array, uint32_t self,
 	if (!array)
 		return QP_OK;
 	for (child = array->child; child; child = child->next, i++) {
-		path_t at = { path, NULL, i };
+		path_t at = { AT(NULL, key), NULL, i };
 		uint32_t container = next;
 
-		if (child->type & (cJSON_Object | cJSON_Array))
+		if (QP_CJSON_IS_CONTAINER(child))
 			next += 1 + containers[next].descendants;
 		if ((err = fn(dec, child, container, &at, (char *)entries + i * entry_size)))
 			return err;
@@ -743,115 +460,82 @@ static qp_err_t decode_array(decoder_t *dec, const cJSON *array, uint32_t self,
 static qp_err_t decode_enrichment(decoder_t *dec, const bound_t *b, qp_enrichment_t *e,
                                   const char **flags)
 {
+	const path_t *flags_path = AT(NULL, "fraud_flags");
 	const cJSON *flag;
 	size_t i = 0;
 	qp_err_t err;
-	AT(received, NULL, root_fields[R_RECEIVED_MS]);
-	AT(flags_at, NULL, root_fields[R_FRAUD_FLAGS]);
-	AT(quality, NULL, root_fields[R_QUALITY_SCORE]);
-	AT(cluster, NULL, root_fields[R_LOCATION_CLUSTER]);
-	AT(engine, NULL, root_fields[R_ENRICHED_BY]);
 
-	if ((err = get_int(b->node[R_RECEIVED_MS], &received, QP_EVENT__TS_MIN_MS,
+	if ((err = get_int(b->node[R_RECEIVED_MS], NULL, "received_ms", QP_EVENT__TS_MIN_MS,
 	                   QP_EVENT__TS_MAX_MS, &e->received_ms)))
 		return err;
 	if (!b->node[R_FRAUD_FLAGS])
-		return missing(&flags_at);
+		return missing(NULL, "fraud_flags");
 	for (flag = b->node[R_FRAUD_FLAGS]->child; flag; flag = flag->next, i++) {
-		path_t at = { &flags_at, NULL, i };
+		path_t at = { flags_path, NULL, i };
 
-		if ((err = get_string(dec, flag, &at, QP_EVENT_MAX_STRING, true, &flags[i])))
+		if ((err = get_string(dec, flag, &at, NULL, QP_EVENT_MAX_STRING, true, &flags[i])))
 			return err;
 	}
 	e->fraud_flags = flags;
 	e->fraud_flag_count = i;
-	if ((err = get_double(b->node[R_QUALITY_SCORE], &quality, 0, 1, &e->quality_score)) ||
-	    (err = get_string(dec, b->node[R_LOCATION_CLUSTER], &cluster, QP_EVENT_MAX_STRING, false,
-	                      &e->location_cluster)) ||
-	    (err = get_string(dec, b->node[R_ENRICHED_BY], &engine, QP_EVENT_MAX_STRING, true,
-	                      &e->enriched_by)))
+	if ((err = get_double(b->node[R_QUALITY_SCORE], NULL, "quality_score", 0, 1,
+	                      &e->quality_score)) ||
+	    (err = get_string(dec, b->node[R_LOCATION_CLUSTER], NULL, "location_cluster",
+	                      QP_EVENT_MAX_STRING, false, &e->location_cluster)) ||
+	    (err = get_string(dec, b->node[R_ENRICHED_BY], NULL, "enriched_by", QP_EVENT_MAX_STRING,
+	                      true, &e->enriched_by)))
 		return err;
 	return QP_OK;
 }
 
-/* schema_version first: a newer event's other fields may mean other things. */
-static qp_err_t check_schema_version(const cJSON *node)
-{
-	AT(at, NULL, root_fields[R_SCHEMA_VERSION]);
-	char value[QP_JSON_NUMBER_BUF];
-	qp_err_t err;
-	double version;
-
-	if ((err = get_number(node, &at, &version)))
-		return err;
-	if (version != QP_EVENT_SCHEMA_VERSION) {
-		qp_json__format_double(value, version);
-		return fail(&at, QP_ERR_SCHEMA_VERSION, "%s is not supported (only %d)", value,
-		            QP_EVENT_SCHEMA_VERSION);
-	}
-	return QP_OK;
-}
-
-/* Root object checks that come before the allocation: version, enrichment
- * allowed or required, array types and counts. */
+/* Root checks before the allocation. schema_version first: a newer event's
+ * other fields may mean other things. Then enrichment allowed or not, and
+ * the array fields' types and counts, which size the allocation. */
 static qp_err_t check_root(decoder_t *dec, const bound_t *b, size_t counts[4])
 {
 	static const int arrays[4] = { R_WIFI, R_CELL, R_BLE, R_FRAUD_FLAGS };
 	static const size_t limits[4] = { QP_EVENT_MAX_WIFI, QP_EVENT_MAX_CELL, QP_EVENT_MAX_BLE,
 	                                  QP_EVENT_MAX_FLAGS };
+	char value[QP_JSON_NUMBER_BUF];
+	double version = 0;
 	qp_err_t err;
 	int f, i;
 
-	if ((err = check_schema_version(b->node[R_SCHEMA_VERSION])))
+	if ((err = get_number(b->node[R_SCHEMA_VERSION], NULL, "schema_version", &version)))
 		return err;
-	for (f = R_FIRST_ENRICHMENT; f < R_COUNT && !dec->enriched; f++)
-		if (b->node[f]) {
-			AT(at, NULL, root_fields[f]);
-			return fail(&at, QP_ERR_FORBIDDEN_FIELD,
-			            "not allowed in a raw event (the pipeline adds it)");
-		}
-	for (i = 0; i < 4; i++) {
-		AT(at, NULL, root_fields[arrays[i]]);
-
-		if ((err = array_count(b->node[arrays[i]], &at, limits[i], &counts[i])))
-			return err;
+	if (version != QP_EVENT_SCHEMA_VERSION) {
+		qp_json__format_double(value, version);
+		return fail(AT(NULL, "schema_version"), QP_ERR_SCHEMA_VERSION,
+		            "%s is not supported (only %d)", value, QP_EVENT_SCHEMA_VERSION);
 	}
+	for (f = R_FIRST_ENRICHMENT; f < R_COUNT && !dec->enriched; f++)
+		if (b->node[f])
+			return fail(AT(NULL, NAME(root_fields, f)), QP_ERR_FORBIDDEN_FIELD,
+			            "not allowed in a raw event (the pipeline adds it)");
+	for (i = 0; i < 4; i++)
+		if ((err = array_count(b->node[arrays[i]], NAME(root_fields, arrays[i]), limits[i],
+		                       &counts[i])))
+			return err;
 	return QP_OK;
 }
 
-static qp_err_t decode_root(decoder_t *dec, const cJSON *root, qp_scan_event_t **out)
+/* Lays out the event's block: the event, its arrays, its strings, the top
+ * level's unknown fields. Sized to need, not to the input: a request over
+ * ~1 KiB makes glibc consolidate the chunks cJSON just freed, which costs
+ * more than the whole schema walk. */
+static qp_err_t allocate(decoder_t *dec, const size_t counts[4], size_t unknown)
 {
-	AT(scan_id, NULL, root_fields[R_SCAN_ID]);
-	AT(device_id, NULL, root_fields[R_DEVICE_ID]);
-	AT(ts, NULL, root_fields[R_TS_MS]);
-	AT(gps, NULL, root_fields[R_GPS]);
-	AT(wifi, NULL, root_fields[R_WIFI]);
-	AT(cell, NULL, root_fields[R_CELL]);
-	AT(ble, NULL, root_fields[R_BLE]);
-	AT(reward, NULL, root_fields[R_REWARD]);
-	AT(app_version, NULL, root_fields[R_APP_VERSION]);
-	AT(platform, NULL, root_fields[R_PLATFORM]);
-	size_t counts[4], size;
+	size_t size = sizeof(qp_event_block_t) + counts[0] * sizeof(qp_wifi_t) +
+	              counts[1] * sizeof(qp_cell_t) + counts[2] * sizeof(qp_ble_t) +
+	              counts[3] * sizeof(char *) + dec->scan.string_bytes + unknown;
 	qp_scan_event_t *ev;
-	bound_t b;
-	qp_err_t err;
 	char *p;
 
-	if (!cJSON_IsObject(root))
-		return fail(NULL, QP_ERR_FIELD_TYPE, "expected an object, got %s", type_name(root));
-	if ((err = bind(dec, root, 0, root_fields, R_COUNT, NULL, &b)) ||
-	    (err = check_root(dec, &b, counts)))
-		return err;
-
-	/* One allocation: the event, its arrays, then its strings, which never
-	 * outgrow the input (decoded text is no longer than its JSON form). */
-	size = sizeof(*ev) + counts[0] * sizeof(qp_wifi_t) + counts[1] * sizeof(qp_cell_t) +
-	       counts[2] * sizeof(qp_ble_t) + counts[3] * sizeof(char *) + dec->len + 1;
-	if (!(p = malloc(size)))
+	if (!(dec->block = malloc(size)))
 		return qp_error__set(QP_ERR_NOMEM, "allocating an event of %zu bytes", size);
-	ev = (qp_scan_event_t *)p;
-	memset(ev, 0, sizeof(*ev));
-	p += sizeof(*ev);
+	memset(dec->block, 0, sizeof(*dec->block));
+	ev = &dec->block->event;
+	p = (char *)(dec->block + 1);
 	ev->wifi = (qp_wifi_t *)p;
 	ev->wifi_count = counts[0];
 	p += counts[0] * sizeof(qp_wifi_t);
@@ -861,48 +545,66 @@ static qp_err_t decode_root(decoder_t *dec, const cJSON *root, qp_scan_event_t *
 	ev->ble = (qp_ble_t *)p;
 	ev->ble_count = counts[2];
 	p += counts[2] * sizeof(qp_ble_t);
-	ev->enrichment.fraud_flags = (const char *const *)p;
+	ev->enrichment.fraud_flags = dec->enriched ? (const char *const *)p : NULL;
 	p += counts[3] * sizeof(char *);
 	dec->strings = p;
-	dec->strings_end = (char *)ev + size;
+	dec->strings_end = p += dec->scan.string_bytes;
+	dec->unknown = p;
+	dec->unknown_end = p + unknown;
+	return QP_OK;
+}
 
+static qp_err_t decode_root(decoder_t *dec, const cJSON *root, qp_scan_event_t **out)
+{
+	size_t counts[4];
+	qp_scan_event_t *ev;
+	bound_t b;
+	qp_err_t err;
+
+	if (TYPE(root) != cJSON_Object)
+		return fail(NULL, QP_ERR_FIELD_TYPE, "expected an object, got %s",
+		            qp_event__type_name(root));
+	if ((err = qp_event__bind(dec, root, 0, root_fields, R_COUNT, NULL, &b)) ||
+	    (err = check_root(dec, &b, counts)) ||
+	    (err = allocate(dec, counts, qp_event__unknown_size(dec, root, &b, root_fields, R_COUNT))))
+		return err;
+	ev = &dec->block->event;
 	ev->schema_version = QP_EVENT_SCHEMA_VERSION;
 	ev->enriched = dec->enriched;
-	if ((err = get_uuid(b.node[R_SCAN_ID], &scan_id, ev->scan_id)) ||
-	    (err = get_string(dec, b.node[R_DEVICE_ID], &device_id, QP_EVENT_MAX_STRING, true,
+	/* The top level's unknown fields first: the room was measured for them. */
+	if ((err = qp_event__unknown_fields(dec, root, &b, root_fields, R_COUNT, &ev->unknown_json)) ||
+	    (err = get_uuid(b.node[R_SCAN_ID], NULL, "scan_id", ev->scan_id)) ||
+	    (err = get_string(dec, b.node[R_DEVICE_ID], NULL, "device_id", QP_EVENT_MAX_STRING, true,
 	                      &ev->device_id)) ||
-	    (err = get_int(b.node[R_TS_MS], &ts, QP_EVENT__TS_MIN_MS, QP_EVENT__TS_MAX_MS,
+	    (err = get_int(b.node[R_TS_MS], NULL, "ts_ms", QP_EVENT__TS_MIN_MS, QP_EVENT__TS_MAX_MS,
 	                   &ev->ts_ms)) ||
-	    (err = decode_gps(dec, b.node[R_GPS], b.container[R_GPS], &gps, &ev->gps)) ||
-	    (err = decode_array(dec, b.node[R_WIFI], b.container[R_WIFI], &wifi,
-	                        decode_wifi, (void *)ev->wifi, sizeof(qp_wifi_t))) ||
-	    (err = decode_array(dec, b.node[R_CELL], b.container[R_CELL], &cell,
-	                        decode_cell, (void *)ev->cell, sizeof(qp_cell_t))) ||
-	    (err = decode_array(dec, b.node[R_BLE], b.container[R_BLE], &ble,
-	                        decode_ble, (void *)ev->ble, sizeof(qp_ble_t))) ||
-	    (err = get_double(b.node[R_REWARD], &reward, 0, HUGE_VAL, &ev->reward)) ||
-	    (err = get_string(dec, b.node[R_APP_VERSION], &app_version, QP_EVENT_MAX_STRING, false,
-	                      &ev->app_version)) ||
-	    (err = get_string(dec, b.node[R_PLATFORM], &platform, QP_EVENT_MAX_STRING, false,
+	    (err = decode_gps(dec, b.node[R_GPS], b.container[R_GPS], &ev->gps)) ||
+	    (err = decode_array(dec, b.node[R_WIFI], b.container[R_WIFI], "wifi", decode_wifi,
+	                        (void *)ev->wifi, sizeof(qp_wifi_t))) ||
+	    (err = decode_array(dec, b.node[R_CELL], b.container[R_CELL], "cell", decode_cell,
+	                        (void *)ev->cell, sizeof(qp_cell_t))) ||
+	    (err = decode_array(dec, b.node[R_BLE], b.container[R_BLE], "ble", decode_ble,
+	                        (void *)ev->ble, sizeof(qp_ble_t))) ||
+	    (err = get_double(b.node[R_REWARD], NULL, "reward", 0, HUGE_VAL, &ev->reward)) ||
+	    (err = get_string(dec, b.node[R_APP_VERSION], NULL, "app_version", QP_EVENT_MAX_STRING,
+	                      false, &ev->app_version)) ||
+	    (err = get_string(dec, b.node[R_PLATFORM], NULL, "platform", QP_EVENT_MAX_STRING, false,
 	                      &ev->platform)) ||
 	    (dec->enriched &&
 	     (err = decode_enrichment(dec, &b, &ev->enrichment,
-	                              (const char **)ev->enrichment.fraud_flags))) ||
-	    (err = unknown_fields(dec, root, &b, root_fields, R_COUNT, &ev->unknown_json))) {
-		free(ev);
+	                              (const char **)ev->enrichment.fraud_flags)))) {
+		qp_event_destroy(ev);
 		return err;
 	}
-	if (!dec->enriched)
-		ev->enrichment.fraud_flags = NULL;
 	*out = ev;
 	return QP_OK;
 }
 
 static qp_err_t decode(qp_scan_event_t **out, const void *buf, size_t len, bool enriched)
 {
-	decoder_t dec = { .doc = buf, .len = len, .enriched = enriched };
+	/* Not zero-initialised: the scan's inline records take kilobytes. */
+	decoder_t dec;
 	const char *stop = NULL;
-	size_t bad;
 	cJSON *root;
 	qp_err_t err;
 
@@ -914,9 +616,10 @@ static qp_err_t decode(qp_scan_event_t **out, const void *buf, size_t len, bool 
 	if (len > QP_EVENT_MAX_BYTES)
 		return qp_error__set(QP_ERR_TOO_LARGE, "event: %zu bytes, at most %d", len,
 		                     QP_EVENT_MAX_BYTES);
-	if ((bad = qp_utf8__invalid_at(buf, len)) < len)
-		return qp_error__set(QP_ERR_UTF8, "offset %zu: invalid UTF-8 (byte 0x%02X)", bad,
-		                     ((const unsigned char *)buf)[bad]);
+	dec.doc = buf;
+	dec.len = len;
+	dec.enriched = enriched;
+	dec.block = NULL;
 	if ((err = qp_json__scan(&dec.scan, buf, len, QP_EVENT_MAX_DEPTH))) {
 		qp_json__scan_dispose(&dec.scan);
 		return err;
@@ -924,7 +627,7 @@ static qp_err_t decode(qp_scan_event_t **out, const void *buf, size_t len, bool 
 	/* The scan accepted the text, so cJSON fails only for want of memory. */
 	if (!(root = cJSON_ParseWithLengthOpts(buf, len, &stop, false))) {
 		qp_json__scan_dispose(&dec.scan);
-		return qp_error__set(QP_ERR_JSON, "offset %zu: cJSON stopped here (out of memory?)",
+		return qp_error__set(QP_ERR_NOMEM, "offset %zu: cJSON stopped (out of memory?)",
 		                     stop ? (size_t)(stop - (const char *)buf) : (size_t)0);
 	}
 	err = decode_root(&dec, root, out);

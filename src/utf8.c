@@ -32,14 +32,26 @@ static size_t sequence_length(unsigned char lead, unsigned char *lo, unsigned ch
 	return 0;
 }
 
+size_t qp_utf8__sequence(const unsigned char *s, size_t avail)
+{
+	unsigned char lo, hi;
+	size_t n = sequence_length(s[0], &lo, &hi), k;
+
+	if (n == 0 || avail < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (k = 2; k < n; k++)
+		if (s[k] < 0x80 || s[k] > 0xBF)
+			return 0;
+	return n;
+}
+
 size_t qp_utf8__invalid_at(const void *buf, size_t len)
 {
 	const unsigned char *s = buf;
 	size_t i = 0;
 
 	while (i < len) {
-		unsigned char lo, hi;
-		size_t n, k;
+		size_t n;
 
 		/* Eight ASCII bytes at a time. */
 		while (i + 8 <= len) {
@@ -54,14 +66,8 @@ size_t qp_utf8__invalid_at(const void *buf, size_t len)
 			i++;
 		if (i == len)
 			break;
-		n = sequence_length(s[i], &lo, &hi);
-		if (n == 0 || len - i < n)
+		if (!(n = qp_utf8__sequence(s + i, len - i)))
 			return i;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (k = 2; k < n; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-				return i;
 		i += n;
 	}
 	return len;

@@ -12,4 +12,8 @@
  */
 size_t qp_utf8__invalid_at(const void *buf, size_t len);
 
+/* The length (2 to 4) of the valid multi-byte sequence at s, which has
+ * avail bytes; 0 if s[0] is ASCII or the sequence is invalid or cut short. */
+size_t qp_utf8__sequence(const unsigned char *s, size_t avail);
+
 #endif
