@@ -50,10 +50,13 @@ extern const uint64_t qp_json__head_masks[17][2];
 static inline void qp_json__key_head(uint64_t head[2], const char *text, size_t len)
 {
 	const uint64_t *mask = qp_json__head_masks[len < 16 ? len : 16];
+	uint64_t w0, w1;
 
-	memcpy(head, text, 16);
-	head[0] &= mask[0];
-	head[1] &= mask[1];
+	/* Through locals: one store per word, after the masking. */
+	memcpy(&w0, text, 8);
+	memcpy(&w1, text + 8, 8);
+	head[0] = w0 & mask[0];
+	head[1] = w1 & mask[1];
 }
 
 #define QP_JSON_SCAN_INLINE 128
