@@ -101,6 +101,8 @@ static inline qp_err_t get_double(const cJSON *node, const path_t *parent, const
 	if (*out < min || *out > max) {
 		qp_json__format_double(value, *out);
 		qp_json__format_double(lo, min);
+		if (isinf(max)) /* open-ended, as reward */
+			return fail(AT(parent, key), QP_ERR_FIELD_RANGE, "%s is below %s", value, lo);
 		qp_json__format_double(hi, max);
 		return fail(AT(parent, key), QP_ERR_FIELD_RANGE, "%s is outside [%s, %s]", value, lo,
 		            hi);
@@ -204,7 +206,7 @@ static qp_err_t get_string(decoder_t *dec, const cJSON *node, const path_t *pare
 		return err;
 	for (len = 0; len <= max && len < room && text[len]; len++)
 		copy[len] = text[len];
-	if (text[len] && len > max)
+	if (len > max) /* max + 1 bytes copied, the NUL not seen */
 		return fail(AT(parent, key), QP_ERR_TOO_LARGE, "%zu bytes, at most %zu",
 		            len + strlen(text + len), max);
 	if (len >= room)
