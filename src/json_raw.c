@@ -35,10 +35,11 @@
 #define BYTES_BELOW(v, n) (((v) - ONES * (n)) & ~(v) & HIGHS)
 
 /* The first n bytes of a word loaded from memory, in memory order. */
+/* (n & 7 keeps every shift below 64, even in the branch not taken.) */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define PREFIX(n) ((n) ? ~(~UINT64_C(0) >> (8 * (n))) : 0)
+#define PREFIX(n) ((n) >= 8 ? ~UINT64_C(0) : (n) ? ~(~UINT64_C(0) >> (8 * ((n) & 7))) : 0)
 #else
-#define PREFIX(n) ((n) >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * (n))) - 1)
+#define PREFIX(n) ((n) >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * ((n) & 7))) - 1)
 #endif
 #define HEAD_MASK(n) { PREFIX((n) < 8 ? (n) : 8), PREFIX((n) < 8 ? 0 : (n) - 8) }
 
