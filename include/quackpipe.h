@@ -12,5 +12,9 @@
 #include "quackpipe/errors.h"
 #include "quackpipe/conf.h"
 #include "quackpipe/event.h"
+#include "quackpipe/headers.h"
+#include "quackpipe/producer.h"
+#include "quackpipe/admin.h"
+#include "quackpipe/mock.h"
 
 #endif /* QUACKPIPE_H */
