@@ -14,17 +14,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf_int.h"
 #include "clock_int.h"
 #include "headers_int.h"
 #include "kafka_int.h"
-#include "quackpipe/producer.h"
+#include "producer_int.h"
 
 /* A long wait is cut into slices this long, to notice a wakeup. */
 #define QP_PRODUCER_SLICE_MS 50
 /* After close purges, how long the purged events' reports may take. */
 #define QP_PRODUCER_PURGE_WAIT_MS 5000
+
+/* How long a publish waits between looks when only another thread can
+ * make room. */
+#define QP_PRODUCER_NAP_MS 2
+
+static void nap(int ms)
+{
+	struct timespec ts = { 0, (long)ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
 
 typedef struct qp_report {
 	struct qp_report *next;
@@ -91,7 +103,9 @@ static void call_delivery_cb(qp_producer_t *p, const char *topic, int32_t partit
 
 	/* A publish from inside the callback must not re-enter it. */
 	serving = NULL;
-	p->delivery_cb(topic, partition, offset, key, key_len, report_code(err),
+	/* librdkafka says -1001 (RD_KAFKA_OFFSET_INVALID) for "not stored". */
+	p->delivery_cb(topic, partition, offset < 0 ? -1 : offset, key, key_len,
+	               report_code(err),
 	               err ? rd_kafka_err2str(err) : "", p->delivery_opaque);
 	serving = was;
 }
@@ -294,8 +308,9 @@ static rd_kafka_resp_err_t produce(qp_producer_t *p, qp_message_t *m)
 /*
  * The queue is full: serve reports (which frees room) and retry until
  * qp.producer.enqueue.timeout.ms has passed. With a delivery callback the
- * served reports are kept for the next poll, so stop serving once as many
- * are kept as the queue holds: memory stays within twice the queue bound.
+ * served reports are kept for the next poll, so once as many are kept as
+ * the queue holds, only wait for another thread's poll to make room:
+ * memory stays within twice the queue bound.
  */
 static rd_kafka_resp_err_t wait_for_room(qp_producer_t *p, qp_message_t *m,
                                          bool *woken)
@@ -306,10 +321,13 @@ static rd_kafka_resp_err_t wait_for_room(qp_producer_t *p, qp_message_t *m,
 	for (;;) {
 		int64_t left = deadline - qp_clock__now_ms();
 
-		if (p->delivery_cb && atomic_load(&p->kept_count) >= p->kept_max)
-			return RD_KAFKA_RESP_ERR__QUEUE_FULL;
-		rd_kafka_poll(p->rk, left <= 0 ? 0 : left < QP_PRODUCER_SLICE_MS
-		                                   ? (int)left : QP_PRODUCER_SLICE_MS);
+		int slice = left <= 0 ? 0 : left < QP_PRODUCER_SLICE_MS
+		                                ? (int)left : QP_PRODUCER_SLICE_MS;
+
+		if (!p->delivery_cb || atomic_load(&p->kept_count) < p->kept_max)
+			rd_kafka_poll(p->rk, slice);
+		else if (slice > 0)
+			nap(QP_PRODUCER_NAP_MS < slice ? QP_PRODUCER_NAP_MS : slice);
 		if ((err = produce(p, m)) != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			return err;
 		if (p->enqueue_timeout_ms > 0 && take_wakeup(p)) {
@@ -534,4 +552,9 @@ void qp_producer_destroy(qp_producer_t *p)
 	pthread_mutex_destroy(&p->lock);
 	qp_conf_destroy(p->conf);
 	free(p);
+}
+
+rd_kafka_t *qp_producer__rk(qp_producer_t *p)
+{
+	return p->rk;
 }
