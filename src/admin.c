@@ -160,7 +160,8 @@ static void drain_logs(qp_admin_t *a)
 static qp_err_t cluster_error(qp_admin_t *a, rd_kafka_resp_err_t err,
                               const char *what, int timeout_ms)
 {
-	if (err == RD_KAFKA_RESP_ERR__TIMED_OUT)
+	/* librdkafka says "transport" when no broker became reachable in time. */
+	if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
 		return qp_error__set(QP_ERR_TIMEOUT, "%s: no answer from %s within %d ms",
 		                     what, a->bootstrap ? a->bootstrap : "(no bootstrap.servers)",
 		                     timeout_ms);
