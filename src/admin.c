@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf_int.h"
 #include "clock_int.h"
@@ -33,6 +34,7 @@ typedef struct qp_topic {
 	int partitions;   /* configured */
 	bool exists;
 	bool created; /* by this call, as configured: nothing to compare */
+	bool raced;   /* found missing, then "already exists" when created */
 	int found_partitions, found_replicas;
 } qp_topic_t;
 
@@ -260,8 +262,7 @@ static rd_kafka_event_t *wait_result(qp_admin_t *a, int timeout_ms)
 	return ev;
 }
 
-static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t *f,
-                                  bool *raced)
+static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
 {
 	rd_kafka_NewTopic_t *requests[QP_TOPIC_COUNT];
 	qp_topic_t *asked[QP_TOPIC_COUNT];
@@ -312,7 +313,9 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 		/* Created meanwhile by someone else: read again and checked
 		 * like any other. */
 		if (kerr == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-			*raced = true;
+			for (k = 0; k < n; k++)
+				if (!strcmp(asked[k]->name, name))
+					asked[k]->raced = true;
 			continue;
 		}
 		if (kerr) {
@@ -418,6 +421,41 @@ static qp_err_t check_retention(qp_admin_t *a, int64_t deadline, qp_findings_t *
 	return err;
 }
 
+/*
+ * A topic created a moment ago (by this call, or by someone else when the
+ * cluster answered "already exists") reaches the brokers' metadata a little
+ * after CreateTopics answers. Read again until every such topic shows, so
+ * that a producer started after ensure finds them, within the deadline.
+ */
+static qp_err_t await_new_topics(qp_admin_t *a, int64_t deadline)
+{
+	struct timespec pause = { 0, 100 * 1000000L };
+	bool any = false;
+	qp_err_t err;
+	size_t i;
+
+	for (i = 0; i < QP_TOPIC_COUNT; i++)
+		any |= a->topics[i].raced || a->topics[i].created;
+	while (any) {
+		bool all_seen = true;
+
+		if ((err = read_layout(a, deadline)))
+			return err;
+		for (i = 0; i < QP_TOPIC_COUNT; i++)
+			if ((a->topics[i].raced || a->topics[i].created) && !a->topics[i].exists)
+				all_seen = false;
+		if (all_seen)
+			return QP_OK;
+		if (qp_clock__left_ms(deadline) < 100) {
+			qp_log__(a->conf, QP_LOG_WARNING, "admin", "topics created but not "
+			         "yet in the cluster's metadata when the time was up");
+			return QP_OK;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return QP_OK;
+}
+
 static int count_brokers(qp_mock_cluster_t *mc, void *opaque)
 {
 	return qp_mock__broker_count(mc);
@@ -448,12 +486,11 @@ static qp_err_t run(qp_admin_t *a, int timeout_ms, bool ensure)
 	int64_t deadline = qp_clock__now_ms() + timeout_ms;
 	qp_findings_t f = { QP_BUF_INIT, QP_BUF_INIT, QP_BUF_INIT };
 	bool on_mock = qp_mock__with_cluster(a->bootstrap, count_brokers, NULL) >= 0;
-	bool raced = false;
 	qp_err_t err;
 	size_t i;
 
 	for (i = 0; i < QP_TOPIC_COUNT; i++)
-		a->topics[i].created = false;
+		a->topics[i].created = a->topics[i].raced = false;
 	if ((err = read_layout(a, deadline)))
 		return err;
 	if (ensure) {
@@ -462,8 +499,8 @@ static qp_err_t run(qp_admin_t *a, int timeout_ms, bool ensure)
 
 			on_mock = qp_mock__with_cluster(a->bootstrap, create_on_mock, &ctx) >= 0;
 		}
-		if (!on_mock && ((err = create_on_cluster(a, deadline, &f, &raced)) ||
-		                 (raced && (err = read_layout(a, deadline))))) {
+		if (!on_mock && ((err = create_on_cluster(a, deadline, &f)) ||
+		                 (err = await_new_topics(a, deadline)))) {
 			findings_dispose(&f);
 			return err;
 		}
