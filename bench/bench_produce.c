@@ -105,7 +105,7 @@ static void build_payloads(void)
 			exit(1);
 		/* the strongest access points of a real fingerprint (100 = unseen) */
 		aps[0] = '\0';
-		for (field = strtok_r(line, ",", &save); field && col < 520 && found < 3;
+		for (field = strtok_r(line, ",", &save); field && col < 520 && found < 2;
 		     field = strtok_r(NULL, ",", &save), col++) {
 			int rssi = atoi(field);
 
