@@ -13,5 +13,9 @@
 #include "quackpipe/conf.h"
 #include "quackpipe/event.h"
 #include "quackpipe/inserter.h"
+#include "quackpipe/headers.h"
+#include "quackpipe/producer.h"
+#include "quackpipe/admin.h"
+#include "quackpipe/mock.h"
 
 #endif /* QUACKPIPE_H */

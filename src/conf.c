@@ -81,6 +81,33 @@ static const qp_prop_t qp_properties[] = {
 	  "the cache of scripts/chdb.sh." },
 	{ "qp.inserter.chdb.dir", QP_PROP_STR, "quackpipe-chdb", 0, 0, NULL,
 	  "Embedded backend: directory of the embedded ClickHouse's data." },
+	/* admin: topic layout created by qp_admin_ensure_topics */
+	{ "qp.topic.events.partitions", QP_PROP_INT, "6", 1, 100000, NULL,
+	  "Partitions of the events topic (the most a consumer group spreads over)." },
+	{ "qp.topic.enriched.partitions", QP_PROP_INT, "3", 1, 100000, NULL,
+	  "Partitions of the enriched topic." },
+	{ "qp.topic.alerts.partitions", QP_PROP_INT, "1", 1, 100000, NULL,
+	  "Partitions of the alerts topic." },
+	{ "qp.topic.dlq.partitions", QP_PROP_INT, "1", 1, 100000, NULL,
+	  "Partitions of the dead-letter topic." },
+	{ "qp.topic.replication.factor", QP_PROP_INT, "1", -1, 32767, NULL,
+	  "Replication factor of topics the library creates; -1 = the broker's "
+	  "default.replication.factor (0 is refused)." },
+	{ "qp.topic.retention.ms", QP_PROP_INT, "604800000", -1, 9007199254740992.0, NULL,
+	  "retention.ms of topics the library creates and expects (7 days); -1 = "
+	  "keep forever." },
+
+	/* producer */
+	{ "qp.producer.partitioner", QP_PROP_ENUM, "murmur2", 0, 0, "murmur2|fnv1a|crc32",
+	  "Key hash choosing an event's partition: murmur2 as the Java client, "
+	  "fnv1a as Go sarama's hash partitioner, crc32 as librdkafka's consistent. "
+	  "A librdkafka `partitioner` key, if set, wins." },
+	{ "qp.producer.enqueue.timeout.ms", QP_PROP_INT, "0", 0, 3600000, NULL,
+	  "How long a publish may wait for room in a full queue, serving delivery "
+	  "reports, before QP_ERR_QUEUE_FULL; 0 = never block." },
+	{ "qp.producer.close.timeout.ms", QP_PROP_INT, "10000", 0, 3600000, NULL,
+	  "How long qp_producer_destroy() waits for outstanding deliveries before "
+	  "dropping them (their number is logged)." },
 };
 
 #define QP_PROPERTY_COUNT (sizeof(qp_properties) / sizeof(qp_properties[0]))
