@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and tests the Go binding against a libquackpipe build tree:
+# Builds and tests the Go binding, and the Go example, against a libquackpipe
+# build tree:
 #   bindings/go/run-tests.sh <dir with libquackpipe.so> [go test flags...]
 # ctest runs it as the go_binding test. `go build` generates the SWIG wrapper
 # itself (internal/capi/capi.swig); nothing generated lands in the source tree.
@@ -18,8 +19,11 @@ export CGO_ENABLED=1 GOTOOLCHAIN=local
 export CGO_CFLAGS="-I$src/include -DQPB_SWIG_DIGEST=$digest ${QP_GO_CFLAGS:-}"
 export CGO_LDFLAGS="-L$libdir -Wl,-rpath,$libdir ${QP_GO_LDFLAGS:-}"
 
-cd "$here/quackpipe"
-# vet the hand-written package; vet cannot analyse SWIG's generated files
+# vet the hand-written packages; vet cannot analyse SWIG's generated files
 # (it looks for them in go build's temporary directory).
+cd "$here/quackpipe"
 "$go" vet -unsafeptr=false .
+"$go" test -count=1 "$@" ./...
+cd "$src/examples/go"
+"$go" vet -unsafeptr=false ./...
 "$go" test -count=1 "$@" ./...

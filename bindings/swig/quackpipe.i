@@ -48,3 +48,7 @@
 %include "quackpipe/errors.h"
 QP_OPAQUE_HANDLE(qp_conf, qp_conf_t, qp_conf_destroy)
 %include "quackpipe/conf.h"
+
+/* model */
+%include "typemaps/event.i"
+%include "quackpipe/event.h"

@@ -11,11 +11,15 @@ from . import capi
 from .errors import *  # noqa: F401,F403 (the exception classes)
 from .errors import __all__ as _error_names
 from .conf import Conf, properties_markdown
+from .event import (ABSENT, SCHEMA_VERSION, Ble, Cell, Enrichment, Event, Gps,
+                    Wifi, decode, decode_enriched, encode_enriched)
 
 __version__ = capi.qp_version_str()
 
 __all__ = [
-    *_error_names, "Conf", "properties_markdown", "version", "version_number",
+    *_error_names, "Conf", "properties_markdown", "ABSENT", "SCHEMA_VERSION",
+    "Ble", "Cell", "Enrichment", "Event", "Gps", "Wifi", "decode",
+    "decode_enriched", "encode_enriched", "version", "version_number",
     "err_name", "err_str",
 ]
 

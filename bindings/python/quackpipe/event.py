@@ -56,6 +56,7 @@ class Gps:
     accuracy_m: float
     altitude_m: object  # float, None or ABSENT
     speed_mps: object   # float, None or ABSENT
+    unknown_json: str   # members the schema does not know, as JSON text
 
 
 @_frozen
@@ -64,6 +65,7 @@ class Wifi:
     ssid: object        # str, None or ABSENT
     rssi_dbm: int
     freq_mhz: int
+    unknown_json: str
 
 
 @_frozen
@@ -75,6 +77,7 @@ class Cell:
     cid: int
     dbm: object         # int, None or ABSENT
     serving: bool
+    unknown_json: str
 
 
 @_frozen
@@ -83,6 +86,7 @@ class Ble:
     rssi_dbm: int
     tx_power: object         # int, None or ABSENT
     signal_strength: object  # float, None or ABSENT
+    unknown_json: str
 
 
 @_frozen

@@ -51,8 +51,9 @@
 
 #ifdef SWIGGO
 %typemap(gotype) (const void *BYTES, size_t LEN) "[]byte"
+/* An empty slice may be nil: the library still gets a valid pointer. */
 %typemap(in) (const void *BYTES, size_t LEN) %{
-	$1 = $input.array;
+	$1 = $input.array ? $input.array : (void *)"";
 	$2 = (size_t)$input.len;
 %}
 

@@ -56,15 +56,24 @@ static void qpb_py_raise(qp_err_t code, const char *detail);
 	}
 }
 
-/* The destructor: closing twice, or closing an object that borrows its
- * handle, frees nothing; the object forgets its pointer either way. */
+/* `self` is the destructor's argument and also that of the member getters
+ * of a data handle (the event); $disown tells them apart. The destructor:
+ * closing twice, or closing an object that borrows its handle, frees
+ * nothing, and the object forgets its pointer either way. */
 %typemap(check) struct TAG *self "";
 %typemap(in, noblock=1) struct TAG *self (void *argp = 0, int own = 0) {
 	if (!SWIG_IsOK(SWIG_Python_ConvertPtrAndOwn($input, &argp, $descriptor, 0, &own)))
 		SWIG_exception_fail(SWIG_TypeError, "expected a $*1_type");
-	if (argp)
-		SWIG_ConvertPtr($input, NULL, $descriptor, SWIG_POINTER_DISOWN | SWIG_POINTER_CLEAR);
-	$1 = own ? ($1_ltype)argp : NULL;
+	if ($disown) {
+		if (argp)
+			SWIG_ConvertPtr($input, NULL, $descriptor, SWIG_POINTER_DISOWN | SWIG_POINTER_CLEAR);
+		$1 = own ? ($1_ltype)argp : NULL;
+	} else if (!argp) {
+		qpb_py_raise(QP_ERR_CLOSED, #TYPE " is closed");
+		SWIG_fail;
+	} else {
+		$1 = ($1_ltype)argp;
+	}
 }
 %enddef
 
