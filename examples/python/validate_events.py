@@ -23,9 +23,8 @@ def validate(lines, out):
         try:
             event = quackpipe.decode(line)
         except quackpipe.ValidationError as err:
-            refused += 1
-            field = err.path or "-"
-            out.write(f"line {number}: {field}: {err.detail} [{err.name}]\n")
+            refused += 1  # err.path names the failing field, when there is one
+            out.write(f"line {number}: {err.detail} [{err.name}]\n")
             continue
         valid += 1
         event.close()  # a real consumer would use it first

@@ -15,9 +15,9 @@ def test_validate_example_reports_refused_lines():
                          capture_output=True, text=True, env=os.environ, check=False)
     assert run.returncode == 1, run.stderr
     lines = run.stdout.splitlines()
-    assert lines[0] == "line 2: gps.lat: gps.lat: 123.4 is outside [-90, 90] [QP_ERR_FIELD_RANGE]"
+    assert lines[0] == "line 2: gps.lat: 123.4 is outside [-90, 90] [QP_ERR_FIELD_RANGE]"
     assert lines[1].startswith("line 3: wifi[2].rssi_dbm: ")
-    assert lines[2].startswith("line 5: -: offset ")
+    assert lines[2].startswith("line 5: offset ")
     assert lines[-1] == "2 valid, 3 refused"
 
 

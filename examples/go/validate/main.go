@@ -34,12 +34,8 @@ func validate(in io.Reader, out io.Writer) (valid, refused int, err error) {
 			valid++
 			event.Close() // a real consumer would use it first
 		case errors.Is(err, quackpipe.ErrValidation) && errors.As(err, &qerr):
-			refused++
-			field := qerr.Path()
-			if field == "" {
-				field = "-"
-			}
-			fmt.Fprintf(out, "line %d: %s: %s [%s]\n", number, field, qerr.Detail, qerr.Code)
+			refused++ // qerr.Path() names the failing field, when there is one
+			fmt.Fprintf(out, "line %d: %s [%s]\n", number, qerr.Detail, qerr.Code)
 		default:
 			return valid, refused, err
 		}

@@ -18,9 +18,9 @@ func TestValidateTheSampleFile(t *testing.T) {
 		t.Fatalf("valid %d refused %d err %v\n%s", valid, refused, err, out.String())
 	}
 	for _, want := range []string{
-		"line 2: gps.lat: gps.lat: 123.4 is outside [-90, 90] [QP_ERR_FIELD_RANGE]\n",
+		"line 2: gps.lat: 123.4 is outside [-90, 90] [QP_ERR_FIELD_RANGE]\n",
 		"line 3: wifi[2].rssi_dbm: ",
-		"line 5: -: offset ",
+		"line 5: offset ",
 		"2 valid, 3 refused\n",
 	} {
 		if !strings.Contains(out.String(), want) {
