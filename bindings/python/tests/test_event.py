@@ -67,6 +67,8 @@ def test_decode_takes_bytes_like_and_str(event_lines):
         assert quackpipe.decode(data).device_id == "dev-0045"
     with pytest.raises(TypeError):
         quackpipe.decode(12)
+    with pytest.raises(quackpipe.Error):
+        quackpipe.decode(None)  # (NULL, 0) reaches the library, which refuses it
 
 
 @pytest.mark.parametrize("line, name, path, detail", [

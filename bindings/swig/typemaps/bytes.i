@@ -1,8 +1,8 @@
 /*
  * Byte buffers.
  *  - `(const void *buf, size_t len)`: Python takes any
- *    bytes-like object (bytes, bytearray, memoryview, mmap) or a str (as
- *    UTF-8); Go takes a []byte. Nothing is copied: the library reads the
+ *    bytes-like object (bytes, bytearray, memoryview, mmap), a str (as
+ *    UTF-8) or None (NULL); Go takes a []byte. Nothing is copied: the library reads the
  *    caller's memory during the call.
  *  - `qp_buf_t *out` is not an argument but a result: the bytes the call
  *    appended, as Python bytes or into a Go *[]byte. The C buffer is freed
@@ -17,7 +17,10 @@
 
 #ifdef SWIGPYTHON
 %typemap(in) (const void *BYTES, size_t LEN) (Py_buffer view, int have_view = 0) {
-	if (PyUnicode_Check($input)) {
+	if ($input == Py_None) {
+		$1 = NULL; /* "none" where the C API allows it (a key), else refused by it */
+		$2 = 0;
+	} else if (PyUnicode_Check($input)) {
 		Py_ssize_t n;
 		const char *s = PyUnicode_AsUTF8AndSize($input, &n);
 

@@ -12,6 +12,9 @@
  * QP_OPAQUE_HANDLE also gives SWIG a body for a struct the headers keep
  * opaque, so that it can hang the destructor on it.
  *
+ * QP_OPTIONAL_HANDLE(const T *name) lets None through as NULL for a
+ * parameter that the C API documents as optional.
+ *
  * Constructors that take ownership of a qp_conf_t on success (producer,
  * runner, ...) name the parameter `qp_conf_t *conf` in their own header:
  * QP_TAKES_CONF() before %including such a header makes the Python conf
@@ -77,6 +80,21 @@ static void qpb_py_raise(qp_err_t code, const char *detail);
 }
 %enddef
 
+/* A handle parameter the C API allows to be NULL ("no headers"): None
+ * passes NULL, a closed object still raises. */
+%define QP_OPTIONAL_HANDLE(PARAM)
+%typemap(check) PARAM "";
+%typemap(in, noblock=1) PARAM (void *argp = 0) {
+	if (!SWIG_IsOK(SWIG_ConvertPtr($input, &argp, $descriptor, 0)))
+		SWIG_exception_fail(SWIG_TypeError, "expected a $*1_type or None");
+	$1 = ($1_ltype)argp;
+	if (!$1 && $input != Py_None) {
+		qpb_py_raise(QP_ERR_CLOSED, "$*1_type is closed");
+		SWIG_fail;
+	}
+}
+%enddef
+
 /* Runs only after the constructor succeeded (a failure has raised already). */
 %define QP_TAKES_CONF()
 %typemap(argout, noblock=1) qp_conf_t *conf {
@@ -98,6 +116,10 @@ static void qpb_py_raise(qp_err_t code, const char *detail);
 %enddef
 
 %define QP_TAKES_CONF()
+%enddef
+
+/* Go passes a nil handle as NULL already. */
+%define QP_OPTIONAL_HANDLE(PARAM)
 %enddef
 #endif
 

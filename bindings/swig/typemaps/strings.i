@@ -2,7 +2,7 @@
  * Returned strings that may be NULL ("not set", "no such entry"). Python
  * already maps NULL to None; Go would map it to "", so these functions
  * return a *string there, nil for NULL. A header function that can return
- * NULL adds its name to the %apply at the end.
+ * NULL adds its name to the %apply below.
  */
 
 #ifdef SWIGGO
@@ -22,10 +22,10 @@
 		$result = &text
 	}
 %}
-#endif
 
 %apply const char *NULLABLE {
 	const char *qp_conf_get,
 	const char *qp_radio_name,
 	const char *qp_event_flag_at
 };
+#endif
