@@ -29,6 +29,7 @@ var (
 	ErrOutOfMemory      = capi.NewFamily("memory")
 	ErrIO               = capi.NewFamily("io")
 	ErrNotAvailable     = capi.NewFamily("not_available")
+	ErrNotFound         = capi.NewFamily("not_found")
 	ErrRetriesExhausted = capi.NewFamily("retries_exhausted")
 	ErrCallbackAbort    = capi.NewFamily("user")
 )

@@ -14,7 +14,7 @@ __all__ = [
     "Error", "ConfigError", "ValidationError", "KafkaError", "QueueFullError",
     "TimeoutError", "NoEventError", "WakeupError", "ClosedError", "StateError",
     "ClickHouseError", "InvalidArgumentError", "OutOfMemoryError",
-    "InputOutputError", "NotAvailableError", "RetriesExhaustedError",
+    "InputOutputError", "NotAvailableError", "NotFoundError", "RetriesExhaustedError",
     "CallbackAbort",
 ]
 
@@ -101,6 +101,10 @@ class NotAvailableError(Error):
     """An optional component (such as embedded ClickHouse) is not available."""
 
 
+class NotFoundError(Error, LookupError):
+    """A topic or header that was asked for does not exist."""
+
+
 class RetriesExhaustedError(Error):
     """Every retry failed; the detail holds the last failure."""
 
@@ -124,6 +128,7 @@ _FAMILIES = {
     "memory": OutOfMemoryError,
     "io": InputOutputError,
     "not_available": NotAvailableError,
+    "not_found": NotFoundError,
     "retries_exhausted": RetriesExhaustedError,
     "user": CallbackAbort,
 }

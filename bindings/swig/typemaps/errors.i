@@ -83,6 +83,8 @@ static const char *qpb_error_family(qp_err_t code)
 		return "io";
 	case QP_ERR_NOT_AVAILABLE:
 		return "not_available";
+	case QP_ERR_NOT_FOUND:
+		return "not_found";
 	case QP_ERR_RETRIES_EXHAUSTED:
 		return "retries_exhausted";
 	case QP_ERR_USER:
