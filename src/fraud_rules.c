@@ -236,11 +236,12 @@ static int latest_before(const qp_fraud_device_t *dev, int64_t t, int except,
 /*
  * Checks the fix against its neighbours in device time: the latest fix at
  * or before it and, for an event arriving out of order, the earliest fix
- * after it. A fix that was flagged is kept as "suspect": if the next fix is
- * impossible from it but fine from the last trusted fix, the suspect was a
- * lone outlier and the device is back, so the return is not flagged; if the
- * next fix is consistent with it, the device really is there now, and the
- * suspect is confirmed (only the jump itself was flagged).
+ * after it. A fix that was flagged is kept as "suspect". If the next fix is
+ * impossible from a suspect but fine from the trusted fix just before it,
+ * the suspect was a lone outlier and the device is back: the return is not
+ * flagged (a run of several suspects gets no such benefit). If the next fix
+ * is consistent with the suspect, the device really is there now and the
+ * suspect is confirmed: only the jump itself was flagged.
  */
 static bool impossible_travel(const qp_fraud_params_t *p, const qp_fraud_device_t *dev,
                               const fix_t *now, qp_fraud_findings_t *fi)
@@ -253,14 +254,14 @@ static bool impossible_travel(const qp_fraud_params_t *p, const qp_fraud_device_
 		fix_t before = stored_fix(dev, pred);
 
 		if (too_fast(p, &before, now)) {
-			int trusted = (dev->suspect >> pred & 1)
-			                      ? latest_before(dev, before.t, pred, false) : -1;
-			fix_t alt;
+			int prior = (dev->suspect >> pred & 1)
+			                    ? latest_before(dev, before.t, pred, true) : -1;
 
 			flag = true;
-			if (trusted >= 0) {
-				alt = stored_fix(dev, trusted);
-				flag = too_fast(p, &alt, now);
+			if (prior >= 0 && !(dev->suspect >> prior & 1)) {
+				fix_t trusted = stored_fix(dev, prior);
+
+				flag = too_fast(p, &trusted, now);
 			}
 		} else if (dev->suspect >> pred & 1) {
 			fi->confirm_fix = pred;
