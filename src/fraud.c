@@ -209,6 +209,34 @@ static uint64_t device_key(const qp_scan_event_t *ev)
 	return key ? key : 1; /* 0 marks a free record */
 }
 
+/*
+ * Finds the device and runs the built-in rules. The order hides memory
+ * latency: the device's index slot and the serving cell's tower slot are
+ * requested first, the event is hashed while they arrive, and the record's
+ * lines are requested together as soon as its number is known.
+ */
+static uint32_t look_up(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t received_ms,
+                        uint64_t *key, qp_fraud_findings_t *fi)
+{
+	uint32_t rec;
+	size_t i;
+
+	*key = device_key(ev);
+	qp_fraud_state__prefetch_key(&f->state, *key);
+	for (i = 0; i < ev->cell_count; i++)
+		if (ev->cell[i].serving) {
+			qp_towers__prefetch(&f->towers, &ev->cell[i]);
+			break;
+		}
+	qp_fraud__prepare(&f->p, ev, received_ms, fi);
+	rec = qp_fraud_state__find(&f->state, *key);
+	if (rec != QP_FRAUD_NONE)
+		qp_fraud_state__prefetch(&f->state, rec);
+	qp_fraud__judge(&f->p, &f->towers,
+	                rec == QP_FRAUD_NONE ? NULL : qp_fraud_state__at(&f->state, rec), ev, fi);
+	return rec;
+}
+
 static qp_err_t run_custom_rules(qp_fraud_t *f, const qp_scan_event_t *ev)
 {
 	size_t i;
@@ -246,11 +274,7 @@ qp_err_t qp_fraud_evaluate(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t rec
 		return err;
 	if (!out)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_fraud_evaluate: out is NULL");
-	key = device_key(ev);
-	rec = qp_fraud_state__find(&f->state, key);
-	qp_fraud__run_builtins(&f->p, &f->towers,
-	                       rec == QP_FRAUD_NONE ? NULL : qp_fraud_state__at(&f->state, rec),
-	                       ev, received_ms, &fi);
+	rec = look_up(f, ev, received_ms, &key, &fi);
 
 	v = &f->verdict;
 	v->count = 0;
@@ -293,11 +317,7 @@ qp_err_t qp_fraud_warm(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t receive
 
 	if ((err = check_event("qp_fraud_warm", f, ev)))
 		return err;
-	key = device_key(ev);
-	rec = qp_fraud_state__find(&f->state, key);
-	qp_fraud__run_builtins(&f->p, &f->towers,
-	                       rec == QP_FRAUD_NONE ? NULL : qp_fraud_state__at(&f->state, rec),
-	                       ev, received_ms, &fi);
+	rec = look_up(f, ev, received_ms, &key, &fi);
 	if ((err = commit(f, key, rec, partition, &fi)))
 		return err;
 	f->warmed++;

@@ -89,6 +89,11 @@ qp_err_t qp_fraud_state__insert(qp_fraud_state_t *s, uint64_t key,
 /* The record with that number. */
 qp_fraud_device_t *qp_fraud_state__at(const qp_fraud_state_t *s, uint32_t rec);
 
+/* Starts loading the index slot of key, or the record rec and its LRU
+ * links, into the cache (evaluate overlaps these memory waits). */
+void qp_fraud_state__prefetch_key(const qp_fraud_state_t *s, uint64_t key);
+void qp_fraud_state__prefetch(const qp_fraud_state_t *s, uint32_t rec);
+
 /* Marks the record as the most recently seen. */
 void qp_fraud_state__touch(qp_fraud_state_t *s, uint32_t rec);
 
@@ -148,7 +153,7 @@ typedef struct qp_fraud_findings {
 	bool flagged[QP_FRAUD_BUILTIN_COUNT];
 	uint32_t unknown_towers;
 	/* the event, reduced to what the state keeps */
-	int64_t ts_ms;
+	int64_t ts_ms, received_ms;
 	int32_t lat_e7, lon_e7;
 	uint16_t acc_m;
 	uint64_t scan_id, content;
@@ -159,10 +164,17 @@ typedef struct qp_fraud_findings {
 	int cluster_join;       /* cluster the fix joins, or -1 for a new one */
 } qp_fraud_findings_t;
 
-/* Runs the built-in rules on ev against dev (NULL: a device not seen yet). */
-void qp_fraud__run_builtins(const qp_fraud_params_t *p, const qp_towers_t *towers,
-                            const qp_fraud_device_t *dev, const qp_scan_event_t *ev,
-                            int64_t received_ms, qp_fraud_findings_t *out);
+/*
+ * Evaluation in two steps, so that the work on the event alone can overlap
+ * the wait for the device's record: qp_fraud__prepare reduces the event
+ * (hashes, fixed point; no state read), qp_fraud__judge runs the built-in
+ * rules on it against dev (NULL: a device not seen yet).
+ */
+void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_scan_event_t *ev,
+                       int64_t received_ms, qp_fraud_findings_t *out);
+void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
+                     const qp_fraud_device_t *dev, const qp_scan_event_t *ev,
+                     qp_fraud_findings_t *fi);
 
 /* Applies the findings' state changes to dev. */
 void qp_fraud__commit(const qp_fraud_params_t *p, qp_fraud_device_t *dev,

@@ -346,16 +346,12 @@ static bool tower_mismatch(const qp_fraud_params_t *p, const qp_towers_t *towers
 
 /* ---- running and committing ---- */
 
-void qp_fraud__run_builtins(const qp_fraud_params_t *p, const qp_towers_t *towers,
-                            const qp_fraud_device_t *dev, const qp_scan_event_t *ev,
-                            int64_t received_ms, qp_fraud_findings_t *fi)
+void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_scan_event_t *ev,
+                       int64_t received_ms, qp_fraud_findings_t *fi)
 {
-	int64_t ts = clamp_time(ev->ts_ms), skew = ts - clamp_time(received_ms);
-	fix_t now = { ts, ev->gps.lat, ev->gps.lon, ev->gps.accuracy_m };
-	bool *flag = fi->flagged;
-
 	memset(fi, 0, sizeof(*fi));
-	fi->ts_ms = ts;
+	fi->ts_ms = clamp_time(ev->ts_ms);
+	fi->received_ms = clamp_time(received_ms);
 	fi->lat_e7 = qp_geo__to_e7(ev->gps.lat);
 	fi->lon_e7 = qp_geo__to_e7(ev->gps.lon);
 	fi->acc_m = ev->gps.accuracy_m >= 65535.0 ? 65535 : (uint16_t)ceil(ev->gps.accuracy_m);
@@ -366,6 +362,16 @@ void qp_fraud__run_builtins(const qp_fraud_params_t *p, const qp_towers_t *tower
 	                                                    : (uint32_t)(received_ms / 1000);
 	fi->confirm_fix = -1;
 	fi->cluster_join = -1;
+}
+
+void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
+                     const qp_fraud_device_t *dev, const qp_scan_event_t *ev,
+                     qp_fraud_findings_t *fi)
+{
+	int64_t ts = fi->ts_ms, skew = ts - fi->received_ms;
+	fix_t now = { ts, ev->gps.lat, ev->gps.lon, ev->gps.accuracy_m };
+	bool *flag = fi->flagged;
+
 	/* An event far older than the record's base is too old to compare with
 	 * it, or to keep: its fix is left out. */
 	fi->keep_fix = !dev || (!dev->fix_count && !dev->cluster_count) ||

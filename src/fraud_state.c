@@ -210,6 +210,24 @@ static void lru_push_head(qp_fraud_state_t *s, uint32_t rec)
 	s->lru_head = rec;
 }
 
+void qp_fraud_state__prefetch_key(const qp_fraud_state_t *s, uint64_t key)
+{
+	__builtin_prefetch(&s->index[(size_t)key & s->index_mask]);
+}
+
+void qp_fraud_state__prefetch(const qp_fraud_state_t *s, uint32_t rec)
+{
+	const char *p = (const char *)qp_fraud_state__at(s, rec);
+	size_t off;
+
+	/* Every line of the record: the rules read all its rings. */
+	for (off = 0; off < sizeof(qp_fraud_device_t); off += 64)
+		__builtin_prefetch(p + off);
+	__builtin_prefetch(p + sizeof(qp_fraud_device_t) - 1);
+	__builtin_prefetch(prev_of(s, rec));
+	__builtin_prefetch(next_of(s, rec));
+}
+
 void qp_fraud_state__touch(qp_fraud_state_t *s, uint32_t rec)
 {
 	if (s->lru_head == rec)

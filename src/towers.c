@@ -108,6 +108,17 @@ const qp_tower_t *qp_towers__find(const qp_towers_t *t, qp_radio_t radio,
 	return slot->key ? slot : NULL;
 }
 
+void qp_towers__prefetch(const qp_towers_t *t, const qp_cell_t *cell)
+{
+	if (!t->count || (unsigned)cell->radio > QP_RADIO_CDMA || cell->mcc < 0 ||
+	    cell->mcc > 999 || cell->mnc < 0 || cell->mnc > 999 || cell->area < 0 ||
+	    cell->area > UINT32_MAX || cell->cid < 0 || cell->cid >= ((int64_t)1 << 36))
+		return;
+	__builtin_prefetch(&t->slots[home_slot(t, pack_key(cell->radio, cell->mcc, cell->mnc,
+	                                                   cell->cid),
+	                                       (uint32_t)cell->area)]);
+}
+
 /* ---- CSV ---- */
 
 typedef struct line_error {

@@ -50,6 +50,10 @@ const qp_tower_t *qp_towers__find(const qp_towers_t *t, qp_radio_t radio,
                                   int32_t mcc, int32_t mnc, int64_t area,
                                   int64_t cid);
 
+/* Starts loading the slot where that cell would be into the cache, so the
+ * lookup that follows later does not wait for memory. */
+void qp_towers__prefetch(const qp_towers_t *t, const qp_cell_t *cell);
+
 /* Bytes allocated for the table. */
 size_t qp_towers__bytes(const qp_towers_t *t);
 

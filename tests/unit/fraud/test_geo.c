@@ -97,6 +97,54 @@ static void geohash_cells(void **state)
 	assert_memory_equal(gh, "u4pruydqqvj", 11);
 }
 
+/* The textbook geohash: bisect longitude and latitude in turn. */
+static void bisection_geohash(double lat, double lon, int precision, char *out)
+{
+	static const char base32[] = "0123456789bcdefghjkmnpqrstuvwxyz";
+	double range[2][2] = { { -180, 180 }, { -90, 90 } }, v[2] = { lon, lat };
+	int bit = 0, i, k;
+
+	for (i = 0; i < precision; i++) {
+		int c = 0;
+
+		for (k = 0; k < 5; k++, bit++) {
+			double *r = range[bit % 2], mid = (r[0] + r[1]) / 2;
+
+			c <<= 1;
+			if (v[bit % 2] >= mid) {
+				c |= 1;
+				r[0] = mid;
+			} else {
+				r[1] = mid;
+			}
+		}
+		out[i] = base32[c];
+	}
+	out[precision] = '\0';
+}
+
+static void geohash_matches_bisection(void **state)
+{
+	uint64_t rng = 99;
+	char a[QP_GEO_GEOHASH_MAX + 1], b[QP_GEO_GEOHASH_MAX + 1];
+	int i;
+
+	for (i = 0; i < 100000; i++) {
+		double lat, lon;
+		int precision = 1 + i % QP_GEO_GEOHASH_MAX;
+
+		rng = rng * 6364136223846793005u + 1442695040888963407u;
+		lat = (double)(rng >> 11) / 9007199254740992.0 * 180 - 90;
+		rng = rng * 6364136223846793005u + 1442695040888963407u;
+		lon = (double)(rng >> 11) / 9007199254740992.0 * 360 - 180;
+		if (i % 10 == 0) /* coordinates as phones send them */
+			lat = round(lat * 1e7) / 1e7, lon = round(lon * 1e7) / 1e7;
+		qp_geo__geohash(lat, lon, precision, a);
+		bisection_geohash(lat, lon, precision, b);
+		assert_string_equal(a, b);
+	}
+}
+
 static void fixed_point(void **state)
 {
 	assert_int_equal(qp_geo__to_e7(48.8566123), 488566123);
@@ -111,6 +159,7 @@ int main(void)
 		cmocka_unit_test(distances_on_the_sphere),
 		cmocka_unit_test(fast_path_agrees_with_haversine),
 		cmocka_unit_test(geohash_cells),
+		cmocka_unit_test(geohash_matches_bisection),
 		cmocka_unit_test(fixed_point),
 	};
 
