@@ -202,7 +202,8 @@ static void bench_devices(uint32_t devices, const char *towers, uint64_t evals)
 	}
 	/* Every device tracked before timing. */
 	for (d = 0; d < devices; d++) {
-		fill_event(&b, d, ++n, T0 + (int64_t)n);
+		n++;
+		fill_event(&b, d, n, T0 + (int64_t)n);
 		qp_fraud_evaluate(f, &b.ev, T0 + (int64_t)n, 0, &e);
 	}
 

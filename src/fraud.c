@@ -300,7 +300,8 @@ qp_err_t qp_fraud_evaluate(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t rec
 	f->result.received_ms = received_ms;
 	f->result.fraud_flags = v->flags;
 	f->result.fraud_flag_count = v->count;
-	f->result.quality_score = clamp01(v->score);
+	/* Six decimals: 1 - 0.8 is written 0.2, not 0.19999999999999996. */
+	f->result.quality_score = round(clamp01(v->score) * 1e6) / 1e6;
 	f->result.location_cluster = f->cluster;
 	f->result.enriched_by = f->enriched_by;
 	*out = &f->result;
