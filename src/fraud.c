@@ -176,6 +176,15 @@ static qp_err_t check_event(const char *what, const qp_fraud_t *f, const qp_scan
 		return qp_error__set(QP_ERR_INVALID_ARG, "%s: NULL argument", what);
 	if (!ev->device_id)
 		return qp_error__set(QP_ERR_INVALID_ARG, "%s: the event has no device_id", what);
+	/* The decoder guarantees these; checked again because the rules turn
+	 * them into integers, where a NaN would be undefined behaviour. */
+	if (!(ev->gps.lat >= -90.0 && ev->gps.lat <= 90.0) ||
+	    !(ev->gps.lon >= -180.0 && ev->gps.lon <= 180.0) || !(ev->gps.accuracy_m >= 0.0))
+		return qp_error__set(QP_ERR_INVALID_ARG, "%s: gps (%g, %g, accuracy %g) is invalid",
+		                     what, ev->gps.lat, ev->gps.lon, ev->gps.accuracy_m);
+	if ((ev->wifi_count && !ev->wifi) || (ev->cell_count && !ev->cell) ||
+	    (ev->ble_count && !ev->ble))
+		return qp_error__set(QP_ERR_INVALID_ARG, "%s: radio array missing", what);
 	if (f->in_rule)
 		return qp_error__set(QP_ERR_STATE, "%s: called from inside a fraud rule", what);
 	return QP_OK;

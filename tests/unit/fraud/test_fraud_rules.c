@@ -260,6 +260,29 @@ static void impossible_travel_outlier_and_relocation(void **state)
 	qp_fraud_destroy(f);
 }
 
+/* Device times are stored relative to a base that moves as the device
+ * ages: weeks apart, the rules still see the right intervals. */
+static void impossible_travel_across_long_gaps(void **state)
+{
+	const int64_t day = 86400000;
+	qp_fraud_t *f = test_engine(NULL);
+
+	assert_int_equal(test_fix(f, "g", 1, T0, PARIS_LAT, PARIS_LON, 10), 0);
+	assert_int_equal(test_fix(f, "g", 2, T0 + 20 * day, LYON_LAT, LYON_LON, 10), 0);
+	assert_int_equal(test_fix(f, "g", 3, T0 + 20 * day + 60000, PARIS_LAT, PARIS_LON, 10), 1);
+	assert_int_equal(test_fix(f, "g", 4, T0 + 40 * day, PARIS_LAT, PARIS_LON, 10), 0);
+	assert_int_equal(test_fix(f, "g", 5, T0 + 40 * day + 60000, LYON_LAT, LYON_LON, 10), 1);
+	/* A fix from a month before everything the device has: too old to
+	 * judge against it, and not kept. */
+	assert_int_equal(test_fix(f, "g", 6, T0 + 5 * day, 40.7128, -74.0060, 10), 0);
+	assert_int_equal(test_fix(f, "g", 7, T0 + 40 * day + 120000, LYON_LAT, LYON_LON, 10), 0);
+	/* Timestamps at the ends of the range do not overflow anything. */
+	assert_int_equal(test_fix(f, "edge", 1, INT64_MAX, PARIS_LAT, PARIS_LON, 10), 0);
+	assert_int_equal(test_fix(f, "edge", 2, INT64_MIN, PARIS_LAT, PARIS_LON, 10), 0);
+	assert_int_equal(test_fix(f, "edge", 3, 0, LYON_LAT, LYON_LON, 10), 0);
+	qp_fraud_destroy(f);
+}
+
 /* Honest fast travel with jitter at the reported accuracy raises nothing. */
 static void fast_honest_travel_is_not_flagged(void **state)
 {
@@ -439,6 +462,17 @@ static void bad_arguments(void **state)
 	t.ev.device_id = NULL;
 	assert_int_equal(qp_fraud_evaluate(f, &t.ev, T0, 0, &e), QP_ERR_INVALID_ARG);
 	assert_int_equal(qp_fraud_warm(f, &t.ev, T0, 0), QP_ERR_INVALID_ARG);
+	/* Events the decoder would never produce are refused, not judged. */
+	test_event_init(&t, "x", 1, T0, NAN, 0, 10);
+	assert_int_equal(qp_fraud_evaluate(f, &t.ev, T0, 0, &e), QP_ERR_INVALID_ARG);
+	test_event_init(&t, "x", 1, T0, 0, 181, 10);
+	assert_int_equal(qp_fraud_evaluate(f, &t.ev, T0, 0, &e), QP_ERR_INVALID_ARG);
+	test_event_init(&t, "x", 1, T0, 0, 0, -1);
+	assert_int_equal(qp_fraud_warm(f, &t.ev, T0, 0), QP_ERR_INVALID_ARG);
+	test_event_init(&t, "x", 1, T0, 0, 0, 10);
+	t.ev.wifi_count = 1;
+	t.ev.wifi = NULL;
+	assert_int_equal(qp_fraud_evaluate(f, &t.ev, T0, 0, &e), QP_ERR_INVALID_ARG);
 	assert_int_equal(qp_fraud_counter(f, "evaluated"), 0);
 	assert_int_equal(qp_fraud_counter(f, "no such counter"), -1);
 	assert_int_equal(qp_fraud_rule_count(f, "no such rule"), -1);
@@ -458,6 +492,7 @@ int main(void)
 		cmocka_unit_test(impossible_travel_settings),
 		cmocka_unit_test(impossible_travel_out_of_order),
 		cmocka_unit_test(impossible_travel_outlier_and_relocation),
+		cmocka_unit_test(impossible_travel_across_long_gaps),
 		cmocka_unit_test(fast_honest_travel_is_not_flagged),
 		cmocka_unit_test(too_many_locations_thresholds),
 		cmocka_unit_test(tower_mismatch_thresholds),
