@@ -91,7 +91,9 @@ QP_EXTERN qp_err_t qp_fraud_warm(qp_fraud_t *f, const qp_scan_event_t *ev,
 
 /*
  * Forgets every device last seen on partition, e.g. when a rebalance takes
- * the partition away. Returns the number of devices dropped.
+ * the partition away. Returns the number of devices dropped. Walks all the
+ * records (tens of milliseconds for a million devices): a rebalance-time
+ * call, not a per-event one.
  */
 QP_EXTERN size_t qp_fraud_partition_revoked(qp_fraud_t *f, int32_t partition);
 
