@@ -207,7 +207,7 @@ static qp_err_t commit(qp_fraud_t *f, uint64_t key, uint32_t rec, int32_t partit
 		dev->partition = partition;
 		qp_fraud_state__touch(&f->state, rec);
 	}
-	qp_fraud__commit(&f->p, dev, fi);
+	qp_fraud__commit(dev, fi);
 	return QP_OK;
 }
 

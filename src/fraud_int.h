@@ -177,8 +177,7 @@ void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
                      qp_fraud_findings_t *fi);
 
 /* Applies the findings' state changes to dev. */
-void qp_fraud__commit(const qp_fraud_params_t *p, qp_fraud_device_t *dev,
-                      const qp_fraud_findings_t *fi);
+void qp_fraud__commit(qp_fraud_device_t *dev, const qp_fraud_findings_t *fi);
 
 /* The score penalty for a fix of that accuracy. */
 double qp_fraud__accuracy_penalty(const qp_fraud_params_t *p, double accuracy_m);

@@ -39,11 +39,6 @@ static int64_t clamp_time(int64_t t)
 	return t < -TIME_LIMIT_MS ? -TIME_LIMIT_MS : t > TIME_LIMIT_MS ? TIME_LIMIT_MS : t;
 }
 
-static int64_t prop_ms(const qp_conf_t *conf, const char *key)
-{
-	return qp_conf__int(conf, key);
-}
-
 void qp_fraud__read_params(qp_fraud_params_t *p, const qp_conf_t *conf)
 {
 	char key[128];
@@ -57,10 +52,10 @@ void qp_fraud__read_params(qp_fraud_params_t *p, const qp_conf_t *conf)
 		p->penalty[i] = qp_conf__double(conf, key);
 	}
 	p->cluster_precision = (int)qp_conf__int(conf, "qp.fraud.cluster.precision");
-	p->skew_future_ms = prop_ms(conf, "qp.fraud.clock_skew.future.ms");
-	p->skew_past_ms = prop_ms(conf, "qp.fraud.clock_skew.past.ms");
-	p->dup_id_window_s = prop_ms(conf, "qp.fraud.duplicate_scan_id.window.ms") / 1000;
-	p->dup_content_window_s = prop_ms(conf, "qp.fraud.duplicate_content.window.ms") / 1000;
+	p->skew_future_ms = qp_conf__int(conf, "qp.fraud.clock_skew.future.ms");
+	p->skew_past_ms = qp_conf__int(conf, "qp.fraud.clock_skew.past.ms");
+	p->dup_id_window_s = qp_conf__int(conf, "qp.fraud.duplicate_scan_id.window.ms") / 1000;
+	p->dup_content_window_s = qp_conf__int(conf, "qp.fraud.duplicate_content.window.ms") / 1000;
 	p->content_decimals = (int)qp_conf__int(conf, "qp.fraud.duplicate_content.decimals");
 	p->content_signals = qp_conf__bool(conf, "qp.fraud.duplicate_content.signals");
 	p->content_min_radios = qp_conf__int(conf, "qp.fraud.duplicate_content.min.radios");
@@ -68,8 +63,8 @@ void qp_fraud__read_params(qp_fraud_params_t *p, const qp_conf_t *conf)
 		qp_conf__double(conf, "qp.fraud.impossible_travel.max.speed.kmh") / 3.6;
 	p->travel_min_distance_m =
 		qp_conf__double(conf, "qp.fraud.impossible_travel.min.distance.m");
-	p->travel_min_interval_ms = prop_ms(conf, "qp.fraud.impossible_travel.min.interval.ms");
-	p->locations_window_ms = prop_ms(conf, "qp.fraud.too_many_locations.window.ms");
+	p->travel_min_interval_ms = qp_conf__int(conf, "qp.fraud.impossible_travel.min.interval.ms");
+	p->locations_window_ms = qp_conf__int(conf, "qp.fraud.too_many_locations.window.ms");
 	p->locations_max = qp_conf__int(conf, "qp.fraud.too_many_locations.max.clusters");
 	p->locations_radius_m = qp_conf__double(conf, "qp.fraud.too_many_locations.radius.m");
 	p->tower_margin_m = qp_conf__double(conf, "qp.fraud.tower_mismatch.margin.m");
@@ -419,12 +414,10 @@ static void rebase(qp_fraud_device_t *dev, int64_t ts)
 	dev->base_ms = ts;
 }
 
-void qp_fraud__commit(const qp_fraud_params_t *p, qp_fraud_device_t *dev,
-                      const qp_fraud_findings_t *fi)
+void qp_fraud__commit(qp_fraud_device_t *dev, const qp_fraud_findings_t *fi)
 {
 	int slot, i;
 
-	(void)p;
 	if (fi->keep_fix) {
 		int32_t rel;
 
