@@ -13,5 +13,6 @@
 #include "quackpipe/conf.h"
 #include "quackpipe/event.h"
 #include "quackpipe/fraud.h"
+#include "quackpipe/inserter.h"
 
 #endif /* QUACKPIPE_H */
