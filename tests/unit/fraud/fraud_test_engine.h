@@ -29,7 +29,7 @@ static inline const qp_enrichment_t *test_eval(qp_fraud_t *f, const test_event_t
 {
 	const qp_enrichment_t *e = NULL;
 
-	assert_int_equal(qp_fraud_evaluate(f, &t->ev, t->ev.ts_ms, 0, &e), QP_OK);
+	assert_int_equal(qp_fraud_evaluate(f, test_ev(t), t->ev.ts_ms, 0, &e), QP_OK);
 	assert_non_null(e);
 	return e;
 }

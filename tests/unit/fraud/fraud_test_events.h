@@ -1,7 +1,8 @@
 /*
- * Scan events for the fraud tests, built field by field in memory the
- * tests own (only tests may do this: the library always allocates the
- * events it hands out).
+ * Scan events for the fraud tests: described field by field, then written
+ * as JSON and decoded by qp_event_decode (test_ev), so the engine sees what
+ * the pipeline hands it. Only the tests of the engine's own argument checks
+ * pass the struct itself (&t.ev): events the decoder would refuse.
  */
 #ifndef QP_FRAUD_TEST_EVENTS_H
 #define QP_FRAUD_TEST_EVENTS_H
@@ -76,6 +77,46 @@ static inline void test_event_add_cell(test_event_t *t, qp_radio_t radio, int32_
 	t->cell[i].area = area;
 	t->cell[i].cid = cid;
 	t->cell[i].serving = serving;
+}
+
+/*
+ * The event as the pipeline would see it: t written out as JSON and decoded
+ * by qp_event_decode. Valid until the next call (the previous event is
+ * freed then; the last one stays reachable until the program ends).
+ */
+static inline const qp_scan_event_t *test_ev(const test_event_t *t)
+{
+	static qp_scan_event_t *decoded;
+	static char json[8192];
+	const qp_scan_event_t *e = &t->ev;
+	size_t n = 0, i;
+
+#define OUT(...) (n += (size_t)snprintf(json + n, sizeof(json) - n, __VA_ARGS__))
+	OUT("{\"schema_version\":1,\"scan_id\":\"%s\",\"device_id\":\"%s\",\"ts_ms\":%lld,"
+	    "\"gps\":{\"lat\":%.17g,\"lon\":%.17g,\"accuracy_m\":%.17g},\"wifi\":[",
+	    e->scan_id, e->device_id, (long long)e->ts_ms, e->gps.lat, e->gps.lon,
+	    e->gps.accuracy_m);
+	for (i = 0; i < e->wifi_count; i++)
+		OUT("%s{\"bssid\":\"%s\",\"rssi_dbm\":%d,\"freq_mhz\":%d}", i ? "," : "",
+		    e->wifi[i].bssid, e->wifi[i].rssi_dbm, e->wifi[i].freq_mhz);
+	OUT("],\"cell\":[");
+	for (i = 0; i < e->cell_count; i++)
+		OUT("%s{\"radio\":\"%s\",\"mcc\":%d,\"mnc\":%d,\"area\":%lld,\"cid\":%lld,"
+		    "\"serving\":%s}", i ? "," : "", qp_radio_name(e->cell[i].radio), e->cell[i].mcc,
+		    e->cell[i].mnc, (long long)e->cell[i].area, (long long)e->cell[i].cid,
+		    e->cell[i].serving ? "true" : "false");
+	OUT("],\"ble\":[");
+	for (i = 0; i < e->ble_count; i++)
+		OUT("%s{\"addr\":\"%s\",\"rssi_dbm\":%d}", i ? "," : "", e->ble[i].addr,
+		    e->ble[i].rssi_dbm);
+	OUT("],\"reward\":0,\"app_version\":\"1.0.0\",\"platform\":\"android\"}");
+#undef OUT
+	assert_true(n < sizeof(json));
+	qp_event_destroy(decoded);
+	decoded = NULL;
+	if (qp_event_decode(&decoded, json, n))
+		fail_msg("test event does not decode: %s\n%s", qp_error_last(), json);
+	return decoded;
 }
 
 /* Whether the enrichment carries flag. */

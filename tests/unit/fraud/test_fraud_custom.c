@@ -62,7 +62,7 @@ static void rules_run_in_order_after_builtins(void **state)
 
 	/* clock_skew fires first; a sees it, b sees a's flag too. */
 	test_event_init(&t, "c", 1, T0 + 3600000, 48.85, 2.35, 10);
-	assert_int_equal(qp_fraud_evaluate(f, &t.ev, T0, 0, &e), QP_OK);
+	assert_int_equal(qp_fraud_evaluate(f, test_ev(&t), T0, 0, &e), QP_OK);
 	assert_int_equal(a.flags_seen, 1);
 	assert_string_equal(a.first_flag, "clock_skew");
 	assert_float_equal(a.score_seen, 0.7, 1e-9);
@@ -94,11 +94,11 @@ static void abort_leaves_no_trace(void **state)
 
 	assert_int_equal(qp_fraud_add_rule(f, "gate", probe_rule, &p), QP_OK);
 	test_event_init(&t, "abort", 1, T0, 48.85, 2.35, 10);
-	assert_int_equal(qp_fraud_evaluate(f, &t.ev, T0, 0, &e), QP_ERR_USER);
+	assert_int_equal(qp_fraud_evaluate(f, test_ev(&t), T0, 0, &e), QP_ERR_USER);
 	assert_null(e);
 	assert_non_null(strstr(qp_error_last(), "\"gate\""));
 	p.rc = 7; /* any non-zero value is passed through */
-	assert_int_equal(qp_fraud_evaluate(f, &t.ev, T0, 0, &e), 7);
+	assert_int_equal(qp_fraud_evaluate(f, test_ev(&t), T0, 0, &e), 7);
 	assert_int_equal(qp_fraud_counter(f, "evaluated"), 0);
 	assert_int_equal(qp_fraud_counter(f, "devices"), 0);
 	assert_int_equal(qp_fraud_rule_count(f, "gate"), 0);
@@ -109,7 +109,7 @@ static void abort_leaves_no_trace(void **state)
 	assert_string_equal(e->fraud_flags[0], "seen");
 	assert_int_equal(p.calls, 3);
 	/* Custom rules do not run on warmed events. */
-	assert_int_equal(qp_fraud_warm(f, &t.ev, T0, 0), QP_OK);
+	assert_int_equal(qp_fraud_warm(f, test_ev(&t), T0, 0), QP_OK);
 	assert_int_equal(p.calls, 3);
 	qp_fraud_destroy(f);
 }

@@ -19,7 +19,7 @@ static void scan(qp_fraud_t *f, unsigned device, int32_t partition, int64_t t)
 
 	snprintf(id, sizeof(id), "device-%u", device);
 	test_event_init(&ev, id, device, t, 48.85, 2.35, 10);
-	assert_int_equal(qp_fraud_evaluate(f, &ev.ev, t, partition, &e), QP_OK);
+	assert_int_equal(qp_fraud_evaluate(f, test_ev(&ev), t, partition, &e), QP_OK);
 }
 
 /* Whether the device still remembers its scan: replays it and looks. */
@@ -31,7 +31,7 @@ static bool remembers(qp_fraud_t *f, unsigned device, int64_t t)
 
 	snprintf(id, sizeof(id), "device-%u", device);
 	test_event_init(&ev, id, device, t, 48.85, 2.35, 10);
-	assert_int_equal(qp_fraud_evaluate(f, &ev.ev, t, 0, &e), QP_OK);
+	assert_int_equal(qp_fraud_evaluate(f, test_ev(&ev), t, 0, &e), QP_OK);
 	return test_has_flag(e, "duplicate_scan_id");
 }
 
@@ -120,9 +120,9 @@ static void warm_fills_state_without_counting(void **state)
 
 	/* Replayed history: a scan, and a jump that evaluate would flag. */
 	test_event_init(&t, "warm", 1, T0, 48.85, 2.35, 10);
-	assert_int_equal(qp_fraud_warm(f, &t.ev, T0, 4), QP_OK);
+	assert_int_equal(qp_fraud_warm(f, test_ev(&t), T0, 4), QP_OK);
 	test_event_init(&t, "warm", 2, T0 + 60000, 45.76, 4.83, 10);
-	assert_int_equal(qp_fraud_warm(f, &t.ev, T0 + 60000, 4), QP_OK);
+	assert_int_equal(qp_fraud_warm(f, test_ev(&t), T0 + 60000, 4), QP_OK);
 	assert_int_equal(qp_fraud_counter(f, "warmed"), 2);
 	assert_int_equal(qp_fraud_counter(f, "evaluated"), 0);
 	assert_int_equal(qp_fraud_counter(f, "flagged"), 0);
@@ -130,7 +130,7 @@ static void warm_fills_state_without_counting(void **state)
 	/* The live stream then finds the state warm: the replay is caught, and
 	 * the device is known to be in Lyon. */
 	test_event_init(&t, "warm", 1, T0, 48.85, 2.35, 10);
-	assert_int_equal(qp_fraud_evaluate(f, &t.ev, T0 + 61000, 4, &e), QP_OK);
+	assert_int_equal(qp_fraud_evaluate(f, test_ev(&t), T0 + 61000, 4, &e), QP_OK);
 	assert_true(test_has_flag(e, "duplicate_scan_id"));
 	test_event_init(&t, "warm", 3, T0 + 120000, 45.76, 4.83, 10);
 	assert_int_equal(test_eval(f, &t)->fraud_flag_count, 0);
