@@ -12,6 +12,7 @@
 #include "quackpipe/errors.h"
 #include "quackpipe/conf.h"
 #include "quackpipe/event.h"
+#include "quackpipe/fraud.h"
 #include "quackpipe/inserter.h"
 #include "quackpipe/headers.h"
 #include "quackpipe/producer.h"

@@ -17,5 +17,6 @@ typedef struct qp_command {
 
 int qp_cmd_validate(int argc, char **argv);
 int qp_cmd_config(int argc, char **argv);
+int qp_cmd_enrich(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 static const qp_command_t commands[] = {
 	{ "validate", qp_cmd_validate, "check scan events (NDJSON or JSON files) and report each" },
 	{ "config", qp_cmd_config, "print the library's configuration properties" },
+	{ "enrich", qp_cmd_enrich, "run the fraud rules offline on NDJSON scan events" },
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
