@@ -12,5 +12,6 @@
 #include "quackpipe/errors.h"
 #include "quackpipe/conf.h"
 #include "quackpipe/event.h"
+#include "quackpipe/runner.h"
 
 #endif /* QUACKPIPE_H */
