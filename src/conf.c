@@ -418,8 +418,20 @@ qp_err_t qp_conf_properties_markdown(qp_buf_t *out)
 
 		if (p->type == QP_PROP_INT || p->type == QP_PROP_DOUBLE)
 			snprintf(range, sizeof(range), "%.17g .. %.17g", p->min, p->max);
-		else if (p->type == QP_PROP_ENUM)
-			snprintf(range, sizeof(range), "%s", p->values);
+		else if (p->type == QP_PROP_ENUM) {
+			/* '|' would end the Markdown table cell. */
+			size_t j, n = 0;
+
+			for (j = 0; p->values[j] && n + 3 < sizeof(range); j++) {
+				if (p->values[j] == '|') {
+					range[n++] = ',';
+					range[n++] = ' ';
+				} else {
+					range[n++] = p->values[j];
+				}
+			}
+			range[n] = '\0';
+		}
 		else if (p->type == QP_PROP_BOOL)
 			snprintf(range, sizeof(range), "true, false");
 		err = qp_buf__printf(out, "| `%s` | %s | %s | %s | %s |\n", p->name,

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what building and testing libquackpipe needs, from Debian's
+# packages. Fast when everything is already there.
+set -euo pipefail
+packages=(build-essential cmake pkg-config librdkafka-dev libcjson-dev
+          libcurl4-openssl-dev libcmocka-dev swig clang libclang-rt-14-dev
+          python3-dev default-jre-headless maven curl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# Java 17 and Maven may come from outside Debian's packages on some machines.
+if command -v java >/dev/null; then missing=("${missing[@]/default-jre-headless}"); fi
+if command -v mvn >/dev/null; then missing=("${missing[@]/maven}"); fi
+read -r -a missing <<<"${missing[*]}"
+if ((${#missing[@]})); then
+  sudo=; [[ $(id -u) == 0 ]] || sudo=sudo
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: build dependencies present"
