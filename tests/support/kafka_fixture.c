@@ -258,8 +258,62 @@ int64_t kf_produce(kf_t *kf, const char *topic, int32_t partition,
 	return high - 1;
 }
 
+static void *copy_bytes(const void *p, size_t len)
+{
+	void *copy;
+
+	if (!p)
+		return NULL;
+	copy = malloc(len ? len : 1);
+	assert_non_null(copy);
+	memcpy(copy, p, len);
+	return copy;
+}
+
+/* librdkafka waits for every message of a handle before destroying it:
+ * records leave the reader as copies. */
+static void copy_record(kf_record_t *rec, const rd_kafka_message_t *m)
+{
+	rd_kafka_timestamp_type_t type;
+	rd_kafka_headers_t *hdrs;
+
+	rec->partition = m->partition;
+	rec->offset = m->offset;
+	rec->timestamp = rd_kafka_message_timestamp(m, &type);
+	rec->key = copy_bytes(m->key, m->key_len);
+	rec->key_len = m->key ? m->key_len : 0;
+	rec->value = copy_bytes(m->payload, m->len);
+	rec->len = m->payload ? m->len : 0;
+	rec->headers = rd_kafka_message_headers(m, &hdrs) ? NULL
+	                                                  : rd_kafka_headers_copy(hdrs);
+}
+
+void kf_record_free(kf_record_t *rec)
+{
+	free(rec->key);
+	free(rec->value);
+	if (rec->headers)
+		rd_kafka_headers_destroy(rec->headers);
+	memset(rec, 0, sizeof(*rec));
+}
+
+const char *kf_header(const kf_record_t *rec, const char *name)
+{
+	static char text[1024];
+	const void *value;
+	size_t size;
+
+	if (!rec->headers || rd_kafka_header_get_last(rec->headers, name, &value, &size))
+		kf_fail("record at offset %lld has no header %s", (long long)rec->offset,
+		        name);
+	assert_true(size < sizeof(text));
+	memcpy(text, value, size);
+	text[size] = '\0';
+	return text;
+}
+
 void kf_read(kf_t *kf, const char *topic, int partitions, size_t want,
-             rd_kafka_message_t **out, int timeout_ms)
+             kf_record_t *out, int timeout_ms)
 {
 	rd_kafka_conf_t *conf = base_conf(kf->bootstraps);
 	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(partitions);
@@ -282,11 +336,9 @@ void kf_read(kf_t *kf, const char *topic, int partitions, size_t want,
 
 		if (!m)
 			continue;
-		if (m->err) {
-			rd_kafka_message_destroy(m);
-			continue;
-		}
-		out[got++] = m;
+		if (!m->err)
+			copy_record(&out[got++], m);
+		rd_kafka_message_destroy(m);
 	}
 	rd_kafka_consumer_close(rk);
 	rd_kafka_destroy(rk);

@@ -46,11 +46,26 @@ void kf_produce_async(kf_t *kf, const char *topic, int32_t partition,
                       const char *key, const void *value, size_t len);
 void kf_flush(kf_t *kf);
 
+/* A record read back, copied out of librdkafka. */
+typedef struct kf_record {
+	int32_t partition;
+	int64_t offset;
+	int64_t timestamp;
+	void *key, *value;          /* NULL when absent */
+	size_t key_len, len;
+	rd_kafka_headers_t *headers; /* NULL when none */
+} kf_record_t;
+
 /* Reads `want` records of partition 0..partitions-1 of topic from the
  * beginning (no group); fails the test if they do not arrive within
- * timeout_ms. The caller destroys each with rd_kafka_message_destroy(). */
+ * timeout_ms. The caller frees each with kf_record_free(). */
 void kf_read(kf_t *kf, const char *topic, int partitions, size_t want,
-             rd_kafka_message_t **out, int timeout_ms);
+             kf_record_t *out, int timeout_ms);
+void kf_record_free(kf_record_t *rec);
+
+/* The text of the last header `name` (into a static buffer); fails the
+ * test when there is none. */
+const char *kf_header(const kf_record_t *rec, const char *name);
 
 /* The group's committed offset for the partition, from a separate handle;
  * -1 when none. */
