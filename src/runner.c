@@ -66,9 +66,13 @@ qp_err_t qp_runner__kafka_conf(qp_runner_t *r, rd_kafka_conf_t *kconf)
 static qp_err_t read_settings(qp_runner_t *r, const qp_conf_t *conf)
 {
 	const char *decode = qp_conf__str(conf, "qp.runner.decode");
+	const char *strategy = qp_conf_get(conf, "partition.assignment.strategy");
 
 	r->decode = strcmp(decode, "none") == 0 ? 0 :
 	            strcmp(decode, "enriched") == 0 ? 2 : 1;
+	/* Until the group says (first assignment): all configured assignors
+	 * share one protocol, so the configuration already tells. */
+	r->cooperative = strategy && strstr(strategy, "cooperative");
 	r->dlq_auto = qp_conf__bool(conf, "qp.runner.dlq.auto");
 	r->retry_max = (unsigned)qp_conf__int(conf, "qp.runner.retry.max");
 	r->commit_interval_ms = qp_conf__int(conf, "qp.runner.commit.interval.ms");

@@ -189,6 +189,7 @@ struct qp_runner {
 	qp_message_t *revoke_notice; /* the notice whose ack completes it */
 	bool revoking_lost;
 	int64_t next_commit_ms;
+	bool cooperative;            /* incremental rebalance protocol */
 	bool paused, closing, closed;
 	qp_err_t fatal;              /* sticky fatal error, QP_OK if none */
 	char fatal_detail[512];

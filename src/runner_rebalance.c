@@ -14,11 +14,14 @@
 
 #define MODULE "runner"
 
-static bool is_cooperative(rd_kafka_t *rk)
+/* The protocol cannot change during a handle's life; asking librdkafka is
+ * a round trip to its main thread, and fails while closing: ask once. */
+static void learn_protocol(qp_runner_t *r)
 {
-	const char *protocol = rd_kafka_rebalance_protocol(rk);
+	const char *protocol = rd_kafka_rebalance_protocol(r->rk);
 
-	return protocol && strcmp(protocol, "COOPERATIVE") == 0;
+	if (protocol && strcmp(protocol, "NONE") != 0)
+		r->cooperative = strcmp(protocol, "COOPERATIVE") == 0;
 }
 
 qp_runner_part_t *qp_runner__part_by_gen(qp_runner_t *r, uint64_t generation)
@@ -240,7 +243,7 @@ static void log_partitions(qp_runner_t *r, const char *what,
 		                         i ? ", " : "", list->elems[i].topic,
 		                         (int)list->elems[i].partition);
 	qp_log__(r->conf, QP_LOG_INFO, MODULE, "%s (%s): %s", what,
-	         rd_kafka_rebalance_protocol(r->rk), list->cnt ? text : "none");
+	         r->cooperative ? "cooperative" : "eager", list->cnt ? text : "none");
 }
 
 static void notify(qp_runner_t *r, qp_message_kind_t kind,
@@ -270,14 +273,16 @@ static void assign(qp_runner_t *r, rd_kafka_topic_partition_list_t *partitions)
 
 	if (r->revoking)
 		qp_runner__revoke_finish(r);
-	if (is_cooperative(r->rk))
+	learn_protocol(r);
+	if (r->cooperative)
 		error = rd_kafka_incremental_assign(r->rk, partitions);
 	else
 		kerr = rd_kafka_assign(r->rk, partitions);
 	if (error || kerr) {
 		qp_log__(r->conf, QP_LOG_ERROR, MODULE, "assign: %s",
 		         error ? rd_kafka_error_string(error) : rd_kafka_err2str(kerr));
-		rd_kafka_error_destroy(error);
+		if (error)
+			rd_kafka_error_destroy(error);
 		return;
 	}
 	for (i = 0; i < partitions->cnt; i++)
@@ -343,14 +348,15 @@ void qp_runner__revoke_finish(qp_runner_t *r)
 	for (i = 0; i < list->cnt; i++)
 		part_remove(r, list->elems[i].topic, list->elems[i].partition);
 	purge_stale(r);
-	if (is_cooperative(r->rk))
+	if (r->cooperative)
 		error = rd_kafka_incremental_unassign(r->rk, list);
 	else
 		kerr = rd_kafka_assign(r->rk, NULL);
 	if (error || kerr)
 		qp_log__(r->conf, QP_LOG_ERROR, MODULE, "unassign: %s",
 		         error ? rd_kafka_error_string(error) : rd_kafka_err2str(kerr));
-	rd_kafka_error_destroy(error);
+	if (error)
+		rd_kafka_error_destroy(error);
 	log_partitions(r, "revoked", list);
 	rd_kafka_topic_partition_list_destroy(list);
 }
