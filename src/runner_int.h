@@ -44,9 +44,10 @@ typedef struct qp_track {
 	size_t cap, head, count;
 	uint64_t base_seq;   /* sequence number of ring[head] */
 	int64_t next_offset; /* after the last pushed offset; -1 before any */
+	size_t pending;      /* entries not done (done ones may wait behind) */
 } qp_track_t;
 
-#define QP_TRACK_INIT { NULL, 0, 0, 0, 0, -1 }
+#define QP_TRACK_INIT { NULL, 0, 0, 0, 0, -1, 0 }
 
 /* Records a consumed offset (offsets must increase); *seq names it. */
 qp_err_t qp_track__push(qp_track_t *t, int64_t offset, uint64_t *seq);
@@ -58,7 +59,7 @@ void qp_track__done(qp_track_t *t, uint64_t seq);
  * nothing was consumed. */
 int64_t qp_track__committable(const qp_track_t *t);
 
-/* Entries still pending. */
+/* Offsets not done yet. */
 size_t qp_track__pending(const qp_track_t *t);
 
 void qp_track__dispose(qp_track_t *t);

@@ -29,15 +29,22 @@ qp_err_t qp_track__push(qp_track_t *t, int64_t offset, uint64_t *seq)
 	t->ring[(t->head + t->count) % t->cap] = (qp_track_entry_t){ offset, false };
 	*seq = t->base_seq + t->count;
 	t->count++;
+	t->pending++;
 	t->next_offset = offset + 1;
 	return QP_OK;
 }
 
 void qp_track__done(qp_track_t *t, uint64_t seq)
 {
+	qp_track_entry_t *entry;
+
 	if (seq < t->base_seq || seq - t->base_seq >= t->count)
 		return;
-	t->ring[(t->head + (size_t)(seq - t->base_seq)) % t->cap].done = true;
+	entry = &t->ring[(t->head + (size_t)(seq - t->base_seq)) % t->cap];
+	if (entry->done)
+		return;
+	entry->done = true;
+	t->pending--;
 	while (t->count && t->ring[t->head].done) {
 		t->head = (t->head + 1) % t->cap;
 		t->count--;
@@ -52,7 +59,7 @@ int64_t qp_track__committable(const qp_track_t *t)
 
 size_t qp_track__pending(const qp_track_t *t)
 {
-	return t->count;
+	return t->pending;
 }
 
 void qp_track__dispose(qp_track_t *t)

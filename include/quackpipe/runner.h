@@ -281,8 +281,8 @@ typedef struct qp_runner_stats {
 QP_EXTERN qp_err_t qp_runner_stats(qp_runner_t *r, qp_runner_stats_t **out);
 
 /* For bindings, which cannot index C arrays: NULL past the end. */
-QP_EXTERN const qp_runner_partition_stats_t *
-qp_runner_stats_partition_at(const qp_runner_stats_t *stats, size_t i);
+QP_EXTERN const qp_runner_partition_stats_t *qp_runner_stats_partition_at(
+	const qp_runner_stats_t *stats, size_t i);
 
 /* Frees a snapshot. Accepts NULL. */
 QP_EXTERN void qp_runner_stats_destroy(qp_runner_stats_t *stats);
