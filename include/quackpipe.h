@@ -12,6 +12,7 @@
 #include "quackpipe/errors.h"
 #include "quackpipe/conf.h"
 #include "quackpipe/event.h"
+#include "quackpipe/inserter.h"
 #include "quackpipe/runner.h"
 
 #endif /* QUACKPIPE_H */

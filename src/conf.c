@@ -30,6 +30,58 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.topic.dlq", QP_PROP_STR, "scan-dlq", 0, 0, NULL,
 	  "Dead-letter topic for events a stage cannot decode or process." },
 
+	/* inserter: batches into ClickHouse (docs/inserter.md) */
+	{ "qp.inserter.backend", QP_PROP_ENUM, "embedded", 0, 0, "http|embedded",
+	  "Where rows go: a ClickHouse server over HTTP, or the embedded ClickHouse "
+	  "(libchdb, loaded at run time)." },
+	{ "qp.inserter.url", QP_PROP_STR, "http://127.0.0.1:8123", 0, 0, NULL,
+	  "HTTP backend: the server's HTTP(S) interface, e.g. https://host:8443." },
+	{ "qp.inserter.user", QP_PROP_STR, "default", 0, 0, NULL,
+	  "HTTP backend: user, sent as X-ClickHouse-User." },
+	{ "qp.inserter.password", QP_PROP_STR, "", 0, 0, NULL,
+	  "HTTP backend: password, sent as X-ClickHouse-Key." },
+	{ "qp.inserter.database", QP_PROP_STR, "quackpipe", 0, 0, NULL,
+	  "Database of the scan events table ([A-Za-z_][A-Za-z0-9_]*, <= 64 chars)." },
+	{ "qp.inserter.table", QP_PROP_STR, "scan_events", 0, 0, NULL,
+	  "Scan events table ([A-Za-z_][A-Za-z0-9_]*, <= 64 chars)." },
+	{ "qp.inserter.table.ttl.days", QP_PROP_INT, "0", 0, 36500, NULL,
+	  "Rows older than this many days (by event time) expire; 0 keeps them. "
+	  "Used by qp_inserter_ensure_table on servers >= 22.3." },
+	{ "qp.inserter.batch.rows", QP_PROP_INT, "5000", 1, 1000000, NULL,
+	  "Flush a batch when it has this many rows." },
+	{ "qp.inserter.batch.bytes", QP_PROP_INT, "33554432", 1024, 1073741824, NULL,
+	  "Flush a batch when its JSONEachRow text reaches this many bytes; also "
+	  "the bound on the inserter's buffered rows while ClickHouse is down." },
+	{ "qp.inserter.batch.age.ms", QP_PROP_INT, "2000", 0, 3600000, NULL,
+	  "Flush a batch when its oldest row has waited this long." },
+	{ "qp.inserter.retry.max", QP_PROP_INT, "8", 0, 1000, NULL,
+	  "Retries of one request after transient failures, per flush call." },
+	{ "qp.inserter.retry.total.ms", QP_PROP_INT, "60000", 0, 86400000, NULL,
+	  "Longest time one flush call keeps retrying transient failures." },
+	{ "qp.inserter.retry.backoff.ms", QP_PROP_INT, "200", 1, 600000, NULL,
+	  "Delay scale of the first retry (capped exponential backoff with jitter)." },
+	{ "qp.inserter.retry.backoff.max.ms", QP_PROP_INT, "10000", 1, 3600000, NULL,
+	  "Cap on one retry delay." },
+	{ "qp.inserter.timeout.ms", QP_PROP_INT, "30000", 100, 3600000, NULL,
+	  "HTTP backend: whole-request timeout." },
+	{ "qp.inserter.connect.timeout.ms", QP_PROP_INT, "5000", 100, 600000, NULL,
+	  "HTTP backend: connection (and TLS handshake) timeout." },
+	{ "qp.inserter.compression", QP_PROP_ENUM, "none", 0, 0, "none|gzip",
+	  "HTTP backend: compress request bodies (Content-Encoding: gzip)." },
+	{ "qp.inserter.tls.ca.location", QP_PROP_STR, "", 0, 0, NULL,
+	  "HTTP backend: CA bundle file for https:// URLs; empty: the system's." },
+	{ "qp.inserter.tls.verify", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "HTTP backend: verify the server certificate and host name. Turning "
+	  "this off is logged as a warning on every connection set-up." },
+	{ "qp.inserter.dedup", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "Send the flush's deduplication token as insert_deduplication_token "
+	  "where the server supports it." },
+	{ "qp.inserter.chdb.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "Embedded backend: path of libchdb.so; empty: the standard places and "
+	  "the cache of scripts/chdb.sh." },
+	{ "qp.inserter.chdb.dir", QP_PROP_STR, "quackpipe-chdb", 0, 0, NULL,
+	  "Embedded backend: directory of the embedded ClickHouse's data." },
+
 	/* runner: the consumer-group runner (docs/runner.md) */
 	{ "qp.runner.decode", QP_PROP_ENUM, "raw", 0, 0, "raw|enriched|none",
 	  "How the runner decodes each record: as a raw event, as an enriched "

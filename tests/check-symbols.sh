@@ -3,7 +3,7 @@
 # declare with QP_EXTERN: nothing internal leaks, nothing declared is missing.
 set -euo pipefail
 lib=$1 include=$2
-declared=$(grep -rhoE 'QP_EXTERN [^;(]*\(' "$include" \
+declared=$(grep -rhE '^[^#]*QP_EXTERN ' "$include" | grep -oE 'QP_EXTERN [^;(]*\(' \
   | sed -E 's/.*[ *]([a-z_0-9]+) *\($/\1/' | sort -u)
 exported=$(nm -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' | sort -u)
 if [[ "$declared" != "$exported" ]]; then

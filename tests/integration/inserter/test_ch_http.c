@@ -1,0 +1,332 @@
+/*
+ * The inserter against a real clickhouse-server over HTTP (Debian's 18.16,
+ * started by scripts/clickhouse.sh). Needs QP_TEST_CLICKHOUSE_URL; fails,
+ * never skips, when it is unset or the server does not answer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "buf_int.h"
+#include "it_common.h"
+
+static const char *url;
+
+/* An HTTP inserter into database db; extra: NULL-terminated key, value pairs. */
+static qp_inserter_t *http_inserter(const char *db, test_results_t *r, const char *const *extra)
+{
+	qp_inserter_t *ins;
+	qp_conf_t *conf;
+
+	assert_int_equal(qp_conf_new(&conf), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.backend", "http"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.url", url), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.database", db), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.retry.backoff.ms", "20"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.retry.backoff.max.ms", "200"), QP_OK);
+	for (; extra && extra[0]; extra += 2)
+		assert_int_equal(qp_conf_set(conf, extra[0], extra[1]), QP_OK);
+	if (qp_inserter_new(&ins, conf))
+		fail_msg("qp_inserter_new: %s", qp_error_last());
+	qp_inserter_set_result_cb(ins, test_on_result, r);
+	return ins;
+}
+
+static void drop(qp_inserter_t *ins, const char *db)
+{
+	qp_buf_t sql = QP_BUF_INIT, out = QP_BUF_INIT;
+
+	qp_buf__printf(&sql, "DROP DATABASE IF EXISTS %s", db);
+	assert_int_equal(qp_inserter_query(ins, sql.ptr, &out), QP_OK);
+	qp_buf_dispose(&sql);
+	qp_buf_dispose(&out);
+}
+
+
+/* Adds rows [from, to), flushing whenever the batch is full or due. */
+static void add_range(qp_inserter_t *ins, const char *run, int from, int to)
+{
+	qp_buf_t row = QP_BUF_INIT;
+	char token[128];
+	int i, first = from;
+
+	for (i = from; i < to; i++) {
+		qp_err_t err;
+
+		row.size = 0;
+		qp_test_scan_row(&row, run, i);
+		err = qp_inserter_add_row(ins, row.ptr, row.size, NULL);
+		if (err == QP_ERR_QUEUE_FULL) {
+			snprintf(token, sizeof(token), "%s:%d-%d", run, first, i - 1);
+			if (qp_inserter_flush(ins, token))
+				fail_msg("flush: %s", qp_error_last());
+			first = i;
+			err = qp_inserter_add_row(ins, row.ptr, row.size, NULL);
+		}
+		assert_int_equal(err, QP_OK);
+	}
+	snprintf(token, sizeof(token), "%s:%d-%d", run, first, to - 1);
+	if (qp_inserter_flush(ins, token))
+		fail_msg("flush: %s", qp_error_last());
+	qp_buf_dispose(&row);
+}
+
+static void every_row_exactly_once(void **state)
+{
+	const char *db = test_run_name();
+	const char *extra[] = { "qp.inserter.batch.rows", "5000", NULL };
+	test_results_t r = { 0 };
+	qp_inserter_t *ins = http_inserter(db, &r, extra);
+	qp_buf_t out = QP_BUF_INIT, sql = QP_BUF_INIT;
+	const qp_inserter_stats_t *st;
+
+	if (qp_inserter_ensure_table(ins))
+		fail_msg("ensure_table: %s", qp_error_last());
+	/* Twice is harmless (IF NOT EXISTS). */
+	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
+	add_range(ins, db, 0, 12345);
+	assert_int_equal(r.ok, 12345);
+	assert_int_equal(r.rejected, 0);
+	assert_int_equal(test_count(ins, "count()", db, ""), 12345);
+	assert_int_equal(test_count(ins, "uniqExact(scan_id)", db, ""), 12345);
+	st = qp_inserter_stats(ins);
+	assert_int_equal(st->rows_inserted, 12345);
+	assert_int_equal(st->batches, 3);
+	assert_true(st->server_version[0] != '\0');
+	/* Values survive the trip: nulls inside arrays, escapes, the UInt64 cid. */
+	qp_buf__printf(&sql, "SELECT wifi_ssid[2], cell_dbm, ble_tx_power, altitude_m, "
+	               "cell_cid[2], toString(ts) FROM %s.scan_events WHERE scan_id = "
+	               "'%s-00000003' FORMAT TSV", db, db);
+	assert_int_equal(qp_inserter_query(ins, sql.ptr, &out), QP_OK);
+	assert_string_equal(out.ptr, "cafe \"\xc3\xa9\"\t[-95,NULL]\t[-59]\t\\N\t68719476735\t"
+	                             "2025-11-27 10:40:03\n");
+	drop(ins, db);
+	qp_buf_dispose(&out);
+	qp_buf_dispose(&sql);
+	qp_inserter_destroy(ins);
+}
+
+static void poison_rows_reported_rest_inserted(void **state)
+{
+	const char *db = test_run_name();
+	test_results_t r = { 0 };
+	qp_inserter_t *ins = http_inserter(db, &r, NULL);
+	qp_buf_t row = QP_BUF_INIT;
+	int i;
+
+	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
+	for (i = 0; i < 100; i++) {
+		row.size = 0;
+		if (i == 37 || i == 80)
+			qp_test_poison_row(&row, db, i);
+		else
+			qp_test_scan_row(&row, db, i);
+		assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
+	}
+	if (qp_inserter_flush(ins, NULL))
+		fail_msg("flush: %s", qp_error_last());
+	assert_int_equal(r.ok, 98);
+	assert_int_equal(r.rejected, 2);
+	/* ClickHouse's own words reach the host, for the dead-letter headers. */
+	assert_non_null(strstr(r.last_error, "Code: 27"));
+	assert_non_null(strstr(r.last_error, "ts_ms"));
+	assert_int_equal(test_count(ins, "count()", db, ""), 98);
+	assert_int_equal(qp_inserter_stats(ins)->rows_rejected, 2);
+	drop(ins, db);
+	qp_buf_dispose(&row);
+	qp_inserter_destroy(ins);
+}
+
+static int script(const char *verb)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "%s/scripts/clickhouse.sh %s >/dev/null", QP_SOURCE_DIR, verb);
+	return system(cmd);
+}
+
+static void server_restart_loses_nothing_and_bounds_memory(void **state)
+{
+	const char *db = test_run_name();
+	const char *extra[] = { "qp.inserter.batch.rows", "500", "qp.inserter.retry.max", "2",
+	                        NULL };
+	test_results_t r = { 0 };
+	qp_inserter_t *ins = http_inserter(db, &r, extra);
+	qp_buf_t row = QP_BUF_INIT;
+	char cmd[1024], script_url[256] = "";
+	FILE *p;
+	int i;
+
+	/* Only the server scripts/clickhouse.sh runs can be stopped here. */
+	snprintf(cmd, sizeof(cmd), "%s/scripts/clickhouse.sh url", QP_SOURCE_DIR);
+	assert_non_null(p = popen(cmd, "r"));
+	assert_non_null(fgets(script_url, sizeof(script_url), p));
+	pclose(p);
+	script_url[strcspn(script_url, "\n")] = '\0';
+	if (strcmp(script_url, url) != 0)
+		fail_msg("QP_TEST_CLICKHOUSE_URL=%s is not the server of scripts/clickhouse.sh "
+		         "(%s), which this test stops and starts", url, script_url);
+	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
+	add_range(ins, db, 0, 1000);
+	assert_int_equal(r.ok, 1000);
+
+	assert_int_equal(script("stop"), 0);
+	for (i = 1000; i < 1500; i++) {
+		row.size = 0;
+		qp_test_scan_row(&row, db, i);
+		assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
+	}
+	/* Full at 500 rows: the host is told to stop reading, memory is bounded. */
+	assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_ERR_QUEUE_FULL);
+	assert_int_equal(qp_inserter_flush(ins, "restart:1000-1499"), QP_ERR_RETRIES_EXHAUSTED);
+	assert_non_null(strstr(qp_error_last(), "gave up"));
+	assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_ERR_QUEUE_FULL);
+	assert_int_equal(qp_inserter_pending_rows(ins), 500);
+	assert_int_equal(r.ok, 1000); /* nothing reported while down */
+	assert_true(qp_inserter_stats(ins)->retries >= 2);
+
+	assert_int_equal(script("start"), 0);
+	if (qp_inserter_flush(ins, "restart:1000-1499"))
+		fail_msg("flush after restart: %s", qp_error_last());
+	assert_int_equal(r.ok, 1500);
+	add_range(ins, db, 1500, 2000);
+	assert_int_equal(r.ok, 2000);
+	assert_int_equal(test_count(ins, "count()", db, ""), 2000);
+	assert_int_equal(test_count(ins, "uniqExact(scan_id)", db, ""), 2000);
+	drop(ins, db);
+	qp_buf_dispose(&row);
+	qp_inserter_destroy(ins);
+}
+
+static void duplicates_collapse_by_scan_id(void **state)
+{
+	const char *db = test_run_name();
+	const char *extra[] = { "qp.inserter.batch.rows", "200", NULL };
+	test_results_t r = { 0 };
+	qp_inserter_t *ins = http_inserter(db, &r, extra);
+	qp_buf_t sql = QP_BUF_INIT, out = QP_BUF_INIT;
+	long long plain;
+	int i;
+
+	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
+	/* A crash after the insert and before the commit: the same events again. */
+	add_range(ins, db, 0, 500);
+	add_range(ins, db, 0, 500);
+	assert_int_equal(r.ok, 1000);
+	plain = test_count(ins, "count()", db, "");
+	/* 18.16 keeps both copies until a merge; a server with token
+	 * deduplication drops the second copy at once. */
+	assert_true(plain == 1000 || plain == 500);
+	assert_int_equal(test_count(ins, "count()", db, "FINAL"), 500);
+	/*
+	 * OPTIMIZE ... FINAL merges the copies away; on 18.16 it silently does
+	 * nothing while a background merge holds some of the parts, so it is
+	 * repeated (a bounded number of times) until that merge is over.
+	 */
+	qp_buf__printf(&sql, "OPTIMIZE TABLE %s.scan_events FINAL", db);
+	for (i = 0; i < 100 && test_count(ins, "count()", db, "") != 500; i++) {
+		assert_int_equal(qp_inserter_query(ins, sql.ptr, &out), QP_OK);
+		if (i)
+			usleep(100 * 1000);
+	}
+	assert_int_equal(test_count(ins, "count()", db, ""), 500);
+	drop(ins, db);
+	qp_buf_dispose(&sql);
+	qp_buf_dispose(&out);
+	qp_inserter_destroy(ins);
+}
+
+static void user_password_and_gzip(void **state)
+{
+	const char *db = test_run_name();
+	const char *good[] = { "qp.inserter.user", "quackpipe", "qp.inserter.password",
+	                       "quackpipe", "qp.inserter.compression", "gzip", NULL };
+	const char *bad[] = { "qp.inserter.user", "quackpipe", "qp.inserter.password",
+	                      "wrong", NULL };
+	test_results_t r = { 0 };
+	qp_inserter_t *ins = http_inserter(db, &r, good);
+	qp_buf_t row = QP_BUF_INIT;
+
+	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
+	add_range(ins, db, 0, 3000);
+	assert_int_equal(test_count(ins, "count()", db, ""), 3000);
+	drop(ins, db);
+	qp_inserter_destroy(ins);
+
+	/* A wrong password is not retried: the flush fails at once, rows kept. */
+	ins = http_inserter(db, &r, bad);
+	qp_test_scan_row(&row, db, 1);
+	assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
+	assert_int_equal(qp_inserter_flush(ins, NULL), QP_ERR_CLICKHOUSE);
+	assert_non_null(strstr(qp_error_last(), "193"));
+	assert_int_equal(qp_inserter_stats(ins)->retries, 0);
+	assert_int_equal(qp_inserter_pending_rows(ins), 1);
+	qp_buf_dispose(&row);
+	qp_inserter_destroy(ins);
+}
+
+static void missing_table_is_not_retried(void **state)
+{
+	const char *db = test_run_name();
+	test_results_t r = { 0 };
+	qp_inserter_t *ins = http_inserter(db, &r, NULL);
+	qp_buf_t row = QP_BUF_INIT;
+
+	qp_test_scan_row(&row, db, 1);
+	assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
+	assert_int_equal(qp_inserter_flush(ins, NULL), QP_ERR_CLICKHOUSE);
+	assert_non_null(strstr(qp_error_last(), "Code: 81")); /* UNKNOWN_DATABASE */
+	assert_int_equal(qp_inserter_stats(ins)->retries, 0);
+	/* Creating it is the fix, and the same rows then go in. */
+	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
+	assert_int_equal(qp_inserter_flush(ins, NULL), QP_OK);
+	assert_int_equal(r.ok, 1);
+	drop(ins, db);
+	qp_buf_dispose(&row);
+	qp_inserter_destroy(ins);
+}
+
+static int need_server(void **state)
+{
+	test_results_t r = { 0 };
+	qp_inserter_t *ins;
+	qp_buf_t out = QP_BUF_INIT;
+	qp_err_t err;
+
+	url = getenv("QP_TEST_CLICKHOUSE_URL");
+	if (!url || !*url) {
+		fprintf(stderr, "FAIL: QP_TEST_CLICKHOUSE_URL is not set. Start a server with "
+		        "scripts/clickhouse.sh start, then export "
+		        "QP_TEST_CLICKHOUSE_URL=$(scripts/clickhouse.sh url)\n");
+		return -1;
+	}
+	ins = http_inserter("default", &r, NULL);
+	err = qp_inserter_query(ins, "SELECT version() FORMAT TSV", &out);
+	if (err)
+		fprintf(stderr, "FAIL: ClickHouse at %s does not answer: %s\n", url,
+		        qp_error_last());
+	else
+		fprintf(stderr, "ClickHouse %.*s at %s\n", (int)strcspn(out.ptr, "\n"), out.ptr,
+		        url);
+	qp_buf_dispose(&out);
+	qp_inserter_destroy(ins);
+	return err ? -1 : 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_row_exactly_once),
+		cmocka_unit_test(poison_rows_reported_rest_inserted),
+		cmocka_unit_test(duplicates_collapse_by_scan_id),
+		cmocka_unit_test(user_password_and_gzip),
+		cmocka_unit_test(missing_table_is_not_retried),
+		cmocka_unit_test(server_restart_loses_nothing_and_bounds_memory),
+	};
+	return cmocka_run_group_tests(tests, need_server, NULL);
+}
