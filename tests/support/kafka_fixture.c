@@ -123,6 +123,11 @@ kf_t *kf_real(void)
 	return kf;
 }
 
+bool kf_is_mock(const kf_t *kf)
+{
+	return kf->mock != NULL;
+}
+
 void kf_free(kf_t *kf)
 {
 	size_t i;

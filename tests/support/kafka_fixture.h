@@ -25,6 +25,17 @@ kf_t *kf_mock(int brokers);
  * when the variable is unset or the cluster does not answer. */
 kf_t *kf_real(void);
 
+/* The cluster a scenario runs against: the test files under tests/unit/runner
+ * are built twice, as unit tests on the mock and, with QP_TEST_REAL_KAFKA, as
+ * integration tests on a real broker. */
+#ifdef QP_TEST_REAL_KAFKA
+#define kf_open() kf_real()
+#else
+#define kf_open() kf_mock(1)
+#endif
+
+bool kf_is_mock(const kf_t *kf);
+
 void kf_free(kf_t *kf);
 
 const char *kf_bootstraps(const kf_t *kf);

@@ -1,7 +1,7 @@
 /*
- * Dead-lettering on the mock cluster: automatic routing of undecodable
- * records, retries that run out, the host's own verdicts, and the records
- * read back from the dead-letter topic.
+ * Dead-lettering: automatic routing of undecodable records, retries that
+ * run out, the host's own verdicts, and the records read back from the
+ * dead-letter topic. Mock cluster, or a real broker with QP_TEST_REAL_KAFKA.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +20,7 @@ static kf_t *kf;
 
 static int setup(void **state)
 {
-	kf = kf_mock(1);
+	kf = kf_open();
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
- * The runner against librdkafka's mock cluster: delivery order, commits
- * after acks, close, batches, metrics, pause.
+ * The runner's flow: delivery order, commits after acks, close, batches,
+ * metrics, pause. Built as a unit test on librdkafka's mock cluster and, with
+ * QP_TEST_REAL_KAFKA, as an integration test against QP_TEST_KAFKA_BROKERS.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +19,7 @@ static kf_t *kf;
 
 static int setup(void **state)
 {
-	kf = kf_mock(1);
+	kf = kf_open();
 	return 0;
 }
 

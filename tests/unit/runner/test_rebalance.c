@@ -1,7 +1,9 @@
 /*
- * Rebalances on the mock cluster: two runners of one group split the
- * partitions (eager and cooperative protocols) with nothing lost and
- * nothing handed to both; revocations wait for the host's ack.
+ * Rebalances: two runners of one group split the partitions (eager and
+ * cooperative protocols) with nothing lost and nothing handed to both;
+ * revocations wait for the host's ack; static membership (real broker).
+ * Built as a unit test on the mock cluster and, with QP_TEST_REAL_KAFKA, as
+ * an integration test against QP_TEST_KAFKA_BROKERS.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,7 +24,7 @@ static kf_t *kf;
 
 static int setup(void **state)
 {
-	kf = kf_mock(1);
+	kf = kf_open();
 	return 0;
 }
 
@@ -258,10 +260,9 @@ static void cooperative_members_split_the_partitions(void **state)
 }
 
 /* A revocation is completed only when the host acks the REVOKED notice:
- * until then the group waits, and the member's acks still count. (That the
- * acks are committed before the partitions go is checked against a real
- * broker in tests/integration: the mock coordinator refuses commits during
- * a rebalance.) */
+ * until then the group waits, and the member's acks still count; on a real
+ * broker they are committed before the partitions go (the mock coordinator
+ * refuses commits during a rebalance, so there it is not checked). */
 static void revocation_waits_for_the_notice_ack(void **state)
 {
 	const char *topic = kf_unique(kf, "rv"), *group = kf_unique(kf, "g");
@@ -319,6 +320,9 @@ static void revocation_waits_for_the_notice_ack(void **state)
 	assert_int_equal(qp_runner_stats(a.r, &stats), QP_OK);
 	assert_int_equal(stats->partition_count, 0);
 	qp_runner_stats_destroy(stats);
+	if (!kf_is_mock(kf))
+		for (p = 0; p < PARTITIONS; p++)
+			assert_int_equal(kf_committed(kf, group, topic, p), PER_PHASE);
 
 	/* Then the group settles; every event reaches its owner. */
 	step_both_until(&a, &b, split);
@@ -328,12 +332,52 @@ static void revocation_waits_for_the_notice_ack(void **state)
 	qp_runner_destroy(b.r);
 }
 
+#ifdef QP_TEST_REAL_KAFKA
+/* With group.instance.id, a member that restarts within session.timeout.ms
+ * gets its old partitions back and the other member sees no rebalance. The
+ * mock cluster of librdkafka 2.0.2 keys members by member id only (no
+ * static membership), so this runs against a real broker only. */
+static void static_member_restart_keeps_the_assignment(void **state)
+{
+	const char *topic = kf_unique(kf, "st"), *group = kf_unique(kf, "g");
+	bool before[PARTITIONS];
+	member_t a, b, a2;
+	int p, i;
+
+	memset(acked, 0, sizeof(acked));
+	kf_create_topic(kf, topic, PARTITIONS);
+	member_start(&a, topic, group, "range", "member-a");
+	member_start(&b, topic, group, "range", "member-b");
+	step_both_until(&a, &b, split);
+	/* Let the group settle, so no rebalance is still on its way. */
+	for (i = 0; i < 100; i++) {
+		member_step(&a);
+		member_step(&b);
+	}
+	assert_true(split(&a, &b));
+	memcpy(before, a.owns, sizeof(before));
+	b.revoked_notices = 0;
+	qp_runner_destroy(a.r); /* a static member does not leave the group */
+
+	member_start(&a2, topic, group, "range", "member-a");
+	step_both_until(&a2, &b, split);
+	for (p = 0; p < PARTITIONS; p++)
+		assert_int_equal(a2.owns[p], before[p]);
+	assert_int_equal(b.revoked_notices, 0);
+	qp_runner_destroy(a2.r);
+	qp_runner_destroy(b.r);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(eager_members_split_the_partitions),
 		cmocka_unit_test(cooperative_members_split_the_partitions),
 		cmocka_unit_test(revocation_waits_for_the_notice_ack),
+#ifdef QP_TEST_REAL_KAFKA
+		cmocka_unit_test(static_member_restart_keeps_the_assignment),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

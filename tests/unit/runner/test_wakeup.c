@@ -1,6 +1,7 @@
 /*
  * Ending a blocked next(): qp_runner_wakeup() from another thread, from a
- * signal handler, and before the call; run() returns the same way.
+ * signal handler, and before the call; run() returns the same way. Mock
+ * cluster, or a real broker with QP_TEST_REAL_KAFKA.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,10 +23,10 @@ static int setup(void **state)
 {
 	const char *topic;
 
-	kf = kf_mock(1);
+	kf = kf_open();
 	topic = kf_unique(kf, "idle");
 	kf_create_topic(kf, topic, 1);
-	assert_int_equal(qp_runner_new(&runner, kf_runner_conf(kf, "g-idle", NULL)), QP_OK);
+	assert_int_equal(qp_runner_new(&runner, kf_runner_conf(kf, kf_unique(kf, "g-idle"), NULL)), QP_OK);
 	assert_int_equal(qp_runner_subscribe(runner, topic), QP_OK);
 	assert_int_equal(step_assigned(runner), 1);
 	return 0;
