@@ -38,15 +38,12 @@ void qp_runner__decode(qp_runner_t *r, qp_message_t *msg)
 	}
 }
 
-/* True when anything was read: some queue (or a wakeup) signalled. */
-static bool drain_pipe(qp_runner_t *r)
+static void drain_pipe(qp_runner_t *r)
 {
 	char buf[64];
-	bool any = false;
 
 	while (read(r->wake_fd[0], buf, sizeof(buf)) > 0)
-		any = true;
-	return any;
+		;
 }
 
 /* Moves retries whose backoff has ended to the ready queue, and re-sends
@@ -75,11 +72,11 @@ static void release_due(qp_runner_t *r, int64_t now)
 	}
 }
 
-static void service(qp_runner_t *r, bool signalled)
+static void service(qp_runner_t *r)
 {
 	int64_t now = qp_runner__mono_ms();
 
-	if (signalled || r->stats.dlq_in_flight)
+	if (r->stats.dlq_in_flight)
 		qp_runner__dlq_poll(r);
 	release_due(r, now);
 	if (now >= r->next_commit_ms) {
@@ -163,7 +160,7 @@ static int sleep_ms(qp_runner_t *r, int64_t now, int64_t deadline)
 qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 {
 	int64_t deadline;
-	bool signalled = true;
+	bool drained = false;
 
 	if (!out || !r)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_runner_next: NULL argument");
@@ -181,9 +178,7 @@ qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 			return qp_error__set(QP_ERR_WAKEUP, "runner: woken up");
 		if (r->fatal)
 			return qp_error__set(r->fatal, "%s", r->fatal_detail);
-		signalled |= drain_pipe(r);
-		service(r, signalled);
-		signalled = false;
+		service(r);
 		if ((msg = qp_runner__ready_pop(r))) {
 			*out = hand_out(r, msg);
 			return QP_OK;
@@ -203,12 +198,21 @@ qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 		if (now >= deadline)
 			return qp_error__set(QP_ERR_NO_EVENT, "runner: no event within %d ms",
 			                     timeout_ms);
-		/* Every queue was served empty above, so librdkafka writes to the
-		 * pipe as soon as any of them gets something again. */
+		if (!drained) {
+			/* About to sleep: empty the pipe, then look at every queue
+			 * once more. librdkafka writes to the pipe only when a queue
+			 * we served empty gets something, so whatever arrives after
+			 * that second look wakes the poll below. (Draining only
+			 * here keeps the busy path free of system calls.) */
+			drain_pipe(r);
+			qp_runner__dlq_poll(r);
+			drained = true;
+			continue;
+		}
+		drained = false;
 		pfd = (struct pollfd){ .fd = r->wake_fd[0], .events = POLLIN };
 		if (poll(&pfd, 1, sleep_ms(r, now, deadline)) < 0 && errno != EINTR)
 			return qp_error__set(QP_ERR_IO, "runner: poll: %s", strerror(errno));
-		signalled = pfd.revents != 0;
 	}
 }
 
