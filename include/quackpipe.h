@@ -18,5 +18,6 @@
 #include "quackpipe/producer.h"
 #include "quackpipe/admin.h"
 #include "quackpipe/mock.h"
+#include "quackpipe/runner.h"
 
 #endif /* QUACKPIPE_H */

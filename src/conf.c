@@ -174,6 +174,24 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.producer.close.timeout.ms", QP_PROP_INT, "10000", 0, 3600000, NULL,
 	  "How long qp_producer_destroy() waits for outstanding deliveries before "
 	  "dropping them (their number is logged)." },
+
+	/* runner: the consumer-group runner (docs/runner.md) */
+	{ "qp.runner.decode", QP_PROP_ENUM, "raw", 0, 0, "raw|enriched|none",
+	  "How the runner decodes each record: as a raw event, as an enriched "
+	  "event, or not at all (bytes only)." },
+	{ "qp.runner.dlq.auto", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "Send records that fail to decode to qp.topic.dlq without handing "
+	  "them to the host." },
+	{ "qp.runner.retry.max", QP_PROP_INT, "3", 0, 1000, NULL,
+	  "Retries of one event before qp_runner_retry() dead-letters it." },
+	{ "qp.runner.retry.backoff.ms", QP_PROP_INT, "500", 1, 3600000, NULL,
+	  "Backoff before the first retry; doubles per retry, with jitter." },
+	{ "qp.runner.retry.backoff.max.ms", QP_PROP_INT, "30000", 1, 3600000, NULL,
+	  "Cap on the backoff before any one retry." },
+	{ "qp.runner.commit.interval.ms", QP_PROP_INT, "1000", 1, 3600000, NULL,
+	  "How often acked offsets are committed (also on revoke and close)." },
+	{ "qp.runner.close.timeout.ms", QP_PROP_INT, "10000", 0, 3600000, NULL,
+	  "Longest wait for dead-letter writes in flight at revoke and close." },
 };
 
 #define QP_PROPERTY_COUNT (sizeof(qp_properties) / sizeof(qp_properties[0]))

@@ -1,0 +1,30 @@
+/*
+ * Test support: steps that drive a qp_runner_t in tests, failing the CMocka
+ * test with the reason when the runner does not get there in time. Waiting
+ * has generous deadlines (group joins on a loaded machine are slow); the
+ * tests assert outcomes, never durations.
+ */
+#ifndef QP_TEST_RUNNER_STEPS_H
+#define QP_TEST_RUNNER_STEPS_H
+
+#include "quackpipe/runner.h"
+
+#define STEP_DEADLINE_MS 60000
+
+/* The next message of any kind. */
+qp_message_t *step_next(qp_runner_t *r);
+
+/* Waits for an ASSIGNED notice (acks it) and returns its partition count.
+ * Fails on an event first. */
+size_t step_assigned(qp_runner_t *r);
+
+/* The next event; notices on the way are acked. */
+qp_message_t *step_event(qp_runner_t *r);
+
+/* Calls next(r, 20 ms) until committed(group, topic, partition) == want;
+ * fails on any message in the meantime. */
+struct kf;
+void step_until_committed(qp_runner_t *r, struct kf *kf, const char *group,
+                          const char *topic, int32_t partition, int64_t want);
+
+#endif
