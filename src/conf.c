@@ -192,6 +192,24 @@ static const qp_prop_t qp_properties[] = {
 	  "How often acked offsets are committed (also on revoke and close)." },
 	{ "qp.runner.close.timeout.ms", QP_PROP_INT, "10000", 0, 3600000, NULL,
 	  "Longest wait for dead-letter writes in flight at revoke and close." },
+
+	/* services: fraud-svc and ch-writer (docs/services.md) */
+	{ "qp.fraud.towers.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "fraud-svc: cell tower table (OpenCelliD CSV) to load; empty: none, "
+	  "and the tower_mismatch rule only counts unknown towers." },
+	{ "qp.fraud.alert.reward.min", QP_PROP_DOUBLE, "5", 0, 1e12, NULL,
+	  "fraud-svc: an event whose reward is at least this, and that carries "
+	  "no blocking flag, is also published to the alerts topic." },
+	{ "qp.fraud.alert.blocking.flags", QP_PROP_STR,
+	  "too_many_locations,impossible_travel,tower_mismatch,duplicate_scan_id,"
+	  "duplicate_content,clock_skew", 0, 0, NULL,
+	  "fraud-svc: comma-separated flags that keep an event out of the alerts." },
+	{ "qp.svc.batch.max", QP_PROP_INT, "1000", 1, 1000000, NULL,
+	  "Services: events taken from the runner per batch (fraud-svc acks a "
+	  "batch once all its outputs are acknowledged)." },
+	{ "qp.svc.flush.timeout.ms", QP_PROP_INT, "30000", 100, 3600000, NULL,
+	  "fraud-svc: how long a batch waits for its outputs to be acknowledged "
+	  "before it is re-delivered." },
 };
 
 #define QP_PROPERTY_COUNT (sizeof(qp_properties) / sizeof(qp_properties[0]))
@@ -362,6 +380,11 @@ qp_err_t qp_conf_set(qp_conf_t *conf, const char *key, const char *value)
 	entry->value = copy;
 	conf->count++;
 	return QP_OK;
+}
+
+bool qp_conf__is_set(const qp_conf_t *conf, const char *key)
+{
+	return conf && key && find_entry(conf, key);
 }
 
 const char *qp_conf_get(const qp_conf_t *conf, const char *key)
