@@ -259,6 +259,7 @@ static qp_err_t handle_batch(qp_ch_writer_t *svc, size_t count)
 		if (qp_message_kind(msg) == QP_MESSAGE_REVOKED &&
 		    ((err = drain_waiting(svc)) || (err = flush(svc))))
 			return err;
+		qp_svc__count_partitions(&svc->counters, msg);
 		qp_runner_ack(svc->runner, msg);
 	}
 	return drain_waiting(svc);

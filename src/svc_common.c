@@ -13,3 +13,13 @@ qp_err_t qp_svc__conf_with_default(qp_conf_t **out, const qp_conf_t *conf,
 	}
 	return err;
 }
+
+void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *msg)
+{
+	int64_t n = (int64_t)qp_message_assignment_count(msg);
+
+	if (qp_message_kind(msg) == QP_MESSAGE_ASSIGNED)
+		atomic_fetch_add(&counters->partitions, n);
+	else if (qp_message_kind(msg) == QP_MESSAGE_REVOKED)
+		atomic_fetch_sub(&counters->partitions, n);
+}

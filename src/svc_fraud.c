@@ -238,6 +238,7 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 	atomic_fetch_add(&svc->counters.produced, events);
 	atomic_fetch_add(&svc->counters.alerts, alerts);
 	for (i = 0; i < count; i++) {
+		qp_svc__count_partitions(&svc->counters, msgs[i]);
 		if (qp_message_kind(msgs[i]) == QP_MESSAGE_REVOKED) {
 			size_t p;
 

@@ -33,6 +33,7 @@ typedef struct qp_svc_counters {
 	atomic_uint_fast64_t dead_lettered; /* sent to the DLQ by this service */
 	atomic_uint_fast64_t retried;       /* batches re-delivered after a failure */
 	atomic_int_fast64_t last_error;     /* qp_err_t of the last failure, 0 if none */
+	atomic_int_fast64_t partitions;     /* partitions assigned right now */
 } qp_svc_counters_t;
 
 /* ---- fraud-svc: scan-events -> evaluate -> scan-enriched (+ scan-alerts) ---- */
@@ -68,6 +69,9 @@ const qp_svc_counters_t *qp_ch_writer__counters(const qp_ch_writer_t *svc);
 double qp_ch_writer__latency_ms(const qp_ch_writer_t *svc, double quantile);
 /* The inserter, for queries once _run() has returned. */
 qp_inserter_t *qp_ch_writer__inserter(qp_ch_writer_t *svc);
+
+/* Keeps counters->partitions in step with a rebalance notice. */
+void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *msg);
 
 /* Shared by the services: a copy of conf with key set to value unless the
  * host already set it. */

@@ -272,6 +272,18 @@ static qp_err_t produce_all(demo_t *d, double started)
 	return qp_producer_flush(d->producer, 60000);
 }
 
+/* Waits (bounded) until both services own partitions, so that the figures
+ * measure the pipeline, not the consumer groups' first join. */
+static void wait_assigned(demo_t *d)
+{
+	double deadline = now_s() + 30;
+
+	while (now_s() < deadline && !cli_stop_requested &&
+	       (atomic_load(&qp_fraud_svc__counters(d->fraud)->partitions) <= 0 ||
+	        atomic_load(&qp_ch_writer__counters(d->writer)->partitions) <= 0))
+		usleep(10000);
+}
+
 /* Waits until every event has come out the other end, or the time is up. */
 static bool wait_drained(demo_t *d, double started)
 {
@@ -501,6 +513,7 @@ int qp_cmd_demo(int argc, char **argv)
 		cleanup(&d);
 		return QP_EXIT_USAGE;
 	}
+	wait_assigned(&d);
 	started = now_s();
 	if ((err = produce_all(&d, started)))
 		fprintf(stderr, "quackpipe demo: producing: %s\n", qp_error_last());

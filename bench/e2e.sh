@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# bench/run e2e: the demo pipeline (simulator -> mock Kafka -> fraud-svc ->
+# ch-writer -> embedded ClickHouse, one process) at rising submission rates.
+# For each rate: the sustained events/s against the rate asked for (a ratio
+# under 1 means the pipeline fell behind), and the end-to-end p50/p99 from
+# publish to row in ClickHouse against the target (batch age + 1 s).
+# Usage: bench/run e2e [EVENTS_PER_RUN] [RATE...]   (0 = as fast as it goes)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=$1
+shift
+events=${1:-60000}
+shift || true
+rates=("$@")
+((${#rates[@]})) || rates=(2000 5000 10000 20000 0)
+cmake --build "$build" --target quackpipe -j2 >/dev/null
+chdb=$("$root/scripts/chdb.sh" | head -n 1)
+age_ms=2000 # qp.inserter.batch.age.ms default
+printf 'benchmark e2e: libquackpipe demo pipeline, %s events per run, %s cores, load %s\n' \
+  "$events" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
+printf 'conditions: mock cluster (events 12 partitions, enriched 6), embedded ClickHouse %s, batch age %d ms\n' \
+  "$chdb" "$age_ms"
+for rate in "${rates[@]}"; do
+  json=$("$build/src/cli/quackpipe" demo --json --events "$events" --rate "$rate" --max-lag 20000 \
+         -X qp.topic.events.partitions=12 -X qp.topic.enriched.partitions=6 \
+         -X qp.inserter.chdb.path="$chdb" -X qp.log.level=3 2>/dev/null) ||
+    { echo "demo at rate $rate failed its accounting" >&2; exit 1; }
+  python3 - "$rate" "$age_ms" "$json" <<'PY'
+import json, sys
+rate, age_ms, s = float(sys.argv[1]), float(sys.argv[2]), json.loads(sys.argv[3])
+def result(name, value, unit, baseline, base):
+    print(f"RESULT name={name} value={value:.4g} unit={unit} baseline={baseline} "
+          f"baseline_value={base:.4g} ratio={value / base if base else 0:.3f}")
+label = "max" if rate == 0 else f"{int(rate)}"
+print(f"rate {label}: {s['produced']} events in {s['elapsed_s']:.1f} s, "
+      f"p50 {s['end_to_end_p50_ms']:.0f} ms, p99 {s['end_to_end_p99_ms']:.0f} ms")
+if rate == 0:
+    # No rate asked: compare with the 30,000 events/s the demo aims at.
+    result("e2e_demo_max_events_per_s", s["events_per_s"], "events/s", "target", 30000)
+else:
+    result(f"e2e_demo_{label}_events_per_s", s["events_per_s"], "events/s", "rate_asked", rate)
+    result(f"e2e_demo_{label}_p99", s["end_to_end_p99_ms"], "ms", "batch_age_plus_1s", age_ms + 1000)
+PY
+done
