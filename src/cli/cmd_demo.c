@@ -126,6 +126,35 @@ static qp_err_t set_default(qp_conf_t *conf, const char *key, const char *value)
 	return qp_conf__is_set(conf, key) ? QP_OK : qp_conf_set(conf, key, value);
 }
 
+/*
+ * Against real services, a run gets topics and a table of its own (unless
+ * the host named them), so that what earlier runs left there cannot spoil
+ * this run's accounting.
+ */
+static qp_err_t name_this_run(demo_t *d)
+{
+	static const char *const topics[] = { "qp.topic.events", "qp.topic.enriched",
+	                                      "qp.topic.alerts", "qp.topic.dlq" };
+	const char *run = d->workdir + sizeof("/tmp/quackpipe-demo-") - 1;
+	char name[256];
+	qp_err_t err = QP_OK;
+	size_t i;
+
+	for (i = 0; i < sizeof(topics) / sizeof(topics[0]) && !err; i++) {
+		snprintf(name, sizeof(name), "%s-demo-%s", qp_conf_get(d->conf, topics[i]), run);
+		err = set_default(d->conf, topics[i], name);
+	}
+	/* Identifiers: letters, digits and '_' only. */
+	snprintf(name, sizeof(name), "scan_events_demo_%s", run);
+	for (i = 0; name[i]; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9')))
+			name[i] = '_';
+	if (!err)
+		err = set_default(d->conf, "qp.inserter.table", name);
+	return err;
+}
+
 static qp_err_t prepare(demo_t *d)
 {
 	qp_buf_t towers = QP_BUF_INIT;
@@ -142,6 +171,8 @@ static qp_err_t prepare(demo_t *d)
 		if ((err = qp_mock_cluster_new(&d->mock, 1)) ||
 		    (err = qp_conf_set(d->conf, "bootstrap.servers", qp_mock_cluster_bootstrap(d->mock))))
 			return err;
+	} else if ((err = name_this_run(d))) {
+		return err;
 	}
 	/* The simulated city's towers, for the tower_mismatch rule. */
 	snprintf(towers_path, sizeof(towers_path), "%s/towers.csv", d->workdir);

@@ -318,8 +318,12 @@ static void *block(void *opaque)
 {
 	blocked_call_t *c = opaque;
 
-	if (c->what == 0)
-		c->result = qp_producer_poll(c->p, -1);
+	if (c->what == 0) {
+		/* A poll returns once it served anything (the down broker makes
+		 * librdkafka report errors): poll until something else ends it. */
+		while ((c->result = qp_producer_poll(c->p, -1)) == QP_OK)
+			;
+	}
 	else if (c->what == 1)
 		c->result = qp_producer_flush(c->p, -1);
 	else
