@@ -136,6 +136,18 @@ node_pid() {
 
 # pid_alive PID: true until the process has released everything it held
 # (its command line empties earlier, while sockets and locks are still open).
+# A JVM just killed can hold its ports a moment longer: its main thread is
+# already a zombie (pid_alive says no) while other threads still exit, and
+# the sockets close with the last one. Wait up to 15 s before calling a port
+# taken.
+port_free_soon() {
+  local deadline=$((SECONDS + 15))
+  while port_open "$1"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
 pid_alive() {
   local state
   [[ ${1:-} =~ ^[0-9]+$ ]] || return 1
@@ -312,8 +324,8 @@ start_nodes() {
       continue
     fi
     local p=$((port0 + id - 1)) c=$((ctl0 + id - 1))
-    port_open "$p" && die "port 127.0.0.1:$p is taken by another process (QP_KAFKA_PORT / QP_KAFKA_CLUSTER_PORT choose another)"
-    port_open "$c" && die "port 127.0.0.1:$c is taken by another process (QP_KAFKA_CONTROLLER_PORT / QP_KAFKA_CLUSTER_CONTROLLER_PORT choose another)"
+    port_free_soon "$p" || die "port 127.0.0.1:$p is taken by another process (QP_KAFKA_PORT / QP_KAFKA_CLUSTER_PORT choose another)"
+    port_free_soon "$c" || die "port 127.0.0.1:$c is taken by another process (QP_KAFKA_CONTROLLER_PORT / QP_KAFKA_CLUSTER_CONTROLLER_PORT choose another)"
     write_node_config "$dir" "$id" "$p" "$c" "$voters" "$rf" "$min_isr"
     launched+=" $id"
   done
