@@ -12,7 +12,12 @@
 #include "quackpipe/errors.h"
 #include "quackpipe/conf.h"
 #include "quackpipe/event.h"
+#include "quackpipe/fraud.h"
 #include "quackpipe/inserter.h"
+#include "quackpipe/headers.h"
+#include "quackpipe/producer.h"
+#include "quackpipe/admin.h"
+#include "quackpipe/mock.h"
 #include "quackpipe/runner.h"
 
 #endif /* QUACKPIPE_H */

@@ -10,9 +10,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-# Java 17 and Maven may come from outside Debian's packages on some machines.
+# Java 17, Maven and npm (with Node.js) may come from outside Debian's packages on some machines.
 if command -v java >/dev/null; then missing=("${missing[@]/default-jre-headless}"); fi
 if command -v mvn >/dev/null; then missing=("${missing[@]/maven}"); fi
+if command -v npm >/dev/null; then missing=("${missing[@]/npm}"); fi
 read -r -a missing <<<"${missing[*]}"
 if ((${#missing[@]})); then
   sudo=; [[ $(id -u) == 0 ]] || sudo=sudo

@@ -20,9 +20,12 @@ step "dependencies"
 bash scripts/setup.sh
 
 step "build: normal and sanitizer (ASan+UBSan)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# The bindings are required here: a missing SWIG, Python or Go fails the run.
+bindings=(-DQP_BUILD_PYTHON=ON -DQP_BUILD_GO=ON)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${bindings[@]}" >/dev/null
 cmake --build build -j"$jobs"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DQP_SANITIZE=ON -DQP_BUILD_BENCH=OFF >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DQP_SANITIZE=ON -DQP_BUILD_BENCH=OFF \
+      "${bindings[@]}" >/dev/null
 cmake --build build-asan -j"$jobs"
 
 step "services"

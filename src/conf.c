@@ -30,6 +30,72 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.topic.dlq", QP_PROP_STR, "scan-dlq", 0, 0, NULL,
 	  "Dead-letter topic for events a stage cannot decode or process." },
 
+	/* fraud: the rule engine (docs/fraud.md explains every default) */
+	{ "qp.fraud.cluster.precision", QP_PROP_INT, "7", 1, 12, NULL,
+	  "Geohash characters of an enriched event's location_cluster (7: about 150 m)." },
+	{ "qp.fraud.state.max.bytes", QP_PROP_INT, "268435456", 4096, 1099511627776.0, NULL,
+	  "Memory budget of the per-device state (records, LRU links, index); past it the least recently seen device is evicted. 256 MiB holds about a million devices." },
+	{ "qp.fraud.towers.strict", QP_PROP_BOOL, "false", 0, 0, NULL,
+	  "Fail loading a tower file at its first bad line instead of skipping and counting bad lines." },
+	{ "qp.fraud.score.accuracy.good.m", QP_PROP_DOUBLE, "50", 0, 100000, NULL,
+	  "GPS accuracy (metres) up to which the quality score is not lowered." },
+	{ "qp.fraud.score.accuracy.bad.m", QP_PROP_DOUBLE, "1000", 0, 100000, NULL,
+	  "GPS accuracy (metres) at and beyond which the full accuracy penalty applies (linear in between)." },
+	{ "qp.fraud.score.accuracy.penalty", QP_PROP_DOUBLE, "0.3", 0, 1, NULL,
+	  "Largest amount poor GPS accuracy takes off the quality score." },
+	{ "qp.fraud.clock_skew.enable", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "Flag events whose device timestamp is far from received_ms." },
+	{ "qp.fraud.clock_skew.future.ms", QP_PROP_INT, "300000", 0, 31536000000.0, NULL,
+	  "clock_skew: how far ahead of received_ms ts_ms may be." },
+	{ "qp.fraud.clock_skew.past.ms", QP_PROP_INT, "86400000", 0, 31536000000.0, NULL,
+	  "clock_skew: how far behind received_ms ts_ms may be (scans buffered offline arrive late)." },
+	{ "qp.fraud.clock_skew.penalty", QP_PROP_DOUBLE, "0.3", 0, 1, NULL,
+	  "clock_skew: amount taken off the quality score." },
+	{ "qp.fraud.duplicate_scan_id.enable", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "Flag a scan_id the device already submitted (among its last 4 scans)." },
+	{ "qp.fraud.duplicate_scan_id.window.ms", QP_PROP_INT, "86400000", 1000, 31536000000.0, NULL,
+	  "duplicate_scan_id: how long (pipeline time) a scan_id is remembered." },
+	{ "qp.fraud.duplicate_scan_id.penalty", QP_PROP_DOUBLE, "1", 0, 1, NULL,
+	  "duplicate_scan_id: amount taken off the quality score." },
+	{ "qp.fraud.duplicate_content.enable", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "Flag a scan whose content (rounded position and observed radios) the device submitted under another scan_id (among its last 4 scans)." },
+	{ "qp.fraud.duplicate_content.window.ms", QP_PROP_INT, "3600000", 1000, 31536000000.0, NULL,
+	  "duplicate_content: how long (pipeline time) a content hash is remembered." },
+	{ "qp.fraud.duplicate_content.decimals", QP_PROP_INT, "5", 0, 7, NULL,
+	  "duplicate_content: decimals of latitude and longitude kept in the content (5: about 1 m)." },
+	{ "qp.fraud.duplicate_content.signals", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "duplicate_content: include each radio's signal strength in the content, so a phone that stays put and rescans is not flagged; false matches on radio identities only." },
+	{ "qp.fraud.duplicate_content.min.radios", QP_PROP_INT, "1", 1, 576, NULL,
+	  "duplicate_content: radios (WiFi + cells + BLE) a scan needs for its content to be compared." },
+	{ "qp.fraud.duplicate_content.penalty", QP_PROP_DOUBLE, "0.8", 0, 1, NULL,
+	  "duplicate_content: amount taken off the quality score." },
+	{ "qp.fraud.impossible_travel.enable", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "Flag a fix that the device could not have reached from its previous fix." },
+	{ "qp.fraud.impossible_travel.max.speed.kmh", QP_PROP_DOUBLE, "500", 1, 100000, NULL,
+	  "impossible_travel: fastest plausible ground speed, after both fixes' accuracy is subtracted from the distance (500: above high-speed trains and maglevs)." },
+	{ "qp.fraud.impossible_travel.min.distance.m", QP_PROP_DOUBLE, "10000", 0, 20000000, NULL,
+	  "impossible_travel: jumps up to this distance beyond the accuracies are never flagged (single-fix outliers of several km occur in real tracks)." },
+	{ "qp.fraud.impossible_travel.min.interval.ms", QP_PROP_INT, "1000", 1, 3600000, NULL,
+	  "impossible_travel: shortest time counted between two fixes, so equal timestamps give a finite speed." },
+	{ "qp.fraud.impossible_travel.penalty", QP_PROP_DOUBLE, "0.6", 0, 1, NULL,
+	  "impossible_travel: amount taken off the quality score." },
+	{ "qp.fraud.too_many_locations.enable", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "Flag a device seen in too many distinct places within a short window." },
+	{ "qp.fraud.too_many_locations.window.ms", QP_PROP_INT, "60000", 1000, 3600000, NULL,
+	  "too_many_locations: the window, in device time." },
+	{ "qp.fraud.too_many_locations.max.clusters", QP_PROP_INT, "4", 1, 4, NULL,
+	  "too_many_locations: distinct clusters allowed within the window." },
+	{ "qp.fraud.too_many_locations.radius.m", QP_PROP_DOUBLE, "2000", 1, 1000000, NULL,
+	  "too_many_locations: a fix farther than this (plus its accuracy) from every recent cluster opens a new one; with the defaults honest travel up to 360 km/h stays within 4 clusters a minute." },
+	{ "qp.fraud.too_many_locations.penalty", QP_PROP_DOUBLE, "0.5", 0, 1, NULL,
+	  "too_many_locations: amount taken off the quality score." },
+	{ "qp.fraud.tower_mismatch.enable", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "Flag a fix farther from its serving cell's tower than the tower's range plus a margin." },
+	{ "qp.fraud.tower_mismatch.margin.m", QP_PROP_DOUBLE, "10000", 0, 20000000, NULL,
+	  "tower_mismatch: slack added to the tower's OpenCelliD range (positions and ranges there are estimates)." },
+	{ "qp.fraud.tower_mismatch.penalty", QP_PROP_DOUBLE, "0.4", 0, 1, NULL,
+	  "tower_mismatch: amount taken off the quality score." },
+
 	/* inserter: batches into ClickHouse (docs/inserter.md) */
 	{ "qp.inserter.backend", QP_PROP_ENUM, "embedded", 0, 0, "http|embedded",
 	  "Where rows go: a ClickHouse server over HTTP, or the embedded ClickHouse "
@@ -81,6 +147,33 @@ static const qp_prop_t qp_properties[] = {
 	  "the cache of scripts/chdb.sh." },
 	{ "qp.inserter.chdb.dir", QP_PROP_STR, "quackpipe-chdb", 0, 0, NULL,
 	  "Embedded backend: directory of the embedded ClickHouse's data." },
+	/* admin: topic layout created by qp_admin_ensure_topics */
+	{ "qp.topic.events.partitions", QP_PROP_INT, "6", 1, 100000, NULL,
+	  "Partitions of the events topic (the most a consumer group spreads over)." },
+	{ "qp.topic.enriched.partitions", QP_PROP_INT, "3", 1, 100000, NULL,
+	  "Partitions of the enriched topic." },
+	{ "qp.topic.alerts.partitions", QP_PROP_INT, "1", 1, 100000, NULL,
+	  "Partitions of the alerts topic." },
+	{ "qp.topic.dlq.partitions", QP_PROP_INT, "1", 1, 100000, NULL,
+	  "Partitions of the dead-letter topic." },
+	{ "qp.topic.replication.factor", QP_PROP_INT, "1", -1, 32767, NULL,
+	  "Replication factor of topics the library creates; -1 = the broker's "
+	  "default.replication.factor (0 is refused)." },
+	{ "qp.topic.retention.ms", QP_PROP_INT, "604800000", -1, 9007199254740992.0, NULL,
+	  "retention.ms of topics the library creates and expects (7 days); -1 = "
+	  "keep forever." },
+
+	/* producer */
+	{ "qp.producer.partitioner", QP_PROP_ENUM, "murmur2", 0, 0, "murmur2|fnv1a|crc32",
+	  "Key hash choosing an event's partition: murmur2 as the Java client, "
+	  "fnv1a as Go sarama's hash partitioner, crc32 as librdkafka's consistent. "
+	  "A librdkafka `partitioner` key, if set, wins." },
+	{ "qp.producer.enqueue.timeout.ms", QP_PROP_INT, "0", 0, 3600000, NULL,
+	  "How long a publish may wait for room in a full queue, serving delivery "
+	  "reports, before QP_ERR_QUEUE_FULL; 0 = never block." },
+	{ "qp.producer.close.timeout.ms", QP_PROP_INT, "10000", 0, 3600000, NULL,
+	  "How long qp_producer_destroy() waits for outstanding deliveries before "
+	  "dropping them (their number is logged)." },
 
 	/* runner: the consumer-group runner (docs/runner.md) */
 	{ "qp.runner.decode", QP_PROP_ENUM, "raw", 0, 0, "raw|enriched|none",
@@ -99,6 +192,24 @@ static const qp_prop_t qp_properties[] = {
 	  "How often acked offsets are committed (also on revoke and close)." },
 	{ "qp.runner.close.timeout.ms", QP_PROP_INT, "10000", 0, 3600000, NULL,
 	  "Longest wait for dead-letter writes in flight at revoke and close." },
+
+	/* services: fraud-svc and ch-writer (docs/services.md) */
+	{ "qp.fraud.towers.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "fraud-svc: cell tower table (OpenCelliD CSV) to load; empty: none, "
+	  "and the tower_mismatch rule only counts unknown towers." },
+	{ "qp.fraud.alert.reward.min", QP_PROP_DOUBLE, "5", 0, 1e12, NULL,
+	  "fraud-svc: an event whose reward is at least this, and that carries "
+	  "no blocking flag, is also published to the alerts topic." },
+	{ "qp.fraud.alert.blocking.flags", QP_PROP_STR,
+	  "too_many_locations,impossible_travel,tower_mismatch,duplicate_scan_id,"
+	  "duplicate_content,clock_skew", 0, 0, NULL,
+	  "fraud-svc: comma-separated flags that keep an event out of the alerts." },
+	{ "qp.svc.batch.max", QP_PROP_INT, "1000", 1, 1000000, NULL,
+	  "Services: events taken from the runner per batch (fraud-svc acks a "
+	  "batch once all its outputs are acknowledged)." },
+	{ "qp.svc.flush.timeout.ms", QP_PROP_INT, "30000", 100, 3600000, NULL,
+	  "fraud-svc: how long a batch waits for its outputs to be acknowledged "
+	  "before it is re-delivered." },
 };
 
 #define QP_PROPERTY_COUNT (sizeof(qp_properties) / sizeof(qp_properties[0]))
@@ -269,6 +380,11 @@ qp_err_t qp_conf_set(qp_conf_t *conf, const char *key, const char *value)
 	entry->value = copy;
 	conf->count++;
 	return QP_OK;
+}
+
+bool qp_conf__is_set(const qp_conf_t *conf, const char *key)
+{
+	return conf && key && find_entry(conf, key);
 }
 
 const char *qp_conf_get(const qp_conf_t *conf, const char *key)

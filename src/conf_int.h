@@ -24,6 +24,9 @@ typedef struct qp_prop {
 	const char *description;
 } qp_prop_t;
 
+/* Whether the host set key (a default does not count). */
+bool qp_conf__is_set(const qp_conf_t *conf, const char *key);
+
 /* The property named `key`, or NULL. */
 const qp_prop_t *qp_conf__prop(const char *key);
 

@@ -111,6 +111,9 @@ static qp_err_t consumer_new(qp_runner_t *r)
 	/* The runner owns commits: never behind the host's back. */
 	if ((err = kset(kconf, "enable.auto.commit", "false")) ||
 	    (err = kset(kconf, "enable.auto.offset.store", "false")) ||
+	    /* A new group starts at the oldest event, not the newest: a
+	     * pipeline stage must not skip what arrived before it first ran. */
+	    (err = qp_kafka__conf_default(kconf, r->conf, "auto.offset.reset", "earliest")) ||
 	    (err = qp_runner__kafka_conf(r, kconf))) {
 		rd_kafka_conf_destroy(kconf);
 		return err;

@@ -20,6 +20,8 @@
  * against max.poll.interval.ms and would leave the group for an idle host
  * blocked in next(-1). Waking up to poll costs nothing measurable. */
 #define MAX_SLEEP_MS 1000
+/* Records a next() call may consume internally past its deadline. */
+#define MAX_INTERNAL_PER_CALL 10000
 
 void qp_runner__decode(qp_runner_t *r, qp_message_t *msg)
 {
@@ -161,6 +163,7 @@ qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 {
 	int64_t deadline;
 	bool drained = false;
+	unsigned internal = 0;
 
 	if (!out || !r)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_runner_next: NULL argument");
@@ -189,7 +192,11 @@ qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 				*out = hand_out(r, msg);
 				return QP_OK;
 			}
-			if (qp_runner__mono_ms() < deadline)
+			/* Consumed internally (e.g. dead-lettered): look at the
+			 * next record even past the deadline, so that a batch does
+			 * not end at every bad record; the bound keeps a flood of
+			 * them from holding the caller indefinitely. */
+			if (qp_runner__mono_ms() < deadline || ++internal < MAX_INTERNAL_PER_CALL)
 				continue;
 		}
 		if (r->ready_head || r->fatal)

@@ -14,8 +14,14 @@
  * out by every encoder: a field added by a newer producer survives an older
  * stage.
  *
+ * Ownership: every pointer in an event (strings, arrays, unknown_json)
+ * points into memory the event owns; it stays valid until qp_event_destroy().
+ *
  * Thread-safety: decoding and encoding are reentrant; an event may be read
  * from several threads at once, but not destroyed while another reads it.
+ * A decode uses about 12 KiB of the caller's stack and does not recurse.
+ * (cJSON, which the decoder uses, resets a global error pointer on every
+ * parse: harmless, but visible to race detectors.)
  */
 #ifndef QUACKPIPE_EVENT_H
 #define QUACKPIPE_EVENT_H
@@ -30,13 +36,14 @@ QP_BEGIN_DECL
 /* The only schema version this library decodes and encodes. */
 #define QP_EVENT_SCHEMA_VERSION 1
 
-/* Limits enforced by the decoder; exceeding one gives QP_ERR_TOO_LARGE. */
+/* Limits enforced by the decoder; exceeding one gives QP_ERR_TOO_LARGE
+ * (QP_ERR_TOO_DEEP for nesting). */
 #define QP_EVENT_MAX_BYTES (64 * 1024)   /* whole JSON document */
-#define QP_EVENT_MAX_DEPTH 16            /* object/array nesting */
+#define QP_EVENT_MAX_DEPTH 16            /* object/array nesting, the event being 1 */
 #define QP_EVENT_MAX_WIFI 256
 #define QP_EVENT_MAX_CELL 64
 #define QP_EVENT_MAX_BLE 256
-#define QP_EVENT_MAX_STRING 256          /* bytes, any string field */
+#define QP_EVENT_MAX_STRING 256          /* bytes, any string field of the schema */
 #define QP_EVENT_MAX_FLAGS 32            /* fraud flags on an enriched event */
 
 /* Whether a nullable field was absent, JSON null, or carried a value. */
@@ -60,16 +67,23 @@ typedef struct qp_gps {
 	double lat;        /* degrees, [-90, 90] */
 	double lon;        /* degrees, [-180, 180] */
 	double accuracy_m; /* radius of 68% confidence, metres, [0, 100000] */
-	qp_opt_double_t altitude_m;
-	qp_opt_double_t speed_mps;
+	qp_opt_double_t altitude_m;  /* metres, [-12000, 100000] when present */
+	qp_opt_double_t speed_mps;   /* metres per second, [0, 10000] when present */
+	const char *unknown_json;    /* unknown members, as for the event; "" if none */
 } qp_gps_t;
 
+/*
+ * The entries of wifi, cell and ble. Each has the unknown_json of its own
+ * object, like the event's. Bindings reach entries through qp_event_*_at(),
+ * so that appending a field to an entry later does not move them.
+ */
 typedef struct qp_wifi {
 	const char *bssid;   /* "aa:bb:cc:dd:ee:ff", lower case */
 	qp_presence_t ssid_presence;
-	const char *ssid;    /* NULL unless ssid_presence == QP_PRESENT */
+	const char *ssid;    /* NULL unless ssid_presence == QP_PRESENT; <= 32 bytes */
 	int32_t rssi_dbm;    /* [-120, 0] */
 	int32_t freq_mhz;    /* [2400, 7125] */
+	const char *unknown_json;
 } qp_wifi_t;
 
 typedef enum qp_radio {
@@ -88,13 +102,15 @@ typedef struct qp_cell {
 	int64_t cid;     /* cell id, [0, 2^36) (NR cells are 36 bits) */
 	qp_opt_int_t dbm;/* [-150, 0] when present */
 	bool serving;
+	const char *unknown_json;
 } qp_cell_t;
 
 typedef struct qp_ble {
 	const char *addr; /* "aa:bb:cc:dd:ee:ff", lower case */
 	int32_t rssi_dbm; /* [-120, 0] */
 	qp_opt_int_t tx_power;          /* [-100, 20] dBm when present */
-	qp_opt_double_t signal_strength;
+	qp_opt_double_t signal_strength;/* any finite number when present */
+	const char *unknown_json;
 } qp_ble_t;
 
 /* What the fraud stage adds; present only on an enriched event. */
@@ -125,7 +141,9 @@ typedef struct qp_scan_event {
 	bool enriched;              /* enrichment is meaningful */
 	qp_enrichment_t enrichment;
 	/* Fields the schema does not know, as the JSON text of the members,
-	 * e.g. "\"battery\":87,\"os\":{\"v\":14}"; "" when there are none. */
+	 * e.g. "\"battery\":87,\"os\":{\"v\":14}"; "" when there are none.
+	 * Each member's key and value are the input's own bytes; only the
+	 * whitespace between members (and around ':') is dropped. */
 	const char *unknown_json;
 	/* New fields are appended here. */
 } qp_scan_event_t;
@@ -137,6 +155,12 @@ typedef struct qp_scan_event {
  * code and qp_error_last() say what was wrong. Enrichment fields in a raw
  * event are refused (QP_ERR_FORBIDDEN_FIELD): a device must not be able to
  * forge its own quality score.
+ *
+ * Errors: QP_ERR_JSON (malformed, with the byte offset), QP_ERR_UTF8,
+ * QP_ERR_TOO_LARGE, QP_ERR_TOO_DEEP, QP_ERR_DUPLICATE_KEY (in any object),
+ * QP_ERR_SCHEMA_VERSION, QP_ERR_MISSING_FIELD, QP_ERR_FIELD_TYPE,
+ * QP_ERR_FIELD_RANGE, QP_ERR_FIELD_FORMAT, QP_ERR_FORBIDDEN_FIELD,
+ * QP_ERR_INVALID_ARG, QP_ERR_NOMEM. docs/event.md lists the rules.
  */
 QP_EXTERN qp_err_t qp_event_decode(qp_scan_event_t **out, const void *buf,
                                    size_t len);
@@ -154,15 +178,21 @@ QP_EXTERN void qp_event_destroy(qp_scan_event_t *ev);
 /*
  * Appends the event as one line of compact JSON (no newline) to out: the
  * schema fields, then the unknown fields as they came in. An enriched event
- * is written with its enrichment.
+ * is written with its enrichment. Numbers are written so that they read back
+ * as the same doubles. On error (QP_ERR_INVALID_ARG for an event a caller
+ * altered into something JSON cannot hold, QP_ERR_NOMEM) out is unchanged.
  */
 QP_EXTERN qp_err_t qp_event_encode(qp_buf_t *out, const qp_scan_event_t *ev);
 
 /*
  * Appends the enriched form of a raw event without re-encoding it: the
  * original bytes (a JSON object already accepted by qp_event_decode) with
- * the enrichment fields inserted before the closing brace. Unknown fields
- * and number formatting stay exactly as the device sent them.
+ * the enrichment fields inserted before the closing brace; whitespace after
+ * that brace is dropped. Unknown fields and number formatting stay exactly
+ * as the device sent them. Errors: QP_ERR_INVALID_ARG (raw is not a JSON
+ * object, NULL arguments), and for a bad enrichment QP_ERR_FIELD_RANGE,
+ * QP_ERR_TOO_LARGE, QP_ERR_FIELD_FORMAT or QP_ERR_UTF8 with the field in the
+ * detail; out is then unchanged.
  */
 QP_EXTERN qp_err_t qp_event_encode_enriched(qp_buf_t *out, const void *raw,
                                             size_t raw_len,
@@ -171,8 +201,10 @@ QP_EXTERN qp_err_t qp_event_encode_enriched(qp_buf_t *out, const void *raw,
 /*
  * Appends the event as one ClickHouse JSONEachRow line, newline included:
  * flat columns plus parallel arrays for wifi/cell/ble, enrichment columns
- * (defaults when the event is not enriched), and the unknown fields as a
- * JSON string column. docs/sql/ holds the matching table.
+ * (defaults when the event is not enriched), and the top level's unknown
+ * fields as one JSON object in the string column "extra". docs/event.md
+ * lists the columns; docs/sql/ holds the matching table. Errors as for
+ * qp_event_encode.
  */
 QP_EXTERN qp_err_t qp_event_encode_row(qp_buf_t *out, const qp_scan_event_t *ev);
 

@@ -6,8 +6,12 @@
 #include "quackpipe.h"
 
 static const qp_command_t commands[] = {
+	{ "demo", qp_cmd_demo, "the whole pipeline in one process, on the embedded defaults" },
 	{ "validate", qp_cmd_validate, "check scan events (NDJSON or JSON files) and report each" },
 	{ "config", qp_cmd_config, "print the library's configuration properties" },
+	{ "enrich", qp_cmd_enrich, "run the fraud rules offline on NDJSON scan events" },
+	{ "fraud", qp_cmd_fraud, "fraud-svc: scan-events -> rules -> scan-enriched, scan-alerts" },
+	{ "ch-writer", qp_cmd_ch_writer, "ch-writer: scan-enriched -> batches -> ClickHouse" },
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

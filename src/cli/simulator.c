@@ -425,17 +425,16 @@ qp_err_t sim_next(sim_t *sim, sim_submission_t *out)
 	if (d->device_class == SIM_TIME_TRAVELER)
 		ts_ms = now + TIME_TRAVEL_MS;
 	if (d->device_class == SIM_REPLAYER && d->replay) {
-		/* The same scan again: same position, radios and readings; every
-		 * other time under a fresh scan_id, as a smarter replayer would. */
+		/* The same scan again: same position, radios and readings, under
+		 * a fresh scan_id (an exact copy would be dropped as a duplicate
+		 * delivery, not recognised as fraud). */
+		qp_buf_t *id = &sim->scratch;
+
 		qp_buf__truncate(&sim->json, 0);
 		qp_buf__put(&sim->json, d->replay, d->replay_len);
-		if (d->scans % 2 && sim->json.size > SCAN_ID_AT + 36) {
-			qp_buf_t *id = &sim->scratch;
-
-			qp_buf__truncate(id, 0);
-			put_uuid(sim, id);
-			memcpy(sim->json.ptr + SCAN_ID_AT, id->ptr, 36);
-		}
+		qp_buf__truncate(id, 0);
+		put_uuid(sim, id);
+		memcpy(sim->json.ptr + SCAN_ID_AT, id->ptr, 36);
 	} else {
 		write_scan(sim, d, ts_ms);
 		if (d->device_class == SIM_REPLAYER) {

@@ -1,0 +1,3 @@
+module github.com/libquackpipe/libquackpipe/bindings/go/quackpipe
+
+go 1.24

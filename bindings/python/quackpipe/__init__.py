@@ -1,0 +1,44 @@
+"""libquackpipe for Python.
+
+A thin layer over the SWIG module ``quackpipe.capi``, which maps the C API
+one to one (qp_err_t results raise, ``T **out`` results are returned,
+buffers are bytes). This package adds the few pythonic shapes: Conf(**kw),
+decode() -> Event with attribute access, lists for wifi/cell/ble.
+See docs/bindings.md.
+"""
+
+from . import capi
+from .errors import *  # noqa: F401,F403 (the exception classes)
+from .errors import __all__ as _error_names
+from .conf import Conf, properties_markdown
+from .event import (ABSENT, SCHEMA_VERSION, Ble, Cell, Enrichment, Event, Gps,
+                    Wifi, decode, decode_enriched, encode_enriched)
+
+__version__ = capi.qp_version_str()
+
+__all__ = [
+    *_error_names, "Conf", "properties_markdown", "ABSENT", "SCHEMA_VERSION",
+    "Ble", "Cell", "Enrichment", "Event", "Gps", "Wifi", "decode",
+    "decode_enriched", "encode_enriched", "version", "version_number",
+    "err_name", "err_str",
+]
+
+
+def version():
+    """The version of the libquackpipe actually loaded, e.g. "0.1.0"."""
+    return capi.qp_version_str()
+
+
+def version_number():
+    """0xMMmmpp of the library actually loaded."""
+    return capi.qp_version_number()
+
+
+def err_name(code):
+    """The name of an error code, e.g. "QP_ERR_NOMEM"."""
+    return capi.qp_err_name(code)
+
+
+def err_str(code):
+    """The description of an error code, e.g. "out of memory"."""
+    return capi.qp_err_str(code)

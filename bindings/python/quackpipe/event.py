@@ -1,0 +1,239 @@
+"""Scan events: decode, read, encode (qp_scan_event_t and its codec).
+
+An Event wraps the library's decoded event. Its top-level fields read
+straight from the C struct; gps, wifi, cell, ble and enrichment are copied
+out into the small frozen dataclasses below the first time they are read, so
+they stay valid after the event is closed or collected.
+
+Nullable fields are tri-state, as in the JSON: the value, None for an explicit
+``null``, or ABSENT when the field was not sent.
+"""
+
+import dataclasses
+import json
+
+from . import capi
+
+__all__ = [
+    "ABSENT", "Event", "Gps", "Wifi", "Cell", "Ble", "Enrichment",
+    "decode", "decode_enriched", "encode_enriched", "SCHEMA_VERSION",
+]
+
+SCHEMA_VERSION = capi.QP_EVENT_SCHEMA_VERSION
+
+
+class _Absent:
+    """A nullable field that the event did not carry at all."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "ABSENT"
+
+    def __bool__(self):
+        return False
+
+    def __reduce__(self):
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
+def _opt(opt):
+    if opt.presence == capi.QP_PRESENT:
+        return opt.value
+    return None if opt.presence == capi.QP_NULL else ABSENT
+
+
+_frozen = dataclasses.dataclass(frozen=True, slots=True)
+
+
+@_frozen
+class Gps:
+    lat: float
+    lon: float
+    accuracy_m: float
+    altitude_m: object  # float, None or ABSENT
+    speed_mps: object   # float, None or ABSENT
+    unknown_json: str   # members the schema does not know, as JSON text
+
+
+@_frozen
+class Wifi:
+    bssid: str
+    ssid: object        # str, None or ABSENT
+    rssi_dbm: int
+    freq_mhz: int
+    unknown_json: str
+
+
+@_frozen
+class Cell:
+    radio: str          # "gsm", "wcdma", "lte", "nr" or "cdma"
+    mcc: int
+    mnc: int
+    area: int
+    cid: int
+    dbm: object         # int, None or ABSENT
+    serving: bool
+    unknown_json: str
+
+
+@_frozen
+class Ble:
+    addr: str
+    rssi_dbm: int
+    tx_power: object         # int, None or ABSENT
+    signal_strength: object  # float, None or ABSENT
+    unknown_json: str
+
+
+@_frozen
+class Enrichment:
+    """What the fraud stage adds; also the input of encode_enriched()."""
+
+    received_ms: int
+    fraud_flags: tuple
+    quality_score: float
+    location_cluster: str
+    enriched_by: str
+
+
+def _copy(cls, view, **special):
+    """cls's fields read from a borrowed C view, nullable ones made tri-state."""
+    values = {}
+    for field in dataclasses.fields(cls):
+        if field.name in special:
+            values[field.name] = special[field.name]
+            continue
+        value = getattr(view, field.name)
+        if isinstance(value, (capi.qp_opt_double_t, capi.qp_opt_int_t)):
+            value = _opt(value)
+        values[field.name] = value
+    return cls(**values)
+
+
+def _wifi(w):
+    ssid = w.ssid if w.ssid_presence == capi.QP_PRESENT else (
+        None if w.ssid_presence == capi.QP_NULL else ABSENT)
+    return _copy(Wifi, w, ssid=ssid)
+
+
+def _list(ev, at, count, convert):
+    return tuple(convert(at(ev, i)) for i in range(count))
+
+
+# Top-level fields read through from the C struct on each access.
+_SCALARS = frozenset({
+    "schema_version", "scan_id", "device_id", "ts_ms", "reward",
+    "app_version", "platform", "enriched", "unknown_json",
+})
+
+
+class Event:
+    """A decoded, validated scan event. Read-only; close() frees it early."""
+
+    __slots__ = ("_h", "_copies")
+
+    def __init__(self, handle):
+        self._h = handle
+        self._copies = {}
+
+    def __getattr__(self, name):
+        if name in _SCALARS:
+            return getattr(self._h, name)
+        raise AttributeError(name)
+
+    def _copied(self, name, make):
+        if name not in self._copies:
+            self._h.schema_version  # raises ClosedError after close()
+            self._copies[name] = make(self._h)
+        return self._copies[name]
+
+    @property
+    def gps(self):
+        return self._copied("gps", lambda ev: _copy(Gps, ev.gps))
+
+    @property
+    def wifi(self):
+        return list(self._copied("wifi", lambda ev: _list(
+            ev, capi.qp_event_wifi_at, ev.wifi_count, _wifi)))
+
+    @property
+    def cell(self):
+        return list(self._copied("cell", lambda ev: _list(
+            ev, capi.qp_event_cell_at, ev.cell_count,
+            lambda c: _copy(Cell, c, radio=capi.qp_radio_name(c.radio)))))
+
+    @property
+    def ble(self):
+        return list(self._copied("ble", lambda ev: _list(
+            ev, capi.qp_event_ble_at, ev.ble_count, lambda b: _copy(Ble, b))))
+
+    @property
+    def enrichment(self):
+        """The Enrichment of an enriched event, else None."""
+        def make(ev):
+            if not ev.enriched:
+                return None
+            flags = _list(ev, capi.qp_event_flag_at,
+                          ev.enrichment.fraud_flag_count, str)
+            return _copy(Enrichment, ev.enrichment, fraud_flags=flags)
+        return self._copied("enrichment", make)
+
+    @property
+    def unknown(self):
+        """The fields the schema does not know, as a dict."""
+        return json.loads("{" + self.unknown_json + "}")
+
+    def encode(self):
+        """One line of compact JSON (bytes, no newline), unknown fields kept."""
+        return capi.qp_event_encode(self._h)
+
+    def encode_row(self):
+        """One ClickHouse JSONEachRow line (bytes, newline included)."""
+        return capi.qp_event_encode_row(self._h)
+
+    def close(self):
+        """Frees the C event now; later reads raise ClosedError."""
+        self._h.close()
+        self._copies.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        try:
+            return f"<quackpipe.Event scan_id={self.scan_id} device_id={self.device_id!r}>"
+        except Exception:  # closed
+            return "<quackpipe.Event (closed)>"
+
+
+def decode(data):
+    """Decodes and validates a raw event (bytes-like or str) into an Event.
+
+    Raises ValidationError, whose ``path`` names the failing field.
+    """
+    return Event(capi.qp_event_decode(data))
+
+
+def decode_enriched(data):
+    """Decodes an enriched event (as read from scan-enriched)."""
+    return Event(capi.qp_event_decode_enriched(data))
+
+
+def encode_enriched(raw, enrichment):
+    """The raw event's bytes with the enrichment inserted, not re-encoded."""
+    flags = "\0".join(enrichment.fraud_flags).encode("utf-8")
+    built = capi.qpb_enrichment_new(enrichment.received_ms, flags,
+                                    enrichment.quality_score,
+                                    enrichment.location_cluster,
+                                    enrichment.enriched_by)
+    try:
+        return capi.qp_event_encode_enriched(raw, built)
+    finally:
+        built.close()

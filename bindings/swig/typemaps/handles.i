@@ -1,0 +1,133 @@
+/*
+ * Handles: what `_new(T **out, ...)` returns and `_destroy` frees.
+ *
+ * QP_HANDLE(tag, type, destroy) declares one handle type once, for every
+ * function that takes or returns it:
+ *  - `type **out` is not an argument but the result: Python gets an object
+ *    that owns the handle, Go gets a *uintptr to fill in;
+ *  - the object's destructor calls destroy (Python: at GC or close(); Go:
+ *    Delete<Type>, called by the public layer's Close());
+ *  - after close, passing the object raises ClosedError (Python) instead of
+ *    handing NULL to the library: a use after close never crashes.
+ * QP_OPAQUE_HANDLE also gives SWIG a body for a struct the headers keep
+ * opaque, so that it can hang the destructor on it.
+ *
+ * QP_OPTIONAL_HANDLE(const T *name) lets None through as NULL for a
+ * parameter that the C API documents as optional.
+ *
+ * Constructors that take ownership of a qp_conf_t on success (producer,
+ * runner, ...) name the parameter `qp_conf_t *conf` in their own header:
+ * QP_TAKES_CONF() before %including such a header makes the Python conf
+ * object closed once the call succeeds (on failure it stays the caller's).
+ * Go's public layer does the same in its constructors.
+ */
+
+#ifdef SWIGPYTHON
+%{
+static void qpb_py_raise(qp_err_t code, const char *detail);
+%}
+
+%define QP_HANDLE(TAG, TYPE, DESTROY)
+%ignore DESTROY;
+%nodefaultctor TAG;
+%nodefaultdtor TAG;
+%extend TAG {
+	~TAG() { DESTROY($self); }
+	%pythoncode %{
+	def close(self):
+	    """Frees the handle now; later uses raise quackpipe.ClosedError."""
+	    type(self).__swig_destroy__(self)
+
+	def __enter__(self):
+	    return self
+
+	def __exit__(self, *exc):
+	    self.close()
+	%}
+}
+
+%typemap(in, numinputs=0) TYPE **out (TYPE *handle = NULL) "$1 = &handle;"
+%typemap(argout) TYPE **out {
+	$result = SWIG_Python_AppendOutput($result,
+		SWIG_NewPointerObj(SWIG_as_voidptr(handle$argnum), $*1_descriptor, SWIG_POINTER_OWN));
+}
+
+%typemap(check) TYPE *, const TYPE * {
+	if (!$1) {
+		qpb_py_raise(QP_ERR_CLOSED, #TYPE " is closed");
+		SWIG_fail;
+	}
+}
+
+/* `self` is the destructor's argument and also that of the member getters
+ * of a data handle (the event); $disown tells them apart. The destructor:
+ * closing twice, or closing an object that borrows its handle, frees
+ * nothing, and the object forgets its pointer either way. */
+%typemap(check) struct TAG *self "";
+%typemap(in, noblock=1) struct TAG *self (void *argp = 0, int own = 0) {
+	if (!SWIG_IsOK(SWIG_Python_ConvertPtrAndOwn($input, &argp, $descriptor, 0, &own)))
+		SWIG_exception_fail(SWIG_TypeError, "expected a $*1_type");
+	if ($disown) {
+		if (argp)
+			SWIG_ConvertPtr($input, NULL, $descriptor, SWIG_POINTER_DISOWN | SWIG_POINTER_CLEAR);
+		$1 = own ? ($1_ltype)argp : NULL;
+	} else if (!argp) {
+		qpb_py_raise(QP_ERR_CLOSED, #TYPE " is closed");
+		SWIG_fail;
+	} else {
+		$1 = ($1_ltype)argp;
+	}
+}
+%enddef
+
+/* A handle parameter the C API allows to be NULL ("no headers"): None
+ * passes NULL, a closed object still raises. */
+%define QP_OPTIONAL_HANDLE(PARAM)
+%typemap(check) PARAM "";
+%typemap(in, noblock=1) PARAM (void *argp = 0) {
+	if (!SWIG_IsOK(SWIG_ConvertPtr($input, &argp, $descriptor, 0)))
+		SWIG_exception_fail(SWIG_TypeError, "expected a $*1_type or None");
+	$1 = ($1_ltype)argp;
+	if (!$1 && $input != Py_None) {
+		qpb_py_raise(QP_ERR_CLOSED, "$*1_type is closed");
+		SWIG_fail;
+	}
+}
+%enddef
+
+/* Runs only after the constructor succeeded (a failure has raised already). */
+%define QP_TAKES_CONF()
+%typemap(argout, noblock=1) qp_conf_t *conf {
+	SWIG_ConvertPtr($input, NULL, $1_descriptor, SWIG_POINTER_DISOWN | SWIG_POINTER_CLEAR);
+}
+%enddef
+#endif
+
+#ifdef SWIGGO
+%define QP_HANDLE(TAG, TYPE, DESTROY)
+%ignore DESTROY;
+%nodefaultctor TAG;
+%nodefaultdtor TAG;
+%extend TAG {
+	~TAG() { DESTROY($self); }
+}
+%typemap(gotype) TYPE **out "*uintptr"
+%typemap(in) TYPE **out %{ $1 = ($1_ltype)$input; %}
+%enddef
+
+%define QP_TAKES_CONF()
+%enddef
+
+/* Go passes a nil handle as NULL already. */
+%define QP_OPTIONAL_HANDLE(PARAM)
+%enddef
+#endif
+
+%define QP_OPAQUE_HANDLE(TAG, TYPE, DESTROY)
+QP_HANDLE(TAG, TYPE, DESTROY)
+struct TAG {};
+%enddef
+
+%define QP_TAKES_CONF_END()
+%clear qp_conf_t *conf;
+%enddef

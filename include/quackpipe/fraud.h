@@ -1,0 +1,168 @@
+/*
+ * libquackpipe — the fraud rule engine.
+ *
+ * A qp_fraud_t judges scan events one at a time: it keeps a small, bounded
+ * state per device (recent fixes, location clusters, scan ids and content
+ * hashes), runs the built-in rules and the host's custom rules, and returns
+ * the enrichment that fraud-svc appends to each event: the names of the
+ * flags raised, a quality score in [0, 1], a location cluster (a geohash)
+ * and the engine's name and version. docs/fraud.md describes every rule, its
+ * qp.fraud.* parameters and why the defaults leave honest movement alone.
+ *
+ * The engine is pure computation: no Kafka, no network, no I/O while
+ * evaluating (qp_fraud_load_towers reads a file, once, at set-up). It runs
+ * unchanged in fraud-svc, in `quackpipe enrich` and behind the bindings.
+ *
+ * Built-in rules, in the order they run (each is also the flag it raises):
+ *   clock_skew, duplicate_scan_id, duplicate_content, impossible_travel,
+ *   too_many_locations, tower_mismatch.
+ *
+ * Thread-safety: an engine is not thread-safe; use it from one thread at a
+ * time (fraud-svc keeps one per consumer). Distinct engines are independent.
+ * Callbacks run on the thread that called qp_fraud_evaluate().
+ */
+#ifndef QUACKPIPE_FRAUD_H
+#define QUACKPIPE_FRAUD_H
+
+#include "common.h"
+#include "conf.h"
+#include "errors.h"
+#include "event.h"
+
+QP_BEGIN_DECL
+
+typedef struct qp_fraud qp_fraud_t;
+
+/* What a custom rule receives to add its flags. Borrowed for the call. */
+typedef struct qp_fraud_verdict qp_fraud_verdict_t;
+
+/* Longest flag or rule name, in bytes, without the NUL. */
+#define QP_FRAUD_NAME_MAX 63
+
+/*
+ * Creates an engine configured from conf's qp.fraud.* properties (conf may
+ * be NULL: every default). The engine keeps its own copy of conf (for the
+ * log callback), so the caller still owns conf and may destroy it at once.
+ * The memory for device state grows on demand up to qp.fraud.state.max.bytes.
+ * On success *out is freed with qp_fraud_destroy().
+ */
+QP_EXTERN qp_err_t qp_fraud_new(qp_fraud_t **out, const qp_conf_t *conf);
+
+/* Frees the engine, its state and its tower table. Accepts NULL. */
+QP_EXTERN void qp_fraud_destroy(qp_fraud_t *f);
+
+/*
+ * Adds the cell towers of a CSV file in the OpenCelliD format
+ * (radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,
+ * updated,averageSignal) to the engine's table; a header line and blank
+ * lines are allowed, and a row for a tower already known replaces it.
+ * Rows of radios that events cannot carry (e.g. NBIOT) are skipped.
+ * A bad line is skipped and counted ("tower_bad_lines"), with its line
+ * number in a warning log line; with qp.fraud.towers.strict = true the first
+ * bad line fails the call instead (QP_ERR_FIELD_FORMAT or QP_ERR_FIELD_RANGE,
+ * detail "path:line: what was wrong"), rows before it staying loaded.
+ * QP_ERR_IO if the file cannot be read.
+ */
+QP_EXTERN qp_err_t qp_fraud_load_towers(qp_fraud_t *f, const char *path);
+
+/*
+ * Judges one event and updates its device's state. received_ms is when the
+ * pipeline received the event (epoch ms; the Kafka timestamp in fraud-svc),
+ * partition the Kafka partition it came from (state is tracked per
+ * partition, see qp_fraud_partition_revoked).
+ *
+ * On success *out is the enrichment, owned by the engine and valid until the
+ * next call of qp_fraud_evaluate, qp_fraud_warm or qp_fraud_destroy on f.
+ * If a custom rule returns non-zero, evaluation stops, that value is
+ * returned, *out is NULL and neither the state nor any counter changes: the
+ * same event may be evaluated again later.
+ */
+QP_EXTERN qp_err_t qp_fraud_evaluate(qp_fraud_t *f, const qp_scan_event_t *ev,
+                                     int64_t received_ms, int32_t partition,
+                                     const qp_enrichment_t **out);
+
+/*
+ * Replays an event into the state only, as evaluate would leave it, without
+ * counting it, running custom rules or producing an enrichment: used to warm
+ * the state of a newly assigned partition from events already judged.
+ */
+QP_EXTERN qp_err_t qp_fraud_warm(qp_fraud_t *f, const qp_scan_event_t *ev,
+                                 int64_t received_ms, int32_t partition);
+
+/*
+ * Forgets every device last seen on partition, e.g. when a rebalance takes
+ * the partition away. Returns the number of devices dropped. Walks all the
+ * records (tens of milliseconds for a million devices): a rebalance-time
+ * call, not a per-event one.
+ */
+QP_EXTERN size_t qp_fraud_partition_revoked(qp_fraud_t *f, int32_t partition);
+
+/*
+ * A custom rule: called once per evaluated event, after the built-in rules
+ * and the custom rules registered before it, with the verdict so far.
+ * Returns 0 to go on, non-zero (by convention QP_ERR_USER) to abort the
+ * evaluation with that value.
+ */
+typedef int qp_fraud_rule_cb(const qp_scan_event_t *ev,
+                             qp_fraud_verdict_t *verdict, void *opaque);
+
+/*
+ * Registers a custom rule named name (unique among all rules, at most
+ * QP_FRAUD_NAME_MAX bytes). Rules run in registration order. Not allowed
+ * from inside a rule (QP_ERR_STATE). Custom rules do not run on warmed
+ * events.
+ */
+QP_EXTERN qp_err_t qp_fraud_add_rule(qp_fraud_t *f, const char *name,
+                                     qp_fraud_rule_cb *cb, void *opaque);
+
+/*
+ * Adds flag (copied; at most QP_FRAUD_NAME_MAX bytes) to the verdict and
+ * lowers the score by penalty, in [0, 1]. Adding a flag already present does
+ * nothing. QP_ERR_TOO_LARGE past QP_EVENT_MAX_FLAGS flags.
+ */
+QP_EXTERN qp_err_t qp_fraud_verdict_add_flag(qp_fraud_verdict_t *verdict,
+                                             const char *flag, double penalty);
+
+/* The verdict's quality score so far, in [0, 1]. */
+QP_EXTERN double qp_fraud_verdict_score(const qp_fraud_verdict_t *verdict);
+
+/* The number of flags so far, and flag i (NULL past the end). */
+QP_EXTERN size_t qp_fraud_verdict_flag_count(const qp_fraud_verdict_t *verdict);
+QP_EXTERN const char *qp_fraud_verdict_flag_at(const qp_fraud_verdict_t *verdict,
+                                               size_t i);
+
+/* The received_ms the event is being evaluated with. */
+QP_EXTERN int64_t qp_fraud_verdict_received_ms(const qp_fraud_verdict_t *verdict);
+
+/*
+ * The name of rule i: the built-ins first, in the order they run, then the
+ * custom rules in registration order; NULL past the end. Borrowed from f.
+ */
+QP_EXTERN const char *qp_fraud_rule_name(const qp_fraud_t *f, size_t i);
+
+/*
+ * How many evaluated events rule raised at least one flag on (warmed events
+ * are not counted); -1 if no rule has that name.
+ */
+QP_EXTERN int64_t qp_fraud_rule_count(const qp_fraud_t *f, const char *rule);
+
+/*
+ * An engine counter by name; -1 for an unknown name:
+ *   "evaluated"        events evaluated (aborted evaluations excluded)
+ *   "warmed"           events replayed with qp_fraud_warm
+ *   "flagged"          evaluated events with at least one flag
+ *   "unknown_towers"   serving cells of evaluated events missing from the table
+ *   "devices"          devices tracked now
+ *   "device_capacity"  devices the memory budget can hold
+ *   "evicted"          devices evicted (least recently seen first) to make room
+ *   "revoked"          devices dropped by qp_fraud_partition_revoked
+ *   "state_bytes"      bytes allocated for device state now
+ *   "towers"           towers in the table
+ *   "tower_bad_lines"  bad lines skipped while loading towers
+ *   "tower_bytes"      bytes allocated for the tower table
+ */
+QP_EXTERN int64_t qp_fraud_counter(const qp_fraud_t *f, const char *name);
+
+QP_END_DECL
+
+#endif /* QUACKPIPE_FRAUD_H */

@@ -1,0 +1,131 @@
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_conf.h"
+
+volatile sig_atomic_t cli_stop_requested;
+static void (*stop_wakeup)(void *opaque);
+static void *stop_opaque;
+
+const char cli_conf_usage[] =
+	"  --config FILE       read \"key = value\" properties from FILE\n"
+	"  -X KEY=VALUE        set one property (qp.* or any librdkafka key)\n"
+	"  --brokers LIST      Kafka bootstrap servers (bootstrap.servers)\n"
+	"  --clickhouse URL    insert into the ClickHouse server at URL over HTTP\n";
+
+static int set(qp_conf_t *conf, const char *key, const char *value, const char *command)
+{
+	if (qp_conf_set(conf, key, value) == QP_OK)
+		return 1;
+	fprintf(stderr, "quackpipe %s: %s\n", command, qp_error_last());
+	return -1;
+}
+
+int cli_conf_option(qp_conf_t *conf, int argc, char **argv, int *i, const char *command)
+{
+	const char *opt = argv[*i], *value;
+
+	if (strcmp(opt, "--config") && strcmp(opt, "-X") && strcmp(opt, "--brokers") &&
+	    strcmp(opt, "--clickhouse"))
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "quackpipe %s: %s needs a value\n", command, opt);
+		return -1;
+	}
+	value = argv[++*i];
+	if (!strcmp(opt, "--config")) {
+		if (qp_conf_load_file(conf, value) == QP_OK)
+			return 1;
+		fprintf(stderr, "quackpipe %s: %s\n", command, qp_error_last());
+		return -1;
+	}
+	if (!strcmp(opt, "--brokers"))
+		return set(conf, "bootstrap.servers", value, command);
+	if (!strcmp(opt, "--clickhouse")) {
+		if (set(conf, "qp.inserter.backend", "http", command) < 0)
+			return -1;
+		return set(conf, "qp.inserter.url", value, command);
+	}
+	/* -X key=value */
+	{
+		char key[256];
+		const char *eq = strchr(value, '=');
+
+		if (!eq || eq == value || (size_t)(eq - value) >= sizeof(key)) {
+			fprintf(stderr, "quackpipe %s: -X wants KEY=VALUE, got \"%s\"\n", command, value);
+			return -1;
+		}
+		memcpy(key, value, (size_t)(eq - value));
+		key[eq - value] = '\0';
+		return set(conf, key, eq + 1, command);
+	}
+}
+
+static void log_line(qp_log_level_t level, const char *module, const char *message, void *opaque)
+{
+	static const char *const names[] = { "", "", "", "error", "warning", "notice", "info", "debug" };
+
+	fprintf(stderr, "quackpipe %s: %s %s: %s\n", (const char *)opaque,
+	        level <= QP_LOG_DEBUG ? names[level] : "log", module, message);
+}
+
+void cli_conf_log_to_stderr(qp_conf_t *conf, const char *command)
+{
+	qp_conf_set_log_cb(conf, log_line, (void *)command);
+}
+
+static sigset_t stop_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	return set;
+}
+
+void cli_block_stop_signals(void)
+{
+	sigset_t set = stop_signals();
+
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/*
+ * The stop signals are blocked in every thread and taken here with
+ * sigwait(), so the wakeup runs on an ordinary thread and need not be
+ * async-signal-safe. A second signal ends the process at once.
+ */
+static void *watch_stop_signals(void *unused)
+{
+	sigset_t set = stop_signals();
+	int signo;
+
+	(void)unused;
+	for (;;) {
+		if (sigwait(&set, &signo))
+			continue;
+		if (cli_stop_requested++) {
+			fprintf(stderr, "quackpipe: second signal, exiting now\n");
+			_exit(128 + signo);
+		}
+		fprintf(stderr, "quackpipe: stopping (finishing in-flight work, committing)\n");
+		if (stop_wakeup)
+			stop_wakeup(stop_opaque);
+	}
+	return NULL;
+}
+
+void cli_on_stop_signal(void (*wakeup)(void *opaque), void *opaque)
+{
+	pthread_t thread;
+
+	stop_wakeup = wakeup;
+	stop_opaque = opaque;
+	cli_block_stop_signals();
+	if (pthread_create(&thread, NULL, watch_stop_signals, NULL) == 0)
+		pthread_detach(thread);
+}

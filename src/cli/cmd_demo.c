@@ -1,0 +1,515 @@
+/*
+ * quackpipe demo: the whole pipeline in one process, on the embedded
+ * defaults (librdkafka's mock cluster, the embedded ClickHouse) or, with
+ * --brokers / --clickhouse, against real services. The simulator plays the
+ * ingest API; fraud-svc, ch-writer and two counters (alerts, dead letters)
+ * run on their own threads exactly as they would in their own processes.
+ * The run ends with a report from ClickHouse, checked against the
+ * simulator's ground truth; the exit status says whether the accounting held.
+ */
+#define _GNU_SOURCE /* nftw */
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf_int.h"
+#include "cli_conf.h"
+#include "conf_int.h"
+#include "commands.h"
+#include "demo.h"
+#include "svc_int.h"
+
+typedef struct demo_options {
+	uint64_t events;
+	uint64_t max_lag; /* submissions not yet in ClickHouse or the DLQ */
+	double rate; /* submissions per second; 0: as fast as the pipeline takes them */
+	int timeout_s;
+	bool json;
+	sim_options_t sim;
+} demo_options_t;
+
+/* A runner that only counts what reaches a topic (alerts, dead letters). */
+typedef struct topic_counter {
+	qp_runner_t *runner;
+	pthread_t thread;
+	atomic_uint_fast64_t count;
+} topic_counter_t;
+
+typedef struct demo {
+	demo_options_t opt;
+	qp_conf_t *conf;
+	qp_mock_cluster_t *mock;
+	char workdir[64];
+	qp_fraud_svc_t *fraud;
+	qp_ch_writer_t *writer;
+	pthread_t fraud_thread, writer_thread;
+	topic_counter_t alerts, dlq;
+	qp_producer_t *producer;
+	sim_t *sim;
+	uint64_t produced, malformed;
+	bool tty;
+} demo_t;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int64_t wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void *run_fraud(void *arg) { qp_fraud_svc__run(((demo_t *)arg)->fraud); return NULL; }
+static void *run_writer(void *arg) { qp_ch_writer__run(((demo_t *)arg)->writer); return NULL; }
+
+static void *run_counter(void *arg)
+{
+	topic_counter_t *c = arg;
+	qp_message_t *msg;
+	qp_err_t err;
+
+	while ((err = qp_runner_next(c->runner, &msg, 500)) != QP_ERR_WAKEUP && err != QP_ERR_CLOSED) {
+		if (err)
+			continue;
+		if (qp_message_kind(msg) == QP_MESSAGE_EVENT)
+			atomic_fetch_add(&c->count, 1);
+		qp_runner_ack(c->runner, msg);
+	}
+	return NULL;
+}
+
+static qp_err_t counter_start(topic_counter_t *c, const qp_conf_t *conf, const char *group,
+                              const char *topic)
+{
+	qp_conf_t *copy;
+	qp_err_t err;
+
+	if ((err = qp_conf_dup(&copy, conf)) || (err = qp_conf_set(copy, "group.id", group)) ||
+	    (err = qp_conf_set(copy, "qp.runner.decode", "none")) ||
+	    (err = qp_conf_set(copy, "qp.runner.dlq.auto", "false")) ||
+	    (err = qp_runner_new(&c->runner, copy))) {
+		qp_conf_destroy(copy);
+		return err;
+	}
+	if ((err = qp_runner_subscribe(c->runner, topic)))
+		return err;
+	pthread_create(&c->thread, NULL, run_counter, c);
+	return QP_OK;
+}
+
+static void counter_stop(topic_counter_t *c)
+{
+	if (!c->runner)
+		return;
+	qp_runner_wakeup(c->runner);
+	pthread_join(c->thread, NULL);
+	qp_runner_destroy(c->runner);
+	c->runner = NULL;
+}
+
+/* ---- set-up ---- */
+
+static qp_err_t set_default(qp_conf_t *conf, const char *key, const char *value)
+{
+	return qp_conf__is_set(conf, key) ? QP_OK : qp_conf_set(conf, key, value);
+}
+
+static qp_err_t prepare(demo_t *d)
+{
+	qp_buf_t towers = QP_BUF_INIT;
+	char towers_path[128], chdb_dir[128];
+	qp_admin_t *admin;
+	qp_conf_t *admin_conf;
+	FILE *f;
+	qp_err_t err;
+
+	snprintf(d->workdir, sizeof(d->workdir), "/tmp/quackpipe-demo-XXXXXX");
+	if (!mkdtemp(d->workdir))
+		return qp_error__set(QP_ERR_IO, "mkdtemp: %s", strerror(errno));
+	if (!qp_conf_get(d->conf, "bootstrap.servers")) {
+		if ((err = qp_mock_cluster_new(&d->mock, 1)) ||
+		    (err = qp_conf_set(d->conf, "bootstrap.servers", qp_mock_cluster_bootstrap(d->mock))))
+			return err;
+	}
+	/* The simulated city's towers, for the tower_mismatch rule. */
+	snprintf(towers_path, sizeof(towers_path), "%s/towers.csv", d->workdir);
+	if ((err = sim_write_towers(d->sim, &towers)))
+		return err;
+	if (!(f = fopen(towers_path, "w")) || fwrite(towers.ptr, 1, towers.size, f) != towers.size) {
+		if (f)
+			fclose(f);
+		qp_buf_dispose(&towers);
+		return qp_error__set(QP_ERR_IO, "%s: cannot write", towers_path);
+	}
+	fclose(f);
+	qp_buf_dispose(&towers);
+	snprintf(chdb_dir, sizeof(chdb_dir), "%s/chdb", d->workdir);
+	if ((err = set_default(d->conf, "qp.fraud.towers.path", towers_path)) ||
+	    (err = set_default(d->conf, "qp.inserter.chdb.dir", chdb_dir)))
+		return err;
+	if ((err = qp_conf_dup(&admin_conf, d->conf)))
+		return err;
+	if ((err = qp_admin_new(&admin, admin_conf))) {
+		qp_conf_destroy(admin_conf);
+		return err;
+	}
+	err = qp_admin_ensure_topics(admin, 30000);
+	qp_admin_destroy(admin);
+	return err;
+}
+
+static qp_err_t start_services(demo_t *d)
+{
+	qp_conf_t *producer_conf;
+	qp_err_t err;
+
+	if ((err = qp_fraud_svc__new(&d->fraud, d->conf)) ||
+	    (err = qp_ch_writer__new(&d->writer, d->conf)) ||
+	    (err = counter_start(&d->alerts, d->conf, "demo-alerts", qp_conf_get(d->conf, "qp.topic.alerts"))) ||
+	    (err = counter_start(&d->dlq, d->conf, "demo-dlq", qp_conf_get(d->conf, "qp.topic.dlq"))))
+		return err;
+	pthread_create(&d->fraud_thread, NULL, run_fraud, d);
+	pthread_create(&d->writer_thread, NULL, run_writer, d);
+	if ((err = qp_conf_dup(&producer_conf, d->conf)))
+		return err;
+	if ((err = qp_producer_new(&d->producer, producer_conf)))
+		qp_conf_destroy(producer_conf);
+	return err;
+}
+
+/* ---- the run ---- */
+
+/* Submissions not yet settled: neither a row in ClickHouse nor a dead letter. */
+static uint64_t lag(demo_t *d)
+{
+	uint64_t settled = atomic_load(&qp_ch_writer__counters(d->writer)->inserted) +
+	                   atomic_load(&d->dlq.count);
+
+	return d->produced > settled ? d->produced - settled : 0;
+}
+
+static void progress(demo_t *d, double started, bool final)
+{
+	const qp_svc_counters_t *fc = qp_fraud_svc__counters(d->fraud);
+	const qp_svc_counters_t *wc = qp_ch_writer__counters(d->writer);
+	double elapsed = now_s() - started;
+	uint64_t enriched = atomic_load(&fc->produced), rows = atomic_load(&wc->inserted);
+
+
+	fprintf(stderr, "%s%6.1fs  produced %llu (%.0f/s)  enriched %llu  dlq %llu  alerts %llu  "
+	        "rows %llu  lag %lld%s", d->tty ? "\r\033[K" : "", elapsed,
+	        (unsigned long long)d->produced, elapsed > 0 ? d->produced / elapsed : 0.0,
+	        (unsigned long long)enriched, (unsigned long long)atomic_load(&d->dlq.count),
+	        (unsigned long long)atomic_load(&d->alerts.count), (unsigned long long)rows,
+	        (long long)lag(d),
+	        d->tty && !final ? "" : "\n");
+}
+
+/* Publishes one submission with the ingest API's headers. */
+static qp_err_t publish(demo_t *d, const sim_submission_t *s)
+{
+	char received[24], ingest[24];
+	qp_headers_t *headers;
+	qp_err_t err;
+
+	snprintf(received, sizeof(received), "%lld", (long long)s->received_ms);
+	snprintf(ingest, sizeof(ingest), "%lld", (long long)wall_us());
+	if ((err = qp_headers_new(&headers)))
+		return err;
+	if (!(err = qp_headers_add(headers, QP_HEADER_RECEIVED_MS, received, strlen(received))) &&
+	    !(err = qp_headers_add(headers, QP_HEADER_INGEST_US, ingest, strlen(ingest)))) {
+		while ((err = qp_producer_publish(d->producer, qp_conf_get(d->conf, "qp.topic.events"),
+		                                  s->device_id, strlen(s->device_id), s->json, s->len,
+		                                  headers)) == QP_ERR_QUEUE_FULL)
+			qp_producer_poll(d->producer, 5);
+	}
+	qp_headers_destroy(headers);
+	return err;
+}
+
+static qp_err_t produce_all(demo_t *d, double started)
+{
+	double next_report = started + 1.0;
+	sim_submission_t s;
+	qp_err_t err;
+
+	while (d->produced < d->opt.events && !cli_stop_requested) {
+		if ((err = sim_next(d->sim, &s)) || (err = publish(d, &s)))
+			return err;
+		d->produced++;
+		d->malformed += s.malformed;
+		if (d->opt.rate > 0) {
+			double due = started + d->produced / d->opt.rate;
+
+			while (now_s() < due)
+				qp_producer_poll(d->producer, 1);
+		}
+		/* Backpressure, as an ingest API would apply it. It matters on the
+		 * mock cluster, which keeps only the last 5 MB of each partition
+		 * (librdkafka 2.0.2): events further behind would be lost. */
+		while ((d->produced & 255) == 0 && lag(d) > d->opt.max_lag && !cli_stop_requested)
+			qp_producer_poll(d->producer, 2);
+		if ((d->produced & 1023) == 0) {
+			qp_producer_poll(d->producer, 0);
+			if (now_s() >= next_report) {
+				progress(d, started, false);
+				next_report += 1.0;
+			}
+		}
+	}
+	return qp_producer_flush(d->producer, 60000);
+}
+
+/* Waits until every event has come out the other end, or the time is up. */
+static bool wait_drained(demo_t *d, double started)
+{
+	double deadline = now_s() + d->opt.timeout_s, next_report = now_s() + 1.0;
+
+	while (now_s() < deadline && !cli_stop_requested) {
+		const qp_svc_counters_t *fc = qp_fraud_svc__counters(d->fraud);
+		uint64_t enriched = atomic_load(&fc->produced), dlq = atomic_load(&d->dlq.count);
+
+		if (enriched + dlq >= d->produced &&
+		    atomic_load(&qp_ch_writer__counters(d->writer)->inserted) >= enriched &&
+		    atomic_load(&d->alerts.count) >= atomic_load(&fc->alerts))
+			return true;
+		usleep(20000);
+		if (now_s() >= next_report) {
+			progress(d, started, false);
+			next_report += 1.0;
+		}
+	}
+	return false;
+}
+
+static void stop_services(demo_t *d)
+{
+	if (d->fraud) {
+		qp_fraud_svc__wakeup(d->fraud);
+		pthread_join(d->fraud_thread, NULL);
+	}
+	if (d->writer) {
+		qp_ch_writer__wakeup(d->writer);
+		pthread_join(d->writer_thread, NULL);
+	}
+	counter_stop(&d->alerts);
+	counter_stop(&d->dlq);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static void cleanup(demo_t *d)
+{
+	qp_producer_destroy(d->producer);
+	qp_fraud_svc__destroy(d->fraud);
+	qp_ch_writer__destroy(d->writer);
+	qp_mock_cluster_destroy(d->mock);
+	sim_destroy(d->sim);
+	qp_conf_destroy(d->conf);
+	if (d->workdir[0])
+		nftw(d->workdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- the report ---- */
+
+static int report(demo_t *d, double elapsed, bool drained)
+{
+	const qp_svc_counters_t *fc = qp_fraud_svc__counters(d->fraud);
+	qp_inserter_t *ins;
+	qp_conf_t *ins_conf;
+	char table[160];
+	demo_totals_t t;
+	qp_buf_t out = QP_BUF_INIT, problems = QP_BUF_INIT;
+	bool holds;
+	qp_err_t err;
+
+	/* A connection of its own for the report: the writer's was woken up. */
+	if (!(err = qp_conf_dup(&ins_conf, d->conf)) && (err = qp_inserter_new(&ins, ins_conf)))
+		qp_conf_destroy(ins_conf);
+	if (err) {
+		fprintf(stderr, "quackpipe demo: ClickHouse: %s\n", qp_error_last());
+		return QP_EXIT_FAILURE;
+	}
+	memset(&t, 0, sizeof(t));
+	snprintf(table, sizeof(table), "%s.%s", qp_conf_get(d->conf, "qp.inserter.database"),
+	         qp_conf_get(d->conf, "qp.inserter.table"));
+	t.produced = d->produced;
+	t.malformed = d->malformed;
+	t.enriched = atomic_load(&fc->produced);
+	t.alerts = atomic_load(&d->alerts.count);
+	t.dlq = atomic_load(&d->dlq.count);
+	t.elapsed_s = elapsed;
+	t.events_per_s = elapsed > 0 ? d->produced / elapsed : 0;
+	t.e2e_p50_ms = qp_ch_writer__latency_ms(d->writer, 0.50);
+	t.e2e_p99_ms = qp_ch_writer__latency_ms(d->writer, 0.99);
+	if ((err = demo_score(&t, ins, table, d->sim)) ||
+	    (!d->opt.json && (err = demo_queries(&out, ins, table))) ||
+	    (d->opt.json && (err = demo_json(&out, &t, ins, table)))) {
+		fprintf(stderr, "quackpipe demo: querying ClickHouse: %s\n", qp_error_last());
+		qp_buf_dispose(&out);
+		qp_inserter_destroy(ins);
+		return QP_EXIT_FAILURE;
+	}
+	holds = demo_accounting_holds(&t, &problems);
+	if (!drained)
+		qp_buf__printf(&problems, "the pipeline did not drain within %d s\n", d->opt.timeout_s);
+	if (d->opt.json) {
+		printf("%s\n", out.ptr);
+	} else {
+		printf("\nquackpipe demo: %llu submissions in %.1f s (%.0f events/s), end-to-end p50 %.0f ms, "
+		       "p99 %.0f ms\n  enriched %llu, dead-lettered %llu (malformed sent: %llu), alerts %llu, "
+		       "rows in ClickHouse %llu (distinct scan_id %llu)\n  spoofers detected %llu of %llu, "
+		       "honest devices flagged %llu of %llu\n%s",
+		       (unsigned long long)t.produced, t.elapsed_s, t.events_per_s, t.e2e_p50_ms, t.e2e_p99_ms,
+		       (unsigned long long)t.enriched, (unsigned long long)t.dlq, (unsigned long long)t.malformed,
+		       (unsigned long long)t.alerts, (unsigned long long)t.rows_in_clickhouse,
+		       (unsigned long long)t.distinct_scan_ids, (unsigned long long)t.spoofers_detected,
+		       (unsigned long long)t.spoofers_total, (unsigned long long)t.honest_devices_flagged,
+		       (unsigned long long)t.honest_devices, out.ptr);
+	}
+	if (problems.size)
+		fprintf(stderr, "quackpipe demo: the accounting does not hold:\n%s", problems.ptr);
+	else if (!d->opt.json)
+		printf("\naccounting holds: produced = enriched + dlq, every enriched event in ClickHouse once, "
+		       "every spoofer class caught by its rule\n");
+	holds = holds && drained;
+	qp_inserter_destroy(ins);
+	qp_buf_dispose(&out);
+	qp_buf_dispose(&problems);
+	return holds ? QP_EXIT_OK : QP_EXIT_FAILURE;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: quackpipe demo [OPTIONS]\n\n"
+		"The whole pipeline in one process: simulated phones -> scan-events -> fraud-svc ->\n"
+		"scan-enriched -> ch-writer -> ClickHouse, with alerts and dead letters counted.\n"
+		"Embedded defaults: librdkafka's mock cluster and the embedded ClickHouse.\n\n"
+		"options:\n"
+		"  --events N          submissions to simulate (default 100000)\n"
+		"  --devices N         simulated phones (default 2000)\n"
+		"  --rate R            submissions per second (default 0: as fast as it goes)\n"
+		"  --max-lag N         hold submissions while N are in flight (default 10000)\n"
+		"  --spoofers SHARE    share of devices that spoof, 0..1 (default 0.05)\n"
+		"  --malformed SHARE   share of submissions that are malformed, 0..1 (default 0.01)\n"
+		"  --seed N            simulator seed (default 42)\n"
+		"  --timeout S         give up waiting for the pipeline to drain after S s (default 300)\n"
+		"  --json              print the summary as one JSON object\n"
+		"%s"
+		"  --help              this text\n", cli_conf_usage);
+}
+
+static int parse(demo_t *d, int argc, char **argv)
+{
+	int i, rc;
+
+	d->opt.events = 100000;
+	d->opt.max_lag = 10000;
+	d->opt.timeout_s = 300;
+	sim_options_default(&d->opt.sim);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if ((rc = cli_conf_option(d->conf, argc, argv, &i, "demo")) > 0)
+			continue;
+		if (rc < 0)
+			return QP_EXIT_USAGE;
+		if (!strcmp(a, "--help")) {
+			usage(stdout);
+			return QP_EXIT_OK;
+		}
+		if (!strcmp(a, "--json")) {
+			d->opt.json = true;
+			continue;
+		}
+		if (!v)
+			goto bad;
+		i++;
+		if (!strcmp(a, "--events") && (d->opt.events = strtoull(v, NULL, 10)) > 0)
+			continue;
+		if (!strcmp(a, "--max-lag") && (d->opt.max_lag = strtoull(v, NULL, 10)) > 0)
+			continue;
+		if (!strcmp(a, "--devices") && (d->opt.sim.devices = (uint32_t)strtoul(v, NULL, 10)) > 0)
+			continue;
+		if (!strcmp(a, "--rate") && (d->opt.rate = atof(v)) >= 0)
+			continue;
+		if (!strcmp(a, "--spoofers") && (d->opt.sim.spoofer_share = atof(v)) >= 0 &&
+		    d->opt.sim.spoofer_share <= 1)
+			continue;
+		if (!strcmp(a, "--malformed") && (d->opt.sim.malformed_share = atof(v)) >= 0 &&
+		    d->opt.sim.malformed_share <= 1)
+			continue;
+		if (!strcmp(a, "--seed")) {
+			d->opt.sim.seed = strtoull(v, NULL, 10);
+			continue;
+		}
+		if (!strcmp(a, "--timeout") && (d->opt.timeout_s = atoi(v)) > 0)
+			continue;
+bad:
+		fprintf(stderr, "quackpipe demo: bad option %s%s%s\n", a, v ? " " : "", v ? v : "");
+		usage(stderr);
+		return QP_EXIT_USAGE;
+	}
+	return -1; /* go on */
+}
+
+static void wakeup_demo(void *opaque)
+{
+	(void)opaque; /* produce_all and wait_drained watch cli_stop_requested */
+}
+
+int qp_cmd_demo(int argc, char **argv)
+{
+	demo_t d;
+	double started, elapsed;
+	bool drained = false;
+	int rc;
+	qp_err_t err;
+
+	memset(&d, 0, sizeof(d));
+	cli_block_stop_signals();
+	if (qp_conf_new(&d.conf))
+		return QP_EXIT_USAGE;
+	cli_conf_log_to_stderr(d.conf, "demo");
+	if ((rc = parse(&d, argc, argv)) >= 0) {
+		qp_conf_destroy(d.conf);
+		return rc;
+	}
+	d.tty = isatty(STDERR_FILENO);
+	d.opt.sim.start_ms = wall_us() / 1000;
+	cli_on_stop_signal(wakeup_demo, &d);
+	if ((err = sim_new(&d.sim, &d.opt.sim)) || (err = prepare(&d)) || (err = start_services(&d))) {
+		fprintf(stderr, "quackpipe demo: %s\n", qp_error_last());
+		stop_services(&d);
+		cleanup(&d);
+		return QP_EXIT_USAGE;
+	}
+	started = now_s();
+	if ((err = produce_all(&d, started)))
+		fprintf(stderr, "quackpipe demo: producing: %s\n", qp_error_last());
+	else
+		drained = wait_drained(&d, started);
+	elapsed = now_s() - started;
+	progress(&d, started, true);
+	stop_services(&d);
+	rc = err ? QP_EXIT_FAILURE : report(&d, elapsed, drained);
+	cleanup(&d);
+	return rc;
+}

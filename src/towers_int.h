@@ -1,0 +1,60 @@
+/*
+ * Internal: the cell-tower table of the fraud engine, loaded from CSV files
+ * in the OpenCelliD format. Open addressing with linear probing on a packed
+ * key (radio, mcc, mnc, area, cell id), so a lookup is one hash and, almost
+ * always, one cache line; 24 bytes per slot, at most half the slots in use.
+ */
+#ifndef QP_TOWERS_INT_H
+#define QP_TOWERS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quackpipe/conf.h"
+#include "quackpipe/event.h"
+
+typedef struct qp_tower {
+	uint64_t key;    /* cid | radio << 36 | mcc << 40 | mnc << 50; 0 = free */
+	uint32_t area;   /* LAC / TAC */
+	int32_t lat_e7;  /* 1e-7 degree */
+	int32_t lon_e7;
+	uint32_t range_m;
+} qp_tower_t;
+
+typedef struct qp_towers {
+	qp_tower_t *slots;
+	size_t mask;     /* slot count - 1; slot count is a power of two */
+	size_t count;
+	uint64_t bad_lines;
+} qp_towers_t;
+
+/* Frees the table and resets it to empty (a zeroed qp_towers_t is empty). */
+void qp_towers__dispose(qp_towers_t *t);
+
+/*
+ * Adds the rows of an OpenCelliD CSV file (see qp_fraud_load_towers for
+ * the format and the strict/lenient handling of bad lines). conf, which
+ * may be NULL, receives the warnings.
+ */
+qp_err_t qp_towers__load(qp_towers_t *t, const char *path, bool strict,
+                         const qp_conf_t *conf);
+
+/* Adds or replaces one tower. QP_ERR_NOMEM if the table cannot grow. */
+qp_err_t qp_towers__put(qp_towers_t *t, qp_radio_t radio, int32_t mcc,
+                        int32_t mnc, int64_t area, int64_t cid, double lat,
+                        double lon, uint32_t range_m);
+
+/* The tower of that cell, or NULL. */
+const qp_tower_t *qp_towers__find(const qp_towers_t *t, qp_radio_t radio,
+                                  int32_t mcc, int32_t mnc, int64_t area,
+                                  int64_t cid);
+
+/* Starts loading the slot where that cell would be into the cache, so the
+ * lookup that follows later does not wait for memory. */
+void qp_towers__prefetch(const qp_towers_t *t, const qp_cell_t *cell);
+
+/* Bytes allocated for the table. */
+size_t qp_towers__bytes(const qp_towers_t *t);
+
+#endif
