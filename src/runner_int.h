@@ -182,6 +182,7 @@ struct qp_runner {
 	/* state */
 	qp_runner_part_t **parts;
 	size_t part_count, part_alloc;
+	qp_runner_part_t *part_hint; /* last one looked up: records come in runs */
 	uint64_t next_generation;
 	qp_message_t *live;          /* every message not yet freed */
 	qp_message_t *ready_head, *ready_tail;
