@@ -15,7 +15,7 @@
  * QP_BENCH_KAFKA_BROKERS (a topic is created there, and left).
  *
  * usage: bench_consume [--events N] [--partitions P] [--repeat R]
- * (defaults: 96,000 events in 24 partitions on the mock, whose partitions
+ * (defaults: 192,000 events in 48 partitions on the mock, whose partitions
  * keep 5 MB each; 200,000 in 6 on a real broker)
  */
 #include <stdio.h>
@@ -33,7 +33,7 @@
 /* The mock cluster keeps at most 5 MB per partition: its defaults stay
  * below that, so every reader sees every event. */
 static int event_count, partition_count;
-static int repeat = 3;
+static int repeat = 5;
 static char bootstraps[512];
 static char topic[128];
 static uint64_t total_bytes;
@@ -326,9 +326,9 @@ int main(int argc, char **argv)
 			die("usage", "bench_consume [--events N] [--partitions P] [--repeat R]");
 	}
 	if (!event_count)
-		event_count = brokers && *brokers ? 200000 : 96000;
+		event_count = brokers && *brokers ? 200000 : 192000;
 	if (!partition_count)
-		partition_count = brokers && *brokers ? 6 : 24;
+		partition_count = brokers && *brokers ? 6 : 48;
 	if (event_count < 1 || partition_count < 1 || repeat < 1)
 		die("usage", "N, P and R must be positive");
 	snprintf(topic, sizeof(topic), "bench-consume-%ld-%ld", (long)getpid(),
