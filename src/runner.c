@@ -266,7 +266,10 @@ qp_err_t qp_runner_resume(qp_runner_t *r)
 /* Frees messages the runner still holds for re-delivery or re-sending. */
 static bool drop_all(qp_message_t *msg, void *opaque)
 {
-	qp_runner__message_free(opaque, msg);
+	qp_runner_t *r = opaque;
+
+	r->stats.retry_pending -= msg->state == QP_MSG_RETRY;
+	qp_runner__message_free(r, msg);
 	return true;
 }
 

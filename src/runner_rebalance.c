@@ -28,10 +28,18 @@ qp_runner_part_t *qp_runner__part_by_gen(qp_runner_t *r, uint64_t generation)
 {
 	size_t i;
 
+	if (r->part_hint && r->part_hint->generation == generation)
+		return r->part_hint;
 	for (i = 0; i < r->part_count; i++)
 		if (r->parts[i]->generation == generation)
-			return r->parts[i];
+			return r->part_hint = r->parts[i];
 	return NULL;
+}
+
+static bool part_is(const qp_runner_part_t *part, const char *topic,
+                    int32_t partition)
+{
+	return part->partition == partition && strcmp(part->topic, topic) == 0;
 }
 
 qp_runner_part_t *qp_runner__part_find(qp_runner_t *r, const char *topic,
@@ -39,10 +47,11 @@ qp_runner_part_t *qp_runner__part_find(qp_runner_t *r, const char *topic,
 {
 	size_t i;
 
+	if (r->part_hint && part_is(r->part_hint, topic, partition))
+		return r->part_hint;
 	for (i = 0; i < r->part_count; i++)
-		if (r->parts[i]->partition == partition &&
-		    strcmp(r->parts[i]->topic, topic) == 0)
-			return r->parts[i];
+		if (part_is(r->parts[i], topic, partition))
+			return r->part_hint = r->parts[i];
 	return NULL;
 }
 
@@ -95,7 +104,9 @@ static void part_remove(qp_runner_t *r, const char *topic, int32_t partition)
 	for (i = 0; i < r->part_count; i++) {
 		qp_runner_part_t *part = r->parts[i];
 
-		if (part->partition == partition && strcmp(part->topic, topic) == 0) {
+		if (part_is(part, topic, partition)) {
+			if (r->part_hint == part)
+				r->part_hint = NULL;
 			part_free(part);
 			r->parts[i] = r->parts[--r->part_count];
 			return;
@@ -105,6 +116,7 @@ static void part_remove(qp_runner_t *r, const char *topic, int32_t partition)
 
 void qp_runner__parts_clear(qp_runner_t *r)
 {
+	r->part_hint = NULL;
 	while (r->part_count)
 		part_free(r->parts[--r->part_count]);
 }
