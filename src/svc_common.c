@@ -13,3 +13,15 @@ qp_err_t qp_svc__conf_with_default(qp_conf_t **out, const qp_conf_t *conf,
 	}
 	return err;
 }
+
+void qp_svc__count_dead_letters(qp_svc_counters_t *counters, qp_runner_t *runner)
+{
+	qp_runner_stats_t *stats;
+
+	/* The runner sends decode failures to the DLQ on its own: its count is
+	 * the one that says what this service dead-lettered. */
+	if (qp_runner_stats(runner, &stats) == QP_OK) {
+		atomic_store(&counters->dead_lettered, stats->dead_lettered);
+		qp_runner_stats_destroy(stats);
+	}
+}
