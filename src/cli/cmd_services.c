@@ -112,6 +112,8 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 		return QP_EXIT_USAGE;
 	cli_conf_log_to_stderr(conf, ops->name);
 	for (i = 1; i < argc; i++) {
+		const char *opt = argv[i], *value = i + 1 < argc ? argv[i + 1] : "";
+
 		if ((rc = cli_conf_option(conf, argc, argv, &i, ops->name)) > 0)
 			continue;
 		if (rc == 0 && !strcmp(argv[i], "--help")) {
@@ -126,7 +128,7 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 		    !cli_metrics_parse_port(i + 1 < argc ? argv[++i] : NULL, &metrics_port))
 			continue;
 		if (rc == 0)
-			fprintf(stderr, "quackpipe %s: unknown option %s\n", ops->name, argv[i]);
+			fprintf(stderr, "quackpipe %s: bad option %s %s\n", ops->name, opt, value);
 		usage(ops, stderr);
 		qp_conf_destroy(conf);
 		return QP_EXIT_USAGE;
