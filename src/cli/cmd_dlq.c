@@ -307,8 +307,12 @@ static int parse(dlq_tail_t *t, int argc, char **argv)
 			usage(stdout);
 			return QP_EXIT_OK;
 		}
-		if (!strcmp(a, "--json") || !strcmp(a, "--from-beginning")) {
-			*(a[2] == 'j' ? &t->json : &t->from_beginning) = true;
+		if (!strcmp(a, "--json")) {
+			t->json = true;
+			continue;
+		}
+		if (!strcmp(a, "--from-beginning")) {
+			t->from_beginning = true;
 			continue;
 		}
 		if (!v)
