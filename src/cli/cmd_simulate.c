@@ -129,11 +129,10 @@ static qp_err_t produce(simulate_t *s, double started)
 	qp_err_t err = QP_OK;
 
 	while (!cli_stop_requested && (s->events < 0 || s->produced < (uint64_t)s->events)) {
-		if ((s->produced & 1023) == 0) {
-			qp_producer_poll(s->producer, 0);
-			if (s->duration_s > 0 && cli_mono_s() - started >= s->duration_s)
-				break;
-		}
+		if (s->duration_s > 0 && cli_mono_s() - started >= s->duration_s)
+			break;
+		if ((s->produced & 1023) == 0)
+			qp_producer_poll(s->producer, 0); /* delivery reports */
 		if ((err = sim_next(s->sim, &sub)) ||
 		    (err = cli_ingest_publish(s->producer, topic, &sub)))
 			break;
