@@ -59,7 +59,6 @@ static void on_row_settled(void *tag, qp_err_t status, const char *error, void *
 	size_t len;
 
 	if (status) {
-		atomic_fetch_add(&svc->counters.dead_lettered, 1);
 		qp_runner_dead_letter(svc->runner, msg, status, error);
 		return;
 	}
@@ -202,7 +201,6 @@ static bool add_event(qp_ch_writer_t *svc, qp_message_t *msg)
 
 	qp_buf__truncate(&svc->row, 0);
 	if ((err = qp_event_encode_row(&svc->row, qp_message_event(msg)))) {
-		atomic_fetch_add(&svc->counters.dead_lettered, 1);
 		qp_runner_dead_letter(svc->runner, msg, err, qp_error_last());
 		return true;
 	}
@@ -210,7 +208,6 @@ static bool add_event(qp_ch_writer_t *svc, qp_message_t *msg)
 	if (err == QP_ERR_QUEUE_FULL)
 		return false;
 	if (err) { /* a row the inserter cannot take at all */
-		atomic_fetch_add(&svc->counters.dead_lettered, 1);
 		qp_runner_dead_letter(svc->runner, msg, err, qp_error_last());
 		return true;
 	}
@@ -291,6 +288,7 @@ qp_err_t qp_ch_writer__run(qp_ch_writer_t *svc)
 		}
 		if (err && err != QP_ERR_NO_EVENT)
 			return err;
+		qp_svc__count_dead_letters(&svc->counters, svc->runner);
 		if ((err = handle_batch(svc, count)))
 			return err;
 		if (qp_inserter_due_in_ms(svc->inserter) == 0 && (err = flush(svc)))

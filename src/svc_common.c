@@ -23,3 +23,15 @@ void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *m
 	else if (qp_message_kind(msg) == QP_MESSAGE_REVOKED)
 		atomic_fetch_sub(&counters->partitions, n);
 }
+
+void qp_svc__count_dead_letters(qp_svc_counters_t *counters, qp_runner_t *runner)
+{
+	qp_runner_stats_t *stats;
+
+	/* The runner sends decode failures to the DLQ on its own: its count is
+	 * the one that says what this service dead-lettered. */
+	if (qp_runner_stats(runner, &stats) == QP_OK) {
+		atomic_store(&counters->dead_lettered, stats->dead_lettered);
+		qp_runner_stats_destroy(stats);
+	}
+}

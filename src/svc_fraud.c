@@ -257,6 +257,7 @@ qp_err_t qp_fraud_svc__run(qp_fraud_svc_t *svc)
 		size_t count = 0;
 		qp_err_t err = qp_runner_next_batch(svc->runner, svc->batch, svc->batch_max, 500, &count);
 
+		qp_svc__count_dead_letters(&svc->counters, svc->runner);
 		if (err == QP_ERR_NO_EVENT) {
 			qp_producer_poll(svc->producer, 0);
 			continue;

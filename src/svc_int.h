@@ -30,7 +30,8 @@ typedef struct qp_svc_counters {
 	atomic_uint_fast64_t produced;      /* fraud-svc: enriched events acknowledged */
 	atomic_uint_fast64_t alerts;        /* fraud-svc: alerts acknowledged */
 	atomic_uint_fast64_t inserted;      /* ch-writer: rows inserted */
-	atomic_uint_fast64_t dead_lettered; /* sent to the DLQ by this service */
+	atomic_uint_fast64_t dead_lettered; /* dead-letter writes acknowledged, its
+	                                       runner's decode failures included */
 	atomic_uint_fast64_t retried;       /* batches re-delivered after a failure */
 	atomic_int_fast64_t last_error;     /* qp_err_t of the last failure, 0 if none */
 	atomic_int_fast64_t partitions;     /* partitions assigned right now */
@@ -77,5 +78,9 @@ void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *m
  * host already set it. */
 qp_err_t qp_svc__conf_with_default(qp_conf_t **out, const qp_conf_t *conf,
                                    const char *key, const char *value);
+
+/* Copies the runner's count of acknowledged dead-letter writes into
+ * counters->dead_lettered; called by the thread that runs the service. */
+void qp_svc__count_dead_letters(qp_svc_counters_t *counters, qp_runner_t *runner);
 
 #endif

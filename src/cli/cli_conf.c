@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -5,10 +6,12 @@
 #include <unistd.h>
 
 #include "cli_conf.h"
+#include "errors_int.h"
 
 volatile sig_atomic_t cli_stop_requested;
 static void (*stop_wakeup)(void *opaque);
 static void *stop_opaque;
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const char cli_conf_usage[] =
 	"  --config FILE       read \"key = value\" properties from FILE\n"
@@ -113,8 +116,10 @@ static void *watch_stop_signals(void *unused)
 			_exit(128 + signo);
 		}
 		fprintf(stderr, "quackpipe: stopping (finishing in-flight work, committing)\n");
+		pthread_mutex_lock(&stop_lock);
 		if (stop_wakeup)
 			stop_wakeup(stop_opaque);
+		pthread_mutex_unlock(&stop_lock);
 	}
 	return NULL;
 }
@@ -123,9 +128,30 @@ void cli_on_stop_signal(void (*wakeup)(void *opaque), void *opaque)
 {
 	pthread_t thread;
 
+	pthread_mutex_lock(&stop_lock);
 	stop_wakeup = wakeup;
 	stop_opaque = opaque;
+	pthread_mutex_unlock(&stop_lock);
 	cli_block_stop_signals();
 	if (pthread_create(&thread, NULL, watch_stop_signals, NULL) == 0)
 		pthread_detach(thread);
+}
+
+void cli_on_stop_signal_clear(void)
+{
+	pthread_mutex_lock(&stop_lock);
+	stop_wakeup = NULL;
+	pthread_mutex_unlock(&stop_lock);
+}
+
+qp_err_t cli_write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	int failed;
+
+	if (!f)
+		return qp_error__set(QP_ERR_IO, "%s: %s", path, strerror(errno));
+	failed = fwrite(data, 1, len, f) != len;
+	failed |= fclose(f) != 0;
+	return failed ? qp_error__set(QP_ERR_IO, "%s: cannot write", path) : QP_OK;
 }

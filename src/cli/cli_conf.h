@@ -33,4 +33,11 @@ void cli_block_stop_signals(void);
 void cli_on_stop_signal(void (*wakeup)(void *opaque), void *opaque);
 extern volatile sig_atomic_t cli_stop_requested;
 
+/* Forgets the wakeup: once it returns, a signal only sets
+ * cli_stop_requested, so the woken handle may be destroyed. */
+void cli_on_stop_signal_clear(void);
+
+/* Writes len bytes to the file at path (replaced). QP_ERR_IO naming it. */
+qp_err_t cli_write_file(const char *path, const void *data, size_t len);
+
 #endif

@@ -22,6 +22,8 @@
 #include "conf_int.h"
 #include "commands.h"
 #include "demo.h"
+#include "ingest.h"
+#include "metrics_http.h"
 #include "svc_int.h"
 
 typedef struct demo_options {
@@ -29,6 +31,7 @@ typedef struct demo_options {
 	uint64_t max_lag; /* submissions not yet in ClickHouse or the DLQ */
 	double rate; /* submissions per second; 0: as fast as the pipeline takes them */
 	int timeout_s;
+	int metrics_port; /* -1: none */
 	bool json;
 	sim_options_t sim;
 } demo_options_t;
@@ -50,26 +53,11 @@ typedef struct demo {
 	pthread_t fraud_thread, writer_thread;
 	topic_counter_t alerts, dlq;
 	qp_producer_t *producer;
+	cli_metrics_t *metrics;
 	sim_t *sim;
 	uint64_t produced, malformed;
 	bool tty;
 } demo_t;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int64_t wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void *run_fraud(void *arg) { qp_fraud_svc__run(((demo_t *)arg)->fraud); return NULL; }
 static void *run_writer(void *arg) { qp_ch_writer__run(((demo_t *)arg)->writer); return NULL; }
@@ -161,7 +149,6 @@ static qp_err_t prepare(demo_t *d)
 	char towers_path[128], chdb_dir[128];
 	qp_admin_t *admin;
 	qp_conf_t *admin_conf;
-	FILE *f;
 	qp_err_t err;
 
 	snprintf(d->workdir, sizeof(d->workdir), "/tmp/quackpipe-demo-XXXXXX");
@@ -176,16 +163,11 @@ static qp_err_t prepare(demo_t *d)
 	}
 	/* The simulated city's towers, for the tower_mismatch rule. */
 	snprintf(towers_path, sizeof(towers_path), "%s/towers.csv", d->workdir);
-	if ((err = sim_write_towers(d->sim, &towers)))
-		return err;
-	if (!(f = fopen(towers_path, "w")) || fwrite(towers.ptr, 1, towers.size, f) != towers.size) {
-		if (f)
-			fclose(f);
-		qp_buf_dispose(&towers);
-		return qp_error__set(QP_ERR_IO, "%s: cannot write", towers_path);
-	}
-	fclose(f);
+	if (!(err = sim_write_towers(d->sim, &towers)))
+		err = cli_write_file(towers_path, towers.ptr, towers.size);
 	qp_buf_dispose(&towers);
+	if (err)
+		return err;
 	snprintf(chdb_dir, sizeof(chdb_dir), "%s/chdb", d->workdir);
 	if ((err = set_default(d->conf, "qp.fraud.towers.path", towers_path)) ||
 	    (err = set_default(d->conf, "qp.inserter.chdb.dir", chdb_dir)))
@@ -213,6 +195,15 @@ static qp_err_t start_services(demo_t *d)
 		return err;
 	pthread_create(&d->fraud_thread, NULL, run_fraud, d);
 	pthread_create(&d->writer_thread, NULL, run_writer, d);
+	if (d->opt.metrics_port >= 0) {
+		cli_metrics_source_t sources[] = {
+			{ "fraud", qp_fraud_svc__counters(d->fraud) },
+			{ "ch-writer", qp_ch_writer__counters(d->writer) },
+		};
+
+		if ((err = cli_metrics_start(&d->metrics, "demo", d->opt.metrics_port, sources, 2)))
+			return err;
+	}
 	if ((err = qp_conf_dup(&producer_conf, d->conf)))
 		return err;
 	if ((err = qp_producer_new(&d->producer, producer_conf)))
@@ -235,7 +226,7 @@ static void progress(demo_t *d, double started, bool final)
 {
 	const qp_svc_counters_t *fc = qp_fraud_svc__counters(d->fraud);
 	const qp_svc_counters_t *wc = qp_ch_writer__counters(d->writer);
-	double elapsed = now_s() - started;
+	double elapsed = cli_mono_s() - started;
 	uint64_t enriched = atomic_load(&fc->produced), rows = atomic_load(&wc->inserted);
 
 
@@ -248,45 +239,20 @@ static void progress(demo_t *d, double started, bool final)
 	        d->tty && !final ? "" : "\n");
 }
 
-/* Publishes one submission with the ingest API's headers. */
-static qp_err_t publish(demo_t *d, const sim_submission_t *s)
-{
-	char received[24], ingest[24];
-	qp_headers_t *headers;
-	qp_err_t err;
-
-	snprintf(received, sizeof(received), "%lld", (long long)s->received_ms);
-	snprintf(ingest, sizeof(ingest), "%lld", (long long)wall_us());
-	if ((err = qp_headers_new(&headers)))
-		return err;
-	if (!(err = qp_headers_add(headers, QP_HEADER_RECEIVED_MS, received, strlen(received))) &&
-	    !(err = qp_headers_add(headers, QP_HEADER_INGEST_US, ingest, strlen(ingest)))) {
-		while ((err = qp_producer_publish(d->producer, qp_conf_get(d->conf, "qp.topic.events"),
-		                                  s->device_id, strlen(s->device_id), s->json, s->len,
-		                                  headers)) == QP_ERR_QUEUE_FULL)
-			qp_producer_poll(d->producer, 5);
-	}
-	qp_headers_destroy(headers);
-	return err;
-}
-
 static qp_err_t produce_all(demo_t *d, double started)
 {
+	const char *topic = qp_conf_get(d->conf, "qp.topic.events");
 	double next_report = started + 1.0;
 	sim_submission_t s;
 	qp_err_t err;
 
 	while (d->produced < d->opt.events && !cli_stop_requested) {
-		if ((err = sim_next(d->sim, &s)) || (err = publish(d, &s)))
-			return err;
+		if ((err = sim_next(d->sim, &s)) ||
+		    (err = cli_ingest_publish(d->producer, topic, &s)))
+			return err == QP_ERR_WAKEUP ? qp_producer_flush(d->producer, 60000) : err;
 		d->produced++;
 		d->malformed += s.malformed;
-		if (d->opt.rate > 0) {
-			double due = started + d->produced / d->opt.rate;
-
-			while (now_s() < due)
-				qp_producer_poll(d->producer, 1);
-		}
+		cli_ingest_pace(d->producer, started, d->produced, d->opt.rate);
 		/* Backpressure, as an ingest API would apply it. It matters on the
 		 * mock cluster, which keeps only the last 5 MB of each partition
 		 * (librdkafka 2.0.2): events further behind would be lost. */
@@ -294,7 +260,7 @@ static qp_err_t produce_all(demo_t *d, double started)
 			qp_producer_poll(d->producer, 2);
 		if ((d->produced & 1023) == 0) {
 			qp_producer_poll(d->producer, 0);
-			if (now_s() >= next_report) {
+			if (cli_mono_s() >= next_report) {
 				progress(d, started, false);
 				next_report += 1.0;
 			}
@@ -307,9 +273,9 @@ static qp_err_t produce_all(demo_t *d, double started)
  * measure the pipeline, not the consumer groups' first join. */
 static void wait_assigned(demo_t *d)
 {
-	double deadline = now_s() + 30;
+	double deadline = cli_mono_s() + 30;
 
-	while (now_s() < deadline && !cli_stop_requested &&
+	while (cli_mono_s() < deadline && !cli_stop_requested &&
 	       (atomic_load(&qp_fraud_svc__counters(d->fraud)->partitions) <= 0 ||
 	        atomic_load(&qp_ch_writer__counters(d->writer)->partitions) <= 0))
 		usleep(10000);
@@ -318,9 +284,9 @@ static void wait_assigned(demo_t *d)
 /* Waits until every event has come out the other end, or the time is up. */
 static bool wait_drained(demo_t *d, double started)
 {
-	double deadline = now_s() + d->opt.timeout_s, next_report = now_s() + 1.0;
+	double deadline = cli_mono_s() + d->opt.timeout_s, next_report = cli_mono_s() + 1.0;
 
-	while (now_s() < deadline && !cli_stop_requested) {
+	while (cli_mono_s() < deadline && !cli_stop_requested) {
 		const qp_svc_counters_t *fc = qp_fraud_svc__counters(d->fraud);
 		uint64_t enriched = atomic_load(&fc->produced), dlq = atomic_load(&d->dlq.count);
 
@@ -329,7 +295,7 @@ static bool wait_drained(demo_t *d, double started)
 		    atomic_load(&d->alerts.count) >= atomic_load(&fc->alerts))
 			return true;
 		usleep(20000);
-		if (now_s() >= next_report) {
+		if (cli_mono_s() >= next_report) {
 			progress(d, started, false);
 			next_report += 1.0;
 		}
@@ -359,6 +325,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 static void cleanup(demo_t *d)
 {
+	cli_metrics_stop(d->metrics);
 	qp_producer_destroy(d->producer);
 	qp_fraud_svc__destroy(d->fraud);
 	qp_ch_writer__destroy(d->writer);
@@ -447,16 +414,12 @@ static void usage(FILE *out)
 		"Embedded defaults: librdkafka's mock cluster and the embedded ClickHouse.\n\n"
 		"options:\n"
 		"  --events N          submissions to simulate (default 100000)\n"
-		"  --devices N         simulated phones (default 2000)\n"
-		"  --rate R            submissions per second (default 0: as fast as it goes)\n"
+		"%s"
 		"  --max-lag N         hold submissions while N are in flight (default 10000)\n"
-		"  --spoofers SHARE    share of devices that spoof, 0..1 (default 0.05)\n"
-		"  --malformed SHARE   share of submissions that are malformed, 0..1 (default 0.01)\n"
-		"  --seed N            simulator seed (default 42)\n"
 		"  --timeout S         give up waiting for the pipeline to drain after S s (default 300)\n"
 		"  --json              print the summary as one JSON object\n"
-		"%s"
-		"  --help              this text\n", cli_conf_usage);
+		"%s%s"
+		"  --help              this text\n", cli_sim_usage, cli_metrics_usage, cli_conf_usage);
 }
 
 static int parse(demo_t *d, int argc, char **argv)
@@ -466,6 +429,7 @@ static int parse(demo_t *d, int argc, char **argv)
 	d->opt.events = 100000;
 	d->opt.max_lag = 10000;
 	d->opt.timeout_s = 300;
+	d->opt.metrics_port = -1;
 	sim_options_default(&d->opt.sim);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -489,21 +453,13 @@ static int parse(demo_t *d, int argc, char **argv)
 			continue;
 		if (!strcmp(a, "--max-lag") && (d->opt.max_lag = strtoull(v, NULL, 10)) > 0)
 			continue;
-		if (!strcmp(a, "--devices") && (d->opt.sim.devices = (uint32_t)strtoul(v, NULL, 10)) > 0)
+		if ((rc = cli_sim_option(&d->opt.sim, &d->opt.rate, a, v)) > 0)
 			continue;
-		if (!strcmp(a, "--rate") && (d->opt.rate = atof(v)) >= 0)
-			continue;
-		if (!strcmp(a, "--spoofers") && (d->opt.sim.spoofer_share = atof(v)) >= 0 &&
-		    d->opt.sim.spoofer_share <= 1)
-			continue;
-		if (!strcmp(a, "--malformed") && (d->opt.sim.malformed_share = atof(v)) >= 0 &&
-		    d->opt.sim.malformed_share <= 1)
-			continue;
-		if (!strcmp(a, "--seed")) {
-			d->opt.sim.seed = strtoull(v, NULL, 10);
-			continue;
-		}
+		if (rc < 0)
+			goto bad;
 		if (!strcmp(a, "--timeout") && (d->opt.timeout_s = atoi(v)) > 0)
+			continue;
+		if (!strcmp(a, "--metrics-port") && !cli_metrics_parse_port(v, &d->opt.metrics_port))
 			continue;
 bad:
 		fprintf(stderr, "quackpipe demo: bad option %s%s%s\n", a, v ? " " : "", v ? v : "");
@@ -536,7 +492,7 @@ int qp_cmd_demo(int argc, char **argv)
 		return rc;
 	}
 	d.tty = isatty(STDERR_FILENO);
-	d.opt.sim.start_ms = wall_us() / 1000;
+	d.opt.sim.start_ms = cli_wall_us() / 1000;
 	cli_on_stop_signal(wakeup_demo, &d);
 	if ((err = sim_new(&d.sim, &d.opt.sim)) || (err = prepare(&d)) || (err = start_services(&d))) {
 		fprintf(stderr, "quackpipe demo: %s\n", qp_error_last());
@@ -545,12 +501,12 @@ int qp_cmd_demo(int argc, char **argv)
 		return QP_EXIT_USAGE;
 	}
 	wait_assigned(&d);
-	started = now_s();
+	started = cli_mono_s();
 	if ((err = produce_all(&d, started)))
 		fprintf(stderr, "quackpipe demo: producing: %s\n", qp_error_last());
 	else
 		drained = wait_drained(&d, started);
-	elapsed = now_s() - started;
+	elapsed = cli_mono_s() - started;
 	progress(&d, started, true);
 	stop_services(&d);
 	rc = err ? QP_EXIT_FAILURE : report(&d, elapsed, drained);

@@ -13,6 +13,7 @@
 
 #include "cli_conf.h"
 #include "commands.h"
+#include "metrics_http.h"
 #include "svc_int.h"
 
 typedef struct service_ops {
@@ -89,15 +90,17 @@ static void *log_status(void *arg)
 static void usage(const service_ops_t *ops, FILE *out)
 {
 	fprintf(out, "usage: quackpipe %s [OPTIONS]\n\n%s\n\noptions:\n%s"
-	        "  --status-interval S log the counters every S seconds (default 10)\n"
+	        "  --status-interval S log the counters every S seconds (default 10)\n%s"
 	        "  --help              this text\n\n"
 	        "Properties are listed in docs/configuration.md; see docs/services.md.\n",
-	        ops->name, ops->summary, cli_conf_usage);
+	        ops->name, ops->summary, cli_conf_usage, cli_metrics_usage);
 }
 
 static int run_service(const service_ops_t *ops, int argc, char **argv)
 {
 	status_logger_t log = { ops, NULL, 10, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
+	cli_metrics_t *metrics = NULL;
+	int metrics_port = -1;
 	qp_conf_t *conf;
 	pthread_t logger;
 	void *svc;
@@ -109,6 +112,8 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 		return QP_EXIT_USAGE;
 	cli_conf_log_to_stderr(conf, ops->name);
 	for (i = 1; i < argc; i++) {
+		const char *opt = argv[i], *value = i + 1 < argc ? argv[i + 1] : "";
+
 		if ((rc = cli_conf_option(conf, argc, argv, &i, ops->name)) > 0)
 			continue;
 		if (rc == 0 && !strcmp(argv[i], "--help")) {
@@ -119,14 +124,23 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 		if (rc == 0 && !strcmp(argv[i], "--status-interval") && i + 1 < argc &&
 		    (log.interval_s = atoi(argv[++i])) > 0)
 			continue;
+		if (rc == 0 && !strcmp(argv[i], "--metrics-port") &&
+		    !cli_metrics_parse_port(i + 1 < argc ? argv[++i] : NULL, &metrics_port))
+			continue;
 		if (rc == 0)
-			fprintf(stderr, "quackpipe %s: unknown option %s\n", ops->name, argv[i]);
+			fprintf(stderr, "quackpipe %s: bad option %s %s\n", ops->name, opt, value);
 		usage(ops, stderr);
 		qp_conf_destroy(conf);
 		return QP_EXIT_USAGE;
 	}
 	err = ops->create(&svc, conf);
 	qp_conf_destroy(conf);
+	if (!err && metrics_port >= 0) {
+		cli_metrics_source_t source = { ops->name, ops->counters(svc) };
+
+		if ((err = cli_metrics_start(&metrics, ops->name, metrics_port, &source, 1)))
+			ops->destroy(svc);
+	}
 	if (err) {
 		fprintf(stderr, "quackpipe %s: %s\n", ops->name, qp_error_last());
 		return QP_EXIT_USAGE;
@@ -142,6 +156,8 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 	pthread_cond_signal(&log.done_cond);
 	pthread_mutex_unlock(&log.lock);
 	pthread_join(logger, NULL);
+	cli_on_stop_signal_clear();
+	cli_metrics_stop(metrics);
 	print_counters(ops, ops->counters(svc));
 	ops->destroy(svc); /* commits and leaves the group */
 	return err ? QP_EXIT_FAILURE : QP_EXIT_OK;

@@ -21,5 +21,8 @@ int qp_cmd_enrich(int argc, char **argv);
 int qp_cmd_fraud(int argc, char **argv);
 int qp_cmd_ch_writer(int argc, char **argv);
 int qp_cmd_demo(int argc, char **argv);
+int qp_cmd_topics(int argc, char **argv);
+int qp_cmd_dlq(int argc, char **argv);
+int qp_cmd_simulate(int argc, char **argv);
 
 #endif

@@ -480,6 +480,17 @@ qp_err_t sim_write_towers(const sim_t *sim, qp_buf_t *out)
 	return err;
 }
 
+qp_err_t sim_write_truth(const sim_t *sim, qp_buf_t *out)
+{
+	qp_err_t err = QP_OK;
+	uint32_t i;
+
+	for (i = 0; i < sim->count && !err; i++)
+		err = qp_buf__printf(out, "%s\t%s\n", sim->devices[i].id,
+		                     sim_class_name(sim->devices[i].device_class));
+	return err;
+}
+
 int sim_device_class(const sim_t *sim, const char *device_id)
 {
 	unsigned index;

@@ -60,6 +60,9 @@ qp_err_t sim_next(sim_t *sim, sim_submission_t *out);
 /* Appends the city's cell towers in the OpenCelliD CSV format. */
 qp_err_t sim_write_towers(const sim_t *sim, qp_buf_t *out);
 
+/* Ground truth, one line per device: "dev-000123<TAB>teleporter\n". */
+qp_err_t sim_write_truth(const sim_t *sim, qp_buf_t *out);
+
 /* Ground truth: the class of device `device_id`, or -1 if unknown. */
 int sim_device_class(const sim_t *sim, const char *device_id);
 uint32_t sim_device_count(const sim_t *sim, sim_device_class_t device_class);

@@ -1,6 +1,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -108,6 +109,38 @@ static void towers_in_opencellid_format(void **state)
 	sim_destroy(sim);
 }
 
+/* The truth file names every device once, with the class the simulator
+ * gave it (checked against sim_device_class), in device order. */
+static void truth_lists_every_device_with_its_class(void **state)
+{
+	sim_t *sim = make(3, 0);
+	qp_buf_t truth = QP_BUF_INIT;
+	uint32_t per_class[SIM_CLASS_COUNT] = { 0 }, devices = 0;
+	char *line, *save = NULL;
+	int cls;
+
+	(void)state;
+	assert_int_equal(sim_write_truth(sim, &truth), QP_OK);
+	for (line = strtok_r(truth.ptr, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(line, '\t'), expected_id[16];
+
+		assert_non_null(tab);
+		*tab = '\0';
+		snprintf(expected_id, sizeof(expected_id), "dev-%06u", devices++);
+		assert_string_equal(line, expected_id);
+		cls = sim_device_class(sim, line);
+		assert_true(cls >= 0);
+		assert_string_equal(tab + 1, sim_class_name((sim_device_class_t)cls));
+		per_class[cls]++;
+	}
+	assert_int_equal(devices, 500);
+	for (cls = 0; cls < SIM_CLASS_COUNT; cls++)
+		assert_int_equal(per_class[cls], sim_device_count(sim, (sim_device_class_t)cls));
+	assert_true(per_class[SIM_HONEST] < 500);
+	qp_buf_dispose(&truth);
+	sim_destroy(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +148,7 @@ int main(void)
 		cmocka_unit_test(time_moves_forward_and_classes_are_known),
 		cmocka_unit_test(malformed_share_is_honoured),
 		cmocka_unit_test(towers_in_opencellid_format),
+		cmocka_unit_test(truth_lists_every_device_with_its_class),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,218 @@
+/*
+ * quackpipe simulate: the device simulator as a load generator against a
+ * real cluster. It plays the ingest API: every submission goes to
+ * scan-events keyed by device_id with the receipt and ingest headers
+ * (ingest.c, as in the demo). The city's tower table and the ground truth
+ * (each device's class, and how many submissions were sent and broken) can
+ * be written out, so that `quackpipe fraud` uses the same towers and a test
+ * can score what the pipeline detected.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf_int.h"
+#include "cli_conf.h"
+#include "commands.h"
+#include "ingest.h"
+
+typedef struct simulate {
+	sim_options_t sim_opt;
+	double rate;
+	int64_t events;     /* -1: no limit */
+	double duration_s;  /* 0: no limit */
+	const char *towers_out, *truth_out;
+	qp_conf_t *conf;
+	sim_t *sim;
+	qp_producer_t *producer;
+	uint64_t produced, malformed;
+} simulate_t;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: quackpipe simulate [OPTIONS]\n\n"
+		"Simulated phones, honest and spoofing, publishing scan events to qp.topic.events\n"
+		"as the ingest API would (key = device_id, receipt and ingest time headers).\n"
+		"Runs until --events or --duration is reached, or until SIGTERM / SIGINT.\n\n"
+		"options:\n"
+		"  --events N          stop after N submissions (0: only write the files below)\n"
+		"  --duration S        stop after S seconds\n"
+		"%s"
+		"  --towers-out FILE   write the simulated city's cell towers (OpenCelliD CSV),\n"
+		"                      for quackpipe fraud -X qp.fraud.towers.path=FILE\n"
+		"  --truth-out FILE    write the ground truth: \"device_id<TAB>class\" per device,\n"
+		"                      then \"# produced=N malformed=M devices=D seed=S\"\n"
+		"%s"
+		"  --help              this text\n", cli_sim_usage, cli_conf_usage);
+}
+
+/* Returns -1 to go on, or the exit code. */
+static int parse(simulate_t *s, int argc, char **argv)
+{
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end = NULL;
+
+		if ((rc = cli_conf_option(s->conf, argc, argv, &i, "simulate")) > 0)
+			continue;
+		if (rc < 0)
+			return QP_EXIT_USAGE;
+		if (!strcmp(a, "--help")) {
+			usage(stdout);
+			return QP_EXIT_OK;
+		}
+		if (!v)
+			goto bad;
+		i++;
+		if ((rc = cli_sim_option(&s->sim_opt, &s->rate, a, v)) > 0)
+			continue;
+		if (rc < 0)
+			goto bad;
+		if (!strcmp(a, "--events") && (s->events = strtoll(v, &end, 10)) >= 0 && !*end)
+			continue;
+		if (!strcmp(a, "--duration") && (s->duration_s = strtod(v, &end)) > 0 && !*end)
+			continue;
+		if (!strcmp(a, "--towers-out")) {
+			s->towers_out = v;
+			continue;
+		}
+		if (!strcmp(a, "--truth-out")) {
+			s->truth_out = v;
+			continue;
+		}
+bad:
+		fprintf(stderr, "quackpipe simulate: bad option %s%s%s\n", a, v ? " " : "", v ? v : "");
+		usage(stderr);
+		return QP_EXIT_USAGE;
+	}
+	return -1;
+}
+
+static qp_err_t write_towers(const simulate_t *s)
+{
+	qp_buf_t towers = QP_BUF_INIT;
+	qp_err_t err;
+
+	if (!s->towers_out)
+		return QP_OK;
+	if (!(err = sim_write_towers(s->sim, &towers)))
+		err = cli_write_file(s->towers_out, towers.ptr, towers.size);
+	qp_buf_dispose(&towers);
+	return err;
+}
+
+static qp_err_t write_truth(const simulate_t *s)
+{
+	qp_buf_t truth = QP_BUF_INIT;
+	qp_err_t err;
+
+	if (!s->truth_out)
+		return QP_OK;
+	if (!(err = sim_write_truth(s->sim, &truth)) &&
+	    !(err = qp_buf__printf(&truth, "# produced=%" PRIu64 " malformed=%" PRIu64
+	                           " devices=%u seed=%" PRIu64 "\n", s->produced, s->malformed,
+	                           s->sim_opt.devices, s->sim_opt.seed)))
+		err = cli_write_file(s->truth_out, truth.ptr, truth.size);
+	qp_buf_dispose(&truth);
+	return err;
+}
+
+/* Publishes until a limit or a stop signal; then flushes. */
+static qp_err_t produce(simulate_t *s, double started)
+{
+	const char *topic = qp_conf_get(s->conf, "qp.topic.events");
+	sim_submission_t sub;
+	qp_err_t err = QP_OK;
+
+	while (!cli_stop_requested && (s->events < 0 || s->produced < (uint64_t)s->events)) {
+		if (s->duration_s > 0 && cli_mono_s() - started >= s->duration_s)
+			break;
+		if ((s->produced & 1023) == 0)
+			qp_producer_poll(s->producer, 0); /* delivery reports */
+		if ((err = sim_next(s->sim, &sub)) ||
+		    (err = cli_ingest_publish(s->producer, topic, &sub)))
+			break;
+		s->produced++;
+		s->malformed += sub.malformed;
+		cli_ingest_pace(s->producer, started, s->produced, s->rate);
+	}
+	if (err == QP_ERR_WAKEUP)
+		err = QP_OK; /* stopped by a signal: flush what was published */
+	if (err)
+		return err;
+	/* A second signal during the flush ends the process (cli_conf.c). */
+	return qp_producer_flush(s->producer, 60000);
+}
+
+static qp_err_t open_producer(simulate_t *s)
+{
+	qp_conf_t *copy;
+	qp_err_t err;
+
+	if (s->events == 0)
+		return QP_OK; /* the files only */
+	if ((err = qp_conf_dup(&copy, s->conf)))
+		return err;
+	if ((err = qp_producer_new(&s->producer, copy)))
+		qp_conf_destroy(copy);
+	return err;
+}
+
+static void wakeup_nothing(void *opaque)
+{
+	(void)opaque; /* produce() and cli_ingest_* watch cli_stop_requested */
+}
+
+int qp_cmd_simulate(int argc, char **argv)
+{
+	simulate_t s;
+	qp_producer_stats_t stats;
+	double started, elapsed;
+	qp_err_t err;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.events = -1;
+	sim_options_default(&s.sim_opt);
+	cli_block_stop_signals();
+	if (qp_conf_new(&s.conf))
+		return QP_EXIT_USAGE;
+	cli_conf_log_to_stderr(s.conf, "simulate");
+	if ((rc = parse(&s, argc, argv)) >= 0) {
+		qp_conf_destroy(s.conf);
+		return rc;
+	}
+	s.sim_opt.start_ms = cli_wall_us() / 1000;
+	if ((err = sim_new(&s.sim, &s.sim_opt)) || (err = write_towers(&s)) ||
+	    (err = open_producer(&s))) {
+		fprintf(stderr, "quackpipe simulate: %s\n", qp_error_last());
+		sim_destroy(s.sim);
+		qp_conf_destroy(s.conf);
+		return QP_EXIT_USAGE;
+	}
+	cli_on_stop_signal(wakeup_nothing, NULL);
+	started = cli_mono_s();
+	err = s.producer ? produce(&s, started) : QP_OK;
+	elapsed = cli_mono_s() - started;
+	if (err)
+		fprintf(stderr, "quackpipe simulate: %s\n", qp_error_last());
+	memset(&stats, 0, sizeof(stats));
+	if (s.producer)
+		qp_producer_stats(s.producer, &stats);
+	fprintf(stderr, "quackpipe simulate: produced %" PRIu64 " (malformed %" PRIu64 ") in %.1f s, "
+	        "%.0f events/s; delivered %" PRIu64 ", failed %" PRIu64 "\n", s.produced, s.malformed,
+	        elapsed, elapsed > 0 ? (double)s.produced / elapsed : 0.0, stats.delivered, stats.failed);
+	if (write_truth(&s)) {
+		fprintf(stderr, "quackpipe simulate: %s\n", qp_error_last());
+		err = err ? err : QP_ERR_IO;
+	}
+	rc = err || stats.failed ? QP_EXIT_FAILURE : QP_EXIT_OK;
+	qp_producer_destroy(s.producer);
+	sim_destroy(s.sim);
+	qp_conf_destroy(s.conf);
+	return rc;
+}

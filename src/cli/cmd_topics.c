@@ -1,0 +1,114 @@
+/*
+ * quackpipe topics create | check: provisions or verifies the pipeline's
+ * four topics (qp.topic.*) through the admin module. A mismatch is never
+ * fixed here (docs/admin.md says why): it is printed for a human.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_conf.h"
+#include "commands.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: quackpipe topics create|check [OPTIONS]\n\n"
+		"create  creates the missing topics with the configured partitions, replication\n"
+		"        factor and retention, and checks the existing ones (changes nothing)\n"
+		"check   checks that every topic exists with the configured layout\n\n"
+		"exit status: 0 as configured, 1 a mismatch or a missing topic (printed),\n"
+		"2 bad arguments or the cluster could not be reached\n\n"
+		"options:\n"
+		"  --timeout S         give the cluster S seconds in all (default 30)\n"
+		"%s"
+		"  --help              this text\n\n"
+		"Topics: qp.topic.events, .enriched, .alerts, .dlq; layout: qp.topic.<name>.partitions,\n"
+		"qp.topic.replication.factor, qp.topic.retention.ms (docs/admin.md).\n", cli_conf_usage);
+}
+
+static void print_layout(const qp_conf_t *conf, const char *state)
+{
+	static const char *const names[] = { "events", "enriched", "alerts", "dlq" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char topic_key[32], partitions_key[48];
+
+		snprintf(topic_key, sizeof(topic_key), "qp.topic.%s", names[i]);
+		snprintf(partitions_key, sizeof(partitions_key), "qp.topic.%s.partitions", names[i]);
+		printf("%s: partitions %s, replication factor %s, retention.ms %s: %s\n",
+		       qp_conf_get(conf, topic_key), qp_conf_get(conf, partitions_key),
+		       qp_conf_get(conf, "qp.topic.replication.factor"),
+		       qp_conf_get(conf, "qp.topic.retention.ms"), state);
+	}
+}
+
+/* The admin client takes its own copy: conf stays for the printout. */
+static qp_err_t open_admin(qp_admin_t **out, const qp_conf_t *conf)
+{
+	qp_conf_t *copy;
+	qp_err_t err;
+
+	if ((err = qp_conf_dup(&copy, conf)))
+		return err;
+	if ((err = qp_admin_new(out, copy)))
+		qp_conf_destroy(copy);
+	return err;
+}
+
+int qp_cmd_topics(int argc, char **argv)
+{
+	qp_conf_t *conf;
+	qp_admin_t *admin;
+	const char *action = argc > 1 ? argv[1] : "";
+	bool create = !strcmp(action, "create");
+	int i, rc, timeout_s = 30;
+	qp_err_t err;
+
+	if (!strcmp(action, "--help")) {
+		usage(stdout);
+		return QP_EXIT_OK;
+	}
+	if (!create && strcmp(action, "check")) {
+		fprintf(stderr, "quackpipe topics: want create or check, got \"%s\"\n", action);
+		usage(stderr);
+		return QP_EXIT_USAGE;
+	}
+	if (qp_conf_new(&conf))
+		return QP_EXIT_USAGE;
+	cli_conf_log_to_stderr(conf, "topics");
+	for (i = 2; i < argc; i++) {
+		if ((rc = cli_conf_option(conf, argc, argv, &i, "topics")) > 0)
+			continue;
+		if (rc == 0 && !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			qp_conf_destroy(conf);
+			return QP_EXIT_OK;
+		}
+		if (rc == 0 && !strcmp(argv[i], "--timeout") && i + 1 < argc &&
+		    (timeout_s = atoi(argv[++i])) > 0)
+			continue;
+		if (rc == 0)
+			fprintf(stderr, "quackpipe topics: bad option %s\n", argv[i]);
+		usage(stderr);
+		qp_conf_destroy(conf);
+		return QP_EXIT_USAGE;
+	}
+	if ((err = open_admin(&admin, conf))) {
+		fprintf(stderr, "quackpipe topics: %s\n", qp_error_last());
+		qp_conf_destroy(conf);
+		return QP_EXIT_USAGE;
+	}
+	err = create ? qp_admin_ensure_topics(admin, timeout_s * 1000)
+	             : qp_admin_check_topics(admin, timeout_s * 1000);
+	qp_admin_destroy(admin);
+	if (!err)
+		print_layout(conf, create ? "present (created if it was missing)" : "ok");
+	else
+		fprintf(stderr, "quackpipe topics %s: %s: %s\n", action, qp_err_name(err), qp_error_last());
+	qp_conf_destroy(conf);
+	if (!err)
+		return QP_EXIT_OK;
+	return err == QP_ERR_TOPIC_MISMATCH || err == QP_ERR_NOT_FOUND ? QP_EXIT_FAILURE : QP_EXIT_USAGE;
+}

@@ -1,0 +1,77 @@
+/* The Prometheus text of the services' counters (src/cli/metrics_http.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "metrics_http.h"
+
+static size_t count_lines(const char *text, const char *prefix)
+{
+	size_t n = 0, len = strlen(prefix);
+	const char *line;
+
+	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		n += strncmp(line, prefix, len) == 0;
+	return n;
+}
+
+/* Every counter: HELP and TYPE once, then one sample per service with its
+ * label and its current value. */
+static void every_counter_once_per_service(void **state)
+{
+	qp_svc_counters_t fraud, writer;
+	cli_metrics_source_t sources[] = { { "fraud", &fraud }, { "ch-writer", &writer } };
+	qp_buf_t out = QP_BUF_INIT;
+
+	(void)state;
+	memset(&fraud, 0, sizeof(fraud));
+	memset(&writer, 0, sizeof(writer));
+	atomic_store(&fraud.consumed, 12345);
+	atomic_store(&fraud.alerts, 7);
+	atomic_store(&writer.inserted, 12000);
+	atomic_store(&writer.dead_lettered, 3);
+	atomic_store(&writer.retried, 18446744073709551615ull);
+	assert_int_equal(cli_metrics_format(&out, sources, 2), QP_OK);
+	assert_int_equal(count_lines(out.ptr, "# HELP quackpipe_"), 6);
+	assert_int_equal(count_lines(out.ptr, "# TYPE quackpipe_"), 6);
+	assert_int_equal(count_lines(out.ptr, "quackpipe_"), 12);
+	assert_non_null(strstr(out.ptr, "# TYPE quackpipe_events_consumed_total counter\n"
+	                                "quackpipe_events_consumed_total{service=\"fraud\"} 12345\n"
+	                                "quackpipe_events_consumed_total{service=\"ch-writer\"} 0\n"));
+	assert_non_null(strstr(out.ptr, "\nquackpipe_alerts_produced_total{service=\"fraud\"} 7\n"));
+	assert_non_null(strstr(out.ptr, "\nquackpipe_rows_inserted_total{service=\"ch-writer\"} 12000\n"));
+	assert_non_null(strstr(out.ptr, "\nquackpipe_events_dead_lettered_total{service=\"ch-writer\"} 3\n"));
+	assert_non_null(strstr(out.ptr, "\nquackpipe_batches_retried_total{service=\"ch-writer\"} "
+	                                "18446744073709551615\n"));
+	assert_int_equal(out.ptr[out.size - 1], '\n');
+	qp_buf_dispose(&out);
+}
+
+static void port_values(void **state)
+{
+	int port = -1;
+
+	(void)state;
+	assert_int_equal(cli_metrics_parse_port("0", &port), 0);
+	assert_int_equal(port, 0);
+	assert_int_equal(cli_metrics_parse_port("9464", &port), 0);
+	assert_int_equal(port, 9464);
+	assert_int_equal(cli_metrics_parse_port("65536", &port), -1);
+	assert_int_equal(cli_metrics_parse_port("-1", &port), -1);
+	assert_int_equal(cli_metrics_parse_port("80x", &port), -1);
+	assert_int_equal(cli_metrics_parse_port("", &port), -1);
+	assert_int_equal(cli_metrics_parse_port(NULL, &port), -1);
+	assert_int_equal(port, 9464);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_counter_once_per_service),
+		cmocka_unit_test(port_values),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
