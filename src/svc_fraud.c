@@ -207,38 +207,44 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 	qp_err_t err = QP_OK;
 
 	qp_producer_stats(svc->producer, &before);
-	for (i = 0; i < count && !err; i++) {
+	for (i = 0; i < count; i++) {
 		bool alert = false;
+		qp_err_t event_err;
 
+		qp_svc__count_partitions(&svc->counters, msgs[i]);
 		if (qp_message_kind(msgs[i]) != QP_MESSAGE_EVENT)
 			continue;
+		/* An event this stage cannot handle (a custom rule refusing it,
+		 * an output Kafka will never take) is dead-lettered alone, so it
+		 * never holds back the rest of its batch. */
+		if ((event_err = process_event(svc, msgs[i], &alert))) {
+			qp_runner_dead_letter(svc->runner, msgs[i], event_err, qp_error_last());
+			msgs[i] = NULL;
+			continue;
+		}
 		events++;
-		err = process_event(svc, msgs[i], &alert);
 		alerts += alert;
 	}
-	if (!err)
-		err = qp_producer_flush(svc->producer, svc->flush_timeout_ms);
+	err = qp_producer_flush(svc->producer, svc->flush_timeout_ms);
 	qp_producer_stats(svc->producer, &after);
 	if (!err && after.failed != before.failed)
 		err = qp_error__set(QP_ERR_KAFKA, "fraud-svc: %llu deliveries failed",
 		                    (unsigned long long)(after.failed - before.failed));
 	if (err) {
+		/* Re-delivered whole: outputs already stored appear twice
+		 * downstream, where ClickHouse collapses them by scan_id. */
 		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "batch of %zu re-delivered: %s",
 		         count, qp_error_last());
 		atomic_store(&svc->counters.last_error, err);
 		atomic_fetch_add(&svc->counters.retried, 1);
-		for (i = 0; i < count; i++)
-			if (qp_message_kind(msgs[i]) == QP_MESSAGE_EVENT)
-				qp_runner_retry(svc->runner, msgs[i]);
-			else
-				qp_runner_ack(svc->runner, msgs[i]);
-		return QP_OK;
+	} else {
+		atomic_fetch_add(&svc->counters.consumed, events);
+		atomic_fetch_add(&svc->counters.produced, events);
+		atomic_fetch_add(&svc->counters.alerts, alerts);
 	}
-	atomic_fetch_add(&svc->counters.consumed, events);
-	atomic_fetch_add(&svc->counters.produced, events);
-	atomic_fetch_add(&svc->counters.alerts, alerts);
 	for (i = 0; i < count; i++) {
-		qp_svc__count_partitions(&svc->counters, msgs[i]);
+		if (!msgs[i])
+			continue;
 		if (qp_message_kind(msgs[i]) == QP_MESSAGE_REVOKED) {
 			size_t p;
 
@@ -247,8 +253,14 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 				qp_fraud_partition_revoked(svc->engine,
 				                           qp_message_assignment_partition(msgs[i], p));
 		}
+		/* QP_ERR_STATE from ack means the partition left meanwhile: the
+		 * event goes to its new owner again, which the outputs tolerate. */
+		if (err && qp_message_kind(msgs[i]) == QP_MESSAGE_EVENT)
+			qp_runner_retry(svc->runner, msgs[i]);
+		else
+			qp_runner_ack(svc->runner, msgs[i]);
 	}
-	return qp_runner_ack_batch(svc->runner, msgs, count) == QP_ERR_STATE ? QP_OK : QP_OK;
+	return QP_OK;
 }
 
 qp_err_t qp_fraud_svc__run(qp_fraud_svc_t *svc)
