@@ -141,3 +141,20 @@ func PropertiesMarkdown() (string, error) {
 	err := capi.Qp_conf_properties_markdown(&out)
 	return string(out), err
 }
+
+// handOver runs create (a constructor that takes the C conf over when it
+// succeeds) and, if it succeeds, closes c without freeing its C conf and
+// returns the hooks the new object must keep alive. On failure c stays usable.
+func (c *Conf) handOver(create func(capi.Qp_conf) error) (hooks, error) {
+	if c == nil || c.h == nil {
+		return nil, capi.Closed("conf")
+	}
+	defer runtime.KeepAlive(c)
+	if err := create(c.h); err != nil {
+		return nil, err
+	}
+	hs := c.hooks
+	c.cleanup.Stop()
+	c.h, c.hooks = nil, nil
+	return hs, nil
+}

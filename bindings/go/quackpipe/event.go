@@ -87,6 +87,10 @@ type Enrichment struct {
 // library's event, read when it was decoded: changing them changes nothing
 // that Encode writes. Close frees the library's copy early (Encode and
 // EncodeRow then return ErrClosed); the fields stay valid.
+//
+// The Event of a runner's Message, or the one a fraud rule gets, borrows the
+// library's event: Encode and EncodeRow work until the message is released
+// (or the rule returns), the fields stay valid after.
 type Event struct {
 	SchemaVersion int32
 	ScanID        string
@@ -102,8 +106,38 @@ type Event struct {
 	Enrichment    *Enrichment // nil unless the event is enriched
 	UnknownJSON   string      // fields the schema does not know, as JSON members
 
-	h       capi.Qp_scan_event_t // nil once closed
-	cleanup runtime.Cleanup
+	h        capi.Qp_scan_event_t // nil once closed
+	cleanup  runtime.Cleanup
+	borrowed bool   // h is lent by a message or a fraud rule: never freed here
+	lender   *guard // the lender's calls, if borrowed
+}
+
+// borrowEvent copies a lent event; its handle is valid until forget().
+func borrowEvent(h capi.Qp_scan_event_t, lender *guard) *Event {
+	ev := &Event{h: h, borrowed: true, lender: lender}
+	ev.copyFields()
+	return ev
+}
+
+// forget ends a loan: the library's event is about to go away.
+func (ev *Event) forget() { ev.h = nil }
+
+// use runs fn with the library's event, as a call of its lender if borrowed.
+func (ev *Event) use(fn func(capi.Qp_scan_event_t) error) error {
+	if ev == nil {
+		return &Error{Code: Code(capi.QP_ERR_INVALID_ARG), Detail: "nil event"}
+	}
+	run := func() error {
+		if ev.h == nil {
+			return capi.Closed("event")
+		}
+		defer runtime.KeepAlive(ev)
+		return fn(ev.h)
+	}
+	if ev.lender != nil {
+		return ev.lender.call(callNested, run)
+	}
+	return run()
 }
 
 // Decode decodes and validates a raw event, as a phone submits it. An error
@@ -191,12 +225,8 @@ func (ev *Event) Unknown() (map[string]json.RawMessage, error) {
 }
 
 func (ev *Event) encodeWith(fn func(*[]byte, capi.Qp_scan_event_t) error) ([]byte, error) {
-	if ev.h == nil {
-		return nil, capi.Closed("event")
-	}
-	defer runtime.KeepAlive(ev)
 	var out []byte
-	if err := fn(&out, ev.h); err != nil {
+	if err := ev.use(func(h capi.Qp_scan_event_t) error { return fn(&out, h) }); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -210,8 +240,19 @@ func (ev *Event) Encode() ([]byte, error) { return ev.encodeWith(capi.Qp_event_e
 // included.
 func (ev *Event) EncodeRow() ([]byte, error) { return ev.encodeWith(capi.Qp_event_encode_row) }
 
-// Close frees the library's event. Closing twice is harmless.
+// Close frees the library's event (a borrowed one is only let go). Closing
+// twice is harmless.
 func (ev *Event) Close() error {
+	if ev.borrowed {
+		if ev.lender == nil {
+			ev.forget()
+		} else {
+			// Fails only when the lender is closed (the loan ended then) or
+			// busy on another goroutine (which must not be raced).
+			_ = ev.lender.call(callNested, func() error { ev.forget(); return nil })
+		}
+		return nil
+	}
 	if ev.h == nil {
 		return nil
 	}

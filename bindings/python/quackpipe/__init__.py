@@ -3,8 +3,10 @@
 A thin layer over the SWIG module ``quackpipe.capi``, which maps the C API
 one to one (qp_err_t results raise, ``T **out`` results are returned,
 buffers are bytes). This package adds the few pythonic shapes: Conf(**kw),
-decode() -> Event with attribute access, lists for wifi/cell/ble.
-See docs/bindings.md.
+decode() -> Event with attribute access, lists for wifi/cell/ble, objects
+that own their handle (MockCluster, Producer, Admin, Runner, FraudEngine,
+Inserter) with close() safe from any thread, callbacks as callables, stats
+as plain dataclasses. See docs/bindings.md.
 """
 
 from . import capi
@@ -13,6 +15,11 @@ from .errors import __all__ as _error_names
 from .conf import Conf, properties_markdown
 from .event import (ABSENT, SCHEMA_VERSION, Ble, Cell, Enrichment, Event, Gps,
                     Wifi, decode, decode_enriched, encode_enriched)
+from .kafka import Admin, DeliveryReport, MockCluster, Producer, ProducerStats
+from .runner import (Message, MessageKind, PartitionStats, Runner, RunnerStats,
+                     Verdict)
+from .fraud import FraudEngine, FraudVerdict
+from .inserter import Inserter, InserterStats
 
 __version__ = capi.qp_version_str()
 
@@ -20,7 +27,10 @@ __all__ = [
     *_error_names, "Conf", "properties_markdown", "ABSENT", "SCHEMA_VERSION",
     "Ble", "Cell", "Enrichment", "Event", "Gps", "Wifi", "decode",
     "decode_enriched", "encode_enriched", "version", "version_number",
-    "err_name", "err_str",
+    "err_name", "err_str", "MockCluster", "Producer", "ProducerStats",
+    "DeliveryReport", "Admin", "Runner", "Message", "MessageKind", "Verdict",
+    "RunnerStats", "PartitionStats", "FraudEngine", "FraudVerdict", "Inserter",
+    "InserterStats",
 ]
 
 

@@ -84,3 +84,8 @@ class Conf:
 def properties_markdown():
     """The library's property table as Markdown (docs/configuration.md)."""
     return capi.qp_conf_properties_markdown().decode("utf-8")
+
+
+def _as_conf(conf):
+    """A Conf given to a constructor: a Conf, or a mapping to build one from."""
+    return conf if isinstance(conf, Conf) else Conf(conf)

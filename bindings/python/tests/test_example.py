@@ -5,6 +5,7 @@ import pathlib
 import subprocess
 import sys
 
+import quackpipe
 from conftest import TESTDATA
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[3] / "examples" / "python" / "validate_events.py"
@@ -26,3 +27,26 @@ def test_validate_example_reads_stdin():
     run = subprocess.run([sys.executable, str(EXAMPLE), "-"], input=valid,
                          capture_output=True, check=False)
     assert run.returncode == 0 and run.stdout == b"1 valid, 0 refused\n"
+
+
+CONSUMER = EXAMPLE.parent / "consume_events.py"
+SAMPLE = EXAMPLE.parents[1] / "events.ndjson"
+
+
+def test_consume_example_prints_the_valid_events_of_the_sample():
+    lines = [line for line in SAMPLE.read_bytes().splitlines() if line.strip()]
+    valid = []
+    for line in lines:
+        try:
+            valid.append(quackpipe.decode(line))
+        except quackpipe.ValidationError:
+            pass
+    run = subprocess.run([sys.executable, str(CONSUMER), "--mock"], capture_output=True,
+                         text=True, env=os.environ, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout.splitlines()
+    assert len(out) == len(valid) + 1
+    for offset, (line, ev) in enumerate(zip(out, valid)):
+        assert line.startswith(f"scan-events[0]@{offset} {ev.device_id} {ev.scan_id} ")
+    assert out[-1] == (f"{len(valid)} events; consumed {len(lines)}, "
+                       f"{len(lines) - len(valid)} sent to the dead-letter topic")

@@ -79,8 +79,39 @@
 %}
 #endif
 
+/*
+ * NULLABLE_BYTES: a buffer where NULL means something of its own (no Kafka
+ * key, a null header value, a tombstone). Python's None is NULL already; Go
+ * passes a nil slice as NULL and an empty one as an empty buffer.
+ */
+#ifdef SWIGPYTHON
+%apply (const void *BYTES, size_t LEN) { (const void *NULLABLE_BYTES, size_t LEN) };
+%{
+/* Borrowed bytes from the library as bytes, NULL as None. */
+static PyObject *qpb_py_bytes(const void *p, size_t n)
+{
+	if (!p)
+		Py_RETURN_NONE;
+	return PyBytes_FromStringAndSize((const char *)p, (Py_ssize_t)n);
+}
+%}
+#endif
+#ifdef SWIGGO
+%typemap(gotype) (const void *NULLABLE_BYTES, size_t LEN) "[]byte"
+%typemap(in) (const void *NULLABLE_BYTES, size_t LEN) %{
+	$1 = $input.array;
+	$2 = (size_t)$input.len;
+%}
+#endif
+
 %apply (const void *BYTES, size_t LEN) {
 	(const void *buf, size_t len),
 	(const void *raw, size_t raw_len),
-	(const void *flags, size_t flags_len)
+	(const void *flags, size_t flags_len),
+	(const void *row, size_t len)
+};
+%apply (const void *NULLABLE_BYTES, size_t LEN) {
+	(const void *key, size_t key_len),
+	(const void *value, size_t value_len),
+	(const void *value, size_t len)
 };

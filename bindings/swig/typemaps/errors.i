@@ -98,6 +98,72 @@ static const char *qpb_error_family(qp_err_t code)
 #ifdef SWIGPYTHON
 %{
 /*
+ * An exception raised by a Python callback cannot cross the library's C
+ * frames. The trampoline (typemaps/callbacks.i) keeps it here, per thread
+ * (callbacks run on the thread that made the call), and aborts the call if
+ * the callback type allows it (QP_ERR_USER); the wrapper of the call raises
+ * it once the call has returned. A callback starts with an empty slot, so a
+ * library call made from inside it never raises an outer callback's
+ * exception; a second exception in one call goes to sys.unraisablehook.
+ */
+typedef struct qpb_py_exc {
+	PyObject *type, *value, *tb;
+} qpb_py_exc_t;
+
+static __thread qpb_py_exc_t qpb_py_pending;
+
+/* Starts a callback: saves the call's slot in *outer and empties it. */
+static void qpb_py_cb_enter(qpb_py_exc_t *outer)
+{
+	*outer = qpb_py_pending;
+	qpb_py_pending.type = qpb_py_pending.value = qpb_py_pending.tb = NULL;
+}
+
+/* Reports a kept exception that no wrapper will raise. */
+static void qpb_py_exc_unraisable(qpb_py_exc_t *exc)
+{
+	if (!exc->type)
+		return;
+	PyErr_Restore(exc->type, exc->value, exc->tb);
+	exc->type = exc->value = exc->tb = NULL;
+	PyErr_WriteUnraisable(NULL);
+}
+
+/* Ends a callback (with the GIL): keeps the exception it raised, if any, for
+ * the call's wrapper. Returns -1 if it raised, else 0. */
+static int qpb_py_cb_leave(qpb_py_exc_t *outer)
+{
+	PyObject *type, *value, *tb;
+	int raised = PyErr_Occurred() != NULL;
+
+	if (raised)
+		PyErr_Fetch(&type, &value, &tb);
+	qpb_py_exc_unraisable(&qpb_py_pending); /* left by an inner call that could not raise */
+	qpb_py_pending = *outer;
+	if (raised) {
+		if (!qpb_py_pending.type) {
+			qpb_py_pending.type = type;
+			qpb_py_pending.value = value;
+			qpb_py_pending.tb = tb;
+		} else {
+			PyErr_Restore(type, value, tb);
+			PyErr_WriteUnraisable(NULL);
+		}
+	}
+	return raised ? -1 : 0;
+}
+
+/* In a wrapper, after the call: raises the exception a callback kept. */
+static int qpb_py_pending_raise(void)
+{
+	if (!qpb_py_pending.type)
+		return 0;
+	PyErr_Restore(qpb_py_pending.type, qpb_py_pending.value, qpb_py_pending.tb);
+	qpb_py_pending.type = qpb_py_pending.value = qpb_py_pending.tb = NULL;
+	return 1;
+}
+
+/*
  * Raises the quackpipe.errors class for code, built by that module's
  * _from_code() so the class hierarchy lives in Python. The detail may hold
  * bytes from outside (a device's JSON, ClickHouse's text): invalid UTF-8 is
@@ -124,8 +190,12 @@ static void qpb_py_raise(qp_err_t code, const char *detail)
 %}
 
 /* A Python exception raised by a host callback wins over the code the
- * library returned because of it (QP_ERR_USER or the callback's own). */
+ * library returned because of it (QP_ERR_USER or the callback's own), and
+ * is raised even when the call succeeded (a delivery callback cannot abort
+ * the poll that runs it). */
 %typemap(out) qp_err_t {
+	if (qpb_py_pending_raise())
+		SWIG_fail;
 	if ($1 != QP_OK) {
 		if (!PyErr_Occurred())
 			qpb_py_raise($1, qpb_error_detail($1));
@@ -154,4 +224,24 @@ static void qpb_py_raise(qp_err_t code, const char *detail)
 }
 %typemap(goout, fragment="CopyString") qp_err_t %{ $result = errorFrom(swigCopyString($1)) %}
 
+#endif
+
+/*
+ * QP_ERR_VALUE(decl): a qp_err_t that is data, not the outcome of the call
+ * (a message's decode error, a stats field): a plain int in both languages.
+ * decl names the function or the struct member, e.g.
+ * QP_ERR_VALUE(qp_err_t qp_message_decode_error).
+ */
+#ifdef SWIGPYTHON
+%define QP_ERR_VALUE(DECL)
+%typemap(out) DECL "$result = PyLong_FromLong((long)$1);"
+%enddef
+#endif
+#ifdef SWIGGO
+%define QP_ERR_VALUE(DECL)
+%typemap(gotype) DECL "int"
+%typemap(imtype) DECL "int"
+%typemap(out) DECL %{ $result = (intgo)$1; %}
+%typemap(goout) DECL ""
+%enddef
 #endif

@@ -31,6 +31,12 @@ static void qpb_py_raise(qp_err_t code, const char *detail);
 %ignore DESTROY;
 %nodefaultctor TAG;
 %nodefaultdtor TAG;
+/* A destroy may run host callbacks (a producer reports what it drops). */
+%exception TAG::~TAG {
+	$action
+	if (qpb_py_pending_raise())
+		SWIG_fail;
+}
 %extend TAG {
 	~TAG() { DESTROY($self); }
 	%pythoncode %{
@@ -68,8 +74,11 @@ static void qpb_py_raise(qp_err_t code, const char *detail);
 	if (!SWIG_IsOK(SWIG_Python_ConvertPtrAndOwn($input, &argp, $descriptor, 0, &own)))
 		SWIG_exception_fail(SWIG_TypeError, "expected a $*1_type");
 	if ($disown) {
+		/* SWIG refuses to release (disown and clear) what it does not own:
+		 * a borrowed object is only cleared. */
 		if (argp)
-			SWIG_ConvertPtr($input, NULL, $descriptor, SWIG_POINTER_DISOWN | SWIG_POINTER_CLEAR);
+			SWIG_ConvertPtr($input, NULL, $descriptor,
+			                own ? SWIG_POINTER_DISOWN | SWIG_POINTER_CLEAR : SWIG_POINTER_CLEAR);
 		$1 = own ? ($1_ltype)argp : NULL;
 	} else if (!argp) {
 		qpb_py_raise(QP_ERR_CLOSED, #TYPE " is closed");
@@ -127,6 +136,35 @@ static void qpb_py_raise(qp_err_t code, const char *detail);
 QP_HANDLE(TAG, TYPE, DESTROY)
 struct TAG {};
 %enddef
+
+/*
+ * QP_BORROWED_HANDLE(tag, type): a handle the library owns and lends (a
+ * runner's message, a verdict during a fraud rule). The object frees
+ * nothing; close() only makes it forget the pointer, which the language
+ * layer does when the loan ends (a message acked, a rule returned), so a
+ * kept reference raises ClosedError instead of reaching freed memory.
+ */
+%{
+static void qpb_forget(const void *borrowed)
+{
+	(void)borrowed;
+}
+%}
+%define QP_BORROWED_HANDLE(TAG, TYPE)
+QP_OPAQUE_HANDLE(TAG, TYPE, qpb_forget)
+%enddef
+
+/* A destroy that may wait (closing a Kafka client): Python drops the GIL.
+ * Placed before the handle's QP_OPAQUE_HANDLE (a feature must precede the
+ * declaration it marks). */
+#ifdef SWIGPYTHON
+%define QP_BLOCKING_DESTROY(TAG)
+%thread TAG::~TAG;
+%enddef
+#else
+%define QP_BLOCKING_DESTROY(TAG)
+%enddef
+#endif
 
 %define QP_TAKES_CONF_END()
 %clear qp_conf_t *conf;

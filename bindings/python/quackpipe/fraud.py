@@ -1,0 +1,137 @@
+"""The fraud rule engine: built-in rules, custom rules, counters (fraud.h)."""
+
+import os
+
+from . import capi
+from ._handle import Guard
+from .conf import _as_conf
+from .event import Enrichment, Event
+
+__all__ = ["FraudEngine", "FraudVerdict"]
+
+
+class FraudVerdict:
+    """The verdict so far, lent to a custom rule for its call."""
+
+    __slots__ = ("_h",)
+
+    def __init__(self, handle):
+        self._h = handle
+
+    def add_flag(self, flag, penalty):
+        """Adds flag (idempotent) and lowers the score by penalty in [0, 1]."""
+        capi.qp_fraud_verdict_add_flag(self._h, flag, penalty)
+
+    @property
+    def score(self):
+        return capi.qp_fraud_verdict_score(self._h)
+
+    @property
+    def flags(self):
+        return [capi.qp_fraud_verdict_flag_at(self._h, i)
+                for i in range(capi.qp_fraud_verdict_flag_count(self._h))]
+
+    @property
+    def received_ms(self):
+        return capi.qp_fraud_verdict_received_ms(self._h)
+
+
+def _enrichment(borrowed):
+    """A copy of the engine's enrichment, valid after its next call."""
+    flags = tuple(capi.qpb_enrichment_flag_at(borrowed, i)
+                  for i in range(borrowed.fraud_flag_count))
+    return Enrichment(received_ms=borrowed.received_ms, fraud_flags=flags,
+                      quality_score=borrowed.quality_score,
+                      location_cluster=borrowed.location_cluster,
+                      enriched_by=borrowed.enriched_by)
+
+
+def _rule_adapter(rule):
+    def adapter(event, verdict):
+        ev, judged = Event(event), FraudVerdict(verdict)
+        try:
+            rule(ev, judged)
+        finally:
+            ev.close()  # both are lent for this call only
+            judged._h.close()
+    return adapter
+
+
+class FraudEngine:
+    """Judges scan events: flags, a quality score, a location cluster.
+
+    ``FraudEngine(conf)`` reads the qp.fraud.* properties (conf may be None
+    or a mapping) and keeps its own copy: the Conf stays the caller's. One
+    thread at a time.
+    """
+
+    __slots__ = ("_g", "_keep", "__weakref__")
+
+    def __init__(self, conf=None):
+        conf = None if conf is None else _as_conf(conf)
+        self._keep = {"conf": dict(conf._hooks) if conf is not None else {}, "rules": []}
+        handle = capi.qp_fraud_new(conf._h if conf is not None else None)
+        self._g = Guard(self, handle, "fraud engine", exclusive=True, keep=self._keep)
+
+    def load_towers(self, path):
+        """Adds the towers of an OpenCelliD CSV file (bad lines are counted
+        in counter("tower_bad_lines") unless qp.fraud.towers.strict)."""
+        self._g.call(capi.qp_fraud_load_towers, os.fspath(path))
+
+    def add_rule(self, name, rule):
+        """Registers rule(event, verdict), run after the built-in rules for
+        each evaluated event; it calls verdict.add_flag() to flag it. An
+        exception in rule aborts that evaluation (nothing changes) and is
+        raised by evaluate()."""
+        adapter = _rule_adapter(rule)
+        self._g.call(capi.qp_fraud_add_rule, name, adapter)
+        self._keep["rules"].append(adapter)
+
+    def evaluate(self, event, received_ms, partition=0):
+        """Judges event (an Event) received at received_ms (epoch ms) from
+        partition, updates its device's state; returns an Enrichment."""
+        def judge(h):
+            return _enrichment(capi.qp_fraud_evaluate(h, event._h, received_ms, partition))
+        return self._g.call(judge)
+
+    def warm(self, event, received_ms, partition=0):
+        """Replays an event into the state only (no counters, no custom rules)."""
+        self._g.call(capi.qp_fraud_warm, event._h, received_ms, partition)
+
+    def partition_revoked(self, partition):
+        """Forgets the devices last seen on partition; returns how many."""
+        return self._g.call(capi.qp_fraud_partition_revoked, partition)
+
+    def rules(self):
+        """Every rule name: the built-ins in order, then the custom ones."""
+        def names(h):
+            out, i = [], 0
+            while (name := capi.qp_fraud_rule_name(h, i)) is not None:
+                out.append(name)
+                i += 1
+            return out
+        return self._g.call(names, nested=True)
+
+    def rule_count(self, rule):
+        """Evaluated events rule flagged; KeyError for an unknown rule."""
+        n = self._g.call(capi.qp_fraud_rule_count, rule, nested=True)
+        if n < 0:
+            raise KeyError(rule)
+        return n
+
+    def counter(self, name):
+        """An engine counter ("evaluated", "flagged", "towers", ... see
+        fraud.h); KeyError for an unknown name."""
+        n = self._g.call(capi.qp_fraud_counter, name, nested=True)
+        if n < 0:
+            raise KeyError(name)
+        return n
+
+    def close(self):
+        self._g.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
