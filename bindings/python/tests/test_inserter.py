@@ -155,14 +155,14 @@ def test_wakeup_and_close_end_a_blocked_flush():
 
     t = threading.Thread(target=flush)
     t.start()
-    wait_in_flight(ins)
+    wait_in_flight(ins, t)
     ins.wakeup()  # ends the backoff wait at once
     t.join(30)
     assert not t.is_alive() and isinstance(outcome[0], quackpipe.WakeupError)
 
     t = threading.Thread(target=flush)
     t.start()
-    wait_in_flight(ins)
+    wait_in_flight(ins, t)
     ins.close()
     t.join(30)
     assert not t.is_alive() and isinstance(outcome[1], quackpipe.WakeupError)

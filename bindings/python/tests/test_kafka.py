@@ -23,9 +23,13 @@ def next_event(runner, timeout_ms=15000):
         runner.ack(msg)
 
 
-def wait_in_flight(obj):
-    """Until another thread is inside a call on obj (white box: its guard)."""
+def wait_in_flight(obj, thread):
+    """Until `thread` is inside a call on obj (white box: its guard); fails,
+    instead of waiting for ever, if the thread has ended or 10 s passed."""
+    deadline = time.monotonic() + 10
     while not obj._g._threads:
+        assert thread.is_alive(), "the thread ended before its call was seen in flight"
+        assert time.monotonic() < deadline, "no call in flight within 10 s"
         time.sleep(0.001)
 
 
@@ -183,14 +187,14 @@ def test_producer_wakeup_and_close_from_another_thread(mock, unique):
 
     t = threading.Thread(target=poll_until_stopped)
     t.start()
-    wait_in_flight(p)
+    wait_in_flight(p, t)
     p.wakeup()
     t.join(10)
     assert not t.is_alive() and isinstance(ended[0], quackpipe.WakeupError)
 
     t = threading.Thread(target=poll_until_stopped)
     t.start()
-    wait_in_flight(p)
+    wait_in_flight(p, t)
     p.close()  # wakes the poll, waits for it, then frees the producer
     t.join(10)
     assert not t.is_alive() and p.closed

@@ -128,7 +128,7 @@ def test_blocked_next_and_other_threads(mock, unique):
 
     t = threading.Thread(target=wait_forever)
     t.start()
-    wait_in_flight(runner)
+    wait_in_flight(runner, t)
     # One thread at a time: a second thread's call is refused, not raced.
     with pytest.raises(quackpipe.StateError):
         runner.stats()
@@ -138,7 +138,7 @@ def test_blocked_next_and_other_threads(mock, unique):
 
     t = threading.Thread(target=wait_forever)
     t.start()
-    wait_in_flight(runner)
+    wait_in_flight(runner, t)
     runner.close()  # wakes the thread's next(), waits for it, frees the runner
     t.join(10)
     assert not t.is_alive() and isinstance(outcome[1], quackpipe.WakeupError)
