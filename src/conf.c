@@ -192,6 +192,10 @@ static const qp_prop_t qp_properties[] = {
 	  "How often acked offsets are committed (also on revoke and close)." },
 	{ "qp.runner.close.timeout.ms", QP_PROP_INT, "10000", 0, 3600000, NULL,
 	  "Longest wait for dead-letter writes in flight at revoke and close." },
+	{ "qp.runner.transactional", QP_PROP_BOOL, "false", 0, 0, NULL,
+	  "Exactly-once mode: the runner commits no offsets itself; "
+	  "qp_runner_commit_transaction() commits them inside a producer's "
+	  "transaction (docs/runner.md)." },
 
 	/* services: fraud-svc and ch-writer (docs/services.md) */
 	{ "qp.fraud.towers.path", QP_PROP_STR, "", 0, 0, NULL,
@@ -204,6 +208,14 @@ static const qp_prop_t qp_properties[] = {
 	  "too_many_locations,impossible_travel,tower_mismatch,duplicate_scan_id,"
 	  "duplicate_content,clock_skew", 0, 0, NULL,
 	  "fraud-svc: comma-separated flags that keep an event out of the alerts." },
+	{ "qp.fraud.exactly.once", QP_PROP_BOOL, "false", 0, 0, NULL,
+	  "fraud-svc: consume-transform-produce in Kafka transactions, one per "
+	  "batch: outputs and input offsets commit together or not at all. Set "
+	  "transactional.id to a stable name per instance (docs/services.md)." },
+	{ "qp.fraud.warm.window.ms", QP_PROP_INT, "300000", 0, 86400000, NULL,
+	  "fraud-svc: on assignment (and after a rewind), the devices' state is "
+	  "rebuilt from the partition's events of this much record time before "
+	  "the committed offset, without re-emitting them; 0: no warming." },
 	{ "qp.svc.batch.max", QP_PROP_INT, "1000", 1, 1000000, NULL,
 	  "Services: events taken from the runner per batch (fraud-svc acks a "
 	  "batch once all its outputs are acknowledged)." },

@@ -62,6 +62,7 @@ struct qp_producer {
 
 	atomic_uint_least64_t queued, delivered, failed, rejected;
 	atomic_bool wakeup, closed;
+	bool txn_ready; /* init_transactions done */
 
 	pthread_mutex_t lock; /* guards the kept reports */
 	qp_report_t *kept, **kept_tail;
@@ -557,4 +558,14 @@ void qp_producer_destroy(qp_producer_t *p)
 rd_kafka_t *qp_producer__rk(qp_producer_t *p)
 {
 	return p->rk;
+}
+
+bool qp_producer__txn_ready(const qp_producer_t *p)
+{
+	return p->txn_ready;
+}
+
+void qp_producer__set_txn_ready(qp_producer_t *p)
+{
+	p->txn_ready = true;
 }

@@ -74,6 +74,7 @@ static qp_err_t read_settings(qp_runner_t *r, const qp_conf_t *conf)
 	 * share one protocol, so the configuration already tells. */
 	r->cooperative = strategy && strstr(strategy, "cooperative");
 	r->dlq_auto = qp_conf__bool(conf, "qp.runner.dlq.auto");
+	r->transactional = qp_conf__bool(conf, "qp.runner.transactional");
 	r->retry_max = (unsigned)qp_conf__int(conf, "qp.runner.retry.max");
 	r->commit_interval_ms = qp_conf__int(conf, "qp.runner.commit.interval.ms");
 	r->close_timeout_ms = qp_conf__int(conf, "qp.runner.close.timeout.ms");
@@ -288,7 +289,7 @@ qp_err_t qp_runner_close(qp_runner_t *r)
 	if (r->revoking)
 		qp_runner__revoke_finish(r);
 	qp_runner__dlq_flush(r);
-	err = qp_runner__commit(r, false);
+	err = r->transactional ? QP_OK : qp_runner__commit(r, false);
 	if ((kerr = rd_kafka_consumer_close(r->rk)) && !err)
 		err = qp_kafka__error(kerr, "runner: leaving the group");
 	qp_runner__parts_clear(r);

@@ -43,11 +43,12 @@ typedef struct qp_track {
 	qp_track_entry_t *ring;
 	size_t cap, head, count;
 	uint64_t base_seq;   /* sequence number of ring[head] */
+	int64_t first_offset; /* the first pushed offset; -1 before any */
 	int64_t next_offset; /* after the last pushed offset; -1 before any */
 	size_t pending;      /* entries not done (done ones may wait behind) */
 } qp_track_t;
 
-#define QP_TRACK_INIT { NULL, 0, 0, 0, 0, -1, 0 }
+#define QP_TRACK_INIT { NULL, 0, 0, 0, 0, -1, -1, 0 }
 
 /* Records a consumed offset (offsets must increase); *seq names it. */
 qp_err_t qp_track__push(qp_track_t *t, int64_t offset, uint64_t *seq);
@@ -174,6 +175,7 @@ struct qp_runner {
 	char *dlq_topic;
 	int decode;                  /* 0 none, 1 raw, 2 enriched */
 	bool dlq_auto;
+	bool transactional;          /* commits only through transactions */
 	unsigned retry_max;
 	int64_t commit_interval_ms;
 	int64_t close_timeout_ms;
@@ -193,6 +195,7 @@ struct qp_runner {
 	int64_t next_commit_ms;
 	bool cooperative;            /* incremental rebalance protocol */
 	bool paused, closing, closed;
+	bool txn_lost;               /* partitions lost since the transaction began */
 	qp_err_t fatal;              /* sticky fatal error, QP_OK if none */
 	char fatal_detail[512];
 
@@ -253,6 +256,12 @@ qp_runner_part_t *qp_runner__part_find(qp_runner_t *r, const char *topic,
 void qp_runner__offset_done(qp_runner_t *r, const qp_message_t *msg);
 /* Drops every partition (close). */
 void qp_runner__parts_clear(qp_runner_t *r);
+/* Every assigned partition's committable offset that moved since the last
+ * commit (empty list when none); NULL if out of memory. */
+rd_kafka_topic_partition_list_t *qp_runner__offsets_to_commit(qp_runner_t *r);
+/* Records offsets as committed (a transaction carried them). */
+void qp_runner__offsets_committed(qp_runner_t *r,
+                                  const rd_kafka_topic_partition_list_t *offsets);
 
 /* runner_dlq.c */
 qp_err_t qp_runner__dlq_new(qp_runner_t *r);

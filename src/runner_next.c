@@ -82,7 +82,8 @@ static void service(qp_runner_t *r)
 		qp_runner__dlq_poll(r);
 	release_due(r, now);
 	if (now >= r->next_commit_ms) {
-		qp_runner__commit(r, true);
+		if (!r->transactional)
+			qp_runner__commit(r, true);
 		r->next_commit_ms = now + r->commit_interval_ms;
 	}
 }

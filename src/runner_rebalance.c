@@ -161,18 +161,16 @@ static void purge_stale(qp_runner_t *r)
 	qp_retry__filter(&r->retries, drop_stale, r);
 }
 
-/* Commits the committable offsets of the given partitions (all if NULL). */
-static qp_err_t commit_parts(qp_runner_t *r,
-                             const rd_kafka_topic_partition_list_t *only,
-                             bool async)
+/* The committable offsets that moved, of the given partitions (all if
+ * NULL); NULL if out of memory. */
+static rd_kafka_topic_partition_list_t *
+moved_offsets(qp_runner_t *r, const rd_kafka_topic_partition_list_t *only)
 {
 	rd_kafka_topic_partition_list_t *offsets;
-	rd_kafka_resp_err_t kerr;
 	size_t i;
-	int j;
 
 	if (!(offsets = rd_kafka_topic_partition_list_new((int)r->part_count + 1)))
-		return qp_error__code(QP_ERR_NOMEM);
+		return NULL;
 	for (i = 0; i < r->part_count; i++) {
 		qp_runner_part_t *part = r->parts[i];
 		int64_t offset = qp_track__committable(&part->track);
@@ -185,6 +183,38 @@ static qp_err_t commit_parts(qp_runner_t *r,
 		rd_kafka_topic_partition_list_add(offsets, part->topic,
 		                                  part->partition)->offset = offset;
 	}
+	return offsets;
+}
+
+rd_kafka_topic_partition_list_t *qp_runner__offsets_to_commit(qp_runner_t *r)
+{
+	return moved_offsets(r, NULL);
+}
+
+void qp_runner__offsets_committed(qp_runner_t *r,
+                                  const rd_kafka_topic_partition_list_t *offsets)
+{
+	int i;
+
+	for (i = 0; i < offsets->cnt; i++) {
+		qp_runner_part_t *part = qp_runner__part_find(
+			r, offsets->elems[i].topic, offsets->elems[i].partition);
+
+		if (part)
+			part->committed = offsets->elems[i].offset;
+	}
+}
+
+/* Commits the committable offsets of the given partitions (all if NULL). */
+static qp_err_t commit_parts(qp_runner_t *r,
+                             const rd_kafka_topic_partition_list_t *only,
+                             bool async)
+{
+	rd_kafka_topic_partition_list_t *offsets = moved_offsets(r, only);
+	rd_kafka_resp_err_t kerr;
+
+	if (!offsets)
+		return qp_error__code(QP_ERR_NOMEM);
 	if (!offsets->cnt) {
 		rd_kafka_topic_partition_list_destroy(offsets);
 		return QP_OK;
@@ -192,12 +222,7 @@ static qp_err_t commit_parts(qp_runner_t *r,
 	kerr = rd_kafka_commit(r->rk, offsets, async);
 	if (!kerr) {
 		/* Optimistic for async commits: commit_cb undoes it on failure. */
-		for (j = 0; j < offsets->cnt; j++) {
-			qp_runner_part_t *part = qp_runner__part_find(
-				r, offsets->elems[j].topic, offsets->elems[j].partition);
-
-			part->committed = offsets->elems[j].offset;
-		}
+		qp_runner__offsets_committed(r, offsets);
 	} else {
 		r->stats.commit_failed++;
 		qp_log__(r->conf, QP_LOG_WARNING, MODULE, "commit of %d partition(s): %s",
@@ -324,6 +349,10 @@ static void revoke(qp_runner_t *r, rd_kafka_topic_partition_list_t *partitions)
 		return;
 	}
 	r->revoking_lost = lost;
+	/* Outputs of a lost partition's events must not commit without
+	 * their offsets: the open transaction has to abort. */
+	if (lost && r->transactional)
+		r->txn_lost = true;
 	for (i = 0; i < partitions->cnt; i++) {
 		qp_runner_part_t *part = qp_runner__part_find(
 			r, partitions->elems[i].topic, partitions->elems[i].partition);
@@ -350,7 +379,8 @@ void qp_runner__revoke_finish(qp_runner_t *r)
 		return;
 	r->revoking = NULL;
 	r->revoke_notice = NULL;
-	if (!r->revoking_lost) {
+	/* In exactly-once mode the host's transaction committed them. */
+	if (!r->revoking_lost && !r->transactional) {
 		/* A dead-lettered offset becomes committable only once the
 		 * dead-letter topic has it: give those writes a chance. */
 		if (r->stats.dlq_in_flight)
@@ -399,4 +429,53 @@ void qp_runner__rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		rd_kafka_assign(rk, NULL);
 		break;
 	}
+}
+
+/* Where a partition is read again from: its committed offset, else the
+ * first offset of this assignment; -1 when nothing was consumed. */
+static int64_t rewind_target(const qp_runner_part_t *part)
+{
+	return part->committed >= 0 ? part->committed : part->track.first_offset;
+}
+
+qp_err_t qp_runner_rewind(qp_runner_t *r, int timeout_ms)
+{
+	rd_kafka_topic_partition_list_t *seeks;
+	rd_kafka_error_t *error;
+	qp_err_t err = QP_OK;
+	size_t i;
+
+	if (r->closed)
+		return qp_error__set(QP_ERR_CLOSED, "runner: rewind after close");
+	if (!r->transactional && (err = commit_parts(r, NULL, false)))
+		return err;
+	if (!(seeks = rd_kafka_topic_partition_list_new((int)r->part_count + 1)))
+		return qp_error__code(QP_ERR_NOMEM);
+	for (i = 0; i < r->part_count; i++) {
+		qp_runner_part_t *part = r->parts[i];
+		int64_t target = rewind_target(part);
+
+		if (target < 0)
+			continue;
+		rd_kafka_topic_partition_list_add(seeks, part->topic,
+		                                  part->partition)->offset = target;
+		/* A new generation: messages of the old one (held, queued,
+		 * waiting to retry) are stale, their acks miss. */
+		qp_track__dispose(&part->track);
+		part->generation = ++r->next_generation;
+	}
+	r->part_hint = NULL;
+	purge_stale(r);
+	if (seeks->cnt && (error = rd_kafka_seek_partitions(r->rk, seeks, timeout_ms))) {
+		err = qp_error__set(QP_ERR_KAFKA, "runner: rewind: %s",
+		                    rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	}
+	for (i = 0; !err && i < (size_t)seeks->cnt; i++)
+		if (seeks->elems[i].err)
+			err = qp_kafka__error(seeks->elems[i].err, "runner: rewind");
+	if (!err)
+		log_partitions(r, "rewound", seeks);
+	rd_kafka_topic_partition_list_destroy(seeks);
+	return err;
 }

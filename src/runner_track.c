@@ -30,6 +30,8 @@ qp_err_t qp_track__push(qp_track_t *t, int64_t offset, uint64_t *seq)
 	*seq = t->base_seq + t->count;
 	t->count++;
 	t->pending++;
+	if (t->first_offset < 0)
+		t->first_offset = offset;
 	t->next_offset = offset + 1;
 	return QP_OK;
 }

@@ -49,6 +49,7 @@ QP_BEGIN_DECL
 	X(QP_ERR_NOT_AVAILABLE, -42, "optional component not available")      \
 	X(QP_ERR_RETRIES_EXHAUSTED, -43, "retries exhausted")                  \
 	X(QP_ERR_NOT_FOUND, -38, "no such item (topic, header)")               \
+	X(QP_ERR_TXN_ABORTED, -44, "transaction aborted, its input is re-read") \
 	X(QP_ERR_USER, -100, "aborted by a host callback")
 
 /*

@@ -39,6 +39,7 @@
 #include "errors.h"
 #include "conf.h"
 #include "event.h"
+#include "producer.h"
 
 QP_BEGIN_DECL
 
@@ -194,6 +195,71 @@ QP_EXTERN qp_err_t qp_runner_close(qp_runner_t *r);
  * on r may be in progress, and no thread may call qp_runner_wakeup(r) after.
  */
 QP_EXTERN void qp_runner_destroy(qp_runner_t *r);
+
+/*
+ * Reads every assigned partition again from its committed offset (from the
+ * first offset of the current assignment when none was committed yet):
+ * events handed out, queued or waiting to retry are forgotten, and those
+ * the host still holds become stale (their ack returns QP_ERR_STATE). For
+ * a stage whose outputs failed and whose state must be rebuilt in order.
+ * A non-transactional runner first commits what is acked, so only the
+ * unacked tail is read again. Returns QP_OK, QP_ERR_KAFKA if the seek
+ * failed, QP_ERR_CLOSED after close.
+ */
+QP_EXTERN qp_err_t qp_runner_rewind(qp_runner_t *r, int timeout_ms);
+
+/* ---- exactly-once: consume-transform-produce in Kafka transactions ----
+ *
+ * With qp.runner.transactional = true the runner never commits offsets
+ * itself (not on its interval, at revoke or at close); a producer whose
+ * conf sets transactional.id commits them, together with the outputs, in
+ * one transaction per batch:
+ *
+ *     qp_runner_begin_transaction(r, p, 30000);
+ *     ...next_batch; publish the outputs; ack the inputs...
+ *     err = qp_runner_commit_transaction(r, p, 30000);
+ *     // QP_ERR_TXN_ABORTED: nothing of the batch counts; the runner
+ *     // rewound and delivers those events again. QP_ERR_KAFKA: fatal
+ *     // (e.g. fenced by a newer instance): stop.
+ *
+ * Acked means "done in the current transaction"; a downstream consumer
+ * with isolation.level=read_committed (librdkafka's default, and the
+ * runner's) sees the outputs of committed transactions only. Commit the
+ * transaction before acking a REVOKED notice. Dead-letter writes go
+ * through the runner's own producer, outside the transaction: an aborted
+ * event may reach the dead-letter topic twice.
+ */
+
+/*
+ * Starts a transaction on p. The first call on a producer also initialises
+ * transactions, which fences an older producer with the same
+ * transactional.id and aborts its open transaction (waits up to
+ * timeout_ms). QP_ERR_STATE if r is not transactional or a transaction is
+ * already open, QP_ERR_TIMEOUT, QP_ERR_KAFKA (fatal), QP_ERR_CLOSED.
+ */
+QP_EXTERN qp_err_t qp_runner_begin_transaction(qp_runner_t *r, qp_producer_t *p,
+                                               int timeout_ms);
+
+/*
+ * Sends r's done offsets (every acked offset whose partition is done up to
+ * it) to p's transaction with r's group metadata, then commits: outputs
+ * and offsets become visible together. Retriable failures are tried again
+ * until timeout_ms. When the transaction cannot commit (an abortable
+ * error, partitions lost meanwhile), it is aborted and r rewound:
+ * QP_ERR_TXN_ABORTED, detail the cause. QP_ERR_TIMEOUT leaves the
+ * transaction open (commit again, or abort); QP_ERR_KAFKA is fatal.
+ */
+QP_EXTERN qp_err_t qp_runner_commit_transaction(qp_runner_t *r, qp_producer_t *p,
+                                                int timeout_ms);
+
+/*
+ * Aborts p's open transaction (its outputs are never seen by
+ * read_committed consumers) and rewinds r to the offsets of the last
+ * committed transaction. Returns as qp_runner_rewind(), or QP_ERR_KAFKA /
+ * QP_ERR_TIMEOUT from the abort.
+ */
+QP_EXTERN qp_err_t qp_runner_abort_transaction(qp_runner_t *r, qp_producer_t *p,
+                                               int timeout_ms);
 
 /* ---- messages: accessors, valid until the message is released ---- */
 

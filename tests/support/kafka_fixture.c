@@ -352,6 +352,47 @@ void kf_read(kf_t *kf, const char *topic, int partitions, size_t want,
 		        timeout_ms);
 }
 
+size_t kf_count(kf_t *kf, const char *topic, int partitions,
+                const char *isolation, int timeout_ms)
+{
+	rd_kafka_conf_t *conf = base_conf(kf->bootstraps);
+	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(partitions);
+	int64_t deadline = kf_now_ms() + timeout_ms;
+	size_t count = 0;
+	int p, at_end = 0;
+	rd_kafka_t *rk;
+
+	set(conf, "group.id", "kf-counter");
+	set(conf, "enable.auto.commit", "false");
+	set(conf, "enable.partition.eof", "true");
+	set(conf, "isolation.level", isolation);
+	rk = new_handle(RD_KAFKA_CONSUMER, conf);
+	for (p = 0; p < partitions; p++)
+		rd_kafka_topic_partition_list_add(list, topic, p)->offset =
+			RD_KAFKA_OFFSET_BEGINNING;
+	if (rd_kafka_assign(rk, list))
+		kf_fail("assign %s", topic);
+	rd_kafka_topic_partition_list_destroy(list);
+	/* Each partition reports its end once (again after new records). */
+	while (at_end < partitions && kf_now_ms() < deadline) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+
+		if (!m)
+			continue;
+		if (!m->err)
+			count++;
+		else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			at_end++;
+		rd_kafka_message_destroy(m);
+	}
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	if (at_end < partitions)
+		kf_fail("%s: the end of %d partitions not reached within %d ms", topic,
+		        partitions, timeout_ms);
+	return count;
+}
+
 int64_t kf_committed(kf_t *kf, const char *group, const char *topic,
                      int32_t partition)
 {

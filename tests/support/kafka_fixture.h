@@ -78,6 +78,12 @@ void kf_record_free(kf_record_t *rec);
  * test when there is none. */
 const char *kf_header(const kf_record_t *rec, const char *name);
 
+/* Counts the records of topic from the start to the end of each partition,
+ * as a consumer with isolation.level `isolation` (read_committed or
+ * read_uncommitted) sees them; fails past timeout_ms. */
+size_t kf_count(kf_t *kf, const char *topic, int partitions,
+                const char *isolation, int timeout_ms);
+
 /* The group's committed offset for the partition, from a separate handle;
  * -1 when none. */
 int64_t kf_committed(kf_t *kf, const char *group, const char *topic,

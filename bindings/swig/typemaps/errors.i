@@ -59,6 +59,7 @@ static const char *qpb_error_family(qp_err_t code)
 		return "validation";
 	case QP_ERR_KAFKA:
 	case QP_ERR_TOPIC_MISMATCH:
+	case QP_ERR_TXN_ABORTED:
 		return "kafka";
 	case QP_ERR_QUEUE_FULL:
 		return "queue_full";

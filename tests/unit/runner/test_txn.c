@@ -1,0 +1,238 @@
+/*
+ * Exactly-once mode: a transaction carries the outputs and the input
+ * offsets together; an abort hides the outputs and rewinds the runner; a
+ * transactional runner never commits on its own; rewind without
+ * transactions re-reads the unacked tail. An integration test only
+ * (tests/integration/runner), against QP_TEST_KAFKA_BROKERS: librdkafka
+ * 2.0.2's mock cluster acknowledges TxnOffsetCommit without storing the
+ * offsets.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka_fixture.h"
+#include "runner_steps.h"
+
+#define TXN_TIMEOUT_MS 30000
+#define COUNT_TIMEOUT_MS 30000
+
+static kf_t *kf;
+
+static int setup(void **state)
+{
+	kf = kf_open();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	kf_free(kf);
+	return 0;
+}
+
+static void fill(const char *topic, unsigned from, unsigned n)
+{
+	unsigned i;
+
+	for (i = from; i < from + n; i++) {
+		size_t len;
+		char *json = kf_event_json("dev-txn", i, &len);
+
+		kf_produce_async(kf, topic, 0, "dev-txn", json, len);
+		free(json);
+	}
+	kf_flush(kf);
+}
+
+static qp_runner_t *start_runner(const char *topic, const char *group, bool transactional)
+{
+	qp_conf_t *conf = kf_runner_conf(kf, group, NULL);
+	qp_runner_t *r;
+
+	assert_int_equal(qp_conf_set(conf, "qp.runner.transactional",
+	                             transactional ? "true" : "false"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.runner.commit.interval.ms", "10"), QP_OK);
+	assert_int_equal(qp_runner_new(&r, conf), QP_OK);
+	assert_int_equal(qp_runner_subscribe(r, topic), QP_OK);
+	assert_true(step_assigned(r) > 0);
+	return r;
+}
+
+static qp_producer_t *start_producer(const char *transactional_id)
+{
+	qp_conf_t *conf;
+	qp_producer_t *p;
+
+	assert_int_equal(qp_conf_new(&conf), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "bootstrap.servers", kf_bootstraps(kf)), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "transactional.id", transactional_id), QP_OK);
+	assert_int_equal(qp_producer_new(&p, conf), QP_OK);
+	return p;
+}
+
+/* Consumes n events, checks they start at offset `first` in order,
+ * publishes each value to out and acks it. */
+static void transform(qp_runner_t *r, qp_producer_t *p, const char *out,
+                      int64_t first, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		qp_message_t *msg = step_event(r);
+		size_t len;
+		const void *value = qp_message_value(msg, &len);
+
+		assert_int_equal(qp_message_offset(msg), first + (int64_t)i);
+		assert_int_equal(qp_producer_publish(p, out, "dev-txn", 7, value, len, NULL),
+		                 QP_OK);
+		assert_int_equal(qp_runner_ack(r, msg), QP_OK);
+	}
+}
+
+static void commit_carries_outputs_and_offsets(void **state)
+{
+	const char *in = kf_unique(kf, "txn-in"), *out = kf_unique(kf, "txn-out");
+	const char *group = kf_unique(kf, "g");
+	qp_runner_t *r;
+	qp_producer_t *p;
+
+	kf_create_topic(kf, in, 1);
+	kf_create_topic(kf, out, 1);
+	fill(in, 0, 10);
+	r = start_runner(in, group, true);
+	p = start_producer(kf_unique(kf, "tx"));
+
+	assert_int_equal(qp_runner_begin_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
+	transform(r, p, out, 0, 10);
+	assert_int_equal(kf_committed(kf, group, in, 0), -1);
+	assert_int_equal(qp_runner_commit_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
+	assert_int_equal(kf_committed(kf, group, in, 0), 10);
+	assert_int_equal(kf_count(kf, out, 1, "read_committed", COUNT_TIMEOUT_MS), 10);
+
+	qp_producer_destroy(p);
+	qp_runner_destroy(r);
+}
+
+static void abort_hides_outputs_and_rewinds(void **state)
+{
+	const char *in = kf_unique(kf, "txn-in"), *out = kf_unique(kf, "txn-out");
+	const char *group = kf_unique(kf, "g");
+	qp_runner_t *r;
+	qp_producer_t *p;
+	qp_message_t *held;
+
+	kf_create_topic(kf, in, 1);
+	kf_create_topic(kf, out, 1);
+	fill(in, 0, 10);
+	r = start_runner(in, group, true);
+	p = start_producer(kf_unique(kf, "tx"));
+
+	/* Nothing committed yet: the abort goes back to the first offset. */
+	assert_int_equal(qp_runner_begin_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
+	transform(r, p, out, 0, 5);
+	assert_int_equal(qp_producer_flush(p, TXN_TIMEOUT_MS), QP_OK);
+	held = step_event(r);
+	assert_int_equal(qp_runner_abort_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
+	assert_int_equal(qp_runner_ack(r, held), QP_ERR_STATE);
+
+	assert_int_equal(qp_runner_begin_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
+	transform(r, p, out, 0, 10);
+	assert_int_equal(qp_runner_commit_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
+	assert_int_equal(kf_committed(kf, group, in, 0), 10);
+
+	/* After a commit, an abort goes back to the committed offset. */
+	fill(in, 10, 5);
+	assert_int_equal(qp_runner_begin_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
+	transform(r, p, out, 10, 3);
+	/* Stored on the broker, so that read_uncommitted sees them below. */
+	assert_int_equal(qp_producer_flush(p, TXN_TIMEOUT_MS), QP_OK);
+	assert_int_equal(qp_runner_abort_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
+	assert_int_equal(qp_runner_begin_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
+	transform(r, p, out, 10, 5);
+	assert_int_equal(qp_runner_commit_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
+	assert_int_equal(kf_committed(kf, group, in, 0), 15);
+
+	/* 8 aborted outputs stored, none of them visible to read_committed. */
+	assert_int_equal(kf_count(kf, out, 1, "read_committed", COUNT_TIMEOUT_MS), 15);
+	assert_true(kf_count(kf, out, 1, "read_uncommitted", COUNT_TIMEOUT_MS) >= 15 + 8);
+
+	qp_producer_destroy(p);
+	qp_runner_destroy(r);
+}
+
+static void transactional_runner_never_commits_itself(void **state)
+{
+	const char *in = kf_unique(kf, "txn-in"), *group = kf_unique(kf, "g");
+	qp_runner_t *r;
+	qp_producer_t *p = start_producer(kf_unique(kf, "tx"));
+	qp_message_t *msg;
+	int i;
+
+	kf_create_topic(kf, in, 1);
+	fill(in, 0, 3);
+	r = start_runner(in, group, true);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(qp_runner_ack(r, step_event(r)), QP_OK);
+	/* Many commit intervals (10 ms) pass, then close. */
+	for (i = 0; i < 20; i++)
+		if (qp_runner_next(r, &msg, 20) == QP_OK)
+			qp_runner_ack(r, msg);
+	assert_int_equal(qp_runner_close(r), QP_OK);
+	assert_int_equal(kf_committed(kf, group, in, 0), -1);
+	assert_int_equal(qp_runner_begin_transaction(r, p, 1000), QP_ERR_CLOSED);
+	qp_runner_destroy(r);
+
+	/* And a runner that is not transactional refuses transactions. */
+	r = start_runner(in, kf_unique(kf, "g"), false);
+	assert_int_equal(qp_runner_begin_transaction(r, p, 1000), QP_ERR_STATE);
+	assert_non_null(strstr(qp_error_last(), "qp.runner.transactional"));
+	qp_runner_destroy(r);
+	qp_producer_destroy(p);
+}
+
+static void rewind_rereads_the_unacked_tail(void **state)
+{
+	const char *in = kf_unique(kf, "rewind"), *group = kf_unique(kf, "g");
+	qp_runner_t *r;
+	qp_message_t *held[3];
+	int i;
+
+	kf_create_topic(kf, in, 1);
+	fill(in, 0, 8);
+	r = start_runner(in, group, false);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(qp_runner_ack(r, step_event(r)), QP_OK);
+	for (i = 0; i < 3; i++)
+		held[i] = step_event(r);
+	assert_int_equal(qp_runner_rewind(r, 10000), QP_OK);
+	/* What was acked is committed; the held events are stale. */
+	assert_int_equal(kf_committed(kf, group, in, 0), 5);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(qp_runner_ack(r, held[i]), QP_ERR_STATE);
+	for (i = 5; i < 8; i++) {
+		qp_message_t *msg = step_event(r);
+
+		assert_int_equal(qp_message_offset(msg), i);
+		assert_int_equal(qp_runner_ack(r, msg), QP_OK);
+	}
+	qp_runner_destroy(r);
+	assert_int_equal(kf_committed(kf, group, in, 0), 8);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(commit_carries_outputs_and_offsets),
+		cmocka_unit_test(abort_hides_outputs_and_rewinds),
+		cmocka_unit_test(transactional_runner_never_commits_itself),
+		cmocka_unit_test(rewind_rereads_the_unacked_tail),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
