@@ -1,4 +1,7 @@
 /* Helpers shared by the services. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "conf_int.h"
 #include "svc_int.h"
 
@@ -34,4 +37,15 @@ void qp_svc__count_dead_letters(qp_svc_counters_t *counters, qp_runner_t *runner
 		atomic_store(&counters->dead_lettered, stats->dead_lettered);
 		qp_runner_stats_destroy(stats);
 	}
+}
+
+int64_t qp_svc__decimal(const void *value, size_t len, int64_t fallback)
+{
+	char text[24];
+
+	if (!value || len == 0 || len >= sizeof(text))
+		return fallback;
+	memcpy(text, value, len);
+	text[len] = '\0';
+	return strtoll(text, NULL, 10);
 }

@@ -1,12 +1,21 @@
 /*
  * fraud-svc: reads scan-events, evaluates each event with the fraud engine,
  * publishes the enriched event to scan-enriched and, for a large reward
- * without a blocking flag, to scan-alerts. Input events are acked only once
- * both outputs of their whole batch are acknowledged by Kafka; a batch whose
- * outputs failed is re-delivered (duplicates downstream collapse by scan_id).
+ * without a blocking flag, to scan-alerts.
+ *
+ * At-least-once (default): input events are acked only once both outputs
+ * of their whole batch are acknowledged by Kafka; a batch whose outputs
+ * failed is read again (duplicates downstream collapse by scan_id).
+ * Exactly-once (qp.fraud.exactly.once): one Kafka transaction per batch
+ * carries the outputs and the input offsets; an aborted one is read again.
+ * Either way a batch is read again from a state rebuilt up to it (the
+ * warmer, svc_warm.c), as is every newly assigned partition, so an event
+ * is judged the same however often it is read.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf_int.h"
 #include "conf_int.h"
@@ -25,7 +34,10 @@ struct qp_fraud_svc {
 	const char *blocking[MAX_BLOCKING_FLAGS];
 	size_t blocking_count;
 	size_t batch_max;
-	int flush_timeout_ms;
+	int flush_timeout_ms; /* also bounds each transaction call */
+	bool exactly_once;
+	int64_t warm_window_ms;
+	qp_warmer_t *warmer;  /* NULL when warming is off */
 	qp_message_t **batch;
 	qp_buf_t out;
 	qp_svc_counters_t counters;
@@ -41,6 +53,34 @@ static void split_blocking_flags(qp_fraud_svc_t *svc)
 		svc->blocking[svc->blocking_count++] = flag;
 }
 
+/*
+ * A transactional producer needs a transactional.id. The host's, else one
+ * from the static member id, which survives restarts: a restarted instance
+ * then aborts its predecessor's open transaction at once. Without either,
+ * the id is unique per process and such a transaction holds back
+ * read_committed readers until transaction.timeout.ms.
+ */
+static qp_err_t set_transactional_id(qp_fraud_svc_t *svc, qp_conf_t *producer_conf)
+{
+	const char *group = qp_conf_get(svc->conf, "group.id");
+	const char *member = qp_conf_get(svc->conf, "group.instance.id");
+	char id[512], host[256] = "localhost";
+
+	if (qp_conf_get(svc->conf, "transactional.id"))
+		return QP_OK;
+	if (member) {
+		snprintf(id, sizeof(id), "%s.%s", group, member);
+	} else {
+		gethostname(host, sizeof(host) - 1);
+		snprintf(id, sizeof(id), "%s.%s.%ld", group, host, (long)getpid());
+		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "exactly-once with "
+		         "transactional.id %s: set transactional.id (or group.instance.id) "
+		         "to a stable name per instance, so that a restart aborts an "
+		         "open transaction at once", id);
+	}
+	return qp_conf_set(producer_conf, "transactional.id", id);
+}
+
 qp_err_t qp_fraud_svc__new(qp_fraud_svc_t **out, const qp_conf_t *conf)
 {
 	qp_fraud_svc_t *svc;
@@ -51,13 +91,15 @@ qp_err_t qp_fraud_svc__new(qp_fraud_svc_t **out, const qp_conf_t *conf)
 	*out = NULL;
 	if (!(svc = calloc(1, sizeof(*svc))))
 		return qp_error__code(QP_ERR_NOMEM);
-	if ((err = qp_conf_dup(&svc->conf, conf)))
+	if ((err = qp_svc__conf_with_default(&svc->conf, conf, "group.id", "fraud-svc")))
 		goto fail;
 	svc->enriched_topic = qp_conf__str(svc->conf, "qp.topic.enriched");
 	svc->alerts_topic = qp_conf__str(svc->conf, "qp.topic.alerts");
 	svc->alert_reward_min = qp_conf__double(svc->conf, "qp.fraud.alert.reward.min");
 	svc->batch_max = (size_t)qp_conf__int(svc->conf, "qp.svc.batch.max");
 	svc->flush_timeout_ms = (int)qp_conf__int(svc->conf, "qp.svc.flush.timeout.ms");
+	svc->exactly_once = qp_conf__bool(svc->conf, "qp.fraud.exactly.once");
+	svc->warm_window_ms = qp_conf__int(svc->conf, "qp.fraud.warm.window.ms");
 	if (!(svc->blocking_list = strdup(qp_conf__str(svc->conf, "qp.fraud.alert.blocking.flags"))) ||
 	    !(svc->batch = calloc(svc->batch_max, sizeof(*svc->batch)))) {
 		err = qp_error__code(QP_ERR_NOMEM);
@@ -70,14 +112,20 @@ qp_err_t qp_fraud_svc__new(qp_fraud_svc_t **out, const qp_conf_t *conf)
 	towers = qp_conf__str(svc->conf, "qp.fraud.towers.path");
 	if (towers && *towers && (err = qp_fraud_load_towers(svc->engine, towers)))
 		goto fail;
-	if ((err = qp_svc__conf_with_default(&runner_conf, svc->conf, "group.id", "fraud-svc")) ||
+	if ((err = qp_conf_dup(&runner_conf, svc->conf)) ||
 	    (err = qp_conf_set(runner_conf, "qp.runner.decode", "raw")) ||
+	    (err = qp_conf_set(runner_conf, "qp.runner.transactional",
+	                       svc->exactly_once ? "true" : "false")) ||
 	    (err = qp_runner_new(&svc->runner, runner_conf)))
 		goto fail;
 	runner_conf = NULL; /* owned by the runner now */
 	if ((err = qp_runner_subscribe(svc->runner, qp_conf__str(svc->conf, "qp.topic.events"))) ||
 	    (err = qp_conf_dup(&producer_conf, svc->conf)) ||
+	    (svc->exactly_once && (err = set_transactional_id(svc, producer_conf))) ||
 	    (err = qp_producer_new(&svc->producer, producer_conf)))
+		goto fail;
+	producer_conf = NULL; /* owned by the producer now */
+	if (svc->warm_window_ms > 0 && (err = qp_warmer__new(&svc->warmer, svc->conf)))
 		goto fail;
 	*out = svc;
 	return QP_OK;
@@ -96,6 +144,7 @@ void qp_fraud_svc__destroy(qp_fraud_svc_t *svc)
 		qp_runner_close(svc->runner);
 	qp_runner_destroy(svc->runner);
 	qp_producer_destroy(svc->producer);
+	qp_warmer__destroy(svc->warmer);
 	qp_fraud_destroy(svc->engine);
 	qp_conf_destroy(svc->conf);
 	qp_buf_dispose(&svc->out);
@@ -119,18 +168,16 @@ const qp_fraud_t *qp_fraud_svc__engine(const qp_fraud_svc_t *svc)
 	return svc->engine;
 }
 
-/* The value of a decimal header, or fallback. */
-static int64_t header_int(const qp_message_t *msg, const char *name, int64_t fallback)
+/* When the pipeline received the event: the ingest header, else the
+ * record timestamp. */
+static int64_t received_ms(const qp_message_t *msg)
 {
 	const void *value;
 	size_t len;
-	char text[24];
 
-	if (qp_message_header(msg, name, &value, &len) || len == 0 || len >= sizeof(text))
-		return fallback;
-	memcpy(text, value, len);
-	text[len] = '\0';
-	return strtoll(text, NULL, 10);
+	if (qp_message_header(msg, QP_HEADER_RECEIVED_MS, &value, &len))
+		return qp_message_timestamp(msg);
+	return qp_svc__decimal(value, len, qp_message_timestamp(msg));
 }
 
 static bool is_alert(const qp_fraud_svc_t *svc, const qp_scan_event_t *ev,
@@ -178,10 +225,9 @@ static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool
 	const qp_enrichment_t *enrichment;
 	const void *raw;
 	size_t raw_len;
-	int64_t received_ms = header_int(msg, QP_HEADER_RECEIVED_MS, qp_message_timestamp(msg));
 	qp_err_t err;
 
-	if ((err = qp_fraud_evaluate(svc->engine, ev, received_ms, qp_message_partition(msg),
+	if ((err = qp_fraud_evaluate(svc->engine, ev, received_ms(msg), qp_message_partition(msg),
 	                             &enrichment)))
 		return err;
 	raw = qp_message_value(msg, &raw_len);
@@ -195,45 +241,179 @@ static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool
 	return err;
 }
 
-/*
- * Handles a batch of events: every output is published, then the producer
- * is flushed; only if every delivery of the batch succeeded are the inputs
- * acked. Otherwise the whole batch is retried (at-least-once).
- */
-static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+/* Forgets a partition's devices and rebuilds them from the events its
+ * group already judged. A failure leaves the state cold, not the service
+ * stopped: the rules then see those devices as new. */
+static void warm_partition(qp_fraud_svc_t *svc, const char *topic, int32_t partition)
 {
-	qp_producer_stats_t before, after;
-	size_t i, alerts = 0, events = 0;
-	qp_err_t err = QP_OK;
+	size_t warmed;
 
-	qp_producer_stats(svc->producer, &before);
+	qp_fraud_partition_revoked(svc->engine, partition);
+	if (svc->warmer && qp_warmer__warm(svc->warmer, svc->engine, topic, partition,
+	                                   svc->warm_window_ms, &warmed))
+		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "%s [%d] starts cold: %s",
+		         topic, (int)partition, qp_error_last());
+}
+
+/* After a rewind: every assigned partition is read again from its
+ * committed offset, so its state is rebuilt up to there. */
+static void warm_assigned(qp_fraud_svc_t *svc)
+{
+	qp_runner_stats_t *stats;
+	size_t i;
+
+	if (qp_runner_stats(svc->runner, &stats))
+		return;
+	for (i = 0; i < stats->partition_count; i++)
+		warm_partition(svc, stats->partitions[i].topic, stats->partitions[i].partition);
+	qp_runner_stats_destroy(stats);
+}
+
+/* Publishes the outputs of every event of the batch; an event this stage
+ * cannot handle (a custom rule refusing it, an output Kafka will never
+ * take) is dead-lettered alone, so it never holds back the rest. */
+static void publish_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count,
+                          size_t *events, size_t *alerts)
+{
+	size_t i;
+
+	*events = *alerts = 0;
 	for (i = 0; i < count; i++) {
 		bool alert = false;
-		qp_err_t event_err;
+		qp_err_t err;
 
-		qp_svc__count_partitions(&svc->counters, msgs[i]);
 		if (qp_message_kind(msgs[i]) != QP_MESSAGE_EVENT)
 			continue;
-		/* An event this stage cannot handle (a custom rule refusing it,
-		 * an output Kafka will never take) is dead-lettered alone, so it
-		 * never holds back the rest of its batch. */
-		if ((event_err = process_event(svc, msgs[i], &alert))) {
-			qp_runner_dead_letter(svc->runner, msgs[i], event_err, qp_error_last());
+		if ((err = process_event(svc, msgs[i], &alert))) {
+			qp_runner_dead_letter(svc->runner, msgs[i], err, qp_error_last());
 			msgs[i] = NULL;
 			continue;
 		}
-		events++;
-		alerts += alert;
+		(*events)++;
+		*alerts += alert;
 	}
+}
+
+/* Releases the batch's events: acked, or (when it is being re-read)
+ * released stale, which ack does too. */
+static void release_events(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (msgs[i] && qp_message_kind(msgs[i]) == QP_MESSAGE_EVENT) {
+			qp_runner_ack(svc->runner, msgs[i]);
+			msgs[i] = NULL;
+		}
+}
+
+static void retry_events(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (msgs[i] && qp_message_kind(msgs[i]) == QP_MESSAGE_EVENT) {
+			qp_runner_retry(svc->runner, msgs[i]);
+			msgs[i] = NULL;
+		}
+}
+
+/* At-least-once: waits for every output of the batch; only if all were
+ * acknowledged are the inputs acked. */
+static qp_err_t deliver_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+{
+	qp_producer_stats_t before, after;
+	qp_err_t err;
+
+	qp_producer_stats(svc->producer, &before);
 	err = qp_producer_flush(svc->producer, svc->flush_timeout_ms);
 	qp_producer_stats(svc->producer, &after);
 	if (!err && after.failed != before.failed)
 		err = qp_error__set(QP_ERR_KAFKA, "fraud-svc: %llu deliveries failed",
 		                    (unsigned long long)(after.failed - before.failed));
 	if (err) {
-		/* Re-delivered whole: outputs already stored appear twice
-		 * downstream, where ClickHouse collapses them by scan_id. */
-		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "batch of %zu re-delivered: %s",
+		char why[512];
+
+		/* Read the batch again, in order, from a state rebuilt up to
+		 * it: its events are judged as the first time, and outputs
+		 * already stored appear twice downstream, where ClickHouse
+		 * collapses them by scan_id. */
+		snprintf(why, sizeof(why), "%s", qp_error_last());
+		if (qp_runner_rewind(svc->runner, svc->flush_timeout_ms)) {
+			/* Cannot seek: re-deliver each event after a backoff. */
+			retry_events(svc, msgs, count);
+			return qp_error__set(err, "%s", why);
+		}
+		warm_assigned(svc);
+		qp_error__set(err, "%s", why);
+	}
+	release_events(svc, msgs, count);
+	return err;
+}
+
+/* Exactly-once: the inputs are acked into the open transaction, which
+ * commits them with the outputs. */
+static qp_err_t commit_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+{
+	qp_err_t err;
+
+	release_events(svc, msgs, count);
+	err = qp_runner_commit_transaction(svc->runner, svc->producer, svc->flush_timeout_ms);
+	if (err == QP_ERR_TIMEOUT) {
+		qp_err_t abort_err = qp_runner_abort_transaction(svc->runner, svc->producer,
+		                                                 svc->flush_timeout_ms);
+
+		err = abort_err ? abort_err : QP_ERR_TXN_ABORTED;
+	}
+	if (err == QP_ERR_TXN_ABORTED)
+		warm_assigned(svc);
+	return err;
+}
+
+/* Notices come last in a batch, once its outputs are settled. */
+static void settle_notice(qp_fraud_svc_t *svc, qp_message_t *msg)
+{
+	size_t i, n = qp_message_assignment_count(msg);
+	qp_message_kind_t kind = qp_message_kind(msg);
+
+	qp_svc__count_partitions(&svc->counters, msg);
+	/* Devices' state moves with their partitions. */
+	for (i = 0; i < n; i++) {
+		const char *topic = qp_message_assignment_topic(msg, i);
+		int32_t partition = qp_message_assignment_partition(msg, i);
+
+		if (kind == QP_MESSAGE_REVOKED)
+			qp_fraud_partition_revoked(svc->engine, partition);
+		else
+			warm_partition(svc, topic, partition);
+	}
+	qp_runner_ack(svc->runner, msg);
+}
+
+/*
+ * Handles a batch: every output is published, then the batch is settled as
+ * a whole, by waiting for its deliveries (at-least-once) or by committing
+ * its transaction (exactly-once). A batch that fails is read again.
+ * Returns an error only when the service cannot go on.
+ */
+static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+{
+	bool has_events = qp_message_kind(msgs[0]) == QP_MESSAGE_EVENT;
+	size_t events, alerts, i;
+	qp_err_t err = QP_OK;
+
+	if (has_events && svc->exactly_once &&
+	    (err = qp_runner_begin_transaction(svc->runner, svc->producer,
+	                                       svc->flush_timeout_ms)))
+		return err;
+	publish_batch(svc, msgs, count, &events, &alerts);
+	if (has_events)
+		err = svc->exactly_once ? commit_outputs(svc, msgs, count) :
+		                          deliver_outputs(svc, msgs, count);
+	if (err && err != QP_ERR_TXN_ABORTED && svc->exactly_once)
+		return err; /* fatal: fenced, or the transaction is stuck */
+	if (err) {
+		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "batch of %zu read again: %s",
 		         count, qp_error_last());
 		atomic_store(&svc->counters.last_error, err);
 		atomic_fetch_add(&svc->counters.retried, 1);
@@ -242,24 +422,9 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 		atomic_fetch_add(&svc->counters.produced, events);
 		atomic_fetch_add(&svc->counters.alerts, alerts);
 	}
-	for (i = 0; i < count; i++) {
-		if (!msgs[i])
-			continue;
-		if (qp_message_kind(msgs[i]) == QP_MESSAGE_REVOKED) {
-			size_t p;
-
-			/* Their devices' state moves with the partitions. */
-			for (p = 0; p < qp_message_assignment_count(msgs[i]); p++)
-				qp_fraud_partition_revoked(svc->engine,
-				                           qp_message_assignment_partition(msgs[i], p));
-		}
-		/* QP_ERR_STATE from ack means the partition left meanwhile: the
-		 * event goes to its new owner again, which the outputs tolerate. */
-		if (err && qp_message_kind(msgs[i]) == QP_MESSAGE_EVENT)
-			qp_runner_retry(svc->runner, msgs[i]);
-		else
-			qp_runner_ack(svc->runner, msgs[i]);
-	}
+	for (i = 0; i < count; i++)
+		if (msgs[i])
+			settle_notice(svc, msgs[i]);
 	return QP_OK;
 }
 

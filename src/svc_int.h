@@ -54,6 +54,21 @@ const qp_svc_counters_t *qp_fraud_svc__counters(const qp_fraud_svc_t *svc);
  * or accept a racy read for a progress line). */
 const qp_fraud_t *qp_fraud_svc__engine(const qp_fraud_svc_t *svc);
 
+/* ---- fraud-svc's warmer (svc_warm.c) ---- */
+
+typedef struct qp_warmer qp_warmer_t;
+
+/* A consumer for warming, from the service's conf (borrowed for logging:
+ * it must outlive the warmer); its group.id is the service's. */
+qp_err_t qp_warmer__new(qp_warmer_t **out, const qp_conf_t *conf);
+void qp_warmer__destroy(qp_warmer_t *w);
+
+/* Replays into engine the events of topic [partition] from window_ms of
+ * record time before the group's committed offset up to it; *warmed is
+ * how many. QP_OK with nothing done when nothing is committed. */
+qp_err_t qp_warmer__warm(qp_warmer_t *w, qp_fraud_t *engine, const char *topic,
+                         int32_t partition, int64_t window_ms, size_t *warmed);
+
 /* ---- ch-writer: scan-enriched -> batches -> ClickHouse ---- */
 
 typedef struct qp_ch_writer qp_ch_writer_t;
@@ -78,6 +93,9 @@ void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *m
  * host already set it. */
 qp_err_t qp_svc__conf_with_default(qp_conf_t **out, const qp_conf_t *conf,
                                    const char *key, const char *value);
+
+/* The value of a decimal header (not NUL-terminated), or fallback. */
+int64_t qp_svc__decimal(const void *value, size_t len, int64_t fallback);
 
 /* Copies the runner's count of acknowledged dead-letter writes into
  * counters->dead_lettered; called by the thread that runs the service. */
