@@ -39,7 +39,7 @@
 #define OUT_PARTITIONS 3 /* scan-enriched's default, and the pass-through's */
 #define STALL_S 120      /* no progress for this long fails the run */
 
-static int event_count = 200000, partition_count = 6, device_count = 10000, repeat = 3;
+static int event_count = 200000, partition_count = 6, device_count = 10000, repeat = 5;
 static const char *bootstrap, *broker_label = "Kafka";
 static char events_topic[96], enriched_topic[96], alerts_topic[96], dlq_topic[96],
 	passthrough_topic[96], towers_path[64];
