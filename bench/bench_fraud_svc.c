@@ -18,7 +18,8 @@
  * fraud engine, the enrichment encoding and the alerts. The clock runs
  * from the moment every partition is assigned until the N-th event's
  * outputs are acknowledged (the batch flushed); figures are the median of
- * --repeat runs after one warm-up run of each.
+ * --repeat runs after one warm-up run of each. The topics are deleted at
+ * exit.
  *
  * usage: bench_fraud_svc --bootstrap HOST:PORT [--events N] [--partitions P]
  *        [--devices D] [--repeat R] [--broker LABEL]
@@ -30,6 +31,8 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
 
 #include "bench_common.h"
 #include "buf_int.h"
@@ -124,6 +127,52 @@ static void create_topics(void)
 	if (qp_admin_new(&admin, conf) || qp_admin_ensure_topics(admin, 60000))
 		die("pass-through topic", qp_error_last());
 	qp_admin_destroy(admin);
+}
+
+/*
+ * Deletes the run's topics (at exit, failed runs included): each run writes
+ * about 2 GB at the defaults, which the broker would otherwise keep for a
+ * week. The admin module has no deletion, so librdkafka's admin API does it.
+ */
+static void delete_topics(void)
+{
+	const char *names[] = { events_topic, enriched_topic, alerts_topic, dlq_topic,
+	                        passthrough_topic };
+	rd_kafka_DeleteTopic_t *topics[5];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_event_t *ev = NULL;
+	rd_kafka_queue_t *q;
+	char errstr[256];
+	rd_kafka_t *rk;
+	size_t i;
+
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) ||
+	    !(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
+		fprintf(stderr, "bench_fraud_svc: topics not deleted: %s\n", errstr);
+		return;
+	}
+	q = rd_kafka_queue_new(rk);
+	for (i = 0; i < 5; i++)
+		topics[i] = rd_kafka_DeleteTopic_new(names[i]);
+	rd_kafka_DeleteTopics(rk, topics, 5, NULL, q);
+	if (!(ev = rd_kafka_queue_poll(q, 30000)) || rd_kafka_event_error(ev)) {
+		fprintf(stderr, "bench_fraud_svc: topics bench-%ld-* not deleted: %s\n",
+		        (long)getpid(), ev ? rd_kafka_event_error_string(ev) : "no answer in 30 s");
+	} else {
+		const rd_kafka_topic_result_t **results;
+		size_t n;
+
+		results = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+		for (i = 0; i < n; i++)
+			if (rd_kafka_topic_result_error(results[i]))
+				fprintf(stderr, "bench_fraud_svc: topic %s not deleted: %s\n",
+				        rd_kafka_topic_result_name(results[i]),
+				        rd_kafka_topic_result_error_string(results[i]));
+	}
+	rd_kafka_event_destroy(ev);
+	rd_kafka_DeleteTopic_destroy_array(topics, 5);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
 }
 
 static void write_towers(const sim_t *sim)
@@ -432,6 +481,7 @@ int main(int argc, char **argv)
 	qp_conf_destroy(defaults);
 
 	bench_print_conditions("fraud_svc");
+	atexit(delete_topics);
 	create_topics();
 	preload();
 	printf("kafka: %s at %s; topic %s: %d events in %d partitions, %.1f MB, %.0f bytes/event, "
