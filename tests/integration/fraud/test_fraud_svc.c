@@ -1,0 +1,312 @@
+/*
+ * fraud-svc against the real broker (QP_TEST_KAFKA_BROKERS):
+ *
+ *  - warming: a scan replayed after the partition changed owner is still
+ *    judged a duplicate, because the new owner rebuilt the device's state
+ *    from the events before the committed offset; with warming off it is
+ *    not (which shows what the test measures);
+ *  - exactly-once: `quackpipe fraud` with qp.fraud.exactly.once, killed with
+ *    SIGKILL mid-stream and started again, leaves every input event in
+ *    scan-enriched exactly once for read_committed readers, in order per
+ *    device, and none of them judged a duplicate of itself.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kafka_fixture.h"
+#include "svc_int.h"
+
+#define DEADLINE_MS 180000
+
+static kf_t *kf;
+
+static int setup(void **state)
+{
+	kf = kf_real();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	kf_free(kf);
+	return 0;
+}
+
+static void nap_ms(long ms)
+{
+	nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
+}
+
+typedef struct topics {
+	const char *events, *enriched, *alerts, *dlq;
+} topics_t;
+
+static topics_t make_topics(int partitions)
+{
+	topics_t t = { kf_unique(kf, "fraud-events"), kf_unique(kf, "fraud-enriched"),
+	               kf_unique(kf, "fraud-alerts"), kf_unique(kf, "fraud-dlq") };
+
+	kf_create_topic(kf, t.events, partitions);
+	kf_create_topic(kf, t.enriched, partitions);
+	kf_create_topic(kf, t.alerts, 1);
+	kf_create_topic(kf, t.dlq, 1);
+	return t;
+}
+
+static void produce_event(const char *topic, int32_t partition, const char *device,
+                          unsigned n)
+{
+	size_t len;
+	char *json = kf_event_json(device, n, &len);
+
+	kf_produce_async(kf, topic, partition, device, json, len);
+	free(json);
+}
+
+/* ---- warming: fraud-svc in this process ---- */
+
+typedef struct svc_run {
+	qp_fraud_svc_t *svc;
+	qp_err_t result;
+} svc_run_t;
+
+static void *run_svc(void *arg)
+{
+	svc_run_t *run = arg;
+
+	run->result = qp_fraud_svc__run(run->svc);
+	return NULL;
+}
+
+/* Runs a fraud-svc of group until it has handled `events`, then stops it
+ * (which commits). */
+static void serve(const topics_t *t, const char *group, const char *warm_window_ms,
+                  uint64_t events)
+{
+	qp_conf_t *conf = kf_runner_conf(kf, group, t->dlq);
+	svc_run_t run = { NULL, QP_OK };
+	int64_t deadline = kf_now_ms() + DEADLINE_MS;
+	pthread_t thread;
+
+	assert_int_equal(qp_conf_set(conf, "qp.topic.events", t->events), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.enriched", t->enriched), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.alerts", t->alerts), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.fraud.warm.window.ms", warm_window_ms), QP_OK);
+	assert_int_equal(qp_fraud_svc__new(&run.svc, conf), QP_OK);
+	qp_conf_destroy(conf);
+	assert_int_equal(pthread_create(&thread, NULL, run_svc, &run), 0);
+	while (atomic_load(&qp_fraud_svc__counters(run.svc)->consumed) < events &&
+	       kf_now_ms() < deadline)
+		nap_ms(20);
+	qp_fraud_svc__wakeup(run.svc);
+	pthread_join(thread, NULL);
+	assert_int_equal(run.result, QP_OK);
+	assert_int_equal(atomic_load(&qp_fraud_svc__counters(run.svc)->consumed), events);
+	qp_fraud_svc__destroy(run.svc);
+}
+
+static bool has_flag(const qp_scan_event_t *ev, const char *flag)
+{
+	size_t i;
+
+	for (i = 0; i < ev->enrichment.fraud_flag_count; i++)
+		if (!strcmp(ev->enrichment.fraud_flags[i], flag))
+			return true;
+	return false;
+}
+
+/* Whether the last of `count` enriched events is flagged duplicate_scan_id
+ * (and none before it is). */
+static bool replay_flagged(const topics_t *t, size_t count)
+{
+	kf_record_t *recs = calloc(count, sizeof(*recs));
+	bool flagged = false;
+	size_t i;
+
+	assert_non_null(recs);
+	kf_read(kf, t->enriched, 1, count, recs, DEADLINE_MS);
+	for (i = 0; i < count; i++) {
+		qp_scan_event_t *ev;
+
+		assert_int_equal(qp_event_decode_enriched(&ev, recs[i].value, recs[i].len), QP_OK);
+		if (i + 1 < count)
+			assert_false(has_flag(ev, "duplicate_scan_id"));
+		else
+			flagged = has_flag(ev, "duplicate_scan_id");
+		qp_event_destroy(ev);
+		kf_record_free(&recs[i]);
+	}
+	free(recs);
+	return flagged;
+}
+
+/* Three scans judged by one owner; then the first one replayed (within
+ * the QP_FRAUD_SCANS scans a device remembers), judged by the next owner
+ * of the partition. */
+static bool replay_after_handover(const char *warm_window_ms)
+{
+	topics_t t = make_topics(1);
+	const char *group = kf_unique(kf, "fraud-svc");
+	unsigned n;
+
+	for (n = 0; n < 3; n++)
+		produce_event(t.events, 0, "dev-warm", n);
+	kf_flush(kf);
+	serve(&t, group, warm_window_ms, 3);
+	produce_event(t.events, 0, "dev-warm", 0);
+	kf_flush(kf);
+	serve(&t, group, warm_window_ms, 1);
+	return replay_flagged(&t, 4);
+}
+
+static void new_owner_warms_the_partition(void **state)
+{
+	assert_true(replay_after_handover("300000"));
+	assert_false(replay_after_handover("0"));
+}
+
+/* ---- exactly-once: `quackpipe fraud` killed and restarted ---- */
+
+#define EOS_DEVICES 20
+#define EOS_PER_DEVICE 150
+#define EOS_EVENTS (EOS_DEVICES * EOS_PER_DEVICE)
+#define EOS_PARTITIONS 3
+
+static pid_t spawn_fraud(const topics_t *t, const char *group, const char *txn_id)
+{
+	char x[8][256];
+	pid_t pid;
+
+	snprintf(x[0], sizeof(x[0]), "qp.topic.events=%s", t->events);
+	snprintf(x[1], sizeof(x[1]), "qp.topic.enriched=%s", t->enriched);
+	snprintf(x[2], sizeof(x[2]), "qp.topic.alerts=%s", t->alerts);
+	snprintf(x[3], sizeof(x[3]), "qp.topic.dlq=%s", t->dlq);
+	snprintf(x[4], sizeof(x[4]), "group.id=%s", group);
+	snprintf(x[5], sizeof(x[5]), "transactional.id=%s", txn_id);
+	snprintf(x[6], sizeof(x[6]), "qp.fraud.exactly.once=true");
+	/* Small transactions, so that the kill lands among many. */
+	snprintf(x[7], sizeof(x[7]), "qp.svc.batch.max=50");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(QP_QUACKPIPE, QP_QUACKPIPE, "fraud", "--brokers", kf_bootstraps(kf),
+		      "-X", x[0], "-X", x[1], "-X", x[2], "-X", x[3], "-X", x[4], "-X", x[5],
+		      "-X", x[6], "-X", x[7], (char *)NULL);
+		perror(QP_QUACKPIPE);
+		_exit(127);
+	}
+	return pid;
+}
+
+static size_t enriched_count(const topics_t *t, const char *isolation)
+{
+	return kf_count(kf, t->enriched, EOS_PARTITIONS, isolation, DEADLINE_MS);
+}
+
+/* Every (device, n) once, n rising per device, no duplicate flag. */
+static void check_exactly_once(const topics_t *t)
+{
+	kf_record_t *recs = calloc(EOS_EVENTS, sizeof(*recs));
+	static unsigned seen[EOS_DEVICES][EOS_PER_DEVICE];
+	int last[EOS_DEVICES];
+	size_t i;
+
+	assert_non_null(recs);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < EOS_DEVICES; i++)
+		last[i] = -1;
+	kf_read(kf, t->enriched, EOS_PARTITIONS, EOS_EVENTS, recs, DEADLINE_MS);
+	for (i = 0; i < EOS_EVENTS; i++) {
+		qp_scan_event_t *ev;
+		unsigned device, n;
+
+		assert_int_equal(qp_event_decode_enriched(&ev, recs[i].value, recs[i].len), QP_OK);
+		assert_int_equal(sscanf(ev->device_id, "dev-eos-%u", &device), 1);
+		n = (unsigned)((ev->ts_ms - 1764250000000LL) / 1000);
+		assert_true(device < EOS_DEVICES && n < EOS_PER_DEVICE);
+		seen[device][n]++;
+		/* kf_read returns each partition's records in order, and a
+		 * device lives in one partition. */
+		assert_true((int)n > last[device]);
+		last[device] = (int)n;
+		assert_false(has_flag(ev, "duplicate_scan_id"));
+		qp_event_destroy(ev);
+		kf_record_free(&recs[i]);
+	}
+	for (i = 0; i < EOS_DEVICES * EOS_PER_DEVICE; i++)
+		assert_int_equal(seen[i / EOS_PER_DEVICE][i % EOS_PER_DEVICE], 1);
+	free(recs);
+}
+
+static void killed_exactly_once_service_writes_each_event_once(void **state)
+{
+	topics_t t = make_topics(EOS_PARTITIONS);
+	const char *group = kf_unique(kf, "fraud-eos"), *txn_id = kf_unique(kf, "txn");
+	int64_t deadline = kf_now_ms() + DEADLINE_MS;
+	size_t before_kill, stored;
+	pid_t pid;
+	int status, d;
+	unsigned n;
+
+	for (n = 0; n < EOS_PER_DEVICE; n++)
+		for (d = 0; d < EOS_DEVICES; d++) {
+			char device[32];
+
+			snprintf(device, sizeof(device), "dev-eos-%d", d);
+			produce_event(t.events, d % EOS_PARTITIONS, device, n);
+		}
+	kf_flush(kf);
+
+	pid = spawn_fraud(&t, group, txn_id);
+	while ((before_kill = enriched_count(&t, "read_uncommitted")) < EOS_EVENTS / 3 &&
+	       kf_now_ms() < deadline)
+		nap_ms(50);
+	assert_true(before_kill >= EOS_EVENTS / 3);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(before_kill < EOS_EVENTS); /* killed mid-stream */
+
+	/* Same transactional.id: the restart fences the dead instance and
+	 * aborts its open transaction. */
+	pid = spawn_fraud(&t, group, txn_id);
+	while (enriched_count(&t, "read_committed") < EOS_EVENTS && kf_now_ms() < deadline)
+		nap_ms(200);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	assert_int_equal(enriched_count(&t, "read_committed"), EOS_EVENTS);
+	stored = enriched_count(&t, "read_uncommitted");
+	printf("fraud-svc exactly-once: %zu outputs stored before the kill, %zu in all "
+	       "(%zu of aborted transactions), %d committed\n", before_kill, stored,
+	       stored - EOS_EVENTS, EOS_EVENTS);
+	check_exactly_once(&t);
+	for (d = 0; d < EOS_PARTITIONS; d++) /* device d lives in partition d % 3 */
+		assert_int_equal(kf_committed(kf, group, t.events, d),
+		                 EOS_PER_DEVICE * ((EOS_DEVICES - d + EOS_PARTITIONS - 1) /
+		                                   EOS_PARTITIONS));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(new_owner_warms_the_partition),
+		cmocka_unit_test(killed_exactly_once_service_writes_each_event_once),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
