@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli_conf.h"
+#include "commands.h"
 #include "errors_int.h"
 
 volatile sig_atomic_t cli_stop_requested;
@@ -27,7 +28,13 @@ static int set(qp_conf_t *conf, const char *key, const char *value, const char *
 	return -1;
 }
 
-int cli_conf_option(qp_conf_t *conf, int argc, char **argv, int *i, const char *command)
+/*
+ * Applies one common option at argv[*i] to conf, advancing *i to its value:
+ * --config FILE, -X key=value (any property, as in kcat), --brokers LIST
+ * (bootstrap.servers), --clickhouse URL (HTTP backend at URL). Returns 1 if
+ * it was one, 0 if not, -1 on an error (printed).
+ */
+static int conf_option(qp_conf_t *conf, int argc, char **argv, int *i, const char *command)
 {
 	const char *opt = argv[*i], *value;
 
@@ -67,7 +74,8 @@ int cli_conf_option(qp_conf_t *conf, int argc, char **argv, int *i, const char *
 	}
 }
 
-static void log_line(qp_log_level_t level, const char *module, const char *message, void *opaque)
+static void log_to_stderr(qp_log_level_t level, const char *module, const char *message,
+                          void *opaque)
 {
 	static const char *const names[] = { "", "", "", "error", "warning", "notice", "info", "debug" };
 
@@ -75,9 +83,120 @@ static void log_line(qp_log_level_t level, const char *module, const char *messa
 	        level <= QP_LOG_DEBUG ? names[level] : "log", module, message);
 }
 
-void cli_conf_log_to_stderr(qp_conf_t *conf, const char *command)
+void cli_args_begin(cli_args_t *args, int argc, char **argv, int first, const char *command,
+                    cli_usage_fn *usage, const void *opaque)
 {
-	qp_conf_set_log_cb(conf, log_line, (void *)command);
+	args->argc = argc;
+	args->argv = argv;
+	args->at = first;
+	args->next = first;
+	args->command = command;
+	args->usage = usage;
+	args->opaque = opaque;
+	args->exit_code = -1;
+	if (qp_conf_new(&args->conf)) {
+		args->conf = NULL;
+		args->exit_code = QP_EXIT_USAGE;
+		return;
+	}
+	qp_conf_set_log_cb(args->conf, log_to_stderr, (void *)command);
+}
+
+const char *cli_args_next(cli_args_t *args)
+{
+	int rc;
+
+	while (args->exit_code < 0 && args->next < args->argc) {
+		args->at = args->next;
+		rc = conf_option(args->conf, args->argc, args->argv, &args->next, args->command);
+		args->next++;
+		if (rc > 0)
+			continue;
+		if (rc < 0) {
+			args->exit_code = QP_EXIT_USAGE;
+		} else if (!strcmp(args->argv[args->at], "--help")) {
+			args->usage(stdout, args->opaque);
+			args->exit_code = QP_EXIT_OK;
+		} else {
+			return args->argv[args->at];
+		}
+	}
+	return NULL;
+}
+
+const char *cli_args_value(cli_args_t *args)
+{
+	if (args->next != args->at + 1 || args->next >= args->argc) {
+		cli_args_bad(args);
+		return NULL;
+	}
+	return args->argv[args->next++];
+}
+
+void cli_args_bad(cli_args_t *args)
+{
+	const char *next = args->at + 1 < args->argc ? args->argv[args->at + 1] : NULL;
+
+	fprintf(stderr, "quackpipe %s: bad option %s%s%s\n", args->command, args->argv[args->at],
+	        next ? " " : "", next ? next : "");
+	args->usage(stderr, args->opaque);
+	args->exit_code = QP_EXIT_USAGE;
+}
+
+int cli_args_end(cli_args_t *args, qp_conf_t **conf)
+{
+	*conf = args->conf;
+	args->conf = NULL;
+	if (args->exit_code >= 0) {
+		qp_conf_destroy(*conf);
+		*conf = NULL;
+	}
+	return args->exit_code;
+}
+
+qp_err_t cli_new_admin(void *out, qp_conf_t *conf) { return qp_admin_new(out, conf); }
+qp_err_t cli_new_inserter(void *out, qp_conf_t *conf) { return qp_inserter_new(out, conf); }
+qp_err_t cli_new_producer(void *out, qp_conf_t *conf) { return qp_producer_new(out, conf); }
+qp_err_t cli_new_runner(void *out, qp_conf_t *conf) { return qp_runner_new(out, conf); }
+
+qp_err_t cli_new_from_copy(void *out, const qp_conf_t *conf, cli_new_fn *construct,
+                           const char *const *settings)
+{
+	qp_conf_t *copy;
+	qp_err_t err;
+
+	if ((err = qp_conf_dup(&copy, conf)))
+		return err;
+	for (; settings && settings[0] && !err; settings += 2)
+		err = qp_conf_set(copy, settings[0], settings[1]);
+	if (err || (err = construct(out, copy)))
+		qp_conf_destroy(copy);
+	return err;
+}
+
+qp_err_t cli_reader_new(qp_runner_t **out, const qp_conf_t *conf, const char *group,
+                        bool from_beginning, const char *topic)
+{
+	const char *settings[9] = { "qp.runner.decode", "none", "qp.runner.dlq.auto", "false" };
+	size_t n = 4;
+	qp_err_t err;
+
+	if (group) {
+		settings[n++] = "group.id";
+		settings[n++] = group;
+	}
+	if (from_beginning) {
+		settings[n++] = "auto.offset.reset";
+		settings[n++] = "earliest";
+	}
+	*out = NULL;
+	if ((err = cli_new_from_copy(out, conf, cli_new_runner, settings)))
+		return err;
+	if ((err = qp_runner_subscribe(*out, topic))) {
+		qp_runner_destroy(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 static sigset_t stop_signals(void)

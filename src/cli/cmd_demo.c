@@ -81,17 +81,9 @@ static void *run_counter(void *arg)
 static qp_err_t counter_start(topic_counter_t *c, const qp_conf_t *conf, const char *group,
                               const char *topic)
 {
-	qp_conf_t *copy;
 	qp_err_t err;
 
-	if ((err = qp_conf_dup(&copy, conf)) || (err = qp_conf_set(copy, "group.id", group)) ||
-	    (err = qp_conf_set(copy, "qp.runner.decode", "none")) ||
-	    (err = qp_conf_set(copy, "qp.runner.dlq.auto", "false")) ||
-	    (err = qp_runner_new(&c->runner, copy))) {
-		qp_conf_destroy(copy);
-		return err;
-	}
-	if ((err = qp_runner_subscribe(c->runner, topic)))
+	if ((err = cli_reader_new(&c->runner, conf, group, false, topic)))
 		return err;
 	pthread_create(&c->thread, NULL, run_counter, c);
 	return QP_OK;
@@ -145,10 +137,8 @@ static qp_err_t name_this_run(demo_t *d)
 
 static qp_err_t prepare(demo_t *d)
 {
-	qp_buf_t towers = QP_BUF_INIT;
 	char towers_path[128], chdb_dir[128];
 	qp_admin_t *admin;
-	qp_conf_t *admin_conf;
 	qp_err_t err;
 
 	snprintf(d->workdir, sizeof(d->workdir), "/tmp/quackpipe-demo-XXXXXX");
@@ -163,21 +153,12 @@ static qp_err_t prepare(demo_t *d)
 	}
 	/* The simulated city's towers, for the tower_mismatch rule. */
 	snprintf(towers_path, sizeof(towers_path), "%s/towers.csv", d->workdir);
-	if (!(err = sim_write_towers(d->sim, &towers)))
-		err = cli_write_file(towers_path, towers.ptr, towers.size);
-	qp_buf_dispose(&towers);
-	if (err)
-		return err;
 	snprintf(chdb_dir, sizeof(chdb_dir), "%s/chdb", d->workdir);
-	if ((err = set_default(d->conf, "qp.fraud.towers.path", towers_path)) ||
-	    (err = set_default(d->conf, "qp.inserter.chdb.dir", chdb_dir)))
+	if ((err = cli_sim_write_towers(d->sim, towers_path)) ||
+	    (err = set_default(d->conf, "qp.fraud.towers.path", towers_path)) ||
+	    (err = set_default(d->conf, "qp.inserter.chdb.dir", chdb_dir)) ||
+	    (err = cli_new_from_copy(&admin, d->conf, cli_new_admin, NULL)))
 		return err;
-	if ((err = qp_conf_dup(&admin_conf, d->conf)))
-		return err;
-	if ((err = qp_admin_new(&admin, admin_conf))) {
-		qp_conf_destroy(admin_conf);
-		return err;
-	}
 	err = qp_admin_ensure_topics(admin, 30000);
 	qp_admin_destroy(admin);
 	return err;
@@ -185,7 +166,6 @@ static qp_err_t prepare(demo_t *d)
 
 static qp_err_t start_services(demo_t *d)
 {
-	qp_conf_t *producer_conf;
 	qp_err_t err;
 
 	if ((err = qp_fraud_svc__new(&d->fraud, d->conf)) ||
@@ -204,11 +184,7 @@ static qp_err_t start_services(demo_t *d)
 		if ((err = cli_metrics_start(&d->metrics, "demo", d->opt.metrics_port, sources, 2)))
 			return err;
 	}
-	if ((err = qp_conf_dup(&producer_conf, d->conf)))
-		return err;
-	if ((err = qp_producer_new(&d->producer, producer_conf)))
-		qp_conf_destroy(producer_conf);
-	return err;
+	return cli_new_from_copy(&d->producer, d->conf, cli_new_producer, NULL);
 }
 
 /* ---- the run ---- */
@@ -342,7 +318,6 @@ static int report(demo_t *d, double elapsed, bool drained)
 {
 	const qp_svc_counters_t *fc = qp_fraud_svc__counters(d->fraud);
 	qp_inserter_t *ins;
-	qp_conf_t *ins_conf;
 	char table[160];
 	demo_totals_t t;
 	qp_buf_t out = QP_BUF_INIT, problems = QP_BUF_INIT;
@@ -350,9 +325,7 @@ static int report(demo_t *d, double elapsed, bool drained)
 	qp_err_t err;
 
 	/* A connection of its own for the report: the writer's was woken up. */
-	if (!(err = qp_conf_dup(&ins_conf, d->conf)) && (err = qp_inserter_new(&ins, ins_conf)))
-		qp_conf_destroy(ins_conf);
-	if (err) {
+	if ((err = cli_new_from_copy(&ins, d->conf, cli_new_inserter, NULL))) {
 		fprintf(stderr, "quackpipe demo: ClickHouse: %s\n", qp_error_last());
 		return QP_EXIT_FAILURE;
 	}
@@ -405,8 +378,9 @@ static int report(demo_t *d, double elapsed, bool drained)
 	return holds ? QP_EXIT_OK : QP_EXIT_FAILURE;
 }
 
-static void usage(FILE *out)
+static void usage(FILE *out, const void *opaque)
 {
+	(void)opaque;
 	fprintf(out,
 		"usage: quackpipe demo [OPTIONS]\n\n"
 		"The whole pipeline in one process: simulated phones -> scan-events -> fraud-svc ->\n"
@@ -424,54 +398,35 @@ static void usage(FILE *out)
 
 static int parse(demo_t *d, int argc, char **argv)
 {
-	int i, rc;
+	cli_args_t args;
+	const char *a, *v;
 
 	d->opt.events = 100000;
 	d->opt.max_lag = 10000;
 	d->opt.timeout_s = 300;
 	d->opt.metrics_port = -1;
 	sim_options_default(&d->opt.sim);
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if ((rc = cli_conf_option(d->conf, argc, argv, &i, "demo")) > 0)
-			continue;
-		if (rc < 0)
-			return QP_EXIT_USAGE;
-		if (!strcmp(a, "--help")) {
-			usage(stdout);
-			return QP_EXIT_OK;
-		}
+	cli_args_begin(&args, argc, argv, 1, "demo", usage, NULL);
+	while ((a = cli_args_next(&args))) {
 		if (!strcmp(a, "--json")) {
 			d->opt.json = true;
 			continue;
 		}
-		if (!v)
-			goto bad;
-		i++;
+		if (!(v = cli_args_value(&args)))
+			break;
 		if (!strcmp(a, "--events") && (d->opt.events = strtoull(v, NULL, 10)) > 0)
 			continue;
 		if (!strcmp(a, "--max-lag") && (d->opt.max_lag = strtoull(v, NULL, 10)) > 0)
 			continue;
-		if ((rc = cli_sim_option(&d->opt.sim, &d->opt.rate, a, v)) > 0)
+		if (cli_sim_option(&d->opt.sim, &d->opt.rate, a, v) > 0)
 			continue;
-		if (rc < 0)
-			goto bad;
 		if (!strcmp(a, "--timeout") && (d->opt.timeout_s = atoi(v)) > 0)
 			continue;
 		if (!strcmp(a, "--metrics-port") && !cli_metrics_parse_port(v, &d->opt.metrics_port))
 			continue;
-bad:
-		fprintf(stderr, "quackpipe demo: bad option %s%s%s\n", a, v ? " " : "", v ? v : "");
-		usage(stderr);
-		return QP_EXIT_USAGE;
+		cli_args_bad(&args);
 	}
-	return -1; /* go on */
-}
-
-static void wakeup_demo(void *opaque)
-{
-	(void)opaque; /* produce_all and wait_drained watch cli_stop_requested */
+	return cli_args_end(&args, &d->conf); /* -1: go on */
 }
 
 int qp_cmd_demo(int argc, char **argv)
@@ -484,16 +439,12 @@ int qp_cmd_demo(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	cli_block_stop_signals();
-	if (qp_conf_new(&d.conf))
-		return QP_EXIT_USAGE;
-	cli_conf_log_to_stderr(d.conf, "demo");
-	if ((rc = parse(&d, argc, argv)) >= 0) {
-		qp_conf_destroy(d.conf);
+	if ((rc = parse(&d, argc, argv)) >= 0)
 		return rc;
-	}
 	d.tty = isatty(STDERR_FILENO);
 	d.opt.sim.start_ms = cli_wall_us() / 1000;
-	cli_on_stop_signal(wakeup_demo, &d);
+	/* No wakeup: produce_all and wait_drained watch cli_stop_requested. */
+	cli_on_stop_signal(NULL, NULL);
 	if ((err = sim_new(&d.sim, &d.opt.sim)) || (err = prepare(&d)) || (err = start_services(&d))) {
 		fprintf(stderr, "quackpipe demo: %s\n", qp_error_last());
 		stop_services(&d);

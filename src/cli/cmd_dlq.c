@@ -28,8 +28,9 @@ typedef struct dlq_tail {
 	qp_buf_t line;
 } dlq_tail_t;
 
-static void usage(FILE *out)
+static void usage(FILE *out, const void *opaque)
 {
+	(void)opaque;
 	fprintf(out,
 		"usage: quackpipe dlq tail [OPTIONS]\n\n"
 		"Prints each dead-lettered event of qp.topic.dlq: where it came from (topic,\n"
@@ -219,32 +220,15 @@ static void format_json(dlq_tail_t *t, const qp_message_t *msg)
 static qp_err_t open_runner(qp_runner_t **out, dlq_tail_t *t)
 {
 	char group[96];
-	qp_conf_t *copy;
-	qp_err_t err;
 
 	if (t->from_beginning)
 		snprintf(group, sizeof(group), "quackpipe-dlq-tail-%ld-%" PRId64, (long)getpid(),
 		         cli_wall_us());
 	else
 		snprintf(group, sizeof(group), "quackpipe-dlq-tail");
-	if ((err = qp_conf_dup(&copy, t->conf)))
-		return err;
-	if ((t->from_beginning || !qp_conf_get(copy, "group.id")) &&
-	    (err = qp_conf_set(copy, "group.id", group)))
-		goto fail;
-	if ((t->from_beginning && (err = qp_conf_set(copy, "auto.offset.reset", "earliest"))) ||
-	    (err = qp_conf_set(copy, "qp.runner.decode", "none")) ||
-	    (err = qp_conf_set(copy, "qp.runner.dlq.auto", "false")) ||
-	    (err = qp_runner_new(out, copy)))
-		goto fail;
-	if ((err = qp_runner_subscribe(*out, qp_conf_get(t->conf, "qp.topic.dlq")))) {
-		qp_runner_destroy(*out);
-		*out = NULL;
-	}
-	return err;
-fail:
-	qp_conf_destroy(copy);
-	return err;
+	return cli_reader_new(out, t->conf,
+	                      t->from_beginning || !qp_conf_get(t->conf, "group.id") ? group : NULL,
+	                      t->from_beginning, qp_conf_get(t->conf, "qp.topic.dlq"));
 }
 
 /* Returns the exit code. */
@@ -293,20 +277,13 @@ static void wakeup_runner(void *opaque)
 /* Returns -1 to go on, or the exit code. */
 static int parse(dlq_tail_t *t, int argc, char **argv)
 {
-	int i, rc;
+	cli_args_t args;
+	const char *a, *v;
 
-	for (i = 2; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+	cli_args_begin(&args, argc, argv, 2, "dlq", usage, NULL);
+	while ((a = cli_args_next(&args))) {
 		char *end = NULL;
 
-		if ((rc = cli_conf_option(t->conf, argc, argv, &i, "dlq")) > 0)
-			continue;
-		if (rc < 0)
-			return QP_EXIT_USAGE;
-		if (!strcmp(a, "--help")) {
-			usage(stdout);
-			return QP_EXIT_OK;
-		}
 		if (!strcmp(a, "--json")) {
 			t->json = true;
 			continue;
@@ -315,21 +292,17 @@ static int parse(dlq_tail_t *t, int argc, char **argv)
 			t->from_beginning = true;
 			continue;
 		}
-		if (!v)
-			goto bad;
-		i++;
+		if (!(v = cli_args_value(&args)))
+			break;
 		if (!strcmp(a, "--count") && (t->count = strtoull(v, &end, 10)) > 0 && !*end)
 			continue;
 		if (!strcmp(a, "--timeout") && (t->timeout_s = (int)strtol(v, &end, 10)) > 0 && !*end)
 			continue;
 		if (!strcmp(a, "--max-bytes") && (t->max_bytes = strtoull(v, &end, 10)) > 0 && !*end)
 			continue;
-bad:
-		fprintf(stderr, "quackpipe dlq: bad option %s%s%s\n", a, v ? " " : "", v ? v : "");
-		usage(stderr);
-		return QP_EXIT_USAGE;
+		cli_args_bad(&args);
 	}
-	return -1;
+	return cli_args_end(&args, &t->conf);
 }
 
 int qp_cmd_dlq(int argc, char **argv)
@@ -343,17 +316,12 @@ int qp_cmd_dlq(int argc, char **argv)
 
 		if (!help)
 			fprintf(stderr, "quackpipe dlq: want tail\n");
-		usage(help ? stdout : stderr);
+		usage(help ? stdout : stderr, NULL);
 		return help ? QP_EXIT_OK : QP_EXIT_USAGE;
 	}
 	cli_block_stop_signals();
-	if (qp_conf_new(&t.conf))
-		return QP_EXIT_USAGE;
-	cli_conf_log_to_stderr(t.conf, "dlq");
-	if ((rc = parse(&t, argc, argv)) >= 0) {
-		qp_conf_destroy(t.conf);
+	if ((rc = parse(&t, argc, argv)) >= 0)
 		return rc;
-	}
 	if (open_runner(&r, &t)) {
 		fprintf(stderr, "quackpipe dlq: %s\n", qp_error_last());
 		qp_conf_destroy(t.conf);

@@ -87,8 +87,10 @@ static void *log_status(void *arg)
 	return NULL;
 }
 
-static void usage(const service_ops_t *ops, FILE *out)
+static void usage(FILE *out, const void *opaque)
 {
+	const service_ops_t *ops = opaque;
+
 	fprintf(out, "usage: quackpipe %s [OPTIONS]\n\n%s\n\noptions:\n%s"
 	        "  --status-interval S log the counters every S seconds (default 10)\n%s"
 	        "  --help              this text\n\n"
@@ -102,37 +104,24 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 	cli_metrics_t *metrics = NULL;
 	int metrics_port = -1;
 	qp_conf_t *conf;
+	cli_args_t args;
+	const char *opt, *value;
 	pthread_t logger;
 	void *svc;
 	qp_err_t err;
-	int i, rc;
+	int rc;
 
 	cli_block_stop_signals();
-	if (qp_conf_new(&conf))
-		return QP_EXIT_USAGE;
-	cli_conf_log_to_stderr(conf, ops->name);
-	for (i = 1; i < argc; i++) {
-		const char *opt = argv[i], *value = i + 1 < argc ? argv[i + 1] : "";
-
-		if ((rc = cli_conf_option(conf, argc, argv, &i, ops->name)) > 0)
+	cli_args_begin(&args, argc, argv, 1, ops->name, usage, ops);
+	while ((opt = cli_args_next(&args)) && (value = cli_args_value(&args))) {
+		if (!strcmp(opt, "--status-interval") && (log.interval_s = atoi(value)) > 0)
 			continue;
-		if (rc == 0 && !strcmp(argv[i], "--help")) {
-			usage(ops, stdout);
-			qp_conf_destroy(conf);
-			return QP_EXIT_OK;
-		}
-		if (rc == 0 && !strcmp(argv[i], "--status-interval") && i + 1 < argc &&
-		    (log.interval_s = atoi(argv[++i])) > 0)
+		if (!strcmp(opt, "--metrics-port") && !cli_metrics_parse_port(value, &metrics_port))
 			continue;
-		if (rc == 0 && !strcmp(argv[i], "--metrics-port") &&
-		    !cli_metrics_parse_port(i + 1 < argc ? argv[++i] : NULL, &metrics_port))
-			continue;
-		if (rc == 0)
-			fprintf(stderr, "quackpipe %s: bad option %s %s\n", ops->name, opt, value);
-		usage(ops, stderr);
-		qp_conf_destroy(conf);
-		return QP_EXIT_USAGE;
+		cli_args_bad(&args);
 	}
+	if ((rc = cli_args_end(&args, &conf)) >= 0)
+		return rc;
 	err = ops->create(&svc, conf);
 	qp_conf_destroy(conf);
 	if (!err && metrics_port >= 0) {

@@ -29,8 +29,9 @@ typedef struct simulate {
 	uint64_t produced, malformed;
 } simulate_t;
 
-static void usage(FILE *out)
+static void usage(FILE *out, const void *opaque)
 {
+	(void)opaque;
 	fprintf(out,
 		"usage: quackpipe simulate [OPTIONS]\n\n"
 		"Simulated phones, honest and spoofing, publishing scan events to qp.topic.events\n"
@@ -51,27 +52,17 @@ static void usage(FILE *out)
 /* Returns -1 to go on, or the exit code. */
 static int parse(simulate_t *s, int argc, char **argv)
 {
-	int i, rc;
+	cli_args_t args;
+	const char *a, *v;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+	cli_args_begin(&args, argc, argv, 1, "simulate", usage, NULL);
+	while ((a = cli_args_next(&args))) {
 		char *end = NULL;
 
-		if ((rc = cli_conf_option(s->conf, argc, argv, &i, "simulate")) > 0)
+		if (!(v = cli_args_value(&args)))
+			break;
+		if (cli_sim_option(&s->sim_opt, &s->rate, a, v) > 0)
 			continue;
-		if (rc < 0)
-			return QP_EXIT_USAGE;
-		if (!strcmp(a, "--help")) {
-			usage(stdout);
-			return QP_EXIT_OK;
-		}
-		if (!v)
-			goto bad;
-		i++;
-		if ((rc = cli_sim_option(&s->sim_opt, &s->rate, a, v)) > 0)
-			continue;
-		if (rc < 0)
-			goto bad;
 		if (!strcmp(a, "--events") && (s->events = strtoll(v, &end, 10)) >= 0 && !*end)
 			continue;
 		if (!strcmp(a, "--duration") && (s->duration_s = strtod(v, &end)) > 0 && !*end)
@@ -84,25 +75,9 @@ static int parse(simulate_t *s, int argc, char **argv)
 			s->truth_out = v;
 			continue;
 		}
-bad:
-		fprintf(stderr, "quackpipe simulate: bad option %s%s%s\n", a, v ? " " : "", v ? v : "");
-		usage(stderr);
-		return QP_EXIT_USAGE;
+		cli_args_bad(&args);
 	}
-	return -1;
-}
-
-static qp_err_t write_towers(const simulate_t *s)
-{
-	qp_buf_t towers = QP_BUF_INIT;
-	qp_err_t err;
-
-	if (!s->towers_out)
-		return QP_OK;
-	if (!(err = sim_write_towers(s->sim, &towers)))
-		err = cli_write_file(s->towers_out, towers.ptr, towers.size);
-	qp_buf_dispose(&towers);
-	return err;
+	return cli_args_end(&args, &s->conf);
 }
 
 static qp_err_t write_truth(const simulate_t *s)
@@ -150,21 +125,9 @@ static qp_err_t produce(simulate_t *s, double started)
 
 static qp_err_t open_producer(simulate_t *s)
 {
-	qp_conf_t *copy;
-	qp_err_t err;
-
 	if (s->events == 0)
 		return QP_OK; /* the files only */
-	if ((err = qp_conf_dup(&copy, s->conf)))
-		return err;
-	if ((err = qp_producer_new(&s->producer, copy)))
-		qp_conf_destroy(copy);
-	return err;
-}
-
-static void wakeup_nothing(void *opaque)
-{
-	(void)opaque; /* produce() and cli_ingest_* watch cli_stop_requested */
+	return cli_new_from_copy(&s->producer, s->conf, cli_new_producer, NULL);
 }
 
 int qp_cmd_simulate(int argc, char **argv)
@@ -179,22 +142,19 @@ int qp_cmd_simulate(int argc, char **argv)
 	s.events = -1;
 	sim_options_default(&s.sim_opt);
 	cli_block_stop_signals();
-	if (qp_conf_new(&s.conf))
-		return QP_EXIT_USAGE;
-	cli_conf_log_to_stderr(s.conf, "simulate");
-	if ((rc = parse(&s, argc, argv)) >= 0) {
-		qp_conf_destroy(s.conf);
+	if ((rc = parse(&s, argc, argv)) >= 0)
 		return rc;
-	}
 	s.sim_opt.start_ms = cli_wall_us() / 1000;
-	if ((err = sim_new(&s.sim, &s.sim_opt)) || (err = write_towers(&s)) ||
+	if ((err = sim_new(&s.sim, &s.sim_opt)) ||
+	    (s.towers_out && (err = cli_sim_write_towers(s.sim, s.towers_out))) ||
 	    (err = open_producer(&s))) {
 		fprintf(stderr, "quackpipe simulate: %s\n", qp_error_last());
 		sim_destroy(s.sim);
 		qp_conf_destroy(s.conf);
 		return QP_EXIT_USAGE;
 	}
-	cli_on_stop_signal(wakeup_nothing, NULL);
+	/* No wakeup: produce() and cli_ingest_* watch cli_stop_requested. */
+	cli_on_stop_signal(NULL, NULL);
 	started = cli_mono_s();
 	err = s.producer ? produce(&s, started) : QP_OK;
 	elapsed = cli_mono_s() - started;

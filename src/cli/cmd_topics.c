@@ -10,8 +10,9 @@
 #include "cli_conf.h"
 #include "commands.h"
 
-static void usage(FILE *out)
+static void usage(FILE *out, const void *opaque)
 {
+	(void)opaque;
 	fprintf(out,
 		"usage: quackpipe topics create|check [OPTIONS]\n\n"
 		"create  creates the missing topics with the configured partitions, replication\n"
@@ -44,58 +45,36 @@ static void print_layout(const qp_conf_t *conf, const char *state)
 	}
 }
 
-/* The admin client takes its own copy: conf stays for the printout. */
-static qp_err_t open_admin(qp_admin_t **out, const qp_conf_t *conf)
-{
-	qp_conf_t *copy;
-	qp_err_t err;
-
-	if ((err = qp_conf_dup(&copy, conf)))
-		return err;
-	if ((err = qp_admin_new(out, copy)))
-		qp_conf_destroy(copy);
-	return err;
-}
-
 int qp_cmd_topics(int argc, char **argv)
 {
 	qp_conf_t *conf;
 	qp_admin_t *admin;
 	const char *action = argc > 1 ? argv[1] : "";
 	bool create = !strcmp(action, "create");
-	int i, rc, timeout_s = 30;
+	int rc, timeout_s = 30;
+	cli_args_t args;
+	const char *opt, *value;
 	qp_err_t err;
 
 	if (!strcmp(action, "--help")) {
-		usage(stdout);
+		usage(stdout, NULL);
 		return QP_EXIT_OK;
 	}
 	if (!create && strcmp(action, "check")) {
 		fprintf(stderr, "quackpipe topics: want create or check, got \"%s\"\n", action);
-		usage(stderr);
+		usage(stderr, NULL);
 		return QP_EXIT_USAGE;
 	}
-	if (qp_conf_new(&conf))
-		return QP_EXIT_USAGE;
-	cli_conf_log_to_stderr(conf, "topics");
-	for (i = 2; i < argc; i++) {
-		if ((rc = cli_conf_option(conf, argc, argv, &i, "topics")) > 0)
+	cli_args_begin(&args, argc, argv, 2, "topics", usage, NULL);
+	while ((opt = cli_args_next(&args)) && (value = cli_args_value(&args))) {
+		if (!strcmp(opt, "--timeout") && (timeout_s = atoi(value)) > 0)
 			continue;
-		if (rc == 0 && !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			qp_conf_destroy(conf);
-			return QP_EXIT_OK;
-		}
-		if (rc == 0 && !strcmp(argv[i], "--timeout") && i + 1 < argc &&
-		    (timeout_s = atoi(argv[++i])) > 0)
-			continue;
-		if (rc == 0)
-			fprintf(stderr, "quackpipe topics: bad option %s\n", argv[i]);
-		usage(stderr);
-		qp_conf_destroy(conf);
-		return QP_EXIT_USAGE;
+		cli_args_bad(&args);
 	}
-	if ((err = open_admin(&admin, conf))) {
+	if ((rc = cli_args_end(&args, &conf)) >= 0)
+		return rc;
+	/* The admin client gets a copy: conf stays for the printout. */
+	if ((err = cli_new_from_copy(&admin, conf, cli_new_admin, NULL))) {
 		fprintf(stderr, "quackpipe topics: %s\n", qp_error_last());
 		qp_conf_destroy(conf);
 		return QP_EXIT_USAGE;

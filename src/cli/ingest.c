@@ -1,4 +1,5 @@
-/* The ingest API's publish, pacing and the simulator's options: see ingest.h. */
+/* The ingest API's publish, pacing and the simulator's options and tower
+ * file: see ingest.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,4 +107,15 @@ int cli_sim_option(sim_options_t *o, double *rate, const char *name, const char 
 		return end == value || *end ? -1 : 1;
 	}
 	return 0;
+}
+
+qp_err_t cli_sim_write_towers(const sim_t *sim, const char *path)
+{
+	qp_buf_t towers = QP_BUF_INIT;
+	qp_err_t err;
+
+	if (!(err = sim_write_towers(sim, &towers)))
+		err = cli_write_file(path, towers.ptr, towers.size);
+	qp_buf_dispose(&towers);
+	return err;
 }

@@ -2,7 +2,7 @@
  * What the ingest API does with a phone's submission, shared by `quackpipe
  * simulate` and `quackpipe demo`: publish the bytes to scan-events keyed by
  * device_id, stamped with the receipt and ingest times, at a chosen rate;
- * and the simulator's options as both commands take them.
+ * and the simulator's options and tower file as both commands take them.
  */
 #ifndef QP_CLI_INGEST_H
 #define QP_CLI_INGEST_H
@@ -40,5 +40,9 @@ int cli_sim_option(sim_options_t *options, double *rate, const char *name, const
 
 /* Help text for the options above. */
 extern const char cli_sim_usage[];
+
+/* Writes the simulated city's cell towers (OpenCelliD CSV) to the file at
+ * path, for the fraud rules' tower table. QP_ERR_IO naming the file. */
+qp_err_t cli_sim_write_towers(const sim_t *sim, const char *path);
 
 #endif
