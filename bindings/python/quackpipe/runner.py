@@ -320,6 +320,37 @@ class Runner:
         except WakeupError:
             return
 
+    def rewind(self, timeout_ms=30000):
+        """Reads every assigned partition again from its committed offset;
+        messages still held become stale (their ack raises StateError).
+        Without transactions, what was acked is committed first."""
+        self._g.call(capi.qp_runner_rewind, timeout_ms)
+
+    # Exactly-once (qp.runner.transactional=true and a Producer whose conf
+    # sets transactional.id): begin, publish the outputs, ack the inputs,
+    # commit. A commit that cannot happen aborts and rewinds, and raises
+    # KafkaError with code QP_ERR_TXN_ABORTED: the events come again.
+
+    def _transaction(self, fn, producer, timeout_ms):
+        ph = producer._g.enter()
+        try:
+            self._g.call(fn, ph, timeout_ms)
+        finally:
+            producer._g.exit()
+
+    def begin_transaction(self, producer, timeout_ms=30000):
+        """Starts a transaction on producer (the first call initialises
+        transactions, fencing an older producer with the same id)."""
+        self._transaction(capi.qp_runner_begin_transaction, producer, timeout_ms)
+
+    def commit_transaction(self, producer, timeout_ms=30000):
+        """Commits the outputs together with this runner's acked offsets."""
+        self._transaction(capi.qp_runner_commit_transaction, producer, timeout_ms)
+
+    def abort_transaction(self, producer, timeout_ms=30000):
+        """Aborts the outputs and rewinds to the last committed offsets."""
+        self._transaction(capi.qp_runner_abort_transaction, producer, timeout_ms)
+
     def wakeup(self):
         """Ends the current (or the next) next / next_batch / run call from
         any thread: next raises WakeupError, run returns."""

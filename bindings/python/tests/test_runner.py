@@ -155,3 +155,42 @@ def test_runner_conf_errors(mock):
     with pytest.raises(quackpipe.Error):
         quackpipe.Runner(conf)
     assert conf.get("bootstrap.servers") == mock.bootstrap
+
+
+def test_transactions_and_rewind(mock, unique):
+    topic, out = unique("txn-in"), unique("txn-out")
+    fill(mock, topic, 3)
+    mock.create_topic(out, 1)
+    runner = quackpipe.Runner(runner_conf(mock, unique("g"), **{
+        "qp.runner.transactional": "true"}), [topic])
+    producer = quackpipe.Producer({"bootstrap.servers": mock.bootstrap,
+                                   "transactional.id": unique("tx")})
+    with runner, producer:
+        runner.begin_transaction(producer)
+        for expected in range(2):
+            msg = next_event(runner)
+            assert msg.offset == expected
+            producer.publish(msg.value, key=msg.key, topic=out)
+            runner.ack(msg)
+        # Aborted: the same events come again, from the first offset.
+        runner.abort_transaction(producer)
+        held = None
+        runner.begin_transaction(producer)
+        for expected in range(3):
+            msg = next_event(runner)
+            assert msg.offset == expected
+            producer.publish(msg.value, key=msg.key, topic=out)
+            if expected < 2:
+                runner.ack(msg)
+            else:
+                held = msg
+        runner.commit_transaction(producer)
+        # The held event is stale after a rewind: acking it says so.
+        runner.rewind()
+        with pytest.raises(quackpipe.StateError):
+            runner.ack(held)
+        assert next_event(runner).offset == 2
+    not_transactional = quackpipe.Runner(runner_conf(mock, unique("g")), [topic])
+    with not_transactional, quackpipe.Producer({"bootstrap.servers": mock.bootstrap}) as p:
+        with pytest.raises(quackpipe.StateError):
+            not_transactional.begin_transaction(p)
