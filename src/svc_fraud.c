@@ -323,6 +323,7 @@ static void retry_events(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
 static qp_err_t deliver_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
 {
 	qp_producer_stats_t before, after;
+	char why[512] = "";
 	qp_err_t err;
 
 	qp_producer_stats(svc->producer, &before);
@@ -332,8 +333,6 @@ static qp_err_t deliver_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t
 		err = qp_error__set(QP_ERR_KAFKA, "fraud-svc: %llu deliveries failed",
 		                    (unsigned long long)(after.failed - before.failed));
 	if (err) {
-		char why[512];
-
 		/* Read the batch again, in order, from a state rebuilt up to
 		 * it: its events are judged as the first time, and outputs
 		 * already stored appear twice downstream, where ClickHouse
@@ -345,10 +344,9 @@ static qp_err_t deliver_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t
 			return qp_error__set(err, "%s", why);
 		}
 		warm_assigned(svc);
-		qp_error__set(err, "%s", why);
 	}
-	release_events(svc, msgs, count);
-	return err;
+	release_events(svc, msgs, count); /* stale after a rewind: just freed */
+	return err ? qp_error__set(err, "%s", why) : QP_OK;
 }
 
 /* Exactly-once: the inputs are acked into the open transaction, which

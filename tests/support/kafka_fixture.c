@@ -128,6 +128,13 @@ bool kf_is_mock(const kf_t *kf)
 	return kf->mock != NULL;
 }
 
+rd_kafka_mock_cluster_t *kf_mock_cluster(kf_t *kf)
+{
+	if (!kf->mock)
+		kf_fail("kf_mock_cluster: not a mock cluster");
+	return kf->mock;
+}
+
 void kf_free(kf_t *kf)
 {
 	size_t i;

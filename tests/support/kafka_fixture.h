@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 #include "quackpipe/conf.h"
 
@@ -35,6 +36,9 @@ kf_t *kf_real(void);
 #endif
 
 bool kf_is_mock(const kf_t *kf);
+
+/* The mock cluster, for error injection; fails the test on a real one. */
+rd_kafka_mock_cluster_t *kf_mock_cluster(kf_t *kf);
 
 void kf_free(kf_t *kf);
 

@@ -1,5 +1,13 @@
 /*
- * fraud-svc against the real broker (QP_TEST_KAFKA_BROKERS):
+ * fraud-svc. On librdkafka's mock cluster (unit test fraud_svc_mock):
+ *
+ *  - outputs that fail to be delivered: the batch is read again, in order,
+ *    and its events are judged as the first time (not as duplicates of
+ *    themselves), and every event reaches scan-enriched.
+ *
+ * Against the real broker (integration test fraud_svc_kafka, built with
+ * QP_TEST_REAL_KAFKA from the same file; the mock cluster seeks by time
+ * and stores transactional offsets only partly):
  *
  *  - warming: a scan replayed after the partition changed owner is still
  *    judged a duplicate, because the new owner rebuilt the device's state
@@ -35,7 +43,7 @@ static kf_t *kf;
 
 static int setup(void **state)
 {
-	kf = kf_real();
+	kf = kf_open();
 	return 0;
 }
 
@@ -76,7 +84,7 @@ static void produce_event(const char *topic, int32_t partition, const char *devi
 	free(json);
 }
 
-/* ---- warming: fraud-svc in this process ---- */
+/* ---- fraud-svc in this process ---- */
 
 typedef struct svc_run {
 	qp_fraud_svc_t *svc;
@@ -93,8 +101,9 @@ static void *run_svc(void *arg)
 
 /* Runs a fraud-svc of group until it has handled `events`, then stops it
  * (which commits). */
-static void serve(const topics_t *t, const char *group, const char *warm_window_ms,
-                  uint64_t events)
+static qp_fraud_svc_t *serve(const topics_t *t, const char *group,
+                             const char *warm_window_ms, uint64_t events,
+                             const char *key, const char *value)
 {
 	qp_conf_t *conf = kf_runner_conf(kf, group, t->dlq);
 	svc_run_t run = { NULL, QP_OK };
@@ -105,6 +114,8 @@ static void serve(const topics_t *t, const char *group, const char *warm_window_
 	assert_int_equal(qp_conf_set(conf, "qp.topic.enriched", t->enriched), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.topic.alerts", t->alerts), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.fraud.warm.window.ms", warm_window_ms), QP_OK);
+	if (key)
+		assert_int_equal(qp_conf_set(conf, key, value), QP_OK);
 	assert_int_equal(qp_fraud_svc__new(&run.svc, conf), QP_OK);
 	qp_conf_destroy(conf);
 	assert_int_equal(pthread_create(&thread, NULL, run_svc, &run), 0);
@@ -115,7 +126,7 @@ static void serve(const topics_t *t, const char *group, const char *warm_window_
 	pthread_join(thread, NULL);
 	assert_int_equal(run.result, QP_OK);
 	assert_int_equal(atomic_load(&qp_fraud_svc__counters(run.svc)->consumed), events);
-	qp_fraud_svc__destroy(run.svc);
+	return run.svc; /* the caller reads its counters, then destroys it */
 }
 
 static bool has_flag(const qp_scan_event_t *ev, const char *flag)
@@ -127,6 +138,62 @@ static bool has_flag(const qp_scan_event_t *ev, const char *flag)
 			return true;
 	return false;
 }
+
+#ifndef QP_TEST_REAL_KAFKA
+
+/* ---- outputs that fail: the batch is read again (mock cluster) ---- */
+
+#define FAIL_EVENTS 30
+#define KAFKA_API_PRODUCE 0 /* the Kafka protocol's ApiKey of Produce */
+
+static void failed_outputs_are_read_again_and_judged_alike(void **state)
+{
+	topics_t t = make_topics(1);
+	kf_record_t *recs;
+	size_t stored, i;
+	unsigned seen[FAIL_EVENTS] = { 0 }, n;
+	qp_fraud_svc_t *svc;
+
+	for (n = 0; n < FAIL_EVENTS; n++)
+		produce_event(t.events, 0, "dev-fail", n);
+	kf_flush(kf);
+	/* The first produce requests are refused for good: those deliveries
+	 * fail, and their batch must be read again. Batches of 3, fewer than
+	 * the scans a device remembers (QP_FRAUD_SCANS), so a batch judged
+	 * again on top of its first judgement would be flagged. */
+	rd_kafka_mock_push_request_errors(kf_mock_cluster(kf), KAFKA_API_PRODUCE, 2,
+	                                  RD_KAFKA_RESP_ERR_INVALID_RECORD,
+	                                  RD_KAFKA_RESP_ERR_INVALID_RECORD);
+	svc = serve(&t, kf_unique(kf, "fraud-svc"), "300000", FAIL_EVENTS,
+	            "qp.svc.batch.max", "3");
+	assert_true(atomic_load(&qp_fraud_svc__counters(svc)->retried) >= 1);
+	qp_fraud_svc__destroy(svc);
+
+	/* Outputs of a failed batch may be stored twice; each event is there,
+	 * and none is judged a duplicate of itself. */
+	stored = kf_count(kf, t.enriched, 1, "read_committed", DEADLINE_MS);
+	assert_true(stored >= FAIL_EVENTS);
+	recs = calloc(stored, sizeof(*recs));
+	assert_non_null(recs);
+	kf_read(kf, t.enriched, 1, stored, recs, DEADLINE_MS);
+	for (i = 0; i < stored; i++) {
+		qp_scan_event_t *ev;
+
+		assert_int_equal(qp_event_decode_enriched(&ev, recs[i].value, recs[i].len), QP_OK);
+		n = (unsigned)((ev->ts_ms - 1764250000000LL) / 1000);
+		assert_true(n < FAIL_EVENTS);
+		seen[n]++;
+		assert_false(has_flag(ev, "duplicate_scan_id"));
+		assert_false(has_flag(ev, "duplicate_content"));
+		qp_event_destroy(ev);
+		kf_record_free(&recs[i]);
+	}
+	free(recs);
+	for (n = 0; n < FAIL_EVENTS; n++)
+		assert_true(seen[n] >= 1);
+}
+
+#else /* the real broker */
 
 /* Whether the last of `count` enriched events is flagged duplicate_scan_id
  * (and none before it is). */
@@ -165,10 +232,10 @@ static bool replay_after_handover(const char *warm_window_ms)
 	for (n = 0; n < 3; n++)
 		produce_event(t.events, 0, "dev-warm", n);
 	kf_flush(kf);
-	serve(&t, group, warm_window_ms, 3);
+	qp_fraud_svc__destroy(serve(&t, group, warm_window_ms, 3, NULL, NULL));
 	produce_event(t.events, 0, "dev-warm", 0);
 	kf_flush(kf);
-	serve(&t, group, warm_window_ms, 1);
+	qp_fraud_svc__destroy(serve(&t, group, warm_window_ms, 1, NULL, NULL));
 	return replay_flagged(&t, 4);
 }
 
@@ -301,11 +368,17 @@ static void killed_exactly_once_service_writes_each_event_once(void **state)
 		                                   EOS_PARTITIONS));
 }
 
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+#ifdef QP_TEST_REAL_KAFKA
 		cmocka_unit_test(new_owner_warms_the_partition),
 		cmocka_unit_test(killed_exactly_once_service_writes_each_event_once),
+#else
+		cmocka_unit_test(failed_outputs_are_read_again_and_judged_alike),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
