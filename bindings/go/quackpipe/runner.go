@@ -345,6 +345,45 @@ func (r *Runner) Resume() error {
 	return r.g.call(callNested, func() error { return capi.Qp_runner_resume(r.h) })
 }
 
+// Rewind reads every assigned partition again from its committed offset;
+// messages still held become stale (their Ack returns an error matching
+// ErrState). Without transactions, what was acked is committed first.
+func (r *Runner) Rewind(timeoutMs int) error {
+	defer runtime.KeepAlive(r)
+	return r.g.call(callAlone, func() error { return capi.Qp_runner_rewind(r.h, timeoutMs) })
+}
+
+// Exactly-once (qp.runner.transactional=true and a Producer whose conf sets
+// transactional.id): BeginTransaction, publish the outputs, ack the inputs,
+// CommitTransaction. A commit that cannot happen aborts and rewinds, and
+// returns an error matching ErrKafka with code QP_ERR_TXN_ABORTED: the
+// events come again.
+func (r *Runner) transaction(p *Producer, timeoutMs int,
+	fn func(capi.Qp_runner, capi.Qp_producer, int) error) error {
+	defer runtime.KeepAlive(r)
+	defer runtime.KeepAlive(p)
+	return p.g.call(callNested, func() error {
+		return r.g.call(callAlone, func() error { return fn(r.h, p.h, timeoutMs) })
+	})
+}
+
+// BeginTransaction starts a transaction on p; the first call initialises
+// transactions, fencing an older producer with the same transactional.id.
+func (r *Runner) BeginTransaction(p *Producer, timeoutMs int) error {
+	return r.transaction(p, timeoutMs, capi.Qp_runner_begin_transaction)
+}
+
+// CommitTransaction commits p's outputs together with r's acked offsets.
+func (r *Runner) CommitTransaction(p *Producer, timeoutMs int) error {
+	return r.transaction(p, timeoutMs, capi.Qp_runner_commit_transaction)
+}
+
+// AbortTransaction aborts p's outputs and rewinds r to the last committed
+// offsets.
+func (r *Runner) AbortTransaction(p *Producer, timeoutMs int) error {
+	return r.transaction(p, timeoutMs, capi.Qp_runner_abort_transaction)
+}
+
 // Stats returns the runner's counters and per-partition lag.
 func (r *Runner) Stats() (RunnerStats, error) {
 	defer runtime.KeepAlive(r)

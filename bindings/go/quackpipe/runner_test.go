@@ -233,3 +233,70 @@ func TestRunnerConfErrors(t *testing.T) {
 		t.Fatal("a failed constructor must leave the conf usable")
 	}
 }
+
+func TestTransactionsAndRewind(t *testing.T) {
+	topic, out := unique("txn-in"), unique("txn-out")
+	fill(t, topic, 3)
+	if err := mock.CreateTopic(out, 1); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRunner(runnerConf(t, unique("g"),
+		map[string]string{"qp.runner.transactional": "true"}), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	p := newProducer(t, map[string]string{"transactional.id": unique("tx")})
+	transform := func(n int, ack bool) *Message {
+		var last *Message
+		for i := 0; i < n; i++ {
+			m := nextEvent(t, r)
+			if m.Offset != int64(i) {
+				t.Fatalf("event %d at offset %d", i, m.Offset)
+			}
+			if err := p.Publish(out, m.Key, m.Value); err != nil {
+				t.Fatal(err)
+			}
+			if ack {
+				if err := r.Ack(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			last = m
+		}
+		return last
+	}
+	if err := r.BeginTransaction(p, 30000); err != nil {
+		t.Fatal(err)
+	}
+	transform(2, true)
+	// Aborted: the same events come again, from the first offset.
+	if err := r.AbortTransaction(p, 30000); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.BeginTransaction(p, 30000); err != nil {
+		t.Fatal(err)
+	}
+	transform(2, true)
+	if err := r.CommitTransaction(p, 30000); err != nil {
+		t.Fatal(err)
+	}
+	held := nextEvent(t, r)
+	if err := r.Rewind(10000); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Ack(held); !errors.Is(err, ErrState) {
+		t.Fatalf("Ack of a stale message: %v", err)
+	}
+	if m := nextEvent(t, r); m.Offset != 2 {
+		t.Fatalf("after rewind: offset %d", m.Offset)
+	}
+	plain, err := NewRunner(runnerConf(t, unique("g"), nil), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if err := plain.BeginTransaction(p, 1000); !errors.Is(err, ErrState) {
+		t.Fatalf("BeginTransaction on a plain runner: %v", err)
+	}
+}
