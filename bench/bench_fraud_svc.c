@@ -425,19 +425,6 @@ static run_t fraud_svc(void)
 	return run;
 }
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), by_value);
-	return v[n / 2];
-}
-
 static void usage(void)
 {
 	die("usage", "bench_fraud_svc --bootstrap HOST:PORT [--events N] [--partitions P] "
@@ -521,10 +508,10 @@ int main(int argc, char **argv)
 		       i + 1, a.seconds, event_count / a.seconds, svc_cpu[i], alerts_last_run,
 		       b.seconds, event_count / b.seconds, pt_cpu[i]);
 	}
-	bench_result("fraud_svc_e2e", event_count / median(svc_s, repeat), "events/s",
-	             "pass_through_runner", event_count / median(pt_s, repeat));
-	bench_result("fraud_svc_e2e_cpu_per_event", median(svc_cpu, repeat), "us/event",
-	             "pass_through_runner", median(pt_cpu, repeat));
+	bench_result("fraud_svc_e2e", event_count / bench_median(svc_s, repeat), "events/s",
+	             "pass_through_runner", event_count / bench_median(pt_s, repeat));
+	bench_result("fraud_svc_e2e_cpu_per_event", bench_median(svc_cpu, repeat), "us/event",
+	             "pass_through_runner", bench_median(pt_cpu, repeat));
 	remove(towers_path);
 	free(svc_s);
 	free(pt_s);

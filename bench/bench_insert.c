@@ -186,19 +186,6 @@ static double run_engine(qp_ch_backend_t *engine, int batch)
 	return (double)(bench_now_ns() - t0) / 1e9;
 }
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), by_value);
-	return v[n / 2];
-}
-
 static void measure(const char *target, qp_inserter_t *ins, const char *url,
                     qp_ch_backend_t *engine, int batch, bool gzip, int repeat)
 {
@@ -234,8 +221,8 @@ static void measure(const char *target, qp_inserter_t *ins, const char *url,
 				base[r] = t;
 		}
 	}
-	t_mine = median(mine, repeat);
-	t_base = median(base, repeat);
+	t_mine = bench_median(mine, repeat);
+	t_base = bench_median(base, repeat);
 	snprintf(baseline, sizeof(baseline), "%s", engine ? "engine_direct_insert" :
 	         gzip ? "libcurl_raw_post_gzip" : "libcurl_raw_post");
 	snprintf(name, sizeof(name), "insert_%s_b%d_rows", target, batch);

@@ -294,26 +294,16 @@ static void publish_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count
 	}
 }
 
-/* Releases the batch's events: acked, or (when it is being re-read)
- * released stale, which ack does too. */
-static void release_events(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+/* Releases the batch's events with verdict (qp_runner_ack: acked, or
+ * just freed when they are stale after a rewind; qp_runner_retry). */
+static void release_events(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count,
+                           qp_err_t (*verdict)(qp_runner_t *, qp_message_t *))
 {
 	size_t i;
 
 	for (i = 0; i < count; i++)
 		if (msgs[i] && qp_message_kind(msgs[i]) == QP_MESSAGE_EVENT) {
-			qp_runner_ack(svc->runner, msgs[i]);
-			msgs[i] = NULL;
-		}
-}
-
-static void retry_events(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		if (msgs[i] && qp_message_kind(msgs[i]) == QP_MESSAGE_EVENT) {
-			qp_runner_retry(svc->runner, msgs[i]);
+			verdict(svc->runner, msgs[i]);
 			msgs[i] = NULL;
 		}
 }
@@ -340,12 +330,12 @@ static qp_err_t deliver_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t
 		snprintf(why, sizeof(why), "%s", qp_error_last());
 		if (qp_runner_rewind(svc->runner, svc->flush_timeout_ms)) {
 			/* Cannot seek: re-deliver each event after a backoff. */
-			retry_events(svc, msgs, count);
+			release_events(svc, msgs, count, qp_runner_retry);
 			return qp_error__set(err, "%s", why);
 		}
 		warm_assigned(svc);
 	}
-	release_events(svc, msgs, count); /* stale after a rewind: just freed */
+	release_events(svc, msgs, count, qp_runner_ack);
 	return err ? qp_error__set(err, "%s", why) : QP_OK;
 }
 
@@ -355,7 +345,7 @@ static qp_err_t commit_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t 
 {
 	qp_err_t err;
 
-	release_events(svc, msgs, count);
+	release_events(svc, msgs, count, qp_runner_ack);
 	err = qp_runner_commit_transaction(svc->runner, svc->producer, svc->flush_timeout_ms);
 	if (err == QP_ERR_TIMEOUT) {
 		qp_err_t abort_err = qp_runner_abort_transaction(svc->runner, svc->producer,

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,4 +46,17 @@ void bench_result(const char *name, double value, const char *unit,
 	       name, value, unit, baseline, baseline_value,
 	       baseline_value != 0 ? value / baseline_value : 0.0);
 	fflush(stdout);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double bench_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), by_value);
+	return v[n / 2];
 }

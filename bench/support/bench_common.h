@@ -10,6 +10,9 @@ uint64_t bench_now_ns(void);
 /* Prints the machine conditions (CPU model, cores, load) once. */
 void bench_print_conditions(const char *benchmark);
 
+/* The median of v[0..n) (sorts v). */
+double bench_median(double *v, int n);
+
 /*
  * Prints the one line bench/run promises for each figure:
  * RESULT name=.. value=.. unit=.. baseline=.. baseline_value=.. ratio=..

@@ -324,17 +324,16 @@ const char *kf_header(const kf_record_t *rec, const char *name)
 	return text;
 }
 
-void kf_read(kf_t *kf, const char *topic, int partitions, size_t want,
-             kf_record_t *out, int timeout_ms)
+/* A consumer (conf, taken over) assigned every partition of topic from
+ * its first record; it never commits. */
+static rd_kafka_t *reader_from_start(rd_kafka_conf_t *conf, const char *group,
+                                     const char *topic, int partitions)
 {
-	rd_kafka_conf_t *conf = base_conf(kf->bootstraps);
 	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(partitions);
-	int64_t deadline = kf_now_ms() + timeout_ms;
-	size_t got = 0;
 	rd_kafka_t *rk;
 	int p;
 
-	set(conf, "group.id", "kf-reader");
+	set(conf, "group.id", group);
 	set(conf, "enable.auto.commit", "false");
 	rk = new_handle(RD_KAFKA_CONSUMER, conf);
 	for (p = 0; p < partitions; p++)
@@ -343,6 +342,17 @@ void kf_read(kf_t *kf, const char *topic, int partitions, size_t want,
 	if (rd_kafka_assign(rk, list))
 		kf_fail("assign %s", topic);
 	rd_kafka_topic_partition_list_destroy(list);
+	return rk;
+}
+
+void kf_read(kf_t *kf, const char *topic, int partitions, size_t want,
+             kf_record_t *out, int timeout_ms)
+{
+	rd_kafka_conf_t *conf = base_conf(kf->bootstraps);
+	int64_t deadline = kf_now_ms() + timeout_ms;
+	size_t got = 0;
+	rd_kafka_t *rk = reader_from_start(conf, "kf-reader", topic, partitions);
+
 	while (got < want && kf_now_ms() < deadline) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
 
@@ -363,23 +373,14 @@ size_t kf_count(kf_t *kf, const char *topic, int partitions,
                 const char *isolation, int timeout_ms)
 {
 	rd_kafka_conf_t *conf = base_conf(kf->bootstraps);
-	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(partitions);
 	int64_t deadline = kf_now_ms() + timeout_ms;
 	size_t count = 0;
-	int p, at_end = 0;
+	int at_end = 0;
 	rd_kafka_t *rk;
 
-	set(conf, "group.id", "kf-counter");
-	set(conf, "enable.auto.commit", "false");
 	set(conf, "enable.partition.eof", "true");
 	set(conf, "isolation.level", isolation);
-	rk = new_handle(RD_KAFKA_CONSUMER, conf);
-	for (p = 0; p < partitions; p++)
-		rd_kafka_topic_partition_list_add(list, topic, p)->offset =
-			RD_KAFKA_OFFSET_BEGINNING;
-	if (rd_kafka_assign(rk, list))
-		kf_fail("assign %s", topic);
-	rd_kafka_topic_partition_list_destroy(list);
+	rk = reader_from_start(conf, "kf-counter", topic, partitions);
 	/* Each partition reports its end once (again after new records). */
 	while (at_end < partitions && kf_now_ms() < deadline) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);

@@ -95,18 +95,39 @@ static void transform(qp_runner_t *r, qp_producer_t *p, const char *out,
 	}
 }
 
-static void commit_carries_outputs_and_offsets(void **state)
-{
-	const char *in = kf_unique(kf, "txn-in"), *out = kf_unique(kf, "txn-out");
-	const char *group = kf_unique(kf, "g");
+/* A transactional stage: 10 events in `in`, a runner on them, a producer
+ * with its own transactional.id, an empty `out`. */
+typedef struct stage {
+	const char *in, *out, *group;
 	qp_runner_t *r;
 	qp_producer_t *p;
+} stage_t;
 
-	kf_create_topic(kf, in, 1);
-	kf_create_topic(kf, out, 1);
-	fill(in, 0, 10);
-	r = start_runner(in, group, true);
-	p = start_producer(kf_unique(kf, "tx"));
+static stage_t stage_start(void)
+{
+	stage_t s = { kf_unique(kf, "txn-in"), kf_unique(kf, "txn-out"),
+	              kf_unique(kf, "g"), NULL, NULL };
+
+	kf_create_topic(kf, s.in, 1);
+	kf_create_topic(kf, s.out, 1);
+	fill(s.in, 0, 10);
+	s.r = start_runner(s.in, s.group, true);
+	s.p = start_producer(kf_unique(kf, "tx"));
+	return s;
+}
+
+static void stage_stop(stage_t *s)
+{
+	qp_producer_destroy(s->p);
+	qp_runner_destroy(s->r);
+}
+
+static void commit_carries_outputs_and_offsets(void **state)
+{
+	stage_t s = stage_start();
+	const char *in = s.in, *out = s.out, *group = s.group;
+	qp_runner_t *r = s.r;
+	qp_producer_t *p = s.p;
 
 	assert_int_equal(qp_runner_begin_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
 	transform(r, p, out, 0, 10);
@@ -114,24 +135,16 @@ static void commit_carries_outputs_and_offsets(void **state)
 	assert_int_equal(qp_runner_commit_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
 	assert_int_equal(kf_committed(kf, group, in, 0), 10);
 	assert_int_equal(kf_count(kf, out, 1, "read_committed", COUNT_TIMEOUT_MS), 10);
-
-	qp_producer_destroy(p);
-	qp_runner_destroy(r);
+	stage_stop(&s);
 }
 
 static void abort_hides_outputs_and_rewinds(void **state)
 {
-	const char *in = kf_unique(kf, "txn-in"), *out = kf_unique(kf, "txn-out");
-	const char *group = kf_unique(kf, "g");
-	qp_runner_t *r;
-	qp_producer_t *p;
+	stage_t s = stage_start();
+	const char *in = s.in, *out = s.out, *group = s.group;
+	qp_runner_t *r = s.r;
+	qp_producer_t *p = s.p;
 	qp_message_t *held;
-
-	kf_create_topic(kf, in, 1);
-	kf_create_topic(kf, out, 1);
-	fill(in, 0, 10);
-	r = start_runner(in, group, true);
-	p = start_producer(kf_unique(kf, "tx"));
 
 	/* Nothing committed yet: the abort goes back to the first offset. */
 	assert_int_equal(qp_runner_begin_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
@@ -161,9 +174,7 @@ static void abort_hides_outputs_and_rewinds(void **state)
 	/* 8 aborted outputs stored, none of them visible to read_committed. */
 	assert_int_equal(kf_count(kf, out, 1, "read_committed", COUNT_TIMEOUT_MS), 15);
 	assert_true(kf_count(kf, out, 1, "read_uncommitted", COUNT_TIMEOUT_MS) >= 15 + 8);
-
-	qp_producer_destroy(p);
-	qp_runner_destroy(r);
+	stage_stop(&s);
 }
 
 static void transactional_runner_never_commits_itself(void **state)
