@@ -19,11 +19,10 @@ chdb=$("$root/scripts/chdb.sh" | head -n 1)
 age_ms=2000 # qp.inserter.batch.age.ms default
 printf 'benchmark e2e: libquackpipe demo pipeline, %s events per run, %s cores, load %s\n' \
   "$events" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
-printf 'conditions: mock cluster (events 12 partitions, enriched 6), embedded ClickHouse %s, batch age %d ms\n' \
+printf 'conditions: the demo'"'"'s defaults: mock cluster (events and enriched 12 partitions), --max-lag 30000, embedded ClickHouse %s, batch age %d ms\n' \
   "$chdb" "$age_ms"
 for rate in "${rates[@]}"; do
-  json=$("$build/src/cli/quackpipe" demo --json --events "$events" --rate "$rate" --max-lag 20000 \
-         -X qp.topic.events.partitions=12 -X qp.topic.enriched.partitions=6 \
+  json=$("$build/src/cli/quackpipe" demo --json --events "$events" --rate "$rate" \
          -X qp.inserter.chdb.path="$chdb" -X qp.log.level=3 2>/dev/null) ||
     { echo "demo at rate $rate failed its accounting" >&2; exit 1; }
   python3 - "$rate" "$age_ms" "$json" <<'PY'

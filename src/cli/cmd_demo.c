@@ -145,8 +145,12 @@ static qp_err_t prepare(demo_t *d)
 	if (!mkdtemp(d->workdir))
 		return qp_error__set(QP_ERR_IO, "mkdtemp: %s", strerror(errno));
 	if (!qp_conf_get(d->conf, "bootstrap.servers")) {
+		/* The mock keeps about 5 MB of each partition: more partitions
+		 * keep more events in flight (--max-lag) without losing any. */
 		if ((err = qp_mock_cluster_new(&d->mock, 1)) ||
-		    (err = qp_conf_set(d->conf, "bootstrap.servers", qp_mock_cluster_bootstrap(d->mock))))
+		    (err = qp_conf_set(d->conf, "bootstrap.servers", qp_mock_cluster_bootstrap(d->mock))) ||
+		    (err = set_default(d->conf, "qp.topic.events.partitions", "12")) ||
+		    (err = set_default(d->conf, "qp.topic.enriched.partitions", "12")))
 			return err;
 	} else if ((err = name_this_run(d))) {
 		return err;
@@ -389,7 +393,7 @@ static void usage(FILE *out, const void *opaque)
 		"options:\n"
 		"  --events N          submissions to simulate (default 100000)\n"
 		"%s"
-		"  --max-lag N         hold submissions while N are in flight (default 10000)\n"
+		"  --max-lag N         hold submissions while N are in flight (default 30000)\n"
 		"  --timeout S         give up waiting for the pipeline to drain after S s (default 300)\n"
 		"  --json              print the summary as one JSON object\n"
 		"%s%s"
@@ -402,7 +406,7 @@ static int parse(demo_t *d, int argc, char **argv)
 	const char *a, *v;
 
 	d->opt.events = 100000;
-	d->opt.max_lag = 10000;
+	d->opt.max_lag = 30000;
 	d->opt.timeout_s = 300;
 	d->opt.metrics_port = -1;
 	sim_options_default(&d->opt.sim);
