@@ -241,14 +241,17 @@ static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool
 	return err;
 }
 
-/* Forgets a partition's devices and rebuilds them from the events its
- * group already judged. A failure leaves the state cold, not the service
- * stopped: the rules then see those devices as new. */
-static void warm_partition(qp_fraud_svc_t *svc, const char *topic, int32_t partition)
+/* Rebuilds a partition's devices from the events its group already
+ * judged, forgetting first what the engine holds of them (after a rewind;
+ * a newly assigned partition has nothing). A failure leaves the state
+ * cold, not the service stopped: the rules then see those devices as new. */
+static void warm_partition(qp_fraud_svc_t *svc, const char *topic, int32_t partition,
+                           bool forget)
 {
 	size_t warmed;
 
-	qp_fraud_partition_revoked(svc->engine, partition);
+	if (forget)
+		qp_fraud_partition_revoked(svc->engine, partition);
 	if (svc->warmer && qp_warmer__warm(svc->warmer, svc->engine, topic, partition,
 	                                   svc->warm_window_ms, &warmed))
 		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "%s [%d] starts cold: %s",
@@ -265,7 +268,8 @@ static void warm_assigned(qp_fraud_svc_t *svc)
 	if (qp_runner_stats(svc->runner, &stats))
 		return;
 	for (i = 0; i < stats->partition_count; i++)
-		warm_partition(svc, stats->partitions[i].topic, stats->partitions[i].partition);
+		warm_partition(svc, stats->partitions[i].topic, stats->partitions[i].partition,
+		               true);
 	qp_runner_stats_destroy(stats);
 }
 
@@ -373,7 +377,7 @@ static void settle_notice(qp_fraud_svc_t *svc, qp_message_t *msg)
 		if (kind == QP_MESSAGE_REVOKED)
 			qp_fraud_partition_revoked(svc->engine, partition);
 		else
-			warm_partition(svc, topic, partition);
+			warm_partition(svc, topic, partition, false);
 	}
 	qp_runner_ack(svc->runner, msg);
 }
