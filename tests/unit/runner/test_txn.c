@@ -207,6 +207,31 @@ static void transactional_runner_never_commits_itself(void **state)
 	qp_producer_destroy(p);
 }
 
+static void newer_instance_fences_the_older(void **state)
+{
+	stage_t s = stage_start();
+	const char *txn_id = kf_unique(kf, "tx-shared");
+	qp_producer_t *older = start_producer(txn_id), *newer = start_producer(txn_id);
+	qp_runner_t *r2 = start_runner(s.in, kf_unique(kf, "g"), true);
+
+	assert_int_equal(qp_runner_begin_transaction(s.r, older, TXN_TIMEOUT_MS), QP_OK);
+	transform(s.r, older, s.out, 0, 3);
+	/* The newer producer's init fences the older one and aborts its open
+	 * transaction: the older one can neither commit nor go on. */
+	assert_int_equal(qp_runner_begin_transaction(r2, newer, TXN_TIMEOUT_MS), QP_OK);
+	assert_int_equal(qp_runner_commit_transaction(s.r, older, TXN_TIMEOUT_MS), QP_ERR_KAFKA);
+	assert_non_null(strstr(qp_error_last(), "fatal"));
+	assert_int_equal(kf_committed(kf, s.group, s.in, 0), -1);
+	transform(r2, newer, s.out, 0, 10);
+	assert_int_equal(qp_runner_commit_transaction(r2, newer, TXN_TIMEOUT_MS), QP_OK);
+	assert_int_equal(kf_count(kf, s.out, 1, "read_committed", COUNT_TIMEOUT_MS), 10);
+
+	qp_runner_destroy(r2);
+	qp_producer_destroy(newer);
+	qp_producer_destroy(older);
+	stage_stop(&s);
+}
+
 static void rewind_rereads_the_unacked_tail(void **state)
 {
 	const char *in = kf_unique(kf, "rewind"), *group = kf_unique(kf, "g");
@@ -242,6 +267,7 @@ int main(void)
 		cmocka_unit_test(commit_carries_outputs_and_offsets),
 		cmocka_unit_test(abort_hides_outputs_and_rewinds),
 		cmocka_unit_test(transactional_runner_never_commits_itself),
+		cmocka_unit_test(newer_instance_fences_the_older),
 		cmocka_unit_test(rewind_rereads_the_unacked_tail),
 	};
 
