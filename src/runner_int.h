@@ -4,7 +4,8 @@
  *   runner.c          life cycle, subscribe, pause, wakeup, close
  *   runner_next.c     the pull loop: next, next_batch, run
  *   runner_verdict.c  ack, retry, dead_letter
- *   runner_rebalance.c rebalance callback, revocation, commits
+ *   runner_rebalance.c rebalance callback, revocation, commits, rewind
+ *   runner_txn.c      exactly-once: transactions carrying the offsets
  *   runner_dlq.c      the dead-letter producer
  *   runner_message.c  message accessors and release
  *   runner_stats.c    metrics snapshot

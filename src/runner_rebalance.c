@@ -445,6 +445,8 @@ qp_err_t qp_runner_rewind(qp_runner_t *r, int timeout_ms)
 	qp_err_t err = QP_OK;
 	size_t i;
 
+	if (!r)
+		return qp_error__set(QP_ERR_INVALID_ARG, "qp_runner_rewind: NULL");
 	if (r->closed)
 		return qp_error__set(QP_ERR_CLOSED, "runner: rewind after close");
 	if (!r->transactional && (err = commit_parts(r, NULL, false)))
