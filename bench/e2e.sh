@@ -5,6 +5,7 @@
 # under 1 means the pipeline fell behind), and the end-to-end p50/p99 from
 # publish to row in ClickHouse against the target (batch age + 1 s).
 # Usage: bench/run e2e [EVENTS_PER_RUN] [RATE...]   (0 = as fast as it goes)
+# QP_E2E_DEMO_ARGS adds demo options (bench/e2e-real.sh: real services).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -19,10 +20,16 @@ chdb=$("$root/scripts/chdb.sh" | head -n 1)
 age_ms=2000 # qp.inserter.batch.age.ms default
 printf 'benchmark e2e: libquackpipe demo pipeline, %s events per run, %s cores, load %s\n' \
   "$events" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
-printf 'conditions: the demo'"'"'s defaults: mock cluster (events and enriched 12 partitions), --max-lag 30000, embedded ClickHouse %s, batch age %d ms\n' \
-  "$chdb" "$age_ms"
+if [[ -n ${QP_E2E_DEMO_ARGS:-} ]]; then
+  printf 'conditions: the demo'"'"'s defaults on real services (%s), --max-lag 30000, batch age %d ms\n' \
+    "$QP_E2E_DEMO_ARGS" "$age_ms"
+else
+  printf 'conditions: the demo'"'"'s defaults: mock cluster (events and enriched 12 partitions), --max-lag 30000, embedded ClickHouse %s, batch age %d ms\n' \
+    "$chdb" "$age_ms"
+fi
+read -r -a extra <<< "${QP_E2E_DEMO_ARGS:-}"
 for rate in "${rates[@]}"; do
-  json=$("$build/src/cli/quackpipe" demo --json --events "$events" --rate "$rate" \
+  json=$("$build/src/cli/quackpipe" demo --json --events "$events" --rate "$rate" "${extra[@]}" \
          -X qp.inserter.chdb.path="$chdb" -X qp.log.level=3 2>/dev/null) ||
     { echo "demo at rate $rate failed its accounting" >&2; exit 1; }
   python3 - "$rate" "$age_ms" "$json" <<'PY'
