@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/run fraud: the fraud engine on one core (bench_fraud), then
 # fraud-svc end to end against the local Kafka broker next to a pass-through
-# runner (bench_fraud_svc). The broker is started here if not running (jars
-# fetched first if needed), and then stopped again.
+# runner (bench/fraud_svc.sh, which starts the broker if it is not running
+# and stops it again).
 # Usage: bench/run fraud [DEVICES...] [--events N] [--partitions P]
 #                        [--devices D] [--repeat R]
 # Numbers before the first option go to bench_fraud (tracked devices per
@@ -18,27 +18,9 @@ while (($#)) && [[ $1 != --* ]]; do
   engine_args+=("$1")
   shift
 done
-cmake --build "$build" --target bench_fraud bench_fraud_svc -j2 >/dev/null
+cmake --build "$build" --target bench_fraud -j2 >/dev/null
 
 "$build/bench/bench_fraud" "${engine_args[@]}"
 echo
 
-kafka=$root/scripts/kafka.sh
-started=no
-cleanup() {
-  if [[ $started == yes ]]; then bash "$kafka" stop; fi
-}
-trap cleanup EXIT
-if ! bash "$kafka" status >/dev/null 2>&1; then
-  bash "$kafka" fetch >/dev/null
-  bash "$kafka" start >/dev/null
-  started=yes
-fi
-bootstrap=$(bash "$kafka" bootstrap)
-# The broker's version, from the jars on its class path (kafka.sh runs them
-# from a directory named kafka-<version>).
-pid=$(cat "${QP_KAFKA_RUN_DIR:-/tmp/quackpipe-kafka}/node1/kafka.pid" 2>/dev/null || true)
-version=$(tr '\0' '\n' <"/proc/${pid:-0}/cmdline" 2>/dev/null |
-  sed -n 's|.*/kafka-\([0-9][0-9.]*\)/libs/.*|\1|p' | head -n 1 || true)
-label="Apache Kafka ${version:-(version unknown)} (KRaft, one node, scripts/kafka.sh)"
-"$build/bench/bench_fraud_svc" --bootstrap "$bootstrap" --broker "$label" "$@"
+exec bash "$here/fraud_svc.sh" "$build" "$@"
