@@ -158,14 +158,14 @@ static void failed_outputs_are_read_again_and_judged_alike(void **state)
 		produce_event(t.events, 0, "dev-fail", n);
 	kf_flush(kf);
 	/* The first produce requests are refused for good: those deliveries
-	 * fail, and their batch must be read again. Batches of 3, fewer than
-	 * the scans a device remembers (QP_FRAUD_SCANS), so a batch judged
-	 * again on top of its first judgement would be flagged. */
+	 * fail, and their batch must be read again. Batches of 1, fewer
+	 * events than the scans a device remembers (QP_FRAUD_SCANS), so
+	 * judging them again on top of their first judgement would flag them. */
 	rd_kafka_mock_push_request_errors(kf_mock_cluster(kf), KAFKA_API_PRODUCE, 2,
 	                                  RD_KAFKA_RESP_ERR_INVALID_RECORD,
 	                                  RD_KAFKA_RESP_ERR_INVALID_RECORD);
 	svc = serve(&t, kf_unique(kf, "fraud-svc"), "300000", FAIL_EVENTS,
-	            "qp.svc.batch.max", "3");
+	            "qp.svc.batch.max", "1");
 	assert_true(atomic_load(&qp_fraud_svc__counters(svc)->retried) >= 1);
 	qp_fraud_svc__destroy(svc);
 
