@@ -6,6 +6,8 @@
 #     commits nothing;
 #   - a replay to a fresh topic sends every dead letter once, with its key
 #     and bytes and qp.replay.count=1; a second run of the group sends none;
+#   - young records are replayed once --min-age has passed, counted 2 when
+#     they were replayed before;
 #   - a replay waiting for --min-age is ended by --timeout and by SIGTERM,
 #     and commits nothing;
 #   - replayed into the events topic with fraud running, the records fail
@@ -58,11 +60,13 @@ dlq_json() {
   "$qp" dlq tail "${common[@]}" -X "qp.topic.dlq=$3" --from-beginning --json --count "$2" \
     --timeout 120 >"$tmp/$1.json" 2>"$tmp/$1.log" || fail "dlq tail of $3 --count $2: exit $?"
 }
-# The target of the first replay: a fresh 1-partition topic (as an alerts topic).
+# The targets of the replays: fresh 1-partition topics (as alerts topics).
 "$qp" topics create "${common[@]}" --timeout 60 >/dev/null 2>"$tmp/topics.log" ||
   fail "topics create: $(cat "$tmp/topics.log")"
-"$qp" topics create "${common[@]}" -X "qp.topic.alerts=$run-replayed" --timeout 60 >/dev/null \
-  2>"$tmp/topics.log" || fail "topics create $run-replayed: $(cat "$tmp/topics.log")"
+for topic in replayed fresh again; do
+  "$qp" topics create "${common[@]}" -X "qp.topic.alerts=$run-$topic" --timeout 60 >/dev/null \
+    2>"$tmp/topics.log" || fail "topics create $run-$topic: $(cat "$tmp/topics.log")"
+done
 
 # ---- fill the dead-letter topic ----
 "$qp" fraud "${common[@]}" -X "group.id=$run-fraud" 2>"$tmp/fraud.log" & fraud=$!
@@ -121,6 +125,14 @@ if problems:
     print("\n".join(problems[:20]), file=sys.stderr)
     sys.exit(1)
 PY
+
+# ---- young records wait for --min-age, then go; a replay of a replay counts 2 ----
+replay_ok fresh 0 "replayed=$malformed skipped=0 exhausted=0" \
+  -X "group.id=$run-fresh" --min-age 0 --to "$run-fresh" --count "$malformed" --timeout 60
+replay_ok again 0 "replayed=$malformed skipped=0 exhausted=0" -X "qp.topic.dlq=$run-fresh" \
+  -X "group.id=$run-again" --min-age 10 --to "$run-again" --count "$malformed" --timeout 60
+[[ $(grep -c "^replayed $run-fresh \[0\] offset [0-9]* (?) to $run-again as replay 2$" \
+  "$tmp/again.out") == "$malformed" ]] || fail "replay of replays: $(head -n 3 "$tmp/again.out")"
 
 # ---- waiting for --min-age: ended by --timeout or SIGTERM, nothing committed ----
 replay_ok young 0 "replayed=0 skipped=0 exhausted=0" \
