@@ -123,21 +123,32 @@ static rd_kafka_headers_t *build_headers(const qp_message_t *msg)
 		msg->retry_count, msg->first_failure_ms, msg->dlq_code,
 		msg->dlq_text,
 	};
-	size_t i, count = qp_message_header_count(msg);
+	size_t i, count = qp_message_header_count(msg), replay_len = 0;
 	rd_kafka_headers_t *hdrs = rd_kafka_headers_new(count + QP_DLQ_HEADER_COUNT);
+	const void *value, *replay_count = NULL;
+	bool replayed = false;
 	qp_dlq_headers_t qh;
+	const char *name;
+	size_t len;
 
 	/* The source's own headers (trace ids...) travel along, except ours
-	 * from an earlier trip through the dead-letter topic. */
+	 * from an earlier trip through the dead-letter topic; but the replay
+	 * count stays (once, the last one): without it a record that keeps
+	 * failing would be replayed forever. */
 	for (i = 0; i < count; i++) {
-		const char *name;
-		const void *value;
-		size_t len;
-
-		if (qp_message_header_at(msg, i, &name, &value, &len) == QP_OK &&
-		    strncmp(name, "qp.", 3) != 0)
+		if (qp_message_header_at(msg, i, &name, &value, &len) != QP_OK)
+			continue;
+		if (strncmp(name, "qp.", 3) != 0) {
 			rd_kafka_header_add(hdrs, name, -1, value, (ssize_t)len);
+		} else if (strcmp(name, QP_DLQ_REPLAY_COUNT) == 0) {
+			replayed = true;
+			replay_count = value;
+			replay_len = len;
+		}
 	}
+	if (replayed)
+		rd_kafka_header_add(hdrs, QP_DLQ_REPLAY_COUNT, -1, replay_count,
+		                    (ssize_t)replay_len);
 	qp_dlq__headers(&qh, &src);
 	for (i = 0; i < QP_DLQ_HEADER_COUNT; i++)
 		rd_kafka_header_add(hdrs, qh.h[i].name, -1, qh.h[i].value, -1);

@@ -89,6 +89,11 @@ void qp_retry__dispose(qp_retry_heap_t *h);
 
 #define QP_DLQ_HEADER_COUNT 8
 
+/* How many times `quackpipe dlq replay` has sent the record back to its
+ * source topic: the one qp.* header a dead letter keeps from its source, so
+ * that a record failing again carries its count and replays stop at a limit. */
+#define QP_DLQ_REPLAY_COUNT "qp.replay.count"
+
 /* What a dead-letter record says about its source and failure. */
 typedef struct qp_dlq_source {
 	const char *topic;

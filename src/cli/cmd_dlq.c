@@ -3,7 +3,9 @@
  * a human reads them or as one JSON object per line. Each record carries
  * the original key and bytes and the headers the runner wrote
  * (src/dlq_headers.c, docs/dlq.md): error code and text, source topic,
- * partition, offset and timestamp, retry count, first failure time.
+ * partition, offset and timestamp, retry count, first failure time, and
+ * the replay count of one that `dlq replay` (cmd_dlq_replay.c) sent back.
+ * The dispatcher of `quackpipe dlq tail|replay` is here too.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "buf_int.h"
 #include "cli_conf.h"
 #include "commands.h"
+#include "dlq.h"
 #include "ingest.h"
 #include "json_int.h"
 #include "utf8_int.h"
@@ -35,9 +38,10 @@ static void usage(FILE *out, const void *opaque)
 		"usage: quackpipe dlq tail [OPTIONS]\n\n"
 		"Prints each dead-lettered event of qp.topic.dlq: where it came from (topic,\n"
 		"partition, offset), the error code and text, the retry count, the time of its\n"
-		"first failure and its original key and bytes. Reads as consumer group\n"
-		"quackpipe-dlq-tail (-X group.id=... for another), so each run goes on where the\n"
-		"last one stopped; --from-beginning reads the whole topic with a fresh group.\n\n"
+		"first failure, how many times `dlq replay` sent it back, and its original key\n"
+		"and bytes. Reads as consumer group quackpipe-dlq-tail (-X group.id=... for\n"
+		"another), so each run goes on where the last one stopped; --from-beginning\n"
+		"reads the whole topic with a fresh group.\n\n"
 		"options:\n"
 		"  --from-beginning    read every record still in the topic\n"
 		"  --count N           stop after N records (exit 1 if --timeout ends it before)\n"
@@ -50,8 +54,7 @@ static void usage(FILE *out, const void *opaque)
 
 /* ---- reading the headers ---- */
 
-/* The text of header name (NUL-terminated in out), or NULL when absent. */
-static const char *header_text(const qp_message_t *msg, const char *name, char *out, size_t cap)
+const char *dlq_header_text(const qp_message_t *msg, const char *name, char *out, size_t cap)
 {
 	const void *value;
 	size_t len;
@@ -64,11 +67,11 @@ static const char *header_text(const qp_message_t *msg, const char *name, char *
 	return out;
 }
 
-static int64_t header_int(const qp_message_t *msg, const char *name, int64_t absent)
+int64_t dlq_header_int(const qp_message_t *msg, const char *name, int64_t absent)
 {
 	char text[32];
 
-	return header_text(msg, name, text, sizeof(text)) ? strtoll(text, NULL, 10) : absent;
+	return dlq_header_text(msg, name, text, sizeof(text)) ? strtoll(text, NULL, 10) : absent;
 }
 
 /* "2025-01-31T12:00:00.123Z", or "-" for a time that was never set. */
@@ -119,16 +122,19 @@ static void format_text(dlq_tail_t *t, const qp_message_t *msg)
 	qp_buf__printf(b, "--- %s [%d] offset %" PRId64 "\n", qp_message_topic(msg),
 	               (int)qp_message_partition(msg), qp_message_offset(msg));
 	qp_buf__printf(b, "source:        %s [%" PRId64 "] offset %" PRId64 ", record time %s\n",
-	               header_text(msg, "qp.source.topic", topic, sizeof(topic)) ? topic : "?",
-	               header_int(msg, "qp.source.partition", -1), header_int(msg, "qp.source.offset", -1),
-	               format_ms(header_int(msg, "qp.source.timestamp", -1), when));
+	               dlq_header_text(msg, "qp.source.topic", topic, sizeof(topic)) ? topic : "?",
+	               dlq_header_int(msg, "qp.source.partition", -1),
+	               dlq_header_int(msg, "qp.source.offset", -1),
+	               format_ms(dlq_header_int(msg, "qp.source.timestamp", -1), when));
 	qp_buf__printf(b, "error:         %s: ",
-	               header_text(msg, "qp.error.code", code, sizeof(code)) ? code : "?");
-	if (header_text(msg, "qp.error.text", text, sizeof(text)))
+	               dlq_header_text(msg, "qp.error.code", code, sizeof(code)) ? code : "?");
+	if (dlq_header_text(msg, "qp.error.text", text, sizeof(text)))
 		put_escaped_text(b, (const unsigned char *)text, strlen(text));
-	qp_buf__printf(b, "\nretry count:   %" PRId64 "\nfirst failure: %s\nkey:           ",
-	               header_int(msg, "qp.retry.count", 0),
-	               format_ms(header_int(msg, "qp.first.failure.ms", 0), when));
+	qp_buf__printf(b, "\nretry count:   %" PRId64 "\nfirst failure: %s\n",
+	               dlq_header_int(msg, "qp.retry.count", 0),
+	               format_ms(dlq_header_int(msg, "qp.first.failure.ms", 0), when));
+	qp_buf__printf(b, "replay count:  %" PRId64 "\nkey:           ",
+	               dlq_header_int(msg, "qp.replay.count", 0));
 	put_escaped_text(b, key, key ? key_len : 0);
 	qp_buf__printf(b, "\nvalue:         (%zu bytes) ", len);
 	put_escaped_text(b, value, len < t->max_bytes ? len : t->max_bytes);
@@ -174,7 +180,7 @@ static void put_int_member(qp_buf_t *out, const char *name, const qp_message_t *
 {
 	char text[32];
 
-	if (header_text(msg, header, text, sizeof(text)))
+	if (dlq_header_text(msg, header, text, sizeof(text)))
 		qp_buf__printf(out, ",\"%s\":%" PRId64, name, (int64_t)strtoll(text, NULL, 10));
 	else
 		qp_buf__printf(out, ",\"%s\":null", name);
@@ -209,6 +215,7 @@ static void format_json(dlq_tail_t *t, const qp_message_t *msg)
 	put_header_member(b, "error_text", msg, "qp.error.text");
 	put_int_member(b, "retry_count", msg, "qp.retry.count");
 	put_int_member(b, "first_failure_ms", msg, "qp.first.failure.ms");
+	put_int_member(b, "replay_count", msg, "qp.replay.count");
 	put_bytes_member(b, "key", key, key_len);
 	qp_buf__printf(b, ",\"value_bytes\":%zu", len);
 	put_bytes_member(b, "value", value ? value : "", len);
@@ -305,20 +312,12 @@ static int parse(dlq_tail_t *t, int argc, char **argv)
 	return cli_args_end(&args, &t->conf);
 }
 
-int qp_cmd_dlq(int argc, char **argv)
+static int tail_main(int argc, char **argv)
 {
 	dlq_tail_t t = { NULL, 0, 0, 256, false, false, QP_BUF_INIT };
 	qp_runner_t *r;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "tail")) {
-		bool help = argc > 1 && !strcmp(argv[1], "--help");
-
-		if (!help)
-			fprintf(stderr, "quackpipe dlq: want tail\n");
-		usage(help ? stdout : stderr, NULL);
-		return help ? QP_EXIT_OK : QP_EXIT_USAGE;
-	}
 	cli_block_stop_signals();
 	if ((rc = parse(&t, argc, argv)) >= 0)
 		return rc;
@@ -335,4 +334,31 @@ int qp_cmd_dlq(int argc, char **argv)
 	qp_buf_dispose(&t.line);
 	qp_conf_destroy(t.conf);
 	return rc;
+}
+
+static void dlq_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: quackpipe dlq tail [OPTIONS]\n"
+		"       quackpipe dlq replay [OPTIONS]\n\n"
+		"The dead-letter topic (qp.topic.dlq, docs/dlq.md):\n"
+		"  tail      print each dead letter: its source, error, retry and replay counts\n"
+		"            and original bytes\n"
+		"  replay    publish dead letters again to their source topic once they are old\n"
+		"            enough, with qp.replay.count one higher, up to --max-replays\n\n"
+		"'quackpipe dlq tail --help' and 'quackpipe dlq replay --help' list the options.\n");
+}
+
+int qp_cmd_dlq(int argc, char **argv)
+{
+	bool help = argc > 1 && !strcmp(argv[1], "--help");
+
+	if (argc > 1 && !strcmp(argv[1], "tail"))
+		return tail_main(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "replay"))
+		return dlq_replay_main(argc, argv);
+	if (!help)
+		fprintf(stderr, "quackpipe dlq: want tail or replay\n");
+	dlq_usage(help ? stdout : stderr);
+	return help ? QP_EXIT_OK : QP_EXIT_USAGE;
 }

@@ -13,7 +13,7 @@ static const qp_command_t commands[] = {
 	{ "fraud", qp_cmd_fraud, "fraud-svc: scan-events -> rules -> scan-enriched, scan-alerts" },
 	{ "ch-writer", qp_cmd_ch_writer, "ch-writer: scan-enriched -> batches -> ClickHouse" },
 	{ "topics", qp_cmd_topics, "create or check the pipeline's four topics" },
-	{ "dlq", qp_cmd_dlq, "print the dead-lettered events (dlq tail)" },
+	{ "dlq", qp_cmd_dlq, "print (tail) or replay the dead-lettered events" },
 	{ "simulate", qp_cmd_simulate, "simulated phones publishing scan events (a load generator)" },
 };
 

@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # ---- the example config file parses for every subcommand ----
 conf=$src/examples/quackpipe.conf
-for words in fraud ch-writer demo simulate "topics create" "dlq tail"; do
+for words in fraud ch-writer demo simulate "topics create" "dlq tail" "dlq replay"; do
   # shellcheck disable=SC2086
   "$qp" $words --config "$conf" --help >"$tmp/help" 2>"$tmp/err" ||
     fail "quackpipe $words --config $conf --help: $(cat "$tmp/err")"
@@ -34,7 +34,7 @@ expect_usage() { # DESCRIPTION PATTERN ARGS...
 printf 'qp.topic.events = scan-events\nqp.topic.events.partitions = zero\n' >"$tmp/bad.conf"
 expect_usage "bad config file" "bad.conf:2" fraud --config "$tmp/bad.conf"
 expect_usage "topics without an action" "want create or check" topics
-expect_usage "dlq without tail" "want tail" dlq
+expect_usage "dlq without tail or replay" "want tail or replay" dlq
 expect_usage "spoofer share above 1" "bad option --spoofers 2" simulate --spoofers 2
 expect_usage "metrics port out of range" "bad option --metrics-port 70000" fraud --metrics-port 70000
 expect_usage "unknown -X key" "qp.nonsense" ch-writer -X qp.nonsense=1

@@ -348,6 +348,55 @@ static void decode_settings_without_auto_dlq(void **state)
 	free(json);
 }
 
+/* How many headers of rec are called name. */
+static size_t header_count(const kf_record_t *rec, const char *name)
+{
+	const void *value;
+	size_t n = 0, size;
+
+	while (rec->headers && !rd_kafka_header_get(rec->headers, n, name, &value, &size))
+		n++;
+	return n;
+}
+
+/* `quackpipe dlq replay` marks what it sends back with qp.replay.count; a
+ * record that fails again keeps that count in the dead-letter topic (and
+ * only that one of the qp.* headers it came with). */
+static void replay_count_travels_to_the_dlq(void **state)
+{
+	const char *topic = kf_unique(kf, "src"), *dlq = kf_unique(kf, "dlq"),
+	           *group = kf_unique(kf, "g");
+	kf_record_t out[3];
+	qp_runner_t *r;
+	int i;
+
+	kf_create_topic(kf, topic, 1);
+	kf_create_topic(kf, dlq, 1);
+	kf_produce(kf, topic, 0, "dev-r", "not json", 8, "qp.replay.count", "2");
+	kf_produce(kf, topic, 0, "dev-r", "not json", 8, "qp.error.code", "QP_ERR_OLD");
+	kf_produce(kf, topic, 0, "dev-r", "not json", 8, NULL, NULL);
+
+	/* All three fail to decode and never reach the host. */
+	r = start(topic, group, dlq, NULL);
+	step_until_committed(r, kf, group, topic, 0, 3);
+	qp_runner_destroy(r);
+
+	kf_read(kf, dlq, 1, 3, out, 30000);
+	assert_int_equal(header_count(&out[0], "qp.replay.count"), 1);
+	assert_string_equal(kf_header(&out[0], "qp.replay.count"), "2");
+	/* A stale qp.* header is replaced, never doubled. */
+	assert_int_equal(header_count(&out[1], "qp.error.code"), 1);
+	assert_string_equal(kf_header(&out[1], "qp.error.code"), "QP_ERR_JSON");
+	assert_int_equal(header_count(&out[1], "qp.replay.count"), 0);
+	assert_int_equal(header_count(&out[2], "qp.replay.count"), 0);
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(kf_header(&out[i], "qp.source.offset"),
+		                    i == 0 ? "0" : i == 1 ? "1" : "2");
+		assert_value(&out[i], "not json", 8);
+		kf_record_free(&out[i]);
+	}
+}
+
 static void headers_are_readable(void **state)
 {
 	const char *topic = kf_unique(kf, "hdr"), *group = kf_unique(kf, "g");
@@ -384,6 +433,7 @@ int main(void)
 		cmocka_unit_test(host_verdicts_reach_the_dlq),
 		cmocka_unit_test(decode_settings_without_auto_dlq),
 		cmocka_unit_test(headers_are_readable),
+		cmocka_unit_test(replay_count_travels_to_the_dlq),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
