@@ -22,12 +22,14 @@
  *     embedded engine the same statement straight into it -> ack the batch.
  * Both read with a fresh group, in runner batches of qp.svc.batch.max, with
  * the same row encoding and insert size, into a table of their own made
- * with the inserter's DDL; so the ratio is ch-writer's own overhead (the
- * inserter's copy of each row, per-row results and acks, tokens, stats).
- * The clock runs from the moment every partition is assigned until the
- * N-th row is in ClickHouse; each run's table is then checked to hold N
- * rows, and dropped. Figures are the median of --repeat runs after a
- * warm-up run of each. The topics are deleted at exit.
+ * with the inserter's DDL (merges stopped, see new_table()); so the ratio
+ * is ch-writer's own overhead (the inserter's copy of each row, per-row
+ * results and acks, tokens, stats). The clock runs from the moment every
+ * partition is assigned until the N-th row is in ClickHouse; each run's
+ * table is then checked to hold exactly N rows, and dropped. Figures are
+ * the median of --repeat runs after a warm-up run of each, and the CPU
+ * time of this process per row (the server's own is not in it; the
+ * embedded engine's is). The topics are deleted at exit.
  *
  * usage: bench_chwriter --bootstrap HOST:PORT [--url URL] [--chdb LIBCHDB
  *        --chdb-dir DIR] [--events N] [--partitions P] [--devices D]
@@ -47,9 +49,9 @@
 #define DB "qp_bench_chw"
 #define STALL_S 120 /* no progress for this long fails the run */
 
-static int event_count = 200000, partition_count = 3, device_count = 10000, repeat = 5,
-	batch_rows = 5000;
-static const char *bootstrap, *url, *chdb_path, *chdb_dir, *broker_label = "Kafka";
+static bench_args_t args = { NULL, "Kafka", 200000, 3, 10000, 5 };
+static int batch_rows;
+static const char *url, *chdb_path, *chdb_dir;
 static bench_topics_t topics;
 static bench_preload_t preloaded;
 static int batch_max, batch_age_ms;
@@ -134,9 +136,9 @@ static void check_and_drop(const target_t *t, const char *who, const char *table
 	qp_buf__printf(&statement, "SELECT count() FROM " DB ".%s FORMAT TSV", table);
 	sql(t, statement.ptr, &out);
 	stored = atoll(out.ptr);
-	if (stored != event_count) {
+	if (stored != args.events) {
 		fprintf(stderr, "bench_chwriter: %s (%s) stored %lld rows in %s, not %d\n", who,
-		        t->name, stored, table, event_count);
+		        t->name, stored, table, args.events);
 		exit(1);
 	}
 	qp_buf__truncate(&statement, 0);
@@ -150,7 +152,7 @@ static void check_and_drop(const target_t *t, const char *who, const char *table
 static qp_conf_t *reader_conf(void)
 {
 	static unsigned n;
-	qp_conf_t *conf = bench_kafka_conf(bootstrap, &topics);
+	qp_conf_t *conf = bench_kafka_conf(args.bootstrap, &topics);
 	char group[64];
 
 	snprintf(group, sizeof(group), "bench-chwriter-%ld-%u", (long)getpid(), ++n);
@@ -188,8 +190,8 @@ static bench_run_t ch_writer(target_t *t)
 	qp_conf_destroy(conf);
 	c = qp_ch_writer__counters(svc);
 	s = (bench_svc_t){ "ch-writer", svc, run_ch_writer, wake_ch_writer, c, &c->inserted };
-	run = bench_svc_measure(&s, partition_count, (uint64_t)event_count);
-	if (atomic_load(&c->inserted) != (uint64_t)event_count)
+	run = bench_svc_measure(&s, args.partitions, (uint64_t)args.events);
+	if (atomic_load(&c->inserted) != (uint64_t)args.events)
 		bench_die("ch-writer", "inserted another count than was preloaded");
 	qp_ch_writer__destroy(svc);
 	check_and_drop(t, "ch-writer", table);
@@ -310,7 +312,7 @@ static bench_run_t plain_loader(target_t *t)
 	if (!batch || !(l.held = calloc((size_t)batch_rows, sizeof(*l.held))) ||
 	    qp_runner_new(&l.runner, conf) || qp_runner_subscribe(l.runner, topics.enriched))
 		bench_die("plain loader", qp_error_last());
-	while (l.inserted < event_count) {
+	while (l.inserted < args.events) {
 		size_t count = 0, i;
 		qp_err_t err = qp_runner_next_batch(l.runner, batch, (size_t)batch_max,
 		                                    age_left_ms(&l), &count);
@@ -330,7 +332,7 @@ static bench_run_t plain_loader(target_t *t)
 			}
 			if (kind == QP_MESSAGE_ASSIGNED) {
 				assigned += (long)qp_message_assignment_count(batch[i]);
-				if (assigned == partition_count)
+				if (assigned == args.partitions)
 					start = bench_now_ns();
 			} else if (kind == QP_MESSAGE_REVOKED) {
 				send_batch(&l); /* before the partitions go */
@@ -344,7 +346,7 @@ static bench_run_t plain_loader(target_t *t)
 	run.cpu = bench_cpu_s() - cpu0;
 	if (!start)
 		bench_die("plain loader", "events before every partition was assigned");
-	if (l.inserted != event_count)
+	if (l.inserted != args.events)
 		bench_die("plain loader", "read more events than were preloaded");
 	run.seconds = (double)(stop - start) / 1e9;
 	qp_runner_destroy(l.runner);
@@ -437,10 +439,10 @@ static void close_target(target_t *t)
 
 static void measure(target_t *t)
 {
-	double *svc_s = calloc((size_t)repeat, sizeof(double)),
-	       *base_s = calloc((size_t)repeat, sizeof(double)),
-	       *svc_cpu = calloc((size_t)repeat, sizeof(double)),
-	       *base_cpu = calloc((size_t)repeat, sizeof(double));
+	double *svc_s = calloc((size_t)args.repeat, sizeof(double)),
+	       *base_s = calloc((size_t)args.repeat, sizeof(double)),
+	       *svc_cpu = calloc((size_t)args.repeat, sizeof(double)),
+	       *base_cpu = calloc((size_t)args.repeat, sizeof(double));
 	char name[64];
 	size_t i;
 	int r;
@@ -455,7 +457,7 @@ static void measure(target_t *t)
 	printf("\n");
 	plain_loader(t); /* warm-up: broker page cache, server caches, allocator */
 	ch_writer(t);
-	for (r = 0; r < repeat; r++) {
+	for (r = 0; r < args.repeat; r++) {
 		bench_run_t a, b;
 
 		if (r % 2) {
@@ -467,20 +469,20 @@ static void measure(target_t *t)
 		}
 		svc_s[r] = a.seconds;
 		base_s[r] = b.seconds;
-		svc_cpu[r] = a.cpu / event_count * 1e6;
-		base_cpu[r] = b.cpu / event_count * 1e6;
+		svc_cpu[r] = a.cpu / args.events * 1e6;
+		base_cpu[r] = b.cpu / args.events * 1e6;
 		printf("  run %d: ch-writer %.3f s (%.0f rows/s, %.1f µs CPU/row), plain loader "
 		       "%.3f s (%.0f rows/s, %.1f µs CPU/row)\n", r + 1, a.seconds,
-		       event_count / a.seconds, svc_cpu[r], b.seconds, event_count / b.seconds,
+		       args.events / a.seconds, svc_cpu[r], b.seconds, args.events / b.seconds,
 		       base_cpu[r]);
 		fflush(stdout);
 	}
 	snprintf(name, sizeof(name), "chwriter_e2e_%s", t->name);
-	bench_result(name, event_count / bench_median(svc_s, repeat), "rows/s", "plain_loader",
-	             event_count / bench_median(base_s, repeat));
+	bench_result(name, args.events / bench_median(svc_s, args.repeat), "rows/s", "plain_loader",
+	             args.events / bench_median(base_s, args.repeat));
 	snprintf(name, sizeof(name), "chwriter_e2e_%s_cpu_per_row", t->name);
-	bench_result(name, bench_median(svc_cpu, repeat), "us/row", "plain_loader",
-	             bench_median(base_cpu, repeat));
+	bench_result(name, bench_median(svc_cpu, args.repeat), "us/row", "plain_loader",
+	             bench_median(base_cpu, args.repeat));
 	close_target(t);
 	free(svc_s);
 	free(base_s);
@@ -515,32 +517,21 @@ int main(int argc, char **argv)
 
 	batch_rows = conf_default("qp.inserter.batch.rows");
 	for (i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--bootstrap"))
-			bootstrap = argv[i + 1];
-		else if (!strcmp(argv[i], "--url"))
+		if (bench_args_take(&args, argv[i], argv[i + 1]))
+			continue;
+		if (!strcmp(argv[i], "--url"))
 			url = argv[i + 1];
 		else if (!strcmp(argv[i], "--chdb"))
 			chdb_path = argv[i + 1];
 		else if (!strcmp(argv[i], "--chdb-dir"))
 			chdb_dir = argv[i + 1];
-		else if (!strcmp(argv[i], "--events"))
-			event_count = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--partitions"))
-			partition_count = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--devices"))
-			device_count = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--batch-rows"))
 			batch_rows = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--repeat"))
-			repeat = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--broker"))
-			broker_label = argv[i + 1];
 		else
 			usage();
 	}
-	if (i != argc || !bootstrap || (!url && !chdb_path) || (chdb_path && !chdb_dir) ||
-	    event_count < 1 || partition_count < 1 || device_count < 1 || batch_rows < 1 ||
-	    repeat < 1)
+	if (i != argc || !bench_args_valid(&args) || (!url && !chdb_path) ||
+	    (chdb_path && !chdb_dir) || batch_rows < 1)
 		usage();
 	batch_max = conf_default("qp.svc.batch.max");
 	batch_age_ms = conf_default("qp.inserter.batch.age.ms");
@@ -552,28 +543,28 @@ int main(int argc, char **argv)
 	names[1] = topics.enriched;
 	names[2] = topics.alerts;
 	names[3] = topics.dlq;
-	bench_topics_delete_at_exit(bootstrap, names, 4);
-	conf = bench_kafka_conf(bootstrap, &topics);
-	bench_set_int(conf, "qp.topic.enriched.partitions", partition_count);
+	bench_topics_delete_at_exit(args.bootstrap, names, 4);
+	conf = bench_kafka_conf(args.bootstrap, &topics);
+	bench_set_int(conf, "qp.topic.enriched.partitions", args.partitions);
 	bench_topics_create(conf);
-	preloaded = (bench_preload_t){ .topic = topics.enriched, .events = event_count,
-	                               .devices = device_count, .enriched = true };
-	bench_preload(bench_kafka_conf(bootstrap, &topics), &preloaded);
+	preloaded = (bench_preload_t){ .topic = topics.enriched, .events = args.events,
+	                               .devices = args.devices, .enriched = true };
+	bench_preload(bench_kafka_conf(args.bootstrap, &topics), &preloaded);
 	remove(preloaded.towers_path);
 	printf("kafka: %s at %s; topic %s: %d enriched events in %d partitions, %.1f MB, "
 	       "%.0f bytes/event, %ld with a fraud flag, %d devices\n",
-	       broker_label, bootstrap, topics.enriched, event_count, partition_count,
-	       (double)preloaded.bytes / 1e6, (double)preloaded.bytes / event_count,
-	       preloaded.flagged, device_count);
+	       args.broker_label, args.bootstrap, topics.enriched, args.events, args.partitions,
+	       (double)preloaded.bytes / 1e6, (double)preloaded.bytes / args.events,
+	       preloaded.flagged, args.devices);
 	printf("both sides: one process, runner batches of %d (qp.svc.batch.max), "
 	       "qp.runner.decode=enriched, qp_event_encode_row, inserts of %d rows "
 	       "(qp.inserter.batch.rows; or %d ms of age), synchronous, acked after the insert, "
 	       "a fresh group reading from the start and a fresh table each run; median of %d "
 	       "runs after a warm-up, taking turns going first\n",
-	       batch_max, batch_rows, batch_age_ms, repeat);
-	if (event_count % batch_rows)
+	       batch_max, batch_rows, batch_age_ms, args.repeat);
+	if (args.events % batch_rows)
 		printf("note: %d events are not a whole number of %d-row batches: the last batch "
-		       "waits for its age on both sides\n", event_count, batch_rows);
+		       "waits for its age on both sides\n", args.events, batch_rows);
 	if (url)
 		measure(&(target_t){ .name = "http", .backend = "http" });
 	if (chdb_path)

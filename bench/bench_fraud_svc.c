@@ -35,8 +35,7 @@
 #define OUT_PARTITIONS 3 /* scan-enriched's default, and the pass-through's */
 #define STALL_S 120      /* no progress for this long fails the run */
 
-static int event_count = 200000, partition_count = 6, device_count = 10000, repeat = 5;
-static const char *bootstrap, *broker_label = "Kafka";
+static bench_args_t args = { NULL, "Kafka", 200000, 6, 10000, 5 };
 static bench_topics_t topics;
 static char passthrough_topic[64];
 static bench_preload_t preloaded;
@@ -44,7 +43,7 @@ static int batch_max;
 
 static qp_conf_t *base_conf(void)
 {
-	return bench_kafka_conf(bootstrap, &topics);
+	return bench_kafka_conf(args.bootstrap, &topics);
 }
 
 /* The reader's conf, the same for both sides: a new group from the start. */
@@ -68,8 +67,8 @@ static void create_topics(void)
 	                        passthrough_topic };
 	qp_conf_t *conf = base_conf();
 
-	bench_topics_delete_at_exit(bootstrap, names, 5);
-	bench_set_int(conf, "qp.topic.events.partitions", partition_count);
+	bench_topics_delete_at_exit(args.bootstrap, names, 5);
+	bench_set_int(conf, "qp.topic.events.partitions", args.partitions);
 	bench_set_int(conf, "qp.topic.enriched.partitions", OUT_PARTITIONS);
 	bench_topics_create(conf);
 	/* The pass-through's output, laid out as scan-enriched: the admin
@@ -120,7 +119,7 @@ static bench_run_t pass_through(void)
 	if (!batch || qp_conf_dup(&producer_conf, conf) || qp_runner_new(&r, conf) ||
 	    qp_runner_subscribe(r, topics.events) || qp_producer_new(&p, producer_conf))
 		bench_die("pass-through", qp_error_last());
-	while (got < event_count) {
+	while (got < args.events) {
 		size_t count = 0, i;
 		qp_err_t err = qp_runner_next_batch(r, batch, (size_t)batch_max, 500, &count);
 
@@ -139,7 +138,7 @@ static bench_run_t pass_through(void)
 
 			if (kind == QP_MESSAGE_ASSIGNED) {
 				assigned += (long)qp_message_assignment_count(batch[i]);
-				if (assigned == partition_count)
+				if (assigned == args.partitions)
 					start = bench_now_ns();
 			} else if (kind == QP_MESSAGE_EVENT) {
 				if (!qp_message_event(batch[i]))
@@ -160,7 +159,7 @@ static bench_run_t pass_through(void)
 	run.cpu = bench_cpu_s() - cpu0;
 	if (!start)
 		bench_die("pass-through", "events before every partition was assigned");
-	if (got != event_count)
+	if (got != args.events)
 		bench_die("pass-through", "read more events than were preloaded");
 	run.seconds = (double)(stop - start) / 1e9;
 	qp_runner_destroy(r);
@@ -194,9 +193,9 @@ static bench_run_t fraud_svc(void)
 	qp_conf_destroy(conf);
 	c = qp_fraud_svc__counters(svc);
 	s = (bench_svc_t){ "fraud-svc", svc, run_fraud_svc, wake_fraud_svc, c, &c->consumed };
-	run = bench_svc_measure(&s, partition_count, (uint64_t)event_count);
-	if (atomic_load(&c->consumed) != (uint64_t)event_count ||
-	    atomic_load(&c->produced) != (uint64_t)event_count)
+	run = bench_svc_measure(&s, args.partitions, (uint64_t)args.events);
+	if (atomic_load(&c->consumed) != (uint64_t)args.events ||
+	    atomic_load(&c->produced) != (uint64_t)args.events)
 		bench_die("fraud-svc", "consumed or produced another count than was preloaded");
 	alerts_last_run = (long)atomic_load(&c->alerts);
 	qp_fraud_svc__destroy(svc);
@@ -215,24 +214,10 @@ int main(int argc, char **argv)
 	qp_conf_t *defaults;
 	int i;
 
-	for (i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--bootstrap"))
-			bootstrap = argv[i + 1];
-		else if (!strcmp(argv[i], "--events"))
-			event_count = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--partitions"))
-			partition_count = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--devices"))
-			device_count = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--repeat"))
-			repeat = atoi(argv[i + 1]);
-		else if (!strcmp(argv[i], "--broker"))
-			broker_label = argv[i + 1];
-		else
+	for (i = 1; i + 1 < argc; i += 2)
+		if (!bench_args_take(&args, argv[i], argv[i + 1]))
 			usage();
-	}
-	if (i != argc || !bootstrap || event_count < 1 || partition_count < 1 ||
-	    device_count < 1 || repeat < 1)
+	if (i != argc || !bench_args_valid(&args))
 		usage();
 	bench_topics_name(&topics);
 	snprintf(passthrough_topic, sizeof(passthrough_topic), "bench-%ld-passthrough",
@@ -244,28 +229,28 @@ int main(int argc, char **argv)
 
 	bench_print_conditions("fraud_svc");
 	create_topics();
-	preloaded = (bench_preload_t){ .topic = topics.events, .events = event_count,
-	                               .devices = device_count, .enriched = false };
+	preloaded = (bench_preload_t){ .topic = topics.events, .events = args.events,
+	                               .devices = args.devices, .enriched = false };
 	bench_preload(base_conf(), &preloaded);
 	printf("kafka: %s at %s; topic %s: %d events in %d partitions, %.1f MB, %.0f bytes/event, "
 	       "%d devices; outputs %s / %s: %d partitions\n",
-	       broker_label, bootstrap, topics.events, event_count, partition_count,
-	       (double)preloaded.bytes / 1e6, (double)preloaded.bytes / event_count, device_count,
+	       args.broker_label, args.bootstrap, topics.events, args.events, args.partitions,
+	       (double)preloaded.bytes / 1e6, (double)preloaded.bytes / args.events, args.devices,
 	       topics.enriched, passthrough_topic, OUT_PARTITIONS);
 	printf("both sides: one process, batches of %d (qp.svc.batch.max), qp.runner.decode=raw "
 	       "(both decode every event), flush per batch then ack, producer defaults "
 	       "(idempotent, acks=all), a fresh group reading from the start; median of %d runs "
-	       "after a warm-up, taking turns going first\n", batch_max, repeat);
+	       "after a warm-up, taking turns going first\n", batch_max, args.repeat);
 
 	pass_through(); /* warm-up: broker page cache and JIT, allocator */
 	fraud_svc();
-	svc_s = calloc((size_t)repeat, sizeof(double));
-	pt_s = calloc((size_t)repeat, sizeof(double));
-	svc_cpu = calloc((size_t)repeat, sizeof(double));
-	pt_cpu = calloc((size_t)repeat, sizeof(double));
+	svc_s = calloc((size_t)args.repeat, sizeof(double));
+	pt_s = calloc((size_t)args.repeat, sizeof(double));
+	svc_cpu = calloc((size_t)args.repeat, sizeof(double));
+	pt_cpu = calloc((size_t)args.repeat, sizeof(double));
 	if (!svc_s || !pt_s || !svc_cpu || !pt_cpu)
 		bench_die("memory", "out of memory");
-	for (i = 0; i < repeat; i++) {
+	for (i = 0; i < args.repeat; i++) {
 		bench_run_t a, b;
 
 		if (i % 2) {
@@ -277,17 +262,17 @@ int main(int argc, char **argv)
 		}
 		svc_s[i] = a.seconds;
 		pt_s[i] = b.seconds;
-		svc_cpu[i] = a.cpu / event_count * 1e6;
-		pt_cpu[i] = b.cpu / event_count * 1e6;
+		svc_cpu[i] = a.cpu / args.events * 1e6;
+		pt_cpu[i] = b.cpu / args.events * 1e6;
 		printf("  run %d: fraud-svc %.3f s (%.0f events/s, %.1f µs CPU/event, %ld alerts), "
 		       "pass-through %.3f s (%.0f events/s, %.1f µs CPU/event)\n",
-		       i + 1, a.seconds, event_count / a.seconds, svc_cpu[i], alerts_last_run,
-		       b.seconds, event_count / b.seconds, pt_cpu[i]);
+		       i + 1, a.seconds, args.events / a.seconds, svc_cpu[i], alerts_last_run,
+		       b.seconds, args.events / b.seconds, pt_cpu[i]);
 	}
-	bench_result("fraud_svc_e2e", event_count / bench_median(svc_s, repeat), "events/s",
-	             "pass_through_runner", event_count / bench_median(pt_s, repeat));
-	bench_result("fraud_svc_e2e_cpu_per_event", bench_median(svc_cpu, repeat), "us/event",
-	             "pass_through_runner", bench_median(pt_cpu, repeat));
+	bench_result("fraud_svc_e2e", args.events / bench_median(svc_s, args.repeat), "events/s",
+	             "pass_through_runner", args.events / bench_median(pt_s, args.repeat));
+	bench_result("fraud_svc_e2e_cpu_per_event", bench_median(svc_cpu, args.repeat), "us/event",
+	             "pass_through_runner", bench_median(pt_cpu, args.repeat));
 	remove(preloaded.towers_path);
 	free(svc_s);
 	free(pt_s);

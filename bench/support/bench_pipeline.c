@@ -17,6 +17,31 @@
 #define STALL_S 120 /* no progress for this long fails a run */
 #define MAX_DELETED 8
 
+bool bench_args_take(bench_args_t *a, const char *name, const char *value)
+{
+	if (!strcmp(name, "--bootstrap"))
+		a->bootstrap = value;
+	else if (!strcmp(name, "--broker"))
+		a->broker_label = value;
+	else if (!strcmp(name, "--events"))
+		a->events = atoi(value);
+	else if (!strcmp(name, "--partitions"))
+		a->partitions = atoi(value);
+	else if (!strcmp(name, "--devices"))
+		a->devices = atoi(value);
+	else if (!strcmp(name, "--repeat"))
+		a->repeat = atoi(value);
+	else
+		return false;
+	return true;
+}
+
+bool bench_args_valid(const bench_args_t *a)
+{
+	return a->bootstrap && a->broker_label && a->events >= 1 && a->partitions >= 1 &&
+	       a->devices >= 1 && a->repeat >= 1;
+}
+
 void bench_topics_name(bench_topics_t *t)
 {
 	long pid = (long)getpid();

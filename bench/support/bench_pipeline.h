@@ -12,6 +12,24 @@
 
 #include "svc_int.h"
 
+/* The options every service benchmark takes, with their defaults set by
+ * the benchmark before parsing. */
+typedef struct bench_args {
+	const char *bootstrap;    /* --bootstrap HOST:PORT (required) */
+	const char *broker_label; /* --broker LABEL, printed with the conditions */
+	int events;               /* --events N: preloaded, read by every run */
+	int partitions;           /* --partitions P of the topic read */
+	int devices;              /* --devices D of the simulated population */
+	int repeat;               /* --repeat R: runs of each side after the warm-up */
+} bench_args_t;
+
+/* Takes one "--name value" pair if it is one of bench_args_t's; returns
+ * whether it did. */
+bool bench_args_take(bench_args_t *a, const char *name, const char *value);
+
+/* Whether every option is set and in range. */
+bool bench_args_valid(const bench_args_t *a);
+
 /* The four pipeline topics of one benchmark process: bench-<pid>-<role>. */
 typedef struct bench_topics {
 	char events[64], enriched[64], alerts[64], dlq[64];
