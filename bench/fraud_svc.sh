@@ -12,22 +12,8 @@ build=$1
 shift
 cmake --build "$build" --target bench_fraud_svc -j2 >/dev/null
 
-kafka=$root/scripts/kafka.sh
-started=no
-cleanup() {
-  if [[ $started == yes ]]; then bash "$kafka" stop; fi
-}
-trap cleanup EXIT
-if ! bash "$kafka" status >/dev/null 2>&1; then
-  bash "$kafka" fetch >/dev/null
-  bash "$kafka" start >/dev/null
-  started=yes
-fi
-bootstrap=$(bash "$kafka" bootstrap)
-# The broker's version, from the jars on its class path (kafka.sh runs them
-# from a directory named kafka-<version>).
-pid=$(cat "${QP_KAFKA_RUN_DIR:-/tmp/quackpipe-kafka}/node1/kafka.pid" 2>/dev/null || true)
-version=$(tr '\0' '\n' <"/proc/${pid:-0}/cmdline" 2>/dev/null |
-  sed -n 's|.*/kafka-\([0-9][0-9.]*\)/libs/.*|\1|p' | head -n 1 || true)
-label="Apache Kafka ${version:-(version unknown)} (KRaft, one node, scripts/kafka.sh)"
-"$build/bench/bench_fraud_svc" --bootstrap "$bootstrap" --broker "$label" "$@"
+source "$here/support/services.sh"
+trap bench_services_down EXIT
+bench_services_up kafka
+"$build/bench/bench_fraud_svc" --bootstrap "$(bash "$root/scripts/kafka.sh" bootstrap)" \
+  --broker "$(bench_kafka_label)" "$@"

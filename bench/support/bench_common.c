@@ -1,6 +1,9 @@
+#define _GNU_SOURCE /* program_invocation_short_name */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,4 +62,33 @@ double bench_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), by_value);
 	return v[n / 2];
+}
+
+void bench_die(const char *what, const char *detail)
+{
+	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, what, detail);
+	exit(1);
+}
+
+void bench_set(qp_conf_t *conf, const char *key, const char *value)
+{
+	if (qp_conf_set(conf, key, value))
+		bench_die(key, qp_error_last());
+}
+
+void bench_set_int(qp_conf_t *conf, const char *key, long long value)
+{
+	char text[24];
+
+	snprintf(text, sizeof(text), "%lld", value);
+	bench_set(conf, key, text);
+}
+
+double bench_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }

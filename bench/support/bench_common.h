@@ -1,8 +1,11 @@
-/* Shared by every benchmark: a clock and the RESULT line format. */
+/* Shared by every benchmark: a clock, the RESULT line format, and the
+ * few conveniences of a program that stops at its first failure. */
 #ifndef QP_BENCH_COMMON_H
 #define QP_BENCH_COMMON_H
 
 #include <stdint.h>
+
+#include "quackpipe.h"
 
 /* Monotonic time in nanoseconds. */
 uint64_t bench_now_ns(void);
@@ -19,5 +22,16 @@ double bench_median(double *v, int n);
  */
 void bench_result(const char *name, double value, const char *unit,
                   const char *baseline, double baseline_value);
+
+/* Prints "<program>: what: detail" to stderr and exits 1. */
+void bench_die(const char *what, const char *detail);
+
+/* qp_conf_set that dies with the library's detail on failure. */
+void bench_set(qp_conf_t *conf, const char *key, const char *value);
+void bench_set_int(qp_conf_t *conf, const char *key, long long value);
+
+/* Seconds of CPU used by this process so far, all threads (librdkafka's,
+ * libcurl's, an embedded ClickHouse's too). */
+double bench_cpu_s(void);
 
 #endif
