@@ -78,6 +78,11 @@ static bool take_wakeup(qp_inserter_t *ins)
 	return atomic_exchange(&ins->wakeup, 0) != 0;
 }
 
+bool qp_inserter__take_wakeup(qp_inserter_t *ins)
+{
+	return take_wakeup(ins);
+}
+
 static qp_err_t wakeup_error(void)
 {
 	return qp_error__set(QP_ERR_WAKEUP, "inserter: woken up by qp_inserter_wakeup()");

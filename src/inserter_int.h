@@ -2,6 +2,8 @@
 #ifndef QP_INSERTER_INT_H
 #define QP_INSERTER_INT_H
 
+#include <stdbool.h>
+
 #include "ch_int.h"
 #include "quackpipe/inserter.h"
 
@@ -19,5 +21,12 @@ qp_err_t qp_inserter__new_with_backend(qp_inserter_t **out, qp_conf_t *conf,
 typedef qp_err_t qp_inserter_sleep_fn(int64_t ms, void *opaque);
 void qp_inserter__set_sleep(qp_inserter_t *ins, qp_inserter_sleep_fn *fn,
                             void *opaque);
+
+/*
+ * Consumes a pending qp_inserter_wakeup(), if any; true if there was one.
+ * For a service that wakes its inserter together with its runner: a wakeup
+ * that found no flush in progress must not fail a later call.
+ */
+bool qp_inserter__take_wakeup(qp_inserter_t *ins);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "buf_int.h"
 #include "conf_int.h"
+#include "inserter_int.h"
 #include "svc_int.h"
 
 /* Offsets of the pending rows of one partition, for the dedup token. */
@@ -119,8 +120,10 @@ fail:
 
 void qp_ch_writer__wakeup(qp_ch_writer_t *svc)
 {
-	qp_runner_wakeup(svc->runner);
+	/* The inserter first: once the runner's next call returns, _run()
+	 * finds the inserter's wakeup already there and spends it. */
 	qp_inserter_wakeup(svc->inserter);
+	qp_runner_wakeup(svc->runner);
 }
 
 const qp_svc_counters_t *qp_ch_writer__counters(const qp_ch_writer_t *svc)
@@ -281,9 +284,15 @@ qp_err_t qp_ch_writer__run(qp_ch_writer_t *svc)
 			nanosleep(&pause, NULL);
 		}
 		if (err == QP_ERR_WAKEUP || err == QP_ERR_CLOSED) {
-			/* Shutdown: what can be inserted now is, and acked. */
+			/* Shutdown: what can be inserted now is, and acked. The
+			 * wakeup meant for a flush in progress found none: spend
+			 * it, so that it neither stops this flush nor fails a
+			 * later query (another wakeup cuts a flush that waits for
+			 * ClickHouse short). */
+			qp_inserter__take_wakeup(svc->inserter);
 			drain_waiting(svc);
 			flush(svc);
+			qp_inserter__take_wakeup(svc->inserter);
 			return QP_OK;
 		}
 		if (err && err != QP_ERR_NO_EVENT)

@@ -1,0 +1,127 @@
+/*
+ * ch-writer against the real Kafka (QP_TEST_KAFKA_BROKERS) and
+ * clickhouse-server (QP_TEST_CLICKHOUSE_URL): rows still waiting in the
+ * inserter's batch when the service is told to stop are inserted and acked
+ * before it returns, and its inserter answers queries afterwards (the
+ * stop's wakeup is not left behind to fail them). Without the services
+ * this FAILS.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf_int.h"
+#include "it_common.h"
+#include "kafka_fixture.h"
+#include "svc_int.h"
+
+#define EVENTS 50
+#define DEADLINE_MS 120000
+
+typedef struct writer_run {
+	qp_ch_writer_t *svc;
+	qp_err_t result;
+} writer_run_t;
+
+static void *run_writer(void *arg)
+{
+	writer_run_t *run = arg;
+
+	run->result = qp_ch_writer__run(run->svc);
+	return NULL;
+}
+
+/* EVENTS enriched events of one device into topic's partition 0. */
+static void fill_enriched(kf_t *kf, const char *topic)
+{
+	qp_enrichment_t enrichment = { 1764250000000LL, NULL, 0, 1.0, "7zzzzzz", "test" };
+	qp_buf_t out = QP_BUF_INIT;
+	unsigned n;
+
+	kf_create_topic(kf, topic, 1);
+	for (n = 0; n < EVENTS; n++) {
+		size_t len;
+		char *raw = kf_event_json("dev-chw", n, &len);
+
+		qp_buf__truncate(&out, 0);
+		assert_int_equal(qp_event_encode_enriched(&out, raw, len, &enrichment), QP_OK);
+		kf_produce_async(kf, topic, 0, "dev-chw", out.ptr, out.size);
+		free(raw);
+	}
+	kf_flush(kf);
+	qp_buf_dispose(&out);
+}
+
+static void stop_inserts_the_waiting_rows(void **state)
+{
+	kf_t *kf = kf_real();
+	const char *topic = kf_unique(kf, "chw-enriched"), *group = kf_unique(kf, "chw");
+	const char *table = test_run_name();
+	qp_conf_t *conf = kf_runner_conf(kf, group, kf_unique(kf, "chw-dlq"));
+	writer_run_t run = { NULL, QP_OK };
+	const qp_svc_counters_t *counters;
+	int64_t deadline = kf_now_ms() + DEADLINE_MS;
+	qp_buf_t answer = QP_BUF_INIT;
+	char sql[256];
+	pthread_t thread;
+
+	fill_enriched(kf, topic);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.enriched", topic), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.backend", "http"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.url", getenv("QP_TEST_CLICKHOUSE_URL")),
+	                 QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.database", "default"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.table", table), QP_OK);
+	/* Nothing would be inserted for ten minutes but for the stop. */
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.batch.age.ms", "600000"), QP_OK);
+	assert_int_equal(qp_ch_writer__new(&run.svc, conf), QP_OK);
+	qp_conf_destroy(conf);
+	counters = qp_ch_writer__counters(run.svc);
+	assert_int_equal(pthread_create(&thread, NULL, run_writer, &run), 0);
+	while (atomic_load(&counters->consumed) < EVENTS && kf_now_ms() < deadline)
+		nanosleep(&(struct timespec){ 0, 20000000L }, NULL);
+	assert_int_equal(atomic_load(&counters->consumed), EVENTS);
+	assert_int_equal(atomic_load(&counters->inserted), 0);
+
+	qp_ch_writer__wakeup(run.svc);
+	pthread_join(thread, NULL);
+	assert_int_equal(run.result, QP_OK);
+	assert_int_equal(atomic_load(&counters->inserted), EVENTS);
+	snprintf(sql, sizeof(sql), "SELECT count() FROM default.%s FORMAT TSV", table);
+	assert_int_equal(test_query_number(qp_ch_writer__inserter(run.svc), sql), EVENTS);
+	snprintf(sql, sizeof(sql), "DROP TABLE default.%s", table);
+	assert_int_equal(qp_inserter_query(qp_ch_writer__inserter(run.svc), sql, &answer), QP_OK);
+	qp_buf_dispose(&answer);
+	qp_ch_writer__destroy(run.svc);
+	/* Acked after the insert, so committed at close. */
+	assert_int_equal(kf_committed(kf, group, topic, 0), EVENTS);
+	kf_free(kf);
+}
+
+static int need_server(void **state)
+{
+	if (!getenv("QP_TEST_CLICKHOUSE_URL") || !*getenv("QP_TEST_CLICKHOUSE_URL")) {
+		fprintf(stderr, "FAIL: QP_TEST_CLICKHOUSE_URL is not set. Start a server with "
+		        "scripts/clickhouse.sh start, then export "
+		        "QP_TEST_CLICKHOUSE_URL=$(scripts/clickhouse.sh url)\n");
+		return -1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(stop_inserts_the_waiting_rows),
+	};
+
+	return cmocka_run_group_tests(tests, need_server, NULL);
+}
