@@ -58,16 +58,20 @@ distinct_at_least() { test "$(count "uniqExact(scan_id)")" -ge "$1"; }
 "$qp" topics create "${common[@]}" --timeout 60 >/dev/null 2>"$tmp/topics.log" ||
   fail "topics create: $(cat "$tmp/topics.log")"
 "$qp" fraud "${common[@]}" -X "group.id=$run-fraud" 2>"$tmp/fraud.log" & pids+=($!)
-"$qp" simulate "${common[@]}" --events "$events" --malformed 0 --seed 3 2>"$tmp/simulate.log" ||
-  fail "simulate: $(tail -n 3 "$tmp/simulate.log")"
 
-# First writer: inserts, but its commits are 10 minutes away.
+# First writer: inserts, but its commits are 10 minutes away. The events
+# arrive over about 4 s, so that it is killed mid-stream.
 "${writer[@]}" -X qp.runner.commit.interval.ms=600000 2>"$tmp/writer1.log" & first=$!; pids+=($first)
+"$qp" simulate "${common[@]}" --events "$events" --rate 2500 --malformed 0 --seed 3 \
+  2>"$tmp/simulate.log" & simulate=$!; pids+=($simulate)
 wait_for 120 rows_at_least 3000 || fail "the first ch-writer inserted nothing (rows: $(rows))"
 kill -KILL "$first"
 wait "$first" 2>/dev/null || true
 inserted_before_crash=$(rows)
 echo "chwriter_crash: killed ch-writer after $inserted_before_crash rows, none committed"
+((inserted_before_crash < events)) ||
+  fail "the first ch-writer inserted every event before it was killed: not mid-stream"
+wait "$simulate" || fail "simulate: $(tail -n 3 "$tmp/simulate.log")"
 
 # Second writer, same group: starts again from the last commit (none).
 "${writer[@]}" 2>"$tmp/writer2.log" & second=$!; pids+=($second)
