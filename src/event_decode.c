@@ -362,7 +362,7 @@ static qp_err_t decode_gps(decoder_t *dec, const cJSON *node, uint32_t self, qp_
 	return qp_event__unknown_fields(dec, node, &b, gps_fields, G_COUNT, &gps->unknown_json);
 }
 
-/* One element of the wifi array; entry is a qp_wifi_t. */
+/* One element (an object) of the wifi array; entry is a qp_wifi_t. */
 static qp_err_t decode_wifi(decoder_t *dec, const cJSON *node, uint32_t self, const path_t *path,
                             void *entry)
 {
@@ -370,9 +370,6 @@ static qp_err_t decode_wifi(decoder_t *dec, const cJSON *node, uint32_t self, co
 	bound_t b;
 	qp_err_t err;
 
-	if (TYPE(node) != cJSON_Object)
-		return fail(path, QP_ERR_FIELD_TYPE, "expected an object, got %s",
-		            qp_event__type_name(node));
 	if ((err = qp_event__bind(dec, node, self, wifi_fields, W_COUNT, path, &b)) ||
 	    (err = get_mac(dec, b.node[W_BSSID], path, "bssid", &wifi->bssid)))
 		return err;
@@ -387,7 +384,7 @@ static qp_err_t decode_wifi(decoder_t *dec, const cJSON *node, uint32_t self, co
 	return qp_event__unknown_fields(dec, node, &b, wifi_fields, W_COUNT, &wifi->unknown_json);
 }
 
-/* One element of the cell array; entry is a qp_cell_t. */
+/* One element (an object) of the cell array; entry is a qp_cell_t. */
 static qp_err_t decode_cell(decoder_t *dec, const cJSON *node, uint32_t self, const path_t *path,
                             void *entry)
 {
@@ -395,9 +392,6 @@ static qp_err_t decode_cell(decoder_t *dec, const cJSON *node, uint32_t self, co
 	bound_t b;
 	qp_err_t err;
 
-	if (TYPE(node) != cJSON_Object)
-		return fail(path, QP_ERR_FIELD_TYPE, "expected an object, got %s",
-		            qp_event__type_name(node));
 	if ((err = qp_event__bind(dec, node, self, cell_fields, C_COUNT, path, &b)) ||
 	    (err = get_radio(b.node[C_RADIO], path, "radio", &cell->radio)) ||
 	    (err = get_int32(b.node[C_MCC], path, "mcc", 200, 999, &cell->mcc)) ||
@@ -410,7 +404,7 @@ static qp_err_t decode_cell(decoder_t *dec, const cJSON *node, uint32_t self, co
 	return qp_event__unknown_fields(dec, node, &b, cell_fields, C_COUNT, &cell->unknown_json);
 }
 
-/* One element of the ble array; entry is a qp_ble_t. */
+/* One element (an object) of the ble array; entry is a qp_ble_t. */
 static qp_err_t decode_ble(decoder_t *dec, const cJSON *node, uint32_t self, const path_t *path,
                            void *entry)
 {
@@ -418,9 +412,6 @@ static qp_err_t decode_ble(decoder_t *dec, const cJSON *node, uint32_t self, con
 	bound_t b;
 	qp_err_t err;
 
-	if (TYPE(node) != cJSON_Object)
-		return fail(path, QP_ERR_FIELD_TYPE, "expected an object, got %s",
-		            qp_event__type_name(node));
 	if ((err = qp_event__bind(dec, node, self, ble_fields, B_COUNT, path, &b)) ||
 	    (err = get_mac(dec, b.node[B_ADDR], path, "addr", &ble->addr)) ||
 	    (err = get_int32(b.node[B_RSSI], path, "rssi_dbm", -120, 0, &ble->rssi_dbm)) ||
@@ -434,8 +425,9 @@ static qp_err_t decode_ble(decoder_t *dec, const cJSON *node, uint32_t self, con
 typedef qp_err_t (*decode_entry_fn)(decoder_t *dec, const cJSON *node, uint32_t self,
                                     const path_t *path, void *entry);
 
-/* Decodes each element of an array field into entries[i] (entry_size bytes
- * apart); element i's scan index follows from the descendants counts. */
+/* Decodes each element of an array field, which must be an object, into
+ * entries[i] (entry_size bytes apart); element i's scan index follows from
+ * the descendants counts. */
 static qp_err_t decode_array(decoder_t *dec, const cJSON *array, uint32_t self, const char *key,
                              decode_entry_fn fn, void *entries, size_t entry_size)
 {
@@ -453,6 +445,10 @@ static qp_err_t decode_array(decoder_t *dec, const cJSON *array, uint32_t self, 
 
 		if (QP_CJSON_IS_CONTAINER(child))
 			next += 1 + containers[next].descendants;
+		/* Every array of the schema holds objects. */
+		if (TYPE(child) != cJSON_Object)
+			return fail(&at, QP_ERR_FIELD_TYPE, "expected an object, got %s",
+			            qp_event__type_name(child));
 		if ((err = fn(dec, child, container, &at, (char *)entries + i * entry_size)))
 			return err;
 	}
