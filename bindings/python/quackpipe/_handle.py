@@ -47,6 +47,18 @@ def _destroy(handle, keep):
     del keep
 
 
+class Closing:
+    """``with obj:`` closes obj at the end of the block (obj.close())."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 class Guard:
     """Owns one C handle for a Python object (see the module docstring)."""
 

@@ -3,6 +3,7 @@
 import os
 
 from . import capi
+from ._handle import Closing
 
 __all__ = ["Conf", "properties_markdown"]
 
@@ -14,7 +15,7 @@ def _text(value):
     return str(value)
 
 
-class Conf:
+class Conf(Closing):
     """Library ``qp.*`` properties plus librdkafka's, as key/value strings.
 
     ``Conf({"bootstrap.servers": "127.0.0.1:9092"}, **{"qp.log.level": 7})``
@@ -73,12 +74,6 @@ class Conf:
     def close(self):
         """Frees the configuration now (it is also freed when collected)."""
         self._h.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def properties_markdown():

@@ -13,6 +13,7 @@ import dataclasses
 import json
 
 from . import capi
+from ._handle import Closing
 
 __all__ = [
     "ABSENT", "Event", "Gps", "Wifi", "Cell", "Ble", "Enrichment",
@@ -131,7 +132,7 @@ _SCALARS = frozenset({
 })
 
 
-class Event:
+class Event(Closing):
     """A decoded, validated scan event. Read-only; close() frees it early."""
 
     __slots__ = ("_h", "_copies")
@@ -199,12 +200,6 @@ class Event:
         """Frees the C event now; later reads raise ClosedError."""
         self._h.close()
         self._copies.clear()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         try:

@@ -3,7 +3,7 @@
 import os
 
 from . import capi
-from ._handle import Guard
+from ._handle import Closing, Guard
 from .conf import _as_conf
 from .event import Enrichment, Event
 
@@ -57,7 +57,7 @@ def _rule_adapter(rule):
     return adapter
 
 
-class FraudEngine:
+class FraudEngine(Closing):
     """Judges scan events: flags, a quality score, a location cluster.
 
     ``FraudEngine(conf)`` reads the qp.fraud.* properties (conf may be None
@@ -129,9 +129,3 @@ class FraudEngine:
 
     def close(self):
         self._g.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

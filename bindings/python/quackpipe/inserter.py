@@ -4,7 +4,7 @@ import dataclasses
 import itertools
 
 from . import capi
-from ._handle import Guard, _error
+from ._handle import Closing, Guard, _error
 from .conf import _as_conf
 from .errors import InvalidArgumentError
 
@@ -49,7 +49,7 @@ def _result_adapter(fn, tags):
     return adapter
 
 
-class Inserter:
+class Inserter(Closing):
     """Batches JSONEachRow rows into ClickHouse, over HTTP or embedded.
 
     ``Inserter(conf, on_result=fn)`` takes the Conf over (qp.inserter.*).
@@ -139,9 +139,3 @@ class Inserter:
         """Frees the inserter; pending rows are dropped unreported (flush
         first to keep them). From another thread it first wakes a flush."""
         self._g.close(capi.qp_inserter_wakeup)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

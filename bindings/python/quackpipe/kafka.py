@@ -3,7 +3,7 @@
 import dataclasses
 
 from . import capi
-from ._handle import Guard, _error
+from ._handle import Closing, Guard, _error
 from .conf import _as_conf
 from .errors import WakeupError
 
@@ -26,7 +26,7 @@ def _headers(headers):
     return built
 
 
-class MockCluster:
+class MockCluster(Closing):
     """librdkafka's mock Kafka cluster, in this process, on loopback.
 
     ``bootstrap`` is its bootstrap.servers value. Topics a client asks for
@@ -52,12 +52,6 @@ class MockCluster:
     def close(self):
         """Stops the cluster; clients still connected see their connections drop."""
         self._g.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -89,7 +83,7 @@ def _delivery_adapter(fn):
     return adapter
 
 
-class Producer:
+class Producer(Closing):
     """Publishes scan events (keyed by device_id) and raw records to Kafka.
 
     ``Producer(conf, on_delivery=fn)`` takes the Conf over (a mapping is
@@ -178,14 +172,8 @@ class Producer:
 
         self._g.close(capi.qp_producer_wakeup, finish)
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.close()
-
-
-class Admin:
+class Admin(Closing):
     """Creates and checks the pipeline's topics (qp.topic.*).
 
     ``Admin(conf)`` takes the Conf over. One thread at a time; the calls
@@ -211,9 +199,3 @@ class Admin:
 
     def close(self):
         self._g.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -5,7 +5,7 @@ import enum
 import operator
 
 from . import capi
-from ._handle import Guard, _error
+from ._handle import Closing, Guard, _error
 from .errors import Error, InvalidArgumentError, NoEventError, WakeupError
 from .conf import _as_conf
 from .event import Event
@@ -196,7 +196,7 @@ def _runner_stats(h):
         snapshot.close()
 
 
-class Runner:
+class Runner(Closing):
     """Joins a consumer group and hands out its events (runner.h).
 
     ``Runner(conf, topics)`` takes the Conf over (group.id is required).
@@ -386,9 +386,3 @@ class Runner:
                 self._held.clear()
 
         self._g.close(capi.qp_runner_wakeup, finish)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
