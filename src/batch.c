@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_int.h"
 #include "batch_int.h"
 #include "buf_int.h"
 #include "errors_int.h"
@@ -56,16 +57,8 @@ qp_err_t qp_batch__add(qp_batch_t *batch, const void *row, size_t len, void *tag
 		return qp_error__set(QP_ERR_QUEUE_FULL,
 		                     "batch: full (%zu rows, %zu bytes); flush it first",
 		                     pending, qp_batch__pending_bytes(batch));
-	if (batch->count == batch->alloc) {
-		size_t alloc = batch->alloc ? batch->alloc * 2 : 64;
-		qp_batch_row_t *rows = realloc(batch->rows, alloc * sizeof(*rows));
-
-		if (!rows)
-			return qp_error__code(QP_ERR_NOMEM);
-		batch->rows = rows;
-		batch->alloc = alloc;
-	}
-	if ((err = qp_buf__grow(&batch->data, need)))
+	if ((err = QP_ARRAY_RESERVE(batch->rows, batch->alloc, batch->count, 64)) ||
+	    (err = qp_buf__grow(&batch->data, need)))
 		return err;
 	slot = &batch->rows[batch->count];
 	slot->offset = batch->data.size;

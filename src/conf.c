@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_int.h"
 #include "buf_int.h"
 #include "conf_int.h"
 
@@ -373,16 +374,9 @@ qp_err_t qp_conf_set(qp_conf_t *conf, const char *key, const char *value)
 		entry->value = copy;
 		return QP_OK;
 	}
-	if (conf->count == conf->alloc) {
-		size_t alloc = conf->alloc ? conf->alloc * 2 : 16;
-		qp_conf_entry_t *entries = realloc(conf->entries, alloc * sizeof(*entries));
-
-		if (!entries) {
-			free(copy);
-			return qp_error__code(QP_ERR_NOMEM);
-		}
-		conf->entries = entries;
-		conf->alloc = alloc;
+	if (QP_ARRAY_RESERVE(conf->entries, conf->alloc, conf->count, 16)) {
+		free(copy);
+		return QP_ERR_NOMEM;
 	}
 	entry = &conf->entries[conf->count];
 	if (!(entry->key = strdup(key))) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_int.h"
 #include "conf_int.h"
 #include "fraud_int.h"
 #include "hash64_int.h"
@@ -373,15 +374,8 @@ qp_err_t qp_fraud_add_rule(qp_fraud_t *f, const char *name, qp_fraud_rule_cb *cb
 		if (!strcmp(qp_fraud_rule_name(f, i), name))
 			return qp_error__set(QP_ERR_INVALID_ARG,
 			                     "qp_fraud_add_rule: a rule named \"%s\" exists", name);
-	if (f->rule_count == f->rule_alloc) {
-		size_t alloc = f->rule_alloc ? f->rule_alloc * 2 : 4;
-		custom_rule_t *rules = realloc(f->rules, alloc * sizeof(*rules));
-
-		if (!rules)
-			return qp_error__code(QP_ERR_NOMEM);
-		f->rules = rules;
-		f->rule_alloc = alloc;
-	}
+	if (QP_ARRAY_RESERVE(f->rules, f->rule_alloc, f->rule_count, 4))
+		return QP_ERR_NOMEM;
 	memset(&f->rules[f->rule_count], 0, sizeof(custom_rule_t));
 	strcpy(f->rules[f->rule_count].name, name);
 	f->rules[f->rule_count].cb = cb;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_int.h"
 #include "errors_int.h"
 #include "fraud_int.h"
 
@@ -259,15 +260,8 @@ static qp_err_t add_chunk(qp_fraud_state_t *s)
 
 	if (n > CHUNK_RECORDS)
 		n = CHUNK_RECORDS;
-	if (s->chunk_count == s->chunk_alloc) {
-		size_t alloc = s->chunk_alloc ? s->chunk_alloc * 2 : 16;
-		qp_fraud_chunk_t **chunks = realloc(s->chunks, alloc * sizeof(*chunks));
-
-		if (!chunks)
-			return qp_error__code(QP_ERR_NOMEM);
-		s->chunks = chunks;
-		s->chunk_alloc = alloc;
-	}
+	if (QP_ARRAY_RESERVE(s->chunks, s->chunk_alloc, s->chunk_count, 16))
+		return QP_ERR_NOMEM;
 	chunk = malloc(sizeof(*chunk) + n * RECORD_BYTES);
 	if (!chunk)
 		return qp_error__set(QP_ERR_NOMEM, "fraud: cannot allocate %u device records", n);

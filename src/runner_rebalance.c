@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_int.h"
 #include "runner_int.h"
 
 #define MODULE "runner"
@@ -69,15 +70,8 @@ static qp_err_t part_add(qp_runner_t *r, const char *topic, int32_t partition)
 
 	if (qp_runner__part_find(r, topic, partition))
 		return QP_OK;
-	if (r->part_count == r->part_alloc) {
-		size_t alloc = r->part_alloc ? r->part_alloc * 2 : 8;
-		qp_runner_part_t **parts = realloc(r->parts, alloc * sizeof(*parts));
-
-		if (!parts)
-			return qp_error__code(QP_ERR_NOMEM);
-		r->parts = parts;
-		r->part_alloc = alloc;
-	}
+	if (QP_ARRAY_RESERVE(r->parts, r->part_alloc, r->part_count, 8))
+		return QP_ERR_NOMEM;
 	if (!(part = calloc(1, sizeof(*part))) || !(part->topic = strdup(topic))) {
 		free(part);
 		return qp_error__code(QP_ERR_NOMEM);

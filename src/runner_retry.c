@@ -1,6 +1,7 @@
 /* The retry heap: messages ordered by the time their backoff ends. */
 #include <stdlib.h>
 
+#include "array_int.h"
 #include "runner_int.h"
 
 static bool before(const qp_message_t *a, const qp_message_t *b)
@@ -42,15 +43,8 @@ static void sift_down(qp_retry_heap_t *h, size_t i)
 
 qp_err_t qp_retry__push(qp_retry_heap_t *h, qp_message_t *msg)
 {
-	if (h->count == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 16;
-		qp_message_t **items = realloc(h->items, cap * sizeof(*items));
-
-		if (!items)
-			return qp_error__code(QP_ERR_NOMEM);
-		h->items = items;
-		h->cap = cap;
-	}
+	if (QP_ARRAY_RESERVE(h->items, h->cap, h->count, 16))
+		return QP_ERR_NOMEM;
 	h->items[h->count++] = msg;
 	sift_up(h, h->count - 1);
 	return QP_OK;
