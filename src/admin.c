@@ -252,14 +252,27 @@ static rd_kafka_AdminOptions_t *admin_options(qp_admin_t *a, int timeout_ms)
 }
 
 /* Waits for the result of the admin request just sent, or NULL. */
-static rd_kafka_event_t *wait_result(qp_admin_t *a, int timeout_ms)
+/* The answer to the request `what` just sent: QP_OK with *out (the caller
+ * destroys it), or the cluster's error or the timeout. */
+static qp_err_t wait_result(qp_admin_t *a, int timeout_ms, const char *what,
+                            rd_kafka_event_t **out)
 {
 	/* librdkafka times the request out itself; the margin covers its
 	 * own bookkeeping so that its timeout error is what we report. */
 	rd_kafka_event_t *ev = rd_kafka_queue_poll(a->results, timeout_ms + 2000);
+	qp_err_t err;
 
 	drain_logs(a);
-	return ev;
+	*out = NULL;
+	if (!ev)
+		return cluster_error(a, RD_KAFKA_RESP_ERR__TIMED_OUT, what, timeout_ms);
+	if (rd_kafka_event_error(ev)) {
+		err = cluster_error(a, rd_kafka_event_error(ev), what, timeout_ms);
+		rd_kafka_event_destroy(ev);
+		return err;
+	}
+	*out = ev;
+	return QP_OK;
 }
 
 static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
@@ -295,13 +308,8 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 	rd_kafka_CreateTopics(a->rk, requests, n, options, a->results);
 	rd_kafka_AdminOptions_destroy(options);
 	rd_kafka_NewTopic_destroy_array(requests, n);
-	if (!(ev = wait_result(a, timeout)))
-		return cluster_error(a, RD_KAFKA_RESP_ERR__TIMED_OUT, "create topics", timeout);
-	if (rd_kafka_event_error(ev)) {
-		err = cluster_error(a, rd_kafka_event_error(ev), "create topics", timeout);
-		rd_kafka_event_destroy(ev);
+	if ((err = wait_result(a, timeout, "create topics", &ev)))
 		return err;
-	}
 	results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev),
 	                                              &count);
 	for (i = 0; i < count; i++) {
@@ -395,7 +403,7 @@ static qp_err_t check_retention(qp_admin_t *a, int64_t deadline, qp_findings_t *
 	rd_kafka_event_t *ev;
 	int timeout = qp_clock__left_ms(deadline);
 	size_t n = 0, i, count;
-	qp_err_t err = QP_OK;
+	qp_err_t err;
 
 	for (i = 0; i < QP_TOPIC_COUNT; i++)
 		if (a->topics[i].exists && !a->topics[i].created)
@@ -407,18 +415,14 @@ static qp_err_t check_retention(qp_admin_t *a, int64_t deadline, qp_findings_t *
 	rd_kafka_DescribeConfigs(a->rk, resources, n, options, a->results);
 	rd_kafka_AdminOptions_destroy(options);
 	rd_kafka_ConfigResource_destroy_array(resources, n);
-	if (!(ev = wait_result(a, timeout)))
-		return cluster_error(a, RD_KAFKA_RESP_ERR__TIMED_OUT, "describe configs", timeout);
-	if (rd_kafka_event_error(ev)) {
-		err = cluster_error(a, rd_kafka_event_error(ev), "describe configs", timeout);
-	} else {
-		described = rd_kafka_DescribeConfigs_result_resources(
-			rd_kafka_event_DescribeConfigs_result(ev), &count);
-		for (i = 0; i < count; i++)
-			compare_retention(a, described[i], f);
-	}
+	if ((err = wait_result(a, timeout, "describe configs", &ev)))
+		return err;
+	described = rd_kafka_DescribeConfigs_result_resources(
+		rd_kafka_event_DescribeConfigs_result(ev), &count);
+	for (i = 0; i < count; i++)
+		compare_retention(a, described[i], f);
 	rd_kafka_event_destroy(ev);
-	return err;
+	return QP_OK;
 }
 
 /*
