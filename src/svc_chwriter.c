@@ -309,8 +309,6 @@ void qp_ch_writer__destroy(qp_ch_writer_t *svc)
 {
 	if (!svc)
 		return;
-	if (svc->runner)
-		qp_runner_close(svc->runner);
 	/* Rows never inserted are not acked: the runner's next owner gets them. */
 	qp_runner_destroy(svc->runner);
 	qp_inserter_destroy(svc->inserter);

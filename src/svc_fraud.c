@@ -140,8 +140,6 @@ void qp_fraud_svc__destroy(qp_fraud_svc_t *svc)
 {
 	if (!svc)
 		return;
-	if (svc->runner)
-		qp_runner_close(svc->runner);
 	qp_runner_destroy(svc->runner);
 	qp_producer_destroy(svc->producer);
 	qp_warmer__destroy(svc->warmer);

@@ -329,7 +329,6 @@ static int tail_main(int argc, char **argv)
 	cli_on_stop_signal(wakeup_runner, r);
 	rc = tail(&t, r);
 	cli_on_stop_signal_clear();
-	qp_runner_close(r);
 	qp_runner_destroy(r);
 	qp_buf_dispose(&t.line);
 	qp_conf_destroy(t.conf);
