@@ -14,6 +14,8 @@ done
 if command -v java >/dev/null; then missing=("${missing[@]/default-jre-headless}"); fi
 if command -v mvn >/dev/null; then missing=("${missing[@]/maven}"); fi
 if command -v npm >/dev/null; then missing=("${missing[@]/npm}"); fi
+# pytest runs the Python binding's tests; a pip-installed one does as well.
+python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
 read -r -a missing <<<"${missing[*]}"
 if ((${#missing[@]})); then
   sudo=; [[ $(id -u) == 0 ]] || sudo=sudo
