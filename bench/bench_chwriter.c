@@ -44,8 +44,8 @@
 
 #include "bench_common.h"
 #include "bench_pipeline.h"
-#include "buf_int.h"
-#include "ch_int.h"
+#include "base/buf_int.h"
+#include "clickhouse/ch_int.h"
 
 #define DB "qp_bench_chw"
 #define STALL_S 120 /* no progress for this long fails the run */

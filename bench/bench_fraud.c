@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "bench_common.h"
-#include "fraud_int.h"
-#include "hash64_int.h"
+#include "engine/fraud_int.h"
+#include "base/hash64_int.h"
 #include "quackpipe.h"
 
 #define TOWERS 1000000

@@ -22,9 +22,9 @@
 #include <zlib.h>
 
 #include "bench_common.h"
-#include "buf_int.h"
-#include "ch_int.h"
-#include "conf_int.h"
+#include "base/buf_int.h"
+#include "clickhouse/ch_int.h"
+#include "base/conf_int.h"
 #include "quackpipe.h"
 #include "scan_rows.h"
 

@@ -26,7 +26,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "bench_common.h"
-#include "mock_int.h"
+#include "kafka/mock_int.h"
 #include "quackpipe.h"
 
 #define PAYLOADS 2000

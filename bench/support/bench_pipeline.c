@@ -11,8 +11,8 @@
 
 #include "bench_common.h"
 #include "bench_pipeline.h"
-#include "buf_int.h"
-#include "cli/simulator.h"
+#include "base/buf_int.h"
+#include "sim/simulator.h"
 
 #define STALL_S 120 /* no progress for this long fails a run */
 #define MAX_DELETED 8

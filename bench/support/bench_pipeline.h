@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "svc_int.h"
+#include "services/svc_int.h"
 
 /* The options every service benchmark takes, with their defaults set by
  * the benchmark before parsing. */

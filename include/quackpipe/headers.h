@@ -16,6 +16,14 @@
 
 QP_BEGIN_DECL
 
+/* Headers the pipeline's stages carry with a record (any consumer may read
+ * them): the ingest API's receipt time in epoch ms, which fraud-svc prefers
+ * over the record's timestamp; and the wall-clock time of the first publish
+ * in epoch µs, forwarded by every stage so the last one can measure
+ * end-to-end latency. */
+#define QP_HEADER_RECEIVED_MS "qp.received.ms"
+#define QP_HEADER_INGEST_US "qp.ingest.us"
+
 typedef struct qp_headers qp_headers_t;
 
 /* An empty list. The caller frees *out with qp_headers_destroy(). */

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli_conf.h"
-#include "commands.h"
-#include "errors_int.h"
+#include "cli/cli_conf.h"
+#include "cli/commands.h"
+#include "base/errors_int.h"
 
 volatile sig_atomic_t cli_stop_requested;
 static void (*stop_wakeup)(void *opaque);

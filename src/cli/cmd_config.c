@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "quackpipe.h"
 
 int qp_cmd_config(int argc, char **argv)

@@ -17,14 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf_int.h"
-#include "cli_conf.h"
-#include "conf_int.h"
-#include "commands.h"
-#include "demo.h"
-#include "ingest.h"
-#include "metrics_http.h"
-#include "svc_int.h"
+#include "base/buf_int.h"
+#include "cli/cli_conf.h"
+#include "base/conf_int.h"
+#include "cli/commands.h"
+#include "cli/demo.h"
+#include "cli/cli_publish.h"
+#include "cli/metrics_http.h"
+#include "services/svc_int.h"
 
 typedef struct demo_options {
 	uint64_t events;

@@ -14,13 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf_int.h"
-#include "cli_conf.h"
-#include "commands.h"
-#include "dlq.h"
-#include "ingest.h"
-#include "json_int.h"
-#include "utf8_int.h"
+#include "base/buf_int.h"
+#include "cli/cli_conf.h"
+#include "cli/commands.h"
+#include "cli/dlq.h"
+#include "cli/cli_publish.h"
+#include "model/json_int.h"
+#include "base/utf8_int.h"
 
 typedef struct dlq_tail {
 	qp_conf_t *conf;

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf_int.h"
-#include "cli_conf.h"
-#include "commands.h"
-#include "dlq.h"
-#include "errors_int.h"
-#include "ingest.h"
+#include "base/buf_int.h"
+#include "cli/cli_conf.h"
+#include "cli/commands.h"
+#include "cli/dlq.h"
+#include "base/errors_int.h"
+#include "cli/cli_publish.h"
 
 /* Dead letters read ahead while the oldest waits for its age: beyond this,
  * fetching pauses, so memory stays bounded whatever the backlog. */

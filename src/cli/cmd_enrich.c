@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "quackpipe.h"
 
 static const char usage_text[] =

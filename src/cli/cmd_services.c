@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli_conf.h"
-#include "commands.h"
-#include "metrics_http.h"
-#include "svc_int.h"
+#include "cli/cli_conf.h"
+#include "cli/commands.h"
+#include "cli/metrics_http.h"
+#include "services/svc_int.h"
 
 typedef struct service_ops {
 	const char *name;

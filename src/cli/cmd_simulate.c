@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf_int.h"
-#include "cli_conf.h"
-#include "commands.h"
-#include "ingest.h"
+#include "base/buf_int.h"
+#include "cli/cli_conf.h"
+#include "cli/commands.h"
+#include "cli/cli_publish.h"
 
 typedef struct simulate {
 	sim_options_t sim_opt;

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_conf.h"
-#include "commands.h"
+#include "cli/cli_conf.h"
+#include "cli/commands.h"
 
 static void usage(FILE *out, const void *opaque)
 {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "quackpipe.h"
 
 typedef struct validate {

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "quackpipe.h"
-#include "simulator.h"
+#include "sim/simulator.h"
 
 /* Which rule should catch each spoofer class of the simulator. */
 extern const char *const demo_intended_rule[SIM_CLASS_COUNT];

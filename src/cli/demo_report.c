@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf_int.h"
-#include "demo.h"
-#include "errors_int.h"
+#include "base/buf_int.h"
+#include "cli/demo.h"
+#include "base/errors_int.h"
 
 const char *const demo_intended_rule[SIM_CLASS_COUNT] = {
 	[SIM_HONEST] = NULL,

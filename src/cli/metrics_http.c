@@ -20,9 +20,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "buf_int.h"
-#include "errors_int.h"
-#include "metrics_http.h"
+#include "base/buf_int.h"
+#include "base/errors_int.h"
+#include "cli/metrics_http.h"
 
 #define MAX_SOURCES 4
 #define REQUEST_MAX 4096

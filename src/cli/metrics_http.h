@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "quackpipe.h"
-#include "svc_int.h"
+#include "services/svc_int.h"
 
 /* One service's counters, labelled service="<name>". */
 typedef struct cli_metrics_source {

@@ -1,7 +1,7 @@
 /* Made-up scan-event rows for the inserter's tests and benchmark. */
 #include <stdio.h>
 
-#include "buf_int.h"
+#include "base/buf_int.h"
 #include "scan_rows.h"
 
 void qp_test_scan_row(qp_buf_t *out, const char *run, int i)

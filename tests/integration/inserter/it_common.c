@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "buf_int.h"
+#include "base/buf_int.h"
 #include "it_common.h"
 #include "scan_rows.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "buf_int.h"
+#include "base/buf_int.h"
 #include "it_common.h"
 
 static char data_dir[256];

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "buf_int.h"
+#include "base/buf_int.h"
 #include "it_common.h"
 
 static const char *url;

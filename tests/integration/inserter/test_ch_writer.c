@@ -18,10 +18,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf_int.h"
+#include "base/buf_int.h"
 #include "it_common.h"
 #include "kafka_fixture.h"
-#include "svc_int.h"
+#include "services/svc_int.h"
 
 #define EVENTS 50
 #define DEADLINE_MS 120000

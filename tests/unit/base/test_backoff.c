@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "backoff_int.h"
+#include "engine/backoff_int.h"
 
 static void delays_double_within_jitter_and_cap(void **state)
 {

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "buf_int.h"
+#include "base/buf_int.h"
 
 static void appends_and_stays_terminated(void **state)
 {

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "conf_int.h"
+#include "base/conf_int.h"
 #include "quackpipe.h"
 
 static void defaults_and_library_keys(void **state)

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "errors_int.h"
+#include "base/errors_int.h"
 #include "quackpipe.h"
 
 static void every_code_has_a_name_and_text(void **state)

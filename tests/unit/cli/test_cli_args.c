@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cli_conf.h"
-#include "commands.h"
+#include "cli/cli_conf.h"
+#include "cli/commands.h"
 
 /* What the usage printer was asked to do. */
 typedef struct usage_calls {

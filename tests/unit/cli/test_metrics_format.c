@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "metrics_http.h"
+#include "cli/metrics_http.h"
 
 static size_t count_lines(const char *text, const char *prefix)
 {

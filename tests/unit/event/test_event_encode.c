@@ -10,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "buf_int.h"
+#include "base/buf_int.h"
 #include "event_test.h"
 
 static const char *const fixtures[] = {

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "json_int.h"
-#include "utf8_int.h"
+#include "model/json_int.h"
+#include "base/utf8_int.h"
 
 static void utf8_accepts_every_valid_length(void **state)
 {

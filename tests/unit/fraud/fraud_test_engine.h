@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "fraud_test_events.h"
-#include "geo_int.h"
+#include "engine/geo_int.h"
 
 #define M_PER_DEG (QP_GEO_EARTH_RADIUS_M * 3.14159265358979323846 / 180.0)
 #define T0 1700000000000 /* 2023-11-14, ms */

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "geo_int.h"
+#include "engine/geo_int.h"
 
 #define PI 3.14159265358979323846
 #define M_PER_DEG (QP_GEO_EARTH_RADIUS_M * PI / 180.0)

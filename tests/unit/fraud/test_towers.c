@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "quackpipe.h"
-#include "towers_int.h"
+#include "engine/towers_int.h"
 
 #define EXCERPT QP_TEST_RESOURCES "/fraud/towers-fr-excerpt.csv"
 #define FRANCE QP_SHARED_DATA "/opencellid-france/towers.csv"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "batch_int.h"
+#include "engine/batch_int.h"
 
 static const char row[] = "{\"scan_id\":\"a\"}"; /* 15 bytes, 16 with '\n' */
 

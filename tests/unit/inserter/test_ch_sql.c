@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "buf_int.h"
-#include "ch_int.h"
+#include "base/buf_int.h"
+#include "clickhouse/ch_int.h"
 
 static void identifiers(void **state)
 {

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "histogram_int.h"
+#include "base/histogram_int.h"
 
 static const double bounds[] = { 1, 10, 100 };
 

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "buf_int.h"
-#include "errors_int.h"
-#include "inserter_int.h"
+#include "base/buf_int.h"
+#include "base/errors_int.h"
+#include "clickhouse/inserter_int.h"
 
 /* ---- a fake ClickHouse: rows containing "POISON" fail with code 27 ---- */
 

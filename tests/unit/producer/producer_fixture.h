@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "mock_int.h"
+#include "kafka/mock_int.h"
 #include "quackpipe.h"
 
 typedef struct fixture {

@@ -16,7 +16,7 @@
 #include "kafka_read.h"
 #include "partition_spec.h"
 #include "producer_fixture.h"
-#include "producer_int.h"
+#include "kafka/producer_int.h"
 
 static void test_hashes_match_their_specifications(void **state)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner_int.h"
+#include "kafka/runner/runner_int.h"
 
 static void out_of_order_acks_commit_the_done_prefix(void **state)
 {

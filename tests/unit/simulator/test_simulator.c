@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "simulator.h"
+#include "sim/simulator.h"
 
 #define N 20000
 

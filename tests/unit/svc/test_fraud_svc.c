@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "kafka_fixture.h"
-#include "svc_int.h"
+#include "services/svc_int.h"
 
 #define DEADLINE_MS 180000
 

@@ -1,0 +1,121 @@
+/* The ingest API's publish, pacing and the simulator's options and tower
+ * file: see ingest.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli_conf.h"
+#include "base/errors_int.h"
+#include "cli/cli_publish.h"
+#include "services/svc_int.h"
+
+const char cli_sim_usage[] =
+	"  --devices N         simulated phones (default 2000)\n"
+	"  --rate R            submissions per second (default 0: as fast as it goes)\n"
+	"  --spoofers SHARE    share of devices that spoof, 0..1 (default 0.05)\n"
+	"  --malformed SHARE   share of submissions that are malformed, 0..1 (default 0.01)\n"
+	"  --seed N            simulator seed (default 42)\n";
+
+int64_t cli_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+double cli_mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+qp_err_t cli_ingest_publish(qp_producer_t *producer, const char *topic, const sim_submission_t *s)
+{
+	char received[24], ingest[24];
+	qp_headers_t *headers;
+	qp_err_t err;
+
+	snprintf(received, sizeof(received), "%lld", (long long)s->received_ms);
+	snprintf(ingest, sizeof(ingest), "%lld", (long long)cli_wall_us());
+	if ((err = qp_headers_new(&headers)))
+		return err;
+	if (!(err = qp_headers_add(headers, QP_HEADER_RECEIVED_MS, received, strlen(received))) &&
+	    !(err = qp_headers_add(headers, QP_HEADER_INGEST_US, ingest, strlen(ingest)))) {
+		/* A full queue is backpressure: serve reports until there is room,
+		 * as an ingest API would before answering 503. */
+		while ((err = qp_producer_publish(producer, topic, s->device_id, strlen(s->device_id),
+		                                  s->json, s->len, headers)) == QP_ERR_QUEUE_FULL) {
+			if (cli_stop_requested) {
+				err = qp_error__set(QP_ERR_WAKEUP, "ingest: stopping with the producer queue full");
+				break;
+			}
+			qp_producer_poll(producer, 5);
+		}
+	}
+	qp_headers_destroy(headers);
+	return err;
+}
+
+void cli_ingest_pace(qp_producer_t *producer, double started, uint64_t published, double rate)
+{
+	double due;
+
+	if (rate <= 0)
+		return;
+	due = started + (double)published / rate;
+	while (cli_mono_s() < due && !cli_stop_requested)
+		qp_producer_poll(producer, 1);
+}
+
+static int share(double *out, const char *value)
+{
+	char *end;
+	double v = strtod(value, &end);
+
+	if (end == value || *end || v < 0 || v > 1)
+		return -1;
+	*out = v;
+	return 1;
+}
+
+int cli_sim_option(sim_options_t *o, double *rate, const char *name, const char *value)
+{
+	char *end;
+
+	if (!strcmp(name, "--devices")) {
+		unsigned long n = strtoul(value, &end, 10);
+
+		if (end == value || *end || n == 0 || n > 1000000)
+			return -1;
+		o->devices = (uint32_t)n;
+		return 1;
+	}
+	if (!strcmp(name, "--rate")) {
+		*rate = strtod(value, &end);
+		return end == value || *end || *rate < 0 ? -1 : 1;
+	}
+	if (!strcmp(name, "--spoofers"))
+		return share(&o->spoofer_share, value);
+	if (!strcmp(name, "--malformed"))
+		return share(&o->malformed_share, value);
+	if (!strcmp(name, "--seed")) {
+		o->seed = strtoull(value, &end, 10);
+		return end == value || *end ? -1 : 1;
+	}
+	return 0;
+}
+
+qp_err_t cli_sim_write_towers(const sim_t *sim, const char *path)
+{
+	qp_buf_t towers = QP_BUF_INIT;
+	qp_err_t err;
+
+	if (!(err = sim_write_towers(sim, &towers)))
+		err = cli_write_file(path, towers.ptr, towers.size);
+	qp_buf_dispose(&towers);
+	return err;
+}

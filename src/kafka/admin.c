@@ -1,0 +1,539 @@
+/*
+ * Topic provisioning through librdkafka's admin API: read the cluster's
+ * metadata, create what is missing, compare what exists, change nothing.
+ * librdkafka 2.0.2's mock cluster answers neither CreateTopics nor
+ * DescribeConfigs, so on a mock living in this process topics are created
+ * through the mock's own call and retention is not compared.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf_int.h"
+#include "base/clock_int.h"
+#include "kafka/kafka_int.h"
+#include "kafka/mock_int.h"
+#include "quackpipe/admin.h"
+
+#define QP_TOPIC_COUNT 4
+
+static const struct {
+	const char *name_key, *partitions_key;
+} topic_keys[QP_TOPIC_COUNT] = {
+	{ "qp.topic.events", "qp.topic.events.partitions" },
+	{ "qp.topic.enriched", "qp.topic.enriched.partitions" },
+	{ "qp.topic.alerts", "qp.topic.alerts.partitions" },
+	{ "qp.topic.dlq", "qp.topic.dlq.partitions" },
+};
+
+typedef struct qp_topic {
+	const char *name; /* borrowed from conf */
+	int partitions;   /* configured */
+	bool exists;
+	bool created; /* by this call, as configured: nothing to compare */
+	bool raced;   /* found missing, then "already exists" when created */
+	int found_partitions, found_replicas;
+} qp_topic_t;
+
+struct qp_admin {
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *results, *logs;
+	qp_conf_t *conf;
+	const char *bootstrap; /* borrowed from conf; NULL if unset */
+	int replication;
+	int64_t retention_ms;
+	qp_topic_t topics[QP_TOPIC_COUNT];
+};
+
+/* What one ensure or check found wrong, gathered for one error detail. */
+typedef struct qp_findings {
+	qp_buf_t mismatches, missing, failures;
+} qp_findings_t;
+
+static void note(qp_buf_t *list, const char *fmt, ...) QP_PRINTF(2, 3);
+
+static void note(qp_buf_t *list, const char *fmt, ...)
+{
+	char item[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(item, sizeof(item), fmt, ap);
+	va_end(ap);
+	/* Out of memory here only shortens the detail. */
+	if (list->size)
+		qp_buf__puts(list, "; ");
+	qp_buf__puts(list, item);
+}
+
+static void findings_dispose(qp_findings_t *f)
+{
+	qp_buf_dispose(&f->mismatches);
+	qp_buf_dispose(&f->missing);
+	qp_buf_dispose(&f->failures);
+}
+
+static qp_err_t check_names(const qp_conf_t *conf)
+{
+	size_t i, j;
+
+	for (i = 0; i < QP_TOPIC_COUNT; i++)
+		for (j = i + 1; j < QP_TOPIC_COUNT; j++)
+			if (!strcmp(qp_conf__str(conf, topic_keys[i].name_key),
+			            qp_conf__str(conf, topic_keys[j].name_key)))
+				return qp_error__set(QP_ERR_CONF_INVALID,
+				                     "%s: same topic name as %s (\"%s\")",
+				                     topic_keys[j].name_key, topic_keys[i].name_key,
+				                     qp_conf__str(conf, topic_keys[i].name_key));
+	if (qp_conf__int(conf, "qp.topic.replication.factor") == 0)
+		return qp_error__set(QP_ERR_CONF_INVALID, "qp.topic.replication.factor: "
+		                     "0 replicas; use -1 for the broker's default");
+	return QP_OK;
+}
+
+qp_err_t qp_admin_new(qp_admin_t **out, qp_conf_t *conf)
+{
+	rd_kafka_conf_t *kconf;
+	qp_admin_t *a;
+	char errstr[512];
+	qp_err_t err;
+	size_t i;
+
+	if (!out || !conf)
+		return qp_error__set(QP_ERR_INVALID_ARG, "qp_admin_new: NULL argument");
+	*out = NULL;
+	if ((err = check_names(conf)))
+		return err;
+	if (!(a = calloc(1, sizeof(*a))))
+		return qp_error__code(QP_ERR_NOMEM);
+	if ((err = qp_kafka__conf_new(&kconf, conf))) {
+		free(a);
+		return err;
+	}
+	if ((err = qp_kafka__conf_logs(kconf, conf))) {
+		rd_kafka_conf_destroy(kconf);
+		free(a);
+		return err;
+	}
+	if (!(a->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, errstr, sizeof(errstr)))) {
+		rd_kafka_conf_destroy(kconf);
+		free(a);
+		return qp_error__set(QP_ERR_CONF_INVALID, "admin: %s", errstr);
+	}
+	a->results = rd_kafka_queue_new(a->rk);
+	a->logs = qp_kafka__logs_attach(a->rk);
+	a->conf = conf;
+	a->bootstrap = qp_conf_get(conf, "bootstrap.servers");
+	if (!a->bootstrap)
+		a->bootstrap = qp_conf_get(conf, "metadata.broker.list");
+	a->replication = (int)qp_conf__int(conf, "qp.topic.replication.factor");
+	a->retention_ms = qp_conf__int(conf, "qp.topic.retention.ms");
+	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+		a->topics[i].name = qp_conf__str(conf, topic_keys[i].name_key);
+		a->topics[i].partitions = (int)qp_conf__int(conf, topic_keys[i].partitions_key);
+	}
+	*out = a;
+	return QP_OK;
+}
+
+void qp_admin_destroy(qp_admin_t *a)
+{
+	if (!a)
+		return;
+	rd_kafka_queue_destroy(a->results);
+	qp_kafka__logs_drain(a->logs, a->conf);
+	if (a->logs)
+		rd_kafka_queue_destroy(a->logs);
+	rd_kafka_destroy(a->rk);
+	qp_conf_destroy(a->conf);
+	free(a);
+}
+
+/* Serves librdkafka's error events (as log lines) and the log queue. */
+static void drain_logs(qp_admin_t *a)
+{
+	rd_kafka_poll(a->rk, 0);
+	qp_kafka__logs_drain(a->logs, a->conf);
+}
+
+static qp_err_t cluster_error(qp_admin_t *a, rd_kafka_resp_err_t err,
+                              const char *what, int timeout_ms)
+{
+	/* librdkafka says "transport" when no broker became reachable in time. */
+	if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
+		return qp_error__set(QP_ERR_TIMEOUT, "%s: no answer from %s within %d ms",
+		                     what, a->bootstrap ? a->bootstrap : "(no bootstrap.servers)",
+		                     timeout_ms);
+	return qp_error__set(QP_ERR_KAFKA, "%s: %s (%s)", what, rd_kafka_err2str(err),
+	                     a->bootstrap ? a->bootstrap : "no bootstrap.servers");
+}
+
+/* Which topics exist, with their partitions and replicas. */
+static qp_err_t read_layout(qp_admin_t *a, int64_t deadline)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t kerr;
+	int timeout = qp_clock__left_ms(deadline);
+	size_t i;
+	int t;
+
+	/* All topics: asking for one by name could auto-create it. */
+	kerr = rd_kafka_metadata(a->rk, 1, NULL, &md, timeout);
+	drain_logs(a);
+	if (kerr)
+		return cluster_error(a, kerr, "cluster metadata", timeout);
+	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+		qp_topic_t *topic = &a->topics[i];
+
+		topic->exists = false;
+		for (t = 0; t < md->topic_cnt; t++) {
+			const struct rd_kafka_metadata_topic *mt = &md->topics[t];
+
+			if (strcmp(mt->topic, topic->name) || mt->err)
+				continue;
+			topic->exists = true;
+			topic->found_partitions = mt->partition_cnt;
+			topic->found_replicas = mt->partition_cnt ? mt->partitions[0].replica_cnt : 0;
+		}
+	}
+	rd_kafka_metadata_destroy(md);
+	return QP_OK;
+}
+
+typedef struct mock_create {
+	qp_admin_t *admin;
+	qp_findings_t *findings;
+} mock_create_t;
+
+static int create_on_mock(qp_mock_cluster_t *mc, void *opaque)
+{
+	mock_create_t *ctx = opaque;
+	qp_admin_t *a = ctx->admin;
+	int brokers = qp_mock__broker_count(mc);
+	size_t i;
+
+	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+		qp_topic_t *topic = &a->topics[i];
+
+		if (topic->exists || topic->created)
+			continue;
+		/* A real broker refuses more replicas than brokers: so does this. */
+		if (a->replication > brokers) {
+			note(&ctx->findings->failures, "%s: create: replication factor %d "
+			     "is more than the %d brokers", topic->name, a->replication, brokers);
+			continue;
+		}
+		if (qp_mock_cluster_create_topic(mc, topic->name, topic->partitions)) {
+			note(&ctx->findings->failures, "%s", qp_error_last());
+			continue;
+		}
+		topic->created = true;
+		qp_log__(a->conf, QP_LOG_INFO, "admin",
+		         "created %s on the mock cluster: %d partitions", topic->name,
+		         topic->partitions);
+	}
+	return 0;
+}
+
+static rd_kafka_AdminOptions_t *admin_options(qp_admin_t *a, int timeout_ms)
+{
+	rd_kafka_AdminOptions_t *options =
+		rd_kafka_AdminOptions_new(a->rk, RD_KAFKA_ADMIN_OP_ANY);
+	char errstr[256];
+
+	rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, errstr,
+	                                          sizeof(errstr));
+	rd_kafka_AdminOptions_set_operation_timeout(options, timeout_ms, errstr,
+	                                            sizeof(errstr));
+	return options;
+}
+
+/* Waits for the result of the admin request just sent, or NULL. */
+/* The answer to the request `what` just sent: QP_OK with *out (the caller
+ * destroys it), or the cluster's error or the timeout. */
+static qp_err_t wait_result(qp_admin_t *a, int timeout_ms, const char *what,
+                            rd_kafka_event_t **out)
+{
+	/* librdkafka times the request out itself; the margin covers its
+	 * own bookkeeping so that its timeout error is what we report. */
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(a->results, timeout_ms + 2000);
+	qp_err_t err;
+
+	drain_logs(a);
+	*out = NULL;
+	if (!ev)
+		return cluster_error(a, RD_KAFKA_RESP_ERR__TIMED_OUT, what, timeout_ms);
+	if (rd_kafka_event_error(ev)) {
+		err = cluster_error(a, rd_kafka_event_error(ev), what, timeout_ms);
+		rd_kafka_event_destroy(ev);
+		return err;
+	}
+	*out = ev;
+	return QP_OK;
+}
+
+static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
+{
+	rd_kafka_NewTopic_t *requests[QP_TOPIC_COUNT];
+	qp_topic_t *asked[QP_TOPIC_COUNT];
+	const rd_kafka_topic_result_t **results;
+	rd_kafka_AdminOptions_t *options;
+	rd_kafka_event_t *ev;
+	int timeout = qp_clock__left_ms(deadline);
+	char errstr[512], retention[24];
+	size_t n = 0, i, count;
+	qp_err_t err = QP_OK;
+
+	snprintf(retention, sizeof(retention), "%" PRId64, a->retention_ms);
+	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+		qp_topic_t *topic = &a->topics[i];
+
+		if (topic->exists || topic->created)
+			continue;
+		requests[n] = rd_kafka_NewTopic_new(topic->name, topic->partitions,
+		                                    a->replication, errstr, sizeof(errstr));
+		if (!requests[n]) {
+			note(&f->failures, "%s: create: %s", topic->name, errstr);
+			continue;
+		}
+		rd_kafka_NewTopic_set_config(requests[n], "retention.ms", retention);
+		asked[n++] = topic;
+	}
+	if (!n)
+		return QP_OK;
+	options = admin_options(a, timeout);
+	rd_kafka_CreateTopics(a->rk, requests, n, options, a->results);
+	rd_kafka_AdminOptions_destroy(options);
+	rd_kafka_NewTopic_destroy_array(requests, n);
+	if ((err = wait_result(a, timeout, "create topics", &ev)))
+		return err;
+	results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev),
+	                                              &count);
+	for (i = 0; i < count; i++) {
+		const char *name = rd_kafka_topic_result_name(results[i]);
+		rd_kafka_resp_err_t kerr = rd_kafka_topic_result_error(results[i]);
+		const char *why = rd_kafka_topic_result_error_string(results[i]);
+		size_t k;
+
+		/* Created meanwhile by someone else: read again and checked
+		 * like any other. */
+		if (kerr == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+			for (k = 0; k < n; k++)
+				if (!strcmp(asked[k]->name, name))
+					asked[k]->raced = true;
+			continue;
+		}
+		if (kerr) {
+			note(&f->failures, "%s: create: %s", name, why ? why : rd_kafka_err2str(kerr));
+			continue;
+		}
+		for (k = 0; k < n; k++)
+			if (!strcmp(asked[k]->name, name))
+				asked[k]->created = true;
+		qp_log__(a->conf, QP_LOG_INFO, "admin", "created %s: retention.ms %s",
+		         name, retention);
+	}
+	rd_kafka_event_destroy(ev);
+	return err;
+}
+
+/* Compares partitions and replicas of every topic that exists. */
+static void check_layout(qp_admin_t *a, qp_findings_t *f)
+{
+	size_t i;
+
+	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+		const qp_topic_t *t = &a->topics[i];
+
+		if (t->created)
+			continue;
+		if (!t->exists) {
+			note(&f->missing, "%s: does not exist", t->name);
+			continue;
+		}
+		if (t->found_partitions < t->partitions)
+			note(&f->mismatches, "%s: partitions: expected %d, found %d",
+			     t->name, t->partitions, t->found_partitions);
+		else if (t->found_partitions > t->partitions)
+			qp_log__(a->conf, QP_LOG_WARNING, "admin", "%s: %d partitions, "
+			         "more than the %d configured (%s): kept", t->name,
+			         t->found_partitions, t->partitions, topic_keys[i].partitions_key);
+		if (a->replication > 0 && t->found_replicas != a->replication)
+			qp_log__(a->conf, QP_LOG_WARNING, "admin", "%s: replication factor "
+			         "%d, configured %d (qp.topic.replication.factor): kept",
+			         t->name, t->found_replicas, a->replication);
+	}
+}
+
+static void compare_retention(qp_admin_t *a, const rd_kafka_ConfigResource_t *res,
+                              qp_findings_t *f)
+{
+	const char *name = rd_kafka_ConfigResource_name(res);
+	const rd_kafka_ConfigEntry_t **entries;
+	size_t count, i;
+
+	if (rd_kafka_ConfigResource_error(res)) {
+		note(&f->failures, "%s: describe configs: %s", name,
+		     rd_kafka_ConfigResource_error_string(res));
+		return;
+	}
+	entries = rd_kafka_ConfigResource_configs(res, &count);
+	for (i = 0; i < count; i++) {
+		const char *value = rd_kafka_ConfigEntry_value(entries[i]);
+
+		if (strcmp(rd_kafka_ConfigEntry_name(entries[i]), "retention.ms"))
+			continue;
+		if (!value || strtoll(value, NULL, 10) != a->retention_ms)
+			note(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found %s",
+			     name, a->retention_ms, value ? value : "(none)");
+		return;
+	}
+	note(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found none",
+	     name, a->retention_ms);
+}
+
+static qp_err_t check_retention(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
+{
+	rd_kafka_ConfigResource_t *resources[QP_TOPIC_COUNT];
+	const rd_kafka_ConfigResource_t **described;
+	rd_kafka_AdminOptions_t *options;
+	rd_kafka_event_t *ev;
+	int timeout = qp_clock__left_ms(deadline);
+	size_t n = 0, i, count;
+	qp_err_t err;
+
+	for (i = 0; i < QP_TOPIC_COUNT; i++)
+		if (a->topics[i].exists && !a->topics[i].created)
+			resources[n++] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
+			                                             a->topics[i].name);
+	if (!n)
+		return QP_OK;
+	options = admin_options(a, timeout);
+	rd_kafka_DescribeConfigs(a->rk, resources, n, options, a->results);
+	rd_kafka_AdminOptions_destroy(options);
+	rd_kafka_ConfigResource_destroy_array(resources, n);
+	if ((err = wait_result(a, timeout, "describe configs", &ev)))
+		return err;
+	described = rd_kafka_DescribeConfigs_result_resources(
+		rd_kafka_event_DescribeConfigs_result(ev), &count);
+	for (i = 0; i < count; i++)
+		compare_retention(a, described[i], f);
+	rd_kafka_event_destroy(ev);
+	return QP_OK;
+}
+
+/*
+ * A topic created a moment ago (by this call, or by someone else when the
+ * cluster answered "already exists") reaches the brokers' metadata a little
+ * after CreateTopics answers. Read again until every such topic shows, so
+ * that a producer started after ensure finds them, within the deadline.
+ */
+static qp_err_t await_new_topics(qp_admin_t *a, int64_t deadline)
+{
+	struct timespec pause = { 0, 100 * 1000000L };
+	bool any = false;
+	qp_err_t err;
+	size_t i;
+
+	for (i = 0; i < QP_TOPIC_COUNT; i++)
+		any |= a->topics[i].raced || a->topics[i].created;
+	while (any) {
+		bool all_seen = true;
+
+		if ((err = read_layout(a, deadline)))
+			return err;
+		for (i = 0; i < QP_TOPIC_COUNT; i++)
+			if ((a->topics[i].raced || a->topics[i].created) && !a->topics[i].exists)
+				all_seen = false;
+		if (all_seen)
+			return QP_OK;
+		if (qp_clock__left_ms(deadline) < 100) {
+			qp_log__(a->conf, QP_LOG_WARNING, "admin", "topics created but not "
+			         "yet in the cluster's metadata when the time was up");
+			return QP_OK;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return QP_OK;
+}
+
+static int count_brokers(qp_mock_cluster_t *mc, void *opaque)
+{
+	return qp_mock__broker_count(mc);
+}
+
+/* The findings as one error: mismatches first, they need a human. */
+static qp_err_t conclude(qp_admin_t *a, qp_findings_t *f, bool ensure)
+{
+	qp_err_t err = QP_OK;
+
+	if (f->mismatches.size) {
+		qp_log__(a->conf, QP_LOG_ERROR, "admin", "topic mismatch: %s", f->mismatches.ptr);
+		err = qp_error__set(QP_ERR_TOPIC_MISMATCH, "%s%s%s", f->mismatches.ptr,
+		                    f->missing.size ? "; " : "",
+		                    f->missing.size ? f->missing.ptr : "");
+	} else if (f->failures.size) {
+		err = qp_error__set(QP_ERR_KAFKA, "%s", f->failures.ptr);
+	} else if (f->missing.size) {
+		err = qp_error__set(QP_ERR_NOT_FOUND, "%s%s", f->missing.ptr,
+		                    ensure ? "" : " (qp_admin_ensure_topics creates it)");
+	}
+	findings_dispose(f);
+	return err;
+}
+
+static qp_err_t run(qp_admin_t *a, int timeout_ms, bool ensure)
+{
+	int64_t deadline = qp_clock__now_ms() + timeout_ms;
+	qp_findings_t f = { QP_BUF_INIT, QP_BUF_INIT, QP_BUF_INIT };
+	bool on_mock = qp_mock__with_cluster(a->bootstrap, count_brokers, NULL) >= 0;
+	qp_err_t err;
+	size_t i;
+
+	for (i = 0; i < QP_TOPIC_COUNT; i++)
+		a->topics[i].created = a->topics[i].raced = false;
+	if ((err = read_layout(a, deadline)))
+		return err;
+	if (ensure) {
+		if (on_mock) {
+			mock_create_t ctx = { a, &f };
+
+			on_mock = qp_mock__with_cluster(a->bootstrap, create_on_mock, &ctx) >= 0;
+		}
+		if (!on_mock && ((err = create_on_cluster(a, deadline, &f)) ||
+		                 (err = await_new_topics(a, deadline)))) {
+			findings_dispose(&f);
+			return err;
+		}
+	}
+	check_layout(a, &f);
+	if (on_mock)
+		qp_log__(a->conf, QP_LOG_NOTICE, "admin", "retention.ms not checked: the "
+		         "embedded mock cluster keeps no topic configs");
+	else
+		err = check_retention(a, deadline, &f);
+	if (err) {
+		findings_dispose(&f);
+		return err;
+	}
+	return conclude(a, &f, ensure);
+}
+
+qp_err_t qp_admin_ensure_topics(qp_admin_t *a, int timeout_ms)
+{
+	if (!a || timeout_ms < 0)
+		return qp_error__set(QP_ERR_INVALID_ARG,
+		                     "qp_admin_ensure_topics: NULL admin or negative timeout");
+	return run(a, timeout_ms, true);
+}
+
+qp_err_t qp_admin_check_topics(qp_admin_t *a, int timeout_ms)
+{
+	if (!a || timeout_ms < 0)
+		return qp_error__set(QP_ERR_INVALID_ARG,
+		                     "qp_admin_check_topics: NULL admin or negative timeout");
+	return run(a, timeout_ms, false);
+}

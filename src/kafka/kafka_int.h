@@ -1,0 +1,41 @@
+/*
+ * Internal: the bridge from a qp_conf_t to librdkafka. Only transports
+ * (producer, runner, admin, mock) include this header; the model and the
+ * engines never see librdkafka.
+ */
+#ifndef QP_KAFKA_INT_H
+#define QP_KAFKA_INT_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "base/conf_int.h"
+
+/*
+ * A new librdkafka configuration holding every non-"qp." key of conf, in
+ * the order set. A key or value librdkafka refuses gives QP_ERR_CONF_INVALID
+ * with librdkafka's own message. The caller owns *out.
+ */
+qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf);
+
+/* Sets one librdkafka property unless the host already set it in conf:
+ * library defaults never override what the host asked for. */
+qp_err_t qp_kafka__conf_default(rd_kafka_conf_t *kconf, const qp_conf_t *conf,
+                                const char *key, const char *value);
+
+/* Records a librdkafka error as QP_ERR_KAFKA, "what: broker message". */
+qp_err_t qp_kafka__error(rd_kafka_resp_err_t err, const char *what);
+
+/*
+ * librdkafka's log lines, delivered on a thread that called into the
+ * library and never from librdkafka's own threads. qp_kafka__conf_logs sets
+ * kconf to queue its log lines (log.queue) at qp.log.level unless the host
+ * set log_level, and never to print them; after rd_kafka_new,
+ * qp_kafka__logs_attach gives the handle a queue for them (NULL if out of
+ * memory: lines are then kept inside librdkafka and dropped at destroy), and
+ * qp_kafka__logs_drain sends the queued lines to conf's log callback.
+ */
+qp_err_t qp_kafka__conf_logs(rd_kafka_conf_t *kconf, const qp_conf_t *conf);
+rd_kafka_queue_t *qp_kafka__logs_attach(rd_kafka_t *rk);
+void qp_kafka__logs_drain(rd_kafka_queue_t *logs, const qp_conf_t *conf);
+
+#endif

@@ -1,0 +1,215 @@
+/*
+ * The runner's dead-letter producer: idempotent, acks=all, and its delivery
+ * reports served by next() on the host's thread. A dead-lettered offset is
+ * done (committable) only when the report says the record is stored; a
+ * failed write is re-sent after a backoff, holding the offset back.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka/runner/runner_int.h"
+
+#define MODULE "runner"
+
+/* Consumer-only librdkafka properties: the producer would warn about each. */
+static const char *const consumer_only[] = {
+	"group.id", "group.instance.id", "partition.assignment.strategy",
+	"session.timeout.ms", "heartbeat.interval.ms", "group.protocol.type",
+	"coordinator.query.interval.ms", "max.poll.interval.ms",
+	"enable.auto.commit", "auto.commit.enable", "auto.commit.interval.ms",
+	"enable.auto.offset.store", "queued.min.messages",
+	"queued.max.messages.kbytes", "fetch.wait.max.ms", "fetch.message.max.bytes",
+	"max.partition.fetch.bytes", "fetch.max.bytes", "fetch.min.bytes",
+	"fetch.error.backoff.ms", "offset.store.method", "offset.store.path",
+	"offset.store.sync.interval.ms", "isolation.level", "enable.partition.eof",
+	"check.crcs", "auto.offset.reset", "consume.callback.max.messages",
+};
+
+struct apply_state {
+	rd_kafka_conf_t *kconf;
+	qp_err_t err;
+};
+
+static int apply_producer_key(const char *key, const char *value, void *opaque)
+{
+	struct apply_state *st = opaque;
+	char errstr[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(consumer_only) / sizeof(consumer_only[0]); i++)
+		if (strcmp(key, consumer_only[i]) == 0)
+			return 0;
+	if (rd_kafka_conf_set(st->kconf, key, value, errstr, sizeof(errstr)) !=
+	    RD_KAFKA_CONF_OK) {
+		st->err = qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", key, errstr);
+		return 1;
+	}
+	return 0;
+}
+
+static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
+                        void *opaque)
+{
+	qp_runner_t *r = opaque;
+	qp_message_t *msg = report->_private;
+
+	r->stats.dlq_in_flight--;
+	if (!report->err) {
+		r->stats.dead_lettered++;
+		qp_runner__offset_done(r, msg);
+		qp_log__(r->conf, QP_LOG_DEBUG, MODULE, "%s [%d] at %lld dead-lettered",
+		         qp_message_topic(msg), (int)qp_message_partition(msg),
+		         (long long)qp_message_offset(msg));
+		qp_runner__message_free(r, msg);
+		return;
+	}
+	r->stats.dlq_failed++;
+	qp_log__(r->conf, QP_LOG_WARNING, MODULE,
+	         "dead-letter write of %s [%d] at %lld to %s failed: %s",
+	         qp_message_topic(msg), (int)qp_message_partition(msg),
+	         (long long)qp_message_offset(msg), r->dlq_topic,
+	         rd_kafka_err2str(report->err));
+	if (!qp_runner__part_by_gen(r, msg->generation)) {
+		/* The partition is gone: its new owner dead-letters it. */
+		qp_runner__message_free(r, msg);
+		return;
+	}
+	msg->state = QP_MSG_DLQ_RETRY;
+	msg->due_ms = qp_runner__mono_ms() +
+	              qp_backoff__delay_ms(&r->backoff, ++msg->dlq_attempts);
+	if (qp_retry__push(&r->retries, msg))
+		qp_runner__message_free(r, msg); /* offset stays held back */
+}
+
+qp_err_t qp_runner__dlq_new(qp_runner_t *r)
+{
+	struct apply_state st = { rd_kafka_conf_new(), QP_OK };
+	char errstr[512];
+
+	if (!st.kconf)
+		return qp_error__code(QP_ERR_NOMEM);
+	if (qp_conf__foreach_passthrough(r->conf, apply_producer_key, &st) ||
+	    (st.err = qp_runner__kafka_conf(r, st.kconf))) {
+		rd_kafka_conf_destroy(st.kconf);
+		return st.err;
+	}
+	/* A record in the dead-letter topic is the only copy once the source
+	 * offset is committed: no loss, no duplicates from retries. */
+	if (rd_kafka_conf_set(st.kconf, "enable.idempotence", "true", errstr,
+	                      sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(st.kconf, "acks", "all", errstr, sizeof(errstr)) !=
+	        RD_KAFKA_CONF_OK) {
+		rd_kafka_conf_destroy(st.kconf);
+		return qp_error__set(QP_ERR_CONF_INVALID, "runner: dead-letter producer: %s",
+		                     errstr);
+	}
+	rd_kafka_conf_set_dr_msg_cb(st.kconf, delivery_cb);
+	if (!(r->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, st.kconf, errstr, sizeof(errstr)))) {
+		rd_kafka_conf_destroy(st.kconf);
+		return qp_error__set(QP_ERR_CONF_INVALID, "runner: dead-letter producer: %s",
+		                     errstr);
+	}
+	rd_kafka_set_log_queue(r->dlq, NULL);
+	r->dlq_queue = rd_kafka_queue_get_main(r->dlq);
+	rd_kafka_queue_io_event_enable(r->dlq_queue, r->wake_fd[1], "p", 1);
+	return QP_OK;
+}
+
+static rd_kafka_headers_t *build_headers(const qp_message_t *msg)
+{
+	qp_dlq_source_t src = {
+		qp_message_topic(msg), qp_message_partition(msg),
+		qp_message_offset(msg), qp_message_timestamp(msg),
+		msg->retry_count, msg->first_failure_ms, msg->dlq_code,
+		msg->dlq_text,
+	};
+	size_t i, count = qp_message_header_count(msg), replay_len = 0;
+	rd_kafka_headers_t *hdrs = rd_kafka_headers_new(count + QP_DLQ_HEADER_COUNT);
+	const void *value, *replay_count = NULL;
+	bool replayed = false;
+	qp_dlq_headers_t qh;
+	const char *name;
+	size_t len;
+
+	/* The source's own headers (trace ids...) travel along, except ours
+	 * from an earlier trip through the dead-letter topic; but the replay
+	 * count stays (once, the last one): without it a record that keeps
+	 * failing would be replayed forever. */
+	for (i = 0; i < count; i++) {
+		if (qp_message_header_at(msg, i, &name, &value, &len) != QP_OK)
+			continue;
+		if (strncmp(name, "qp.", 3) != 0) {
+			rd_kafka_header_add(hdrs, name, -1, value, (ssize_t)len);
+		} else if (strcmp(name, QP_DLQ_REPLAY_COUNT) == 0) {
+			replayed = true;
+			replay_count = value;
+			replay_len = len;
+		}
+	}
+	if (replayed)
+		rd_kafka_header_add(hdrs, QP_DLQ_REPLAY_COUNT, -1, replay_count,
+		                    (ssize_t)replay_len);
+	qp_dlq__headers(&qh, &src);
+	for (i = 0; i < QP_DLQ_HEADER_COUNT; i++)
+		rd_kafka_header_add(hdrs, qh.h[i].name, -1, qh.h[i].value, -1);
+	return hdrs;
+}
+
+void qp_runner__dlq_send(qp_runner_t *r, qp_message_t *msg)
+{
+	rd_kafka_headers_t *hdrs = build_headers(msg);
+	rd_kafka_resp_err_t kerr;
+
+	/* No copy: the payload and key live in msg->rkm until the report. */
+	kerr = rd_kafka_producev(r->dlq, RD_KAFKA_V_TOPIC(r->dlq_topic),
+	                         RD_KAFKA_V_KEY(msg->rkm->key, msg->rkm->key_len),
+	                         RD_KAFKA_V_VALUE(msg->rkm->payload, msg->rkm->len),
+	                         RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(msg),
+	                         RD_KAFKA_V_END);
+	if (!kerr) {
+		msg->state = QP_MSG_DLQ;
+		r->stats.dlq_in_flight++;
+		return;
+	}
+	rd_kafka_headers_destroy(hdrs);
+	r->stats.dlq_failed++;
+	qp_log__(r->conf, QP_LOG_WARNING, MODULE,
+	         "dead-letter write of %s [%d] at %lld not queued: %s",
+	         qp_message_topic(msg), (int)qp_message_partition(msg),
+	         (long long)qp_message_offset(msg), rd_kafka_err2str(kerr));
+	msg->state = QP_MSG_DLQ_RETRY;
+	msg->due_ms = qp_runner__mono_ms() +
+	              qp_backoff__delay_ms(&r->backoff, ++msg->dlq_attempts);
+	if (qp_retry__push(&r->retries, msg))
+		qp_runner__message_free(r, msg); /* offset stays held back */
+}
+
+void qp_runner__dlq_poll(qp_runner_t *r)
+{
+	rd_kafka_poll(r->dlq, 0);
+}
+
+static bool resend_now(qp_message_t *msg, void *opaque)
+{
+	if (msg->state != QP_MSG_DLQ_RETRY)
+		return false;
+	msg->due_ms = 0;
+	(void)opaque;
+	return false;
+}
+
+void qp_runner__dlq_flush(qp_runner_t *r)
+{
+	int64_t deadline = qp_runner__mono_ms() + r->close_timeout_ms, now;
+	qp_message_t *msg;
+
+	/* Writes waiting for their backoff get one more try right away. */
+	qp_retry__filter(&r->retries, resend_now, NULL);
+	while ((msg = qp_retry__peek(&r->retries)) && msg->due_ms == 0 &&
+	       msg->state == QP_MSG_DLQ_RETRY) {
+		qp_retry__pop(&r->retries);
+		qp_runner__dlq_send(r, msg);
+	}
+	while (r->stats.dlq_in_flight && (now = qp_runner__mono_ms()) < deadline)
+		rd_kafka_flush(r->dlq, (int)(deadline - now));
+}

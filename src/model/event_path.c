@@ -1,0 +1,80 @@
+/* Error details of the event decoder: "wifi[2].rssi_dbm: 17 is outside [-120, 0]". */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/event_int.h"
+
+/* Appends text to out[*n..cap), control bytes as '?', cut at max bytes on a
+ * character boundary: keys and values in details stay one printable line. */
+static void put_clean(char *out, size_t *n, size_t cap, const char *text, size_t max)
+{
+	size_t len = strlen(text), i;
+	bool cut = len > max;
+
+	if (cut) {
+		len = max;
+		while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+			len--;
+	}
+	for (i = 0; i < len && *n + 1 < cap; i++)
+		out[(*n)++] = (unsigned char)text[i] < 0x20 || text[i] == 0x7F ? '?' : text[i];
+	for (i = 0; cut && i < 3 && *n + 1 < cap; i++)
+		out[(*n)++] = '.';
+	out[*n] = '\0';
+}
+
+static void format_path(const qp_event_path_t *path, char *out, size_t *n, size_t cap)
+{
+	char index[32];
+
+	if (!path)
+		return;
+	format_path(path->parent, out, n, cap);
+	if (path->key) {
+		if (path->parent)
+			put_clean(out, n, cap, ".", 1);
+		put_clean(out, n, cap, path->key, 48);
+	} else {
+		snprintf(index, sizeof(index), "[%zu]", path->index);
+		put_clean(out, n, cap, index, sizeof(index));
+	}
+}
+
+qp_err_t qp_event__fail(const qp_event_path_t *path, qp_err_t code, const char *fmt, ...)
+{
+	char where[256] = "event", what[512];
+	size_t n = 0;
+	va_list ap;
+
+	if (path)
+		format_path(path, where, &n, sizeof(where));
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return qp_error__set(code, "%s: %s", where, what);
+}
+
+const char *qp_event__type_name(const cJSON *node)
+{
+	switch (QP_CJSON_TYPE(node)) {
+	case cJSON_False:
+	case cJSON_True: return "a boolean";
+	case cJSON_NULL: return "null";
+	case cJSON_Number: return "a number";
+	case cJSON_String: return "a string";
+	case cJSON_Array: return "an array";
+	case cJSON_Object: return "an object";
+	}
+	return "an unknown value";
+}
+
+const char *qp_event__quoted(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	put_clean(out, &n, cap, "\"", 1);
+	put_clean(out, &n, cap, s, 40);
+	put_clean(out, &n, cap, "\"", 1);
+	return out;
+}

@@ -1,0 +1,439 @@
+/*
+ * fraud-svc: reads scan-events, evaluates each event with the fraud engine,
+ * publishes the enriched event to scan-enriched and, for a large reward
+ * without a blocking flag, to scan-alerts.
+ *
+ * At-least-once (default): input events are acked only once both outputs
+ * of their whole batch are acknowledged by Kafka; a batch whose outputs
+ * failed is read again (duplicates downstream collapse by scan_id).
+ * Exactly-once (qp.fraud.exactly.once): one Kafka transaction per batch
+ * carries the outputs and the input offsets; an aborted one is read again.
+ * Either way a batch is read again from a state rebuilt up to it (the
+ * warmer, svc_warm.c), as is every newly assigned partition, so an event
+ * is judged the same however often it is read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf_int.h"
+#include "base/conf_int.h"
+#include "services/svc_int.h"
+
+#define MAX_BLOCKING_FLAGS 32
+
+struct qp_fraud_svc {
+	qp_conf_t *conf; /* for logging */
+	qp_runner_t *runner;
+	qp_producer_t *producer;
+	qp_fraud_t *engine;
+	const char *enriched_topic, *alerts_topic; /* borrowed from conf */
+	double alert_reward_min;
+	char *blocking_list; /* qp.fraud.alert.blocking.flags, split in place */
+	const char *blocking[MAX_BLOCKING_FLAGS];
+	size_t blocking_count;
+	size_t batch_max;
+	int flush_timeout_ms; /* also bounds each transaction call */
+	bool exactly_once;
+	int64_t warm_window_ms;
+	qp_warmer_t *warmer;  /* NULL when warming is off */
+	qp_message_t **batch;
+	qp_buf_t out;
+	qp_svc_counters_t counters;
+};
+
+static void split_blocking_flags(qp_fraud_svc_t *svc)
+{
+	char *save = NULL, *flag;
+
+	for (flag = strtok_r(svc->blocking_list, ", ", &save);
+	     flag && svc->blocking_count < MAX_BLOCKING_FLAGS;
+	     flag = strtok_r(NULL, ", ", &save))
+		svc->blocking[svc->blocking_count++] = flag;
+}
+
+/*
+ * A transactional producer needs a transactional.id. The host's, else one
+ * from the static member id, which survives restarts: a restarted instance
+ * then aborts its predecessor's open transaction at once. Without either,
+ * the id is unique per process and such a transaction holds back
+ * read_committed readers until transaction.timeout.ms.
+ */
+static qp_err_t set_transactional_id(qp_fraud_svc_t *svc, qp_conf_t *producer_conf)
+{
+	const char *group = qp_conf_get(svc->conf, "group.id");
+	const char *member = qp_conf_get(svc->conf, "group.instance.id");
+	char id[512], host[256] = "localhost";
+
+	if (qp_conf_get(svc->conf, "transactional.id"))
+		return QP_OK;
+	if (member) {
+		snprintf(id, sizeof(id), "%s.%s", group, member);
+	} else {
+		gethostname(host, sizeof(host) - 1);
+		snprintf(id, sizeof(id), "%s.%s.%ld", group, host, (long)getpid());
+		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "exactly-once with "
+		         "transactional.id %s: set transactional.id (or group.instance.id) "
+		         "to a stable name per instance, so that a restart aborts an "
+		         "open transaction at once", id);
+	}
+	return qp_conf_set(producer_conf, "transactional.id", id);
+}
+
+qp_err_t qp_fraud_svc__new(qp_fraud_svc_t **out, const qp_conf_t *conf)
+{
+	qp_fraud_svc_t *svc;
+	qp_conf_t *runner_conf = NULL, *producer_conf = NULL;
+	const char *towers;
+	qp_err_t err;
+
+	*out = NULL;
+	if (!(svc = calloc(1, sizeof(*svc))))
+		return qp_error__code(QP_ERR_NOMEM);
+	if ((err = qp_svc__conf_with_default(&svc->conf, conf, "group.id", "fraud-svc")))
+		goto fail;
+	svc->enriched_topic = qp_conf__str(svc->conf, "qp.topic.enriched");
+	svc->alerts_topic = qp_conf__str(svc->conf, "qp.topic.alerts");
+	svc->alert_reward_min = qp_conf__double(svc->conf, "qp.fraud.alert.reward.min");
+	svc->batch_max = (size_t)qp_conf__int(svc->conf, "qp.svc.batch.max");
+	svc->flush_timeout_ms = (int)qp_conf__int(svc->conf, "qp.svc.flush.timeout.ms");
+	svc->exactly_once = qp_conf__bool(svc->conf, "qp.fraud.exactly.once");
+	svc->warm_window_ms = qp_conf__int(svc->conf, "qp.fraud.warm.window.ms");
+	if (!(svc->blocking_list = strdup(qp_conf__str(svc->conf, "qp.fraud.alert.blocking.flags"))) ||
+	    !(svc->batch = calloc(svc->batch_max, sizeof(*svc->batch)))) {
+		err = qp_error__code(QP_ERR_NOMEM);
+		goto fail;
+	}
+	split_blocking_flags(svc);
+
+	if ((err = qp_fraud_new(&svc->engine, svc->conf)))
+		goto fail;
+	towers = qp_conf__str(svc->conf, "qp.fraud.towers.path");
+	if (towers && *towers && (err = qp_fraud_load_towers(svc->engine, towers)))
+		goto fail;
+	if ((err = qp_conf_dup(&runner_conf, svc->conf)) ||
+	    (err = qp_conf_set(runner_conf, "qp.runner.decode", "raw")) ||
+	    (err = qp_conf_set(runner_conf, "qp.runner.transactional",
+	                       svc->exactly_once ? "true" : "false")) ||
+	    (err = qp_runner_new(&svc->runner, runner_conf)))
+		goto fail;
+	runner_conf = NULL; /* owned by the runner now */
+	if ((err = qp_runner_subscribe(svc->runner, qp_conf__str(svc->conf, "qp.topic.events"))) ||
+	    (err = qp_conf_dup(&producer_conf, svc->conf)) ||
+	    (svc->exactly_once && (err = set_transactional_id(svc, producer_conf))) ||
+	    (err = qp_producer_new(&svc->producer, producer_conf)))
+		goto fail;
+	producer_conf = NULL; /* owned by the producer now */
+	if (svc->warm_window_ms > 0 && (err = qp_warmer__new(&svc->warmer, svc->conf)))
+		goto fail;
+	*out = svc;
+	return QP_OK;
+fail:
+	qp_conf_destroy(runner_conf);
+	qp_conf_destroy(producer_conf);
+	qp_fraud_svc__destroy(svc);
+	return err;
+}
+
+void qp_fraud_svc__destroy(qp_fraud_svc_t *svc)
+{
+	if (!svc)
+		return;
+	qp_runner_destroy(svc->runner);
+	qp_producer_destroy(svc->producer);
+	qp_warmer__destroy(svc->warmer);
+	qp_fraud_destroy(svc->engine);
+	qp_conf_destroy(svc->conf);
+	qp_buf_dispose(&svc->out);
+	free(svc->blocking_list);
+	free(svc->batch);
+	free(svc);
+}
+
+void qp_fraud_svc__wakeup(qp_fraud_svc_t *svc)
+{
+	qp_runner_wakeup(svc->runner);
+}
+
+const qp_svc_counters_t *qp_fraud_svc__counters(const qp_fraud_svc_t *svc)
+{
+	return &svc->counters;
+}
+
+const qp_fraud_t *qp_fraud_svc__engine(const qp_fraud_svc_t *svc)
+{
+	return svc->engine;
+}
+
+/* When the pipeline received the event: the ingest header, else the
+ * record timestamp. */
+static int64_t received_ms(const qp_message_t *msg)
+{
+	const void *value;
+	size_t len;
+
+	if (qp_message_header(msg, QP_HEADER_RECEIVED_MS, &value, &len))
+		return qp_message_timestamp(msg);
+	return qp_svc__decimal(value, len, qp_message_timestamp(msg));
+}
+
+static bool is_alert(const qp_fraud_svc_t *svc, const qp_scan_event_t *ev,
+                     const qp_enrichment_t *enrichment)
+{
+	size_t i, j;
+
+	if (ev->reward < svc->alert_reward_min)
+		return false;
+	for (i = 0; i < enrichment->fraud_flag_count; i++)
+		for (j = 0; j < svc->blocking_count; j++)
+			if (!strcmp(enrichment->fraud_flags[i], svc->blocking[j]))
+				return false;
+	return true;
+}
+
+/* Publishes the outputs of one event; the trace header travels along. */
+static qp_err_t publish_outputs(qp_fraud_svc_t *svc, const qp_message_t *msg,
+                                bool alert)
+{
+	const qp_scan_event_t *ev = qp_message_event(msg);
+	const void *trace;
+	size_t trace_len;
+	qp_headers_t *headers = NULL;
+	qp_err_t err;
+
+	if (!qp_message_header(msg, QP_HEADER_INGEST_US, &trace, &trace_len) &&
+	    ((err = qp_headers_new(&headers)) ||
+	     (err = qp_headers_add(headers, QP_HEADER_INGEST_US, trace, trace_len))))
+		goto done;
+	err = qp_producer_publish(svc->producer, svc->enriched_topic, ev->device_id,
+	                          strlen(ev->device_id), svc->out.ptr, svc->out.size, headers);
+	if (!err && alert)
+		err = qp_producer_publish(svc->producer, svc->alerts_topic, ev->device_id,
+		                          strlen(ev->device_id), svc->out.ptr, svc->out.size, headers);
+done:
+	qp_headers_destroy(headers);
+	return err;
+}
+
+/* Evaluates and publishes one event; returns whether it raised an alert. */
+static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool *alert)
+{
+	const qp_scan_event_t *ev = qp_message_event(msg);
+	const qp_enrichment_t *enrichment;
+	const void *raw;
+	size_t raw_len;
+	qp_err_t err;
+
+	if ((err = qp_fraud_evaluate(svc->engine, ev, received_ms(msg), qp_message_partition(msg),
+	                             &enrichment)))
+		return err;
+	raw = qp_message_value(msg, &raw_len);
+	qp_buf__truncate(&svc->out, 0);
+	if ((err = qp_event_encode_enriched(&svc->out, raw, raw_len, enrichment)))
+		return err;
+	*alert = is_alert(svc, ev, enrichment);
+	/* A full producer queue is backpressure: serve deliveries and retry. */
+	while ((err = publish_outputs(svc, msg, *alert)) == QP_ERR_QUEUE_FULL)
+		qp_producer_poll(svc->producer, 10);
+	return err;
+}
+
+/* Rebuilds a partition's devices from the events its group already
+ * judged, forgetting first what the engine holds of them (after a rewind;
+ * a newly assigned partition has nothing). A failure leaves the state
+ * cold, not the service stopped: the rules then see those devices as new. */
+static void warm_partition(qp_fraud_svc_t *svc, const char *topic, int32_t partition,
+                           bool forget)
+{
+	size_t warmed;
+
+	if (forget)
+		qp_fraud_partition_revoked(svc->engine, partition);
+	if (svc->warmer && qp_warmer__warm(svc->warmer, svc->engine, topic, partition,
+	                                   svc->warm_window_ms, &warmed))
+		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "%s [%d] starts cold: %s",
+		         topic, (int)partition, qp_error_last());
+}
+
+/* After a rewind: every assigned partition is read again from its
+ * committed offset, so its state is rebuilt up to there. */
+static void warm_assigned(qp_fraud_svc_t *svc)
+{
+	qp_runner_stats_t *stats;
+	size_t i;
+
+	if (qp_runner_stats(svc->runner, &stats))
+		return;
+	for (i = 0; i < stats->partition_count; i++)
+		warm_partition(svc, stats->partitions[i].topic, stats->partitions[i].partition,
+		               true);
+	qp_runner_stats_destroy(stats);
+}
+
+/* Publishes the outputs of every event of the batch; an event this stage
+ * cannot handle (a custom rule refusing it, an output Kafka will never
+ * take) is dead-lettered alone, so it never holds back the rest. */
+static void publish_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count,
+                          size_t *events, size_t *alerts)
+{
+	size_t i;
+
+	*events = *alerts = 0;
+	for (i = 0; i < count; i++) {
+		bool alert = false;
+		qp_err_t err;
+
+		if (qp_message_kind(msgs[i]) != QP_MESSAGE_EVENT)
+			continue;
+		if ((err = process_event(svc, msgs[i], &alert))) {
+			qp_runner_dead_letter(svc->runner, msgs[i], err, qp_error_last());
+			msgs[i] = NULL;
+			continue;
+		}
+		(*events)++;
+		*alerts += alert;
+	}
+}
+
+/* Releases the batch's events with verdict (qp_runner_ack: acked, or
+ * just freed when they are stale after a rewind; qp_runner_retry). */
+static void release_events(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count,
+                           qp_err_t (*verdict)(qp_runner_t *, qp_message_t *))
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (msgs[i] && qp_message_kind(msgs[i]) == QP_MESSAGE_EVENT) {
+			verdict(svc->runner, msgs[i]);
+			msgs[i] = NULL;
+		}
+}
+
+/* At-least-once: waits for every output of the batch; only if all were
+ * acknowledged are the inputs acked. */
+static qp_err_t deliver_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+{
+	qp_producer_stats_t before, after;
+	char why[512] = "";
+	qp_err_t err;
+
+	qp_producer_stats(svc->producer, &before);
+	err = qp_producer_flush(svc->producer, svc->flush_timeout_ms);
+	qp_producer_stats(svc->producer, &after);
+	if (!err && after.failed != before.failed)
+		err = qp_error__set(QP_ERR_KAFKA, "fraud-svc: %llu deliveries failed",
+		                    (unsigned long long)(after.failed - before.failed));
+	if (err) {
+		/* Read the batch again, in order, from a state rebuilt up to
+		 * it: its events are judged as the first time, and outputs
+		 * already stored appear twice downstream, where ClickHouse
+		 * collapses them by scan_id. */
+		snprintf(why, sizeof(why), "%s", qp_error_last());
+		if (qp_runner_rewind(svc->runner, svc->flush_timeout_ms)) {
+			/* Cannot seek: re-deliver each event after a backoff. */
+			release_events(svc, msgs, count, qp_runner_retry);
+			return qp_error__set(err, "%s", why);
+		}
+		warm_assigned(svc);
+	}
+	release_events(svc, msgs, count, qp_runner_ack);
+	return err ? qp_error__set(err, "%s", why) : QP_OK;
+}
+
+/* Exactly-once: the inputs are acked into the open transaction, which
+ * commits them with the outputs. */
+static qp_err_t commit_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+{
+	qp_err_t err;
+
+	release_events(svc, msgs, count, qp_runner_ack);
+	err = qp_runner_commit_transaction(svc->runner, svc->producer, svc->flush_timeout_ms);
+	if (err == QP_ERR_TIMEOUT) {
+		qp_err_t abort_err = qp_runner_abort_transaction(svc->runner, svc->producer,
+		                                                 svc->flush_timeout_ms);
+
+		err = abort_err ? abort_err : QP_ERR_TXN_ABORTED;
+	}
+	if (err == QP_ERR_TXN_ABORTED)
+		warm_assigned(svc);
+	return err;
+}
+
+/* Notices come last in a batch, once its outputs are settled. */
+static void settle_notice(qp_fraud_svc_t *svc, qp_message_t *msg)
+{
+	size_t i, n = qp_message_assignment_count(msg);
+	qp_message_kind_t kind = qp_message_kind(msg);
+
+	qp_svc__count_partitions(&svc->counters, msg);
+	/* Devices' state moves with their partitions. */
+	for (i = 0; i < n; i++) {
+		const char *topic = qp_message_assignment_topic(msg, i);
+		int32_t partition = qp_message_assignment_partition(msg, i);
+
+		if (kind == QP_MESSAGE_REVOKED)
+			qp_fraud_partition_revoked(svc->engine, partition);
+		else
+			warm_partition(svc, topic, partition, false);
+	}
+	qp_runner_ack(svc->runner, msg);
+}
+
+/*
+ * Handles a batch: every output is published, then the batch is settled as
+ * a whole, by waiting for its deliveries (at-least-once) or by committing
+ * its transaction (exactly-once). A batch that fails is read again.
+ * Returns an error only when the service cannot go on.
+ */
+static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+{
+	bool has_events = qp_message_kind(msgs[0]) == QP_MESSAGE_EVENT;
+	size_t events, alerts, i;
+	qp_err_t err = QP_OK;
+
+	if (has_events && svc->exactly_once &&
+	    (err = qp_runner_begin_transaction(svc->runner, svc->producer,
+	                                       svc->flush_timeout_ms)))
+		return err;
+	publish_batch(svc, msgs, count, &events, &alerts);
+	if (has_events)
+		err = svc->exactly_once ? commit_outputs(svc, msgs, count) :
+		                          deliver_outputs(svc, msgs, count);
+	if (err && err != QP_ERR_TXN_ABORTED && svc->exactly_once)
+		return err; /* fatal: fenced, or the transaction is stuck */
+	if (err) {
+		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "batch of %zu read again: %s",
+		         count, qp_error_last());
+		atomic_store(&svc->counters.last_error, err);
+		atomic_fetch_add(&svc->counters.retried, 1);
+	} else {
+		atomic_fetch_add(&svc->counters.consumed, events);
+		atomic_fetch_add(&svc->counters.produced, events);
+		atomic_fetch_add(&svc->counters.alerts, alerts);
+	}
+	for (i = 0; i < count; i++)
+		if (msgs[i])
+			settle_notice(svc, msgs[i]);
+	return QP_OK;
+}
+
+qp_err_t qp_fraud_svc__run(qp_fraud_svc_t *svc)
+{
+	for (;;) {
+		size_t count = 0;
+		qp_err_t err = qp_runner_next_batch(svc->runner, svc->batch, svc->batch_max, 500, &count);
+
+		qp_svc__count_dead_letters(&svc->counters, svc->runner);
+		if (err == QP_ERR_NO_EVENT) {
+			qp_producer_poll(svc->producer, 0);
+			continue;
+		}
+		if (err == QP_ERR_WAKEUP || err == QP_ERR_CLOSED)
+			return QP_OK;
+		if (err)
+			return err;
+		if ((err = process_batch(svc, svc->batch, count)))
+			return err;
+	}
+}

@@ -1,0 +1,519 @@
+/* A deterministic population of phones, honest and spoofing: see simulator.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf_int.h"
+#include "base/errors_int.h"
+#include "sim/simulator.h"
+
+#define CITY_LAT 48.8566 /* Paris */
+#define CITY_LON 2.3522
+#define CITY_HALF_M 6000.0
+#define TOWER_SPACING_M 1000.0
+#define TOWER_RANGE_M 1500
+#define TOWER_GRID (2 * (int)(CITY_HALF_M / TOWER_SPACING_M) + 1)
+#define AP_SPACING_M 40.0
+#define AP_VISIBLE_M 90.0
+#define M_PER_DEG 111320.0
+#define TIME_TRAVEL_MS (3 * 3600 * 1000)
+/* Where the scan_id's 36 characters start in every scan write_scan writes. */
+#define SCAN_ID_AT (sizeof("{\"schema_version\":1,\"scan_id\":\"") - 1)
+
+static const double far_cities[][2] = {
+	{ 45.7640, 4.8357 },  /* Lyon */
+	{ 43.2965, 5.3698 },  /* Marseille */
+	{ 50.6292, 3.0573 },  /* Lille */
+	{ 44.8378, -0.5792 }, /* Bordeaux */
+};
+static const double new_york[2] = { 40.7128, -74.0060 };
+
+typedef struct sim_device {
+	char id[16];
+	uint32_t index;
+	sim_device_class_t device_class;
+	double x, y;           /* metres from the city centre */
+	double wx, wy;         /* next waypoint */
+	double speed_mps;
+	double accuracy_m;
+	int64_t next_ms;       /* simulated time of its next scan */
+	uint32_t scans;
+	char *replay;          /* SIM_REPLAYER: the scan it keeps re-submitting */
+	size_t replay_len;
+} sim_device_t;
+
+struct sim {
+	sim_options_t opt;
+	uint64_t rng;
+	sim_device_t *devices;
+	uint32_t *heap; /* device indices, min-heap on next_ms */
+	uint32_t count;
+	qp_buf_t json;
+	qp_buf_t scratch;
+};
+
+/* ---- randomness: xorshift64*, deterministic per seed ---- */
+
+static uint64_t rnd_u64(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ull;
+}
+
+static double rnd_unit(uint64_t *s) /* [0, 1) */
+{
+	return (double)(rnd_u64(s) >> 11) / 9007199254740992.0;
+}
+
+static double rnd_range(uint64_t *s, double lo, double hi)
+{
+	return lo + (hi - lo) * rnd_unit(s);
+}
+
+static double rnd_normal(uint64_t *s)
+{
+	double u = rnd_unit(s) + 1e-12, v = rnd_unit(s);
+
+	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+static uint64_t hash2(int64_t a, int64_t b)
+{
+	uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15ull ^ (uint64_t)b * 0xc2b2ae3d27d4eb4full;
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 29);
+}
+
+/* ---- geometry: metres around the city centre <-> degrees ---- */
+
+static double lat_of(double y) { return CITY_LAT + y / M_PER_DEG; }
+static double lon_of(double x) { return CITY_LON + x / (M_PER_DEG * cos(CITY_LAT * M_PI / 180.0)); }
+
+typedef struct tower {
+	int ix, iy;
+	double x, y;
+} tower_t;
+
+static tower_t tower_at(int ix, int iy)
+{
+	tower_t t = { ix, iy, (ix - TOWER_GRID / 2) * TOWER_SPACING_M,
+	              (iy - TOWER_GRID / 2) * TOWER_SPACING_M };
+	return t;
+}
+
+static tower_t nearest_tower(double x, double y)
+{
+	int ix = (int)lround(x / TOWER_SPACING_M) + TOWER_GRID / 2;
+	int iy = (int)lround(y / TOWER_SPACING_M) + TOWER_GRID / 2;
+
+	ix = ix < 0 ? 0 : ix >= TOWER_GRID ? TOWER_GRID - 1 : ix;
+	iy = iy < 0 ? 0 : iy >= TOWER_GRID ? TOWER_GRID - 1 : iy;
+	return tower_at(ix, iy);
+}
+
+static int64_t tower_area(const tower_t *t) { return 100 + (t->ix / 4) * 10 + t->iy / 4; }
+static int64_t tower_cid(const tower_t *t) { return 10000 + t->ix * TOWER_GRID + t->iy; }
+
+/* ---- the population ---- */
+
+static void pick_waypoint(sim_t *sim, sim_device_t *d)
+{
+	d->wx = rnd_range(&sim->rng, -CITY_HALF_M, CITY_HALF_M);
+	d->wy = rnd_range(&sim->rng, -CITY_HALF_M, CITY_HALF_M);
+}
+
+static sim_device_class_t pick_class(sim_t *sim)
+{
+	if (rnd_unit(&sim->rng) >= sim->opt.spoofer_share)
+		return SIM_HONEST;
+	return (sim_device_class_t)(1 + rnd_u64(&sim->rng) % (SIM_CLASS_COUNT - 1));
+}
+
+static void init_device(sim_t *sim, sim_device_t *d, uint32_t index)
+{
+	double kind = rnd_unit(&sim->rng);
+
+	snprintf(d->id, sizeof(d->id), "dev-%06u", index);
+	d->index = index;
+	d->device_class = pick_class(sim);
+	d->x = rnd_range(&sim->rng, -CITY_HALF_M, CITY_HALF_M);
+	d->y = rnd_range(&sim->rng, -CITY_HALF_M, CITY_HALF_M);
+	pick_waypoint(sim, d);
+	/* Walking, cycling or driving in town. */
+	d->speed_mps = kind < 0.4 ? 1.4 : kind < 0.65 ? 4.5 : 13.9;
+	d->accuracy_m = rnd_range(&sim->rng, 4.0, 16.0);
+	d->next_ms = sim->opt.start_ms +
+	             (int64_t)(rnd_unit(&sim->rng) * sim->opt.scan_interval_s * 1000.0);
+}
+
+static void move_device(sim_device_t *d, double seconds, sim_t *sim)
+{
+	double step = d->speed_mps * seconds;
+
+	while (step > 0) {
+		double dx = d->wx - d->x, dy = d->wy - d->y, dist = hypot(dx, dy);
+
+		if (dist <= step) {
+			d->x = d->wx;
+			d->y = d->wy;
+			step -= dist;
+			pick_waypoint(sim, d);
+		} else {
+			d->x += dx / dist * step;
+			d->y += dy / dist * step;
+			step = 0;
+		}
+	}
+}
+
+/* ---- the min-heap of devices by next scan time ---- */
+
+static bool heap_less(const sim_t *sim, uint32_t a, uint32_t b)
+{
+	return sim->devices[a].next_ms < sim->devices[b].next_ms;
+}
+
+static void heap_sift_down(sim_t *sim, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, m = i, tmp;
+
+		if (l < sim->count && heap_less(sim, sim->heap[l], sim->heap[m]))
+			m = l;
+		if (r < sim->count && heap_less(sim, sim->heap[r], sim->heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		tmp = sim->heap[i];
+		sim->heap[i] = sim->heap[m];
+		sim->heap[m] = tmp;
+		i = m;
+	}
+}
+
+void sim_options_default(sim_options_t *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->seed = 42;
+	o->devices = 2000;
+	o->spoofer_share = 0.05;
+	o->malformed_share = 0.01;
+	o->scan_interval_s = 10.0;
+	o->alert_reward = 5.0;
+}
+
+qp_err_t sim_new(sim_t **out, const sim_options_t *options)
+{
+	sim_t *sim;
+	uint32_t i;
+
+	*out = NULL;
+	if (options->devices == 0 || options->scan_interval_s <= 0)
+		return qp_error__set(QP_ERR_INVALID_ARG, "simulator: need devices > 0 and a positive scan interval");
+	if (!(sim = calloc(1, sizeof(*sim))))
+		return qp_error__code(QP_ERR_NOMEM);
+	sim->opt = *options;
+	sim->rng = options->seed * 0x9e3779b97f4a7c15ull + 1;
+	sim->count = options->devices;
+	sim->devices = calloc(sim->count, sizeof(*sim->devices));
+	sim->heap = calloc(sim->count, sizeof(*sim->heap));
+	if (!sim->devices || !sim->heap) {
+		sim_destroy(sim);
+		return qp_error__code(QP_ERR_NOMEM);
+	}
+	for (i = 0; i < sim->count; i++) {
+		init_device(sim, &sim->devices[i], i);
+		sim->heap[i] = i;
+	}
+	for (i = sim->count / 2; i-- > 0;)
+		heap_sift_down(sim, i);
+	*out = sim;
+	return QP_OK;
+}
+
+void sim_destroy(sim_t *sim)
+{
+	uint32_t i;
+
+	if (!sim)
+		return;
+	for (i = 0; sim->devices && i < sim->count; i++)
+		free(sim->devices[i].replay);
+	free(sim->devices);
+	free(sim->heap);
+	qp_buf_dispose(&sim->json);
+	qp_buf_dispose(&sim->scratch);
+	free(sim);
+}
+
+/* ---- writing one scan ---- */
+
+static void put_uuid(sim_t *sim, qp_buf_t *b)
+{
+	uint64_t hi = rnd_u64(&sim->rng), lo = rnd_u64(&sim->rng);
+
+	hi = (hi & ~0xf000ull) | 0x4000ull;                  /* version 4 */
+	lo = (lo & ~(3ull << 62)) | (2ull << 62);             /* RFC 4122 variant */
+	qp_buf__printf(b, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(hi >> 32),
+	               (unsigned)(hi >> 16) & 0xffff, (unsigned)hi & 0xffff,
+	               (unsigned)(lo >> 48), (unsigned long long)(lo & 0xffffffffffffull));
+}
+
+static void put_mac(qp_buf_t *b, uint64_t h)
+{
+	/* 0x02: a locally administered address, never a real vendor's. */
+	qp_buf__printf(b, "\"02:%02x:%02x:%02x:%02x:%02x\"", (unsigned)(h >> 8) & 0xff,
+	               (unsigned)(h >> 16) & 0xff, (unsigned)(h >> 24) & 0xff,
+	               (unsigned)(h >> 32) & 0xff, (unsigned)(h >> 40) & 0xff);
+}
+
+static int clamp_rssi(double rssi)
+{
+	return rssi > -30 ? -30 : rssi < -100 ? -100 : (int)lround(rssi);
+}
+
+static void put_wifi(sim_t *sim, qp_buf_t *b, double x, double y)
+{
+	static const int freqs[] = { 2412, 2437, 2462, 5180, 5240, 5745 };
+	int cx = (int)floor(x / AP_SPACING_M), cy = (int)floor(y / AP_SPACING_M);
+	/* Phones report a handful of the strongest access points. */
+	int i, j, n = 0, max = 2 + (int)(rnd_u64(&sim->rng) % 4);
+
+	qp_buf__puts(b, ",\"wifi\":[");
+	for (i = cx - 2; i <= cx + 2 && n < max; i++) {
+		for (j = cy - 2; j <= cy + 2 && n < max; j++) {
+			uint64_t h = hash2(i, j);
+			double d = hypot(i * AP_SPACING_M + 20 - x, j * AP_SPACING_M + 20 - y);
+
+			if (h % 3 == 0 || d > AP_VISIBLE_M)
+				continue;
+			qp_buf__puts(b, n++ ? ",{\"bssid\":" : "{\"bssid\":");
+			put_mac(b, h);
+			if (h % 7 == 0)
+				qp_buf__puts(b, ",\"ssid\":null");
+			else
+				qp_buf__printf(b, ",\"ssid\":\"net-%04x\"", (unsigned)(h >> 48));
+			qp_buf__printf(b, ",\"rssi_dbm\":%d,\"freq_mhz\":%d}",
+			               clamp_rssi(-35 - 25 * log10(d > 1 ? d : 1) + 3 * rnd_normal(&sim->rng)),
+			               freqs[(h >> 20) % 6]);
+		}
+	}
+	qp_buf__putc(b, ']');
+}
+
+static void put_cell(sim_t *sim, qp_buf_t *b, const tower_t *serving)
+{
+	tower_t neighbour = tower_at(serving->ix + (serving->ix + 1 < TOWER_GRID ? 1 : -1),
+	                             serving->iy);
+
+	qp_buf__printf(b, ",\"cell\":[{\"radio\":\"lte\",\"mcc\":208,\"mnc\":1,\"area\":%lld,"
+	               "\"cid\":%lld,\"dbm\":%d,\"serving\":true}",
+	               (long long)tower_area(serving), (long long)tower_cid(serving),
+	               (int)rnd_range(&sim->rng, -105, -70));
+	qp_buf__printf(b, ",{\"radio\":\"lte\",\"mcc\":208,\"mnc\":1,\"area\":%lld,"
+	               "\"cid\":%lld,\"dbm\":null,\"serving\":false}]",
+	               (long long)tower_area(&neighbour), (long long)tower_cid(&neighbour));
+}
+
+static void put_ble(sim_t *sim, qp_buf_t *b, const sim_device_t *d)
+{
+	uint64_t h = hash2((int64_t)(d->x / 150), (int64_t)(d->y / 150));
+
+	qp_buf__puts(b, ",\"ble\":[{\"addr\":");
+	put_mac(b, h ^ 0xb1e);
+	qp_buf__printf(b, ",\"rssi_dbm\":%d,\"tx_power\":-59,\"signal_strength\":null}]",
+	               clamp_rssi(rnd_range(&sim->rng, -95, -60)));
+}
+
+/* Writes the scan of device d at simulated time ts_ms into sim->json. */
+static void write_scan(sim_t *sim, sim_device_t *d, int64_t ts_ms)
+{
+	qp_buf_t *b = &sim->json;
+	double lat, lon, sigma = d->accuracy_m / 2;
+	double x = d->x + sigma * rnd_normal(&sim->rng), y = d->y + sigma * rnd_normal(&sim->rng);
+	tower_t serving = nearest_tower(d->x, d->y);
+	double reward = rnd_range(&sim->rng, 0.01, 1.0);
+
+	lat = lat_of(y);
+	lon = lon_of(x);
+	if (d->device_class == SIM_TELEPORTER) {
+		const double *c = far_cities[d->scans % 4];
+
+		lat = c[0] + y / M_PER_DEG;
+		lon = c[1] + x / M_PER_DEG;
+	} else if (d->device_class == SIM_TOWER_SPOOFER) {
+		lat = new_york[0] + (y / 100) / M_PER_DEG;
+		lon = new_york[1] + (x / 100) / M_PER_DEG;
+	}
+	if (d->device_class == SIM_HONEST && rnd_unit(&sim->rng) < 0.02)
+		reward = sim->opt.alert_reward + rnd_range(&sim->rng, 0.5, 5);
+
+	qp_buf__truncate(b, 0);
+	qp_buf__puts(b, "{\"schema_version\":1,\"scan_id\":\"");
+	put_uuid(sim, b);
+	qp_buf__printf(b, "\",\"device_id\":\"%s\",\"ts_ms\":%lld,\"gps\":{\"lat\":%.7f,"
+	               "\"lon\":%.7f,\"accuracy_m\":%.1f,\"altitude_m\":%s,\"speed_mps\":%.1f}",
+	               d->id, (long long)ts_ms, lat, lon, d->accuracy_m,
+	               d->scans % 5 ? "35.0" : "null", d->speed_mps);
+	put_wifi(sim, b, x, y);
+	/* Teleporters carry no cell, so only the travel rule speaks of them. */
+	if (d->device_class != SIM_TELEPORTER)
+		put_cell(sim, b, &serving);
+	if (rnd_unit(&sim->rng) < 0.3)
+		put_ble(sim, b, d);
+	qp_buf__printf(b, ",\"reward\":%.3f,\"app_version\":\"2.4.%u\",\"platform\":\"%s\"",
+	               reward, (unsigned)(hash2(d->index, 1) % 3), hash2(d->index, 2) % 3 ? "android" : "ios");
+	/* A field this schema does not know, as a newer app would send. */
+	if (rnd_unit(&sim->rng) < 0.1)
+		qp_buf__printf(b, ",\"battery_pct\":%d", (int)rnd_range(&sim->rng, 5, 100));
+	qp_buf__putc(b, '}');
+}
+
+/* Replaces sim->json by a broken copy of itself; a different defect each time. */
+static void break_scan(sim_t *sim)
+{
+	qp_buf_t *b = &sim->json, *s = &sim->scratch;
+	char *p;
+
+	qp_buf__truncate(s, 0);
+	switch (rnd_u64(&sim->rng) % 5) {
+	case 0: /* truncated in transit */
+		qp_buf__truncate(b, b->size / 2);
+		return;
+	case 1: /* latitude out of range: 48.85 becomes 948.85 */
+		if ((p = strstr(b->ptr, "\"lat\":"))) {
+			size_t at = (size_t)(p - b->ptr) + 6;
+
+			qp_buf__put(s, b->ptr, at);
+			qp_buf__putc(s, '9');
+			qp_buf__put(s, b->ptr + at, b->size - at);
+			qp_buf__truncate(b, 0);
+			qp_buf__put(b, s->ptr, s->size);
+		}
+		return;
+	case 2: /* not JSON at all */
+		qp_buf__truncate(b, 0);
+		qp_buf__puts(b, "<html>502 Bad Gateway</html>");
+		return;
+	case 3: /* invalid UTF-8 inside a string */
+		if ((p = strstr(b->ptr, "dev-")))
+			p[1] = (char)0xff;
+		return;
+	default: /* the device id twice: readers could disagree */
+		qp_buf__put(s, b->ptr, b->size - 1);
+		qp_buf__puts(s, ",\"device_id\":\"someone-else\"}");
+		qp_buf__truncate(b, 0);
+		qp_buf__put(b, s->ptr, s->size);
+		return;
+	}
+}
+
+qp_err_t sim_next(sim_t *sim, sim_submission_t *out)
+{
+	uint32_t index = sim->heap[0];
+	sim_device_t *d = &sim->devices[index];
+	int64_t now = d->next_ms;
+	double interval = sim->opt.scan_interval_s * rnd_range(&sim->rng, 0.7, 1.3);
+	int64_t ts_ms = now;
+
+	memset(out, 0, sizeof(*out));
+	if (d->device_class == SIM_TIME_TRAVELER)
+		ts_ms = now + TIME_TRAVEL_MS;
+	if (d->device_class == SIM_REPLAYER && d->replay) {
+		/* The same scan again: same position, radios and readings, under
+		 * a fresh scan_id (an exact copy would be dropped as a duplicate
+		 * delivery, not recognised as fraud). */
+		qp_buf_t *id = &sim->scratch;
+
+		qp_buf__truncate(&sim->json, 0);
+		qp_buf__put(&sim->json, d->replay, d->replay_len);
+		qp_buf__truncate(id, 0);
+		put_uuid(sim, id);
+		memcpy(sim->json.ptr + SCAN_ID_AT, id->ptr, 36);
+	} else {
+		write_scan(sim, d, ts_ms);
+		if (d->device_class == SIM_REPLAYER) {
+			if (!(d->replay = malloc(sim->json.size)))
+				return qp_error__code(QP_ERR_NOMEM);
+			memcpy(d->replay, sim->json.ptr, sim->json.size);
+			d->replay_len = sim->json.size;
+		}
+	}
+	out->malformed = rnd_unit(&sim->rng) < sim->opt.malformed_share;
+	if (out->malformed)
+		break_scan(sim);
+	if (!sim->json.ptr)
+		return qp_error__code(QP_ERR_NOMEM);
+	out->json = sim->json.ptr;
+	out->len = sim->json.size;
+	out->device_id = d->id;
+	out->device_class = d->device_class;
+	out->received_ms = now + (int64_t)rnd_range(&sim->rng, 50, 500);
+
+	d->scans++;
+	move_device(d, interval, sim);
+	d->next_ms = now + (int64_t)(interval * 1000.0);
+	heap_sift_down(sim, 0);
+	return QP_OK;
+}
+
+qp_err_t sim_write_towers(const sim_t *sim, qp_buf_t *out)
+{
+	qp_err_t err = QP_OK;
+	int ix, iy;
+
+	/* radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal */
+	for (ix = 0; ix < TOWER_GRID && !err; ix++) {
+		for (iy = 0; iy < TOWER_GRID && !err; iy++) {
+			tower_t t = tower_at(ix, iy);
+
+			err = qp_buf__printf(out, "LTE,208,1,%lld,%lld,0,%.6f,%.6f,%d,50,1,1500000000,1700000000,0\n",
+			                     (long long)tower_area(&t), (long long)tower_cid(&t),
+			                     lon_of(t.x), lat_of(t.y), TOWER_RANGE_M);
+		}
+	}
+	return err;
+}
+
+qp_err_t sim_write_truth(const sim_t *sim, qp_buf_t *out)
+{
+	qp_err_t err = QP_OK;
+	uint32_t i;
+
+	for (i = 0; i < sim->count && !err; i++)
+		err = qp_buf__printf(out, "%s\t%s\n", sim->devices[i].id,
+		                     sim_class_name(sim->devices[i].device_class));
+	return err;
+}
+
+int sim_device_class(const sim_t *sim, const char *device_id)
+{
+	unsigned index;
+
+	if (sscanf(device_id, "dev-%u", &index) != 1 || index >= sim->count)
+		return -1;
+	return (int)sim->devices[index].device_class;
+}
+
+uint32_t sim_device_count(const sim_t *sim, sim_device_class_t device_class)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < sim->count; i++)
+		n += sim->devices[i].device_class == device_class;
+	return n;
+}
+
+const char *sim_class_name(sim_device_class_t device_class)
+{
+	static const char *const names[SIM_CLASS_COUNT] = {
+		"honest", "teleporter", "replayer", "tower_spoofer", "time_traveler"
+	};
+
+	return device_class < SIM_CLASS_COUNT ? names[device_class] : "unknown";
+}
