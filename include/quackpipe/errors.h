@@ -14,8 +14,10 @@
 QP_BEGIN_DECL
 
 /*
- * X(name, value, description): the one list of error codes. Values are part
- * of the ABI: append new codes, never renumber.
+ * X(name, value, description): the one list of error codes, in numeric
+ * order, grouped by tens (base, model, Kafka, ClickHouse; host codes at
+ * -100). Values are part of the ABI: add new codes in a free slot of their
+ * group, never renumber.
  */
 #define QP_ERROR_CODES(X)                                                      \
 	X(QP_OK, 0, "success")                                                 \
@@ -44,11 +46,11 @@ QP_BEGIN_DECL
 	X(QP_ERR_WAKEUP, -35, "woken up by another thread")                    \
 	X(QP_ERR_CLOSED, -36, "handle is closed")                              \
 	X(QP_ERR_STATE, -37, "call not valid in the handle's current state")  \
+	X(QP_ERR_NOT_FOUND, -38, "no such item (topic, header)")               \
 	X(QP_ERR_HTTP, -40, "HTTP transport error")                            \
 	X(QP_ERR_CLICKHOUSE, -41, "ClickHouse rejected the request")           \
 	X(QP_ERR_NOT_AVAILABLE, -42, "optional component not available")      \
 	X(QP_ERR_RETRIES_EXHAUSTED, -43, "retries exhausted")                  \
-	X(QP_ERR_NOT_FOUND, -38, "no such item (topic, header)")               \
 	X(QP_ERR_TXN_ABORTED, -44, "transaction aborted, its input is re-read") \
 	X(QP_ERR_USER, -100, "aborted by a host callback")
 

@@ -10,9 +10,9 @@
 #include "common.h"
 
 #define QP_VERSION_MAJOR 0
-#define QP_VERSION_MINOR 1
+#define QP_VERSION_MINOR 2
 #define QP_VERSION_PATCH 0
-#define QP_VERSION "0.1.0"
+#define QP_VERSION "0.2.0"
 
 /* 0xMMmmpp: one byte each for major, minor and patch. */
 #define QP_VERSION_NUMBER \
@@ -24,7 +24,7 @@
 
 QP_BEGIN_DECL
 
-/* The version of the library actually loaded, e.g. "0.1.0". Thread-safe. */
+/* The version of the library actually loaded, e.g. "0.2.0". Thread-safe. */
 QP_EXTERN const char *qp_version_str(void);
 
 /* QP_VERSION_NUMBER of the library actually loaded. Thread-safe. */
