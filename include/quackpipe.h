@@ -3,6 +3,8 @@
  *
  * Each module has its own header under quackpipe/; the API principles, the
  * pipeline and the threading rules are in docs/ (start with docs/README.md).
+ * Headers under quackpipe/sys/ (the mock cluster) are outside the ABI
+ * promise and included explicitly.
  */
 #ifndef QUACKPIPE_H
 #define QUACKPIPE_H
@@ -17,7 +19,6 @@
 #include "quackpipe/headers.h"
 #include "quackpipe/producer.h"
 #include "quackpipe/admin.h"
-#include "quackpipe/mock.h"
 #include "quackpipe/runner.h"
 
 #endif /* QUACKPIPE_H */

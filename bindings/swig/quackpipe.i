@@ -21,6 +21,7 @@
 
 %{
 #include <quackpipe.h>
+#include <quackpipe/sys/mock.h>
 %}
 
 %include <stdint.i>
@@ -55,10 +56,11 @@ QP_OPAQUE_HANDLE(qp_conf, qp_conf_t, qp_conf_destroy)
 %include "typemaps/event.i"
 %include "quackpipe/event.h"
 
-/* Kafka: the embedded cluster, headers, producer, admin */
+/* Kafka: the embedded cluster (a fixture outside the ABI promise: sys/),
+ * headers, producer, admin */
 QP_BLOCKING_DESTROY(qp_mock_cluster)
 QP_OPAQUE_HANDLE(qp_mock_cluster, qp_mock_cluster_t, qp_mock_cluster_destroy)
-%include "quackpipe/mock.h"
+%include "quackpipe/sys/mock.h"
 
 QP_OPAQUE_HANDLE(qp_headers, qp_headers_t, qp_headers_destroy)
 %include "quackpipe/headers.h"

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <quackpipe/sys/mock.h>
+
 #include "common.h"
 
 static qp_runner_t *runner; /* for the signal handler */

@@ -27,8 +27,8 @@
  * ReplacingMergeTree remove them.
  *
  * Thread-safety: an inserter is used by one thread at a time, except
- * qp_inserter_wakeup(), which any thread (or a signal handler's thread) may
- * call at any time. Callbacks run on the thread that called
+ * qp_inserter_wakeup(), which any thread or a signal handler may call at
+ * any time. Callbacks run on the thread that called
  * qp_inserter_flush(), inside that call.
  */
 #ifndef QUACKPIPE_INSERTER_H
@@ -160,7 +160,8 @@ QP_EXTERN qp_err_t qp_inserter_query(qp_inserter_t *ins, const char *sql,
  * QP_ERR_WAKEUP soon: during a backoff wait at once, during an HTTP transfer
  * at libcurl's next progress call (within about a second); an embedded
  * statement runs to its end first. If none is in flight, the next one
- * returns QP_ERR_WAKEUP at once. Thread-safe.
+ * returns QP_ERR_WAKEUP at once. Thread-safe and async-signal-safe (a
+ * lock-free flag and a write(2) to a pipe): a SIGTERM handler may call it.
  */
 QP_EXTERN void qp_inserter_wakeup(qp_inserter_t *ins);
 

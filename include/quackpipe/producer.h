@@ -42,9 +42,10 @@
  *
  * Thread-safety: qp_producer_publish*, qp_producer_poll, qp_producer_flush,
  * qp_producer_stats and qp_producer_wakeup may be called from any threads
- * at once. qp_producer_set_delivery_cb must be called before the first
- * publish; qp_producer_close and qp_producer_destroy when no other call on
- * the producer is in flight. Reports of one partition reach the callback in
+ * at once, qp_producer_wakeup also from a signal handler.
+ * qp_producer_set_delivery_cb must be called before the first publish;
+ * qp_producer_close and qp_producer_destroy when no other call on the
+ * producer is in flight. Reports of one partition reach the callback in
  * order when a single thread polls and flushes.
  */
 #ifndef QUACKPIPE_PRODUCER_H
@@ -138,8 +139,9 @@ QP_EXTERN qp_err_t qp_producer_flush(qp_producer_t *p, int timeout_ms);
 
 /*
  * Makes a poll, flush or waiting publish in flight on another thread return
- * QP_ERR_WAKEUP promptly; if none is in flight, the next one returns it at
- * once. Safe from any thread (not from a signal handler).
+ * QP_ERR_WAKEUP within about 50 ms; if none is in flight, the next one
+ * returns it at once. Safe from any thread and async-signal-safe (it only
+ * sets a flag), so a SIGTERM handler may call it.
  */
 QP_EXTERN void qp_producer_wakeup(qp_producer_t *p);
 

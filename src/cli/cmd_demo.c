@@ -25,6 +25,7 @@
 #include "cli/cli_publish.h"
 #include "cli/metrics_http.h"
 #include "services/svc_int.h"
+#include "quackpipe/sys/mock.h"
 
 typedef struct demo_options {
 	uint64_t events;

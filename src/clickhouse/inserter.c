@@ -2,9 +2,8 @@
  * The batch inserter: batching (batch.c), then INSERT through a backend
  * with retries on transient failures and bisection around bad rows.
  */
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "base/buf_int.h"
 #include "base/conf_int.h"
 #include "base/histogram_int.h"
+#include "base/wakeup_int.h"
 #include "clickhouse/inserter_int.h"
 
 #define MAX_SETTINGS 8
@@ -36,10 +36,8 @@ struct qp_inserter {
 	qp_inserter_sleep_fn *sleep_fn;
 	void *sleep_opaque;
 
-	/* wakeup: a flag plus a condition variable for the backoff wait */
-	atomic_int wakeup;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	/* its flag is polled by the HTTP backend, its pipe by backoff waits */
+	qp_wakeup_t wakeup;
 
 	/* what the server supports, learnt on first contact */
 	bool probed;
@@ -75,7 +73,7 @@ static double now_ms_precise(void)
 /* A wakeup is consumed by the first blocking call that sees it. */
 static bool take_wakeup(qp_inserter_t *ins)
 {
-	return atomic_exchange(&ins->wakeup, 0) != 0;
+	return qp_wakeup__take(&ins->wakeup);
 }
 
 bool qp_inserter__take_wakeup(qp_inserter_t *ins)
@@ -88,29 +86,17 @@ static qp_err_t wakeup_error(void)
 	return qp_error__set(QP_ERR_WAKEUP, "inserter: woken up by qp_inserter_wakeup()");
 }
 
+/* Waits ms, or until qp_inserter_wakeup() writes to the pipe. */
 static qp_err_t wait_ms(qp_inserter_t *ins, int64_t ms)
 {
-	struct timespec deadline;
-	qp_err_t err = QP_OK;
+	int64_t deadline = now_ms() + ms, left;
+	struct pollfd pfd = { .fd = ins->wakeup.fd[0], .events = POLLIN };
 
 	if (ins->sleep_fn)
 		return ins->sleep_fn(ms, ins->sleep_opaque);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += ms / 1000;
-	deadline.tv_nsec += (ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&ins->lock);
-	while (!atomic_load(&ins->wakeup)) {
-		if (pthread_cond_timedwait(&ins->cond, &ins->lock, &deadline) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&ins->lock);
-	if (take_wakeup(ins))
-		err = wakeup_error();
-	return err;
+	while (!atomic_load(&ins->wakeup.pending) && (left = deadline - now_ms()) > 0)
+		(void)poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+	return take_wakeup(ins) ? wakeup_error() : QP_OK;
 }
 
 static void note_failure(qp_inserter_t *ins, qp_err_t err)
@@ -399,7 +385,6 @@ static qp_err_t check_names(const qp_conf_t *conf)
 static qp_err_t inserter_create(qp_inserter_t **out, qp_conf_t *conf)
 {
 	qp_batch_limits_t limits;
-	pthread_condattr_t attr;
 	qp_inserter_t *ins;
 	qp_err_t err;
 
@@ -410,6 +395,11 @@ static qp_err_t inserter_create(qp_inserter_t **out, qp_conf_t *conf)
 		return err;
 	if (!(ins = calloc(1, sizeof(*ins))))
 		return qp_error__code(QP_ERR_NOMEM);
+	if ((err = qp_wakeup__open(&ins->wakeup, "qp_inserter_new"))) {
+		qp_wakeup__close(&ins->wakeup);
+		free(ins);
+		return err;
+	}
 	ins->database = qp_conf__str(conf, "qp.inserter.database");
 	ins->table = qp_conf__str(conf, "qp.inserter.table");
 	limits.max_rows = (size_t)qp_conf__int(conf, "qp.inserter.batch.rows");
@@ -421,12 +411,6 @@ static qp_err_t inserter_create(qp_inserter_t **out, qp_conf_t *conf)
 	ins->backoff.rng = (uint64_t)now_ms() ^ (uint64_t)(uintptr_t)ins;
 	ins->retry_max = (unsigned)qp_conf__int(conf, "qp.inserter.retry.max");
 	ins->retry_total_ms = qp_conf__int(conf, "qp.inserter.retry.total.ms");
-	atomic_init(&ins->wakeup, 0);
-	pthread_mutex_init(&ins->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&ins->cond, &attr);
-	pthread_condattr_destroy(&attr);
 	qp_histogram__init(&ins->latency, qp_histogram__latency_ms_bounds,
 	                   qp_histogram__latency_ms_bound_count);
 	*out = ins;
@@ -459,9 +443,9 @@ qp_err_t qp_inserter_new(qp_inserter_t **out, qp_conf_t *conf)
 	/* The backend polls the wakeup flag of this inserter. */
 	kind = qp_conf__str(conf, "qp.inserter.backend");
 	if (strcmp(kind, "http") == 0)
-		err = qp_ch__http_new(&backend, conf, &ins->wakeup);
+		err = qp_ch__http_new(&backend, conf, &ins->wakeup.pending);
 	else
-		err = qp_ch__embedded_new(&backend, conf, &ins->wakeup);
+		err = qp_ch__embedded_new(&backend, conf, &ins->wakeup.pending);
 	if (err) {
 		qp_inserter_destroy(ins); /* conf is still NULL in it: the caller keeps it */
 		return err;
@@ -480,8 +464,7 @@ void qp_inserter_destroy(qp_inserter_t *ins)
 		ins->backend->destroy(ins->backend);
 	free_settings(ins);
 	qp_batch__dispose(&ins->batch);
-	pthread_cond_destroy(&ins->cond);
-	pthread_mutex_destroy(&ins->lock);
+	qp_wakeup__close(&ins->wakeup);
 	qp_conf_destroy(ins->conf);
 	free(ins);
 }
@@ -593,10 +576,7 @@ void qp_inserter_wakeup(qp_inserter_t *ins)
 {
 	if (!ins)
 		return;
-	pthread_mutex_lock(&ins->lock);
-	atomic_store(&ins->wakeup, 1);
-	pthread_cond_broadcast(&ins->cond);
-	pthread_mutex_unlock(&ins->lock);
+	qp_wakeup__signal(&ins->wakeup); /* async-signal-safe */
 }
 
 const qp_inserter_stats_t *qp_inserter_stats(qp_inserter_t *ins)

@@ -5,7 +5,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "quackpipe/mock.h"
+#include "quackpipe/sys/mock.h"
 
 /* librdkafka's cluster, for fault injection (tests, benchmarks). */
 rd_kafka_mock_cluster_t *qp_mock__cluster(qp_mock_cluster_t *mc);

@@ -50,7 +50,6 @@ typedef struct qp_report {
 
 struct qp_producer {
 	rd_kafka_t *rk;
-	rd_kafka_queue_t *main_queue; /* to wake a blocked rd_kafka_poll */
 	rd_kafka_queue_t *logs;
 	qp_conf_t *conf;
 	const char *default_topic; /* borrowed from conf */
@@ -61,7 +60,7 @@ struct qp_producer {
 	void *delivery_opaque;
 
 	atomic_uint_least64_t queued, delivered, failed, rejected;
-	atomic_bool wakeup, closed;
+	atomic_bool wakeup, closed; /* lock-free (below): set from signal handlers */
 	bool txn_ready; /* init_transactions done */
 
 	pthread_mutex_t lock; /* guards the kept reports */
@@ -69,6 +68,9 @@ struct qp_producer {
 	atomic_size_t kept_count; /* read without the lock to skip it */
 	size_t kept_max;
 };
+
+_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2,
+               "qp_producer_wakeup must be async-signal-safe");
 
 /* The producer whose reports this thread may hand to the host right now. */
 static _Thread_local const qp_producer_t *serving;
@@ -262,7 +264,6 @@ qp_err_t qp_producer_new(qp_producer_t **out, qp_conf_t *conf)
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	p->kept_tail = &p->kept;
-	p->main_queue = rd_kafka_queue_get_main(p->rk);
 	p->logs = qp_kafka__logs_attach(p->rk);
 	p->conf = conf;
 	p->default_topic = qp_conf__str(conf, "qp.topic.events");
@@ -421,11 +422,33 @@ qp_err_t qp_producer_publish_event(qp_producer_t *p, const char *topic,
 	return err;
 }
 
+/*
+ * Serves reports until the first one, timeout_ms (-1: no limit) or a
+ * wakeup. The wait is cut into slices because qp_producer_wakeup() only
+ * sets a flag: it must stay async-signal-safe, and waking librdkafka's
+ * queue (rd_kafka_queue_yield) takes a lock.
+ */
+static void poll_in_slices(qp_producer_t *p, int timeout_ms)
+{
+	int64_t deadline = qp_clock__now_ms() + timeout_ms;
+
+	for (;;) {
+		int64_t left = timeout_ms < 0 ? QP_PRODUCER_SLICE_MS
+		                              : deadline - qp_clock__now_ms();
+		int slice = left <= 0 ? 0 : left < QP_PRODUCER_SLICE_MS
+		                                ? (int)left : QP_PRODUCER_SLICE_MS;
+
+		if (rd_kafka_poll(p->rk, slice) > 0 || slice == 0 ||
+		    atomic_load(&p->wakeup))
+			return;
+	}
+}
+
 qp_err_t qp_producer_poll(qp_producer_t *p, int timeout_ms)
 {
 	const qp_producer_t *was = serving;
 	qp_err_t err = QP_OK;
-	bool handed = false;
+	bool handed = false, woken;
 
 	if (!p)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_producer_poll: NULL producer");
@@ -434,13 +457,12 @@ qp_err_t qp_producer_poll(qp_producer_t *p, int timeout_ms)
 		hand_over_kept(p);
 		handed = true;
 	}
-	if (take_wakeup(p)) {
-		err = qp_error__set(QP_ERR_WAKEUP, "producer poll: woken");
-	} else {
-		rd_kafka_poll(p->rk, handed ? 0 : timeout_ms);
-		if (take_wakeup(p))
-			err = qp_error__set(QP_ERR_WAKEUP, "producer poll: woken");
+	if (!(woken = take_wakeup(p))) {
+		poll_in_slices(p, handed ? 0 : timeout_ms);
+		woken = take_wakeup(p);
 	}
+	if (woken)
+		err = qp_error__set(QP_ERR_WAKEUP, "producer poll: woken");
 	qp_kafka__logs_drain(p->logs, p->conf);
 	serving = was;
 	return err;
@@ -488,8 +510,9 @@ void qp_producer_wakeup(qp_producer_t *p)
 {
 	if (!p)
 		return;
+	/* Only a lock-free store: async-signal-safe. The waits notice it
+	 * within QP_PRODUCER_SLICE_MS. */
 	atomic_store(&p->wakeup, true);
-	rd_kafka_queue_yield(p->main_queue);
 }
 
 void qp_producer_stats(const qp_producer_t *p, qp_producer_stats_t *out)
@@ -545,7 +568,6 @@ void qp_producer_destroy(qp_producer_t *p)
 		return;
 	qp_producer_close(p, p->close_timeout_ms, NULL);
 	hand_over_kept(p);
-	rd_kafka_queue_destroy(p->main_queue);
 	qp_kafka__logs_drain(p->logs, p->conf);
 	if (p->logs)
 		rd_kafka_queue_destroy(p->logs);

@@ -10,7 +10,8 @@ import (
 // on loopback: producers and runners reach it with bootstrap.servers set to
 // Bootstrap(). Topics a client asks for are created with 4 partitions;
 // CreateTopic chooses the count. Safe for concurrent use; close it after the
-// clients that use it.
+// clients that use it. A test and demo fixture (quackpipe/sys/mock.h):
+// outside the ABI promise, it may change in any release.
 type MockCluster struct {
 	owner
 	h         capi.Qp_mock_cluster

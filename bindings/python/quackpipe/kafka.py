@@ -32,7 +32,8 @@ class MockCluster(Closing):
     ``bootstrap`` is its bootstrap.servers value. Topics a client asks for
     are created with 4 partitions; create_topic() chooses the count. Every
     method may be called from any thread; close() it after the clients that
-    use it.
+    use it. A test and demo fixture (quackpipe/sys/mock.h): outside the ABI
+    promise, it may change in any release.
     """
 
     __slots__ = ("_g", "__weakref__")

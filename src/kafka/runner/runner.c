@@ -86,21 +86,6 @@ static qp_err_t read_settings(qp_runner_t *r, const qp_conf_t *conf)
 	return QP_OK;
 }
 
-static qp_err_t open_wake_pipe(qp_runner_t *r)
-{
-	int i;
-
-	if (pipe(r->wake_fd))
-		return qp_error__set(QP_ERR_IO, "runner: pipe: %s", strerror(errno));
-	/* librdkafka requires a non-blocking fd; wakeup() must never block. */
-	for (i = 0; i < 2; i++)
-		if (fcntl(r->wake_fd[i], F_SETFL, O_NONBLOCK) ||
-		    fcntl(r->wake_fd[i], F_SETFD, FD_CLOEXEC))
-			return qp_error__set(QP_ERR_IO, "runner: fcntl: %s",
-			                     strerror(errno));
-	return QP_OK;
-}
-
 static qp_err_t consumer_new(qp_runner_t *r)
 {
 	rd_kafka_conf_t *kconf;
@@ -130,7 +115,7 @@ static qp_err_t consumer_new(qp_runner_t *r)
 	 * consumer queue, served by next() on the host's thread. */
 	rd_kafka_poll_set_consumer(r->rk);
 	r->queue = rd_kafka_queue_get_consumer(r->rk);
-	rd_kafka_queue_io_event_enable(r->queue, r->wake_fd[1], "c", 1);
+	rd_kafka_queue_io_event_enable(r->queue, r->wake.fd[1], "c", 1);
 	return QP_OK;
 }
 
@@ -157,10 +142,7 @@ static void runner_free(qp_runner_t *r)
 		rd_kafka_destroy(r->rk);
 	if (r->topics)
 		rd_kafka_topic_partition_list_destroy(r->topics);
-	if (r->wake_fd[0] >= 0)
-		close(r->wake_fd[0]);
-	if (r->wake_fd[1] >= 0)
-		close(r->wake_fd[1]);
+	qp_wakeup__close(&r->wake);
 	free(r->dlq_topic);
 	free(r);
 }
@@ -178,10 +160,9 @@ qp_err_t qp_runner_new(qp_runner_t **out, qp_conf_t *conf)
 		                     "group.id: required by the runner");
 	if (!(r = calloc(1, sizeof(*r))))
 		return qp_error__code(QP_ERR_NOMEM);
-	r->wake_fd[0] = r->wake_fd[1] = -1;
+	qp_wakeup__init(&r->wake);
 	r->conf = conf;
-	atomic_init(&r->wakeup, 0);
-	if ((err = read_settings(r, conf)) || (err = open_wake_pipe(r)) ||
+	if ((err = read_settings(r, conf)) || (err = qp_wakeup__open(&r->wake, "runner")) ||
 	    (err = consumer_new(r)) || (err = qp_runner__dlq_new(r))) {
 		runner_free(r);
 		return err;
@@ -219,17 +200,9 @@ qp_err_t qp_runner_subscribe(qp_runner_t *r, const char *topic)
 
 void qp_runner_wakeup(qp_runner_t *r)
 {
-	int saved = errno;
-	ssize_t n;
-
 	if (!r)
 		return;
-	/* Only async-signal-safe operations: a lock-free store and write(2).
-	 * A full pipe already guarantees a pending wake-up. */
-	atomic_store(&r->wakeup, 1);
-	n = write(r->wake_fd[1], "w", 1);
-	(void)n;
-	errno = saved;
+	qp_wakeup__signal(&r->wake); /* async-signal-safe */
 }
 
 static qp_err_t set_paused(qp_runner_t *r, bool paused)

@@ -111,7 +111,7 @@ qp_err_t qp_runner__dlq_new(qp_runner_t *r)
 	}
 	rd_kafka_set_log_queue(r->dlq, NULL);
 	r->dlq_queue = rd_kafka_queue_get_main(r->dlq);
-	rd_kafka_queue_io_event_enable(r->dlq_queue, r->wake_fd[1], "p", 1);
+	rd_kafka_queue_io_event_enable(r->dlq_queue, r->wake.fd[1], "p", 1);
 	return QP_OK;
 }
 

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "quackpipe/runner.h"
+#include "base/wakeup_int.h"
 #include "engine/backoff_int.h"
 #include "kafka/kafka_int.h"
 
@@ -174,8 +175,7 @@ struct qp_runner {
 	rd_kafka_queue_t *queue;     /* the consumer queue (main forwarded) */
 	rd_kafka_queue_t *dlq_queue; /* the producer's main queue */
 	rd_kafka_topic_partition_list_t *topics;
-	int wake_fd[2];              /* pipe: librdkafka io events + wakeups */
-	atomic_int wakeup;
+	qp_wakeup_t wake;            /* its pipe also gets librdkafka's io events */
 
 	/* settings */
 	char *dlq_topic;

@@ -42,10 +42,7 @@ void qp_runner__decode(qp_runner_t *r, qp_message_t *msg)
 
 static void drain_pipe(qp_runner_t *r)
 {
-	char buf[64];
-
-	while (read(r->wake_fd[0], buf, sizeof(buf)) > 0)
-		;
+	qp_wakeup__drain(&r->wake);
 }
 
 /* Moves retries whose backoff has ended to the ready queue, and re-sends
@@ -178,7 +175,7 @@ qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 		struct pollfd pfd;
 		int64_t now;
 
-		if (atomic_exchange(&r->wakeup, 0))
+		if (atomic_exchange(&r->wake.pending, 0))
 			return qp_error__set(QP_ERR_WAKEUP, "runner: woken up");
 		if (r->fatal)
 			return qp_error__set(r->fatal, "%s", r->fatal_detail);
@@ -218,7 +215,7 @@ qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 			continue;
 		}
 		drained = false;
-		pfd = (struct pollfd){ .fd = r->wake_fd[0], .events = POLLIN };
+		pfd = (struct pollfd){ .fd = r->wake.fd[0], .events = POLLIN };
 		if (poll(&pfd, 1, sleep_ms(r, now, deadline)) < 0 && errno != EINTR)
 			return qp_error__set(QP_ERR_IO, "runner: poll: %s", strerror(errno));
 	}
@@ -241,7 +238,7 @@ qp_err_t qp_runner_next_batch(qp_runner_t *r, qp_message_t **msgs, size_t max,
 			/* Keep a wakeup for the next call: this one has a batch
 			 * to return. */
 			if (err == QP_ERR_WAKEUP)
-				atomic_store(&r->wakeup, 1);
+				atomic_store(&r->wake.pending, 1);
 			break;
 		}
 		(*count)++;

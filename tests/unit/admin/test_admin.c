@@ -14,6 +14,7 @@
 
 #include "kafka_read.h"
 #include "quackpipe.h"
+#include "quackpipe/sys/mock.h"
 
 typedef struct log_record {
 	char text[4096];

@@ -11,6 +11,7 @@
 
 #include "kafka_read.h"
 #include "quackpipe.h"
+#include "quackpipe/sys/mock.h"
 
 static void counts_are_checked(void **state)
 {

@@ -1,6 +1,10 @@
 /*
  * libquackpipe — the embedded Kafka: an in-process mock cluster.
  *
+ * A test and demo fixture, outside the ABI promise (docs/abi.md): it may
+ * change in any release, and quackpipe.h does not include it. Include
+ * <quackpipe/sys/mock.h> explicitly.
+ *
  * librdkafka's mock cluster speaks the real Kafka protocol on loopback
  * (127.0.0.1, ephemeral ports) from a thread inside this process. Every
  * Kafka client, this library's or any other librdkafka one, reaches it by
@@ -17,11 +21,11 @@
  * Thread-safety: every function may be called from any thread; the cluster
  * must outlive every client connected to it and be destroyed once.
  */
-#ifndef QUACKPIPE_MOCK_H
-#define QUACKPIPE_MOCK_H
+#ifndef QUACKPIPE_SYS_MOCK_H
+#define QUACKPIPE_SYS_MOCK_H
 
-#include "common.h"
-#include "errors.h"
+#include "../common.h"
+#include "../errors.h"
 
 QP_BEGIN_DECL
 
@@ -57,4 +61,4 @@ QP_EXTERN void qp_mock_cluster_destroy(qp_mock_cluster_t *mc);
 
 QP_END_DECL
 
-#endif /* QUACKPIPE_MOCK_H */
+#endif /* QUACKPIPE_SYS_MOCK_H */
