@@ -252,7 +252,6 @@ static void bench_devices(uint32_t devices, const char *towers, uint64_t evals)
 	             "bytes", "device_record", (double)sizeof(qp_fraud_device_t));
 
 	qp_fraud_destroy(f);
-	qp_conf_destroy(conf);
 	free(records);
 	free(device_ids);
 }

@@ -92,7 +92,7 @@ static void forward(qp_producer_t *p, const qp_message_t *msg)
 
 	key = qp_message_key(msg, &key_len);
 	value = qp_message_value(msg, &value_len);
-	if (!qp_message_header(msg, QP_HEADER_INGEST_US, &trace, &trace_len) &&
+	if (!qp_headers_get(qp_message_headers(msg), QP_HEADER_INGEST_US, &trace, &trace_len) &&
 	    (qp_headers_new(&headers) ||
 	     qp_headers_add(headers, QP_HEADER_INGEST_US, trace, trace_len)))
 		bench_die("headers", qp_error_last());

@@ -17,6 +17,7 @@
 #include "quackpipe/fraud.h"
 #include "quackpipe/inserter.h"
 #include "quackpipe/headers.h"
+#include "quackpipe/message.h"
 #include "quackpipe/producer.h"
 #include "quackpipe/admin.h"
 #include "quackpipe/runner.h"

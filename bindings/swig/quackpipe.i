@@ -102,18 +102,21 @@ QP_BLOCKING(qp_runner_commit_transaction)
 QP_BLOCKING(qp_runner_abort_transaction)
 QP_OPTIONAL_STRING(const char *reason)
 %apply size_t *RESULT_LEN { size_t *len };
+%include "quackpipe/message.h"
 QP_TAKES_CONF()
 %include "quackpipe/runner.h"
 QP_TAKES_CONF_END()
 %clear size_t *len;
 QP_OPTIONAL_STRING_END(const char *reason)
 
-/* the fraud engine (keeps its own copy of the conf) */
+/* the fraud engine (its conf may be NULL: every default) */
 %include "typemaps/fraud.i"
 QP_BLOCKING(qp_fraud_load_towers)
-QP_OPTIONAL_HANDLE(const qp_conf_t *conf)
+QP_OPTIONAL_HANDLE(qp_conf_t *conf)
+QP_TAKES_CONF()
 %include "quackpipe/fraud.h"
-%clear const qp_conf_t *conf;
+QP_TAKES_CONF_END()
+%clear qp_conf_t *conf;
 
 /* the ClickHouse inserter */
 QP_OPAQUE_HANDLE(qp_inserter, qp_inserter_t, qp_inserter_destroy)

@@ -31,9 +31,9 @@ typedef struct qp_admin qp_admin_t;
 
 /*
  * Creates an admin client for the cluster of conf's bootstrap.servers.
- * Takes ownership of conf when it succeeds. QP_ERR_CONF_INVALID when
- * librdkafka refuses a property, when two qp.topic.* names are equal or
- * when qp.topic.replication.factor is 0.
+ * Takes ownership of conf, on success and failure alike.
+ * QP_ERR_CONF_INVALID when librdkafka refuses a property, when two
+ * qp.topic.* names are equal or when qp.topic.replication.factor is 0.
  */
 QP_EXTERN qp_err_t qp_admin_new(qp_admin_t **out, qp_conf_t *conf);
 

@@ -214,6 +214,35 @@ QP_EXTERN const qp_cell_t *qp_event_cell_at(const qp_scan_event_t *ev, size_t i)
 QP_EXTERN const qp_ble_t *qp_event_ble_at(const qp_scan_event_t *ev, size_t i);
 QP_EXTERN const char *qp_event_flag_at(const qp_scan_event_t *ev, size_t i);
 
+/*
+ * Builds an enrichment for qp_event_encode_enriched(), for a host with its
+ * own fraud stage and for the bindings: data structs are allocated by the
+ * library only (docs/abi.md). location_cluster and enriched_by are copied;
+ * there are no flags yet. The caller frees *out with qp_enrichment_destroy().
+ * QP_ERR_INVALID_ARG for NULL arguments, QP_ERR_NOMEM. Values are checked
+ * when encoded.
+ */
+QP_EXTERN qp_err_t qp_enrichment_new(qp_enrichment_t **out, int64_t received_ms,
+                                     double quality_score,
+                                     const char *location_cluster,
+                                     const char *enriched_by);
+
+/*
+ * Appends a fraud flag (copied) to an enrichment made by qp_enrichment_new.
+ * QP_ERR_TOO_LARGE past QP_EVENT_MAX_FLAGS flags, QP_ERR_INVALID_ARG for a
+ * NULL or empty flag.
+ */
+QP_EXTERN qp_err_t qp_enrichment_add_flag(qp_enrichment_t *enrichment,
+                                          const char *flag);
+
+/* Flag i of any enrichment (built, an event's, the fraud engine's); NULL
+ * past the end. For bindings, which cannot index C arrays. */
+QP_EXTERN const char *qp_enrichment_flag_at(const qp_enrichment_t *enrichment,
+                                            size_t i);
+
+/* Frees an enrichment made by qp_enrichment_new (only those). Accepts NULL. */
+QP_EXTERN void qp_enrichment_destroy(qp_enrichment_t *enrichment);
+
 /* "gsm", "wcdma", "lte", "nr", "cdma"; NULL for an unknown value. */
 QP_EXTERN const char *qp_radio_name(qp_radio_t radio);
 

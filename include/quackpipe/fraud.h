@@ -41,12 +41,12 @@ typedef struct qp_fraud_verdict qp_fraud_verdict_t;
 
 /*
  * Creates an engine configured from conf's qp.fraud.* properties (conf may
- * be NULL: every default). The engine keeps its own copy of conf (for the
- * log callback), so the caller still owns conf and may destroy it at once.
+ * be NULL: every default). Takes ownership of conf, on success and on
+ * failure alike (docs/abi.md): the caller never uses or frees it again.
  * The memory for device state grows on demand up to qp.fraud.state.max.bytes.
  * On success *out is freed with qp_fraud_destroy().
  */
-QP_EXTERN qp_err_t qp_fraud_new(qp_fraud_t **out, const qp_conf_t *conf);
+QP_EXTERN qp_err_t qp_fraud_new(qp_fraud_t **out, qp_conf_t *conf);
 
 /* Frees the engine, its state and its tower table. Accepts NULL. */
 QP_EXTERN void qp_fraud_destroy(qp_fraud_t *f);
@@ -133,6 +133,21 @@ QP_EXTERN const char *qp_fraud_verdict_flag_at(const qp_fraud_verdict_t *verdict
 
 /* The received_ms the event is being evaluated with. */
 QP_EXTERN int64_t qp_fraud_verdict_received_ms(const qp_fraud_verdict_t *verdict);
+
+/*
+ * Whether the event alerts (fraud-svc then also publishes it to
+ * qp.topic.alerts): its reward is at least qp.fraud.alert.reward.min and
+ * it carries none of the flags in qp.fraud.alert.blocking.flags. Inside a
+ * custom rule it answers for the flags raised so far.
+ */
+QP_EXTERN bool qp_fraud_verdict_alert(const qp_fraud_verdict_t *verdict);
+
+/*
+ * The complete verdict of the last successful qp_fraud_evaluate on f,
+ * valid as its enrichment is (until the next evaluate, warm or destroy);
+ * NULL before the first, after a failed evaluation and after a warm.
+ */
+QP_EXTERN const qp_fraud_verdict_t *qp_fraud_last_verdict(const qp_fraud_t *f);
 
 /*
  * The name of rule i: the built-ins first, in the order they run, then the

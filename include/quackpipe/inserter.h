@@ -81,7 +81,8 @@ typedef struct qp_inserter_stats {
 /*
  * Creates an inserter from conf (qp.inserter.* keys). Does not contact
  * ClickHouse: the first flush, query or qp_inserter_ensure_table() does, so
- * a host can start before its server. Takes ownership of conf on success.
+ * a host can start before its server. Takes ownership of conf, on success
+ * and on failure alike.
  * Errors: QP_ERR_CONF_INVALID (bad database/table name, URL),
  * QP_ERR_NOT_AVAILABLE (embedded backend asked for and libchdb not found:
  * the detail says how to get it), QP_ERR_NOMEM.

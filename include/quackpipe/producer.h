@@ -85,8 +85,8 @@ typedef void qp_delivery_cb(const char *topic, int32_t partition,
                             qp_err_t err, const char *message, void *opaque);
 
 /*
- * Creates a producer. Takes ownership of conf when it succeeds (the caller
- * must not use it afterwards); on failure the caller keeps it. Brokers are
+ * Creates a producer. Takes ownership of conf, on success and on failure
+ * alike (docs/abi.md): the caller never uses or frees it again. Brokers are
  * contacted in the background: an unreachable cluster shows as delivery
  * failures, not as an error here. QP_ERR_CONF_INVALID when librdkafka
  * refuses a property (detail: its message).

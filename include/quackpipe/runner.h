@@ -39,20 +39,13 @@
 #include "errors.h"
 #include "conf.h"
 #include "event.h"
+#include "message.h"
 #include "producer.h"
 
 QP_BEGIN_DECL
 
 typedef struct qp_runner qp_runner_t;
 
-/* One delivery from qp_runner_next(): an event or a rebalance notice. */
-typedef struct qp_message qp_message_t;
-
-typedef enum qp_message_kind {
-	QP_MESSAGE_EVENT = 0,    /* an event from a subscribed topic */
-	QP_MESSAGE_ASSIGNED = 1, /* these partitions were assigned to the runner */
-	QP_MESSAGE_REVOKED = 2   /* these partitions are being taken away */
-} qp_message_kind_t;
 
 /*
  * Creates a runner. Keys of conf that are not "qp." configure the librdkafka
@@ -60,7 +53,7 @@ typedef enum qp_message_kind {
  * session.timeout.ms, partition.assignment.strategy, TLS, SASL...) and, for
  * the connection keys, the internal dead-letter producer. The runner always
  * sets enable.auto.commit=false and enable.auto.offset.store=false: it owns
- * commits. On success the runner owns conf; on failure the caller keeps it.
+ * commits. Takes ownership of conf, on success and on failure alike.
  * Errors: QP_ERR_INVALID_ARG, QP_ERR_CONF_INVALID (detail from librdkafka),
  * QP_ERR_KAFKA, QP_ERR_IO, QP_ERR_NOMEM.
  */
@@ -260,53 +253,6 @@ QP_EXTERN qp_err_t qp_runner_commit_transaction(qp_runner_t *r, qp_producer_t *p
  */
 QP_EXTERN qp_err_t qp_runner_abort_transaction(qp_runner_t *r, qp_producer_t *p,
                                                int timeout_ms);
-
-/* ---- messages: accessors, valid until the message is released ---- */
-
-QP_EXTERN qp_message_kind_t qp_message_kind(const qp_message_t *msg);
-
-/* Source topic, partition and offset of an event (NULL / -1 for notices). */
-QP_EXTERN const char *qp_message_topic(const qp_message_t *msg);
-QP_EXTERN int32_t qp_message_partition(const qp_message_t *msg);
-QP_EXTERN int64_t qp_message_offset(const qp_message_t *msg);
-
-/* Key and value bytes (NULL with *len = 0 when absent). len may be NULL. */
-QP_EXTERN const void *qp_message_key(const qp_message_t *msg, size_t *len);
-QP_EXTERN const void *qp_message_value(const qp_message_t *msg, size_t *len);
-
-/* Kafka timestamp, epoch ms; -1 when the record has none. */
-QP_EXTERN int64_t qp_message_timestamp(const qp_message_t *msg);
-
-/* Kafka record headers: count, by index, and the last one named `name`.
- * QP_ERR_NOT_FOUND past the end / for a missing name. A header may have a
- * NULL value (*len = 0). */
-QP_EXTERN size_t qp_message_header_count(const qp_message_t *msg);
-QP_EXTERN qp_err_t qp_message_header_at(const qp_message_t *msg, size_t i,
-                                        const char **name, const void **value,
-                                        size_t *len);
-QP_EXTERN qp_err_t qp_message_header(const qp_message_t *msg, const char *name,
-                                     const void **value, size_t *len);
-
-/*
- * The decoded event (qp.runner.decode = raw or enriched), borrowed from msg.
- * NULL with qp.runner.decode = none, for notices, and when decoding failed
- * (only handed out with qp.runner.dlq.auto = false): then
- * qp_message_decode_error() is the code and qp_message_decode_detail() the
- * detail ("" otherwise).
- */
-QP_EXTERN const qp_scan_event_t *qp_message_event(const qp_message_t *msg);
-QP_EXTERN qp_err_t qp_message_decode_error(const qp_message_t *msg);
-QP_EXTERN const char *qp_message_decode_detail(const qp_message_t *msg);
-
-/* How many times this event was retried before this delivery (0 at first). */
-QP_EXTERN unsigned qp_message_retry_count(const qp_message_t *msg);
-
-/* The partitions of a rebalance notice (0 / NULL / -1 for events). */
-QP_EXTERN size_t qp_message_assignment_count(const qp_message_t *msg);
-QP_EXTERN const char *qp_message_assignment_topic(const qp_message_t *msg,
-                                                  size_t i);
-QP_EXTERN int32_t qp_message_assignment_partition(const qp_message_t *msg,
-                                                  size_t i);
 
 /* ---- metrics ---- */
 

@@ -203,12 +203,14 @@ static const qp_prop_t qp_properties[] = {
 	  "fraud-svc: cell tower table (OpenCelliD CSV) to load; empty: none, "
 	  "and the tower_mismatch rule only counts unknown towers." },
 	{ "qp.fraud.alert.reward.min", QP_PROP_DOUBLE, "5", 0, 1e12, NULL,
-	  "fraud-svc: an event whose reward is at least this, and that carries "
-	  "no blocking flag, is also published to the alerts topic." },
+	  "The fraud engine's alert decision (qp_fraud_verdict_alert): an event "
+	  "whose reward is at least this, and that carries no blocking flag, "
+	  "alerts; fraud-svc also publishes it to the alerts topic." },
 	{ "qp.fraud.alert.blocking.flags", QP_PROP_STR,
 	  "too_many_locations,impossible_travel,tower_mismatch,duplicate_scan_id,"
 	  "duplicate_content,clock_skew", 0, 0, NULL,
-	  "fraud-svc: comma-separated flags that keep an event out of the alerts." },
+	  "Comma-separated flags that keep an event from alerting "
+	  "(qp_fraud_verdict_alert; fraud-svc's alerts topic)." },
 	{ "qp.fraud.exactly.once", QP_PROP_BOOL, "false", 0, 0, NULL,
 	  "fraud-svc: consume-transform-produce in Kafka transactions, one per "
 	  "batch: outputs and input offsets commit together or not at all. Set "

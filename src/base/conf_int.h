@@ -52,4 +52,17 @@ int qp_conf__foreach_passthrough(const qp_conf_t *conf,
 void qp_log__(const qp_conf_t *conf, qp_log_level_t level, const char *module,
               const char *fmt, ...) QP_PRINTF(4, 5);
 
+/*
+ * Returns *conf and forgets it (*conf = NULL): for passing a conf to a
+ * constructor, which takes it on success and failure alike (docs/abi.md),
+ * from code whose error path frees the confs it still holds.
+ */
+static inline qp_conf_t *qp_conf__hand_over(qp_conf_t **conf)
+{
+	qp_conf_t *taken = *conf;
+
+	*conf = NULL;
+	return taken;
+}
+
 #endif

@@ -169,9 +169,11 @@ qp_err_t cli_new_from_copy(void *out, const qp_conf_t *conf, cli_new_fn *constru
 		return err;
 	for (; settings && settings[0] && !err; settings += 2)
 		err = qp_conf_set(copy, settings[0], settings[1]);
-	if (err || (err = construct(out, copy)))
+	if (err) {
 		qp_conf_destroy(copy);
-	return err;
+		return err;
+	}
+	return construct(out, copy); /* takes copy, also when it fails */
 }
 
 qp_err_t cli_reader_new(qp_runner_t **out, const qp_conf_t *conf, const char *group,

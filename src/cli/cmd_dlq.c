@@ -59,7 +59,7 @@ const char *dlq_header_text(const qp_message_t *msg, const char *name, char *out
 	const void *value;
 	size_t len;
 
-	if (qp_message_header(msg, name, &value, &len) || !value)
+	if (qp_headers_get(qp_message_headers(msg), name, &value, &len) || !value)
 		return NULL;
 	len = len < cap - 1 ? len : cap - 1;
 	memcpy(out, value, len);
@@ -191,7 +191,7 @@ static void put_header_member(qp_buf_t *out, const char *name, const qp_message_
 	const void *value = NULL;
 	size_t len = 0;
 
-	qp_message_header(msg, header, &value, &len);
+	qp_headers_get(qp_message_headers(msg), header, &value, &len);
 	put_bytes_member(out, name, value, len);
 }
 

@@ -210,8 +210,8 @@ static qp_err_t publish(dlq_replay_t *t, const qp_message_t *msg, const char *ta
 
 	if ((err = qp_headers_new(&headers)))
 		return err;
-	for (i = 0; !err && i < qp_message_header_count(msg); i++)
-		if (!qp_message_header_at(msg, i, &name, &value, &len) && strncmp(name, "qp.", 3))
+	for (i = 0; !err && i < qp_headers_count(qp_message_headers(msg)); i++)
+		if (!qp_headers_at(qp_message_headers(msg), i, &name, &value, &len) && strncmp(name, "qp.", 3))
 			err = qp_headers_add(headers, name, value, len);
 	snprintf(number, sizeof(number), "%" PRId64, count);
 	if (!err)

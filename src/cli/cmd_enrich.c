@@ -3,7 +3,8 @@
  * judges each one as fraud-svc would, and writes the enriched events (the
  * original bytes with the enrichment appended) to stdout; invalid lines and
  * the summary go to stderr. Used to backtest rules and settings on a dump of
- * events (docs/fraud.md).
+ * events (docs/fraud.md); --alerts shows which events would alert (the
+ * engine's verdict, what fraud-svc publishes to scan-alerts).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,26 +16,30 @@
 #include "quackpipe.h"
 
 static const char usage_text[] =
-	"usage: quackpipe enrich [--config FILE] [--towers FILE] [--received-now] [FILE|-]\n"
+	"usage: quackpipe enrich [--config FILE] [--towers FILE] [--received-now] [--alerts]\n"
+	"                        [FILE|-]\n"
 	"\n"
 	"Reads scan events, one JSON object per line, from FILE or standard input,\n"
 	"evaluates them with the fraud rules and writes each event with its\n"
 	"enrichment (received_ms, fraud_flags, quality_score, location_cluster,\n"
 	"enriched_by) to standard output, unknown fields untouched. Invalid lines\n"
 	"are reported on standard error with their line number; a summary of flags\n"
-	"per rule ends the run.\n"
+	"per rule and of the events that would alert ends the run.\n"
 	"\n"
 	"  --config FILE    qp.fraud.* settings, \"key = value\" lines\n"
 	"  --towers FILE    cell towers, OpenCelliD CSV, for the tower_mismatch rule\n"
 	"  --received-now   receive events now (default: at their own ts_ms, so a\n"
 	"                   replay of old events raises no clock_skew)\n"
+	"  --alerts         write only the events that would alert (reward at least\n"
+	"                   qp.fraud.alert.reward.min, no blocking flag): what\n"
+	"                   fraud-svc publishes to the alerts topic\n"
 	"\n"
 	"Exit status: 0 when the input was processed (even with invalid lines),\n"
 	"2 on a usage error or when the input, config or tower file cannot be read.\n";
 
 typedef struct enrich_options {
 	const char *config, *towers, *input;
-	int received_now;
+	int received_now, alerts_only;
 } enrich_options_t;
 
 static int usage_error(const char *fmt, const char *arg)
@@ -63,6 +68,8 @@ static int parse_options(int argc, char **argv, enrich_options_t *o)
 			*(a[2] == 'c' ? &o->config : &o->towers) = argv[++i];
 		} else if (!strcmp(a, "--received-now")) {
 			o->received_now = 1;
+		} else if (!strcmp(a, "--alerts")) {
+			o->alerts_only = 1;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error("unknown option %s", a);
 		} else if (o->input) {
@@ -101,8 +108,10 @@ static qp_fraud_t *engine_from(const enrich_options_t *o)
 		qp_conf_set_log_cb(conf, log_to_stderr, NULL);
 		if (o->config)
 			err = qp_conf_load_file(conf, o->config);
-		if (!err)
-			err = qp_fraud_new(&f, conf);
+		if (!err) {
+			err = qp_fraud_new(&f, conf); /* takes conf, even on failure */
+			conf = NULL;
+		}
 		if (!err && o->towers)
 			err = qp_fraud_load_towers(f, o->towers);
 	}
@@ -126,16 +135,18 @@ static int blank(const char *s, size_t len)
 }
 
 typedef struct enrich_totals {
-	unsigned long lines, enriched, invalid;
+	unsigned long lines, enriched, invalid, alerts;
 } enrich_totals_t;
 
-/* Decodes, evaluates and writes one line; 0, or 1 if it was invalid. */
+/* Decodes, evaluates and writes one line (unless only alerts are asked for
+ * and it does not alert); 0, or 1 if it was invalid. */
 static int enrich_line(qp_fraud_t *f, const enrich_options_t *o, char *line, size_t len,
-                       unsigned long lineno, qp_buf_t *out)
+                       unsigned long lineno, qp_buf_t *out, enrich_totals_t *totals)
 {
 	qp_scan_event_t *ev = NULL;
 	const qp_enrichment_t *e;
 	qp_err_t err;
+	bool alert;
 
 	if ((err = qp_event_decode(&ev, line, len)) ||
 	    (err = qp_fraud_evaluate(f, ev, o->received_now ? now_ms() : ev->ts_ms, 0, &e)) ||
@@ -146,8 +157,12 @@ static int enrich_line(qp_fraud_t *f, const enrich_options_t *o, char *line, siz
 		return 1;
 	}
 	qp_event_destroy(ev);
-	fwrite(out->ptr, 1, out->size, stdout);
-	putchar('\n');
+	alert = qp_fraud_verdict_alert(qp_fraud_last_verdict(f));
+	totals->alerts += alert;
+	if (alert || !o->alerts_only) {
+		fwrite(out->ptr, 1, out->size, stdout);
+		putchar('\n');
+	}
 	return 0;
 }
 
@@ -158,6 +173,7 @@ static void print_summary(const qp_fraud_t *f, const enrich_totals_t *t)
 	fprintf(stderr, "quackpipe enrich: %lu lines, %lu events enriched, %lu invalid lines\n",
 	        t->lines, t->enriched, t->invalid);
 	fprintf(stderr, "  %-22s %lld\n", "flagged events", (long long)qp_fraud_counter(f, "flagged"));
+	fprintf(stderr, "  %-22s %lu\n", "alerting events", t->alerts);
 	for (i = 0; qp_fraud_rule_name(f, i); i++)
 		fprintf(stderr, "  %-22s %lld\n", qp_fraud_rule_name(f, i),
 		        (long long)qp_fraud_rule_count(f, qp_fraud_rule_name(f, i)));
@@ -168,7 +184,7 @@ static void print_summary(const qp_fraud_t *f, const enrich_totals_t *t)
 int qp_cmd_enrich(int argc, char **argv)
 {
 	enrich_options_t o;
-	enrich_totals_t totals = { 0, 0, 0 };
+	enrich_totals_t totals = { 0, 0, 0, 0 };
 	qp_buf_t out = QP_BUF_INIT;
 	char *line = NULL;
 	size_t cap = 0;
@@ -196,7 +212,7 @@ int qp_cmd_enrich(int argc, char **argv)
 			line[--len] = '\0';
 		if (blank(line, (size_t)len))
 			continue;
-		if (enrich_line(f, &o, line, (size_t)len, totals.lines, &out))
+		if (enrich_line(f, &o, line, (size_t)len, totals.lines, &out, &totals))
 			totals.invalid++;
 		else
 			totals.enriched++;

@@ -95,12 +95,20 @@ static qp_err_t wait_ms(qp_inserter_t *ins, int64_t ms)
 	if (ins->sleep_fn)
 		return ins->sleep_fn(ms, ins->sleep_opaque);
 	while (!atomic_load(&ins->wakeup.pending) && (left = deadline - now_ms()) > 0)
-		(void)poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		/* A byte without the flag is left over from a wakeup already
+		 * spent (taken between its store and its write): drop it. */
+		if (poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left) > 0 &&
+		    !atomic_load(&ins->wakeup.pending))
+			qp_wakeup__drain(&ins->wakeup);
 	return take_wakeup(ins) ? wakeup_error() : QP_OK;
 }
 
+/* Records a failed request. One cut short by a wakeup (the HTTP backend
+ * only reads the flag) spends that wakeup: the next call must not see it. */
 static void note_failure(qp_inserter_t *ins, qp_err_t err)
 {
+	if (err == QP_ERR_WAKEUP)
+		take_wakeup(ins);
 	ins->stats.last_error_code = err;
 	snprintf(ins->last_error, sizeof(ins->last_error), "%s", qp_error_last());
 }
@@ -431,7 +439,8 @@ qp_err_t qp_inserter__new_with_backend(qp_inserter_t **out, qp_conf_t *conf,
 	return QP_OK;
 }
 
-qp_err_t qp_inserter_new(qp_inserter_t **out, qp_conf_t *conf)
+/* The constructor proper; the caller keeps conf when it fails. */
+static qp_err_t inserter_new(qp_inserter_t **out, qp_conf_t *conf)
 {
 	qp_ch_backend_t *backend = NULL;
 	qp_inserter_t *ins;
@@ -607,4 +616,15 @@ qp_err_t qp_inserter_latency_bucket(const qp_inserter_t *ins, size_t i,
 	*upper_ms = i < ins->latency.bucket_count ? ins->latency.bounds[i] : INFINITY;
 	*count = ins->latency.counts[i];
 	return QP_OK;
+}
+
+qp_err_t qp_inserter_new(qp_inserter_t **out, qp_conf_t *conf)
+{
+	qp_err_t err = inserter_new(out, conf);
+
+	/* The conf is taken on failure too (docs/abi.md): no caller, binding
+	 * or host, has to free it on an error path. */
+	if (err)
+		qp_conf_destroy(conf);
+	return err;
 }

@@ -21,6 +21,8 @@ struct qp_fraud_verdict {
 	size_t count;
 	double score; /* unclamped; reported clamped to [0, 1] */
 	int64_t received_ms;
+	double reward;                   /* of the event judged */
+	const qp_fraud_params_t *params; /* the engine's, for the alert decision */
 	char names[QP_EVENT_MAX_FLAGS][QP_FRAUD_NAME_MAX + 1];
 };
 
@@ -43,22 +45,28 @@ struct qp_fraud {
 	uint64_t builtin_count[QP_FRAUD_BUILTIN_COUNT];
 	uint64_t evaluated, warmed, flagged, unknown_towers;
 	qp_fraud_verdict_t verdict;
+	bool verdict_valid; /* verdict is the last evaluate's, complete */
 	qp_enrichment_t result;
 	char cluster[QP_GEO_GEOHASH_MAX + 1];
 	char enriched_by[48];
 };
 
-qp_err_t qp_fraud_new(qp_fraud_t **out, const qp_conf_t *conf)
+qp_err_t qp_fraud_new(qp_fraud_t **out, qp_conf_t *conf)
 {
 	qp_fraud_t *f;
 	qp_err_t err;
 
-	if (!out)
+	if (!out) {
+		qp_conf_destroy(conf); /* taken, as on every failure */
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_fraud_new: out is NULL");
+	}
 	*out = NULL;
-	if (!(f = calloc(1, sizeof(*f))))
+	if (!(f = calloc(1, sizeof(*f)))) {
+		qp_conf_destroy(conf);
 		return qp_error__code(QP_ERR_NOMEM);
-	if (conf ? (err = qp_conf_dup(&f->conf, conf)) : (err = qp_conf_new(&f->conf)))
+	}
+	f->conf = conf;
+	if (!conf && (err = qp_conf_new(&f->conf)))
 		goto fail;
 	qp_fraud__read_params(&f->p, f->conf);
 	if ((err = qp_fraud_state__init(&f->state,
@@ -167,6 +175,24 @@ const char *qp_fraud_verdict_flag_at(const qp_fraud_verdict_t *v, size_t i)
 int64_t qp_fraud_verdict_received_ms(const qp_fraud_verdict_t *v)
 {
 	return v ? v->received_ms : 0;
+}
+
+bool qp_fraud_verdict_alert(const qp_fraud_verdict_t *v)
+{
+	size_t i, j;
+
+	if (!v || !v->params || v->reward < v->params->alert_reward_min)
+		return false;
+	for (i = 0; i < v->count; i++)
+		for (j = 0; j < v->params->alert_blocking_count; j++)
+			if (!strcmp(v->flags[i], v->params->alert_blocking[j]))
+				return false;
+	return true;
+}
+
+const qp_fraud_verdict_t *qp_fraud_last_verdict(const qp_fraud_t *f)
+{
+	return f && f->verdict_valid ? &f->verdict : NULL;
 }
 
 /* ---- evaluation ---- */
@@ -286,9 +312,12 @@ qp_err_t qp_fraud_evaluate(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t rec
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_fraud_evaluate: out is NULL");
 	rec = look_up(f, ev, received_ms, &key, &fi);
 
+	f->verdict_valid = false;
 	v = &f->verdict;
 	v->count = 0;
 	v->received_ms = received_ms;
+	v->reward = ev->reward;
+	v->params = &f->p;
 	v->score = 1.0 - qp_fraud__accuracy_penalty(&f->p, ev->gps.accuracy_m);
 	for (i = 0; i < QP_FRAUD_BUILTIN_COUNT; i++)
 		if (fi.flagged[i])
@@ -314,6 +343,7 @@ qp_err_t qp_fraud_evaluate(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t rec
 	f->result.quality_score = round(clamp01(v->score) * 1e6) / 1e6;
 	f->result.location_cluster = f->cluster;
 	f->result.enriched_by = f->enriched_by;
+	f->verdict_valid = true;
 	*out = &f->result;
 	return QP_OK;
 }
@@ -328,6 +358,7 @@ qp_err_t qp_fraud_warm(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t receive
 
 	if ((err = check_event("qp_fraud_warm", f, ev)))
 		return err;
+	f->verdict_valid = false;
 	rec = look_up(f, ev, received_ms, &key, &fi);
 	if ((err = commit(f, key, rec, partition, &fi)))
 		return err;

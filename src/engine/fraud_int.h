@@ -139,6 +139,10 @@ typedef struct qp_fraud_params {
 	double locations_radius_m;
 	double tower_margin_m;
 	double accuracy_good_m, accuracy_bad_m, accuracy_penalty;
+	/* the alert decision: reward at least this, and none of these flags */
+	double alert_reward_min;
+	char alert_blocking[QP_EVENT_MAX_FLAGS][QP_FRAUD_NAME_MAX + 1];
+	size_t alert_blocking_count;
 } qp_fraud_params_t;
 
 /* Reads the parameters from conf (NULL: defaults). */

@@ -39,6 +39,23 @@ static int64_t clamp_time(int64_t t)
 	return t < -TIME_LIMIT_MS ? -TIME_LIMIT_MS : t > TIME_LIMIT_MS ? TIME_LIMIT_MS : t;
 }
 
+/* Splits the comma (or space) separated flag list; names too long to be a
+ * flag cannot match one and are dropped, as are those past the limit. */
+static void read_alert_blocking(qp_fraud_params_t *p, const char *list)
+{
+	while (list && *list && p->alert_blocking_count < QP_EVENT_MAX_FLAGS) {
+		size_t len;
+
+		list += strspn(list, ", ");
+		len = strcspn(list, ", ");
+		if (len && len <= QP_FRAUD_NAME_MAX) {
+			memcpy(p->alert_blocking[p->alert_blocking_count], list, len);
+			p->alert_blocking[p->alert_blocking_count++][len] = '\0';
+		}
+		list += len;
+	}
+}
+
 void qp_fraud__read_params(qp_fraud_params_t *p, const qp_conf_t *conf)
 {
 	char key[128];
@@ -71,6 +88,8 @@ void qp_fraud__read_params(qp_fraud_params_t *p, const qp_conf_t *conf)
 	p->accuracy_good_m = qp_conf__double(conf, "qp.fraud.score.accuracy.good.m");
 	p->accuracy_bad_m = qp_conf__double(conf, "qp.fraud.score.accuracy.bad.m");
 	p->accuracy_penalty = qp_conf__double(conf, "qp.fraud.score.accuracy.penalty");
+	p->alert_reward_min = qp_conf__double(conf, "qp.fraud.alert.reward.min");
+	read_alert_blocking(p, qp_conf__str(conf, "qp.fraud.alert.blocking.flags"));
 }
 
 double qp_fraud__accuracy_penalty(const qp_fraud_params_t *p, double accuracy_m)

@@ -4,10 +4,6 @@
 #include "base/errors_int.h"
 #include "kafka/headers_int.h"
 
-struct qp_headers {
-	rd_kafka_headers_t *list;
-};
-
 qp_err_t qp_headers_new(qp_headers_t **out)
 {
 	qp_headers_t *h;
@@ -45,7 +41,7 @@ qp_err_t qp_headers_add(qp_headers_t *headers, const char *name,
 
 size_t qp_headers_count(const qp_headers_t *headers)
 {
-	return headers ? rd_kafka_header_cnt(headers->list) : 0;
+	return headers && headers->list ? rd_kafka_header_cnt(headers->list) : 0;
 }
 
 qp_err_t qp_headers_get(const qp_headers_t *headers, const char *name,
@@ -56,7 +52,7 @@ qp_err_t qp_headers_get(const qp_headers_t *headers, const char *name,
 
 	if (!headers || !name || !value || !len)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_headers_get: NULL argument");
-	if (rd_kafka_header_get_last(headers->list, name, &v, &n))
+	if (!headers->list || rd_kafka_header_get_last(headers->list, name, &v, &n))
 		return qp_error__set(QP_ERR_NOT_FOUND, "header %s: not present", name);
 	*value = v;
 	*len = v ? n : 0;
@@ -71,9 +67,9 @@ qp_err_t qp_headers_at(const qp_headers_t *headers, size_t index,
 
 	if (!headers || !name || !value || !len)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_headers_at: NULL argument");
-	if (rd_kafka_header_get_all(headers->list, index, name, &v, &n))
+	if (!headers->list || rd_kafka_header_get_all(headers->list, index, name, &v, &n))
 		return qp_error__set(QP_ERR_NOT_FOUND, "header %zu: past the end (%zu headers)",
-		                     index, rd_kafka_header_cnt(headers->list));
+		                     index, qp_headers_count(headers));
 	*value = v;
 	*len = v ? n : 0;
 	return QP_OK;
@@ -81,7 +77,7 @@ qp_err_t qp_headers_at(const qp_headers_t *headers, size_t index,
 
 rd_kafka_headers_t *qp_headers__copy(const qp_headers_t *headers)
 {
-	if (!headers || rd_kafka_header_cnt(headers->list) == 0)
+	if (qp_headers_count(headers) == 0)
 		return NULL;
 	return rd_kafka_headers_copy(headers->list);
 }

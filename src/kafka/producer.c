@@ -136,7 +136,7 @@ static void hand_over_kept(qp_producer_t *p)
 	}
 }
 
-static void keep(qp_producer_t *p, const rd_kafka_message_t *m)
+static void keep_report(qp_producer_t *p, const rd_kafka_message_t *m)
 {
 	const char *topic = rd_kafka_topic_name(m->rkt);
 	size_t topic_len = strlen(topic);
@@ -173,7 +173,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	if (!p->delivery_cb)
 		return;
 	if (serving != p) {
-		keep(p, m);
+		keep_report(p, m);
 		return;
 	}
 	hand_over_kept(p); /* older reports first */
@@ -236,7 +236,8 @@ static qp_err_t configure(qp_producer_t *p, rd_kafka_conf_t *kconf, const qp_con
 	return QP_OK;
 }
 
-qp_err_t qp_producer_new(qp_producer_t **out, qp_conf_t *conf)
+/* The constructor proper; the caller keeps conf when it fails. */
+static qp_err_t producer_new(qp_producer_t **out, qp_conf_t *conf)
 {
 	rd_kafka_conf_t *kconf;
 	qp_producer_t *p;
@@ -590,4 +591,15 @@ bool qp_producer__txn_ready(const qp_producer_t *p)
 void qp_producer__set_txn_ready(qp_producer_t *p)
 {
 	p->txn_ready = true;
+}
+
+qp_err_t qp_producer_new(qp_producer_t **out, qp_conf_t *conf)
+{
+	qp_err_t err = producer_new(out, conf);
+
+	/* The conf is taken on failure too (docs/abi.md): no caller, binding
+	 * or host, has to free it on an error path. */
+	if (err)
+		qp_conf_destroy(conf);
+	return err;
 }

@@ -63,7 +63,7 @@ static void on_row_settled(void *tag, qp_err_t status, const char *error, void *
 		qp_runner_dead_letter(svc->runner, msg, status, error);
 		return;
 	}
-	if (!qp_message_header(msg, QP_HEADER_INGEST_US, &trace, &len) && len < 24) {
+	if (!qp_headers_get(qp_message_headers(msg), QP_HEADER_INGEST_US, &trace, &len) && len < 24) {
 		char text[24];
 
 		memcpy(text, trace, len);
@@ -96,17 +96,15 @@ qp_err_t qp_ch_writer__new(qp_ch_writer_t **out, const qp_conf_t *conf)
 		goto fail;
 	}
 	if ((err = qp_conf_dup(&inserter_conf, svc->conf)) ||
-	    (err = qp_inserter_new(&svc->inserter, inserter_conf)))
+	    (err = qp_inserter_new(&svc->inserter, qp_conf__hand_over(&inserter_conf))))
 		goto fail;
-	inserter_conf = NULL;
 	qp_inserter_set_result_cb(svc->inserter, on_row_settled, svc);
 	if ((err = qp_inserter_ensure_table(svc->inserter)))
 		goto fail;
 	if ((err = qp_svc__conf_with_default(&runner_conf, svc->conf, "group.id", "ch-writer")) ||
 	    (err = qp_conf_set(runner_conf, "qp.runner.decode", "enriched")) ||
-	    (err = qp_runner_new(&svc->runner, runner_conf)))
+	    (err = qp_runner_new(&svc->runner, qp_conf__hand_over(&runner_conf))))
 		goto fail;
-	runner_conf = NULL;
 	if ((err = qp_runner_subscribe(svc->runner, svc->topic)))
 		goto fail;
 	*out = svc;

@@ -1,7 +1,7 @@
 /*
  * fraud-svc: reads scan-events, evaluates each event with the fraud engine,
- * publishes the enriched event to scan-enriched and, for a large reward
- * without a blocking flag, to scan-alerts.
+ * publishes the enriched event to scan-enriched and, when the engine's
+ * verdict says it alerts (qp_fraud_verdict_alert), to scan-alerts.
  *
  * At-least-once (default): input events are acked only once both outputs
  * of their whole batch are acknowledged by Kafka; a batch whose outputs
@@ -21,18 +21,12 @@
 #include "base/conf_int.h"
 #include "services/svc_int.h"
 
-#define MAX_BLOCKING_FLAGS 32
-
 struct qp_fraud_svc {
 	qp_conf_t *conf; /* for logging */
 	qp_runner_t *runner;
 	qp_producer_t *producer;
 	qp_fraud_t *engine;
 	const char *enriched_topic, *alerts_topic; /* borrowed from conf */
-	double alert_reward_min;
-	char *blocking_list; /* qp.fraud.alert.blocking.flags, split in place */
-	const char *blocking[MAX_BLOCKING_FLAGS];
-	size_t blocking_count;
 	size_t batch_max;
 	int flush_timeout_ms; /* also bounds each transaction call */
 	bool exactly_once;
@@ -42,16 +36,6 @@ struct qp_fraud_svc {
 	qp_buf_t out;
 	qp_svc_counters_t counters;
 };
-
-static void split_blocking_flags(qp_fraud_svc_t *svc)
-{
-	char *save = NULL, *flag;
-
-	for (flag = strtok_r(svc->blocking_list, ", ", &save);
-	     flag && svc->blocking_count < MAX_BLOCKING_FLAGS;
-	     flag = strtok_r(NULL, ", ", &save))
-		svc->blocking[svc->blocking_count++] = flag;
-}
 
 /*
  * A transactional producer needs a transactional.id. The host's, else one
@@ -84,7 +68,7 @@ static qp_err_t set_transactional_id(qp_fraud_svc_t *svc, qp_conf_t *producer_co
 qp_err_t qp_fraud_svc__new(qp_fraud_svc_t **out, const qp_conf_t *conf)
 {
 	qp_fraud_svc_t *svc;
-	qp_conf_t *runner_conf = NULL, *producer_conf = NULL;
+	qp_conf_t *engine_conf = NULL, *runner_conf = NULL, *producer_conf = NULL;
 	const char *towers;
 	qp_err_t err;
 
@@ -95,19 +79,17 @@ qp_err_t qp_fraud_svc__new(qp_fraud_svc_t **out, const qp_conf_t *conf)
 		goto fail;
 	svc->enriched_topic = qp_conf__str(svc->conf, "qp.topic.enriched");
 	svc->alerts_topic = qp_conf__str(svc->conf, "qp.topic.alerts");
-	svc->alert_reward_min = qp_conf__double(svc->conf, "qp.fraud.alert.reward.min");
 	svc->batch_max = (size_t)qp_conf__int(svc->conf, "qp.svc.batch.max");
 	svc->flush_timeout_ms = (int)qp_conf__int(svc->conf, "qp.svc.flush.timeout.ms");
 	svc->exactly_once = qp_conf__bool(svc->conf, "qp.fraud.exactly.once");
 	svc->warm_window_ms = qp_conf__int(svc->conf, "qp.fraud.warm.window.ms");
-	if (!(svc->blocking_list = strdup(qp_conf__str(svc->conf, "qp.fraud.alert.blocking.flags"))) ||
-	    !(svc->batch = calloc(svc->batch_max, sizeof(*svc->batch)))) {
+	if (!(svc->batch = calloc(svc->batch_max, sizeof(*svc->batch)))) {
 		err = qp_error__code(QP_ERR_NOMEM);
 		goto fail;
 	}
-	split_blocking_flags(svc);
 
-	if ((err = qp_fraud_new(&svc->engine, svc->conf)))
+	if ((err = qp_conf_dup(&engine_conf, svc->conf)) ||
+	    (err = qp_fraud_new(&svc->engine, qp_conf__hand_over(&engine_conf))))
 		goto fail;
 	towers = qp_conf__str(svc->conf, "qp.fraud.towers.path");
 	if (towers && *towers && (err = qp_fraud_load_towers(svc->engine, towers)))
@@ -116,20 +98,19 @@ qp_err_t qp_fraud_svc__new(qp_fraud_svc_t **out, const qp_conf_t *conf)
 	    (err = qp_conf_set(runner_conf, "qp.runner.decode", "raw")) ||
 	    (err = qp_conf_set(runner_conf, "qp.runner.transactional",
 	                       svc->exactly_once ? "true" : "false")) ||
-	    (err = qp_runner_new(&svc->runner, runner_conf)))
+	    (err = qp_runner_new(&svc->runner, qp_conf__hand_over(&runner_conf))))
 		goto fail;
-	runner_conf = NULL; /* owned by the runner now */
 	if ((err = qp_runner_subscribe(svc->runner, qp_conf__str(svc->conf, "qp.topic.events"))) ||
 	    (err = qp_conf_dup(&producer_conf, svc->conf)) ||
 	    (svc->exactly_once && (err = set_transactional_id(svc, producer_conf))) ||
-	    (err = qp_producer_new(&svc->producer, producer_conf)))
+	    (err = qp_producer_new(&svc->producer, qp_conf__hand_over(&producer_conf))))
 		goto fail;
-	producer_conf = NULL; /* owned by the producer now */
 	if (svc->warm_window_ms > 0 && (err = qp_warmer__new(&svc->warmer, svc->conf)))
 		goto fail;
 	*out = svc;
 	return QP_OK;
 fail:
+	qp_conf_destroy(engine_conf);
 	qp_conf_destroy(runner_conf);
 	qp_conf_destroy(producer_conf);
 	qp_fraud_svc__destroy(svc);
@@ -146,7 +127,6 @@ void qp_fraud_svc__destroy(qp_fraud_svc_t *svc)
 	qp_fraud_destroy(svc->engine);
 	qp_conf_destroy(svc->conf);
 	qp_buf_dispose(&svc->out);
-	free(svc->blocking_list);
 	free(svc->batch);
 	free(svc);
 }
@@ -173,23 +153,9 @@ static int64_t received_ms(const qp_message_t *msg)
 	const void *value;
 	size_t len;
 
-	if (qp_message_header(msg, QP_HEADER_RECEIVED_MS, &value, &len))
+	if (qp_headers_get(qp_message_headers(msg), QP_HEADER_RECEIVED_MS, &value, &len))
 		return qp_message_timestamp(msg);
 	return qp_svc__decimal(value, len, qp_message_timestamp(msg));
-}
-
-static bool is_alert(const qp_fraud_svc_t *svc, const qp_scan_event_t *ev,
-                     const qp_enrichment_t *enrichment)
-{
-	size_t i, j;
-
-	if (ev->reward < svc->alert_reward_min)
-		return false;
-	for (i = 0; i < enrichment->fraud_flag_count; i++)
-		for (j = 0; j < svc->blocking_count; j++)
-			if (!strcmp(enrichment->fraud_flags[i], svc->blocking[j]))
-				return false;
-	return true;
 }
 
 /* Publishes the outputs of one event; the trace header travels along. */
@@ -202,7 +168,7 @@ static qp_err_t publish_outputs(qp_fraud_svc_t *svc, const qp_message_t *msg,
 	qp_headers_t *headers = NULL;
 	qp_err_t err;
 
-	if (!qp_message_header(msg, QP_HEADER_INGEST_US, &trace, &trace_len) &&
+	if (!qp_headers_get(qp_message_headers(msg), QP_HEADER_INGEST_US, &trace, &trace_len) &&
 	    ((err = qp_headers_new(&headers)) ||
 	     (err = qp_headers_add(headers, QP_HEADER_INGEST_US, trace, trace_len))))
 		goto done;
@@ -232,7 +198,8 @@ static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool
 	qp_buf__truncate(&svc->out, 0);
 	if ((err = qp_event_encode_enriched(&svc->out, raw, raw_len, enrichment)))
 		return err;
-	*alert = is_alert(svc, ev, enrichment);
+	/* Whether it alerts is the engine's policy, part of its verdict. */
+	*alert = qp_fraud_verdict_alert(qp_fraud_last_verdict(svc->engine));
 	/* A full producer queue is backpressure: serve deliveries and retry. */
 	while ((err = publish_outputs(svc, msg, *alert)) == QP_ERR_QUEUE_FULL)
 		qp_producer_poll(svc->producer, 10);

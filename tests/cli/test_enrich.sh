@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # quackpipe enrich on a small NDJSON fixture: flags in the output, unknown
 # fields untouched, invalid lines reported with their numbers, the summary,
-# the options and the exit codes.
+# the events that would alert, the options and the exit codes.
 set -euo pipefail
 qp=$1 res=$2/tests/resources
 events=$res/fraud/enrich-events.ndjson
@@ -45,6 +45,20 @@ summary "$tmp/err" impossible_travel 1
 summary "$tmp/err" too_many_locations 0
 summary "$tmp/err" tower_mismatch 1
 summary "$tmp/err" unknown_towers 1
+summary "$tmp/err" "alerting events" 0   # rewards of 1.5, below the default 5
+
+# ---- --alerts: only the events the engine's verdict says alert ----
+printf 'qp.fraud.alert.reward.min = 1\n' >"$tmp/alert.conf"
+"$qp" enrich --alerts --config "$tmp/alert.conf" --towers "$towers" "$events" \
+  >"$tmp/alerts" 2>"$tmp/alerts.err" || fail "--alerts failed: $(cat "$tmp/alerts.err")"
+[[ $(wc -l <"$tmp/alerts") == 5 ]] || fail "want the 5 unflagged events as alerts: $(cat "$tmp/alerts")"
+[[ $(grep -c '"fraud_flags":\[\]' "$tmp/alerts") == 5 ]] || fail "a flagged event alerted: $(cat "$tmp/alerts")"
+summary "$tmp/alerts.err" "alerting events" 5
+# With no blocking flag, every event with the reward alerts.
+printf 'qp.fraud.alert.blocking.flags =\n' >>"$tmp/alert.conf"
+"$qp" enrich --alerts --config "$tmp/alert.conf" --towers "$towers" "$events" \
+  >"$tmp/alerts2" 2>"$tmp/alerts2.err" || fail "--alerts (no blocking) failed"
+[[ $(wc -l <"$tmp/alerts2") == 9 ]] || fail "no blocking flag: want 9 alerts, got $(wc -l <"$tmp/alerts2")"
 
 # ---- from stdin, no tower table: cells are unknown, nothing is flagged for them ----
 "$qp" enrich - <"$events" >"$tmp/out2" 2>"$tmp/err2" || fail "stdin run failed: $(cat "$tmp/err2")"

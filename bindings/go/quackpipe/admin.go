@@ -13,7 +13,8 @@ type Admin struct {
 	h capi.Qp_admin
 }
 
-// NewAdmin creates an admin client from conf, which it takes over on success.
+// NewAdmin creates an admin client from conf, which it takes over (closed
+// afterwards, also when it fails).
 func NewAdmin(conf *Conf) (*Admin, error) {
 	var p uintptr
 	hs, err := conf.handOver(func(c capi.Qp_conf) error { return capi.Qp_admin_new(&p, c) })

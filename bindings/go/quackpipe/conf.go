@@ -142,19 +142,21 @@ func PropertiesMarkdown() (string, error) {
 	return string(out), err
 }
 
-// handOver runs create (a constructor that takes the C conf over when it
-// succeeds) and, if it succeeds, closes c without freeing its C conf and
-// returns the hooks the new object must keep alive. On failure c stays usable.
+// handOver runs create (a constructor, which takes the C conf over whatever
+// it returns) and closes c without freeing its C conf: on success it returns
+// the hooks the new object must keep alive; on failure the error, and c is
+// closed all the same, so no caller frees a conf on an error path.
 func (c *Conf) handOver(create func(capi.Qp_conf) error) (hooks, error) {
 	if c == nil || c.h == nil {
 		return nil, capi.Closed("conf")
 	}
 	defer runtime.KeepAlive(c)
-	if err := create(c.h); err != nil {
-		return nil, err
-	}
+	err := create(c.h)
 	hs := c.hooks
 	c.cleanup.Stop()
 	c.h, c.hooks = nil, nil
+	if err != nil {
+		return nil, err
+	}
 	return hs, nil
 }

@@ -3,7 +3,6 @@ package quackpipe
 import (
 	"encoding/json"
 	"runtime"
-	"strings"
 
 	"github.com/libquackpipe/libquackpipe/bindings/go/quackpipe/internal/capi"
 )
@@ -266,13 +265,17 @@ func (ev *Event) Close() error {
 // before its closing brace: the device's bytes are not re-encoded.
 func EncodeEnriched(raw []byte, en *Enrichment) ([]byte, error) {
 	var p uintptr
-	flags := []byte(strings.Join(en.FraudFlags, "\x00"))
-	if err := capi.Qpb_enrichment_new(&p, en.ReceivedMs, flags, en.QualityScore,
+	if err := capi.Qp_enrichment_new(&p, en.ReceivedMs, en.QualityScore,
 		en.LocationCluster, en.EnrichedBy); err != nil {
 		return nil, err
 	}
 	built := capi.SwigcptrQp_enrichment_t(p)
 	defer capi.DeleteQp_enrichment_t(built)
+	for _, flag := range en.FraudFlags {
+		if err := capi.Qp_enrichment_add_flag(built, flag); err != nil {
+			return nil, err
+		}
+	}
 	var out []byte
 	if err := capi.Qp_event_encode_enriched(&out, raw, built); err != nil {
 		return nil, err

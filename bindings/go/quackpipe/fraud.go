@@ -61,19 +61,17 @@ type FraudEngine struct {
 }
 
 // NewFraudEngine creates an engine from conf's qp.fraud.* properties (nil:
-// every default). The engine keeps its own copy: conf stays the caller's.
+// every default). It takes conf over, whatever it returns (conf is closed).
 func NewFraudEngine(conf *Conf) (*FraudEngine, error) {
 	var p uintptr
-	c := capi.Qp_conf(capi.SwigcptrQp_conf(0))
+	create := func(c capi.Qp_conf) error { return capi.Qp_fraud_new(&p, c) }
 	var hs hooks
+	var err error
 	if conf != nil {
-		if conf.h == nil {
-			return nil, capi.Closed("conf")
-		}
-		c, hs = conf.h, conf.hooks.clone()
+		hs, err = conf.handOver(create)
+	} else {
+		err = create(capi.Qp_conf(capi.SwigcptrQp_conf(0)))
 	}
-	err := capi.Qp_fraud_new(&p, c)
-	runtime.KeepAlive(conf)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +139,7 @@ func (f *FraudEngine) Evaluate(ev *Event, receivedMs int64, partition int32) (*E
 				LocationCluster: e.GetLocation_cluster(), EnrichedBy: e.GetEnriched_by(),
 				FraudFlags: []string{}}
 			for i := int64(0); i < e.GetFraud_flag_count(); i++ {
-				if flag := capi.Qpb_enrichment_flag_at(e, i); flag != nil {
+				if flag := capi.Qp_enrichment_flag_at(e, i); flag != nil {
 					en.FraudFlags = append(en.FraudFlags, *flag)
 				}
 			}

@@ -57,7 +57,9 @@ func TestEvaluateWithTowersAndACustomRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conf.Close() // the engine keeps its own copy
+	if err := conf.Set("qp.fraud.towers.strict", "true"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("the engine takes the conf over: %v", err)
+	}
 	defer f.Close()
 	if err := f.LoadTowers(towers); err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ type Inserter struct {
 }
 
 // NewInserter creates an inserter from conf (qp.inserter.*), which it takes
-// over on success. ClickHouse is first contacted by a flush, query or
+// over (closed afterwards, also when it fails). ClickHouse is first contacted by a flush, query or
 // EnsureTable.
 func NewInserter(conf *Conf) (*Inserter, error) {
 	var p uintptr

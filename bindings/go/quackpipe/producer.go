@@ -43,8 +43,8 @@ type Producer struct {
 	closeTimeoutMs int
 }
 
-// NewProducer creates a producer from conf, which it takes over on success
-// (conf is closed then). Brokers are contacted in the background.
+// NewProducer creates a producer from conf, which it takes over (conf is
+// closed afterwards, also when it fails). Brokers are contacted in the background.
 func NewProducer(conf *Conf) (*Producer, error) {
 	timeout := 10000
 	if conf != nil {

@@ -105,7 +105,8 @@ type Runner struct {
 }
 
 // NewRunner creates a runner from conf (group.id is required), which it
-// takes over on success, and subscribes it to topics.
+// takes over (closed afterwards, also when it fails), and subscribes it to
+// topics.
 func NewRunner(conf *Conf, topics ...string) (*Runner, error) {
 	var p uintptr
 	hs, err := conf.handOver(func(c capi.Qp_conf) error { return capi.Qp_runner_new(&p, c) })
@@ -141,11 +142,12 @@ func (r *Runner) message(h capi.Qp_message, lent bool) *Message {
 	m.Offset = capi.Qp_message_offset(h)
 	m.Key, m.Value = capi.Qp_message_key(h), capi.Qp_message_value(h)
 	m.Timestamp = capi.Qp_message_timestamp(h)
-	if n := capi.Qp_message_header_count(h); n > 0 {
+	headers := capi.Qp_message_headers(h) // lent by the message
+	if n := capi.Qp_headers_count(headers); n > 0 {
 		m.Headers = make(map[string][]byte, n)
 		for i := int64(0); i < n; i++ {
 			var hd Header
-			if capi.Qp_message_header_at(h, i, &hd.Name, &hd.Value) == nil {
+			if capi.Qp_headers_at(headers, i, &hd.Name, &hd.Value) == nil {
 				m.HeaderList = append(m.HeaderList, hd)
 				m.Headers[hd.Name] = hd.Value
 			}

@@ -223,12 +223,11 @@ def decode_enriched(data):
 
 def encode_enriched(raw, enrichment):
     """The raw event's bytes with the enrichment inserted, not re-encoded."""
-    flags = "\0".join(enrichment.fraud_flags).encode("utf-8")
-    built = capi.qpb_enrichment_new(enrichment.received_ms, flags,
-                                    enrichment.quality_score,
-                                    enrichment.location_cluster,
-                                    enrichment.enriched_by)
+    built = capi.qp_enrichment_new(enrichment.received_ms, enrichment.quality_score,
+                                   enrichment.location_cluster, enrichment.enriched_by)
     try:
+        for flag in enrichment.fraud_flags:
+            capi.qp_enrichment_add_flag(built, flag)
         return capi.qp_event_encode_enriched(raw, built)
     finally:
         built.close()

@@ -38,7 +38,7 @@ class FraudVerdict:
 
 def _enrichment(borrowed):
     """A copy of the engine's enrichment, valid after its next call."""
-    flags = tuple(capi.qpb_enrichment_flag_at(borrowed, i)
+    flags = tuple(capi.qp_enrichment_flag_at(borrowed, i)
                   for i in range(borrowed.fraud_flag_count))
     return Enrichment(received_ms=borrowed.received_ms, fraud_flags=flags,
                       quality_score=borrowed.quality_score,
@@ -61,8 +61,9 @@ class FraudEngine(Closing):
     """Judges scan events: flags, a quality score, a location cluster.
 
     ``FraudEngine(conf)`` reads the qp.fraud.* properties (conf may be None
-    or a mapping) and keeps its own copy: the Conf stays the caller's. One
-    thread at a time.
+    or a mapping) and takes the Conf over, as every constructor does (it is
+    closed afterwards, also when the constructor raises). One thread at a
+    time.
     """
 
     __slots__ = ("_g", "_keep", "__weakref__")

@@ -106,9 +106,9 @@ class Message:
     @property
     def header_list(self):
         """Every header in order, as (name, bytes or None) pairs."""
-        h = self._ptr()
-        return [tuple(capi.qp_message_header_at(h, i))
-                for i in range(capi.qp_message_header_count(h))]
+        headers = capi.qp_message_headers(self._ptr())  # lent by the message
+        return [tuple(capi.qp_headers_at(headers, i))
+                for i in range(capi.qp_headers_count(headers))]
 
     @property
     def event(self):

@@ -28,7 +28,8 @@ def loadable_towers():
 def test_evaluate_with_towers_and_a_custom_rule():
     conf = quackpipe.Conf(**{"qp.fraud.tower_mismatch.penalty": 0.25})
     engine = quackpipe.FraudEngine(conf)
-    conf.close()  # the engine keeps its own copy
+    with pytest.raises(quackpipe.ClosedError):  # the engine took it over
+        conf.set("qp.fraud.towers.strict", "true")
     engine.load_towers(TOWERS)
     assert engine.counter("towers") == loadable_towers() > 0
     assert engine.counter("tower_bad_lines") == 0

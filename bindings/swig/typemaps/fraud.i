@@ -3,7 +3,7 @@
  *  - The verdict a custom rule receives is lent for the call.
  *  - evaluate's `const qp_enrichment_t **out` is borrowed from the engine
  *    until its next call: the language layers copy it out at once. Its
- *    flags are read with qpb_enrichment_flag_at() (a binding cannot index
+ *    flags are read with qp_enrichment_flag_at() (a binding cannot index
  *    a C array).
  *  - The conf of qp_fraud_new may be NULL (every default).
  */
@@ -25,10 +25,3 @@ QP_OPAQUE_HANDLE(qp_fraud, qp_fraud_t, qp_fraud_destroy)
 %typemap(in) const qp_enrichment_t **out %{ $1 = ($1_ltype)$input; %}
 #endif
 
-%inline %{
-/* Flag i of an enrichment; NULL past the end. */
-static const char *qpb_enrichment_flag_at(const qp_enrichment_t *e, size_t i)
-{
-	return i < e->fraud_flag_count ? e->fraud_flags[i] : NULL;
-}
-%}

@@ -15,11 +15,11 @@
  * QP_OPTIONAL_HANDLE(const T *name) lets None through as NULL for a
  * parameter that the C API documents as optional.
  *
- * Constructors that take ownership of a qp_conf_t on success (producer,
- * runner, ...) name the parameter `qp_conf_t *conf` in their own header:
+ * Constructors take ownership of their qp_conf_t, on success and failure
+ * alike (docs/abi.md), and name the parameter `qp_conf_t *conf`:
  * QP_TAKES_CONF() before %including such a header makes the Python conf
- * object closed once the call succeeds (on failure it stays the caller's).
- * Go's public layer does the same in its constructors.
+ * object let go of its pointer as the call receives it, so it is closed
+ * whatever the call returns. Go's public layer does the same in its constructors.
  */
 
 #ifdef SWIGPYTHON
@@ -105,9 +105,20 @@ static void qpb_py_raise(qp_err_t code, const char *detail);
 %enddef
 
 /* Runs only after the constructor succeeded (a failure has raised already). */
+/* The conf object lets go of its pointer as it is converted: the call
+ * takes it whatever it returns. None passes NULL (refused by the check
+ * typemap unless the parameter is also a QP_OPTIONAL_HANDLE). */
 %define QP_TAKES_CONF()
-%typemap(argout, noblock=1) qp_conf_t *conf {
-	SWIG_ConvertPtr($input, NULL, $1_descriptor, SWIG_POINTER_DISOWN | SWIG_POINTER_CLEAR);
+%typemap(in, noblock=1) qp_conf_t *conf (void *argp = 0) {
+	if (!SWIG_IsOK(SWIG_ConvertPtr($input, &argp, $descriptor, 0)))
+		SWIG_exception_fail(SWIG_TypeError, "expected a $*1_type or None");
+	if (!argp && $input != Py_None) {
+		qpb_py_raise(QP_ERR_CLOSED, "$*1_type is closed");
+		SWIG_fail;
+	}
+	if (argp)
+		SWIG_ConvertPtr($input, NULL, $descriptor, SWIG_POINTER_DISOWN | SWIG_POINTER_CLEAR);
+	$1 = ($1_ltype)argp;
 }
 %enddef
 #endif

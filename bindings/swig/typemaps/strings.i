@@ -31,7 +31,7 @@
 	const char *qp_message_assignment_topic,
 	const char *qp_fraud_rule_name,
 	const char *qp_fraud_verdict_flag_at,
-	const char *qpb_enrichment_flag_at
+	const char *qp_enrichment_flag_at
 };
 
 /*

@@ -68,8 +68,10 @@ static qp_err_t read_settings(qp_runner_t *r, const qp_conf_t *conf)
 	const char *decode = qp_conf__str(conf, "qp.runner.decode");
 	const char *strategy = qp_conf_get(conf, "partition.assignment.strategy");
 
-	r->decode = strcmp(decode, "none") == 0 ? 0 :
-	            strcmp(decode, "enriched") == 0 ? 2 : 1;
+	/* The conf table allows only these three values. */
+	r->decode = strcmp(decode, "none") == 0       ? QP_RUNNER_DECODE_NONE
+	            : strcmp(decode, "enriched") == 0 ? QP_RUNNER_DECODE_ENRICHED
+	                                              : QP_RUNNER_DECODE_RAW;
 	/* Until the group says (first assignment): all configured assignors
 	 * share one protocol, so the configuration already tells. */
 	r->cooperative = strategy && strstr(strategy, "cooperative");
@@ -147,7 +149,8 @@ static void runner_free(qp_runner_t *r)
 	free(r);
 }
 
-qp_err_t qp_runner_new(qp_runner_t **out, qp_conf_t *conf)
+/* The constructor proper; the caller keeps conf when it fails. */
+static qp_err_t runner_new(qp_runner_t **out, qp_conf_t *conf)
 {
 	qp_runner_t *r;
 	qp_err_t err;
@@ -285,4 +288,15 @@ void qp_runner_destroy(qp_runner_t *r)
 	conf = r->conf;
 	runner_free(r);
 	qp_conf_destroy(conf);
+}
+
+qp_err_t qp_runner_new(qp_runner_t **out, qp_conf_t *conf)
+{
+	qp_err_t err = runner_new(out, conf);
+
+	/* The conf is taken on failure too (docs/abi.md): no caller, binding
+	 * or host, has to free it on an error path. */
+	if (err)
+		qp_conf_destroy(conf);
+	return err;
 }

@@ -123,7 +123,7 @@ static rd_kafka_headers_t *build_headers(const qp_message_t *msg)
 		msg->retry_count, msg->first_failure_ms, msg->dlq_code,
 		msg->dlq_text,
 	};
-	size_t i, count = qp_message_header_count(msg), replay_len = 0;
+	size_t i, count = qp_headers_count(qp_message_headers(msg)), replay_len = 0;
 	rd_kafka_headers_t *hdrs = rd_kafka_headers_new(count + QP_DLQ_HEADER_COUNT);
 	const void *value, *replay_count = NULL;
 	bool replayed = false;
@@ -136,7 +136,7 @@ static rd_kafka_headers_t *build_headers(const qp_message_t *msg)
 	 * count stays (once, the last one): without it a record that keeps
 	 * failing would be replayed forever. */
 	for (i = 0; i < count; i++) {
-		if (qp_message_header_at(msg, i, &name, &value, &len) != QP_OK)
+		if (qp_headers_at(qp_message_headers(msg), i, &name, &value, &len) != QP_OK)
 			continue;
 		if (strncmp(name, "qp.", 3) != 0) {
 			rd_kafka_header_add(hdrs, name, -1, value, (ssize_t)len);

@@ -23,6 +23,7 @@
 #include "quackpipe/runner.h"
 #include "base/wakeup_int.h"
 #include "engine/backoff_int.h"
+#include "kafka/headers_int.h"
 #include "kafka/kafka_int.h"
 
 /* ---- per-partition offset tracking (runner_track.c, pure) ---- */
@@ -134,6 +135,13 @@ typedef enum qp_message_state {
 	QP_MSG_DLQ         /* dead-letter write in flight */
 } qp_message_state_t;
 
+/* qp.runner.decode: what the runner makes of each record's value. */
+typedef enum qp_runner_decode {
+	QP_RUNNER_DECODE_NONE,     /* bytes only: no qp_message_event */
+	QP_RUNNER_DECODE_RAW,      /* qp_event_decode */
+	QP_RUNNER_DECODE_ENRICHED  /* qp_event_decode_enriched */
+} qp_runner_decode_t;
+
 struct qp_message {
 	qp_message_kind_t kind;
 	qp_message_state_t state;
@@ -156,6 +164,8 @@ struct qp_message {
 
 	/* notices */
 	rd_kafka_topic_partition_list_t *partitions;
+
+	qp_headers_t headers;       /* the record's, lent by qp_message_headers */
 };
 
 /* An assigned partition. */
@@ -179,7 +189,7 @@ struct qp_runner {
 
 	/* settings */
 	char *dlq_topic;
-	int decode;                  /* 0 none, 1 raw, 2 enriched */
+	qp_runner_decode_t decode;   /* qp.runner.decode */
 	bool dlq_auto;
 	bool transactional;          /* commits only through transactions */
 	unsigned retry_max;

@@ -115,52 +115,17 @@ static rd_kafka_headers_t *headers_of(const qp_message_t *msg)
 	return hdrs;
 }
 
-size_t qp_message_header_count(const qp_message_t *msg)
+const qp_headers_t *qp_message_headers(const qp_message_t *msg)
 {
-	rd_kafka_headers_t *hdrs = headers_of(msg);
+	qp_message_t *view_owner = (qp_message_t *)msg;
 
-	return hdrs ? rd_kafka_header_cnt(hdrs) : 0;
-}
-
-static qp_err_t header_out(const void *v, size_t size, const void **value,
-                           size_t *len)
-{
-	if (value)
-		*value = v;
-	if (len)
-		*len = v ? size : 0;
-	return QP_OK;
-}
-
-qp_err_t qp_message_header_at(const qp_message_t *msg, size_t i,
-                              const char **name, const void **value,
-                              size_t *len)
-{
-	rd_kafka_headers_t *hdrs = headers_of(msg);
-	const char *n;
-	const void *v;
-	size_t size;
-
-	if (!hdrs || rd_kafka_header_get_all(hdrs, i, &n, &v, &size))
-		return qp_error__set(QP_ERR_NOT_FOUND, "message has no header #%zu", i);
-	if (name)
-		*name = n;
-	return header_out(v, size, value, len);
-}
-
-qp_err_t qp_message_header(const qp_message_t *msg, const char *name,
-                           const void **value, size_t *len)
-{
-	rd_kafka_headers_t *hdrs = headers_of(msg);
-	const void *v;
-	size_t size;
-
-	if (!name)
-		return qp_error__set(QP_ERR_INVALID_ARG, "qp_message_header: name is NULL");
-	if (!hdrs || rd_kafka_header_get_last(hdrs, name, &v, &size))
-		return qp_error__set(QP_ERR_NOT_FOUND, "message has no header \"%s\"",
-		                     name);
-	return header_out(v, size, value, len);
+	if (!msg)
+		return NULL;
+	/* The view is filled on first use: librdkafka parses a record's
+	 * headers only when asked. msg itself is not const (the runner made
+	 * it), only this accessor's view of it. */
+	view_owner->headers.list = headers_of(msg);
+	return &view_owner->headers;
 }
 
 const qp_scan_event_t *qp_message_event(const qp_message_t *msg)

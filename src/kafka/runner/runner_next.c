@@ -28,9 +28,9 @@ void qp_runner__decode(qp_runner_t *r, qp_message_t *msg)
 	const void *value = msg->rkm->payload ? msg->rkm->payload : "";
 	qp_err_t err;
 
-	if (r->decode == 0)
+	if (r->decode == QP_RUNNER_DECODE_NONE)
 		return;
-	err = r->decode == 2
+	err = r->decode == QP_RUNNER_DECODE_ENRICHED
 	          ? qp_event_decode_enriched(&msg->event, value, msg->rkm->len)
 	          : qp_event_decode(&msg->event, value, msg->rkm->len);
 	if (err) {

@@ -5,7 +5,7 @@
 
 #include "kafka/runner/runner_int.h"
 
-static qp_err_t gone(qp_runner_t *r, qp_message_t *msg)
+static qp_err_t release_unassigned(qp_runner_t *r, qp_message_t *msg)
 {
 	qp_err_t err = qp_error__set(QP_ERR_STATE,
 	                             "runner: %s [%d] at %lld is no longer assigned "
@@ -42,7 +42,7 @@ qp_err_t qp_runner_ack(qp_runner_t *r, qp_message_t *msg)
 		return QP_OK;
 	}
 	if (!(part = qp_runner__part_by_gen(r, msg->generation)))
-		return gone(r, msg);
+		return release_unassigned(r, msg);
 	qp_track__done(&part->track, msg->seq);
 	r->stats.acked++;
 	qp_runner__message_free(r, msg);
@@ -95,7 +95,7 @@ qp_err_t qp_runner_retry(qp_runner_t *r, qp_message_t *msg)
 		return err;
 	r->stats.held--;
 	if (!qp_runner__part_by_gen(r, msg->generation))
-		return gone(r, msg);
+		return release_unassigned(r, msg);
 	if (!msg->first_failure_ms)
 		msg->first_failure_ms = qp_runner__wall_ms();
 	if (msg->retry_count >= r->retry_max) {
@@ -131,7 +131,7 @@ qp_err_t qp_runner_dead_letter(qp_runner_t *r, qp_message_t *msg, qp_err_t code,
 	r->stats.held--;
 	if (!qp_runner__part_by_gen(r, msg->generation)) {
 		free(text);
-		return gone(r, msg);
+		return release_unassigned(r, msg);
 	}
 	to_dead_letter(r, msg, code, text);
 	return QP_OK;

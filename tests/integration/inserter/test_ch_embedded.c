@@ -30,10 +30,8 @@ static qp_err_t embedded_inserter(qp_inserter_t **out, const char *db, test_resu
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.batch.rows", batch_rows), QP_OK);
 	if (path && *path)
 		assert_int_equal(qp_conf_set(conf, "qp.inserter.chdb.path", path), QP_OK);
-	if ((err = qp_inserter_new(out, conf))) {
-		qp_conf_destroy(conf);
+	if ((err = qp_inserter_new(out, conf))) /* takes conf, even on failure */
 		return err;
-	}
 	qp_inserter_set_result_cb(*out, test_on_result, r);
 	return QP_OK;
 }
@@ -168,7 +166,6 @@ static void inserters_share_the_process_engine(void **state)
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.chdb.dir", "/tmp/elsewhere"), QP_OK);
 	assert_int_equal(qp_inserter_new(&other, conf), QP_ERR_STATE);
 	assert_non_null(strstr(qp_error_last(), "one data directory"));
-	qp_conf_destroy(conf);
 	qp_inserter_destroy(b);
 }
 

@@ -201,6 +201,38 @@ static void enriched_form_of_raw_bytes(void **state)
 	}
 }
 
+/* The library's builder (what the bindings use) gives the same bytes as
+ * the struct, and holds the flag limit. */
+static void built_enrichment_encodes_like_the_struct(void **state)
+{
+	const char *flags[2];
+	qp_enrichment_t e = sample_enrichment(flags), *built;
+	qp_buf_t want = QP_BUF_INIT, got = QP_BUF_INIT;
+	const char raw[] = "{\"a\":1}";
+	int i;
+
+	assert_int_equal(qp_enrichment_new(&built, e.received_ms, e.quality_score,
+	                                   e.location_cluster, e.enriched_by), QP_OK);
+	assert_null(qp_enrichment_flag_at(built, 0));
+	assert_int_equal(qp_enrichment_add_flag(built, flags[0]), QP_OK);
+	assert_int_equal(qp_enrichment_add_flag(built, flags[1]), QP_OK);
+	assert_int_equal(qp_enrichment_add_flag(built, ""), QP_ERR_INVALID_ARG);
+	assert_string_equal(qp_enrichment_flag_at(built, 1), flags[1]);
+	assert_null(qp_enrichment_flag_at(built, 2));
+	assert_int_equal(qp_event_encode_enriched(&want, raw, sizeof(raw) - 1, &e), QP_OK);
+	assert_int_equal(qp_event_encode_enriched(&got, raw, sizeof(raw) - 1, built), QP_OK);
+	assert_int_equal(got.size, want.size);
+	assert_memory_equal(got.ptr, want.ptr, want.size);
+	for (i = 2; i < QP_EVENT_MAX_FLAGS; i++)
+		assert_int_equal(qp_enrichment_add_flag(built, "f"), QP_OK);
+	assert_int_equal(qp_enrichment_add_flag(built, "f"), QP_ERR_TOO_LARGE);
+	assert_int_equal(qp_enrichment_new(&built, 0, 1, NULL, "x"), QP_ERR_INVALID_ARG);
+	qp_enrichment_destroy(built);
+	qp_enrichment_destroy(NULL);
+	qp_buf_dispose(&want);
+	qp_buf_dispose(&got);
+}
+
 static void enriched_form_edge_cases(void **state)
 {
 	const char *flags[2];
@@ -538,6 +570,7 @@ int main(void)
 		cmocka_unit_test(unknown_fields_are_written_back_as_they_came),
 		cmocka_unit_test(enriched_events_round_trip),
 		cmocka_unit_test(enriched_form_of_raw_bytes),
+		cmocka_unit_test(built_enrichment_encodes_like_the_struct),
 		cmocka_unit_test(enriched_form_edge_cases),
 		cmocka_unit_test(bad_enrichments_are_refused),
 		cmocka_unit_test(encode_refuses_what_json_cannot_hold),

@@ -19,8 +19,7 @@ static inline qp_fraud_t *test_engine(const char *const *kv)
 	assert_int_equal(qp_conf_new(&conf), QP_OK);
 	for (; kv && kv[0]; kv += 2)
 		assert_int_equal(qp_conf_set(conf, kv[0], kv[1]), QP_OK);
-	assert_int_equal(qp_fraud_new(&f, conf), QP_OK);
-	qp_conf_destroy(conf); /* the engine keeps its own copy */
+	assert_int_equal(qp_fraud_new(&f, conf), QP_OK); /* takes conf */
 	return f;
 }
 

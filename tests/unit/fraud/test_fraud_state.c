@@ -171,7 +171,6 @@ static void tiny_budgets(void **state)
 	scan(f, 1, 0, T0);
 	scan(f, 2, 0, T0);
 	qp_fraud_destroy(f);
-	qp_conf_destroy(conf);
 }
 
 int main(void)

@@ -53,8 +53,7 @@ static qp_fraud_t *engine(bool strict, log_capture_t *log)
 		assert_int_equal(qp_conf_set(conf, "qp.fraud.towers.strict", "true"), QP_OK);
 	if (log)
 		qp_conf_set_log_cb(conf, capture, log);
-	assert_int_equal(qp_fraud_new(&f, conf), QP_OK);
-	qp_conf_destroy(conf);
+	assert_int_equal(qp_fraud_new(&f, conf), QP_OK); /* takes conf */
 	return f;
 }
 

@@ -452,8 +452,7 @@ static void bad_names_refused(void **state)
 	                 QP_ERR_CONF_INVALID);
 	assert_null(ins);
 	assert_non_null(strstr(qp_error_last(), "qp.inserter.table"));
-	assert_int_equal(qp_inserter_new(&ins, conf), QP_ERR_CONF_INVALID);
-	qp_conf_destroy(conf);
+	assert_int_equal(qp_inserter_new(&ins, conf), QP_ERR_CONF_INVALID); /* takes conf */
 	fake_destroy(&f->base);
 }
 
@@ -469,7 +468,6 @@ static void missing_libchdb_says_how_to_get_it(void **state)
 	assert_int_equal(qp_inserter_new(&ins, conf), QP_ERR_NOT_AVAILABLE);
 	assert_null(ins);
 	assert_non_null(strstr(qp_error_last(), "scripts/chdb.sh"));
-	qp_conf_destroy(conf);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -483,7 +481,6 @@ static void embedded_refused_under_address_sanitizer(void **state)
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.backend", "embedded"), QP_OK);
 	assert_int_equal(qp_inserter_new(&ins, conf), QP_ERR_NOT_AVAILABLE);
 	assert_non_null(strstr(qp_error_last(), "AddressSanitizer"));
-	qp_conf_destroy(conf);
 }
 #endif
 

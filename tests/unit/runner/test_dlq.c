@@ -411,15 +411,15 @@ static void headers_are_readable(void **state)
 	kf_produce(kf, topic, 0, "k", "v", 1, "trace-id", "t-42");
 	r = start(topic, group, NULL, none);
 	msg = step_event(r);
-	assert_int_equal(qp_message_header_count(msg), 1);
-	assert_int_equal(qp_message_header_at(msg, 0, &name, &value, &len), QP_OK);
+	assert_int_equal(qp_headers_count(qp_message_headers(msg)), 1);
+	assert_int_equal(qp_headers_at(qp_message_headers(msg), 0, &name, &value, &len), QP_OK);
 	assert_string_equal(name, "trace-id");
 	assert_int_equal(len, 4);
 	assert_memory_equal(value, "t-42", 4);
-	assert_int_equal(qp_message_header(msg, "trace-id", &value, &len), QP_OK);
+	assert_int_equal(qp_headers_get(qp_message_headers(msg), "trace-id", &value, &len), QP_OK);
 	assert_memory_equal(value, "t-42", 4);
-	assert_int_equal(qp_message_header(msg, "nope", &value, &len), QP_ERR_NOT_FOUND);
-	assert_int_equal(qp_message_header_at(msg, 1, &name, &value, &len),
+	assert_int_equal(qp_headers_get(qp_message_headers(msg), "nope", &value, &len), QP_ERR_NOT_FOUND);
+	assert_int_equal(qp_headers_at(qp_message_headers(msg), 1, &name, &value, &len),
 	                 QP_ERR_NOT_FOUND);
 	assert_int_equal(qp_runner_ack(r, msg), QP_OK);
 	qp_runner_destroy(r);

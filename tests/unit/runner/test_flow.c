@@ -269,14 +269,14 @@ static void bad_arguments_are_refused(void **state)
 
 	assert_int_equal(qp_runner_new(NULL, NULL), QP_ERR_INVALID_ARG);
 	assert_int_equal(qp_conf_new(&conf), QP_OK);
-	/* No group.id: refused, and the conf stays the caller's. */
+	/* No group.id: refused, and the conf taken all the same. */
 	assert_int_equal(qp_runner_new(&r, conf), QP_ERR_CONF_INVALID);
 	assert_null(r);
+	assert_int_equal(qp_conf_new(&conf), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "group.id", "g"), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "session.timeout.ms", "nope"), QP_OK);
 	assert_int_equal(qp_runner_new(&r, conf), QP_ERR_CONF_INVALID);
 	assert_non_null(strstr(qp_error_last(), "session.timeout.ms"));
-	qp_conf_destroy(conf);
 
 	conf = kf_runner_conf(kf, "g", NULL);
 	assert_int_equal(qp_runner_new(&r, conf), QP_OK);
