@@ -132,7 +132,7 @@ static bench_run_t pass_through(void)
 		if (err)
 			bench_die("pass-through next", qp_error_last());
 		last = bench_now_ns();
-		qp_producer_stats(p, &before);
+		before = bench_producer_stats(p);
 		for (i = 0; i < count; i++) {
 			qp_message_kind_t kind = qp_message_kind(batch[i]);
 
@@ -149,7 +149,7 @@ static bench_run_t pass_through(void)
 		}
 		if (qp_producer_flush(p, 30000))
 			bench_die("pass-through flush", qp_error_last());
-		qp_producer_stats(p, &after);
+		after = bench_producer_stats(p);
 		if (after.failed != before.failed)
 			bench_die("pass-through", "deliveries failed");
 		if (qp_runner_ack_batch(r, batch, count))

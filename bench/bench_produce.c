@@ -335,7 +335,7 @@ static double throughput_once(target_t *t, int kind)
 		if (!err)
 			err = qp_producer_flush(p, 120000);
 		end = bench_now_ns();
-		qp_producer_stats(p, &s);
+		s = bench_producer_stats(p);
 		if (err || s.delivered != THROUGHPUT_EVENTS) {
 			fprintf(stderr, "bench_produce: %s: %s (%" PRIu64 " delivered)\n",
 			        kind_names[kind], qp_error_last(), s.delivered);

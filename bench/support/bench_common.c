@@ -70,6 +70,17 @@ void bench_die(const char *what, const char *detail)
 	exit(1);
 }
 
+qp_producer_stats_t bench_producer_stats(const qp_producer_t *p)
+{
+	qp_producer_stats_t *snapshot, copy;
+
+	if (qp_producer_stats(p, &snapshot))
+		bench_die("producer stats", qp_error_last());
+	copy = *snapshot;
+	qp_producer_stats_destroy(snapshot);
+	return copy;
+}
+
 void bench_set(qp_conf_t *conf, const char *key, const char *value)
 {
 	if (qp_conf_set(conf, key, value))

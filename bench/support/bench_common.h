@@ -26,6 +26,9 @@ void bench_result(const char *name, double value, const char *unit,
 /* Prints "<program>: what: detail" to stderr and exits 1. */
 void bench_die(const char *what, const char *detail);
 
+/* A copy of p's counters (the snapshot freed at once); dies on failure. */
+qp_producer_stats_t bench_producer_stats(const qp_producer_t *p);
+
 /* qp_conf_set that dies with the library's detail on failure. */
 void bench_set(qp_conf_t *conf, const char *key, const char *value);
 void bench_set_int(qp_conf_t *conf, const char *key, long long value);

@@ -266,7 +266,7 @@ void bench_preload(qp_conf_t *conf, bench_preload_t *p)
 	}
 	if (qp_producer_flush(producer, 120000))
 		bench_die("preload flush", qp_error_last());
-	qp_producer_stats(producer, &stats);
+	stats = bench_producer_stats(producer);
 	if (stats.delivered != (uint64_t)p->events)
 		bench_die("preload", "not every event was delivered");
 	qp_producer_destroy(producer);

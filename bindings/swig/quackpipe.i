@@ -74,7 +74,7 @@ QP_BLOCKING(qp_producer_flush)
 QP_BLOCKING(qp_producer_close)
 QP_OPTIONAL_HANDLE(const qp_headers_t *headers)
 QP_OPTIONAL_STRING(const char *topic)
-%ignore qp_producer_stats::reserved;
+QP_HANDLE(qp_producer_stats, qp_producer_stats_t, qp_producer_stats_destroy)
 QP_TAKES_CONF()
 %include "quackpipe/producer.h"
 QP_TAKES_CONF_END()
@@ -120,6 +120,7 @@ QP_TAKES_CONF_END()
 
 /* the ClickHouse inserter */
 QP_OPAQUE_HANDLE(qp_inserter, qp_inserter_t, qp_inserter_destroy)
+QP_HANDLE(qp_inserter_stats, qp_inserter_stats_t, qp_inserter_stats_destroy)
 QP_ERR_VALUE(qp_err_t last_error_code)
 QP_BLOCKING(qp_inserter_ensure_table)
 QP_BLOCKING(qp_inserter_flush)

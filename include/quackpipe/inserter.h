@@ -54,8 +54,9 @@ typedef void qp_inserter_result_cb(void *tag, qp_err_t status, const char *error
                                    void *opaque);
 
 /*
- * Counters since the inserter was created. Allocated by the library (new
- * fields are appended in later minor versions); see qp_inserter_stats().
+ * Counters since the inserter was created, as a snapshot the library
+ * allocates (new fields are appended in later minor versions); its strings
+ * belong to the snapshot. See qp_inserter_stats().
  */
 typedef struct qp_inserter_stats {
 	uint64_t rows_inserted;   /* rows ClickHouse accepted */
@@ -76,6 +77,7 @@ typedef struct qp_inserter_stats {
 	qp_err_t last_error_code; /* QP_OK if no request ever failed */
 	const char *last_error;   /* detail of the last failure; "" if none */
 	const char *server_version; /* "" until the server was reached */
+	/* New fields are appended here. */
 } qp_inserter_stats_t;
 
 /*
@@ -167,10 +169,15 @@ QP_EXTERN qp_err_t qp_inserter_query(qp_inserter_t *ins, const char *sql,
 QP_EXTERN void qp_inserter_wakeup(qp_inserter_t *ins);
 
 /*
- * The inserter's counters, refreshed by this call. Borrowed: valid until the
- * next call on ins. Never NULL for a valid ins.
+ * A snapshot of the inserter's counters, taken now; the caller frees *out
+ * with qp_inserter_stats_destroy(). Same thread rules as the other calls.
+ * QP_ERR_INVALID_ARG, QP_ERR_NOMEM.
  */
-QP_EXTERN const qp_inserter_stats_t *qp_inserter_stats(qp_inserter_t *ins);
+QP_EXTERN qp_err_t qp_inserter_stats(const qp_inserter_t *ins,
+                                     qp_inserter_stats_t **out);
+
+/* Frees a snapshot. Accepts NULL. */
+QP_EXTERN void qp_inserter_stats_destroy(qp_inserter_stats_t *stats);
 
 /*
  * Bucket i of the insert latency histogram: its upper bound in ms (INFINITY

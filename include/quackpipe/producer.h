@@ -61,15 +61,16 @@ QP_BEGIN_DECL
 
 typedef struct qp_producer qp_producer_t;
 
-/* Counters since the producer was created; in_flight is what awaits a
- * delivery report (queued - delivered - failed). */
+/* Counters since the producer was created, as a snapshot the library
+ * allocates (docs/abi.md); in_flight is what awaits a delivery report
+ * (queued - delivered - failed). */
 typedef struct qp_producer_stats {
 	uint64_t queued;    /* events accepted by a publish call */
 	uint64_t delivered; /* acknowledged by the brokers (acks) */
 	uint64_t failed;    /* reported failed: timed out, refused, dropped at close */
 	uint64_t in_flight; /* queued and not yet reported */
 	uint64_t rejected;  /* publish calls refused with QP_ERR_QUEUE_FULL */
-	uint64_t reserved[3]; /* zero; room for later counters */
+	/* New fields are appended here. */
 } qp_producer_stats_t;
 
 /*
@@ -145,8 +146,14 @@ QP_EXTERN qp_err_t qp_producer_flush(qp_producer_t *p, int timeout_ms);
  */
 QP_EXTERN void qp_producer_wakeup(qp_producer_t *p);
 
-/* Copies the counters into *out. Thread-safe. */
-QP_EXTERN void qp_producer_stats(const qp_producer_t *p, qp_producer_stats_t *out);
+/*
+ * A snapshot of the counters; the caller frees *out with
+ * qp_producer_stats_destroy(). Thread-safe. QP_ERR_INVALID_ARG, QP_ERR_NOMEM.
+ */
+QP_EXTERN qp_err_t qp_producer_stats(const qp_producer_t *p, qp_producer_stats_t **out);
+
+/* Frees a snapshot. Accepts NULL. */
+QP_EXTERN void qp_producer_stats_destroy(qp_producer_stats_t *stats);
 
 /*
  * Closes the producer: no publish is accepted afterwards (QP_ERR_CLOSED).

@@ -223,19 +223,28 @@ static qp_err_t publish(dlq_replay_t *t, const qp_message_t *msg, const char *ta
 	return err;
 }
 
+/* Deliveries p reported failed so far (a stats snapshot's counter). */
+static uint64_t failed_so_far(const qp_producer_t *p)
+{
+	qp_producer_stats_t *stats = NULL;
+	uint64_t failed = qp_producer_stats(p, &stats) ? 0 : stats->failed;
+
+	qp_producer_stats_destroy(stats);
+	return failed;
+}
+
 /* Waits until every replay published so far is acknowledged: QP_OK, or the
  * error (detail in qp_error_last()) when one failed or the wait ran out. */
 static qp_err_t delivered(dlq_replay_t *t)
 {
-	qp_producer_stats_t before, after;
+	uint64_t before = failed_so_far(t->producer), after;
 	qp_err_t err;
 
-	qp_producer_stats(t->producer, &before);
 	err = qp_producer_flush(t->producer, FLUSH_TIMEOUT_MS);
-	qp_producer_stats(t->producer, &after);
-	if (!err && after.failed != before.failed)
+	after = failed_so_far(t->producer);
+	if (!err && after != before)
 		err = qp_error__set(QP_ERR_KAFKA, "%" PRIu64 " replays failed (see the log above)",
-		                    after.failed - before.failed);
+		                    after - before);
 	return err;
 }
 

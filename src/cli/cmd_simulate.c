@@ -133,7 +133,8 @@ static qp_err_t open_producer(simulate_t *s)
 int qp_cmd_simulate(int argc, char **argv)
 {
 	simulate_t s;
-	qp_producer_stats_t stats;
+	qp_producer_stats_t *stats = NULL;
+	uint64_t delivered = 0, failed = 0;
 	double started, elapsed;
 	qp_err_t err;
 	int rc;
@@ -160,17 +161,19 @@ int qp_cmd_simulate(int argc, char **argv)
 	elapsed = cli_mono_s() - started;
 	if (err)
 		fprintf(stderr, "quackpipe simulate: %s\n", qp_error_last());
-	memset(&stats, 0, sizeof(stats));
-	if (s.producer)
-		qp_producer_stats(s.producer, &stats);
+	if (s.producer && !qp_producer_stats(s.producer, &stats)) {
+		delivered = stats->delivered;
+		failed = stats->failed;
+	}
+	qp_producer_stats_destroy(stats);
 	fprintf(stderr, "quackpipe simulate: produced %" PRIu64 " (malformed %" PRIu64 ") in %.1f s, "
 	        "%.0f events/s; delivered %" PRIu64 ", failed %" PRIu64 "\n", s.produced, s.malformed,
-	        elapsed, elapsed > 0 ? (double)s.produced / elapsed : 0.0, stats.delivered, stats.failed);
+	        elapsed, elapsed > 0 ? (double)s.produced / elapsed : 0.0, delivered, failed);
 	if (write_truth(&s)) {
 		fprintf(stderr, "quackpipe simulate: %s\n", qp_error_last());
 		err = err ? err : QP_ERR_IO;
 	}
-	rc = err || stats.failed ? QP_EXIT_FAILURE : QP_EXIT_OK;
+	rc = err || failed ? QP_EXIT_FAILURE : QP_EXIT_OK;
 	qp_producer_destroy(s.producer);
 	sim_destroy(s.sim);
 	qp_conf_destroy(s.conf);

@@ -588,13 +588,24 @@ void qp_inserter_wakeup(qp_inserter_t *ins)
 	qp_wakeup__signal(&ins->wakeup); /* async-signal-safe */
 }
 
-const qp_inserter_stats_t *qp_inserter_stats(qp_inserter_t *ins)
+qp_err_t qp_inserter_stats(const qp_inserter_t *ins, qp_inserter_stats_t **out)
 {
+	size_t error_len, version_len;
 	qp_inserter_stats_t *s;
+	char *text;
 
-	if (!ins)
-		return NULL;
-	s = &ins->stats;
+	if (!out || !ins)
+		return qp_error__set(QP_ERR_INVALID_ARG, "qp_inserter_stats: NULL argument");
+	*out = NULL;
+	error_len = strlen(ins->last_error) + 1;
+	version_len = strlen(ins->server_version) + 1;
+	/* One block: the struct, then its two strings; destroy is one free. */
+	if (!(s = malloc(sizeof(*s) + error_len + version_len)))
+		return qp_error__code(QP_ERR_NOMEM);
+	*s = ins->stats;
+	text = (char *)(s + 1);
+	s->last_error = memcpy(text, ins->last_error, error_len);
+	s->server_version = memcpy(text + error_len, ins->server_version, version_len);
 	s->rows_pending = qp_batch__pending_rows(&ins->batch);
 	s->bytes_pending = qp_batch__pending_bytes(&ins->batch);
 	s->latency_count = ins->latency.count;
@@ -602,9 +613,13 @@ const qp_inserter_stats_t *qp_inserter_stats(qp_inserter_t *ins)
 	s->latency_p50_ms = qp_histogram__quantile(&ins->latency, 0.5);
 	s->latency_p99_ms = qp_histogram__quantile(&ins->latency, 0.99);
 	s->latency_max_ms = ins->latency.max;
-	s->last_error = ins->last_error;
-	s->server_version = ins->server_version;
-	return s;
+	*out = s;
+	return QP_OK;
+}
+
+void qp_inserter_stats_destroy(qp_inserter_stats_t *stats)
+{
+	free(stats);
 }
 
 qp_err_t qp_inserter_latency_bucket(const qp_inserter_t *ins, size_t i,

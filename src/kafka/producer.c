@@ -516,18 +516,27 @@ void qp_producer_wakeup(qp_producer_t *p)
 	atomic_store(&p->wakeup, true);
 }
 
-void qp_producer_stats(const qp_producer_t *p, qp_producer_stats_t *out)
+qp_err_t qp_producer_stats(const qp_producer_t *p, qp_producer_stats_t **out)
 {
-	if (!out)
-		return;
-	memset(out, 0, sizeof(*out));
-	if (!p)
-		return;
-	out->queued = atomic_load(&p->queued);
-	out->delivered = atomic_load(&p->delivered);
-	out->failed = atomic_load(&p->failed);
-	out->rejected = atomic_load(&p->rejected);
-	out->in_flight = in_flight(p);
+	qp_producer_stats_t *s;
+
+	if (!out || !p)
+		return qp_error__set(QP_ERR_INVALID_ARG, "qp_producer_stats: NULL argument");
+	*out = NULL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return qp_error__code(QP_ERR_NOMEM);
+	s->queued = atomic_load(&p->queued);
+	s->delivered = atomic_load(&p->delivered);
+	s->failed = atomic_load(&p->failed);
+	s->rejected = atomic_load(&p->rejected);
+	s->in_flight = in_flight(p);
+	*out = s;
+	return QP_OK;
+}
+
+void qp_producer_stats_destroy(qp_producer_stats_t *stats)
+{
+	free(stats);
 }
 
 qp_err_t qp_producer_close(qp_producer_t *p, int timeout_ms, size_t *undelivered)

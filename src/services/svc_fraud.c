@@ -277,20 +277,29 @@ static void release_events(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t coun
 		}
 }
 
+/* Deliveries p reported failed so far (a stats snapshot's counter). */
+static uint64_t failed_so_far(const qp_producer_t *p)
+{
+	qp_producer_stats_t *stats = NULL;
+	uint64_t failed = qp_producer_stats(p, &stats) ? 0 : stats->failed;
+
+	qp_producer_stats_destroy(stats);
+	return failed;
+}
+
 /* At-least-once: waits for every output of the batch; only if all were
  * acknowledged are the inputs acked. */
 static qp_err_t deliver_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
 {
-	qp_producer_stats_t before, after;
+	uint64_t before = failed_so_far(svc->producer), after;
 	char why[512] = "";
 	qp_err_t err;
 
-	qp_producer_stats(svc->producer, &before);
 	err = qp_producer_flush(svc->producer, svc->flush_timeout_ms);
-	qp_producer_stats(svc->producer, &after);
-	if (!err && after.failed != before.failed)
+	after = failed_so_far(svc->producer);
+	if (!err && after != before)
 		err = qp_error__set(QP_ERR_KAFKA, "fraud-svc: %llu deliveries failed",
-		                    (unsigned long long)(after.failed - before.failed));
+		                    (unsigned long long)(after - before));
 	if (err) {
 		/* Read the batch again, in order, from a state rebuilt up to
 		 * it: its events are judged as the first time, and outputs

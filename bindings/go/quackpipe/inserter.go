@@ -151,7 +151,12 @@ func (ins *Inserter) Stats() (InserterStats, error) {
 	defer runtime.KeepAlive(ins)
 	var st InserterStats
 	err := ins.g.call(callAlone, func() error {
-		s := capi.Qp_inserter_stats(ins.h) // borrowed until the next call: copied now
+		var snapshot uintptr
+		if err := capi.Qp_inserter_stats(ins.h, &snapshot); err != nil {
+			return err
+		}
+		s := capi.SwigcptrQp_inserter_stats_t(snapshot) // copied out, then freed
+		defer capi.DeleteQp_inserter_stats_t(s)
 		st = InserterStats{s.GetRows_inserted(), s.GetBytes_inserted(), s.GetRows_rejected(),
 			s.GetBatches(), s.GetRequests(), s.GetRetries(), s.GetSplits(), s.GetRows_pending(),
 			s.GetBytes_pending(), s.GetLatency_count(), s.GetLatency_mean_ms(),

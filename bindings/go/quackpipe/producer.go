@@ -160,9 +160,12 @@ func (p *Producer) Stats() (ProducerStats, error) {
 	defer runtime.KeepAlive(p)
 	var st ProducerStats
 	err := p.g.call(callNested, func() error {
-		s := capi.NewQp_producer_stats_t()
+		var snapshot uintptr
+		if err := capi.Qp_producer_stats(p.h, &snapshot); err != nil {
+			return err
+		}
+		s := capi.SwigcptrQp_producer_stats_t(snapshot)
 		defer capi.DeleteQp_producer_stats_t(s)
-		capi.Qp_producer_stats(p.h, s)
 		st = ProducerStats{s.GetQueued(), s.GetDelivered(), s.GetFailed(), s.GetIn_flight(),
 			s.GetRejected()}
 		return nil

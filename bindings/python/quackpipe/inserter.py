@@ -35,10 +35,14 @@ _COUNTERS = [f.name for f in dataclasses.fields(InserterStats)][:-2]
 
 
 def _stats(h):
-    s = capi.qp_inserter_stats(h)  # borrowed until the next call: copied now
-    last = None if s.last_error_code == capi.QP_OK else _error(s.last_error_code, s.last_error)
-    return InserterStats(*(getattr(s, name) for name in _COUNTERS), last_error=last,
-                         server_version=s.server_version)
+    s = capi.qp_inserter_stats(h)  # a snapshot: copied out, then freed
+    try:
+        last = (None if s.last_error_code == capi.QP_OK
+                else _error(s.last_error_code, s.last_error))
+        return InserterStats(*(getattr(s, name) for name in _COUNTERS), last_error=last,
+                             server_version=s.server_version)
+    finally:
+        s.close()
 
 
 def _result_adapter(fn, tags):

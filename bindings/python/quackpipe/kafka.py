@@ -84,6 +84,14 @@ def _delivery_adapter(fn):
     return adapter
 
 
+def _producer_stats(h):
+    s = capi.qp_producer_stats(h)  # a snapshot: copied out, then freed
+    try:
+        return ProducerStats(s.queued, s.delivered, s.failed, s.in_flight, s.rejected)
+    finally:
+        s.close()
+
+
 class Producer(Closing):
     """Publishes scan events (keyed by device_id) and raw records to Kafka.
 
@@ -146,10 +154,7 @@ class Producer(Closing):
 
     def stats(self):
         """The counters, as a ProducerStats."""
-        out = capi.qp_producer_stats_t()
-        self._g.call(capi.qp_producer_stats, out, nested=True)
-        return ProducerStats(out.queued, out.delivered, out.failed, out.in_flight,
-                             out.rejected)
+        return self._g.call(_producer_stats, nested=True)
 
     @property
     def closed(self):

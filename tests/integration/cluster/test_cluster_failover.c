@@ -79,7 +79,7 @@ static void broker_killed_mid_stream_loses_and_duplicates_nothing(void **state)
 	qp_conf_t *conf, *copy;
 	qp_admin_t *admin;
 	qp_producer_t *producer;
-	qp_producer_stats_t stats;
+	qp_producer_stats_t *stats;
 	size_t undelivered = 99;
 	test_record_t *records;
 	int64_t last_seq[DEVICES];
@@ -111,9 +111,10 @@ static void broker_killed_mid_stream_loses_and_duplicates_nothing(void **state)
 	}
 	assert_int_equal(qp_producer_close(producer, 120000, &undelivered), QP_OK);
 	assert_int_equal(undelivered, 0);
-	qp_producer_stats(producer, &stats);
-	assert_int_equal(stats.delivered, EVENTS);
-	assert_int_equal(stats.failed, 0);
+	assert_int_equal(qp_producer_stats(producer, &stats), QP_OK);
+	assert_int_equal(stats->delivered, EVENTS);
+	assert_int_equal(stats->failed, 0);
+	qp_producer_stats_destroy(stats);
 	qp_producer_destroy(producer);
 
 	/* Exactly once in the log: no record lost, no retry stored twice. */

@@ -237,7 +237,7 @@ static void test_produced_events_read_back_ordered_by_device(void **state)
 	qp_conf_t *conf = run_conf("p"), *admin_conf;
 	qp_producer_t *producer;
 	qp_admin_t *admin;
-	qp_producer_stats_t stats;
+	qp_producer_stats_t *stats;
 	qp_headers_t *headers;
 	test_record_t *records;
 	int next_seq[DEVICES] = { 0 };
@@ -263,9 +263,10 @@ static void test_produced_events_read_back_ordered_by_device(void **state)
 		}
 	qp_headers_destroy(headers);
 	assert_int_equal(qp_producer_flush(producer, TIMEOUT_MS), QP_OK);
-	qp_producer_stats(producer, &stats);
-	assert_int_equal(stats.delivered, total);
-	assert_int_equal(stats.failed, 0);
+	assert_int_equal(qp_producer_stats(producer, &stats), QP_OK);
+	assert_int_equal(stats->delivered, total);
+	assert_int_equal(stats->failed, 0);
+	qp_producer_stats_destroy(stats);
 	qp_producer_destroy(producer);
 
 	records = test_kafka_read(brokers, topic_name("p", "events", events, sizeof(events)), total);
