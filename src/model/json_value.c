@@ -20,7 +20,8 @@ static unsigned long hex4(const char *p)
 	return hex_digit(p[0]) << 12 | hex_digit(p[1]) << 8 | hex_digit(p[2]) << 4 | hex_digit(p[3]);
 }
 
-/* Appends byte c if there is room; counts it either way. */
+/* Appends byte c if there is room; counts it either way. c is evaluated
+ * only when there is room: no side effects in it. */
 #define PUT(c)                                 \
 	do {                                   \
 		if (n < cap)                   \
@@ -36,7 +37,8 @@ size_t qp_json__unescape(const char *raw, size_t raw_len, char *out, size_t cap)
 
 	while (p < end) {
 		if (*p != '\\') {
-			PUT(*p++);
+			PUT(*p);
+			p++;
 			continue;
 		}
 		switch (p[1]) {
