@@ -12,10 +12,12 @@
 
 /*
  * A new librdkafka configuration holding every non-"qp." key of conf, in
- * the order set. A key or value librdkafka refuses gives QP_ERR_CONF_INVALID
- * with librdkafka's own message. The caller owns *out.
+ * the order set, for a client of type; a producer's (admin clients are
+ * producers too) leaves out consumer-only keys such as group.id, which
+ * librdkafka would only warn about. A key or value librdkafka refuses gives
+ * QP_ERR_CONF_INVALID with librdkafka's own message. The caller owns *out.
  */
-qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf);
+qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf, rd_kafka_type_t type);
 
 /* Sets one librdkafka property unless the host already set it in conf:
  * library defaults never override what the host asked for. */

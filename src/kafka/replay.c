@@ -36,7 +36,7 @@ qp_err_t qp_replay__new(qp_replay_t **out, const qp_conf_t *conf, const char *wh
 		return qp_error__code(QP_ERR_NOMEM);
 	r->conf = conf;
 	r->who = who;
-	if ((err = qp_kafka__conf_new(&kconf, conf)) ||
+	if ((err = qp_kafka__conf_new(&kconf, conf, RD_KAFKA_CONSUMER)) ||
 	    (err = qp_kafka__conf_logs(kconf, conf)) ||
 	    (err = qp_kafka__conf_default(kconf, conf, "isolation.level", "read_committed")))
 		goto fail;

@@ -107,7 +107,7 @@ static qp_err_t consumer_new(qp_runner_t *r)
 	char errstr[512];
 	qp_err_t err;
 
-	if ((err = qp_kafka__conf_new(&kconf, r->conf)))
+	if ((err = qp_kafka__conf_new(&kconf, r->conf, RD_KAFKA_CONSUMER)))
 		return err;
 	/* The runner owns commits: never behind the host's back. */
 	if ((err = kset(kconf, "enable.auto.commit", "false")) ||

@@ -11,42 +11,6 @@
 
 #define MODULE "runner"
 
-/* Consumer-only librdkafka properties: the producer would warn about each. */
-static const char *const consumer_only[] = {
-	"group.id", "group.instance.id", "partition.assignment.strategy",
-	"session.timeout.ms", "heartbeat.interval.ms", "group.protocol.type",
-	"coordinator.query.interval.ms", "max.poll.interval.ms",
-	"enable.auto.commit", "auto.commit.enable", "auto.commit.interval.ms",
-	"enable.auto.offset.store", "queued.min.messages",
-	"queued.max.messages.kbytes", "fetch.wait.max.ms", "fetch.message.max.bytes",
-	"max.partition.fetch.bytes", "fetch.max.bytes", "fetch.min.bytes",
-	"fetch.error.backoff.ms", "offset.store.method", "offset.store.path",
-	"offset.store.sync.interval.ms", "isolation.level", "enable.partition.eof",
-	"check.crcs", "auto.offset.reset", "consume.callback.max.messages",
-};
-
-struct apply_state {
-	rd_kafka_conf_t *kconf;
-	qp_err_t err;
-};
-
-static int apply_producer_key(const char *key, const char *value, void *opaque)
-{
-	struct apply_state *st = opaque;
-	char errstr[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(consumer_only) / sizeof(consumer_only[0]); i++)
-		if (strcmp(key, consumer_only[i]) == 0)
-			return 0;
-	if (rd_kafka_conf_set(st->kconf, key, value, errstr, sizeof(errstr)) !=
-	    RD_KAFKA_CONF_OK) {
-		st->err = qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", key, errstr);
-		return 1;
-	}
-	return 0;
-}
-
 static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
                         void *opaque)
 {
@@ -83,29 +47,29 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
 
 qp_err_t qp_runner__dlq_new(qp_runner_t *r)
 {
-	struct apply_state st = { rd_kafka_conf_new(), QP_OK };
+	rd_kafka_conf_t *kconf = NULL;
 	char errstr[512];
+	qp_err_t err;
 
-	if (!st.kconf)
-		return qp_error__code(QP_ERR_NOMEM);
-	if (qp_conf__foreach_passthrough(r->conf, apply_producer_key, &st) ||
-	    (st.err = qp_runner__kafka_conf(r, st.kconf))) {
-		rd_kafka_conf_destroy(st.kconf);
-		return st.err;
+	if ((err = qp_kafka__conf_new(&kconf, r->conf, RD_KAFKA_PRODUCER)) ||
+	    (err = qp_runner__kafka_conf(r, kconf))) {
+		if (kconf)
+			rd_kafka_conf_destroy(kconf);
+		return err;
 	}
 	/* A record in the dead-letter topic is the only copy once the source
 	 * offset is committed: no loss, no duplicates from retries. */
-	if (rd_kafka_conf_set(st.kconf, "enable.idempotence", "true", errstr,
+	if (rd_kafka_conf_set(kconf, "enable.idempotence", "true", errstr,
 	                      sizeof(errstr)) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(st.kconf, "acks", "all", errstr, sizeof(errstr)) !=
+	    rd_kafka_conf_set(kconf, "acks", "all", errstr, sizeof(errstr)) !=
 	        RD_KAFKA_CONF_OK) {
-		rd_kafka_conf_destroy(st.kconf);
+		rd_kafka_conf_destroy(kconf);
 		return qp_error__set(QP_ERR_CONF_INVALID, "runner: dead-letter producer: %s",
 		                     errstr);
 	}
-	rd_kafka_conf_set_dr_msg_cb(st.kconf, delivery_cb);
-	if (!(r->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, st.kconf, errstr, sizeof(errstr)))) {
-		rd_kafka_conf_destroy(st.kconf);
+	rd_kafka_conf_set_dr_msg_cb(kconf, delivery_cb);
+	if (!(r->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, errstr, sizeof(errstr)))) {
+		rd_kafka_conf_destroy(kconf);
 		return qp_error__set(QP_ERR_CONF_INVALID, "runner: dead-letter producer: %s",
 		                     errstr);
 	}
