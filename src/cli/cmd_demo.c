@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -318,7 +319,19 @@ static void cleanup(demo_t *d)
 
 /* ---- the report ---- */
 
-static int report(demo_t *d, double elapsed, bool drained)
+/* User + system CPU seconds of the whole process so far (every thread:
+ * librdkafka's, the services', the embedded ClickHouse's). */
+static double process_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
 {
 	const qp_svc_counters_t *fc = qp_fraud_svc__counters(d->fraud);
 	qp_inserter_t *ins;
@@ -343,6 +356,7 @@ static int report(demo_t *d, double elapsed, bool drained)
 	t.dlq = atomic_load(&d->dlq.count);
 	t.elapsed_s = elapsed;
 	t.events_per_s = elapsed > 0 ? d->produced / elapsed : 0;
+	t.cpu_us_per_event = d->produced ? cpu_s * 1e6 / (double)d->produced : 0;
 	t.e2e_p50_ms = qp_ch_writer__latency_ms(d->writer, 0.50);
 	t.e2e_p99_ms = qp_ch_writer__latency_ms(d->writer, 0.99);
 	if ((err = demo_score(&t, ins, table, d->sim)) ||
@@ -359,11 +373,12 @@ static int report(demo_t *d, double elapsed, bool drained)
 	if (d->opt.json) {
 		printf("%s\n", out.ptr);
 	} else {
-		printf("\nquackpipe demo: %llu submissions in %.1f s (%.0f events/s), end-to-end p50 %.0f ms, "
-		       "p99 %.0f ms\n  enriched %llu, dead-lettered %llu (malformed sent: %llu), alerts %llu, "
+		printf("\nquackpipe demo: %llu submissions in %.1f s (%.0f events/s, %.0f us CPU per event), "
+		       "end-to-end p50 %.0f ms, p99 %.0f ms\n  enriched %llu, dead-lettered %llu (malformed sent: %llu), alerts %llu, "
 		       "rows in ClickHouse %llu (distinct scan_id %llu)\n  spoofers detected %llu of %llu, "
 		       "honest devices flagged %llu of %llu\n%s",
-		       (unsigned long long)t.produced, t.elapsed_s, t.events_per_s, t.e2e_p50_ms, t.e2e_p99_ms,
+		       (unsigned long long)t.produced, t.elapsed_s, t.events_per_s, t.cpu_us_per_event,
+		       t.e2e_p50_ms, t.e2e_p99_ms,
 		       (unsigned long long)t.enriched, (unsigned long long)t.dlq, (unsigned long long)t.malformed,
 		       (unsigned long long)t.alerts, (unsigned long long)t.rows_in_clickhouse,
 		       (unsigned long long)t.distinct_scan_ids, (unsigned long long)t.spoofers_detected,
@@ -436,7 +451,7 @@ static int parse(demo_t *d, int argc, char **argv)
 int qp_cmd_demo(int argc, char **argv)
 {
 	demo_t d;
-	double started, elapsed;
+	double started, elapsed, cpu_started, cpu;
 	bool drained = false;
 	int rc;
 	qp_err_t err;
@@ -457,14 +472,16 @@ int qp_cmd_demo(int argc, char **argv)
 	}
 	wait_assigned(&d);
 	started = cli_mono_s();
+	cpu_started = process_cpu_s();
 	if ((err = produce_all(&d, started)))
 		fprintf(stderr, "quackpipe demo: producing: %s\n", qp_error_last());
 	else
 		drained = wait_drained(&d, started);
 	elapsed = cli_mono_s() - started;
+	cpu = process_cpu_s() - cpu_started;
 	progress(&d, started, true);
 	stop_services(&d);
-	rc = err ? QP_EXIT_FAILURE : report(&d, elapsed, drained);
+	rc = err ? QP_EXIT_FAILURE : report(&d, elapsed, cpu, drained);
 	cleanup(&d);
 	return rc;
 }
