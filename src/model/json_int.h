@@ -1,8 +1,8 @@
 /*
  * Internal: JSON text without a tree. A strict scanner that checks a
- * document before cJSON sees it and remembers where each container starts,
- * a member iterator over raw bytes (for fields passed through verbatim), and
- * writers for strings and numbers used by every encoder.
+ * document and records every value, key and container, readers of the
+ * values it accepted (strings, numbers), a member iterator over raw bytes,
+ * and writers for strings and numbers used by every encoder.
  */
 #ifndef QP_JSON_INT_H
 #define QP_JSON_INT_H
@@ -15,8 +15,9 @@
 #include "base/buf_int.h"
 #include "quackpipe/errors.h"
 
-/* cJSON copies a number into a 64-byte buffer before strtod: longer number
- * text would be cut, so the scanner refuses it. */
+/* Number text is at most this long: the limit cJSON's 64-byte copy once set,
+ * kept so that what is accepted does not change (json_value.c copies the
+ * numbers it hands to strtod the same way). */
 #define QP_JSON_MAX_NUMBER_CHARS 63
 
 /* Where an object or array starts and ends, and how many containers it holds
@@ -33,7 +34,7 @@ typedef struct qp_json_container {
  * An object key as the scanner saw it, so that a schema lookup is three
  * integer compares instead of a string compare: the raw text's first 16
  * bytes (zero-padded) and its length. Keys with escapes or non-ASCII text
- * are flagged: their decoded form (cJSON's) must be compared instead.
+ * are flagged: their decoded form must be compared instead.
  */
 typedef struct qp_json_key {
 	uint64_t head[2];
@@ -93,7 +94,7 @@ static inline void qp_json__key_head(uint64_t head[2], const char *text, size_t 
 #define QP_JSON_SCAN_INLINE_VALUES 256
 
 typedef struct qp_json_scan {
-	qp_json_container_t *containers; /* document order (cJSON's order too) */
+	qp_json_container_t *containers; /* document order */
 	size_t count;
 	size_t capacity;
 	qp_json_key_t *keys; /* every object key, in document order */
@@ -110,7 +111,7 @@ typedef struct qp_json_scan {
 
 /*
  * Checks that buf is exactly one JSON value in valid UTF-8 under RFC 8259's
- * grammar, and more strictly than cJSON: no leading BOM, no trailing bytes,
+ * grammar, and more strictly than cJSON would: no leading BOM, no trailing bytes,
  * no control characters outside escapes, no \u0000, no lone surrogate
  * escapes, numbers of at most QP_JSON_MAX_NUMBER_CHARS characters, nesting
  * at most max_depth. One pass: UTF-8 is checked where non-ASCII bytes occur.

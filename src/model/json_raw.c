@@ -1,9 +1,9 @@
 /*
- * The strict JSON scanner and the raw member iterator. The scanner runs
- * before cJSON so that cJSON only ever sees text that every other JSON
- * reader reads the same way (cJSON alone accepts trailing garbage, control
- * bytes as whitespace, "01" and "\u0000" cut strings short), and so that
- * nesting is bounded without recursion whatever the input.
+ * The strict JSON scanner and the raw member iterator. The scanner accepts
+ * only text that every JSON reader reads the same way (laxer parsers such as
+ * cJSON accept trailing garbage, control bytes as whitespace, "01", and let
+ * "\u0000" cut strings short), bounds nesting without recursion whatever
+ * the input, and records every value so that the decoder needs no tree.
  */
 #include <stdlib.h>
 #include <string.h>
