@@ -1,4 +1,8 @@
-/* The Prometheus text of the services' counters (src/cli/metrics_http.c). */
+/*
+ * The metrics endpoint's text: the services' counters
+ * (qp_service__format_metrics, src/services/service.c) over the Prometheus
+ * exposition of base/metrics.c; and the --metrics-port values.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/metrics_int.h"
 #include "cli/metrics_http.h"
 
 static size_t count_lines(const char *text, const char *prefix)
@@ -23,7 +28,7 @@ static size_t count_lines(const char *text, const char *prefix)
 static void every_counter_once_per_service(void **state)
 {
 	qp_svc_counters_t fraud, writer;
-	cli_metrics_source_t sources[] = { { "fraud", &fraud }, { "ch-writer", &writer } };
+	qp_service_metrics_t sources[] = { { "fraud", &fraud }, { "ch-writer", &writer } };
 	qp_buf_t out = QP_BUF_INIT;
 
 	(void)state;
@@ -34,7 +39,7 @@ static void every_counter_once_per_service(void **state)
 	atomic_store(&writer.inserted, 12000);
 	atomic_store(&writer.dead_lettered, 3);
 	atomic_store(&writer.retried, 18446744073709551615ull);
-	assert_int_equal(cli_metrics_format(&out, sources, 2), QP_OK);
+	assert_int_equal(qp_service__format_metrics(&out, sources, 2), QP_OK);
 	assert_int_equal(count_lines(out.ptr, "# HELP quackpipe_"), 6);
 	assert_int_equal(count_lines(out.ptr, "# TYPE quackpipe_"), 6);
 	assert_int_equal(count_lines(out.ptr, "quackpipe_"), 12);
@@ -47,6 +52,36 @@ static void every_counter_once_per_service(void **state)
 	assert_non_null(strstr(out.ptr, "\nquackpipe_batches_retried_total{service=\"ch-writer\"} "
 	                                "18446744073709551615\n"));
 	assert_int_equal(out.ptr[out.size - 1], '\n');
+	qp_buf_dispose(&out);
+}
+
+/* A gauge without a label, a histogram with one: cumulative buckets up to
+ * +Inf, then its sum and count. */
+static void gauge_and_histogram(void **state)
+{
+	static const double bounds[] = { 1, 10 };
+	qp_metric_label_t none = { NULL, NULL }, service = { "service", "ch-writer" };
+	qp_histogram_t h;
+	qp_buf_t out = QP_BUF_INIT;
+
+	(void)state;
+	qp_histogram__init(&h, bounds, 2);
+	qp_histogram__record(&h, 0.5);
+	qp_histogram__record(&h, 5);
+	qp_histogram__record(&h, 50);
+	assert_int_equal(qp_metrics__family(&out, "qp_partitions", "Assigned.", QP_METRIC_GAUGE), QP_OK);
+	assert_int_equal(qp_metrics__gauge(&out, "qp_partitions", none, 12), QP_OK);
+	assert_int_equal(qp_metrics__family(&out, "qp_e2e_ms", "Latency.", QP_METRIC_HISTOGRAM), QP_OK);
+	assert_int_equal(qp_metrics__histogram(&out, "qp_e2e_ms", service, &h), QP_OK);
+	assert_string_equal(out.ptr,
+		"# HELP qp_partitions Assigned.\n# TYPE qp_partitions gauge\n"
+		"qp_partitions 12\n"
+		"# HELP qp_e2e_ms Latency.\n# TYPE qp_e2e_ms histogram\n"
+		"qp_e2e_ms_bucket{service=\"ch-writer\",le=\"1\"} 1\n"
+		"qp_e2e_ms_bucket{service=\"ch-writer\",le=\"10\"} 2\n"
+		"qp_e2e_ms_bucket{service=\"ch-writer\",le=\"+Inf\"} 3\n"
+		"qp_e2e_ms_sum{service=\"ch-writer\"} 55.5\n"
+		"qp_e2e_ms_count{service=\"ch-writer\"} 3\n");
 	qp_buf_dispose(&out);
 }
 
@@ -71,6 +106,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_counter_once_per_service),
+		cmocka_unit_test(gauge_and_histogram),
 		cmocka_unit_test(port_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
