@@ -3,6 +3,32 @@
 
 #include "kafka/kafka_int.h"
 
+struct apply_state {
+	rd_kafka_conf_t *kconf;
+	const char *const *skip; /* NULL-terminated, or NULL */
+	qp_err_t err;
+};
+
+qp_err_t qp_kafka__conf_set(rd_kafka_conf_t *kconf, const char *key, const char *value)
+{
+	char errstr[512];
+
+	if (rd_kafka_conf_set(kconf, key, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
+		return qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", key, errstr);
+	return QP_OK;
+}
+
+static int apply_one(const char *key, const char *value, void *opaque)
+{
+	struct apply_state *st = opaque;
+	const char *const *skip;
+
+	for (skip = st->skip; skip && *skip; skip++)
+		if (!strcmp(key, *skip))
+			return 0;
+	return (st->err = qp_kafka__conf_set(st->kconf, key, value)) != QP_OK;
+}
+
 /* Consumer-only librdkafka properties. One conf often serves a service's
  * consumer and its producers (group.id above all): a producer given one
  * logs a CONFWARN for each, so producers are not given them. */
@@ -16,43 +42,23 @@ static const char *const consumer_only[] = {
 	"max.partition.fetch.bytes", "fetch.max.bytes", "fetch.min.bytes",
 	"fetch.error.backoff.ms", "offset.store.method", "offset.store.path",
 	"offset.store.sync.interval.ms", "isolation.level", "enable.partition.eof",
-	"check.crcs", "auto.offset.reset", "consume.callback.max.messages",
+	"check.crcs", "auto.offset.reset", "consume.callback.max.messages", NULL,
 };
 
-struct apply_state {
-	rd_kafka_conf_t *kconf;
-	rd_kafka_type_t type;
-	qp_err_t err;
-};
-
-static bool is_consumer_only(const char *key)
+qp_err_t qp_kafka__producer_conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(consumer_only) / sizeof(consumer_only[0]); i++)
-		if (!strcmp(key, consumer_only[i]))
-			return true;
-	return false;
+	return qp_kafka__conf_new_except(out, conf, consumer_only);
 }
 
-static int apply_one(const char *key, const char *value, void *opaque)
+qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf)
 {
-	struct apply_state *st = opaque;
-	char errstr[512];
-
-	if (st->type == RD_KAFKA_PRODUCER && is_consumer_only(key))
-		return 0;
-	if (rd_kafka_conf_set(st->kconf, key, value, errstr, sizeof(errstr)) !=
-	    RD_KAFKA_CONF_OK) {
-		st->err = qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", key, errstr);
-		return 1;
-	}
-	return 0;
+	return qp_kafka__conf_new_except(out, conf, NULL);
 }
 
-qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf, rd_kafka_type_t type)
+qp_err_t qp_kafka__conf_new_except(rd_kafka_conf_t **out, const qp_conf_t *conf,
+                                   const char *const *skip)
 {
-	struct apply_state st = { rd_kafka_conf_new(), type, QP_OK };
+	struct apply_state st = { rd_kafka_conf_new(), skip, QP_OK };
 
 	*out = NULL;
 	if (!st.kconf)
@@ -68,13 +74,19 @@ qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf, rd_kaf
 qp_err_t qp_kafka__conf_default(rd_kafka_conf_t *kconf, const qp_conf_t *conf,
                                 const char *key, const char *value)
 {
-	/* A key set by name: the caller knows which client it is for. */
-	struct apply_state st = { kconf, RD_KAFKA_CONSUMER, QP_OK };
+	return qp_conf_get(conf, key) ? QP_OK : qp_kafka__conf_set(kconf, key, value);
+}
 
-	if (qp_conf_get(conf, key))
-		return QP_OK;
-	apply_one(key, value, &st);
-	return st.err;
+qp_err_t qp_kafka__handle_new(rd_kafka_t **out, rd_kafka_type_t type, rd_kafka_conf_t *kconf,
+                              const char *who)
+{
+	char errstr[512];
+
+	if (!(*out = rd_kafka_new(type, kconf, errstr, sizeof(errstr)))) {
+		rd_kafka_conf_destroy(kconf);
+		return qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", who, errstr);
+	}
+	return QP_OK;
 }
 
 qp_err_t qp_kafka__error(rd_kafka_resp_err_t err, const char *what)

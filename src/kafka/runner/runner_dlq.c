@@ -39,7 +39,7 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
 		return;
 	}
 	msg->state = QP_MSG_DLQ_RETRY;
-	msg->due_ms = qp_runner__mono_ms() +
+	msg->due_ms = qp_clock__coarse_ms() +
 	              qp_backoff__delay_ms(&r->backoff, ++msg->dlq_attempts);
 	if (qp_retry__push(&r->retries, msg))
 		qp_runner__message_free(r, msg); /* offset stays held back */
@@ -47,32 +47,23 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
 
 qp_err_t qp_runner__dlq_new(qp_runner_t *r)
 {
-	rd_kafka_conf_t *kconf = NULL;
-	char errstr[512];
+	rd_kafka_conf_t *kconf;
 	qp_err_t err;
 
-	if ((err = qp_kafka__conf_new(&kconf, r->conf, RD_KAFKA_PRODUCER)) ||
-	    (err = qp_runner__kafka_conf(r, kconf))) {
-		if (kconf)
-			rd_kafka_conf_destroy(kconf);
+	if ((err = qp_kafka__producer_conf_new(&kconf, r->conf)))
 		return err;
-	}
 	/* A record in the dead-letter topic is the only copy once the source
 	 * offset is committed: no loss, no duplicates from retries. */
-	if (rd_kafka_conf_set(kconf, "enable.idempotence", "true", errstr,
-	                      sizeof(errstr)) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(kconf, "acks", "all", errstr, sizeof(errstr)) !=
-	        RD_KAFKA_CONF_OK) {
+	if ((err = qp_kafka__conf_set(kconf, "enable.idempotence", "true")) ||
+	    (err = qp_kafka__conf_set(kconf, "acks", "all")) ||
+	    (err = qp_runner__kafka_conf(r, kconf))) {
 		rd_kafka_conf_destroy(kconf);
-		return qp_error__set(QP_ERR_CONF_INVALID, "runner: dead-letter producer: %s",
-		                     errstr);
+		return err;
 	}
 	rd_kafka_conf_set_dr_msg_cb(kconf, delivery_cb);
-	if (!(r->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, errstr, sizeof(errstr)))) {
-		rd_kafka_conf_destroy(kconf);
-		return qp_error__set(QP_ERR_CONF_INVALID, "runner: dead-letter producer: %s",
-		                     errstr);
-	}
+	if ((err = qp_kafka__handle_new(&r->dlq, RD_KAFKA_PRODUCER, kconf,
+	                                "runner: dead-letter producer")))
+		return err;
 	rd_kafka_set_log_queue(r->dlq, NULL);
 	r->dlq_queue = rd_kafka_queue_get_main(r->dlq);
 	rd_kafka_queue_io_event_enable(r->dlq_queue, r->wake_fd[1], "p", 1);
@@ -142,7 +133,7 @@ void qp_runner__dlq_send(qp_runner_t *r, qp_message_t *msg)
 	         qp_message_topic(msg), (int)qp_message_partition(msg),
 	         (long long)qp_message_offset(msg), rd_kafka_err2str(kerr));
 	msg->state = QP_MSG_DLQ_RETRY;
-	msg->due_ms = qp_runner__mono_ms() +
+	msg->due_ms = qp_clock__coarse_ms() +
 	              qp_backoff__delay_ms(&r->backoff, ++msg->dlq_attempts);
 	if (qp_retry__push(&r->retries, msg))
 		qp_runner__message_free(r, msg); /* offset stays held back */
@@ -164,7 +155,7 @@ static bool resend_now(qp_message_t *msg, void *opaque)
 
 void qp_runner__dlq_flush(qp_runner_t *r)
 {
-	int64_t deadline = qp_runner__mono_ms() + r->close_timeout_ms, now;
+	int64_t deadline = qp_clock__coarse_ms() + r->close_timeout_ms, now;
 	qp_message_t *msg;
 
 	/* Writes waiting for their backoff get one more try right away. */
@@ -174,6 +165,6 @@ void qp_runner__dlq_flush(qp_runner_t *r)
 		qp_retry__pop(&r->retries);
 		qp_runner__dlq_send(r, msg);
 	}
-	while (r->stats.dlq_in_flight && (now = qp_runner__mono_ms()) < deadline)
+	while (r->stats.dlq_in_flight && (now = qp_clock__coarse_ms()) < deadline)
 		rd_kafka_flush(r->dlq, (int)(deadline - now));
 }
