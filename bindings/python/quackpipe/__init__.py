@@ -9,7 +9,11 @@ Inserter) with close() safe from any thread, callbacks as callables, stats
 as plain dataclasses. See docs/bindings.md.
 """
 
-from . import capi
+try:
+    from . import capi
+except ImportError as _error:
+    from ._native import explain as _explain
+    raise _explain(_error) from _error
 from .errors import *  # noqa: F401,F403 (the exception classes)
 from .errors import __all__ as _error_names
 from .conf import Conf, properties_markdown
