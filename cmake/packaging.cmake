@@ -14,8 +14,12 @@ file(GLOB _qp_dropins CONFIGURE_DEPENDS ${_qp_systemd}/quackpipe-.service.d/*.co
 file(GLOB _qp_env_files CONFIGURE_DEPENDS ${_qp_systemd}/env/*.env)
 install(FILES ${_qp_units} DESTINATION lib/systemd/system COMPONENT bin)
 install(FILES ${_qp_dropins} DESTINATION lib/systemd/system/quackpipe-.service.d COMPONENT bin)
-install(FILES ${PROJECT_SOURCE_DIR}/docs/services.md DESTINATION ${CMAKE_INSTALL_DOCDIR}
-  COMPONENT bin)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/services.md ${PROJECT_SOURCE_DIR}/docs/monitoring.md
+  DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT bin)
+# The Grafana dashboard and the Prometheus scrape example (docs/monitoring.md).
+install(FILES ${PROJECT_SOURCE_DIR}/contrib/grafana/quackpipe.json
+              ${PROJECT_SOURCE_DIR}/contrib/prometheus/prometheus.yml
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/quackpipe COMPONENT bin)
 
 # The configuration goes to /etc/quackpipe in the package (prefix /usr) and
 # to <prefix>/etc/quackpipe anywhere else (`cmake --install --prefix DIR`
