@@ -47,10 +47,22 @@ def _destroy(handle, keep):
     del keep
 
 
+def _swig_closed(h):
+    """Whether a SWIG handle object was destroyed: SWIG zeroes its pointer."""
+    return not int(h.this)
+
+
 class Closing:
-    """``with obj:`` closes obj at the end of the block (obj.close())."""
+    """``with obj:`` closes obj at the end of the block (obj.close());
+    ``obj.closed`` tells whether it is closed. An object owning a handle
+    keeps its Guard in ``_g``; Conf and Event override ``closed``."""
 
     __slots__ = ()
+
+    @property
+    def closed(self):
+        """True once close() ran or another object took this one over."""
+        return self._g.closed
 
     def __enter__(self):
         return self

@@ -3,7 +3,7 @@
 import os
 
 from . import capi
-from ._handle import Closing
+from ._handle import Closing, _swig_closed
 
 __all__ = ["Conf", "properties_markdown"]
 
@@ -12,6 +12,11 @@ def _text(value):
     """A property value as the library reads it: true/false for booleans."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if not isinstance(value, (str, int, float)):
+        # str() of anything else (None, a list, an object) is never what
+        # the property meant.
+        raise TypeError(f"a property value is a str, int, float or bool, "
+                        f"not {type(value).__name__}")
     return str(value)
 
 
@@ -74,6 +79,11 @@ class Conf(Closing):
     def close(self):
         """Frees the configuration now (it is also freed when collected)."""
         self._h.close()
+
+    @property
+    def closed(self):
+        """True once closed, or taken over by a constructor (Producer(conf), ...)."""
+        return _swig_closed(self._h)
 
 
 def properties_markdown():

@@ -13,7 +13,7 @@ import dataclasses
 import json
 
 from . import capi
-from ._handle import Closing
+from ._handle import Closing, _swig_closed
 
 __all__ = [
     "ABSENT", "Event", "Gps", "Wifi", "Cell", "Ble", "Enrichment",
@@ -145,6 +145,16 @@ class Event(Closing):
         if name in _SCALARS:
             return getattr(self._h, name)
         raise AttributeError(name)
+
+    def __dir__(self):
+        # The scalar fields come from the C struct through __getattr__:
+        # list them for dir(), help() and editors' completion.
+        return sorted(set(super().__dir__()) | _SCALARS)
+
+    @property
+    def closed(self):
+        """True once close() freed the event."""
+        return _swig_closed(self._h)
 
     def _copied(self, name, make):
         if name not in self._copies:

@@ -6,7 +6,8 @@ import operator
 
 from . import capi
 from ._handle import Closing, Guard, _error
-from .errors import Error, InvalidArgumentError, NoEventError, WakeupError
+from .errors import (ClosedError, Error, InvalidArgumentError, NoEventError,
+                     WakeupError)
 from .conf import _as_conf
 from .event import Event
 
@@ -216,8 +217,23 @@ class Runner(Closing):
         self._g = Guard(self, capi.qp_runner_new(conf._h), "runner", exclusive=True,
                         keep=keep)
         self._held = {}  # id -> Message handed out and not yet released
+        if isinstance(topics, (str, bytes)):
+            topics = (topics,)  # one topic, not one per character
         for topic in topics:
             self.subscribe(topic)
+
+    def __iter__(self):
+        """``for msg in runner:`` calls next() until wakeup() or close() (from
+        another thread, a signal handler or a callback) ends the loop; other
+        errors propagate. Each message is still released with ack(), retry()
+        or dead_letter()."""
+        while True:
+            try:
+                msg = self.next()
+            except (WakeupError, ClosedError):
+                return
+            if msg is not None:
+                yield msg
 
     def subscribe(self, topic):
         """Adds topic ('^' starts a regular expression) to the subscription."""
