@@ -53,6 +53,7 @@ pkg="$("$work/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()
 ext=$(ls "$pkg"/_capi.*.so)
 readelf -d "$ext" >"$work/dynamic.txt"
 grep -q "NEEDED.*libquackpipe.so.0" "$work/dynamic.txt" || fail "the module does not link libquackpipe.so.0"
+[[ -f $pkg/py.typed ]] || fail "py.typed is not installed (type checkers would ignore the hints)"
 run_clean "$work/venv/bin/python" "$work/use.py" "$src/bindings/testdata/events.jsonl"
 
 echo "== 2. import errors that say why"

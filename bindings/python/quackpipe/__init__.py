@@ -38,21 +38,21 @@ __all__ = [
 ]
 
 
-def version():
+def version() -> str:
     """The version of the libquackpipe actually loaded, e.g. "0.1.0"."""
     return capi.qp_version_str()
 
 
-def version_number():
+def version_number() -> int:
     """0xMMmmpp of the library actually loaded."""
     return capi.qp_version_number()
 
 
-def err_name(code):
+def err_name(code: int) -> str:
     """The name of an error code, e.g. "QP_ERR_NOMEM"."""
     return capi.qp_err_name(code)
 
 
-def err_str(code):
+def err_str(code: int) -> str:
     """The description of an error code, e.g. "out of memory"."""
     return capi.qp_err_str(code)

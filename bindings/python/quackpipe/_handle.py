@@ -18,6 +18,7 @@ It counts the calls in flight on the handle, per thread, so that:
 import sys
 import threading
 import weakref
+from typing import TypeVar
 
 from . import capi
 from .errors import _from_code
@@ -47,6 +48,9 @@ def _destroy(handle, keep):
     del keep
 
 
+_T = TypeVar("_T")
+
+
 def _swig_closed(h):
     """Whether a SWIG handle object was destroyed: SWIG zeroes its pointer."""
     return not int(h.this)
@@ -60,14 +64,14 @@ class Closing:
     __slots__ = ()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         """True once close() ran or another object took this one over."""
         return self._g.closed
 
-    def __enter__(self):
+    def __enter__(self: _T) -> _T:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
