@@ -65,7 +65,8 @@ def test_every_handle_has_closed(mock):
 
     handles = [quackpipe.Admin({"bootstrap.servers": mock.bootstrap}),
                quackpipe.FraudEngine(),
-               quackpipe.Inserter({"qp.inserter.url": "http://127.0.0.1:9"})]
+               quackpipe.Inserter({"qp.inserter.backend": "http",
+                                   "qp.inserter.url": "http://127.0.0.1:9"})]
     for h in handles:
         assert not h.closed
         h.close()
