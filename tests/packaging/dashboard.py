@@ -4,8 +4,8 @@
 
 - every metric a Prometheus query of the dashboard names is one the
   services export: a "quackpipe_*" name written as a string literal in the
-  C sources under src/ (the services' metric tables, e.g. src/cli/
-  metrics_http.c), or one Prometheus makes itself (up);
+  C sources under src/ (the services' metric tables, e.g. src/services/
+  service.c), or one Prometheus makes itself (up);
 - every ClickHouse query reads quackpipe.scan_events and names only its
   columns (docs/sql/scan_events.sql);
 - each target of contrib/prometheus/prometheus.yml is the QP_METRICS_PORT
