@@ -99,7 +99,6 @@ static qp_err_t admin_new(qp_admin_t **out, qp_conf_t *conf)
 {
 	rd_kafka_conf_t *kconf;
 	qp_admin_t *a;
-	char errstr[512];
 	qp_err_t err;
 	size_t i;
 
@@ -110,7 +109,7 @@ static qp_err_t admin_new(qp_admin_t **out, qp_conf_t *conf)
 		return err;
 	if (!(a = calloc(1, sizeof(*a))))
 		return qp_error__code(QP_ERR_NOMEM);
-	if ((err = qp_kafka__conf_new(&kconf, conf))) {
+	if ((err = qp_kafka__producer_conf_new(&kconf, conf))) {
 		free(a);
 		return err;
 	}
@@ -119,10 +118,9 @@ static qp_err_t admin_new(qp_admin_t **out, qp_conf_t *conf)
 		free(a);
 		return err;
 	}
-	if (!(a->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, errstr, sizeof(errstr)))) {
-		rd_kafka_conf_destroy(kconf);
+	if ((err = qp_kafka__handle_new(&a->rk, RD_KAFKA_PRODUCER, kconf, "admin"))) {
 		free(a);
-		return qp_error__set(QP_ERR_CONF_INVALID, "admin: %s", errstr);
+		return err;
 	}
 	a->results = rd_kafka_queue_new(a->rk);
 	a->logs = qp_kafka__logs_attach(a->rk);
