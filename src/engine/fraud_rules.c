@@ -14,7 +14,7 @@
 
 const char *const qp_fraud__builtin_names[QP_FRAUD_BUILTIN_COUNT] = {
 	"clock_skew", "duplicate_scan_id", "duplicate_content", "impossible_travel",
-	"too_many_locations", "tower_mismatch"
+	"too_many_locations", "tower_mismatch", "radio_mismatch"
 };
 
 /* Seeds that keep the hashes of different kinds of things apart. */
@@ -68,6 +68,17 @@ void qp_fraud__read_params(qp_fraud_params_t *p, const qp_conf_t *conf)
 	p->locations_max = qp_conf__int(conf, "qp.fraud.too_many_locations.max.clusters");
 	p->locations_radius_m = qp_conf__double(conf, "qp.fraud.too_many_locations.radius.m");
 	p->tower_margin_m = qp_conf__double(conf, "qp.fraud.tower_mismatch.margin.m");
+	p->radio_range_m[QP_STATION_WIFI] =
+		qp_conf__double(conf, "qp.fraud.radio_mismatch.wifi.range.m");
+	p->radio_range_m[QP_STATION_BLE] =
+		qp_conf__double(conf, "qp.fraud.radio_mismatch.ble.range.m");
+	p->radio_min_stations = qp_conf__int(conf, "qp.fraud.radio_mismatch.min.stations");
+	p->radiomap_min_devices = qp_conf__int(conf, "qp.fraud.radiomap.min.devices");
+	p->radiomap_mobile_span_m = qp_conf__double(conf, "qp.fraud.radiomap.mobile.span.m");
+	p->learn = qp_conf__bool(conf, "qp.fraud.radiomap.learn");
+	p->learn_min_quality = qp_conf__double(conf, "qp.fraud.radiomap.learn.min.quality");
+	p->learn_max_accuracy_m = qp_conf__double(conf, "qp.fraud.radiomap.learn.max.accuracy.m");
+	p->learn_max_stations = qp_conf__int(conf, "qp.fraud.radiomap.learn.max.stations");
 	p->accuracy_good_m = qp_conf__double(conf, "qp.fraud.score.accuracy.good.m");
 	p->accuracy_bad_m = qp_conf__double(conf, "qp.fraud.score.accuracy.bad.m");
 	p->accuracy_penalty = qp_conf__double(conf, "qp.fraud.score.accuracy.penalty");
@@ -339,6 +350,54 @@ static bool tower_mismatch(const qp_fraud_params_t *p, const qp_towers_t *towers
 	return flag;
 }
 
+/* ---- radio mismatch ---- */
+
+/* The map keys of the event's first QP_FRAUD_RADIOS radios; radios whose
+ * address is not a MAC are left out. */
+static void radio_keys(const qp_scan_event_t *ev, qp_fraud_findings_t *fi)
+{
+	size_t i;
+
+	for (i = 0; i < ev->wifi_count && fi->radio_count < QP_FRAUD_RADIOS; i++)
+		fi->radio_count += qp_radiomap__key(ev->wifi[i].bssid, QP_STATION_WIFI,
+		                                    &fi->radio_key[fi->radio_count]);
+	for (i = 0; i < ev->ble_count && fi->radio_count < QP_FRAUD_RADIOS; i++)
+		fi->radio_count += qp_radiomap__key(ev->ble[i].addr, QP_STATION_BLE,
+		                                    &fi->radio_key[fi->radio_count]);
+}
+
+/*
+ * A known, fixed station agrees with the fix when the fix is within the
+ * radio's reach of it, the reach widened by the station's spread (where it
+ * was seen from) and the fix's own accuracy. The event is flagged when at
+ * least min.stations known stations disagree and they outnumber those that
+ * agree: one station learned wrong (a bus's WiFi seen only at its depot)
+ * cannot flag an honest phone that also sees the street's access points.
+ */
+static bool radio_mismatch(const qp_fraud_params_t *p, const qp_radiomap_t *radios,
+                           const qp_scan_event_t *ev, const qp_fraud_findings_t *fi)
+{
+	int64_t near = 0, far = 0;
+	uint32_t i;
+
+	for (i = 0; i < fi->radio_count; i++) {
+		const qp_station_t *s = qp_radiomap__find(radios, fi->radio_key[i]);
+		double reach, d;
+
+		if (!s || (s->word & QP_STATION_MOBILE))
+			continue;
+		reach = p->radio_range_m[s->word >> 48 & 1] + qp_station__spread_m(s) +
+		        ev->gps.accuracy_m;
+		d = qp_geo__distance_m(ev->gps.lat, ev->gps.lon, qp_geo__from_e7(s->lat_e7),
+		                       qp_geo__from_e7(s->lon_e7));
+		if (d > reach)
+			far++;
+		else
+			near++;
+	}
+	return far >= p->radio_min_stations && far > near;
+}
+
 /* ---- running and committing ---- */
 
 void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_scan_event_t *ev,
@@ -357,11 +416,12 @@ void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_scan_event_t *ev,
 	                                                    : (uint32_t)(received_ms / 1000);
 	fi->confirm_fix = -1;
 	fi->cluster_join = -1;
+	radio_keys(ev, fi);
 }
 
 void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
-                     const qp_fraud_device_t *dev, const qp_scan_event_t *ev,
-                     qp_fraud_findings_t *fi)
+                     const qp_radiomap_t *radios, const qp_fraud_device_t *dev,
+                     const qp_scan_event_t *ev, qp_fraud_findings_t *fi)
 {
 	int64_t ts = fi->ts_ms, skew = ts - fi->received_ms;
 	fix_t now = { ts, ev->gps.lat, ev->gps.lon, ev->gps.accuracy_m };
@@ -392,6 +452,8 @@ void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
 	}
 	flag[QP_FRAUD_TOWER_MISMATCH] = p->enabled[QP_FRAUD_TOWER_MISMATCH] &&
 	                                tower_mismatch(p, towers, ev, fi);
+	flag[QP_FRAUD_RADIO_MISMATCH] = p->enabled[QP_FRAUD_RADIO_MISMATCH] &&
+	                                radio_mismatch(p, radios, ev, fi);
 }
 
 static int32_t clamp_rel(int64_t rel)
