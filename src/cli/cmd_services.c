@@ -6,6 +6,7 @@
  * the consumer group is left.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ typedef struct service_ops {
 	void (*wakeup)(void *svc);
 	void (*destroy)(void *svc);
 	const qp_svc_counters_t *(*counters)(const void *svc);
+	void (*reload)(void *svc); /* on SIGHUP; NULL: nothing to reload */
 } service_ops_t;
 
 static qp_err_t fraud_create(void **out, const qp_conf_t *conf)
@@ -34,6 +36,7 @@ static qp_err_t fraud_run(void *svc) { return qp_fraud_svc__run(svc); }
 static void fraud_wakeup(void *svc) { qp_fraud_svc__wakeup(svc); }
 static void fraud_destroy(void *svc) { qp_fraud_svc__destroy(svc); }
 static const qp_svc_counters_t *fraud_counters(const void *svc) { return qp_fraud_svc__counters(svc); }
+static void fraud_reload(void *svc) { qp_fraud_svc__reload_radiomap(svc); }
 
 static qp_err_t writer_create(void **out, const qp_conf_t *conf)
 {
@@ -46,12 +49,44 @@ static const qp_svc_counters_t *writer_counters(const void *svc) { return qp_ch_
 
 static const service_ops_t fraud_ops = {
 	"fraud", "scan-events -> fraud rules -> scan-enriched and scan-alerts (group fraud-svc)",
-	fraud_create, fraud_run, fraud_wakeup, fraud_destroy, fraud_counters
+	fraud_create, fraud_run, fraud_wakeup, fraud_destroy, fraud_counters, fraud_reload
 };
 static const service_ops_t writer_ops = {
 	"ch-writer", "scan-enriched -> batches -> ClickHouse (group ch-writer)",
-	writer_create, writer_run, writer_wakeup, writer_destroy, writer_counters
+	writer_create, writer_run, writer_wakeup, writer_destroy, writer_counters, NULL
 };
+
+typedef struct hangup_watch {
+	const service_ops_t *ops;
+	void *svc;
+} hangup_watch_t;
+
+/* SIGHUP, blocked in every thread, is taken here: the service reloads
+ * what it reloads (fraud-svc: the radio map) between two batches. */
+static void *watch_hangup(void *arg)
+{
+	hangup_watch_t *w = arg;
+	sigset_t set;
+	int signo;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	for (;;)
+		if (!sigwait(&set, &signo)) {
+			fprintf(stderr, "quackpipe %s: SIGHUP, reloading\n", w->ops->name);
+			w->ops->reload(w->svc);
+		}
+	return NULL;
+}
+
+static void block_hangup(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
 
 typedef struct status_logger {
 	const service_ops_t *ops;
@@ -111,7 +146,11 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 	qp_err_t err;
 	int rc;
 
+	static hangup_watch_t hangup;
+
 	cli_block_stop_signals();
+	if (ops->reload)
+		block_hangup();
 	cli_args_begin(&args, argc, argv, 1, ops->name, usage, ops);
 	while ((opt = cli_args_next(&args)) && (value = cli_args_value(&args))) {
 		if (!strcmp(opt, "--status-interval") && (log.interval_s = atoi(value)) > 0)
@@ -136,6 +175,14 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 	}
 	log.svc = svc;
 	cli_on_stop_signal(ops->wakeup, svc);
+	if (ops->reload) {
+		pthread_t watcher;
+
+		hangup.ops = ops;
+		hangup.svc = svc;
+		if (pthread_create(&watcher, NULL, watch_hangup, &hangup) == 0)
+			pthread_detach(watcher);
+	}
 	pthread_create(&logger, NULL, log_status, &log);
 	err = ops->run(svc);
 	if (err)

@@ -63,7 +63,8 @@ qp_err_t qp_fraud_new(qp_fraud_t **out, const qp_conf_t *conf)
 	if (conf ? (err = qp_conf_dup(&f->conf, conf)) : (err = qp_conf_new(&f->conf)))
 		goto fail;
 	qp_fraud__read_params(&f->p, f->conf);
-	qp_radiomap__learner_init(&f->learner, (size_t)f->p.learn_max_stations);
+	qp_radiomap__learner_init(&f->learner, (size_t)f->p.learn_max_stations,
+	                          f->p.radiomap_mobile_span_m);
 	if ((err = qp_fraud_state__init(&f->state,
 	                                (uint64_t)qp_conf__int(f->conf, "qp.fraud.state.max.bytes"))))
 		goto fail;
@@ -134,7 +135,9 @@ qp_err_t qp_fraud_radiomap_export(const qp_fraud_t *f, qp_buf_t *out)
 }
 
 /* Feeds the radios of a trusted event to the learner: nothing flagged it,
- * its score is good and its fix precise. Learning is a side line of the
+ * its score is good, its fix precise, and its device was seen before (the
+ * first event of a device is one no rule could compare with anything: a
+ * spoofer's first fake fix would pass). Learning is a side line of the
  * evaluation: an observation memory cannot take is dropped and counted. */
 static void learn(qp_fraud_t *f, const qp_scan_event_t *ev, const qp_fraud_findings_t *fi,
                   uint64_t device_key)
@@ -351,7 +354,7 @@ qp_err_t qp_fraud_evaluate(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t rec
 		return err;
 	if ((err = commit(f, key, rec, partition, &fi)))
 		return err;
-	if (f->p.learn)
+	if (f->p.learn && rec != QP_FRAUD_NONE)
 		learn(f, ev, &fi, key);
 
 	f->evaluated++;

@@ -277,7 +277,7 @@ qp_err_t qp_radiomap__load(qp_radiomap_t *m, const char *path, int64_t min_devic
 
 #define LEARN_USED ((uint64_t)1 << 63)
 
-/* 88 bytes: what the centroid, the spread, the span and the device count
+/* 104 bytes: what the centroid, the spread, the span and the device counts
  * of one station need. Sums are in degrees; the weighted variance from them
  * loses nothing that matters in doubles (0.1 m). */
 struct qp_radio_sums {
@@ -285,20 +285,23 @@ struct qp_radio_sums {
 	double w, wlat, wlon, wlat2, wlon2;
 	int32_t min_lat, max_lat, min_lon, max_lon; /* 1e-7 degree */
 	uint32_t device[QP_RADIOMAP_DEVICE_TAGS];
-	uint32_t devices; /* distinct tags, at most QP_RADIOMAP_DEVICE_TAGS */
-	uint32_t pad;
+	uint32_t far_device[QP_RADIOMAP_DEVICE_TAGS];
+	uint16_t devices;     /* distinct tags, at most QP_RADIOMAP_DEVICE_TAGS */
+	uint16_t far_devices; /* of devices that saw it beyond the mobile span */
 };
 
-void qp_radiomap__learner_init(qp_radiomap_learner_t *l, size_t max_stations)
+void qp_radiomap__learner_init(qp_radiomap_learner_t *l, size_t max_stations,
+                               double mobile_span_m)
 {
 	memset(l, 0, sizeof(*l));
 	l->max_stations = max_stations;
+	l->mobile_span_m = mobile_span_m;
 }
 
 void qp_radiomap__learner_dispose(qp_radiomap_learner_t *l)
 {
 	free(l->slots);
-	qp_radiomap__learner_init(l, l->max_stations);
+	qp_radiomap__learner_init(l, l->max_stations, l->mobile_span_m);
 }
 
 size_t qp_radiomap__learner_bytes(const qp_radiomap_learner_t *l)
@@ -332,15 +335,15 @@ static qp_err_t learner_grow(qp_radiomap_learner_t *l)
 	return QP_OK;
 }
 
-static void add_device(qp_radio_sums_t *s, uint32_t device)
+static void add_tag(uint32_t *tags, uint16_t *count, uint32_t device)
 {
 	uint32_t i;
 
-	for (i = 0; i < s->devices; i++)
-		if (s->device[i] == device)
+	for (i = 0; i < *count; i++)
+		if (tags[i] == device)
 			return;
-	if (s->devices < QP_RADIOMAP_DEVICE_TAGS)
-		s->device[s->devices++] = device;
+	if (*count < QP_RADIOMAP_DEVICE_TAGS)
+		tags[(*count)++] = device;
 }
 
 qp_err_t qp_radiomap__learn(qp_radiomap_learner_t *l, uint64_t key, double lat, double lon,
@@ -371,6 +374,15 @@ qp_err_t qp_radiomap__learn(qp_radiomap_learner_t *l, uint64_t key, double lat, 
 	s->min_lon = s->max_lon = lon_e7;
 	l->count++;
 found:
+	/* A fix farther than the mobile span from where the station has been
+	 * seen so far is not averaged in: from a few devices it is an outlier
+	 * (a spoofer's first fix, before any rule could doubt it), from
+	 * min.devices devices it shows the station moves. */
+	if (s->w > 0 && qp_geo__distance_m(lat, lon, s->wlat / s->w, s->wlon / s->w) >
+	                l->mobile_span_m) {
+		add_tag(s->far_device, &s->far_devices, device ? device : 1);
+		return QP_OK;
+	}
 	s->w += w;
 	s->wlat += w * lat;
 	s->wlon += w * lon;
@@ -380,7 +392,7 @@ found:
 	s->max_lat = lat_e7 > s->max_lat ? lat_e7 : s->max_lat;
 	s->min_lon = lon_e7 < s->min_lon ? lon_e7 : s->min_lon;
 	s->max_lon = lon_e7 > s->max_lon ? lon_e7 : s->max_lon;
-	add_device(s, device ? device : 1);
+	add_tag(s->device, &s->devices, device ? device : 1);
 	return QP_OK;
 }
 
@@ -393,6 +405,22 @@ static double spread_m(const qp_radio_sums_t *s, double lat, double lon)
 	var_lat = var_lat > 0 ? var_lat : 0;
 	var_lon = var_lon > 0 ? var_lon : 0;
 	return sqrt(var_lat + var_lon * k * k) * M_PER_DEG;
+}
+
+/* Distinct devices that saw the station, here or elsewhere. */
+static int64_t device_count(const qp_radio_sums_t *s)
+{
+	int64_t n = s->devices;
+	uint32_t i, j;
+
+	for (i = 0; i < s->far_devices; i++) {
+		bool seen = false;
+
+		for (j = 0; j < s->devices; j++)
+			seen |= s->device[j] == s->far_device[i];
+		n += !seen;
+	}
+	return n;
 }
 
 qp_err_t qp_radiomap__export(const qp_radiomap_learner_t *l, int64_t min_devices,
@@ -410,17 +438,20 @@ qp_err_t qp_radiomap__export(const qp_radiomap_learner_t *l, int64_t min_devices
 		double lat, lon, span;
 		bool is_mobile;
 
-		if (!s->key || (int64_t)s->devices < min_devices)
+		if (!s->key || device_count(s) < min_devices)
 			continue;
 		lat = s->wlat / s->w;
 		lon = s->wlon / s->w;
 		span = qp_geo__distance_m(qp_geo__from_e7(s->min_lat), qp_geo__from_e7(s->min_lon),
 		                          qp_geo__from_e7(s->max_lat), qp_geo__from_e7(s->max_lon));
-		is_mobile = span > mobile_span_m;
+		/* More devices saw it elsewhere than where it was first seen:
+		 * that first place is in doubt, and the station is not used. */
+		is_mobile = span > mobile_span_m || (int64_t)s->far_devices >= min_devices ||
+		            s->far_devices > s->devices;
 		format_mac(s->key, mac);
-		err = qp_buf__printf(out, "%s,%s,%.7f,%.7f,%.1f,%u,%d\n",
+		err = qp_buf__printf(out, "%s,%s,%.7f,%.7f,%.1f,%lld,%d\n",
 		                     (s->key >> 48 & 1) ? "ble" : "wifi", mac, lat, lon,
-		                     spread_m(s, lat, lon), s->devices, is_mobile);
+		                     spread_m(s, lat, lon), (long long)device_count(s), is_mobile);
 		rows++;
 		moving += is_mobile;
 	}

@@ -12,8 +12,8 @@
  * The learner keeps, per station, the weighted sums that give a centroid
  * and a spread, the bounding box of the fixes that saw it (its span: too
  * large and the station is mobile) and up to QP_RADIOMAP_DEVICE_TAGS tags
- * of the distinct devices that saw it; 88 bytes a station, at most half
- * full, up to a station budget.
+ * of the distinct devices that saw it there and elsewhere; 104 bytes a
+ * station, at most half full, up to a station budget.
  */
 #ifndef QP_RADIOMAP_INT_H
 #define QP_RADIOMAP_INT_H
@@ -102,12 +102,16 @@ typedef struct qp_radiomap_learner {
 	size_t mask;
 	size_t count;
 	size_t max_stations; /* budget: stations beyond it are not learned */
+	double mobile_span_m;
 	uint64_t dropped;    /* observations of stations over the budget */
 } qp_radiomap_learner_t;
 
 /* An empty learner for at most max_stations stations (nothing allocated
- * until the first observation). */
-void qp_radiomap__learner_init(qp_radiomap_learner_t *l, size_t max_stations);
+ * until the first observation); a fix farther than mobile_span_m from a
+ * station's centroid so far is not averaged in but counts its device as
+ * one that saw the station elsewhere (enough of those: mobile). */
+void qp_radiomap__learner_init(qp_radiomap_learner_t *l, size_t max_stations,
+                               double mobile_span_m);
 void qp_radiomap__learner_dispose(qp_radiomap_learner_t *l);
 
 /*
@@ -122,7 +126,8 @@ qp_err_t qp_radiomap__learn(qp_radiomap_learner_t *l, uint64_t key, double lat, 
 /*
  * Appends the learned map as a radio map file (CSV with its header): the
  * stations seen by at least min_devices distinct devices, marked mobile
- * when their fixes span more than mobile_span_m. *stations and *mobile
+ * when their fixes span more than mobile_span_m or when min_devices
+ * devices saw them farther than the learner's mobile span. *stations and *mobile
  * (either may be NULL) receive how many rows and mobile rows were written.
  */
 qp_err_t qp_radiomap__export(const qp_radiomap_learner_t *l, int64_t min_devices,

@@ -35,11 +35,16 @@ typedef struct qp_svc_counters {
 typedef struct qp_fraud_svc qp_fraud_svc_t;
 
 /* Builds the service from conf (not kept): group.id defaults to fraud-svc,
- * towers are loaded from qp.fraud.towers.path when set. */
+ * towers are loaded from qp.fraud.towers.path and the radio map from
+ * qp.fraud.radiomap.path when set (reloaded every qp.fraud.radiomap.reload.s
+ * and when asked). */
 qp_err_t qp_fraud_svc__new(qp_fraud_svc_t **out, const qp_conf_t *conf);
 /* Runs until _wakeup(): returns QP_OK then, or the error that stopped it. */
 qp_err_t qp_fraud_svc__run(qp_fraud_svc_t *svc);
 void qp_fraud_svc__wakeup(qp_fraud_svc_t *svc);
+/* Asks _run() to reload the radio map (qp.fraud.radiomap.path) between
+ * batches; any thread, e.g. on SIGHUP. */
+void qp_fraud_svc__reload_radiomap(qp_fraud_svc_t *svc);
 /* Commits, leaves the group, flushes and frees. Accepts NULL. */
 void qp_fraud_svc__destroy(qp_fraud_svc_t *svc);
 const qp_svc_counters_t *qp_fraud_svc__counters(const qp_fraud_svc_t *svc);
