@@ -366,35 +366,64 @@ static void radio_keys(const qp_scan_event_t *ev, qp_fraud_findings_t *fi)
 		                                    &fi->radio_key[fi->radio_count]);
 }
 
+/* The largest number of the far stations that stand together: within
+ * reach of one of them (reaches added), so that they could all be heard
+ * from one place. */
+static int64_t largest_group(const double *lat, const double *lon, const double *reach, int n)
+{
+	int64_t best = 0;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		int64_t together = 0;
+
+		for (j = 0; j < n; j++)
+			together += qp_geo__distance_m(lat[i], lon[i], lat[j], lon[j]) <=
+			            reach[i] + reach[j];
+		best = together > best ? together : best;
+	}
+	return best;
+}
+
 /*
  * A known, fixed station agrees with the fix when the fix is within the
  * radio's reach of it, the reach widened by the station's spread (where it
  * was seen from) and the fix's own accuracy. The event is flagged when at
- * least min.stations known stations disagree and they outnumber those that
- * agree: one station learned wrong (a bus's WiFi seen only at its depot)
- * cannot flag an honest phone that also sees the street's access points.
+ * least min.stations known stations disagree, stand together (one place
+ * could hear them all: the phone's real whereabouts) and outnumber those
+ * that agree. Stations learned wrong (a bus's WiFi seen only near its
+ * depot) are scattered and outvoted by the street's access points, so
+ * they do not flag an honest phone.
  */
 static bool radio_mismatch(const qp_fraud_params_t *p, const qp_radiomap_t *radios,
                            const qp_scan_event_t *ev, const qp_fraud_findings_t *fi)
 {
-	int64_t near = 0, far = 0;
+	double far_lat[QP_FRAUD_RADIOS], far_lon[QP_FRAUD_RADIOS], far_reach[QP_FRAUD_RADIOS];
+	int64_t near = 0;
+	int far = 0;
 	uint32_t i;
 
 	for (i = 0; i < fi->radio_count; i++) {
 		const qp_station_t *s = qp_radiomap__find(radios, fi->radio_key[i]);
-		double reach, d;
+		double lat, lon, reach;
 
 		if (!s || (s->word & QP_STATION_MOBILE))
 			continue;
-		reach = p->radio_range_m[s->word >> 48 & 1] + qp_station__spread_m(s) +
-		        ev->gps.accuracy_m;
-		d = qp_geo__distance_m(ev->gps.lat, ev->gps.lon, qp_geo__from_e7(s->lat_e7),
-		                       qp_geo__from_e7(s->lon_e7));
-		if (d > reach)
-			far++;
-		else
+		lat = qp_geo__from_e7(s->lat_e7);
+		lon = qp_geo__from_e7(s->lon_e7);
+		reach = p->radio_range_m[s->word >> 48 & 1] + qp_station__spread_m(s);
+		if (qp_geo__distance_m(ev->gps.lat, ev->gps.lon, lat, lon) <=
+		    reach + ev->gps.accuracy_m) {
 			near++;
+			continue;
+		}
+		far_lat[far] = lat;
+		far_lon[far] = lon;
+		far_reach[far++] = reach;
 	}
+	if (far < p->radio_min_stations || far <= near)
+		return false;
+	far = (int)largest_group(far_lat, far_lon, far_reach, far);
 	return far >= p->radio_min_stations && far > near;
 }
 

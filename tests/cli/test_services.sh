@@ -47,7 +47,7 @@ grep -qvE '^LTE,208,1,[0-9]+,[0-9]+,0,[0-9.]+,[0-9.]+,1500,' "$tmp/towers.csv" &
 [[ $(wc -l <"$tmp/truth.tsv") == 51 ]] || fail "truth: $(wc -l <"$tmp/truth.tsv") lines, want 50 devices + summary"
 [[ $(tail -n 1 "$tmp/truth.tsv") == "# produced=0 malformed=0 devices=50 seed=42" ]] ||
   fail "truth summary: $(tail -n 1 "$tmp/truth.tsv")"
-head -n 50 "$tmp/truth.tsv" | grep -qvE $'^dev-0000[0-4][0-9]\t(honest|teleporter|replayer|tower_spoofer|time_traveler)$' &&
+head -n 50 "$tmp/truth.tsv" | grep -qvE $'^dev-0000[0-4][0-9]\t(honest|teleporter|replayer|tower_spoofer|time_traveler|radio_spoofer)$' &&
   fail "a truth line is not 'device<TAB>class'"
 head -n 50 "$tmp/truth.tsv" | grep -qv $'\thonest$' || fail "half the devices should spoof"
 # The same seed gives the same city and population; another seed another population.
