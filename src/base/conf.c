@@ -123,7 +123,7 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.fraud.radiomap.learn.max.accuracy.m", QP_PROP_DOUBLE, "50", 0, 100000, NULL,
 	  "Radio map learning: an event is trusted up to this GPS accuracy." },
 	{ "qp.fraud.radiomap.learn.max.stations", QP_PROP_INT, "4000000", 1, 1000000000, NULL,
-	  "Radio map learning: stations the learner holds at most (208 bytes "
+	  "Radio map learning: stations the learner holds at most (176 bytes "
 	  "each at worst); observations of more are dropped." },
 
 	/* inserter: batches into ClickHouse (docs/inserter.md) */

@@ -63,8 +63,14 @@ qp_err_t qp_fraud_new(qp_fraud_t **out, const qp_conf_t *conf)
 	if (conf ? (err = qp_conf_dup(&f->conf, conf)) : (err = qp_conf_new(&f->conf)))
 		goto fail;
 	qp_fraud__read_params(&f->p, f->conf);
-	qp_radiomap__learner_init(&f->learner, (size_t)f->p.learn_max_stations,
-	                          f->p.radiomap_mobile_span_m);
+	{
+		qp_radiomap_bounds_t bounds = {
+			f->p.radiomap_min_devices, f->p.radiomap_mobile_span_m,
+			{ f->p.radio_range_m[QP_STATION_WIFI], f->p.radio_range_m[QP_STATION_BLE] }
+		};
+
+		qp_radiomap__learner_init(&f->learner, (size_t)f->p.learn_max_stations, &bounds);
+	}
 	if ((err = qp_fraud_state__init(&f->state,
 	                                (uint64_t)qp_conf__int(f->conf, "qp.fraud.state.max.bytes"))))
 		goto fail;
@@ -130,22 +136,47 @@ qp_err_t qp_fraud_radiomap_export(const qp_fraud_t *f, qp_buf_t *out)
 {
 	if (!f || !out)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_fraud_radiomap_export: NULL argument");
-	return qp_radiomap__export(&f->learner, f->p.radiomap_min_devices,
-	                           f->p.radiomap_mobile_span_m, out, NULL, NULL);
+	return qp_radiomap__export(&f->learner, out, NULL, NULL);
+}
+
+/* Whether the event's fix is far from where the learner already places
+ * its stations, as radio_mismatch would judge it against the learned map:
+ * such an event is not learned from, so that a spoofer riding away from
+ * home (before any map exists to flag it) cannot drag its home's stations
+ * along its fake path. */
+static bool contradicts_learned(const qp_fraud_t *f, const qp_scan_event_t *ev,
+                                const qp_fraud_findings_t *fi)
+{
+	int64_t near = 0, far = 0;
+	uint32_t i;
+
+	for (i = 0; i < fi->radio_count; i++) {
+		double lat, lon, spread, reach;
+
+		if (!qp_radiomap__learned(&f->learner, fi->radio_key[i], &lat, &lon, &spread))
+			continue;
+		reach = f->p.radio_range_m[fi->radio_key[i] >> 48 & 1] + spread + ev->gps.accuracy_m;
+		if (qp_geo__distance_m(ev->gps.lat, ev->gps.lon, lat, lon) > reach)
+			far++;
+		else
+			near++;
+	}
+	return far >= f->p.radio_min_stations && far > near;
 }
 
 /* Feeds the radios of a trusted event to the learner: nothing flagged it,
- * its score is good, its fix precise, and its device was seen before (the
+ * its score is good, its fix precise, its device was seen before (the
  * first event of a device is one no rule could compare with anything: a
- * spoofer's first fake fix would pass). Learning is a side line of the
- * evaluation: an observation memory cannot take is dropped and counted. */
+ * spoofer's first fake fix would pass) and it agrees with what was learned
+ * so far. Learning is a side line of the evaluation: an observation memory
+ * cannot take is dropped and counted. */
 static void learn(qp_fraud_t *f, const qp_scan_event_t *ev, const qp_fraud_findings_t *fi,
                   uint64_t device_key)
 {
 	uint32_t i, tag = (uint32_t)(device_key ^ device_key >> 32);
 
 	if (f->verdict.count || f->verdict.score < f->p.learn_min_quality ||
-	    ev->gps.accuracy_m > f->p.learn_max_accuracy_m)
+	    ev->gps.accuracy_m > f->p.learn_max_accuracy_m || contradicts_learned(f, ev, fi))
 		return;
 	for (i = 0; i < fi->radio_count; i++)
 		if (qp_radiomap__learn(&f->learner, fi->radio_key[i], ev->gps.lat, ev->gps.lon,

@@ -277,31 +277,32 @@ qp_err_t qp_radiomap__load(qp_radiomap_t *m, const char *path, int64_t min_devic
 
 #define LEARN_USED ((uint64_t)1 << 63)
 
-/* 104 bytes: what the centroid, the spread, the span and the device counts
- * of one station need. Sums are in degrees; the weighted variance from them
- * loses nothing that matters in doubles (0.1 m). */
+/* 88 bytes: what the centroid, the spread and the device counts of one
+ * station need. Sums are in degrees; the weighted variance from them loses
+ * nothing that matters in doubles (0.1 m). */
 struct qp_radio_sums {
 	uint64_t key; /* station key | LEARN_USED; 0 = free */
 	double w, wlat, wlon, wlat2, wlon2;
-	int32_t min_lat, max_lat, min_lon, max_lon; /* 1e-7 degree */
-	uint32_t device[QP_RADIOMAP_DEVICE_TAGS];
-	uint32_t far_device[QP_RADIOMAP_DEVICE_TAGS];
-	uint16_t devices;     /* distinct tags, at most QP_RADIOMAP_DEVICE_TAGS */
-	uint16_t far_devices; /* of devices that saw it beyond the mobile span */
+	uint32_t device[QP_RADIOMAP_DEVICE_TAGS];     /* saw it where it stands */
+	uint32_t far_device[QP_RADIOMAP_DEVICE_TAGS]; /* saw it elsewhere */
+	uint16_t devices, far_devices; /* distinct tags, at most QP_RADIOMAP_DEVICE_TAGS */
+	uint32_t pad;
 };
 
 void qp_radiomap__learner_init(qp_radiomap_learner_t *l, size_t max_stations,
-                               double mobile_span_m)
+                               const qp_radiomap_bounds_t *bounds)
 {
 	memset(l, 0, sizeof(*l));
 	l->max_stations = max_stations;
-	l->mobile_span_m = mobile_span_m;
+	l->bounds = *bounds;
 }
 
 void qp_radiomap__learner_dispose(qp_radiomap_learner_t *l)
 {
+	qp_radiomap_bounds_t bounds = l->bounds; /* init clears *l first */
+
 	free(l->slots);
-	qp_radiomap__learner_init(l, l->max_stations, l->mobile_span_m);
+	qp_radiomap__learner_init(l, l->max_stations, &bounds);
 }
 
 size_t qp_radiomap__learner_bytes(const qp_radiomap_learner_t *l)
@@ -346,16 +347,30 @@ static void add_tag(uint32_t *tags, uint16_t *count, uint32_t device)
 		tags[(*count)++] = device;
 }
 
+/*
+ * How far from a station's centroid a fix may be and still be averaged in:
+ * twice the radio's reach (a phone that hears it is that close), and never
+ * more than the mobile span. A fix beyond it is a sighting elsewhere: a bus
+ * at its next stops, or a spoofer's fake fix before any rule could doubt
+ * it, which then cannot drag the station along its path.
+ */
+static double outlier_m(const qp_radiomap_learner_t *l, const qp_radio_sums_t *s)
+{
+	double reach = 2.0 * l->bounds.range_m[s->key >> 48 & 1];
+
+	return reach < l->bounds.mobile_span_m ? reach : l->bounds.mobile_span_m;
+}
+
 qp_err_t qp_radiomap__learn(qp_radiomap_learner_t *l, uint64_t key, double lat, double lon,
                             double accuracy_m, uint32_t device)
 {
 	double acc = accuracy_m > MIN_WEIGHT_ACCURACY_M ? accuracy_m : MIN_WEIGHT_ACCURACY_M;
 	double w = 1.0 / (acc * acc);
-	int32_t lat_e7 = qp_geo__to_e7(lat), lon_e7 = qp_geo__to_e7(lon);
 	qp_radio_sums_t *s;
 	qp_err_t err;
 
 	key = (key & QP_STATION_KEY_MASK) | LEARN_USED;
+	device = device ? device : 1;
 	if (l->slots) {
 		s = learner_probe(l->slots, l->mask, key);
 		if (s->key)
@@ -370,17 +385,11 @@ qp_err_t qp_radiomap__learn(qp_radiomap_learner_t *l, uint64_t key, double lat, 
 			return err;
 	s = learner_probe(l->slots, l->mask, key);
 	s->key = key;
-	s->min_lat = s->max_lat = lat_e7;
-	s->min_lon = s->max_lon = lon_e7;
 	l->count++;
 found:
-	/* A fix farther than the mobile span from where the station has been
-	 * seen so far is not averaged in: from a few devices it is an outlier
-	 * (a spoofer's first fix, before any rule could doubt it), from
-	 * min.devices devices it shows the station moves. */
 	if (s->w > 0 && qp_geo__distance_m(lat, lon, s->wlat / s->w, s->wlon / s->w) >
-	                l->mobile_span_m) {
-		add_tag(s->far_device, &s->far_devices, device ? device : 1);
+	                outlier_m(l, s)) {
+		add_tag(s->far_device, &s->far_devices, device);
 		return QP_OK;
 	}
 	s->w += w;
@@ -388,11 +397,7 @@ found:
 	s->wlon += w * lon;
 	s->wlat2 += w * lat * lat;
 	s->wlon2 += w * lon * lon;
-	s->min_lat = lat_e7 < s->min_lat ? lat_e7 : s->min_lat;
-	s->max_lat = lat_e7 > s->max_lat ? lat_e7 : s->max_lat;
-	s->min_lon = lon_e7 < s->min_lon ? lon_e7 : s->min_lon;
-	s->max_lon = lon_e7 > s->max_lon ? lon_e7 : s->max_lon;
-	add_tag(s->device, &s->devices, device ? device : 1);
+	add_tag(s->device, &s->devices, device);
 	return QP_OK;
 }
 
@@ -405,6 +410,22 @@ static double spread_m(const qp_radio_sums_t *s, double lat, double lon)
 	var_lat = var_lat > 0 ? var_lat : 0;
 	var_lon = var_lon > 0 ? var_lon : 0;
 	return sqrt(var_lat + var_lon * k * k) * M_PER_DEG;
+}
+
+bool qp_radiomap__learned(const qp_radiomap_learner_t *l, uint64_t key, double *lat,
+                          double *lon, double *spread)
+{
+	const qp_radio_sums_t *s;
+
+	if (!l->count)
+		return false;
+	s = learner_probe(l->slots, l->mask, (key & QP_STATION_KEY_MASK) | LEARN_USED);
+	if (!s->key || (int64_t)s->devices < l->bounds.min_devices || s->far_devices > s->devices)
+		return false;
+	*lat = s->wlat / s->w;
+	*lon = s->wlon / s->w;
+	*spread = spread_m(s, *lat, *lon);
+	return true;
 }
 
 /* Distinct devices that saw the station, here or elsewhere. */
@@ -423,10 +444,10 @@ static int64_t device_count(const qp_radio_sums_t *s)
 	return n;
 }
 
-qp_err_t qp_radiomap__export(const qp_radiomap_learner_t *l, int64_t min_devices,
-                             double mobile_span_m, qp_buf_t *out, size_t *stations,
+qp_err_t qp_radiomap__export(const qp_radiomap_learner_t *l, qp_buf_t *out, size_t *stations,
                              size_t *mobile)
 {
+	int64_t min_devices = l->bounds.min_devices;
 	size_t i, rows = 0, moving = 0;
 	qp_err_t err;
 	char mac[18];
@@ -435,19 +456,17 @@ qp_err_t qp_radiomap__export(const qp_radiomap_learner_t *l, int64_t min_devices
 		return err;
 	for (i = 0; l->slots && i <= l->mask && !err; i++) {
 		const qp_radio_sums_t *s = &l->slots[i];
-		double lat, lon, span;
+		double lat, lon;
 		bool is_mobile;
 
 		if (!s->key || device_count(s) < min_devices)
 			continue;
 		lat = s->wlat / s->w;
 		lon = s->wlon / s->w;
-		span = qp_geo__distance_m(qp_geo__from_e7(s->min_lat), qp_geo__from_e7(s->min_lon),
-		                          qp_geo__from_e7(s->max_lat), qp_geo__from_e7(s->max_lon));
-		/* More devices saw it elsewhere than where it was first seen:
-		 * that first place is in doubt, and the station is not used. */
-		is_mobile = span > mobile_span_m || (int64_t)s->far_devices >= min_devices ||
-		            s->far_devices > s->devices;
+		/* Seen elsewhere by min.devices devices: it moves. Seen elsewhere
+		 * by more devices than where it was first placed: that place is
+		 * in doubt. Either way the station is not used. */
+		is_mobile = (int64_t)s->far_devices >= min_devices || s->far_devices > s->devices;
 		format_mac(s->key, mac);
 		err = qp_buf__printf(out, "%s,%s,%.7f,%.7f,%.1f,%lld,%d\n",
 		                     (s->key >> 48 & 1) ? "ble" : "wifi", mac, lat, lon,

@@ -10,10 +10,9 @@
  * powers of two, one hash and almost always one cache line per lookup.
  *
  * The learner keeps, per station, the weighted sums that give a centroid
- * and a spread, the bounding box of the fixes that saw it (its span: too
- * large and the station is mobile) and up to QP_RADIOMAP_DEVICE_TAGS tags
- * of the distinct devices that saw it there and elsewhere; 104 bytes a
- * station, at most half full, up to a station budget.
+ * and a spread, and up to QP_RADIOMAP_DEVICE_TAGS tags each of the distinct
+ * devices that saw it where it stands and elsewhere (enough of those: it
+ * moves); 88 bytes a station, at most half full, up to a station budget.
  */
 #ifndef QP_RADIOMAP_INT_H
 #define QP_RADIOMAP_INT_H
@@ -97,42 +96,54 @@ size_t qp_radiomap__bytes(const qp_radiomap_t *m);
 
 typedef struct qp_radio_sums qp_radio_sums_t;
 
+/* What the learner needs of the qp.fraud.* properties. */
+typedef struct qp_radiomap_bounds {
+	int64_t min_devices;   /* qp.fraud.radiomap.min.devices */
+	double mobile_span_m;  /* qp.fraud.radiomap.mobile.span.m */
+	double range_m[2];     /* qp.fraud.radio_mismatch.{wifi,ble}.range.m */
+} qp_radiomap_bounds_t;
+
 typedef struct qp_radiomap_learner {
 	qp_radio_sums_t *slots;
 	size_t mask;
 	size_t count;
 	size_t max_stations; /* budget: stations beyond it are not learned */
-	double mobile_span_m;
+	qp_radiomap_bounds_t bounds;
 	uint64_t dropped;    /* observations of stations over the budget */
 } qp_radiomap_learner_t;
 
 /* An empty learner for at most max_stations stations (nothing allocated
- * until the first observation); a fix farther than mobile_span_m from a
- * station's centroid so far is not averaged in but counts its device as
- * one that saw the station elsewhere (enough of those: mobile). */
+ * until the first observation). */
 void qp_radiomap__learner_init(qp_radiomap_learner_t *l, size_t max_stations,
-                               double mobile_span_m);
+                               const qp_radiomap_bounds_t *bounds);
 void qp_radiomap__learner_dispose(qp_radiomap_learner_t *l);
 
 /*
  * One trusted observation: device (a non-zero tag, e.g. a hash of its id)
  * saw station key from a fix at (lat, lon) with accuracy_m. Fixes weigh
- * 1 / max(accuracy, 3 m)^2. QP_ERR_NOMEM if memory runs out below the
- * budget; past the budget the observation is dropped (counted).
+ * 1 / max(accuracy, 3 m)^2. A fix far from where the station has been seen
+ * so far (twice the radio's range once min.devices devices place it, the
+ * mobile span before) is not averaged in: its device counts as one that saw
+ * the station elsewhere. QP_ERR_NOMEM if memory runs out below the budget;
+ * past the budget the observation is dropped (counted).
  */
 qp_err_t qp_radiomap__learn(qp_radiomap_learner_t *l, uint64_t key, double lat, double lon,
                             double accuracy_m, uint32_t device);
 
 /*
  * Appends the learned map as a radio map file (CSV with its header): the
- * stations seen by at least min_devices distinct devices, marked mobile
- * when their fixes span more than mobile_span_m or when min_devices
- * devices saw them farther than the learner's mobile span. *stations and *mobile
- * (either may be NULL) receive how many rows and mobile rows were written.
+ * stations seen by at least min.devices distinct devices, marked mobile
+ * when min.devices devices saw them elsewhere, or more devices saw them
+ * elsewhere than where they stand. *stations and *mobile (either may be
+ * NULL) receive how many rows and mobile rows were written.
  */
-qp_err_t qp_radiomap__export(const qp_radiomap_learner_t *l, int64_t min_devices,
-                             double mobile_span_m, qp_buf_t *out, size_t *stations,
+qp_err_t qp_radiomap__export(const qp_radiomap_learner_t *l, qp_buf_t *out, size_t *stations,
                              size_t *mobile);
+
+/* Where the learner places station key so far, if min.devices devices
+ * place it there and no more saw it elsewhere: false otherwise. */
+bool qp_radiomap__learned(const qp_radiomap_learner_t *l, uint64_t key, double *lat,
+                          double *lon, double *spread);
 
 /* Bytes allocated for the learner. */
 size_t qp_radiomap__learner_bytes(const qp_radiomap_learner_t *l);

@@ -197,9 +197,11 @@ static void init_device(sim_t *sim, sim_device_t *d, uint32_t index)
 	d->bus = -1;
 	if (d->device_class == SIM_RADIO_SPOOFER || rnd_unit(&sim->rng) < 0.5) {
 		/* At a hub: its access points are in every phone's scans there. */
+		double r = d->device_class == SIM_RADIO_SPOOFER ? HUB_RADIUS_M / 2 : HUB_RADIUS_M;
+
 		hub_at((int)(rnd_u64(&sim->rng) % HUB_COUNT), &d->x, &d->y);
-		d->x += rnd_range(&sim->rng, -HUB_RADIUS_M, HUB_RADIUS_M);
-		d->y += rnd_range(&sim->rng, -HUB_RADIUS_M, HUB_RADIUS_M);
+		d->x += rnd_range(&sim->rng, -r, r);
+		d->y += rnd_range(&sim->rng, -r, r);
 	}
 	if (d->device_class == SIM_RADIO_SPOOFER) {
 		/* Home, where the phone stays; the GPS it reports rides away

@@ -34,6 +34,8 @@ checks = [
     ("honest_devices_flagged == 0", s["honest_devices_flagged"] == 0),
     ("radio_spoofer in spoofers_by_class", "radio_spoofer" in s["spoofers_by_class"]),
     ("radio_stations > 100", s["radio_stations"] > 100),
+    ("radio_stations_clickhouse > 100 (docs/sql/radiomap.sql on the embedded ClickHouse)",
+     s["radio_stations_clickhouse"] > 100),
 ]
 for cls, c in s["spoofers_by_class"].items():
     checks.append((f"{cls}: {c['devices']} devices, all flagged {c['rule']}",

@@ -70,15 +70,22 @@ typedef struct row {
 	int mobile;
 } row_t;
 
-static int export_rows(const qp_radiomap_learner_t *l, int64_t min_devices, double span,
-                       row_t *first)
+/* A learner with the default bounds but min_devices. */
+static void learner_init(qp_radiomap_learner_t *l, size_t max_stations, int64_t min_devices)
+{
+	qp_radiomap_bounds_t bounds = { min_devices, 500, { 150, 50 } };
+
+	qp_radiomap__learner_init(l, max_stations, &bounds);
+}
+
+static int export_rows(qp_radiomap_learner_t *l, int64_t min_devices, row_t *first)
 {
 	qp_buf_t out = QP_BUF_INIT;
 	size_t stations = 0, mobile = 0;
 	char *line;
 
-	assert_int_equal(qp_radiomap__export(l, min_devices, span, &out, &stations, &mobile),
-	                 QP_OK);
+	l->bounds.min_devices = min_devices;
+	assert_int_equal(qp_radiomap__export(l, &out, &stations, &mobile), QP_OK);
 	assert_non_null(out.ptr);
 	assert_memory_equal(out.ptr, "kind,mac,lat,lon,spread_m,devices,mobile\n", 41);
 	line = strchr(out.ptr, '\n') + 1;
@@ -103,7 +110,7 @@ static void test_centroid_weighted(void **state)
 	row_t r;
 
 	(void)state;
-	qp_radiomap__learner_init(&l, 100, 500);
+	learner_init(&l, 100, 3);
 	/* Two fixes 40 m apart, one four times as precise: weights 1/acc^2
 	 * put the centroid 16/17 of the way to it. */
 	test_offset(HOME_LAT, HOME_LON, 0, 0, &lat1, &lon1);
@@ -111,7 +118,7 @@ static void test_centroid_weighted(void **state)
 	assert_int_equal(qp_radiomap__learn(&l, key, lat1, lon1, 5, 1), QP_OK);
 	assert_int_equal(qp_radiomap__learn(&l, key, lat2, lon2, 20, 2), QP_OK);
 	assert_int_equal(qp_radiomap__learn(&l, key, lat1, lon1, 5, 3), QP_OK);
-	assert_int_equal(export_rows(&l, 3, 500, &r), 1);
+	assert_int_equal(export_rows(&l, 3, &r), 1);
 	assert_string_equal(r.kind, "wifi");
 	assert_string_equal(r.mac, "02:00:00:00:00:01");
 	assert_int_equal(r.devices, 3);
@@ -129,16 +136,16 @@ static void test_min_devices(void **state)
 	int i;
 
 	(void)state;
-	qp_radiomap__learner_init(&l, 100, 500);
+	learner_init(&l, 100, 3);
 	/* One device seen a thousand times is still one device. */
 	for (i = 0; i < 1000; i++)
 		assert_int_equal(qp_radiomap__learn(&l, key, HOME_LAT, HOME_LON, 5, 7), QP_OK);
-	assert_int_equal(export_rows(&l, 2, 500, NULL), 0);
+	assert_int_equal(export_rows(&l, 2, NULL), 0);
 	assert_int_equal(qp_radiomap__learn(&l, key, HOME_LAT, HOME_LON, 5, 8), QP_OK);
-	assert_int_equal(export_rows(&l, 2, 500, NULL), 1);
-	assert_int_equal(export_rows(&l, 3, 500, NULL), 0);
+	assert_int_equal(export_rows(&l, 2, NULL), 1);
+	assert_int_equal(export_rows(&l, 3, NULL), 0);
 	assert_int_equal(qp_radiomap__learn(&l, key, HOME_LAT, HOME_LON, 5, 9), QP_OK);
-	assert_int_equal(export_rows(&l, 3, 500, NULL), 1);
+	assert_int_equal(export_rows(&l, 3, NULL), 1);
 	qp_radiomap__learner_dispose(&l);
 }
 
@@ -152,14 +159,14 @@ static void test_mobile(void **state)
 	int i;
 
 	(void)state;
-	qp_radiomap__learner_init(&l, 100, 500);
+	learner_init(&l, 100, 3);
 	/* A bus's WiFi: its riders see it along 2 km of road. */
 	for (i = 0; i < 20; i++) {
 		test_offset(HOME_LAT, HOME_LON, i * 100.0, 0, &lat, &lon);
 		assert_int_equal(qp_radiomap__learn(&l, bus, lat, lon, 8, (uint32_t)(1 + i % 5)),
 		                 QP_OK);
 	}
-	assert_int_equal(export_rows(&l, 3, 500, &r), 1);
+	assert_int_equal(export_rows(&l, 3, &r), 1);
 	assert_int_equal(r.mobile, 1);
 	/* A shop's access point, seen within 80 m: fixed. */
 	qp_radiomap__learner_dispose(&l);
@@ -168,9 +175,39 @@ static void test_mobile(void **state)
 		assert_int_equal(qp_radiomap__learn(&l, shop, lat, lon, 8, (uint32_t)(1 + i % 4)),
 		                 QP_OK);
 	}
-	assert_int_equal(export_rows(&l, 3, 500, &r), 1);
+	assert_int_equal(export_rows(&l, 3, &r), 1);
 	assert_int_equal(r.mobile, 0);
 	assert_true(r.spread > 20 && r.spread < 60);
+	qp_radiomap__learner_dispose(&l);
+}
+
+static void test_spoofer_cannot_move_a_station(void **state)
+{
+	qp_radiomap_learner_t l;
+	uint64_t home = key_of("02:00:00:00:00:0e", QP_STATION_WIFI);
+	double lat, lon;
+	row_t r;
+	int i;
+
+	(void)state;
+	learner_init(&l, 100, 3);
+	/* Three neighbours place the access point... */
+	for (i = 0; i < 9; i++) {
+		test_offset(HOME_LAT, HOME_LON, (i % 3) * 10.0, 0, &lat, &lon);
+		assert_int_equal(qp_radiomap__learn(&l, home, lat, lon, 5, (uint32_t)(1 + i % 3)),
+		                 QP_OK);
+	}
+	/* ...then a spoofer at home reports it from its fake path, with
+	 * precise fixes, before any rule doubts it. */
+	for (i = 1; i <= 30; i++) {
+		test_offset(HOME_LAT, HOME_LON, i * 60.0, 0, &lat, &lon);
+		assert_int_equal(qp_radiomap__learn(&l, home, lat, lon, 3, 99), QP_OK);
+	}
+	assert_int_equal(export_rows(&l, 3, &r), 1);
+	assert_int_equal(r.mobile, 0);
+	assert_int_equal(r.devices, 4);
+	/* Fixes up to twice the reach (300 m) pull a little; the rest not. */
+	assert_true(qp_geo__distance_m(r.lat, r.lon, HOME_LAT, HOME_LON) < 250);
 	qp_radiomap__learner_dispose(&l);
 }
 
@@ -195,12 +232,12 @@ static void test_memory_bound(void **state)
 	qp_radiomap__dispose(&m);
 
 	/* The learner stops taking new stations at its budget. */
-	qp_radiomap__learner_init(&l, 1000, 500);
+	learner_init(&l, 1000, 2);
 	for (i = 0; i < 5000; i++)
 		assert_int_equal(qp_radiomap__learn(&l, i, HOME_LAT, HOME_LON, 5, 1), QP_OK);
 	assert_int_equal(l.count, 1000);
 	assert_int_equal(l.dropped, 4000);
-	assert_true(qp_radiomap__learner_bytes(&l) <= 1000 * 2 * 104 * 2);
+	assert_true(qp_radiomap__learner_bytes(&l) <= 1000 * 2 * 88 * 2);
 	qp_radiomap__learner_dispose(&l);
 }
 
@@ -214,7 +251,7 @@ static void test_file_round_trip(void **state)
 	uint32_t s, d;
 
 	(void)state;
-	qp_radiomap__learner_init(&l, 1000, 500);
+	learner_init(&l, 1000, 2);
 	for (s = 0; s < 300; s++) {
 		snprintf(mac, sizeof(mac), "02:00:00:00:%02x:%02x", s >> 8, s & 0xff);
 		test_offset(HOME_LAT, HOME_LON, s * 7.0, s * 3.0, &lat, &lon);
@@ -224,7 +261,7 @@ static void test_file_round_trip(void **state)
 			                                                           : QP_STATION_WIFI),
 			                                    lat, lon, 5, d), QP_OK);
 	}
-	assert_int_equal(qp_radiomap__export(&l, 2, 500, &out, NULL, NULL), QP_OK);
+	assert_int_equal(qp_radiomap__export(&l, &out, NULL, NULL), QP_OK);
 	assert_int_equal(qp_radiomap__load(&m, write_temp(out.ptr, out.size), 3, NULL), QP_OK);
 	assert_int_equal(m.count, 200);
 	assert_int_equal(m.skipped, 100);
@@ -492,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_centroid_weighted),
 		cmocka_unit_test(test_min_devices),
 		cmocka_unit_test(test_mobile),
+		cmocka_unit_test(test_spoofer_cannot_move_a_station),
 		cmocka_unit_test(test_memory_bound),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_file_quoted_and_bad_rows),
