@@ -196,4 +196,13 @@ if problems:
     print("\n".join(problems[:30]), file=sys.stderr)
     sys.exit(1)
 PY
+# ---- the radio map learned again, in ClickHouse, from the run's rows ----
+"$qp" radiomap --clickhouse "$QP_TEST_CLICKHOUSE_URL" -X "qp.inserter.table=$run" \
+  --out "$tmp/radiomap-ch.csv" 2>"$tmp/radiomap.log" ||
+  fail "quackpipe radiomap: $(cat "$tmp/radiomap.log")"
+[[ $(wc -l <"$tmp/radiomap-ch.csv") -gt 100 ]] ||
+  fail "radio map from ClickHouse: $(wc -l <"$tmp/radiomap-ch.csv") lines"
+grep -qE '^"(wifi|ble)","02(:[0-9a-f]{2}){5}",4[0-9.]+,2[0-9.]+,[0-9.e+-]+,[0-9]+,[01]$' \
+  "$tmp/radiomap-ch.csv" || fail "radio map rows: $(sed -n 2p "$tmp/radiomap-ch.csv")"
+
 echo "e2e: ok: $expected rows once each, $malformed dead letters, every spoofer caught, no honest device flagged"
