@@ -35,12 +35,13 @@
 
 static int hex_digit(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	unsigned d = (unsigned)(unsigned char)c - '0', x = ((unsigned)(unsigned char)c | 0x20) - 'a';
+
+	return d < 10 ? (int)d : x < 6 ? (int)x + 10 : -1;
 }
 
+/* Every event's radios pass here: six pairs and five separators, checked
+ * and packed in one pass without the C library's locale-aware calls. */
 bool qp_radiomap__key(const char *text, qp_station_kind_t kind, uint64_t *key)
 {
 	uint64_t mac = 0;
@@ -48,20 +49,15 @@ bool qp_radiomap__key(const char *text, qp_station_kind_t kind, uint64_t *key)
 
 	if (!text)
 		return false;
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 6; i++, text += 3) {
 		int hi = hex_digit(text[0]), lo = hi < 0 ? -1 : hex_digit(text[1]);
 
 		if (lo < 0)
 			return false;
 		mac = mac << 8 | (uint64_t)(hi << 4 | lo);
-		text += 2;
-		if (i < 5 && *text != ':' && *text != '-')
+		if (i < 5 ? text[2] != ':' && text[2] != '-' : text[2] != '\0')
 			return false;
-		if (i < 5)
-			text++;
 	}
-	if (*text)
-		return false;
 	*key = mac | (uint64_t)kind << 48;
 	return true;
 }
