@@ -2,7 +2,9 @@
 # The service subcommands without any service: the example config parses,
 # usage errors exit 2, simulate writes its tower table and ground truth, and
 # the metrics endpoint of a running `quackpipe fraud` answers (its broker is
-# unreachable on purpose: the counters stay 0, the server must still work).
+# unreachable on purpose: the counters stay 0, the server must still work),
+# and it reloads its radio map on SIGHUP, keeping the old one when the file
+# is gone.
 set -euo pipefail
 qp=$1 src=$2
 tmp=$(mktemp -d)
@@ -87,4 +89,35 @@ rc=0
 wait "$pid" || rc=$?
 pid=
 [[ $rc == 0 ]] || fail "fraud exited $rc after SIGTERM: $(tail -n 5 "$tmp/fraud.log")"
+
+# ---- fraud-svc reloads its radio map on SIGHUP; a bad file keeps the old one ----
+map_rows() {  # map_rows N: a radio map file of N stations
+  echo "kind,mac,lat,lon,spread_m,devices,mobile"
+  for ((k = 1; k <= $1; k++)); do printf 'wifi,02:00:00:00:00:%02x,48.8566,2.3522,20,5,0\n' "$k"; done
+}
+# wait_log PATTERN: until the fraud log has a line matching PATTERN (30 s).
+wait_log() {
+  for ((i = 0; i < 300; i++)); do
+    grep -qE -- "$1" "$tmp/reload.log" && return 0
+    kill -0 "$pid" 2>/dev/null || fail "fraud exited: $(tail -n 5 "$tmp/reload.log")"
+    sleep 0.1
+  done
+  fail "no '$1' in the fraud log: $(grep -v kafka "$tmp/reload.log" | tail -n 5)"
+}
+map_rows 3 >"$tmp/radiomap.csv"
+"$qp" fraud --brokers 127.0.0.1:1 -X "qp.fraud.radiomap.path=$tmp/radiomap.csv" 2>"$tmp/reload.log" &
+pid=$!
+wait_log "radiomap.csv: 3 radio stations in the map"
+map_rows 5 >"$tmp/radiomap.csv"
+kill -HUP "$pid"
+wait_log "radiomap.csv: 5 radio stations in the map"
+grep -q "quackpipe fraud: SIGHUP, reloading" "$tmp/reload.log" || fail "SIGHUP not acknowledged"
+rm "$tmp/radiomap.csv"
+kill -HUP "$pid"
+wait_log "radio map not reloaded, the previous one stays in use: .*radiomap.csv"
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+[[ $rc == 0 ]] || fail "fraud exited $rc after SIGTERM: $(tail -n 5 "$tmp/reload.log")"
 echo "ok"
