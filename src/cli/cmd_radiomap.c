@@ -137,6 +137,7 @@ int qp_cmd_radiomap(int argc, char **argv)
 {
 	qp_buf_t map = QP_BUF_INIT;
 	const char *a, *v, *path = NULL;
+	bool template_only = false;
 	qp_inserter_t *ins = NULL;
 	qp_conf_t *conf;
 	cli_args_t args;
@@ -146,8 +147,8 @@ int qp_cmd_radiomap(int argc, char **argv)
 	cli_args_begin(&args, argc, argv, 1, "radiomap", usage, NULL);
 	while ((a = cli_args_next(&args))) {
 		if (!strcmp(a, "--template")) {
-			fputs(radiomap_template, stdout);
-			return QP_EXIT_OK;
+			template_only = true;
+			continue;
 		}
 		if (!(v = cli_args_value(&args)))
 			break;
@@ -159,6 +160,11 @@ int qp_cmd_radiomap(int argc, char **argv)
 	}
 	if ((rc = cli_args_end(&args, &conf)) >= 0)
 		return rc;
+	if (template_only) {
+		fputs(radiomap_template, stdout);
+		qp_conf_destroy(conf);
+		return QP_EXIT_OK;
+	}
 	if (!(err = cli_new_from_copy(&ins, conf, cli_new_inserter, NULL)) &&
 	    !(err = cli_radiomap_query(ins, conf, &map))) {
 		if (path)
