@@ -324,9 +324,7 @@ static uint32_t look_up(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t receiv
 			qp_towers__prefetch(&f->towers, &ev->cell[i]);
 			break;
 		}
-	qp_fraud__prepare(&f->p, ev, received_ms, fi);
-	for (i = 0; i < fi->radio_count; i++)
-		qp_radiomap__prefetch(&f->radios, fi->radio_key[i]);
+	qp_fraud__prepare(&f->p, &f->radios, ev, received_ms, fi);
 	rec = qp_fraud_state__find(&f->state, *key);
 	if (rec != QP_FRAUD_NONE)
 		qp_fraud_state__prefetch(&f->state, rec);

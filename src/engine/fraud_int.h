@@ -170,7 +170,8 @@ typedef struct qp_fraud_findings {
 	uint16_t acc_m;
 	uint64_t scan_id, content;
 	uint32_t received_s;
-	uint64_t radio_key[QP_FRAUD_RADIOS]; /* radiomap keys of its radios */
+	uint64_t radio_key[QP_FRAUD_RADIOS]; /* map keys of its radios (not parsed
+	                                        with no map and no learning) */
 	uint32_t radio_count;
 	/* state changes */
 	bool keep_fix;          /* ts is within reach of the record's base */
@@ -181,11 +182,13 @@ typedef struct qp_fraud_findings {
 /*
  * Evaluation in two steps, so that the work on the event alone can overlap
  * the wait for the device's record: qp_fraud__prepare reduces the event
- * (hashes, fixed point; no state read), qp_fraud__judge runs the built-in
- * rules on it against dev (NULL: a device not seen yet).
+ * (hashes, fixed point, its radios' map keys, whose slots it prefetches;
+ * no state read), qp_fraud__judge runs the built-in rules on it against dev
+ * (NULL: a device not seen yet).
  */
-void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_scan_event_t *ev,
-                       int64_t received_ms, qp_fraud_findings_t *out);
+void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_radiomap_t *radios,
+                       const qp_scan_event_t *ev, int64_t received_ms,
+                       qp_fraud_findings_t *out);
 void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
                      const qp_radiomap_t *radios, const qp_fraud_device_t *dev,
                      const qp_scan_event_t *ev, qp_fraud_findings_t *fi);

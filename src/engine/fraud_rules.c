@@ -429,10 +429,19 @@ static bool radio_mismatch(const qp_fraud_params_t *p, const qp_radiomap_t *radi
 
 /* ---- running and committing ---- */
 
-void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_scan_event_t *ev,
-                       int64_t received_ms, qp_fraud_findings_t *fi)
+void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_radiomap_t *radios,
+                       const qp_scan_event_t *ev, int64_t received_ms, qp_fraud_findings_t *fi)
 {
+	uint32_t i;
+
 	memset(fi, 0, sizeof(*fi));
+	/* The radios first: their map slots load while the rest is hashed.
+	 * Without a map (and no learning) there is nothing to look up. */
+	if (radios->count || p->learn) {
+		radio_keys(ev, fi);
+		for (i = 0; i < fi->radio_count; i++)
+			qp_radiomap__prefetch(radios, fi->radio_key[i]);
+	}
 	fi->ts_ms = clamp_time(ev->ts_ms);
 	fi->received_ms = clamp_time(received_ms);
 	fi->lat_e7 = qp_geo__to_e7(ev->gps.lat);
@@ -445,7 +454,6 @@ void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_scan_event_t *ev,
 	                                                    : (uint32_t)(received_ms / 1000);
 	fi->confirm_fix = -1;
 	fi->cluster_join = -1;
-	radio_keys(ev, fi);
 }
 
 void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
