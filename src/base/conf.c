@@ -223,6 +223,57 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.svc.flush.timeout.ms", QP_PROP_INT, "30000", 100, 3600000, NULL,
 	  "fraud-svc: how long a batch waits for its outputs to be acknowledged "
 	  "before it is re-delivered." },
+
+	/* alerts: push providers and alert-svc (docs/alerts.md) */
+	{ "qp.alerts.inflight.max", QP_PROP_INT, "256", 1, 100000, NULL,
+	  "Pushes held at once (sending or waiting to retry); past it the service "
+	  "stops reading alerts until one finishes, so a slow provider cannot fill memory." },
+	{ "qp.alerts.timeout.ms", QP_PROP_INT, "10000", 100, 600000, NULL,
+	  "Longest time one push request (or an FCM token request) may take." },
+	{ "qp.alerts.connect.timeout.ms", QP_PROP_INT, "5000", 100, 600000, NULL,
+	  "Longest time to open a connection to a provider." },
+	{ "qp.alerts.retry.max", QP_PROP_INT, "5", 0, 1000, NULL,
+	  "Retries of a push answered 429, 5xx or not at all, before it is dead-lettered." },
+	{ "qp.alerts.retry.backoff.ms", QP_PROP_INT, "500", 1, 600000, NULL,
+	  "First retry delay of a push; doubled per retry, with jitter, and never "
+	  "shorter than the provider's Retry-After." },
+	{ "qp.alerts.retry.backoff.max.ms", QP_PROP_INT, "30000", 1, 3600000, NULL,
+	  "Cap on the backoff between two retries (a longer Retry-After is still honoured)." },
+	{ "qp.alerts.tls.ca.location", QP_PROP_STR, "", 0, 0, NULL,
+	  "CA bundle (PEM) to verify the providers' certificates with; empty: the system's." },
+	{ "qp.alerts.fcm.service.account", QP_PROP_STR, "", 0, 0, NULL,
+	  "FCM: path of the service-account JSON file (private_key, client_email, "
+	  "project_id, token_uri); empty: FCM disabled." },
+	{ "qp.alerts.fcm.project", QP_PROP_STR, "", 0, 0, NULL,
+	  "FCM: project id; empty: the service account's project_id." },
+	{ "qp.alerts.fcm.url", QP_PROP_STR, "https://fcm.googleapis.com", 0, 0, NULL,
+	  "FCM: base URL of the HTTP v1 API (messages are POSTed to "
+	  "{url}/v1/projects/{project}/messages:send)." },
+	{ "qp.alerts.fcm.token.url", QP_PROP_STR, "https://oauth2.googleapis.com/token", 0, 0, NULL,
+	  "FCM: OAuth2 token endpoint; when not set, the service account's token_uri." },
+	{ "qp.alerts.fcm.token.margin.ms", QP_PROP_INT, "300000", 0, 3600000, NULL,
+	  "FCM: an access token is renewed this long before it expires." },
+	{ "qp.alerts.apns.key.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "APNs: path of the token-signing key (.p8, P-256); empty: APNs disabled." },
+	{ "qp.alerts.apns.key.id", QP_PROP_STR, "", 0, 0, NULL,
+	  "APNs: the key's id (the provider token's kid)." },
+	{ "qp.alerts.apns.team.id", QP_PROP_STR, "", 0, 0, NULL,
+	  "APNs: the developer team id (the provider token's iss)." },
+	{ "qp.alerts.apns.topic", QP_PROP_STR, "", 0, 0, NULL,
+	  "APNs: apns-topic, the app's bundle id." },
+	{ "qp.alerts.apns.url", QP_PROP_STR, "https://api.push.apple.com", 0, 0, NULL,
+	  "APNs: base URL (https://api.sandbox.push.apple.com for development builds)." },
+	{ "qp.alerts.apns.push.type", QP_PROP_ENUM, "alert", 0, 0, "alert|background",
+	  "APNs: apns-push-type of every push." },
+	{ "qp.alerts.apns.expiration.s", QP_PROP_INT, "3600", 0, 2592000, NULL,
+	  "APNs: apns-expiration is now plus this; APNs stores an undeliverable push that long." },
+	{ "qp.alerts.apns.token.refresh.ms", QP_PROP_INT, "2400000", 1200000, 3600000, NULL,
+	  "APNs: the provider token is remade this often (Apple refuses one older than "
+	  "an hour and remaking it more than every 20 minutes)." },
+	{ "qp.alerts.webhook.url", QP_PROP_STR, "", 0, 0, NULL,
+	  "Webhook: URL alerts are POSTed to as JSON; empty: webhook disabled." },
+	{ "qp.alerts.webhook.secret", QP_PROP_STR, "", 0, 0, NULL,
+	  "Webhook: HMAC-SHA256 key of the X-Quackpipe-Signature header (sha256=<hex>)." },
 };
 
 #define QP_PROPERTY_COUNT (sizeof(qp_properties) / sizeof(qp_properties[0]))
