@@ -30,6 +30,13 @@ static const qp_prop_t qp_properties[] = {
 	  "Topic fraud-svc produces reward alerts to." },
 	{ "qp.topic.dlq", QP_PROP_STR, "scan-dlq", 0, 0, NULL,
 	  "Dead-letter topic for events a stage cannot decode or process." },
+	{ "qp.topic.device_tokens", QP_PROP_STR, "device-tokens", 0, 0, NULL,
+	  "Compacted topic of push tokens, key device_id, value "
+	  "{\"platform\":\"apns|fcm|webhook\",\"token\":...,\"app\":...}; alert-svc "
+	  "reads it whole at start, follows it, and retires dead tokens in it." },
+	{ "qp.topic.alerts_sent", QP_PROP_STR, "alerts-sent", 0, 0, NULL,
+	  "Compacted topic where alert-svc records each scan_id it pushed (key "
+	  "scan_id), read back at start so a restart does not push it again." },
 
 	/* fraud: the rule engine (docs/fraud.md explains every default) */
 	{ "qp.fraud.cluster.precision", QP_PROP_INT, "7", 1, 12, NULL,
@@ -225,6 +232,21 @@ static const qp_prop_t qp_properties[] = {
 	  "before it is re-delivered." },
 
 	/* alerts: push providers and alert-svc (docs/alerts.md) */
+	{ "qp.alerts.reward.min", QP_PROP_DOUBLE, "5", 0, 1e12, NULL,
+	  "alert-svc: alerts whose reward is at least this are pushed." },
+	{ "qp.alerts.max.age.ms", QP_PROP_INT, "3600000", 0, 31536000000.0, NULL,
+	  "alert-svc: alerts received by the pipeline longer ago than this are "
+	  "dropped quietly (counted); 0: no limit." },
+	{ "qp.alerts.rate.per.min", QP_PROP_DOUBLE, "6", 0, 1e9, NULL,
+	  "alert-svc: pushes per minute a device's token bucket refills with." },
+	{ "qp.alerts.rate.burst", QP_PROP_INT, "3", 1, 1000000, NULL,
+	  "alert-svc: the bucket's size: pushes a device may get at once." },
+	{ "qp.alerts.rate.devices", QP_PROP_INT, "65536", 1, 1073741824, NULL,
+	  "alert-svc: device buckets kept (a direct-mapped table: a device that "
+	  "collides with another starts with a full bucket)." },
+	{ "qp.alerts.sent.max", QP_PROP_INT, "1000000", 2, 1073741824, NULL,
+	  "alert-svc: scan_ids remembered as pushed (8 bytes each, twice over); at "
+	  "least the last half of them are always remembered." },
 	{ "qp.alerts.inflight.max", QP_PROP_INT, "256", 1, 100000, NULL,
 	  "Pushes held at once (sending or waiting to retry); past it the service "
 	  "stops reading alerts until one finishes, so a slow provider cannot fill memory." },

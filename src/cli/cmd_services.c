@@ -1,5 +1,6 @@
 /*
- * quackpipe fraud | ch-writer: one service of the pipeline per process.
+ * quackpipe fraud | ch-writer (| alerts, cmd_alerts.c): one service of the
+ * pipeline per process.
  * Both read their configuration from --config / -X / --brokers, log their
  * counters every --status-interval seconds, and stop gracefully on SIGTERM
  * or SIGINT: the batch in hand is finished, acked offsets are committed and
@@ -12,19 +13,11 @@
 #include <time.h>
 
 #include "cli/cli_conf.h"
+#include "cli/cli_service.h"
 #include "cli/commands.h"
 #include "cli/metrics_http.h"
 #include "services/svc_int.h"
 
-typedef struct service_ops {
-	const char *name;
-	const char *summary;
-	qp_err_t (*create)(void **out, const qp_conf_t *conf);
-	qp_err_t (*run)(void *svc);
-	void (*wakeup)(void *svc);
-	void (*destroy)(void *svc);
-	const qp_svc_counters_t *(*counters)(const void *svc);
-} service_ops_t;
 
 static qp_err_t fraud_create(void **out, const qp_conf_t *conf)
 {
@@ -46,11 +39,11 @@ static const qp_svc_counters_t *writer_counters(const void *svc) { return qp_ch_
 
 static const service_ops_t fraud_ops = {
 	"fraud", "scan-events -> fraud rules -> scan-enriched and scan-alerts (group fraud-svc)",
-	fraud_create, fraud_run, fraud_wakeup, fraud_destroy, fraud_counters
+	fraud_create, fraud_run, fraud_wakeup, fraud_destroy, fraud_counters, NULL, NULL
 };
 static const service_ops_t writer_ops = {
 	"ch-writer", "scan-enriched -> batches -> ClickHouse (group ch-writer)",
-	writer_create, writer_run, writer_wakeup, writer_destroy, writer_counters
+	writer_create, writer_run, writer_wakeup, writer_destroy, writer_counters, NULL, NULL
 };
 
 typedef struct status_logger {
@@ -62,8 +55,14 @@ typedef struct status_logger {
 	bool done;
 } status_logger_t;
 
-static void print_counters(const service_ops_t *ops, const qp_svc_counters_t *c)
+static void print_counters(const service_ops_t *ops, const void *svc)
 {
+	const qp_svc_counters_t *c = ops->counters(svc);
+
+	if (ops->print) {
+		ops->print(svc);
+		return;
+	}
 	fprintf(stderr, "quackpipe %s: consumed=%llu produced=%llu alerts=%llu inserted=%llu "
 	        "dead_lettered=%llu retried_batches=%llu\n", ops->name,
 	        (unsigned long long)atomic_load(&c->consumed), (unsigned long long)atomic_load(&c->produced),
@@ -81,7 +80,7 @@ static void *log_status(void *arg)
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += log->interval_s;
 		if (pthread_cond_timedwait(&log->done_cond, &log->lock, &until) && !log->done)
-			print_counters(log->ops, log->ops->counters(log->svc));
+			print_counters(log->ops, log->svc);
 	}
 	pthread_mutex_unlock(&log->lock);
 	return NULL;
@@ -98,7 +97,7 @@ static void usage(FILE *out, const void *opaque)
 	        ops->name, ops->summary, cli_conf_usage, cli_metrics_usage);
 }
 
-static int run_service(const service_ops_t *ops, int argc, char **argv)
+int cli_run_service(const service_ops_t *ops, int argc, char **argv)
 {
 	status_logger_t log = { ops, NULL, 10, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
 	cli_metrics_t *metrics = NULL;
@@ -125,7 +124,7 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 	err = ops->create(&svc, conf);
 	qp_conf_destroy(conf);
 	if (!err && metrics_port >= 0) {
-		cli_metrics_source_t source = { ops->name, ops->counters(svc) };
+		cli_metrics_source_t source = { ops->name, ops->counters(svc), ops->metrics, svc };
 
 		if ((err = cli_metrics_start(&metrics, ops->name, metrics_port, &source, 1)))
 			ops->destroy(svc);
@@ -147,17 +146,17 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 	pthread_join(logger, NULL);
 	cli_on_stop_signal_clear();
 	cli_metrics_stop(metrics);
-	print_counters(ops, ops->counters(svc));
+	print_counters(ops, svc);
 	ops->destroy(svc); /* commits and leaves the group */
 	return err ? QP_EXIT_FAILURE : QP_EXIT_OK;
 }
 
 int qp_cmd_fraud(int argc, char **argv)
 {
-	return run_service(&fraud_ops, argc, argv);
+	return cli_run_service(&fraud_ops, argc, argv);
 }
 
 int qp_cmd_ch_writer(int argc, char **argv)
 {
-	return run_service(&writer_ops, argc, argv);
+	return cli_run_service(&writer_ops, argc, argv);
 }

@@ -20,6 +20,7 @@ int qp_cmd_config(int argc, char **argv);
 int qp_cmd_enrich(int argc, char **argv);
 int qp_cmd_fraud(int argc, char **argv);
 int qp_cmd_ch_writer(int argc, char **argv);
+int qp_cmd_alerts(int argc, char **argv);
 int qp_cmd_demo(int argc, char **argv);
 int qp_cmd_topics(int argc, char **argv);
 int qp_cmd_dlq(int argc, char **argv);

@@ -76,6 +76,9 @@ qp_err_t cli_metrics_format(qp_buf_t *out, const cli_metrics_source_t *sources, 
 			                     sources[j].service, (unsigned long long)atomic_load(c));
 		}
 	}
+	for (j = 0; j < count && !err; j++)
+		if (sources[j].extra)
+			err = sources[j].extra(out, sources[j].extra_opaque);
 	return err;
 }
 

@@ -12,10 +12,14 @@
 #include "quackpipe.h"
 #include "services/svc_int.h"
 
-/* One service's counters, labelled service="<name>". */
+/* One service's counters, labelled service="<name>"; extra (may be NULL)
+ * appends the service's own metrics (alert-svc's per provider), given
+ * extra_opaque. */
 typedef struct cli_metrics_source {
 	const char *service;
 	const qp_svc_counters_t *counters;
+	qp_err_t (*extra)(qp_buf_t *out, const void *extra_opaque);
+	const void *extra_opaque;
 } cli_metrics_source_t;
 
 typedef struct cli_metrics cli_metrics_t;

@@ -149,6 +149,14 @@ size_t qp_push__pending(const qp_push_t *push)
 	return push->pending;
 }
 
+bool qp_push__has(const qp_push_t *push, const char *scan_id)
+{
+	for (size_t i = 0; i < push->slot_count; i++)
+		if (push->slots[i].state != SLOT_FREE && strcmp(push->slots[i].msg.scan_id, scan_id) == 0)
+			return true;
+	return false;
+}
+
 const qp_push_stats_t *qp_push__stats(const qp_push_t *push, qp_push_platform_t platform)
 {
 	return &push->stats[platform < QP_PUSH_PLATFORMS ? platform : 0];

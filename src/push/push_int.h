@@ -132,6 +132,10 @@ qp_err_t qp_push__submit(qp_push_t *push, const qp_push_msg_t *msg);
 qp_err_t qp_push__poll(qp_push_t *push, int timeout_ms, qp_push_result_t *results,
                        size_t max, size_t *n);
 
+/* Whether a push of scan_id is pending (a scan of the slots: the cap is
+ * small). */
+bool qp_push__has(const qp_push_t *push, const char *scan_id);
+
 /* Pushes submitted and not yet handed out by _poll(). */
 size_t qp_push__pending(const qp_push_t *push);
 

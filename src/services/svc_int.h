@@ -79,6 +79,26 @@ double qp_ch_writer__latency_ms(const qp_ch_writer_t *svc, double quantile);
 /* The inserter, for queries once _run() has returned. */
 qp_inserter_t *qp_ch_writer__inserter(qp_ch_writer_t *svc);
 
+/* ---- alert-svc: scan-alerts -> policy -> push (FCM / APNs / webhook) ---- */
+
+/* The service is the public qp_alerts_t (include/quackpipe/alerts.h). */
+typedef struct qp_alert_svc_counters {
+	atomic_uint_fast64_t deduplicated, below_threshold, too_old, rate_limited, no_token;
+	atomic_uint_fast64_t tokens; /* devices with a token now */
+	atomic_uint_fast64_t failed[3], tokens_retired[3]; /* per push platform */
+} qp_alert_svc_counters_t;
+
+/* Builds the service from conf (not kept): group.id defaults to alert-svc;
+ * loads the device tokens and the record of pushes. */
+qp_err_t qp_alert_svc__new(qp_alerts_t **out, const qp_conf_t *conf);
+qp_err_t qp_alert_svc__run(qp_alerts_t *svc);
+void qp_alert_svc__wakeup(qp_alerts_t *svc);
+void qp_alert_svc__destroy(qp_alerts_t *svc);
+const qp_svc_counters_t *qp_alert_svc__counters(const qp_alerts_t *svc);
+const qp_alert_svc_counters_t *qp_alert_svc__alert_counters(const qp_alerts_t *svc);
+/* Submit-to-answer latency of pushes; read after _run() returned. */
+double qp_alert_svc__latency_ms(const qp_alerts_t *svc, double quantile);
+
 /* Keeps counters->partitions in step with a rebalance notice. */
 void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *msg);
 

@@ -1,0 +1,469 @@
+/*
+ * alert-svc: reads scan-alerts, sends one push per alert whose device has a
+ * token, at most once per scan_id across restarts (include/quackpipe/alerts.h,
+ * docs/alerts.md). Glue only: the policy and the token registry are engines
+ * (engine/alert_policy.c, engine/alert_tokens.c), the providers a transport
+ * (push/), the tables of tokens and of pushes a Kafka reader (kafka/table.c).
+ *
+ * The order that makes a push at most once: check the record of pushes (and
+ * the pushes in flight) before sending; once the provider accepted, record
+ * the scan_id in qp.topic.alerts_sent; ack the input message only when the
+ * producer acknowledged that record, so the offset is committed after it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf_int.h"
+#include "base/clock_int.h"
+#include "base/conf_int.h"
+#include "engine/alert_policy_int.h"
+#include "engine/alert_tokens_int.h"
+#include "kafka/table_int.h"
+#include "model/json_int.h"
+#include "push/push_int.h"
+#include "services/svc_int.h"
+
+struct qp_alerts {
+	qp_conf_t *conf;
+	qp_runner_t *runner;
+	qp_producer_t *producer;
+	qp_push_t *push;
+	qp_alert_policy_t *policy;
+	qp_alert_tokens_t *tokens;
+	qp_table_t *token_table, *sent_table;
+	const char *tokens_topic, *sent_topic; /* borrowed from conf */
+	size_t inflight_max, batch_max;
+	int flush_timeout_ms;
+	qp_message_t **batch;
+	qp_push_result_t *results;
+	qp_message_t **settled; /* outcome recorded, acked once the producer flushed */
+	size_t settled_count;
+	bool settle_failed;     /* the last flush failed: fetch nothing until one succeeds */
+	atomic_bool stopping;
+	qp_buf_t record;
+	qp_histogram_t latency; /* ms from submit to the provider's answer */
+	qp_svc_counters_t counters;
+	qp_alert_svc_counters_t alert_counters;
+};
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_token_record(const void *key, size_t key_len, const void *value, size_t len,
+                            void *opaque)
+{
+	qp_alerts_t *svc = opaque;
+
+	if (qp_alert_tokens__apply(svc->tokens, key, key_len, value, len))
+		qp_log__(svc->conf, QP_LOG_WARNING, "alerts", "%s: record ignored: %s",
+		         svc->tokens_topic, qp_error_last());
+}
+
+static void on_sent_record(const void *key, size_t key_len, const void *value, size_t len,
+                           void *opaque)
+{
+	qp_alerts_t *svc = opaque;
+	char scan_id[64];
+
+	if (!key || key_len == 0 || key_len >= sizeof(scan_id))
+		return;
+	memcpy(scan_id, key, key_len);
+	scan_id[key_len] = '\0';
+	qp_alert_policy__mark_sent(svc->policy, scan_id);
+}
+
+/* Reads what was written to the two tables since the last look. */
+static void follow_tables(qp_alerts_t *svc)
+{
+	size_t n;
+
+	qp_table__poll(svc->token_table, on_token_record, svc, 0, 1000, &n);
+	qp_table__poll(svc->sent_table, on_sent_record, svc, 0, 1000, &n);
+	atomic_store(&svc->alert_counters.tokens, qp_alert_tokens__count(svc->tokens));
+}
+
+static qp_err_t open_tables(qp_alerts_t *svc)
+{
+	qp_err_t err;
+
+	if ((err = qp_table__new(&svc->token_table, svc->conf, svc->tokens_topic, "alerts tokens")) ||
+	    (err = qp_table__load(svc->token_table, on_token_record, svc, svc->flush_timeout_ms)) ||
+	    (err = qp_table__new(&svc->sent_table, svc->conf, svc->sent_topic, "alerts sent")) ||
+	    (err = qp_table__load(svc->sent_table, on_sent_record, svc, svc->flush_timeout_ms)))
+		return err;
+	atomic_store(&svc->alert_counters.tokens, qp_alert_tokens__count(svc->tokens));
+	qp_log__(svc->conf, QP_LOG_INFO, "alerts", "%zu device tokens loaded from %s",
+	         qp_alert_tokens__count(svc->tokens), svc->tokens_topic);
+	return QP_OK;
+}
+
+qp_err_t qp_alert_svc__new(qp_alerts_t **out, const qp_conf_t *conf)
+{
+	qp_alerts_t *svc;
+	qp_conf_t *runner_conf = NULL, *producer_conf = NULL;
+	qp_err_t err;
+
+	*out = NULL;
+	if (!(svc = calloc(1, sizeof(*svc))))
+		return qp_error__code(QP_ERR_NOMEM);
+	qp_histogram__init(&svc->latency, qp_histogram__latency_ms_bounds,
+	                   qp_histogram__latency_ms_bound_count);
+	if ((err = qp_conf_dup(&svc->conf, conf)))
+		goto fail;
+	svc->tokens_topic = qp_conf__str(svc->conf, "qp.topic.device_tokens");
+	svc->sent_topic = qp_conf__str(svc->conf, "qp.topic.alerts_sent");
+	svc->inflight_max = (size_t)qp_conf__int(svc->conf, "qp.alerts.inflight.max");
+	svc->batch_max = (size_t)qp_conf__int(svc->conf, "qp.svc.batch.max");
+	svc->flush_timeout_ms = (int)qp_conf__int(svc->conf, "qp.svc.flush.timeout.ms");
+	if (!(svc->batch = calloc(svc->batch_max, sizeof(*svc->batch))) ||
+	    !(svc->results = calloc(svc->inflight_max, sizeof(*svc->results))) ||
+	    !(svc->settled = calloc(svc->inflight_max, sizeof(*svc->settled)))) {
+		err = qp_error__code(QP_ERR_NOMEM);
+		goto fail;
+	}
+	if ((err = qp_push__new(&svc->push, svc->conf)) ||
+	    (err = qp_alert_policy__new(&svc->policy, svc->conf)) ||
+	    (err = qp_alert_tokens__new(&svc->tokens)) ||
+	    (err = open_tables(svc)))
+		goto fail;
+	if ((err = qp_conf_dup(&producer_conf, svc->conf)) ||
+	    (err = qp_producer_new(&svc->producer, producer_conf)))
+		goto fail;
+	producer_conf = NULL;
+	if ((err = qp_svc__conf_with_default(&runner_conf, svc->conf, "group.id", "alert-svc")) ||
+	    (err = qp_conf_set(runner_conf, "qp.runner.decode", "enriched")) ||
+	    (err = qp_runner_new(&svc->runner, runner_conf)))
+		goto fail;
+	runner_conf = NULL;
+	if ((err = qp_runner_subscribe(svc->runner, qp_conf__str(svc->conf, "qp.topic.alerts"))))
+		goto fail;
+	*out = svc;
+	return QP_OK;
+fail:
+	qp_conf_destroy(runner_conf);
+	qp_conf_destroy(producer_conf);
+	qp_alert_svc__destroy(svc);
+	return err;
+}
+
+void qp_alert_svc__wakeup(qp_alerts_t *svc)
+{
+	atomic_store(&svc->stopping, true);
+	qp_push__wakeup(svc->push);
+	qp_producer_wakeup(svc->producer);
+	qp_runner_wakeup(svc->runner);
+}
+
+const qp_svc_counters_t *qp_alert_svc__counters(const qp_alerts_t *svc)
+{
+	return &svc->counters;
+}
+
+const qp_alert_svc_counters_t *qp_alert_svc__alert_counters(const qp_alerts_t *svc)
+{
+	return &svc->alert_counters;
+}
+
+double qp_alert_svc__latency_ms(const qp_alerts_t *svc, double quantile)
+{
+	return qp_histogram__quantile(&svc->latency, quantile);
+}
+
+/* Publishes a small record, waiting for room in the producer's queue. */
+static qp_err_t publish(qp_alerts_t *svc, const char *topic, const char *key)
+{
+	qp_err_t err;
+
+	while ((err = qp_producer_publish(svc->producer, topic, key, strlen(key), svc->record.ptr,
+	                                  svc->record.size, NULL)) == QP_ERR_QUEUE_FULL)
+		qp_producer_poll(svc->producer, 100);
+	if (err)
+		qp_log__(svc->conf, QP_LOG_WARNING, "alerts", "record to %s for %s not written: %s",
+		         topic, key, qp_error_last());
+	return err;
+}
+
+/* {"platform":"apns","device_id":"...","ts_ms":...}, keyed by scan_id. */
+static void record_sent(qp_alerts_t *svc, const qp_scan_event_t *ev, qp_push_platform_t platform)
+{
+	qp_buf__truncate(&svc->record, 0);
+	if (qp_buf__printf(&svc->record, "{\"platform\":\"%s\",\"device_id\":",
+	                   qp_push__platform_name(platform)) ||
+	    qp_json__put_string(&svc->record, ev->device_id, strlen(ev->device_id)) ||
+	    qp_buf__printf(&svc->record, ",\"ts_ms\":%lld}", (long long)wall_ms()))
+		return;
+	publish(svc, svc->sent_topic, ev->scan_id);
+}
+
+/* The token is dead: out of the registry and, as a retired record, out of
+ * the topic (only while it is still the device's token). */
+static void retire_token(qp_alerts_t *svc, const qp_scan_event_t *ev,
+                         const qp_push_result_t *r)
+{
+	const qp_alert_token_t *t = qp_alert_tokens__get(svc->tokens, ev->device_id);
+	char *token;
+
+	if (!t || !(token = strdup(t->token)))
+		return;
+	if (qp_alert_tokens__retire(svc->tokens, ev->device_id, token)) {
+		qp_buf__truncate(&svc->record, 0);
+		if (!qp_buf__printf(&svc->record, "{\"platform\":\"%s\",\"retired\":true,\"token\":",
+		                    qp_push__platform_name(r->platform)) &&
+		    !qp_json__put_string(&svc->record, token, strlen(token)) &&
+		    !qp_buf__puts(&svc->record, ",\"reason\":") &&
+		    !qp_json__put_string(&svc->record, r->reason, strlen(r->reason)) &&
+		    !qp_buf__putc(&svc->record, '}') &&
+		    !publish(svc, svc->tokens_topic, ev->device_id))
+			atomic_fetch_add(&svc->alert_counters.tokens_retired[r->platform], 1);
+	}
+	free(token);
+}
+
+static void handle_result(qp_alerts_t *svc, const qp_push_result_t *r)
+{
+	qp_message_t *msg = r->opaque;
+	const qp_scan_event_t *ev = qp_message_event(msg);
+	char reason[320];
+
+	qp_histogram__record(&svc->latency, (double)r->latency_ms);
+	switch (r->outcome) {
+	case QP_PUSH_SENT:
+		qp_alert_policy__mark_sent(svc->policy, ev->scan_id);
+		record_sent(svc, ev, r->platform);
+		svc->settled[svc->settled_count++] = msg;
+		return;
+	case QP_PUSH_TOKEN_DEAD:
+		retire_token(svc, ev, r);
+		svc->settled[svc->settled_count++] = msg;
+		return;
+	default:
+		/* The provider's answer travels in the dead-letter reason header. */
+		snprintf(reason, sizeof(reason), "%s push %s: HTTP %ld %s after %u attempt%s",
+		         qp_push__platform_name(r->platform), qp_push__outcome_name(r->outcome),
+		         r->status, r->reason, r->attempts, r->attempts == 1 ? "" : "s");
+		atomic_fetch_add(&svc->alert_counters.failed[r->platform], 1);
+		qp_runner_dead_letter(svc->runner, msg,
+		                      r->outcome == QP_PUSH_GAVE_UP ? QP_ERR_RETRIES_EXHAUSTED
+		                                                    : QP_ERR_HTTP, reason);
+	}
+}
+
+/* Acks the settled messages once their records are acknowledged. */
+static void settle(qp_alerts_t *svc, int timeout_ms)
+{
+	qp_err_t err;
+
+	if (svc->settled_count == 0)
+		return;
+	if ((err = qp_producer_flush(svc->producer, timeout_ms))) {
+		svc->settle_failed = true;
+		atomic_store(&svc->counters.last_error, err);
+		if (err != QP_ERR_WAKEUP)
+			qp_log__(svc->conf, QP_LOG_WARNING, "alerts", "records not acknowledged yet, "
+			         "fetching paused: %s", qp_error_last());
+		return;
+	}
+	qp_runner_ack_batch(svc->runner, svc->settled, svc->settled_count);
+	svc->settled_count = 0;
+	svc->settle_failed = false;
+}
+
+/* Serves the providers for up to timeout_ms and settles what finished. */
+static void drive(qp_alerts_t *svc, int timeout_ms)
+{
+	size_t n = 0;
+	uint64_t retried = 0;
+
+	if (qp_push__poll(svc->push, timeout_ms, svc->results,
+	                  svc->inflight_max - svc->settled_count, &n) == QP_OK)
+		for (size_t i = 0; i < n; i++)
+			handle_result(svc, &svc->results[i]);
+	for (int p = 0; p < QP_PUSH_PLATFORMS; p++)
+		retried += atomic_load(&qp_push__stats(svc->push, p)->retried);
+	atomic_store(&svc->counters.retried, retried);
+	settle(svc, svc->flush_timeout_ms);
+}
+
+/* Finishes every push in flight (up to qp.svc.flush.timeout.ms) and acks
+ * their messages. What is left unfinished stays unacked: re-delivered. */
+static void drain(qp_alerts_t *svc)
+{
+	int64_t deadline = qp_clock__now_ms() + svc->flush_timeout_ms;
+
+	while (qp_push__pending(svc->push) > 0 && qp_clock__left_ms(deadline) > 0)
+		drive(svc, qp_clock__left_ms(deadline) < 100 ? qp_clock__left_ms(deadline) : 100);
+	settle(svc, svc->flush_timeout_ms);
+}
+
+static atomic_uint_fast64_t *decision_counter(qp_alerts_t *svc, qp_alert_decision_t d)
+{
+	switch (d) {
+	case QP_ALERT_BELOW_THRESHOLD: return &svc->alert_counters.below_threshold;
+	case QP_ALERT_TOO_OLD: return &svc->alert_counters.too_old;
+	case QP_ALERT_DUPLICATE: return &svc->alert_counters.deduplicated;
+	default: return &svc->alert_counters.rate_limited;
+	}
+}
+
+static void handle_event(qp_alerts_t *svc, qp_message_t *msg)
+{
+	const qp_scan_event_t *ev = qp_message_event(msg);
+	const qp_alert_token_t *t;
+	qp_push_msg_t push = { 0 };
+	qp_alert_decision_t d;
+	int64_t received = ev->enriched && ev->enrichment.received_ms > 0
+	                   ? ev->enrichment.received_ms : qp_message_timestamp(msg);
+	qp_err_t err;
+
+	atomic_fetch_add(&svc->counters.consumed, 1);
+	d = qp_alert_policy__judge(svc->policy, ev->scan_id, ev->device_id, ev->reward, received,
+	                           wall_ms(), qp_push__has(svc->push, ev->scan_id));
+	if (d != QP_ALERT_PUSH) {
+		atomic_fetch_add(decision_counter(svc, d), 1);
+		qp_runner_ack(svc->runner, msg);
+		return;
+	}
+	if (!(t = qp_alert_tokens__get(svc->tokens, ev->device_id)) ||
+	    !qp_push__platform_parse(t->platform, &push.platform) ||
+	    !qp_push__enabled(svc->push, push.platform)) {
+		atomic_fetch_add(&svc->alert_counters.no_token, 1);
+		qp_runner_ack(svc->runner, msg);
+		return;
+	}
+	push.token = t->token;
+	push.scan_id = ev->scan_id;
+	push.device_id = ev->device_id;
+	push.app = t->app;
+	push.reward = ev->reward;
+	push.opaque = msg;
+	if ((err = qp_push__submit(svc->push, &push)))
+		/* Not QUEUE_FULL: the batch was sized to the room left. */
+		qp_runner_dead_letter(svc->runner, msg, err, qp_error_last());
+}
+
+static void handle_batch(qp_alerts_t *svc, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		qp_message_t *msg = svc->batch[i];
+
+		if (qp_message_kind(msg) == QP_MESSAGE_EVENT) {
+			handle_event(svc, msg);
+			continue;
+		}
+		/* Before partitions go, finish and ack what we hold of them (a
+		 * notice is always the last of its batch). */
+		if (qp_message_kind(msg) == QP_MESSAGE_REVOKED)
+			drain(svc);
+		qp_svc__count_partitions(&svc->counters, msg);
+		qp_runner_ack(svc->runner, msg);
+	}
+}
+
+qp_err_t qp_alert_svc__run(qp_alerts_t *svc)
+{
+	while (!atomic_load(&svc->stopping)) {
+		size_t pending = qp_push__pending(svc->push), room, count = 0;
+		qp_err_t err = QP_ERR_NO_EVENT;
+
+		follow_tables(svc);
+		/* A slow provider fills the slots; then no more is fetched. */
+		room = svc->settle_failed ? 0 : svc->inflight_max - pending - svc->settled_count;
+		if (room > svc->batch_max)
+			room = svc->batch_max;
+		if (room > 0)
+			err = qp_runner_next_batch(svc->runner, svc->batch, room, pending ? 0 : 200,
+			                           &count);
+		if (err == QP_ERR_WAKEUP || err == QP_ERR_CLOSED)
+			break;
+		if (err && err != QP_ERR_NO_EVENT)
+			return err;
+		qp_svc__count_dead_letters(&svc->counters, svc->runner);
+		handle_batch(svc, count);
+		drive(svc, count == 0 && qp_push__pending(svc->push) > 0 ? 50 : 0);
+	}
+	drain(svc);
+	qp_svc__count_dead_letters(&svc->counters, svc->runner);
+	return QP_OK;
+}
+
+void qp_alert_svc__destroy(qp_alerts_t *svc)
+{
+	if (!svc)
+		return;
+	/* Pushes never finished are not acked: the group's next reader
+	 * sends them (the documented duplicate window). */
+	qp_runner_destroy(svc->runner);
+	qp_push__destroy(svc->push);
+	qp_producer_destroy(svc->producer);
+	qp_table__destroy(svc->token_table);
+	qp_table__destroy(svc->sent_table);
+	qp_alert_tokens__destroy(svc->tokens);
+	qp_alert_policy__destroy(svc->policy);
+	qp_conf_destroy(svc->conf);
+	qp_buf_dispose(&svc->record);
+	free(svc->batch);
+	free(svc->results);
+	free(svc->settled);
+	free(svc);
+}
+
+/* ---- the public module (include/quackpipe/alerts.h) ---- */
+
+qp_err_t qp_alerts_new(qp_alerts_t **out, qp_conf_t *conf)
+{
+	qp_err_t err;
+
+	if (!out || !conf)
+		return qp_error__set(QP_ERR_INVALID_ARG, "qp_alerts_new: out and conf are required");
+	if ((err = qp_alert_svc__new(out, conf)))
+		return err;
+	qp_conf_destroy(conf); /* owned on success: the service keeps its copy */
+	return QP_OK;
+}
+
+qp_err_t qp_alerts_run(qp_alerts_t *alerts)
+{
+	return qp_alert_svc__run(alerts);
+}
+
+void qp_alerts_wakeup(qp_alerts_t *alerts)
+{
+	qp_alert_svc__wakeup(alerts);
+}
+
+void qp_alerts_destroy(qp_alerts_t *alerts)
+{
+	qp_alert_svc__destroy(alerts);
+}
+
+void qp_alerts_stats(const qp_alerts_t *svc, qp_alerts_stats_t *out)
+{
+	const qp_alert_svc_counters_t *c = &svc->alert_counters;
+
+	memset(out, 0, sizeof(*out));
+	out->consumed = atomic_load(&svc->counters.consumed);
+	out->deduplicated = atomic_load(&c->deduplicated);
+	out->below_threshold = atomic_load(&c->below_threshold);
+	out->too_old = atomic_load(&c->too_old);
+	out->rate_limited = atomic_load(&c->rate_limited);
+	out->no_token = atomic_load(&c->no_token);
+	out->dead_lettered = atomic_load(&svc->counters.dead_lettered);
+	out->tokens = atomic_load(&c->tokens);
+	for (int p = 0; p < QP_ALERTS_PROVIDER_COUNT; p++) {
+		const qp_push_stats_t *s = qp_push__stats(svc->push, (qp_push_platform_t)p);
+		qp_alerts_provider_stats_t *o = &out->provider[p];
+
+		o->sent = atomic_load(&s->sent);
+		o->failed = atomic_load(&c->failed[p]);
+		o->retried = atomic_load(&s->retried);
+		o->tokens_retired = atomic_load(&c->tokens_retired[p]);
+		o->refreshed = atomic_load(&s->refreshed);
+	}
+}
