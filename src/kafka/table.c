@@ -35,10 +35,11 @@ qp_err_t qp_table__new(qp_table_t **out, const qp_conf_t *conf, const char *topi
 	}
 	if ((err = qp_kafka__conf_new(&kconf, conf)) || (err = qp_kafka__conf_logs(kconf, conf)))
 		goto fail;
-	/* Never a member of the service's group (nor of its static
-	 * membership): the table is read whole by everyone. */
-	if (rd_kafka_conf_set(kconf, "group.id", "", errstr, sizeof(errstr)) ||
-	    rd_kafka_conf_set(kconf, "group.instance.id", "", errstr, sizeof(errstr)) ||
+	/* librdkafka's assign needs a group.id, but an assign-only consumer
+	 * never joins it and never commits: not the service's group, so the
+	 * table is read whole by every instance. */
+	if (rd_kafka_conf_set(kconf, "group.id", "quackpipe-table-reader", errstr,
+	                      sizeof(errstr)) ||
 	    rd_kafka_conf_set(kconf, "enable.auto.commit", "false", errstr, sizeof(errstr)) ||
 	    rd_kafka_conf_set(kconf, "enable.partition.eof", "true", errstr, sizeof(errstr)) ||
 	    !(t->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, errstr, sizeof(errstr)))) {

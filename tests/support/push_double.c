@@ -205,3 +205,28 @@ long push_double_number(const push_double_t *d, const char *name)
 	cJSON_Delete(root);
 	return v;
 }
+
+int push_double_tally(const push_double_t *d, const char *const *ids,
+                      const char *(*provider)(size_t i), size_t n, int *distinct, int *total)
+{
+	cJSON *root = stats(d);
+	const cJSON *accepted = cJSON_GetObjectItemCaseSensitive(root, "accepted");
+	const cJSON *collapse = cJSON_GetObjectItemCaseSensitive(root, "collapse");
+	int mismatches = 0;
+
+	*distinct = *total = 0;
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(accepted, provider(i)), ids[i]);
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(collapse, provider(i)), ids[i]);
+		int count = cJSON_IsNumber(c) ? c->valueint : 0;
+
+		*distinct += count > 0;
+		*total += count;
+		if (count > 0 && !(cJSON_IsString(k) && strcmp(k->valuestring, ids[i]) == 0))
+			mismatches++;
+	}
+	cJSON_Delete(root);
+	return mismatches;
+}

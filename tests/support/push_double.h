@@ -38,4 +38,10 @@ void push_double_collapse(const push_double_t *d, const char *provider,
                           const char *scan_id, char *out, size_t size);
 long push_double_number(const push_double_t *d, const char *name);
 
+/* One /stats for many scan_ids (ids[i] sent through provider(i)): how many
+ * were accepted at least once (*distinct) and in all (*total). Returns how
+ * many accepted scan_ids carried a collapse id other than the scan_id. */
+int push_double_tally(const push_double_t *d, const char *const *ids,
+                      const char *(*provider)(size_t i), size_t n, int *distinct, int *total);
+
 #endif
