@@ -43,6 +43,31 @@ static qp_err_t dropped(qp_buf_t *out, const char *reason, uint64_t n)
 	                      reason, (unsigned long long)n);
 }
 
+/* The push latency as a Prometheus histogram (cumulative buckets). */
+static qp_err_t latency(qp_buf_t *out, const qp_alert_svc_counters_t *c)
+{
+	uint64_t cumulative = 0;
+	qp_err_t err = qp_buf__puts(out, "# HELP quackpipe_push_latency_ms Push latency, first "
+	                            "request to final answer, retries included.\n"
+	                            "# TYPE quackpipe_push_latency_ms histogram\n");
+
+	for (int b = 0; b < QP_ALERT_LATENCY_BUCKETS && !err; b++) {
+		cumulative += atomic_load(&c->latency[b]);
+		if (b + 1 < QP_ALERT_LATENCY_BUCKETS)
+			err = qp_buf__printf(out, "quackpipe_push_latency_ms_bucket{service=\"alerts\","
+			                     "le=\"%g\"} %llu\n", qp_alert_svc__latency_bounds_ms[b],
+			                     (unsigned long long)cumulative);
+		else
+			err = qp_buf__printf(out, "quackpipe_push_latency_ms_bucket{service=\"alerts\","
+			                     "le=\"+Inf\"} %llu\n", (unsigned long long)cumulative);
+	}
+	return err ? err : qp_buf__printf(out,
+		"quackpipe_push_latency_ms_sum{service=\"alerts\"} %llu\n"
+		"quackpipe_push_latency_ms_count{service=\"alerts\"} %llu\n",
+		(unsigned long long)atomic_load(&c->latency_sum_ms),
+		(unsigned long long)atomic_load(&c->latency_count));
+}
+
 static qp_err_t alerts_metrics(qp_buf_t *out, const void *svc)
 {
 	qp_alerts_stats_t st;
@@ -66,7 +91,8 @@ static qp_err_t alerts_metrics(qp_buf_t *out, const void *svc)
 	    (err = dropped(out, "below_threshold", st.below_threshold)) ||
 	    (err = dropped(out, "too_old", st.too_old)) ||
 	    (err = dropped(out, "rate_limited", st.rate_limited)) ||
-	    (err = dropped(out, "no_token", st.no_token)))
+	    (err = dropped(out, "no_token", st.no_token)) ||
+	    (err = latency(out, qp_alert_svc__alert_counters(svc))))
 		return err;
 	return qp_buf__printf(out, "# HELP quackpipe_push_tokens Devices with a push token.\n"
 	                      "# TYPE quackpipe_push_tokens gauge\n"

@@ -43,7 +43,6 @@ struct qp_alerts {
 	bool settle_failed;     /* the last flush failed: fetch nothing until one succeeds */
 	atomic_bool stopping;
 	qp_buf_t record;
-	qp_histogram_t latency; /* ms from submit to the provider's answer */
 	qp_svc_counters_t counters;
 	qp_alert_svc_counters_t alert_counters;
 };
@@ -113,8 +112,6 @@ qp_err_t qp_alert_svc__new(qp_alerts_t **out, const qp_conf_t *conf)
 	*out = NULL;
 	if (!(svc = calloc(1, sizeof(*svc))))
 		return qp_error__code(QP_ERR_NOMEM);
-	qp_histogram__init(&svc->latency, qp_histogram__latency_ms_bounds,
-	                   qp_histogram__latency_ms_bound_count);
 	if ((err = qp_conf_dup(&svc->conf, conf)))
 		goto fail;
 	svc->tokens_topic = qp_conf__str(svc->conf, "qp.topic.device_tokens");
@@ -171,9 +168,20 @@ const qp_alert_svc_counters_t *qp_alert_svc__alert_counters(const qp_alerts_t *s
 	return &svc->alert_counters;
 }
 
-double qp_alert_svc__latency_ms(const qp_alerts_t *svc, double quantile)
+const double qp_alert_svc__latency_bounds_ms[QP_ALERT_LATENCY_BUCKETS] = {
+	5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 1.0 / 0.0
+};
+
+static void record_latency(qp_alerts_t *svc, int64_t ms)
 {
-	return qp_histogram__quantile(&svc->latency, quantile);
+	qp_alert_svc_counters_t *c = &svc->alert_counters;
+	size_t b = 0;
+
+	while (b + 1 < QP_ALERT_LATENCY_BUCKETS && (double)ms > qp_alert_svc__latency_bounds_ms[b])
+		b++;
+	atomic_fetch_add(&c->latency[b], 1);
+	atomic_fetch_add(&c->latency_sum_ms, (uint_fast64_t)(ms > 0 ? ms : 0));
+	atomic_fetch_add(&c->latency_count, 1);
 }
 
 /* Publishes a small record, waiting for room in the producer's queue. */
@@ -232,7 +240,7 @@ static void handle_result(qp_alerts_t *svc, const qp_push_result_t *r)
 	const qp_scan_event_t *ev = qp_message_event(msg);
 	char reason[320];
 
-	qp_histogram__record(&svc->latency, (double)r->latency_ms);
+	record_latency(svc, r->latency_ms);
 	switch (r->outcome) {
 	case QP_PUSH_SENT:
 		qp_alert_policy__mark_sent(svc->policy, ev->scan_id);

@@ -81,11 +81,19 @@ qp_inserter_t *qp_ch_writer__inserter(qp_ch_writer_t *svc);
 
 /* ---- alert-svc: scan-alerts -> policy -> push (FCM / APNs / webhook) ---- */
 
+/* Upper bounds (ms) of the push latency buckets; the last is +Inf. */
+#define QP_ALERT_LATENCY_BUCKETS 12
+extern const double qp_alert_svc__latency_bounds_ms[QP_ALERT_LATENCY_BUCKETS];
+
 /* The service is the public qp_alerts_t (include/quackpipe/alerts.h). */
 typedef struct qp_alert_svc_counters {
 	atomic_uint_fast64_t deduplicated, below_threshold, too_old, rate_limited, no_token;
 	atomic_uint_fast64_t tokens; /* devices with a token now */
 	atomic_uint_fast64_t failed[3], tokens_retired[3]; /* per push platform */
+	/* Push latency, first request to final answer: per bucket (not
+	 * cumulative), with the sum and count, for a Prometheus histogram. */
+	atomic_uint_fast64_t latency[QP_ALERT_LATENCY_BUCKETS];
+	atomic_uint_fast64_t latency_sum_ms, latency_count;
 } qp_alert_svc_counters_t;
 
 /* Builds the service from conf (not kept): group.id defaults to alert-svc;
@@ -96,8 +104,6 @@ void qp_alert_svc__wakeup(qp_alerts_t *svc);
 void qp_alert_svc__destroy(qp_alerts_t *svc);
 const qp_svc_counters_t *qp_alert_svc__counters(const qp_alerts_t *svc);
 const qp_alert_svc_counters_t *qp_alert_svc__alert_counters(const qp_alerts_t *svc);
-/* Submit-to-answer latency of pushes; read after _run() returned. */
-double qp_alert_svc__latency_ms(const qp_alerts_t *svc, double quantile);
 
 /* Keeps counters->partitions in step with a rebalance notice. */
 void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *msg);
