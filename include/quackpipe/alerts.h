@@ -21,8 +21,8 @@
  * provider's answer as the reason.
  *
  * Thread-safety: qp_alerts_run() on one thread; qp_alerts_wakeup() and
- * qp_alerts_stats() from any thread (wakeup also from a signal handler's
- * thread, not from the handler itself).
+ * qp_alerts_stats() from any thread, wakeup also from a signal handler
+ * (async-signal-safe).
  */
 #ifndef QUACKPIPE_ALERTS_H
 #define QUACKPIPE_ALERTS_H
@@ -85,7 +85,8 @@ QP_EXTERN qp_err_t qp_alerts_new(qp_alerts_t **out, qp_conf_t *conf);
  */
 QP_EXTERN qp_err_t qp_alerts_run(qp_alerts_t *alerts);
 
-/* Makes qp_alerts_run() return. Thread-safe. */
+/* Makes qp_alerts_run() return (within about 200 ms, plus the pushes in
+ * flight). Thread-safe and async-signal-safe. */
 QP_EXTERN void qp_alerts_wakeup(qp_alerts_t *alerts);
 
 /* Copies the counters. Thread-safe. */

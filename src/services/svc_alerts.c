@@ -10,14 +10,15 @@
  * the scan_id in qp.topic.alerts_sent; ack the input message only when the
  * producer acknowledged that record, so the offset is committed after it.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/buf_int.h"
 #include "base/clock_int.h"
 #include "base/conf_int.h"
+#include "base/metrics_int.h"
 #include "engine/alert_policy_int.h"
 #include "engine/alert_tokens_int.h"
 #include "kafka/table_int.h"
@@ -25,7 +26,26 @@
 #include "push/push_int.h"
 #include "services/svc_int.h"
 
+/* Upper bounds (ms) of the push latency buckets. */
+#define LATENCY_BOUNDS 11
+static const double latency_bounds_ms[LATENCY_BOUNDS] = {
+	5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
+};
+
+/* What alert-svc counts beyond qp_svc_counters_t; atomics, read by the
+ * metrics and status threads. */
+typedef struct alert_counters {
+	atomic_uint_fast64_t deduplicated, below_threshold, too_old, rate_limited, no_token;
+	atomic_uint_fast64_t tokens; /* devices with a token now */
+	atomic_uint_fast64_t failed[QP_PUSH_PLATFORMS], tokens_retired[QP_PUSH_PLATFORMS];
+	/* Push latency, first request to final answer: per bucket (the last
+	 * above every bound), with the sum and count. */
+	atomic_uint_fast64_t latency[LATENCY_BOUNDS + 1];
+	atomic_uint_fast64_t latency_sum_ms, latency_count;
+} alert_counters_t;
+
 struct qp_alerts {
+	qp_service_t base; /* first: the service interface (counters) */
 	qp_conf_t *conf;
 	qp_runner_t *runner;
 	qp_producer_t *producer;
@@ -43,17 +63,8 @@ struct qp_alerts {
 	bool settle_failed;     /* the last flush failed: fetch nothing until one succeeds */
 	atomic_bool stopping;
 	qp_buf_t record;
-	qp_svc_counters_t counters;
-	qp_alert_svc_counters_t alert_counters;
+	alert_counters_t alert_counters;
 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void on_token_record(const void *key, size_t key_len, const void *value, size_t len,
                             void *opaque)
@@ -103,7 +114,9 @@ static qp_err_t open_tables(qp_alerts_t *svc)
 	return QP_OK;
 }
 
-qp_err_t qp_alert_svc__new(qp_alerts_t **out, const qp_conf_t *conf)
+static void alert_svc_destroy(qp_service_t *base);
+
+static qp_err_t alert_svc_new(qp_service_t **out, const qp_conf_t *conf)
 {
 	qp_alerts_t *svc;
 	qp_conf_t *runner_conf = NULL, *producer_conf = NULL;
@@ -141,43 +154,32 @@ qp_err_t qp_alert_svc__new(qp_alerts_t **out, const qp_conf_t *conf)
 	runner_conf = NULL;
 	if ((err = qp_runner_subscribe(svc->runner, qp_conf__str(svc->conf, "qp.topic.alerts"))))
 		goto fail;
-	*out = svc;
+	*out = &svc->base;
 	return QP_OK;
 fail:
 	qp_conf_destroy(runner_conf);
 	qp_conf_destroy(producer_conf);
-	qp_alert_svc__destroy(svc);
+	alert_svc_destroy(&svc->base);
 	return err;
 }
 
-void qp_alert_svc__wakeup(qp_alerts_t *svc)
+static void alert_svc_wakeup(qp_service_t *base)
 {
+	qp_alerts_t *svc = (qp_alerts_t *)base;
+
+	/* Async-signal-safe: a flag and the runner's wakeup only. The loop
+	 * never waits long elsewhere (providers 50 ms at a time, a records
+	 * flush at most qp.svc.flush.timeout.ms), so it sees the flag soon. */
 	atomic_store(&svc->stopping, true);
-	qp_push__wakeup(svc->push);
-	qp_producer_wakeup(svc->producer);
 	qp_runner_wakeup(svc->runner);
 }
 
-const qp_svc_counters_t *qp_alert_svc__counters(const qp_alerts_t *svc)
-{
-	return &svc->counters;
-}
-
-const qp_alert_svc_counters_t *qp_alert_svc__alert_counters(const qp_alerts_t *svc)
-{
-	return &svc->alert_counters;
-}
-
-const double qp_alert_svc__latency_bounds_ms[QP_ALERT_LATENCY_BUCKETS] = {
-	5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 1.0 / 0.0
-};
-
 static void record_latency(qp_alerts_t *svc, int64_t ms)
 {
-	qp_alert_svc_counters_t *c = &svc->alert_counters;
+	alert_counters_t *c = &svc->alert_counters;
 	size_t b = 0;
 
-	while (b + 1 < QP_ALERT_LATENCY_BUCKETS && (double)ms > qp_alert_svc__latency_bounds_ms[b])
+	while (b < LATENCY_BOUNDS && (double)ms > latency_bounds_ms[b])
 		b++;
 	atomic_fetch_add(&c->latency[b], 1);
 	atomic_fetch_add(&c->latency_sum_ms, (uint_fast64_t)(ms > 0 ? ms : 0));
@@ -205,7 +207,7 @@ static void record_sent(qp_alerts_t *svc, const qp_scan_event_t *ev, qp_push_pla
 	if (qp_buf__printf(&svc->record, "{\"platform\":\"%s\",\"device_id\":",
 	                   qp_push__platform_name(platform)) ||
 	    qp_json__put_string(&svc->record, ev->device_id, strlen(ev->device_id)) ||
-	    qp_buf__printf(&svc->record, ",\"ts_ms\":%lld}", (long long)wall_ms()))
+	    qp_buf__printf(&svc->record, ",\"ts_ms\":%lld}", (long long)qp_clock__wall_ms()))
 		return;
 	publish(svc, svc->sent_topic, ev->scan_id);
 }
@@ -272,7 +274,7 @@ static void settle(qp_alerts_t *svc, int timeout_ms)
 		return;
 	if ((err = qp_producer_flush(svc->producer, timeout_ms))) {
 		svc->settle_failed = true;
-		atomic_store(&svc->counters.last_error, err);
+		atomic_store(&svc->base.counters.last_error, err);
 		if (err != QP_ERR_WAKEUP)
 			qp_log__(svc->conf, QP_LOG_WARNING, "alerts", "records not acknowledged yet, "
 			         "fetching paused: %s", qp_error_last());
@@ -295,7 +297,7 @@ static void drive(qp_alerts_t *svc, int timeout_ms)
 			handle_result(svc, &svc->results[i]);
 	for (int p = 0; p < QP_PUSH_PLATFORMS; p++)
 		retried += atomic_load(&qp_push__stats(svc->push, p)->retried);
-	atomic_store(&svc->counters.retried, retried);
+	atomic_store(&svc->base.counters.retried, retried);
 	settle(svc, svc->flush_timeout_ms);
 }
 
@@ -330,9 +332,9 @@ static void handle_event(qp_alerts_t *svc, qp_message_t *msg)
 	                   ? ev->enrichment.received_ms : qp_message_timestamp(msg);
 	qp_err_t err;
 
-	atomic_fetch_add(&svc->counters.consumed, 1);
+	atomic_fetch_add(&svc->base.counters.consumed, 1);
 	d = qp_alert_policy__judge(svc->policy, ev->scan_id, ev->device_id, ev->reward, received,
-	                           wall_ms(), qp_push__has(svc->push, ev->scan_id));
+	                           qp_clock__wall_ms(), qp_push__has(svc->push, ev->scan_id));
 	if (d != QP_ALERT_PUSH) {
 		atomic_fetch_add(decision_counter(svc, d), 1);
 		qp_runner_ack(svc->runner, msg);
@@ -369,13 +371,15 @@ static void handle_batch(qp_alerts_t *svc, size_t count)
 		 * notice is always the last of its batch). */
 		if (qp_message_kind(msg) == QP_MESSAGE_REVOKED)
 			drain(svc);
-		qp_svc__count_partitions(&svc->counters, msg);
+		qp_svc__count_partitions(&svc->base.counters, msg);
 		qp_runner_ack(svc->runner, msg);
 	}
 }
 
-qp_err_t qp_alert_svc__run(qp_alerts_t *svc)
+static qp_err_t alert_svc_run(qp_service_t *base)
 {
+	qp_alerts_t *svc = (qp_alerts_t *)base;
+
 	while (!atomic_load(&svc->stopping)) {
 		size_t pending = qp_push__pending(svc->push), room, count = 0;
 		qp_err_t err = QP_ERR_NO_EVENT;
@@ -392,17 +396,19 @@ qp_err_t qp_alert_svc__run(qp_alerts_t *svc)
 			break;
 		if (err && err != QP_ERR_NO_EVENT)
 			return err;
-		qp_svc__count_dead_letters(&svc->counters, svc->runner);
+		qp_svc__count_dead_letters(&svc->base.counters, svc->runner);
 		handle_batch(svc, count);
 		drive(svc, count == 0 && qp_push__pending(svc->push) > 0 ? 50 : 0);
 	}
 	drain(svc);
-	qp_svc__count_dead_letters(&svc->counters, svc->runner);
+	qp_svc__count_dead_letters(&svc->base.counters, svc->runner);
 	return QP_OK;
 }
 
-void qp_alert_svc__destroy(qp_alerts_t *svc)
+static void alert_svc_destroy(qp_service_t *base)
 {
+	qp_alerts_t *svc = (qp_alerts_t *)base;
+
 	if (!svc)
 		return;
 	/* Pushes never finished are not acked: the group's next reader
@@ -422,47 +428,23 @@ void qp_alert_svc__destroy(qp_alerts_t *svc)
 	free(svc);
 }
 
-/* ---- the public module (include/quackpipe/alerts.h) ---- */
+/* ---- counters, metrics, status line ---- */
 
-qp_err_t qp_alerts_new(qp_alerts_t **out, qp_conf_t *conf)
+void qp_alert_svc__stats(const qp_service_t *base, qp_alerts_stats_t *out)
 {
-	qp_err_t err;
-
-	if (!out || !conf)
-		return qp_error__set(QP_ERR_INVALID_ARG, "qp_alerts_new: out and conf are required");
-	if ((err = qp_alert_svc__new(out, conf)))
-		return err;
-	qp_conf_destroy(conf); /* owned on success: the service keeps its copy */
-	return QP_OK;
-}
-
-qp_err_t qp_alerts_run(qp_alerts_t *alerts)
-{
-	return qp_alert_svc__run(alerts);
-}
-
-void qp_alerts_wakeup(qp_alerts_t *alerts)
-{
-	qp_alert_svc__wakeup(alerts);
-}
-
-void qp_alerts_destroy(qp_alerts_t *alerts)
-{
-	qp_alert_svc__destroy(alerts);
-}
-
-void qp_alerts_stats(const qp_alerts_t *svc, qp_alerts_stats_t *out)
-{
-	const qp_alert_svc_counters_t *c = &svc->alert_counters;
+	const qp_alerts_t *svc = (const qp_alerts_t *)base;
+	const alert_counters_t *c = &svc->alert_counters;
 
 	memset(out, 0, sizeof(*out));
-	out->consumed = atomic_load(&svc->counters.consumed);
+	if (base->type != &qp_alert_svc__type)
+		return;
+	out->consumed = atomic_load(&svc->base.counters.consumed);
 	out->deduplicated = atomic_load(&c->deduplicated);
 	out->below_threshold = atomic_load(&c->below_threshold);
 	out->too_old = atomic_load(&c->too_old);
 	out->rate_limited = atomic_load(&c->rate_limited);
 	out->no_token = atomic_load(&c->no_token);
-	out->dead_lettered = atomic_load(&svc->counters.dead_lettered);
+	out->dead_lettered = atomic_load(&svc->base.counters.dead_lettered);
 	out->tokens = atomic_load(&c->tokens);
 	for (int p = 0; p < QP_ALERTS_PROVIDER_COUNT; p++) {
 		const qp_push_stats_t *s = qp_push__stats(svc->push, (qp_push_platform_t)p);
@@ -474,4 +456,146 @@ void qp_alerts_stats(const qp_alerts_t *svc, qp_alerts_stats_t *out)
 		o->tokens_retired = atomic_load(&c->tokens_retired[p]);
 		o->refreshed = atomic_load(&s->refreshed);
 	}
+}
+
+/* One counter family with a sample per provider. */
+static qp_err_t per_provider(qp_buf_t *out, const char *name, const char *help,
+                             const qp_alerts_stats_t *st, size_t offset)
+{
+	qp_err_t err = qp_metrics__family(out, name, help, QP_METRIC_COUNTER);
+
+	for (int p = 0; p < QP_ALERTS_PROVIDER_COUNT && !err; p++) {
+		qp_metric_label_t label = { "provider", qp_push__platform_name((qp_push_platform_t)p) };
+		const uint64_t *v = (const uint64_t *)(const void *)((const char *)&st->provider[p] + offset);
+
+		err = qp_metrics__counter(out, name, label, *v);
+	}
+	return err;
+}
+
+static qp_err_t dropped(qp_buf_t *out, const char *reason, uint64_t n)
+{
+	return qp_metrics__counter(out, "quackpipe_alerts_dropped_total",
+	                           (qp_metric_label_t){ "reason", reason }, n);
+}
+
+/* A snapshot of the latency atomics as a histogram for base/metrics.c. */
+static void latency_snapshot(const alert_counters_t *c, qp_histogram_t *h)
+{
+	qp_histogram__init(h, latency_bounds_ms, LATENCY_BOUNDS);
+	for (size_t b = 0; b <= LATENCY_BOUNDS; b++)
+		h->counts[b] = atomic_load(&c->latency[b]);
+	h->count = atomic_load(&c->latency_count);
+	h->sum = (double)atomic_load(&c->latency_sum_ms);
+}
+
+static qp_err_t alert_svc_metrics(qp_buf_t *out, const qp_service_t *base)
+{
+	const qp_alerts_t *svc = (const qp_alerts_t *)base;
+	qp_alerts_stats_t st;
+	qp_histogram_t latency;
+	qp_err_t err;
+
+	qp_alert_svc__stats(base, &st);
+	latency_snapshot(&svc->alert_counters, &latency);
+	if ((err = per_provider(out, "quackpipe_pushes_sent_total", "Pushes accepted by the provider.",
+	                        &st, offsetof(qp_alerts_provider_stats_t, sent))) ||
+	    (err = per_provider(out, "quackpipe_pushes_failed_total",
+	                        "Pushes refused for good or out of retries (dead-lettered).",
+	                        &st, offsetof(qp_alerts_provider_stats_t, failed))) ||
+	    (err = per_provider(out, "quackpipe_pushes_retried_total",
+	                        "Push requests sent again after 429, 5xx or no answer.",
+	                        &st, offsetof(qp_alerts_provider_stats_t, retried))) ||
+	    (err = per_provider(out, "quackpipe_push_tokens_retired_total",
+	                        "Device tokens the provider reported dead, retired.",
+	                        &st, offsetof(qp_alerts_provider_stats_t, tokens_retired))) ||
+	    (err = qp_metrics__family(out, "quackpipe_alerts_dropped_total",
+	                              "Alerts not pushed, by reason.", QP_METRIC_COUNTER)) ||
+	    (err = dropped(out, "duplicate", st.deduplicated)) ||
+	    (err = dropped(out, "below_threshold", st.below_threshold)) ||
+	    (err = dropped(out, "too_old", st.too_old)) ||
+	    (err = dropped(out, "rate_limited", st.rate_limited)) ||
+	    (err = dropped(out, "no_token", st.no_token)) ||
+	    (err = qp_metrics__family(out, "quackpipe_push_tokens", "Devices with a push token.",
+	                              QP_METRIC_GAUGE)) ||
+	    (err = qp_metrics__gauge(out, "quackpipe_push_tokens", (qp_metric_label_t){ NULL, NULL },
+	                             (double)st.tokens)) ||
+	    (err = qp_metrics__family(out, "quackpipe_push_latency_ms", "Push latency, first "
+	                              "request to final answer, retries included.",
+	                              QP_METRIC_HISTOGRAM)))
+		return err;
+	return qp_metrics__histogram(out, "quackpipe_push_latency_ms",
+	                             (qp_metric_label_t){ NULL, NULL }, &latency);
+}
+
+static void alert_svc_status(const qp_service_t *base, FILE *out)
+{
+	qp_alerts_stats_t st;
+
+	qp_alert_svc__stats(base, &st);
+	fprintf(out, "quackpipe alerts: consumed=%llu", (unsigned long long)st.consumed);
+	for (int p = 0; p < QP_ALERTS_PROVIDER_COUNT; p++) {
+		const char *name = qp_push__platform_name((qp_push_platform_t)p);
+
+		fprintf(out, " %s_sent=%llu %s_failed=%llu %s_retried=%llu %s_retired=%llu",
+		        name, (unsigned long long)st.provider[p].sent,
+		        name, (unsigned long long)st.provider[p].failed,
+		        name, (unsigned long long)st.provider[p].retried,
+		        name, (unsigned long long)st.provider[p].tokens_retired);
+	}
+	fprintf(out, " deduplicated=%llu below_threshold=%llu too_old=%llu rate_limited=%llu "
+	        "no_token=%llu dead_lettered=%llu tokens=%llu\n",
+	        (unsigned long long)st.deduplicated, (unsigned long long)st.below_threshold,
+	        (unsigned long long)st.too_old, (unsigned long long)st.rate_limited,
+	        (unsigned long long)st.no_token, (unsigned long long)st.dead_lettered,
+	        (unsigned long long)st.tokens);
+}
+
+const qp_service_type_t qp_alert_svc__type = {
+	.name = "alerts",
+	.summary = "scan-alerts -> policy -> push over FCM / APNs / webhook, at most once per "
+	           "scan_id (group alert-svc)",
+	.create = alert_svc_new,
+	.run = alert_svc_run,
+	.wakeup = alert_svc_wakeup,
+	.destroy = alert_svc_destroy,
+	.metrics = alert_svc_metrics,
+	.status = alert_svc_status,
+};
+
+/* ---- the public module (include/quackpipe/alerts.h) ---- */
+
+qp_err_t qp_alerts_new(qp_alerts_t **out, qp_conf_t *conf)
+{
+	qp_service_t *svc;
+	qp_err_t err;
+
+	if (!out || !conf)
+		return qp_error__set(QP_ERR_INVALID_ARG, "qp_alerts_new: out and conf are required");
+	if ((err = qp_service__new(&svc, &qp_alert_svc__type, conf)))
+		return err;
+	qp_conf_destroy(conf); /* owned on success: the service keeps its copy */
+	*out = (qp_alerts_t *)svc;
+	return QP_OK;
+}
+
+qp_err_t qp_alerts_run(qp_alerts_t *alerts)
+{
+	return qp_service__run(&alerts->base);
+}
+
+void qp_alerts_wakeup(qp_alerts_t *alerts)
+{
+	qp_service__wakeup(&alerts->base);
+}
+
+void qp_alerts_destroy(qp_alerts_t *alerts)
+{
+	if (alerts)
+		qp_service__destroy(&alerts->base);
+}
+
+void qp_alerts_stats(const qp_alerts_t *alerts, qp_alerts_stats_t *out)
+{
+	qp_alert_svc__stats(&alerts->base, out);
 }

@@ -32,18 +32,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock_int.h"
 #include "kafka_fixture.h"
 #include "push_double.h"
-#include "services/svc_int.h"
+#include "quackpipe.h"
 
 #define DEADLINE_MS 120000
 
-static kf_t *kf;
+KF_FILE_CLUSTER
 static push_double_t dbl;
 
+/* The file's cluster, and the push double beside it. */
 static int setup(void **state)
 {
-	kf = kf_open();
+	kf_setup(state);
 	push_double_start(&dbl, NULL);
 	return 0;
 }
@@ -51,21 +53,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	push_double_stop(&dbl);
-	kf_free(kf);
-	return 0;
+	return kf_teardown(state);
 }
 
 static void nap_ms(long ms)
 {
 	nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 typedef struct topics {
@@ -150,7 +143,7 @@ static void serve(const topics_t *t, const char *group, uint64_t alerts,
                   qp_alerts_stats_t *st)
 {
 	svc_run_t run = { NULL, QP_OK };
-	int64_t deadline = kf_now_ms() + DEADLINE_MS;
+	int64_t deadline = qp_clock__now_ms() + DEADLINE_MS;
 	pthread_t thread;
 
 	if (qp_alerts_new(&run.svc, alerts_conf(t, group)) != QP_OK)
@@ -159,7 +152,7 @@ static void serve(const topics_t *t, const char *group, uint64_t alerts,
 	do {
 		nap_ms(20);
 		qp_alerts_stats(run.svc, st);
-	} while ((st->consumed < alerts || settled(st) < want) && kf_now_ms() < deadline);
+	} while ((st->consumed < alerts || settled(st) < want) && qp_clock__now_ms() < deadline);
 	qp_alerts_wakeup(run.svc);
 	pthread_join(thread, NULL);
 	assert_int_equal(run.result, QP_OK);
@@ -181,7 +174,7 @@ static uint64_t settled_all(const qp_alerts_stats_t *st)
 static void every_answer_reaches_its_place(void **state)
 {
 	topics_t t = make_topics();
-	int64_t now = wall_ms();
+	int64_t now = qp_clock__wall_ms();
 	unsigned run = (unsigned)(now / 1000) & 0xffffffu;
 	char id[12][37];
 	qp_alerts_stats_t st;
@@ -361,10 +354,10 @@ static void killed_twice_delivers_every_alert(void **state)
 {
 	topics_t t = make_topics();
 	const char *group = kf_unique(kf, "alert-svc-crash");
-	unsigned run = (unsigned)(wall_ms() / 1000) & 0xffffffu;
+	unsigned run = (unsigned)(qp_clock__wall_ms() / 1000) & 0xffffffu;
 	static char ids[CRASH_ALERTS][37];
 	const char *id_ptrs[CRASH_ALERTS];
-	int64_t deadline = kf_now_ms() + DEADLINE_MS;
+	int64_t deadline = qp_clock__now_ms() + DEADLINE_MS;
 	int distinct = 0, total = 0, status, kills = 0, duplicates;
 	size_t produced = 0;
 	pid_t pid;
@@ -382,12 +375,12 @@ static void killed_twice_delivers_every_alert(void **state)
 	pid = spawn_alerts(&t, group);
 	/* The alerts arrive over a few seconds while the service runs, and
 	 * it is killed at a third and two thirds of the deliveries. */
-	while (kf_now_ms() < deadline) {
+	while (qp_clock__now_ms() < deadline) {
 		for (int k = 0; k < 50 && produced < CRASH_ALERTS; k++, produced++) {
 			char device[32];
 
 			snprintf(device, sizeof(device), "dev-crash-%zu", produced);
-			produce_alert(&t, ids[produced], device, 10, wall_ms());
+			produce_alert(&t, ids[produced], device, 10, qp_clock__wall_ms());
 		}
 		kf_flush(kf);
 		accepted(id_ptrs, produced, &distinct, &total);
