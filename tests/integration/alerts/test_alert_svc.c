@@ -35,7 +35,9 @@
 #include "base/clock_int.h"
 #include "kafka_fixture.h"
 #include "push_double.h"
+#include "base/buf_int.h"
 #include "quackpipe.h"
+#include "services/service_int.h"
 
 #define DEADLINE_MS 120000
 
@@ -137,10 +139,11 @@ static void *run_svc(void *arg)
 }
 
 /* Runs an alert-svc until it has read `alerts` and `settled` of them are
- * settled (stats), then stops it; *st has its counters at the end. */
+ * settled (stats), then stops it; *st has its counters at the end, and
+ * metrics (when not NULL) its Prometheus text. */
 static void serve(const topics_t *t, const char *group, uint64_t alerts,
                   uint64_t (*settled)(const qp_alerts_stats_t *), uint64_t want,
-                  qp_alerts_stats_t *st)
+                  qp_alerts_stats_t *st, qp_buf_t *metrics)
 {
 	svc_run_t run = { NULL, QP_OK };
 	int64_t deadline = qp_clock__now_ms() + DEADLINE_MS;
@@ -157,6 +160,12 @@ static void serve(const topics_t *t, const char *group, uint64_t alerts,
 	pthread_join(thread, NULL);
 	assert_int_equal(run.result, QP_OK);
 	qp_alerts_stats(run.svc, st);
+	if (metrics) {
+		qp_service_t *svc = (qp_service_t *)run.svc; /* a qp_alerts_t is a service */
+		qp_service_metrics_t source = { "alerts", qp_service__stats(svc), svc };
+
+		assert_int_equal(qp_service__format_metrics(metrics, &source, 1), QP_OK);
+	}
 	qp_alerts_destroy(run.svc);
 }
 
@@ -181,6 +190,7 @@ static void every_answer_reaches_its_place(void **state)
 	kf_record_t dlq[1], sent[4];
 	char collapse[64];
 	int sent_seen = 0;
+	qp_buf_t metrics = QP_BUF_INIT;
 
 	for (int i = 0; i < 12; i++)
 		scan_id(id[i], run, (unsigned)i);
@@ -206,7 +216,7 @@ static void every_answer_reaches_its_place(void **state)
 	produce_alert(&t, id[9], "dev-gone", 10, now);            /* token deleted */
 	kf_flush(kf);
 
-	serve(&t, kf_unique(kf, "alert-svc"), 11, settled_all, 11, &st);
+	serve(&t, kf_unique(kf, "alert-svc"), 11, settled_all, 11, &st, &metrics);
 	print_message("consumed=%llu dedup=%llu dlq=%llu\n", (unsigned long long)st.consumed,
 	              (unsigned long long)st.deduplicated, (unsigned long long)st.dead_lettered);
 	assert_int_equal(st.consumed, 11);
@@ -222,6 +232,18 @@ static void every_answer_reaches_its_place(void **state)
 	assert_int_equal(st.no_token, 2);
 	assert_int_equal(st.dead_lettered, 1);
 	assert_int_equal(st.tokens, 5); /* 7 registered, one deleted, one retired */
+
+	/* The same counts as Prometheus text, after the common counters. */
+	assert_non_null(strstr(metrics.ptr, "quackpipe_events_consumed_total{service=\"alerts\"} 11\n"));
+	assert_non_null(strstr(metrics.ptr, "quackpipe_pushes_sent_total{provider=\"apns\"} 2\n"));
+	assert_non_null(strstr(metrics.ptr, "quackpipe_pushes_failed_total{provider=\"fcm\"} 1\n"));
+	assert_non_null(strstr(metrics.ptr, "quackpipe_push_tokens_retired_total{provider=\"apns\"} 1\n"));
+	assert_non_null(strstr(metrics.ptr, "quackpipe_alerts_dropped_total{reason=\"no_token\"} 2\n"));
+	assert_non_null(strstr(metrics.ptr, "quackpipe_push_tokens 5\n"));
+	/* Six pushes came to an end: four sent, one dead token, one refusal. */
+	assert_non_null(strstr(metrics.ptr, "quackpipe_push_latency_ms_count 6\n"));
+	assert_non_null(strstr(metrics.ptr, "quackpipe_push_latency_ms_bucket{le=\"+Inf\"} 6\n"));
+	qp_buf_dispose(&metrics);
 
 	/* The double saw each accepted scan_id once, collapse id = scan_id. */
 	assert_int_equal(push_double_count(&dbl, "accepted", "apns", id[0]), 1);
@@ -272,7 +294,7 @@ static void every_answer_reaches_its_place(void **state)
 	produce_alert(&t, id[2], "dev-hook", 10, now);
 	produce_alert(&t, id[5], "dev-busy", 10, now);
 	kf_flush(kf);
-	serve(&t, kf_unique(kf, "alert-svc-2"), 15, settled_all, 15, &st);
+	serve(&t, kf_unique(kf, "alert-svc-2"), 15, settled_all, 15, &st, NULL);
 	/* id[0] twice and id[1], id[2], id[5] in the first 11, the 4 new. */
 	assert_int_equal(st.deduplicated, 9);
 	for (int p = 0; p < QP_ALERTS_PROVIDER_COUNT; p++)
