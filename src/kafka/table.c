@@ -91,7 +91,7 @@ static qp_err_t partition_count(qp_table_t *t, int *count)
 		return qp_kafka__error(kerr, t->who);
 	if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt <= 0)
 		err = qp_error__set(QP_ERR_NOT_FOUND, "%s: topic %s does not exist (create it "
-		                    "compacted: quackpipe topics)", t->who, t->topic);
+		                    "with cleanup.policy=compact)", t->who, t->topic);
 	else
 		*count = md->topics[0].partition_cnt;
 	rd_kafka_metadata_destroy(md);
