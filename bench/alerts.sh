@@ -12,7 +12,7 @@ shift
 cmake --build "$build" --target bench_alerts -j2 >/dev/null
 double=$build/bench/pushdouble
 (cd "$root/tests/doubles/pushdouble" &&
-  GOTOOLCHAIN=local GOFLAGS=-mod=mod GOCACHE="$build/go-cache" go build -o "$double" .)
+  GOTOOLCHAIN=local GOFLAGS=-mod=mod go build -o "$double" .)
 
 source "$here/support/services.sh"
 trap bench_services_down EXIT

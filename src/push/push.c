@@ -261,13 +261,14 @@ static qp_err_t start(qp_push_t *push, slot_t *s)
 	qp_buf_t url = QP_BUF_INIT;
 	qp_err_t err;
 
+	/* A failure to start must not honour an earlier answer's Retry-After. */
+	s->retry_after[0] = '\0';
 	if (!s->curl && !(s->curl = curl_easy_init()))
 		return qp_error__code(QP_ERR_NOMEM);
 	if ((err = prepare(push, s, &url)))
 		goto out;
 	curl_easy_reset(s->curl);
 	s->response.size = 0;
-	s->retry_after[0] = '\0';
 	curl_easy_setopt(s->curl, CURLOPT_URL, url.ptr);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, s->body.ptr);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE, (long)s->body.size);
