@@ -20,6 +20,7 @@ typedef struct demo_totals {
 	uint64_t radio_stations, radio_mobile; /* the radio map fraud-svc used */
 	uint64_t radio_stations_clickhouse;    /* learned again from the run's rows */
 	double elapsed_s, events_per_s, e2e_p50_ms, e2e_p99_ms;
+	double cpu_us_per_event; /* user + system, whole process, per submission */
 } demo_totals_t;
 
 /*
