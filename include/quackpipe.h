@@ -21,5 +21,6 @@
 #include "quackpipe/producer.h"
 #include "quackpipe/admin.h"
 #include "quackpipe/runner.h"
+#include "quackpipe/alerts.h"
 
 #endif /* QUACKPIPE_H */

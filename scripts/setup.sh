@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config librdkafka-dev libcjson-dev
           libcurl4-openssl-dev libcmocka-dev swig clang libclang-rt-14-dev
           python3-dev default-jre-headless maven curl
-          zlib1g-dev npm  # zlib: gzip for ClickHouse; npm: scripts/chdb.sh
+          zlib1g-dev npm libssl-dev  # zlib: gzip for ClickHouse; npm: scripts/chdb.sh;
+          # libssl-dev: the push providers' JWTs and HMAC (src/push)
           python3-venv dpkg-dev systemd)  # the packaging tests: venvs, .deb (dpkg-shlibdeps), systemd-analyze
 missing=()
 for p in "${packages[@]}"; do

@@ -112,6 +112,7 @@ QP_OPTIONAL_STRING_END(const char *reason)
 /* the fraud engine (its conf may be NULL: every default) */
 %include "typemaps/fraud.i"
 QP_BLOCKING(qp_fraud_load_towers)
+QP_BLOCKING(qp_fraud_load_radiomap)
 QP_OPTIONAL_HANDLE(qp_conf_t *conf)
 QP_TAKES_CONF()
 %include "quackpipe/fraud.h"

@@ -1,5 +1,5 @@
 /*
- * quackpipe fraud | ch-writer | ...: one service of the pipeline per process,
+ * quackpipe fraud | ch-writer | alerts | ...: one service of the pipeline per process,
  * any service of qp_services__all (services/service_int.h) by its name.
  * Each reads its configuration from --config / -X / --brokers, logs its
  * counters every --status-interval seconds, and stops gracefully on SIGTERM
@@ -7,6 +7,7 @@
  * the consumer group is left.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,10 @@ static void print_counters(const qp_service_t *svc)
 {
 	const qp_svc_counters_t *c = qp_service__stats(svc);
 
+	if (svc->type->status) {
+		svc->type->status(svc, stderr);
+		return;
+	}
 	fprintf(stderr, "quackpipe %s: consumed=%llu produced=%llu alerts=%llu inserted=%llu "
 	        "dead_lettered=%llu retried_batches=%llu\n", qp_service__name(svc),
 	        (unsigned long long)atomic_load(&c->consumed), (unsigned long long)atomic_load(&c->produced),
@@ -50,6 +55,32 @@ static void *log_status(void *arg)
 	}
 	pthread_mutex_unlock(&log->lock);
 	return NULL;
+}
+
+/* SIGHUP, blocked in every thread, is taken here: the service reloads what
+ * it reloads (fraud-svc: the radio map) between two batches. */
+static void *watch_hangup(void *svc)
+{
+	sigset_t set;
+	int signo;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	for (;;)
+		if (!sigwait(&set, &signo)) {
+			fprintf(stderr, "quackpipe %s: SIGHUP, reloading\n", qp_service__name(svc));
+			qp_service__reload(svc);
+		}
+	return NULL;
+}
+
+static void block_hangup(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
 /* The stop signals' handler: wakeup is async-signal-safe. */
@@ -83,6 +114,8 @@ static int run_service(const qp_service_type_t *type, int argc, char **argv)
 	int rc;
 
 	cli_block_stop_signals();
+	if (type->reload)
+		block_hangup(); /* before any thread starts, so every one blocks it */
 	cli_args_begin(&args, argc, argv, 1, type->name, usage, type);
 	while ((opt = cli_args_next(&args)) && (value = cli_args_value(&args))) {
 		if (!strcmp(opt, "--status-interval") && (log.interval_s = atoi(value)) > 0)
@@ -96,7 +129,7 @@ static int run_service(const qp_service_type_t *type, int argc, char **argv)
 	err = qp_service__new(&svc, type, conf);
 	qp_conf_destroy(conf);
 	if (!err && metrics_port >= 0) {
-		qp_service_metrics_t source = { type->name, qp_service__stats(svc) };
+		qp_service_metrics_t source = { type->name, qp_service__stats(svc), svc };
 
 		if ((err = cli_metrics_start(&metrics, type->name, metrics_port, &source, 1)))
 			qp_service__destroy(svc);
@@ -107,6 +140,12 @@ static int run_service(const qp_service_type_t *type, int argc, char **argv)
 	}
 	log.svc = svc;
 	cli_on_stop_signal(wake_service, svc);
+	if (type->reload) {
+		pthread_t watcher;
+
+		if (pthread_create(&watcher, NULL, watch_hangup, svc) == 0)
+			pthread_detach(watcher);
+	}
 	pthread_create(&logger, NULL, log_status, &log);
 	err = qp_service__run(svc);
 	if (err)

@@ -9,6 +9,7 @@
 const qp_service_type_t *const qp_services__all[] = {
 	&qp_fraud_svc__type,
 	&qp_ch_writer__type,
+	&qp_alert_svc__type,
 	NULL,
 };
 
@@ -39,6 +40,14 @@ qp_err_t qp_service__run(qp_service_t *svc)
 void qp_service__wakeup(qp_service_t *svc)
 {
 	svc->type->wakeup(svc);
+}
+
+bool qp_service__reload(qp_service_t *svc)
+{
+	if (!svc->type->reload)
+		return false;
+	svc->type->reload(svc);
+	return true;
 }
 
 const qp_svc_counters_t *qp_service__stats(const qp_service_t *svc)
@@ -94,5 +103,8 @@ qp_err_t qp_service__format_metrics(qp_buf_t *out, const qp_service_metrics_t *s
 			err = qp_metrics__counter(out, counters[i].name, label, atomic_load(c));
 		}
 	}
+	for (j = 0; j < count && !err; j++)
+		if (sources[j].svc && sources[j].svc->type->metrics)
+			err = sources[j].svc->type->metrics(out, sources[j].svc);
 	return err;
 }

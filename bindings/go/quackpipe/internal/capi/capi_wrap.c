@@ -343,7 +343,7 @@ SWIGINTERN void delete_qp_inserter_stats(struct qp_inserter_stats *self){ qp_ins
 extern "C" {
 #endif
 
-void _wrap_Swig_free_capi_39abe1ce1d81f930(void *_swig_go_0) {
+void _wrap_Swig_free_capi_e39ea23ecc42d745(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -353,7 +353,7 @@ void _wrap_Swig_free_capi_39abe1ce1d81f930(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_capi_39abe1ce1d81f930(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_capi_e39ea23ecc42d745(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -366,7 +366,7 @@ void *_wrap_Swig_malloc_capi_39abe1ce1d81f930(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_qpb_error_family_capi_39abe1ce1d81f930(intgo _swig_go_0) {
+_gostring_ _wrap_qpb_error_family_capi_e39ea23ecc42d745(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -379,7 +379,7 @@ _gostring_ _wrap_qpb_error_family_capi_39abe1ce1d81f930(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_QP_VERSION_NUMBER_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_VERSION_NUMBER_capi_e39ea23ecc42d745() {
   int result;
   intgo _swig_go_result;
   
@@ -390,7 +390,7 @@ intgo _wrap_QP_VERSION_NUMBER_capi_39abe1ce1d81f930() {
 }
 
 
-_gostring_ _wrap_qp_version_str_capi_39abe1ce1d81f930() {
+_gostring_ _wrap_qp_version_str_capi_e39ea23ecc42d745() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -401,7 +401,7 @@ _gostring_ _wrap_qp_version_str_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_qp_version_number_capi_39abe1ce1d81f930() {
+intgo _wrap_qp_version_number_capi_e39ea23ecc42d745() {
   int result;
   intgo _swig_go_result;
   
@@ -412,7 +412,7 @@ intgo _wrap_qp_version_number_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_OK_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_OK_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -424,7 +424,7 @@ intgo _wrap_QP_OK_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_GENERIC_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_GENERIC_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -436,7 +436,7 @@ intgo _wrap_QP_ERR_GENERIC_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_NOMEM_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_NOMEM_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -448,7 +448,7 @@ intgo _wrap_QP_ERR_NOMEM_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_INVALID_ARG_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_INVALID_ARG_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -460,7 +460,7 @@ intgo _wrap_QP_ERR_INVALID_ARG_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -472,7 +472,7 @@ intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_CONF_INVALID_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_CONF_INVALID_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -484,7 +484,7 @@ intgo _wrap_QP_ERR_CONF_INVALID_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_IO_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_IO_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -496,7 +496,7 @@ intgo _wrap_QP_ERR_IO_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_JSON_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_JSON_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -508,7 +508,7 @@ intgo _wrap_QP_ERR_JSON_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_TOO_LARGE_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_TOO_LARGE_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -520,7 +520,7 @@ intgo _wrap_QP_ERR_TOO_LARGE_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_TOO_DEEP_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_TOO_DEEP_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -532,7 +532,7 @@ intgo _wrap_QP_ERR_TOO_DEEP_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_UTF8_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_UTF8_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -544,7 +544,7 @@ intgo _wrap_QP_ERR_UTF8_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -556,7 +556,7 @@ intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_MISSING_FIELD_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_MISSING_FIELD_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -568,7 +568,7 @@ intgo _wrap_QP_ERR_MISSING_FIELD_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_TYPE_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_FIELD_TYPE_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -580,7 +580,7 @@ intgo _wrap_QP_ERR_FIELD_TYPE_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_RANGE_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_FIELD_RANGE_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -592,7 +592,7 @@ intgo _wrap_QP_ERR_FIELD_RANGE_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_FORMAT_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_FIELD_FORMAT_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -604,7 +604,7 @@ intgo _wrap_QP_ERR_FIELD_FORMAT_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -616,7 +616,7 @@ intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -628,7 +628,7 @@ intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_KAFKA_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_KAFKA_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -640,7 +640,7 @@ intgo _wrap_QP_ERR_KAFKA_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_QUEUE_FULL_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_QUEUE_FULL_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -652,7 +652,7 @@ intgo _wrap_QP_ERR_QUEUE_FULL_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_TIMEOUT_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_TIMEOUT_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -664,7 +664,7 @@ intgo _wrap_QP_ERR_TIMEOUT_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -676,7 +676,7 @@ intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_NO_EVENT_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_NO_EVENT_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -688,7 +688,7 @@ intgo _wrap_QP_ERR_NO_EVENT_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_WAKEUP_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_WAKEUP_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -700,7 +700,7 @@ intgo _wrap_QP_ERR_WAKEUP_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_CLOSED_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_CLOSED_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -712,7 +712,7 @@ intgo _wrap_QP_ERR_CLOSED_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_STATE_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_STATE_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -724,7 +724,7 @@ intgo _wrap_QP_ERR_STATE_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_NOT_FOUND_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_NOT_FOUND_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -736,7 +736,7 @@ intgo _wrap_QP_ERR_NOT_FOUND_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_HTTP_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_HTTP_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -748,7 +748,7 @@ intgo _wrap_QP_ERR_HTTP_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_CLICKHOUSE_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_CLICKHOUSE_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -760,7 +760,7 @@ intgo _wrap_QP_ERR_CLICKHOUSE_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -772,7 +772,7 @@ intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -784,7 +784,7 @@ intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_TXN_ABORTED_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_TXN_ABORTED_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -796,7 +796,7 @@ intgo _wrap_QP_ERR_TXN_ABORTED_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ERR_USER_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ERR_USER_capi_e39ea23ecc42d745() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -808,7 +808,7 @@ intgo _wrap_QP_ERR_USER_capi_39abe1ce1d81f930() {
 }
 
 
-_gostring_ _wrap_qp_err_str_capi_39abe1ce1d81f930(intgo _swig_go_0) {
+_gostring_ _wrap_qp_err_str_capi_e39ea23ecc42d745(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -821,7 +821,7 @@ _gostring_ _wrap_qp_err_str_capi_39abe1ce1d81f930(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_err_name_capi_39abe1ce1d81f930(intgo _swig_go_0) {
+_gostring_ _wrap_qp_err_name_capi_e39ea23ecc42d745(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -834,7 +834,7 @@ _gostring_ _wrap_qp_err_name_capi_39abe1ce1d81f930(intgo _swig_go_0) {
 }
 
 
-void _wrap_delete_qp_conf_capi_39abe1ce1d81f930(struct qp_conf *_swig_go_0) {
+void _wrap_delete_qp_conf_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0) {
   struct qp_conf *arg1 = (struct qp_conf *) 0 ;
   
   arg1 = *(struct qp_conf **)&_swig_go_0; 
@@ -844,7 +844,7 @@ void _wrap_delete_qp_conf_capi_39abe1ce1d81f930(struct qp_conf *_swig_go_0) {
 }
 
 
-intgo _wrap_QP_LOG_ERROR_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_LOG_ERROR_capi_e39ea23ecc42d745() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -856,7 +856,7 @@ intgo _wrap_QP_LOG_ERROR_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_LOG_WARNING_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_LOG_WARNING_capi_e39ea23ecc42d745() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -868,7 +868,7 @@ intgo _wrap_QP_LOG_WARNING_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_LOG_NOTICE_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_LOG_NOTICE_capi_e39ea23ecc42d745() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -880,7 +880,7 @@ intgo _wrap_QP_LOG_NOTICE_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_LOG_INFO_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_LOG_INFO_capi_e39ea23ecc42d745() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -892,7 +892,7 @@ intgo _wrap_QP_LOG_INFO_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_LOG_DEBUG_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_LOG_DEBUG_capi_e39ea23ecc42d745() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -904,7 +904,7 @@ intgo _wrap_QP_LOG_DEBUG_capi_39abe1ce1d81f930() {
 }
 
 
-_gostring_ _wrap_qp_conf_new_capi_39abe1ce1d81f930(qp_conf_t **_swig_go_0) {
+_gostring_ _wrap_qp_conf_new_capi_e39ea23ecc42d745(qp_conf_t **_swig_go_0) {
   qp_conf_t **arg1 = (qp_conf_t **) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -926,7 +926,7 @@ _gostring_ _wrap_qp_conf_new_capi_39abe1ce1d81f930(qp_conf_t **_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_conf_dup_capi_39abe1ce1d81f930(qp_conf_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_conf_dup_capi_e39ea23ecc42d745(qp_conf_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_conf_t **arg1 = (qp_conf_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -950,7 +950,7 @@ _gostring_ _wrap_qp_conf_dup_capi_39abe1ce1d81f930(qp_conf_t **_swig_go_0, struc
 }
 
 
-_gostring_ _wrap_qp_conf_set_capi_39abe1ce1d81f930(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+_gostring_ _wrap_qp_conf_set_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -986,7 +986,7 @@ _gostring_ _wrap_qp_conf_set_capi_39abe1ce1d81f930(struct qp_conf *_swig_go_0, _
 }
 
 
-_gostring_ _wrap_qp_conf_get_capi_39abe1ce1d81f930(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_conf_get_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -1013,7 +1013,7 @@ _gostring_ _wrap_qp_conf_get_capi_39abe1ce1d81f930(struct qp_conf *_swig_go_0, _
 }
 
 
-_gostring_ _wrap_qp_conf_load_file_capi_39abe1ce1d81f930(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_conf_load_file_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -1042,7 +1042,7 @@ _gostring_ _wrap_qp_conf_load_file_capi_39abe1ce1d81f930(struct qp_conf *_swig_g
 }
 
 
-void _wrap_qp_conf_set_log_cb_capi_39abe1ce1d81f930(struct qp_conf *_swig_go_0, qp_log_cb *_swig_go_1) {
+void _wrap_qp_conf_set_log_cb_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, qp_log_cb *_swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   qp_log_cb *arg2 = (qp_log_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -1058,7 +1058,7 @@ void _wrap_qp_conf_set_log_cb_capi_39abe1ce1d81f930(struct qp_conf *_swig_go_0, 
 }
 
 
-_gostring_ _wrap_qp_conf_properties_markdown_capi_39abe1ce1d81f930(_gostring_* _swig_go_0) {
+_gostring_ _wrap_qp_conf_properties_markdown_capi_e39ea23ecc42d745(_gostring_* _swig_go_0) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
   qp_err_t result;
@@ -1085,7 +1085,7 @@ _gostring_ _wrap_qp_conf_properties_markdown_capi_39abe1ce1d81f930(_gostring_* _
 }
 
 
-intgo _wrap_QP_EVENT_MAX_BYTES_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_EVENT_MAX_BYTES_capi_e39ea23ecc42d745() {
   int result;
   intgo _swig_go_result;
   
@@ -1096,7 +1096,7 @@ intgo _wrap_QP_EVENT_MAX_BYTES_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_ABSENT_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_ABSENT_capi_e39ea23ecc42d745() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1108,7 +1108,7 @@ intgo _wrap_QP_ABSENT_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_NULL_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_NULL_capi_e39ea23ecc42d745() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1120,7 +1120,7 @@ intgo _wrap_QP_NULL_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_PRESENT_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_PRESENT_capi_e39ea23ecc42d745() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1132,7 +1132,7 @@ intgo _wrap_QP_PRESENT_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_qp_opt_double_t_presence_get_capi_39abe1ce1d81f930(struct qp_opt_double *_swig_go_0) {
+intgo _wrap_qp_opt_double_t_presence_get_capi_e39ea23ecc42d745(struct qp_opt_double *_swig_go_0) {
   struct qp_opt_double *arg1 = (struct qp_opt_double *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1145,7 +1145,7 @@ intgo _wrap_qp_opt_double_t_presence_get_capi_39abe1ce1d81f930(struct qp_opt_dou
 }
 
 
-double _wrap_qp_opt_double_t_value_get_capi_39abe1ce1d81f930(struct qp_opt_double *_swig_go_0) {
+double _wrap_qp_opt_double_t_value_get_capi_e39ea23ecc42d745(struct qp_opt_double *_swig_go_0) {
   struct qp_opt_double *arg1 = (struct qp_opt_double *) 0 ;
   double result;
   double _swig_go_result;
@@ -1158,7 +1158,7 @@ double _wrap_qp_opt_double_t_value_get_capi_39abe1ce1d81f930(struct qp_opt_doubl
 }
 
 
-intgo _wrap_qp_opt_int_t_presence_get_capi_39abe1ce1d81f930(struct qp_opt_int *_swig_go_0) {
+intgo _wrap_qp_opt_int_t_presence_get_capi_e39ea23ecc42d745(struct qp_opt_int *_swig_go_0) {
   struct qp_opt_int *arg1 = (struct qp_opt_int *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1171,7 +1171,7 @@ intgo _wrap_qp_opt_int_t_presence_get_capi_39abe1ce1d81f930(struct qp_opt_int *_
 }
 
 
-long long _wrap_qp_opt_int_t_value_get_capi_39abe1ce1d81f930(struct qp_opt_int *_swig_go_0) {
+long long _wrap_qp_opt_int_t_value_get_capi_e39ea23ecc42d745(struct qp_opt_int *_swig_go_0) {
   struct qp_opt_int *arg1 = (struct qp_opt_int *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1184,7 +1184,7 @@ long long _wrap_qp_opt_int_t_value_get_capi_39abe1ce1d81f930(struct qp_opt_int *
 }
 
 
-double _wrap_qp_gps_t_lat_get_capi_39abe1ce1d81f930(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_lat_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1197,7 +1197,7 @@ double _wrap_qp_gps_t_lat_get_capi_39abe1ce1d81f930(struct qp_gps *_swig_go_0) {
 }
 
 
-double _wrap_qp_gps_t_lon_get_capi_39abe1ce1d81f930(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_lon_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1210,7 +1210,7 @@ double _wrap_qp_gps_t_lon_get_capi_39abe1ce1d81f930(struct qp_gps *_swig_go_0) {
 }
 
 
-double _wrap_qp_gps_t_accuracy_m_get_capi_39abe1ce1d81f930(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_accuracy_m_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1223,7 +1223,7 @@ double _wrap_qp_gps_t_accuracy_m_get_capi_39abe1ce1d81f930(struct qp_gps *_swig_
 }
 
 
-struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_39abe1ce1d81f930(struct qp_gps *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1236,7 +1236,7 @@ struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_39abe1ce1d81f930(struct
 }
 
 
-struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_39abe1ce1d81f930(struct qp_gps *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1249,7 +1249,7 @@ struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_39abe1ce1d81f930(struct 
 }
 
 
-_gostring_ _wrap_qp_gps_t_unknown_json_get_capi_39abe1ce1d81f930(struct qp_gps *_swig_go_0) {
+_gostring_ _wrap_qp_gps_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1262,7 +1262,7 @@ _gostring_ _wrap_qp_gps_t_unknown_json_get_capi_39abe1ce1d81f930(struct qp_gps *
 }
 
 
-_gostring_ _wrap_qp_wifi_t_bssid_get_capi_39abe1ce1d81f930(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_bssid_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1275,7 +1275,7 @@ _gostring_ _wrap_qp_wifi_t_bssid_get_capi_39abe1ce1d81f930(struct qp_wifi *_swig
 }
 
 
-intgo _wrap_qp_wifi_t_ssid_presence_get_capi_39abe1ce1d81f930(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_ssid_presence_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1288,7 +1288,7 @@ intgo _wrap_qp_wifi_t_ssid_presence_get_capi_39abe1ce1d81f930(struct qp_wifi *_s
 }
 
 
-_gostring_ _wrap_qp_wifi_t_ssid_get_capi_39abe1ce1d81f930(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_ssid_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1301,7 +1301,7 @@ _gostring_ _wrap_qp_wifi_t_ssid_get_capi_39abe1ce1d81f930(struct qp_wifi *_swig_
 }
 
 
-intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_39abe1ce1d81f930(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1314,7 +1314,7 @@ intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_39abe1ce1d81f930(struct qp_wifi *_swig_g
 }
 
 
-intgo _wrap_qp_wifi_t_freq_mhz_get_capi_39abe1ce1d81f930(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_freq_mhz_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1327,7 +1327,7 @@ intgo _wrap_qp_wifi_t_freq_mhz_get_capi_39abe1ce1d81f930(struct qp_wifi *_swig_g
 }
 
 
-_gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_39abe1ce1d81f930(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1340,7 +1340,7 @@ _gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_39abe1ce1d81f930(struct qp_wifi
 }
 
 
-intgo _wrap_QP_RADIO_GSM_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_RADIO_GSM_capi_e39ea23ecc42d745() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1352,7 +1352,7 @@ intgo _wrap_QP_RADIO_GSM_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_RADIO_WCDMA_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_RADIO_WCDMA_capi_e39ea23ecc42d745() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1364,7 +1364,7 @@ intgo _wrap_QP_RADIO_WCDMA_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_RADIO_LTE_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_RADIO_LTE_capi_e39ea23ecc42d745() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1376,7 +1376,7 @@ intgo _wrap_QP_RADIO_LTE_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_RADIO_NR_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_RADIO_NR_capi_e39ea23ecc42d745() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1388,7 +1388,7 @@ intgo _wrap_QP_RADIO_NR_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_RADIO_CDMA_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_RADIO_CDMA_capi_e39ea23ecc42d745() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1400,7 +1400,7 @@ intgo _wrap_QP_RADIO_CDMA_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_qp_cell_t_radio_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_radio_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   qp_radio_t result;
   intgo _swig_go_result;
@@ -1413,7 +1413,7 @@ intgo _wrap_qp_cell_t_radio_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0
 }
 
 
-intgo _wrap_qp_cell_t_mcc_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_mcc_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1426,7 +1426,7 @@ intgo _wrap_qp_cell_t_mcc_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0) 
 }
 
 
-intgo _wrap_qp_cell_t_mnc_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_mnc_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1439,7 +1439,7 @@ intgo _wrap_qp_cell_t_mnc_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0) 
 }
 
 
-long long _wrap_qp_cell_t_area_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0) {
+long long _wrap_qp_cell_t_area_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1452,7 +1452,7 @@ long long _wrap_qp_cell_t_area_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_g
 }
 
 
-long long _wrap_qp_cell_t_cid_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0) {
+long long _wrap_qp_cell_t_cid_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1465,7 +1465,7 @@ long long _wrap_qp_cell_t_cid_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go
 }
 
 
-struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0) {
+struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   qp_opt_int_t *result = 0 ;
   struct qp_opt_int *_swig_go_result;
@@ -1478,7 +1478,7 @@ struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_39abe1ce1d81f930(struct qp_cell 
 }
 
 
-bool _wrap_qp_cell_t_serving_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0) {
+bool _wrap_qp_cell_t_serving_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -1491,7 +1491,7 @@ bool _wrap_qp_cell_t_serving_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_cell_t_unknown_json_get_capi_39abe1ce1d81f930(struct qp_cell *_swig_go_0) {
+_gostring_ _wrap_qp_cell_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1504,7 +1504,7 @@ _gostring_ _wrap_qp_cell_t_unknown_json_get_capi_39abe1ce1d81f930(struct qp_cell
 }
 
 
-_gostring_ _wrap_qp_ble_t_addr_get_capi_39abe1ce1d81f930(struct qp_ble *_swig_go_0) {
+_gostring_ _wrap_qp_ble_t_addr_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1517,7 +1517,7 @@ _gostring_ _wrap_qp_ble_t_addr_get_capi_39abe1ce1d81f930(struct qp_ble *_swig_go
 }
 
 
-intgo _wrap_qp_ble_t_rssi_dbm_get_capi_39abe1ce1d81f930(struct qp_ble *_swig_go_0) {
+intgo _wrap_qp_ble_t_rssi_dbm_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1530,7 +1530,7 @@ intgo _wrap_qp_ble_t_rssi_dbm_get_capi_39abe1ce1d81f930(struct qp_ble *_swig_go_
 }
 
 
-struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_39abe1ce1d81f930(struct qp_ble *_swig_go_0) {
+struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   qp_opt_int_t *result = 0 ;
   struct qp_opt_int *_swig_go_result;
@@ -1543,7 +1543,7 @@ struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_39abe1ce1d81f930(struct qp_b
 }
 
 
-struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_39abe1ce1d81f930(struct qp_ble *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1556,7 +1556,7 @@ struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_39abe1ce1d81f930(s
 }
 
 
-_gostring_ _wrap_qp_ble_t_unknown_json_get_capi_39abe1ce1d81f930(struct qp_ble *_swig_go_0) {
+_gostring_ _wrap_qp_ble_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1569,7 +1569,7 @@ _gostring_ _wrap_qp_ble_t_unknown_json_get_capi_39abe1ce1d81f930(struct qp_ble *
 }
 
 
-long long _wrap_qp_enrichment_t_received_ms_get_capi_39abe1ce1d81f930(struct qp_enrichment *_swig_go_0) {
+long long _wrap_qp_enrichment_t_received_ms_get_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1582,7 +1582,7 @@ long long _wrap_qp_enrichment_t_received_ms_get_capi_39abe1ce1d81f930(struct qp_
 }
 
 
-long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_39abe1ce1d81f930(struct qp_enrichment *_swig_go_0) {
+long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1595,7 +1595,7 @@ long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_39abe1ce1d81f930(struc
 }
 
 
-double _wrap_qp_enrichment_t_quality_score_get_capi_39abe1ce1d81f930(struct qp_enrichment *_swig_go_0) {
+double _wrap_qp_enrichment_t_quality_score_get_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   double result;
   double _swig_go_result;
@@ -1608,7 +1608,7 @@ double _wrap_qp_enrichment_t_quality_score_get_capi_39abe1ce1d81f930(struct qp_e
 }
 
 
-_gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_39abe1ce1d81f930(struct qp_enrichment *_swig_go_0) {
+_gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1621,7 +1621,7 @@ _gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_39abe1ce1d81f930(stru
 }
 
 
-_gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_39abe1ce1d81f930(struct qp_enrichment *_swig_go_0) {
+_gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1634,7 +1634,7 @@ _gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_39abe1ce1d81f930(struct qp
 }
 
 
-void _wrap_delete_qp_enrichment_t_capi_39abe1ce1d81f930(struct qp_enrichment *_swig_go_0) {
+void _wrap_delete_qp_enrichment_t_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   
   arg1 = *(struct qp_enrichment **)&_swig_go_0; 
@@ -1644,7 +1644,7 @@ void _wrap_delete_qp_enrichment_t_capi_39abe1ce1d81f930(struct qp_enrichment *_s
 }
 
 
-intgo _wrap_qp_scan_event_t_schema_version_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+intgo _wrap_qp_scan_event_t_schema_version_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1657,7 +1657,7 @@ intgo _wrap_qp_scan_event_t_schema_version_get_capi_39abe1ce1d81f930(struct qp_s
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1670,7 +1670,7 @@ _gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_39abe1ce1d81f930(struct qp_sca
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_device_id_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_device_id_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1683,7 +1683,7 @@ _gostring_ _wrap_qp_scan_event_t_device_id_get_capi_39abe1ce1d81f930(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_ts_ms_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_ts_ms_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1696,7 +1696,7 @@ long long _wrap_qp_scan_event_t_ts_ms_get_capi_39abe1ce1d81f930(struct qp_scan_e
 }
 
 
-struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   qp_gps_t *result = 0 ;
   struct qp_gps *_swig_go_result;
@@ -1709,7 +1709,7 @@ struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_39abe1ce1d81f930(struct qp_sca
 }
 
 
-long long _wrap_qp_scan_event_t_wifi_count_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_wifi_count_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1722,7 +1722,7 @@ long long _wrap_qp_scan_event_t_wifi_count_get_capi_39abe1ce1d81f930(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_cell_count_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_cell_count_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1735,7 +1735,7 @@ long long _wrap_qp_scan_event_t_cell_count_get_capi_39abe1ce1d81f930(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_ble_count_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_ble_count_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1748,7 +1748,7 @@ long long _wrap_qp_scan_event_t_ble_count_get_capi_39abe1ce1d81f930(struct qp_sc
 }
 
 
-double _wrap_qp_scan_event_t_reward_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+double _wrap_qp_scan_event_t_reward_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   double result;
   double _swig_go_result;
@@ -1761,7 +1761,7 @@ double _wrap_qp_scan_event_t_reward_get_capi_39abe1ce1d81f930(struct qp_scan_eve
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_app_version_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_app_version_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1774,7 +1774,7 @@ _gostring_ _wrap_qp_scan_event_t_app_version_get_capi_39abe1ce1d81f930(struct qp
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_platform_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_platform_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1787,7 +1787,7 @@ _gostring_ _wrap_qp_scan_event_t_platform_get_capi_39abe1ce1d81f930(struct qp_sc
 }
 
 
-bool _wrap_qp_scan_event_t_enriched_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+bool _wrap_qp_scan_event_t_enriched_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -1800,7 +1800,7 @@ bool _wrap_qp_scan_event_t_enriched_get_capi_39abe1ce1d81f930(struct qp_scan_eve
 }
 
 
-struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   qp_enrichment_t *result = 0 ;
   struct qp_enrichment *_swig_go_result;
@@ -1813,7 +1813,7 @@ struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_39abe1ce1d81f930
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1826,7 +1826,7 @@ _gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_39abe1ce1d81f930(struct q
 }
 
 
-void _wrap_delete_qp_scan_event_t_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0) {
+void _wrap_delete_qp_scan_event_t_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   
   arg1 = *(struct qp_scan_event **)&_swig_go_0; 
@@ -1836,7 +1836,7 @@ void _wrap_delete_qp_scan_event_t_capi_39abe1ce1d81f930(struct qp_scan_event *_s
 }
 
 
-_gostring_ _wrap_qp_event_decode_capi_39abe1ce1d81f930(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_event_decode_capi_e39ea23ecc42d745(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
   qp_scan_event_t **arg1 = (qp_scan_event_t **) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1864,7 +1864,7 @@ _gostring_ _wrap_qp_event_decode_capi_39abe1ce1d81f930(qp_scan_event_t **_swig_g
 }
 
 
-_gostring_ _wrap_qp_event_decode_enriched_capi_39abe1ce1d81f930(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_event_decode_enriched_capi_e39ea23ecc42d745(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
   qp_scan_event_t **arg1 = (qp_scan_event_t **) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1892,7 +1892,7 @@ _gostring_ _wrap_qp_event_decode_enriched_capi_39abe1ce1d81f930(qp_scan_event_t 
 }
 
 
-_gostring_ _wrap_qp_event_encode_capi_39abe1ce1d81f930(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
+_gostring_ _wrap_qp_event_encode_capi_e39ea23ecc42d745(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
@@ -1921,7 +1921,7 @@ _gostring_ _wrap_qp_event_encode_capi_39abe1ce1d81f930(_gostring_* _swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_event_encode_enriched_capi_39abe1ce1d81f930(_gostring_* _swig_go_0, _goslice_ _swig_go_1, struct qp_enrichment *_swig_go_2) {
+_gostring_ _wrap_qp_event_encode_enriched_capi_e39ea23ecc42d745(_gostring_* _swig_go_0, _goslice_ _swig_go_1, struct qp_enrichment *_swig_go_2) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1956,7 +1956,7 @@ _gostring_ _wrap_qp_event_encode_enriched_capi_39abe1ce1d81f930(_gostring_* _swi
 }
 
 
-_gostring_ _wrap_qp_event_encode_row_capi_39abe1ce1d81f930(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
+_gostring_ _wrap_qp_event_encode_row_capi_e39ea23ecc42d745(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
@@ -1985,7 +1985,7 @@ _gostring_ _wrap_qp_event_encode_row_capi_39abe1ce1d81f930(_gostring_* _swig_go_
 }
 
 
-struct qp_wifi *_wrap_qp_event_wifi_at_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_wifi *_wrap_qp_event_wifi_at_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_wifi_t *result = 0 ;
@@ -2000,7 +2000,7 @@ struct qp_wifi *_wrap_qp_event_wifi_at_capi_39abe1ce1d81f930(struct qp_scan_even
 }
 
 
-struct qp_cell *_wrap_qp_event_cell_at_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_cell *_wrap_qp_event_cell_at_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_cell_t *result = 0 ;
@@ -2015,7 +2015,7 @@ struct qp_cell *_wrap_qp_event_cell_at_capi_39abe1ce1d81f930(struct qp_scan_even
 }
 
 
-struct qp_ble *_wrap_qp_event_ble_at_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_ble *_wrap_qp_event_ble_at_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_ble_t *result = 0 ;
@@ -2030,7 +2030,7 @@ struct qp_ble *_wrap_qp_event_ble_at_capi_39abe1ce1d81f930(struct qp_scan_event 
 }
 
 
-_gostring_ _wrap_qp_event_flag_at_capi_39abe1ce1d81f930(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_event_flag_at_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2052,7 +2052,7 @@ _gostring_ _wrap_qp_event_flag_at_capi_39abe1ce1d81f930(struct qp_scan_event *_s
 }
 
 
-_gostring_ _wrap_qp_enrichment_new_capi_39abe1ce1d81f930(qp_enrichment_t **_swig_go_0, long long _swig_go_1, double _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4) {
+_gostring_ _wrap_qp_enrichment_new_capi_e39ea23ecc42d745(qp_enrichment_t **_swig_go_0, long long _swig_go_1, double _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4) {
   qp_enrichment_t **arg1 = (qp_enrichment_t **) 0 ;
   int64_t arg2 ;
   double arg3 ;
@@ -2092,7 +2092,7 @@ _gostring_ _wrap_qp_enrichment_new_capi_39abe1ce1d81f930(qp_enrichment_t **_swig
 }
 
 
-_gostring_ _wrap_qp_enrichment_add_flag_capi_39abe1ce1d81f930(struct qp_enrichment *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_enrichment_add_flag_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0, _gostring_ _swig_go_1) {
   qp_enrichment_t *arg1 = (qp_enrichment_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -2121,7 +2121,7 @@ _gostring_ _wrap_qp_enrichment_add_flag_capi_39abe1ce1d81f930(struct qp_enrichme
 }
 
 
-_gostring_ _wrap_qp_enrichment_flag_at_capi_39abe1ce1d81f930(struct qp_enrichment *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_enrichment_flag_at_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0, long long _swig_go_1) {
   qp_enrichment_t *arg1 = (qp_enrichment_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2143,7 +2143,7 @@ _gostring_ _wrap_qp_enrichment_flag_at_capi_39abe1ce1d81f930(struct qp_enrichmen
 }
 
 
-_gostring_ _wrap_qp_radio_name_capi_39abe1ce1d81f930(intgo _swig_go_0) {
+_gostring_ _wrap_qp_radio_name_capi_e39ea23ecc42d745(intgo _swig_go_0) {
   qp_radio_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2163,7 +2163,7 @@ _gostring_ _wrap_qp_radio_name_capi_39abe1ce1d81f930(intgo _swig_go_0) {
 }
 
 
-void _wrap_delete_qp_mock_cluster_capi_39abe1ce1d81f930(struct qp_mock_cluster *_swig_go_0) {
+void _wrap_delete_qp_mock_cluster_capi_e39ea23ecc42d745(struct qp_mock_cluster *_swig_go_0) {
   struct qp_mock_cluster *arg1 = (struct qp_mock_cluster *) 0 ;
   
   arg1 = *(struct qp_mock_cluster **)&_swig_go_0; 
@@ -2173,7 +2173,7 @@ void _wrap_delete_qp_mock_cluster_capi_39abe1ce1d81f930(struct qp_mock_cluster *
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_new_capi_39abe1ce1d81f930(qp_mock_cluster_t **_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_mock_cluster_new_capi_e39ea23ecc42d745(qp_mock_cluster_t **_swig_go_0, intgo _swig_go_1) {
   qp_mock_cluster_t **arg1 = (qp_mock_cluster_t **) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2197,7 +2197,7 @@ _gostring_ _wrap_qp_mock_cluster_new_capi_39abe1ce1d81f930(qp_mock_cluster_t **_
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_bootstrap_capi_39abe1ce1d81f930(struct qp_mock_cluster *_swig_go_0) {
+_gostring_ _wrap_qp_mock_cluster_bootstrap_capi_e39ea23ecc42d745(struct qp_mock_cluster *_swig_go_0) {
   qp_mock_cluster_t *arg1 = (qp_mock_cluster_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2210,7 +2210,7 @@ _gostring_ _wrap_qp_mock_cluster_bootstrap_capi_39abe1ce1d81f930(struct qp_mock_
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_create_topic_capi_39abe1ce1d81f930(struct qp_mock_cluster *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_mock_cluster_create_topic_capi_e39ea23ecc42d745(struct qp_mock_cluster *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2) {
   qp_mock_cluster_t *arg1 = (qp_mock_cluster_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int arg3 ;
@@ -2241,7 +2241,7 @@ _gostring_ _wrap_qp_mock_cluster_create_topic_capi_39abe1ce1d81f930(struct qp_mo
 }
 
 
-void _wrap_delete_qp_headers_capi_39abe1ce1d81f930(struct qp_headers *_swig_go_0) {
+void _wrap_delete_qp_headers_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0) {
   struct qp_headers *arg1 = (struct qp_headers *) 0 ;
   
   arg1 = *(struct qp_headers **)&_swig_go_0; 
@@ -2251,7 +2251,7 @@ void _wrap_delete_qp_headers_capi_39abe1ce1d81f930(struct qp_headers *_swig_go_0
 }
 
 
-_gostring_ _wrap_qp_headers_new_capi_39abe1ce1d81f930(qp_headers_t **_swig_go_0) {
+_gostring_ _wrap_qp_headers_new_capi_e39ea23ecc42d745(qp_headers_t **_swig_go_0) {
   qp_headers_t **arg1 = (qp_headers_t **) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -2273,7 +2273,7 @@ _gostring_ _wrap_qp_headers_new_capi_39abe1ce1d81f930(qp_headers_t **_swig_go_0)
 }
 
 
-_gostring_ _wrap_qp_headers_add_capi_39abe1ce1d81f930(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
+_gostring_ _wrap_qp_headers_add_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2308,7 +2308,7 @@ _gostring_ _wrap_qp_headers_add_capi_39abe1ce1d81f930(struct qp_headers *_swig_g
 }
 
 
-long long _wrap_qp_headers_count_capi_39abe1ce1d81f930(struct qp_headers *_swig_go_0) {
+long long _wrap_qp_headers_count_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2321,7 +2321,7 @@ long long _wrap_qp_headers_count_capi_39abe1ce1d81f930(struct qp_headers *_swig_
 }
 
 
-_gostring_ _wrap_qp_headers_get_capi_39abe1ce1d81f930(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_headers_get_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void **arg3 = (void **) 0 ;
@@ -2359,7 +2359,7 @@ _gostring_ _wrap_qp_headers_get_capi_39abe1ce1d81f930(struct qp_headers *_swig_g
 }
 
 
-_gostring_ _wrap_qp_headers_at_capi_39abe1ce1d81f930(struct qp_headers *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+_gostring_ _wrap_qp_headers_at_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   size_t arg2 ;
   char **arg3 = (char **) 0 ;
@@ -2398,7 +2398,7 @@ _gostring_ _wrap_qp_headers_at_capi_39abe1ce1d81f930(struct qp_headers *_swig_go
 }
 
 
-void _wrap_delete_qp_producer_capi_39abe1ce1d81f930(struct qp_producer *_swig_go_0) {
+void _wrap_delete_qp_producer_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0) {
   struct qp_producer *arg1 = (struct qp_producer *) 0 ;
   
   arg1 = *(struct qp_producer **)&_swig_go_0; 
@@ -2408,7 +2408,7 @@ void _wrap_delete_qp_producer_capi_39abe1ce1d81f930(struct qp_producer *_swig_go
 }
 
 
-long long _wrap_qp_producer_stats_t_queued_get_capi_39abe1ce1d81f930(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_queued_get_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2421,7 +2421,7 @@ long long _wrap_qp_producer_stats_t_queued_get_capi_39abe1ce1d81f930(struct qp_p
 }
 
 
-long long _wrap_qp_producer_stats_t_delivered_get_capi_39abe1ce1d81f930(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_delivered_get_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2434,7 +2434,7 @@ long long _wrap_qp_producer_stats_t_delivered_get_capi_39abe1ce1d81f930(struct q
 }
 
 
-long long _wrap_qp_producer_stats_t_failed_get_capi_39abe1ce1d81f930(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_failed_get_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2447,7 +2447,7 @@ long long _wrap_qp_producer_stats_t_failed_get_capi_39abe1ce1d81f930(struct qp_p
 }
 
 
-long long _wrap_qp_producer_stats_t_in_flight_get_capi_39abe1ce1d81f930(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_in_flight_get_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2460,7 +2460,7 @@ long long _wrap_qp_producer_stats_t_in_flight_get_capi_39abe1ce1d81f930(struct q
 }
 
 
-long long _wrap_qp_producer_stats_t_rejected_get_capi_39abe1ce1d81f930(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_rejected_get_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2473,7 +2473,7 @@ long long _wrap_qp_producer_stats_t_rejected_get_capi_39abe1ce1d81f930(struct qp
 }
 
 
-void _wrap_delete_qp_producer_stats_t_capi_39abe1ce1d81f930(struct qp_producer_stats *_swig_go_0) {
+void _wrap_delete_qp_producer_stats_t_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   
   arg1 = *(struct qp_producer_stats **)&_swig_go_0; 
@@ -2483,7 +2483,7 @@ void _wrap_delete_qp_producer_stats_t_capi_39abe1ce1d81f930(struct qp_producer_s
 }
 
 
-_gostring_ _wrap_qp_producer_new_capi_39abe1ce1d81f930(qp_producer_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_producer_new_capi_e39ea23ecc42d745(qp_producer_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_producer_t **arg1 = (qp_producer_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2507,7 +2507,7 @@ _gostring_ _wrap_qp_producer_new_capi_39abe1ce1d81f930(qp_producer_t **_swig_go_
 }
 
 
-void _wrap_qp_producer_set_delivery_cb_capi_39abe1ce1d81f930(struct qp_producer *_swig_go_0, qp_delivery_cb *_swig_go_1) {
+void _wrap_qp_producer_set_delivery_cb_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, qp_delivery_cb *_swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   qp_delivery_cb *arg2 = (qp_delivery_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2523,7 +2523,7 @@ void _wrap_qp_producer_set_delivery_cb_capi_39abe1ce1d81f930(struct qp_producer 
 }
 
 
-_gostring_ _wrap_qp_producer_publish_event_capi_39abe1ce1d81f930(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, struct qp_scan_event *_swig_go_2) {
+_gostring_ _wrap_qp_producer_publish_event_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, struct qp_scan_event *_swig_go_2) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_scan_event_t *arg3 = (qp_scan_event_t *) 0 ;
@@ -2558,7 +2558,7 @@ _gostring_ _wrap_qp_producer_publish_event_capi_39abe1ce1d81f930(struct qp_produ
 }
 
 
-_gostring_ _wrap_qp_producer_publish_capi_39abe1ce1d81f930(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3, struct qp_headers *_swig_go_4) {
+_gostring_ _wrap_qp_producer_publish_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3, struct qp_headers *_swig_go_4) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2605,7 +2605,7 @@ _gostring_ _wrap_qp_producer_publish_capi_39abe1ce1d81f930(struct qp_producer *_
 }
 
 
-_gostring_ _wrap_qp_producer_poll_capi_39abe1ce1d81f930(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_producer_poll_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2629,7 +2629,7 @@ _gostring_ _wrap_qp_producer_poll_capi_39abe1ce1d81f930(struct qp_producer *_swi
 }
 
 
-_gostring_ _wrap_qp_producer_flush_capi_39abe1ce1d81f930(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_producer_flush_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2653,7 +2653,7 @@ _gostring_ _wrap_qp_producer_flush_capi_39abe1ce1d81f930(struct qp_producer *_sw
 }
 
 
-void _wrap_qp_producer_wakeup_capi_39abe1ce1d81f930(struct qp_producer *_swig_go_0) {
+void _wrap_qp_producer_wakeup_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   
   arg1 = *(qp_producer_t **)&_swig_go_0; 
@@ -2663,7 +2663,7 @@ void _wrap_qp_producer_wakeup_capi_39abe1ce1d81f930(struct qp_producer *_swig_go
 }
 
 
-_gostring_ _wrap_qp_producer_stats_capi_39abe1ce1d81f930(struct qp_producer *_swig_go_0, qp_producer_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_producer_stats_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, qp_producer_stats_t **_swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   qp_producer_stats_t **arg2 = (qp_producer_stats_t **) 0 ;
   qp_err_t result;
@@ -2687,7 +2687,7 @@ _gostring_ _wrap_qp_producer_stats_capi_39abe1ce1d81f930(struct qp_producer *_sw
 }
 
 
-_gostring_ _wrap_qp_producer_close_capi_39abe1ce1d81f930(struct qp_producer *_swig_go_0, intgo _swig_go_1, long long *_swig_go_2) {
+_gostring_ _wrap_qp_producer_close_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, intgo _swig_go_1, long long *_swig_go_2) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   size_t *arg3 = (size_t *) 0 ;
@@ -2713,7 +2713,7 @@ _gostring_ _wrap_qp_producer_close_capi_39abe1ce1d81f930(struct qp_producer *_sw
 }
 
 
-void _wrap_delete_qp_admin_capi_39abe1ce1d81f930(struct qp_admin *_swig_go_0) {
+void _wrap_delete_qp_admin_capi_e39ea23ecc42d745(struct qp_admin *_swig_go_0) {
   struct qp_admin *arg1 = (struct qp_admin *) 0 ;
   
   arg1 = *(struct qp_admin **)&_swig_go_0; 
@@ -2723,7 +2723,7 @@ void _wrap_delete_qp_admin_capi_39abe1ce1d81f930(struct qp_admin *_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_admin_new_capi_39abe1ce1d81f930(qp_admin_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_admin_new_capi_e39ea23ecc42d745(qp_admin_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_admin_t **arg1 = (qp_admin_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2747,7 +2747,7 @@ _gostring_ _wrap_qp_admin_new_capi_39abe1ce1d81f930(qp_admin_t **_swig_go_0, str
 }
 
 
-_gostring_ _wrap_qp_admin_ensure_topics_capi_39abe1ce1d81f930(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_admin_ensure_topics_capi_e39ea23ecc42d745(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
   qp_admin_t *arg1 = (qp_admin_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2771,7 +2771,7 @@ _gostring_ _wrap_qp_admin_ensure_topics_capi_39abe1ce1d81f930(struct qp_admin *_
 }
 
 
-_gostring_ _wrap_qp_admin_check_topics_capi_39abe1ce1d81f930(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_admin_check_topics_capi_e39ea23ecc42d745(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
   qp_admin_t *arg1 = (qp_admin_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2795,7 +2795,7 @@ _gostring_ _wrap_qp_admin_check_topics_capi_39abe1ce1d81f930(struct qp_admin *_s
 }
 
 
-void _wrap_delete_qp_message_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+void _wrap_delete_qp_message_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   struct qp_message *arg1 = (struct qp_message *) 0 ;
   
   arg1 = *(struct qp_message **)&_swig_go_0; 
@@ -2805,7 +2805,7 @@ void _wrap_delete_qp_message_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0
 }
 
 
-void _wrap_delete_qp_runner_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0) {
+void _wrap_delete_qp_runner_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) {
   struct qp_runner *arg1 = (struct qp_runner *) 0 ;
   
   arg1 = *(struct qp_runner **)&_swig_go_0; 
@@ -2815,7 +2815,7 @@ void _wrap_delete_qp_runner_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0) 
 }
 
 
-intgo _wrap_QP_MESSAGE_EVENT_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_MESSAGE_EVENT_capi_e39ea23ecc42d745() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2827,7 +2827,7 @@ intgo _wrap_QP_MESSAGE_EVENT_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_MESSAGE_ASSIGNED_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_MESSAGE_ASSIGNED_capi_e39ea23ecc42d745() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2839,7 +2839,7 @@ intgo _wrap_QP_MESSAGE_ASSIGNED_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_MESSAGE_REVOKED_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_MESSAGE_REVOKED_capi_e39ea23ecc42d745() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2851,7 +2851,7 @@ intgo _wrap_QP_MESSAGE_REVOKED_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_qp_message_kind_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_kind_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_message_kind_t result;
   intgo _swig_go_result;
@@ -2864,7 +2864,7 @@ intgo _wrap_qp_message_kind_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0)
 }
 
 
-_gostring_ _wrap_qp_message_topic_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_topic_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2884,7 +2884,7 @@ _gostring_ _wrap_qp_message_topic_capi_39abe1ce1d81f930(struct qp_message *_swig
 }
 
 
-intgo _wrap_qp_message_partition_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_partition_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -2897,7 +2897,7 @@ intgo _wrap_qp_message_partition_capi_39abe1ce1d81f930(struct qp_message *_swig_
 }
 
 
-long long _wrap_qp_message_offset_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_offset_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2910,7 +2910,7 @@ long long _wrap_qp_message_offset_capi_39abe1ce1d81f930(struct qp_message *_swig
 }
 
 
-_gostring_ _wrap_qp_message_key_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_key_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -2926,7 +2926,7 @@ _gostring_ _wrap_qp_message_key_capi_39abe1ce1d81f930(struct qp_message *_swig_g
 }
 
 
-_gostring_ _wrap_qp_message_value_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_value_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -2942,7 +2942,7 @@ _gostring_ _wrap_qp_message_value_capi_39abe1ce1d81f930(struct qp_message *_swig
 }
 
 
-long long _wrap_qp_message_timestamp_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_timestamp_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2955,7 +2955,7 @@ long long _wrap_qp_message_timestamp_capi_39abe1ce1d81f930(struct qp_message *_s
 }
 
 
-struct qp_headers *_wrap_qp_message_headers_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+struct qp_headers *_wrap_qp_message_headers_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_headers_t *result = 0 ;
   struct qp_headers *_swig_go_result;
@@ -2968,7 +2968,7 @@ struct qp_headers *_wrap_qp_message_headers_capi_39abe1ce1d81f930(struct qp_mess
 }
 
 
-struct qp_scan_event *_wrap_qp_message_event_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+struct qp_scan_event *_wrap_qp_message_event_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_scan_event_t *result = 0 ;
   struct qp_scan_event *_swig_go_result;
@@ -2981,7 +2981,7 @@ struct qp_scan_event *_wrap_qp_message_event_capi_39abe1ce1d81f930(struct qp_mes
 }
 
 
-intgo _wrap_qp_message_decode_error_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_decode_error_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_err_t result;
   intgo _swig_go_result;
@@ -2994,7 +2994,7 @@ intgo _wrap_qp_message_decode_error_capi_39abe1ce1d81f930(struct qp_message *_sw
 }
 
 
-_gostring_ _wrap_qp_message_decode_detail_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_decode_detail_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3007,7 +3007,7 @@ _gostring_ _wrap_qp_message_decode_detail_capi_39abe1ce1d81f930(struct qp_messag
 }
 
 
-intgo _wrap_qp_message_retry_count_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_retry_count_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3020,7 +3020,7 @@ intgo _wrap_qp_message_retry_count_capi_39abe1ce1d81f930(struct qp_message *_swi
 }
 
 
-long long _wrap_qp_message_assignment_count_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_assignment_count_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3033,7 +3033,7 @@ long long _wrap_qp_message_assignment_count_capi_39abe1ce1d81f930(struct qp_mess
 }
 
 
-_gostring_ _wrap_qp_message_assignment_topic_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_message_assignment_topic_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0, long long _swig_go_1) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3055,7 +3055,7 @@ _gostring_ _wrap_qp_message_assignment_topic_capi_39abe1ce1d81f930(struct qp_mes
 }
 
 
-intgo _wrap_qp_message_assignment_partition_capi_39abe1ce1d81f930(struct qp_message *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_qp_message_assignment_partition_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0, long long _swig_go_1) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   int32_t result;
@@ -3070,7 +3070,7 @@ intgo _wrap_qp_message_assignment_partition_capi_39abe1ce1d81f930(struct qp_mess
 }
 
 
-_gostring_ _wrap_qp_runner_new_capi_39abe1ce1d81f930(qp_runner_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_runner_new_capi_e39ea23ecc42d745(qp_runner_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_runner_t **arg1 = (qp_runner_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -3094,7 +3094,7 @@ _gostring_ _wrap_qp_runner_new_capi_39abe1ce1d81f930(qp_runner_t **_swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_runner_subscribe_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_runner_subscribe_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, _gostring_ _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -3123,7 +3123,7 @@ _gostring_ _wrap_qp_runner_subscribe_capi_39abe1ce1d81f930(struct qp_runner *_sw
 }
 
 
-_gostring_ _wrap_qp_runner_next_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, qp_message_t **_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_next_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, qp_message_t **_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   int arg3 ;
@@ -3149,7 +3149,7 @@ _gostring_ _wrap_qp_runner_next_capi_39abe1ce1d81f930(struct qp_runner *_swig_go
 }
 
 
-_gostring_ _wrap_qp_runner_next_batch_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2, long long *_swig_go_3) {
+_gostring_ _wrap_qp_runner_next_batch_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2, long long *_swig_go_3) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   size_t arg3 ;
@@ -3181,7 +3181,7 @@ _gostring_ _wrap_qp_runner_next_batch_capi_39abe1ce1d81f930(struct qp_runner *_s
 }
 
 
-_gostring_ _wrap_qp_runner_ack_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
+_gostring_ _wrap_qp_runner_ack_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t result;
@@ -3205,7 +3205,7 @@ _gostring_ _wrap_qp_runner_ack_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_runner_ack_batch_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_runner_ack_batch_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   size_t arg3 ;
@@ -3233,7 +3233,7 @@ _gostring_ _wrap_qp_runner_ack_batch_capi_39abe1ce1d81f930(struct qp_runner *_sw
 }
 
 
-_gostring_ _wrap_qp_runner_retry_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
+_gostring_ _wrap_qp_runner_retry_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t result;
@@ -3257,7 +3257,7 @@ _gostring_ _wrap_qp_runner_retry_capi_39abe1ce1d81f930(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_dead_letter_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3) {
+_gostring_ _wrap_qp_runner_dead_letter_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t arg3 ;
@@ -3294,7 +3294,7 @@ _gostring_ _wrap_qp_runner_dead_letter_capi_39abe1ce1d81f930(struct qp_runner *_
 }
 
 
-intgo _wrap_QP_RUNNER_ACK_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_RUNNER_ACK_capi_e39ea23ecc42d745() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3306,7 +3306,7 @@ intgo _wrap_QP_RUNNER_ACK_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_RUNNER_RETRY_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_RUNNER_RETRY_capi_e39ea23ecc42d745() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3318,7 +3318,7 @@ intgo _wrap_QP_RUNNER_RETRY_capi_39abe1ce1d81f930() {
 }
 
 
-intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_39abe1ce1d81f930() {
+intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_e39ea23ecc42d745() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3330,7 +3330,7 @@ intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_39abe1ce1d81f930() {
 }
 
 
-_gostring_ _wrap_qp_runner_run_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, qp_runner_handler_cb *_swig_go_1) {
+_gostring_ _wrap_qp_runner_run_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, qp_runner_handler_cb *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_runner_handler_cb *arg2 = (qp_runner_handler_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -3358,7 +3358,7 @@ _gostring_ _wrap_qp_runner_run_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_
 }
 
 
-void _wrap_qp_runner_wakeup_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0) {
+void _wrap_qp_runner_wakeup_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   
   arg1 = *(qp_runner_t **)&_swig_go_0; 
@@ -3368,7 +3368,7 @@ void _wrap_qp_runner_wakeup_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0) 
 }
 
 
-_gostring_ _wrap_qp_runner_pause_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_pause_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3390,7 +3390,7 @@ _gostring_ _wrap_qp_runner_pause_capi_39abe1ce1d81f930(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_resume_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_resume_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3412,7 +3412,7 @@ _gostring_ _wrap_qp_runner_resume_capi_39abe1ce1d81f930(struct qp_runner *_swig_
 }
 
 
-_gostring_ _wrap_qp_runner_close_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_close_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3434,7 +3434,7 @@ _gostring_ _wrap_qp_runner_close_capi_39abe1ce1d81f930(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_rewind_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_runner_rewind_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, intgo _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -3458,7 +3458,7 @@ _gostring_ _wrap_qp_runner_rewind_capi_39abe1ce1d81f930(struct qp_runner *_swig_
 }
 
 
-_gostring_ _wrap_qp_runner_begin_transaction_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_begin_transaction_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3484,7 +3484,7 @@ _gostring_ _wrap_qp_runner_begin_transaction_capi_39abe1ce1d81f930(struct qp_run
 }
 
 
-_gostring_ _wrap_qp_runner_commit_transaction_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_commit_transaction_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3510,7 +3510,7 @@ _gostring_ _wrap_qp_runner_commit_transaction_capi_39abe1ce1d81f930(struct qp_ru
 }
 
 
-_gostring_ _wrap_qp_runner_abort_transaction_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_abort_transaction_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3536,7 +3536,7 @@ _gostring_ _wrap_qp_runner_abort_transaction_capi_39abe1ce1d81f930(struct qp_run
 }
 
 
-_gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_39abe1ce1d81f930(struct qp_runner_partition_stats *_swig_go_0) {
+_gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3549,7 +3549,7 @@ _gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_39abe1ce1d81f930(str
 }
 
 
-intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_39abe1ce1d81f930(struct qp_runner_partition_stats *_swig_go_0) {
+intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -3562,7 +3562,7 @@ intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_39abe1ce1d81f930(stru
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_position_get_capi_39abe1ce1d81f930(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_position_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3575,7 +3575,7 @@ long long _wrap_qp_runner_partition_stats_t_position_get_capi_39abe1ce1d81f930(s
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_39abe1ce1d81f930(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3588,7 +3588,7 @@ long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_39abe1ce1d81
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_lag_get_capi_39abe1ce1d81f930(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_lag_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3601,7 +3601,7 @@ long long _wrap_qp_runner_partition_stats_t_lag_get_capi_39abe1ce1d81f930(struct
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_committed_get_capi_39abe1ce1d81f930(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_committed_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3614,7 +3614,7 @@ long long _wrap_qp_runner_partition_stats_t_committed_get_capi_39abe1ce1d81f930(
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_39abe1ce1d81f930(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3627,7 +3627,7 @@ long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_39abe1ce1d81f93
 }
 
 
-struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_39abe1ce1d81f930() {
+struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_e39ea23ecc42d745() {
   struct qp_runner_partition_stats *result = 0 ;
   struct qp_runner_partition_stats *_swig_go_result;
   
@@ -3638,7 +3638,7 @@ struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_39a
 }
 
 
-void _wrap_delete_qp_runner_partition_stats_t_capi_39abe1ce1d81f930(struct qp_runner_partition_stats *_swig_go_0) {
+void _wrap_delete_qp_runner_partition_stats_t_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   
   arg1 = *(struct qp_runner_partition_stats **)&_swig_go_0; 
@@ -3648,7 +3648,7 @@ void _wrap_delete_qp_runner_partition_stats_t_capi_39abe1ce1d81f930(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_consumed_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_consumed_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3661,7 +3661,7 @@ long long _wrap_qp_runner_stats_t_consumed_get_capi_39abe1ce1d81f930(struct qp_r
 }
 
 
-long long _wrap_qp_runner_stats_t_acked_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_acked_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3674,7 +3674,7 @@ long long _wrap_qp_runner_stats_t_acked_get_capi_39abe1ce1d81f930(struct qp_runn
 }
 
 
-long long _wrap_qp_runner_stats_t_retried_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_retried_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3687,7 +3687,7 @@ long long _wrap_qp_runner_stats_t_retried_get_capi_39abe1ce1d81f930(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3700,7 +3700,7 @@ long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_39abe1ce1d81f930(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_decode_failed_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_decode_failed_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3713,7 +3713,7 @@ long long _wrap_qp_runner_stats_t_decode_failed_get_capi_39abe1ce1d81f930(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3726,7 +3726,7 @@ long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_39abe1ce1d81f930(struct qp
 }
 
 
-long long _wrap_qp_runner_stats_t_commits_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_commits_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3739,7 +3739,7 @@ long long _wrap_qp_runner_stats_t_commits_get_capi_39abe1ce1d81f930(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_commit_failed_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_commit_failed_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3752,7 +3752,7 @@ long long _wrap_qp_runner_stats_t_commit_failed_get_capi_39abe1ce1d81f930(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_held_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_held_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3765,7 +3765,7 @@ long long _wrap_qp_runner_stats_t_held_get_capi_39abe1ce1d81f930(struct qp_runne
 }
 
 
-long long _wrap_qp_runner_stats_t_retry_pending_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_retry_pending_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3778,7 +3778,7 @@ long long _wrap_qp_runner_stats_t_retry_pending_get_capi_39abe1ce1d81f930(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3791,7 +3791,7 @@ long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_39abe1ce1d81f930(struct
 }
 
 
-bool _wrap_qp_runner_stats_t_paused_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+bool _wrap_qp_runner_stats_t_paused_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -3804,7 +3804,7 @@ bool _wrap_qp_runner_stats_t_paused_get_capi_39abe1ce1d81f930(struct qp_runner_s
 }
 
 
-long long _wrap_qp_runner_stats_t_partition_count_get_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_partition_count_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3817,7 +3817,7 @@ long long _wrap_qp_runner_stats_t_partition_count_get_capi_39abe1ce1d81f930(stru
 }
 
 
-void _wrap_delete_qp_runner_stats_t_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0) {
+void _wrap_delete_qp_runner_stats_t_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   
   arg1 = *(struct qp_runner_stats **)&_swig_go_0; 
@@ -3827,7 +3827,7 @@ void _wrap_delete_qp_runner_stats_t_capi_39abe1ce1d81f930(struct qp_runner_stats
 }
 
 
-_gostring_ _wrap_qp_runner_stats_capi_39abe1ce1d81f930(struct qp_runner *_swig_go_0, qp_runner_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_runner_stats_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, qp_runner_stats_t **_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_runner_stats_t **arg2 = (qp_runner_stats_t **) 0 ;
   qp_err_t result;
@@ -3851,7 +3851,7 @@ _gostring_ _wrap_qp_runner_stats_capi_39abe1ce1d81f930(struct qp_runner *_swig_g
 }
 
 
-struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_39abe1ce1d81f930(struct qp_runner_stats *_swig_go_0, long long _swig_go_1) {
+struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0, long long _swig_go_1) {
   qp_runner_stats_t *arg1 = (qp_runner_stats_t *) 0 ;
   size_t arg2 ;
   qp_runner_partition_stats_t *result = 0 ;
@@ -3866,7 +3866,7 @@ struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_39abe1
 }
 
 
-void _wrap_delete_qp_fraud_verdict_capi_39abe1ce1d81f930(struct qp_fraud_verdict *_swig_go_0) {
+void _wrap_delete_qp_fraud_verdict_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0) {
   struct qp_fraud_verdict *arg1 = (struct qp_fraud_verdict *) 0 ;
   
   arg1 = *(struct qp_fraud_verdict **)&_swig_go_0; 
@@ -3876,7 +3876,7 @@ void _wrap_delete_qp_fraud_verdict_capi_39abe1ce1d81f930(struct qp_fraud_verdict
 }
 
 
-void _wrap_delete_qp_fraud_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0) {
+void _wrap_delete_qp_fraud_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0) {
   struct qp_fraud *arg1 = (struct qp_fraud *) 0 ;
   
   arg1 = *(struct qp_fraud **)&_swig_go_0; 
@@ -3886,7 +3886,7 @@ void _wrap_delete_qp_fraud_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_fraud_new_capi_39abe1ce1d81f930(qp_fraud_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_fraud_new_capi_e39ea23ecc42d745(qp_fraud_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_fraud_t **arg1 = (qp_fraud_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -3910,7 +3910,7 @@ _gostring_ _wrap_qp_fraud_new_capi_39abe1ce1d81f930(qp_fraud_t **_swig_go_0, str
 }
 
 
-_gostring_ _wrap_qp_fraud_load_towers_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_fraud_load_towers_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -3939,7 +3939,65 @@ _gostring_ _wrap_qp_fraud_load_towers_capi_39abe1ce1d81f930(struct qp_fraud *_sw
 }
 
 
-_gostring_ _wrap_qp_fraud_evaluate_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3, qp_enrichment_t **_swig_go_4) {
+_gostring_ _wrap_qp_fraud_load_radiomap_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+  qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
+  char *arg2 = (char *) 0 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_fraud_t **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  result = (qp_err_t)qp_fraud_load_radiomap(arg1,(char const *)arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  free(arg2); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_fraud_radiomap_export_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_* _swig_go_1) {
+  qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
+  qp_buf_t *arg2 = (qp_buf_t *) 0 ;
+  qp_buf_t buf2 = QP_BUF_INIT ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_fraud_t **)&_swig_go_0; 
+  arg2 = &buf2; 
+  
+  result = (qp_err_t)qp_fraud_radiomap_export((struct qp_fraud const *)arg1,arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  
+  *_swig_go_1 = Swig_AllocateString(buf2.ptr ? buf2.ptr : "", buf2.size);
+  
+  qp_buf_dispose(&buf2);
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_fraud_evaluate_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3, qp_enrichment_t **_swig_go_4) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   int64_t arg3 ;
@@ -3969,7 +4027,7 @@ _gostring_ _wrap_qp_fraud_evaluate_capi_39abe1ce1d81f930(struct qp_fraud *_swig_
 }
 
 
-_gostring_ _wrap_qp_fraud_warm_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3) {
+_gostring_ _wrap_qp_fraud_warm_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   int64_t arg3 ;
@@ -3997,7 +4055,7 @@ _gostring_ _wrap_qp_fraud_warm_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0
 }
 
 
-long long _wrap_qp_fraud_partition_revoked_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_qp_fraud_partition_revoked_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, intgo _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   int32_t arg2 ;
   size_t result;
@@ -4012,7 +4070,7 @@ long long _wrap_qp_fraud_partition_revoked_capi_39abe1ce1d81f930(struct qp_fraud
 }
 
 
-_gostring_ _wrap_qp_fraud_add_rule_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1, qp_fraud_rule_cb *_swig_go_2) {
+_gostring_ _wrap_qp_fraud_add_rule_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1, qp_fraud_rule_cb *_swig_go_2) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_fraud_rule_cb *arg3 = (qp_fraud_rule_cb *) 0 ;
@@ -4047,7 +4105,7 @@ _gostring_ _wrap_qp_fraud_add_rule_capi_39abe1ce1d81f930(struct qp_fraud *_swig_
 }
 
 
-_gostring_ _wrap_qp_fraud_verdict_add_flag_capi_39abe1ce1d81f930(struct qp_fraud_verdict *_swig_go_0, _gostring_ _swig_go_1, double _swig_go_2) {
+_gostring_ _wrap_qp_fraud_verdict_add_flag_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0, _gostring_ _swig_go_1, double _swig_go_2) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   char *arg2 = (char *) 0 ;
   double arg3 ;
@@ -4078,7 +4136,7 @@ _gostring_ _wrap_qp_fraud_verdict_add_flag_capi_39abe1ce1d81f930(struct qp_fraud
 }
 
 
-double _wrap_qp_fraud_verdict_score_capi_39abe1ce1d81f930(struct qp_fraud_verdict *_swig_go_0) {
+double _wrap_qp_fraud_verdict_score_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   double result;
   double _swig_go_result;
@@ -4091,7 +4149,7 @@ double _wrap_qp_fraud_verdict_score_capi_39abe1ce1d81f930(struct qp_fraud_verdic
 }
 
 
-long long _wrap_qp_fraud_verdict_flag_count_capi_39abe1ce1d81f930(struct qp_fraud_verdict *_swig_go_0) {
+long long _wrap_qp_fraud_verdict_flag_count_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4104,7 +4162,7 @@ long long _wrap_qp_fraud_verdict_flag_count_capi_39abe1ce1d81f930(struct qp_frau
 }
 
 
-_gostring_ _wrap_qp_fraud_verdict_flag_at_capi_39abe1ce1d81f930(struct qp_fraud_verdict *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_fraud_verdict_flag_at_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0, long long _swig_go_1) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4126,7 +4184,7 @@ _gostring_ _wrap_qp_fraud_verdict_flag_at_capi_39abe1ce1d81f930(struct qp_fraud_
 }
 
 
-long long _wrap_qp_fraud_verdict_received_ms_capi_39abe1ce1d81f930(struct qp_fraud_verdict *_swig_go_0) {
+long long _wrap_qp_fraud_verdict_received_ms_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4139,7 +4197,7 @@ long long _wrap_qp_fraud_verdict_received_ms_capi_39abe1ce1d81f930(struct qp_fra
 }
 
 
-bool _wrap_qp_fraud_verdict_alert_capi_39abe1ce1d81f930(struct qp_fraud_verdict *_swig_go_0) {
+bool _wrap_qp_fraud_verdict_alert_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -4152,7 +4210,7 @@ bool _wrap_qp_fraud_verdict_alert_capi_39abe1ce1d81f930(struct qp_fraud_verdict 
 }
 
 
-struct qp_fraud_verdict *_wrap_qp_fraud_last_verdict_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0) {
+struct qp_fraud_verdict *_wrap_qp_fraud_last_verdict_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_fraud_verdict_t *result = 0 ;
   struct qp_fraud_verdict *_swig_go_result;
@@ -4165,7 +4223,7 @@ struct qp_fraud_verdict *_wrap_qp_fraud_last_verdict_capi_39abe1ce1d81f930(struc
 }
 
 
-_gostring_ _wrap_qp_fraud_rule_name_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_fraud_rule_name_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, long long _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4187,7 +4245,7 @@ _gostring_ _wrap_qp_fraud_rule_name_capi_39abe1ce1d81f930(struct qp_fraud *_swig
 }
 
 
-long long _wrap_qp_fraud_rule_count_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+long long _wrap_qp_fraud_rule_count_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int64_t result;
@@ -4207,7 +4265,7 @@ long long _wrap_qp_fraud_rule_count_capi_39abe1ce1d81f930(struct qp_fraud *_swig
 }
 
 
-long long _wrap_qp_fraud_counter_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+long long _wrap_qp_fraud_counter_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int64_t result;
@@ -4227,7 +4285,7 @@ long long _wrap_qp_fraud_counter_capi_39abe1ce1d81f930(struct qp_fraud *_swig_go
 }
 
 
-void _wrap_delete_qp_inserter_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0) {
+void _wrap_delete_qp_inserter_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0) {
   struct qp_inserter *arg1 = (struct qp_inserter *) 0 ;
   
   arg1 = *(struct qp_inserter **)&_swig_go_0; 
@@ -4237,7 +4295,7 @@ void _wrap_delete_qp_inserter_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4250,7 +4308,7 @@ long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_39abe1ce1d81f930(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4263,7 +4321,7 @@ long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_39abe1ce1d81f930(str
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4276,7 +4334,7 @@ long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_39abe1ce1d81f930(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_batches_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_batches_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4289,7 +4347,7 @@ long long _wrap_qp_inserter_stats_t_batches_get_capi_39abe1ce1d81f930(struct qp_
 }
 
 
-long long _wrap_qp_inserter_stats_t_requests_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_requests_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4302,7 +4360,7 @@ long long _wrap_qp_inserter_stats_t_requests_get_capi_39abe1ce1d81f930(struct qp
 }
 
 
-long long _wrap_qp_inserter_stats_t_retries_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_retries_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4315,7 +4373,7 @@ long long _wrap_qp_inserter_stats_t_retries_get_capi_39abe1ce1d81f930(struct qp_
 }
 
 
-long long _wrap_qp_inserter_stats_t_splits_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_splits_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4328,7 +4386,7 @@ long long _wrap_qp_inserter_stats_t_splits_get_capi_39abe1ce1d81f930(struct qp_i
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4341,7 +4399,7 @@ long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_39abe1ce1d81f930(struc
 }
 
 
-long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4354,7 +4412,7 @@ long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_39abe1ce1d81f930(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_latency_count_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_latency_count_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4367,7 +4425,7 @@ long long _wrap_qp_inserter_stats_t_latency_count_get_capi_39abe1ce1d81f930(stru
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4380,7 +4438,7 @@ double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_39abe1ce1d81f930(struc
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4393,7 +4451,7 @@ double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_39abe1ce1d81f930(struct
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4406,7 +4464,7 @@ double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_39abe1ce1d81f930(struct
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4419,7 +4477,7 @@ double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_39abe1ce1d81f930(struct
 }
 
 
-intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   qp_err_t result;
   intgo _swig_go_result;
@@ -4432,7 +4490,7 @@ intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_39abe1ce1d81f930(struct
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4445,7 +4503,7 @@ _gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_39abe1ce1d81f930(struct
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4458,7 +4516,7 @@ _gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_39abe1ce1d81f930(st
 }
 
 
-void _wrap_delete_qp_inserter_stats_t_capi_39abe1ce1d81f930(struct qp_inserter_stats *_swig_go_0) {
+void _wrap_delete_qp_inserter_stats_t_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   
   arg1 = *(struct qp_inserter_stats **)&_swig_go_0; 
@@ -4468,7 +4526,7 @@ void _wrap_delete_qp_inserter_stats_t_capi_39abe1ce1d81f930(struct qp_inserter_s
 }
 
 
-_gostring_ _wrap_qp_inserter_new_capi_39abe1ce1d81f930(qp_inserter_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_inserter_new_capi_e39ea23ecc42d745(qp_inserter_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_inserter_t **arg1 = (qp_inserter_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -4492,7 +4550,7 @@ _gostring_ _wrap_qp_inserter_new_capi_39abe1ce1d81f930(qp_inserter_t **_swig_go_
 }
 
 
-void _wrap_qp_inserter_set_result_cb_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0, qp_inserter_result_cb *_swig_go_1) {
+void _wrap_qp_inserter_set_result_cb_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, qp_inserter_result_cb *_swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_inserter_result_cb *arg2 = (qp_inserter_result_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -4508,7 +4566,7 @@ void _wrap_qp_inserter_set_result_cb_capi_39abe1ce1d81f930(struct qp_inserter *_
 }
 
 
-_gostring_ _wrap_qp_inserter_ensure_table_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_ensure_table_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -4530,7 +4588,7 @@ _gostring_ _wrap_qp_inserter_ensure_table_capi_39abe1ce1d81f930(struct qp_insert
 }
 
 
-_gostring_ _wrap_qp_inserter_add_row_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0, _goslice_ _swig_go_1, void *_swig_go_2) {
+_gostring_ _wrap_qp_inserter_add_row_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, _goslice_ _swig_go_1, void *_swig_go_2) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -4560,7 +4618,7 @@ _gostring_ _wrap_qp_inserter_add_row_capi_39abe1ce1d81f930(struct qp_inserter *_
 }
 
 
-long long _wrap_qp_inserter_due_in_ms_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0) {
+long long _wrap_qp_inserter_due_in_ms_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4573,7 +4631,7 @@ long long _wrap_qp_inserter_due_in_ms_capi_39abe1ce1d81f930(struct qp_inserter *
 }
 
 
-long long _wrap_qp_inserter_pending_rows_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0) {
+long long _wrap_qp_inserter_pending_rows_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4586,7 +4644,7 @@ long long _wrap_qp_inserter_pending_rows_capi_39abe1ce1d81f930(struct qp_inserte
 }
 
 
-_gostring_ _wrap_qp_inserter_flush_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_inserter_flush_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -4619,7 +4677,7 @@ _gostring_ _wrap_qp_inserter_flush_capi_39abe1ce1d81f930(struct qp_inserter *_sw
 }
 
 
-_gostring_ _wrap_qp_inserter_query_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_inserter_query_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_buf_t *arg3 = (qp_buf_t *) 0 ;
@@ -4655,7 +4713,7 @@ _gostring_ _wrap_qp_inserter_query_capi_39abe1ce1d81f930(struct qp_inserter *_sw
 }
 
 
-void _wrap_qp_inserter_wakeup_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0) {
+void _wrap_qp_inserter_wakeup_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   
   arg1 = *(qp_inserter_t **)&_swig_go_0; 
@@ -4665,7 +4723,7 @@ void _wrap_qp_inserter_wakeup_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0, qp_inserter_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_inserter_stats_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, qp_inserter_stats_t **_swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_inserter_stats_t **arg2 = (qp_inserter_stats_t **) 0 ;
   qp_err_t result;
@@ -4689,7 +4747,7 @@ _gostring_ _wrap_qp_inserter_stats_capi_39abe1ce1d81f930(struct qp_inserter *_sw
 }
 
 
-_gostring_ _wrap_qp_inserter_latency_bucket_capi_39abe1ce1d81f930(struct qp_inserter *_swig_go_0, long long _swig_go_1, double *_swig_go_2, long long *_swig_go_3) {
+_gostring_ _wrap_qp_inserter_latency_bucket_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, long long _swig_go_1, double *_swig_go_2, long long *_swig_go_3) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   size_t arg2 ;
   double *arg3 = (double *) 0 ;
