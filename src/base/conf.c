@@ -38,6 +38,12 @@ static const qp_prop_t qp_properties[] = {
 	  "Memory budget of the per-device state (records, LRU links, index); past it the least recently seen device is evicted. 256 MiB holds about a million devices." },
 	{ "qp.fraud.towers.strict", QP_PROP_BOOL, "false", 0, 0, NULL,
 	  "Fail loading a tower file at its first bad line instead of skipping and counting bad lines." },
+	{ "qp.fraud.towers.skip.max.ratio", QP_PROP_DOUBLE, "0.01", 0, 1, NULL,
+	  "Share of a tower file's rows that may be skipped as bad; past it (or when no tower "
+	  "loads) loading fails and fraud-svc does not start." },
+	{ "qp.fraud.towers.accept.incomplete", QP_PROP_BOOL, "false", 0, 0, NULL,
+	  "Load a tower file that loads nothing or skips more than "
+	  "qp.fraud.towers.skip.max.ratio of its rows, with a warning, instead of failing." },
 	{ "qp.fraud.score.accuracy.good.m", QP_PROP_DOUBLE, "50", 0, 100000, NULL,
 	  "GPS accuracy (metres) up to which the quality score is not lowered." },
 	{ "qp.fraud.score.accuracy.bad.m", QP_PROP_DOUBLE, "1000", 0, 100000, NULL,

@@ -181,8 +181,8 @@ static qp_err_t start_services(demo_t *d)
 	pthread_create(&d->writer_thread, NULL, run_writer, d);
 	if (d->opt.metrics_port >= 0) {
 		cli_metrics_source_t sources[] = {
-			{ "fraud", qp_fraud_svc__counters(d->fraud) },
-			{ "ch-writer", qp_ch_writer__counters(d->writer) },
+			{ "fraud", qp_fraud_svc__counters(d->fraud), qp_fraud_svc__engine(d->fraud) },
+			{ "ch-writer", qp_ch_writer__counters(d->writer), NULL },
 		};
 
 		if ((err = cli_metrics_start(&d->metrics, "demo", d->opt.metrics_port, sources, 2)))

@@ -24,6 +24,7 @@ typedef struct service_ops {
 	void (*wakeup)(void *svc);
 	void (*destroy)(void *svc);
 	const qp_svc_counters_t *(*counters)(const void *svc);
+	const qp_fraud_t *(*engine)(const void *svc); /* NULL: no fraud engine */
 } service_ops_t;
 
 static qp_err_t fraud_create(void **out, const qp_conf_t *conf)
@@ -34,6 +35,7 @@ static qp_err_t fraud_run(void *svc) { return qp_fraud_svc__run(svc); }
 static void fraud_wakeup(void *svc) { qp_fraud_svc__wakeup(svc); }
 static void fraud_destroy(void *svc) { qp_fraud_svc__destroy(svc); }
 static const qp_svc_counters_t *fraud_counters(const void *svc) { return qp_fraud_svc__counters(svc); }
+static const qp_fraud_t *fraud_engine(const void *svc) { return qp_fraud_svc__engine(svc); }
 
 static qp_err_t writer_create(void **out, const qp_conf_t *conf)
 {
@@ -46,11 +48,11 @@ static const qp_svc_counters_t *writer_counters(const void *svc) { return qp_ch_
 
 static const service_ops_t fraud_ops = {
 	"fraud", "scan-events -> fraud rules -> scan-enriched and scan-alerts (group fraud-svc)",
-	fraud_create, fraud_run, fraud_wakeup, fraud_destroy, fraud_counters
+	fraud_create, fraud_run, fraud_wakeup, fraud_destroy, fraud_counters, fraud_engine
 };
 static const service_ops_t writer_ops = {
 	"ch-writer", "scan-enriched -> batches -> ClickHouse (group ch-writer)",
-	writer_create, writer_run, writer_wakeup, writer_destroy, writer_counters
+	writer_create, writer_run, writer_wakeup, writer_destroy, writer_counters, NULL
 };
 
 typedef struct status_logger {
@@ -125,7 +127,8 @@ static int run_service(const service_ops_t *ops, int argc, char **argv)
 	err = ops->create(&svc, conf);
 	qp_conf_destroy(conf);
 	if (!err && metrics_port >= 0) {
-		cli_metrics_source_t source = { ops->name, ops->counters(svc) };
+		cli_metrics_source_t source = { ops->name, ops->counters(svc),
+		                                ops->engine ? ops->engine(svc) : NULL };
 
 		if ((err = cli_metrics_start(&metrics, ops->name, metrics_port, &source, 1)))
 			ops->destroy(svc);

@@ -60,6 +60,34 @@ static const struct {
 	  offsetof(qp_svc_counters_t, retried) },
 };
 
+/* The tower table fraud-svc loaded at start: how big, and what it skipped and why. */
+static qp_err_t format_towers(qp_buf_t *out, const cli_metrics_source_t *s)
+{
+	static const char *const reasons[] = { "fields", "value", "range" };
+	qp_err_t err;
+	size_t i;
+
+	err = qp_buf__printf(out, "# HELP quackpipe_fraud_towers Cell towers in the table loaded at start.\n"
+	                     "# TYPE quackpipe_fraud_towers gauge\n"
+	                     "quackpipe_fraud_towers{service=\"%s\"} %lld\n"
+	                     "# HELP quackpipe_fraud_tower_rows Rows read from the tower table at start.\n"
+	                     "# TYPE quackpipe_fraud_tower_rows gauge\n"
+	                     "quackpipe_fraud_tower_rows{service=\"%s\"} %lld\n"
+	                     "# HELP quackpipe_fraud_tower_rows_skipped Rows of the tower table skipped "
+	                     "at start, by reason (fields: wrong number, value: unreadable, range: out of range).\n"
+	                     "# TYPE quackpipe_fraud_tower_rows_skipped gauge\n",
+	                     s->service, (long long)qp_fraud_counter(s->fraud, "towers"),
+	                     s->service, (long long)qp_fraud_counter(s->fraud, "tower_rows"));
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]) && !err; i++) {
+		char name[40];
+
+		snprintf(name, sizeof(name), "tower_bad_lines_%s", reasons[i]);
+		err = qp_buf__printf(out, "quackpipe_fraud_tower_rows_skipped{service=\"%s\",reason=\"%s\"} %lld\n",
+		                     s->service, reasons[i], (long long)qp_fraud_counter(s->fraud, name));
+	}
+	return err;
+}
+
 qp_err_t cli_metrics_format(qp_buf_t *out, const cli_metrics_source_t *sources, size_t count)
 {
 	qp_err_t err = QP_OK;
@@ -76,6 +104,9 @@ qp_err_t cli_metrics_format(qp_buf_t *out, const cli_metrics_source_t *sources, 
 			                     sources[j].service, (unsigned long long)atomic_load(c));
 		}
 	}
+	for (j = 0; j < count && !err; j++)
+		if (sources[j].fraud)
+			err = format_towers(out, &sources[j]);
 	return err;
 }
 

@@ -12,10 +12,12 @@
 #include "quackpipe.h"
 #include "services/svc_int.h"
 
-/* One service's counters, labelled service="<name>". */
+/* One service's counters, labelled service="<name>"; fraud-svc also gives
+ * its engine, whose tower-table figures (fixed once started) are shown. */
 typedef struct cli_metrics_source {
 	const char *service;
 	const qp_svc_counters_t *counters;
+	const qp_fraud_t *fraud; /* NULL for other services */
 } cli_metrics_source_t;
 
 typedef struct cli_metrics cli_metrics_t;

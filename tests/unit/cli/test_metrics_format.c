@@ -23,7 +23,7 @@ static size_t count_lines(const char *text, const char *prefix)
 static void every_counter_once_per_service(void **state)
 {
 	qp_svc_counters_t fraud, writer;
-	cli_metrics_source_t sources[] = { { "fraud", &fraud }, { "ch-writer", &writer } };
+	cli_metrics_source_t sources[] = { { "fraud", &fraud, NULL }, { "ch-writer", &writer, NULL } };
 	qp_buf_t out = QP_BUF_INIT;
 
 	(void)state;
