@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config librdkafka-dev libcjson-dev
           libcurl4-openssl-dev libcmocka-dev swig clang libclang-rt-14-dev
           python3-dev default-jre-headless maven curl
-          zlib1g-dev npm)  # zlib: gzip for ClickHouse; npm: scripts/chdb.sh
+          zlib1g-dev npm libssl-dev openssl)  # zlib: gzip for ClickHouse; npm: scripts/chdb.sh;
+                                              # libssl-dev: SHA-256; openssl: test certificates
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -336,6 +336,8 @@ typedef struct qp_runner_stats {
 	bool paused;
 	size_t partition_count; /* assigned partitions */
 	const qp_runner_partition_stats_t *partitions; /* partition_count */
+	uint64_t dlq_truncated; /* dead letters written with their value cut to
+	                           fit the dead-letter topic (docs/dlq.md) */
 	/* New fields are appended here. */
 } qp_runner_stats_t;
 

@@ -46,7 +46,8 @@ static const struct {
 	const char *name, *help;
 	size_t offset;
 } counters[] = {
-	{ "quackpipe_events_consumed_total", "Events handed to the service by its consumer group.",
+	{ "quackpipe_events_consumed_total", "Records read from the input topic, those that failed "
+	  "to decode included (= produced or inserted + dead-lettered + in hand).",
 	  offsetof(qp_svc_counters_t, consumed) },
 	{ "quackpipe_events_produced_total", "Enriched events acknowledged by Kafka (fraud).",
 	  offsetof(qp_svc_counters_t, produced) },
@@ -58,6 +59,12 @@ static const struct {
 	  offsetof(qp_svc_counters_t, dead_lettered) },
 	{ "quackpipe_batches_retried_total", "Batches delivered again after a failure.",
 	  offsetof(qp_svc_counters_t, retried) },
+	{ "quackpipe_events_decode_failed_total", "Records that did not decode, dead-lettered "
+	  "(counted in events_dead_lettered_total too).",
+	  offsetof(qp_svc_counters_t, decode_failed) },
+	{ "quackpipe_dead_letters_truncated_total", "Dead letters larger than the dead-letter topic "
+	  "takes, written with their value cut (headers qp.original.size, qp.original.sha256).",
+	  offsetof(qp_svc_counters_t, dlq_truncated) },
 };
 
 /* The tower table fraud-svc loaded at start: how big, and what it skipped and why. */

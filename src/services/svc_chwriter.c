@@ -215,7 +215,6 @@ static bool add_event(qp_ch_writer_t *svc, qp_message_t *msg)
 		return true;
 	}
 	note_offset(svc, msg);
-	atomic_fetch_add(&svc->counters.consumed, 1);
 	return true;
 }
 
@@ -297,7 +296,7 @@ qp_err_t qp_ch_writer__run(qp_ch_writer_t *svc)
 		}
 		if (err && err != QP_ERR_NO_EVENT)
 			return err;
-		qp_svc__count_dead_letters(&svc->counters, svc->runner);
+		qp_svc__count_runner(&svc->counters, svc->runner);
 		if ((err = handle_batch(svc, count)))
 			return err;
 		if (qp_inserter_due_in_ms(svc->inserter) == 0 && (err = flush(svc)))

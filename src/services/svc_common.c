@@ -27,14 +27,17 @@ void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *m
 		atomic_fetch_sub(&counters->partitions, n);
 }
 
-void qp_svc__count_dead_letters(qp_svc_counters_t *counters, qp_runner_t *runner)
+void qp_svc__count_runner(qp_svc_counters_t *counters, qp_runner_t *runner)
 {
 	qp_runner_stats_t *stats;
 
-	/* The runner sends decode failures to the DLQ on its own: its count is
-	 * the one that says what this service dead-lettered. */
+	/* The runner reads every record and sends decode failures to the DLQ
+	 * on its own: its counts are the ones that add up. */
 	if (qp_runner_stats(runner, &stats) == QP_OK) {
+		atomic_store(&counters->consumed, stats->consumed);
 		atomic_store(&counters->dead_lettered, stats->dead_lettered);
+		atomic_store(&counters->decode_failed, stats->decode_failed);
+		atomic_store(&counters->dlq_truncated, stats->dlq_truncated);
 		qp_runner_stats_destroy(stats);
 	}
 }

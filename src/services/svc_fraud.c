@@ -408,7 +408,6 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 		atomic_store(&svc->counters.last_error, err);
 		atomic_fetch_add(&svc->counters.retried, 1);
 	} else {
-		atomic_fetch_add(&svc->counters.consumed, events);
 		atomic_fetch_add(&svc->counters.produced, events);
 		atomic_fetch_add(&svc->counters.alerts, alerts);
 	}
@@ -424,7 +423,7 @@ qp_err_t qp_fraud_svc__run(qp_fraud_svc_t *svc)
 		size_t count = 0;
 		qp_err_t err = qp_runner_next_batch(svc->runner, svc->batch, svc->batch_max, 500, &count);
 
-		qp_svc__count_dead_letters(&svc->counters, svc->runner);
+		qp_svc__count_runner(&svc->counters, svc->runner);
 		if (err == QP_ERR_NO_EVENT) {
 			qp_producer_poll(svc->producer, 0);
 			continue;

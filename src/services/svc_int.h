@@ -19,13 +19,18 @@
 #include "quackpipe.h"
 
 typedef struct qp_svc_counters {
-	atomic_uint_fast64_t consumed;      /* events handed to the service */
+	/* consumed = produced (fraud) or inserted (ch-writer) + dead_lettered
+	 * + those in hand: the counters of a dashboard add up. */
+	atomic_uint_fast64_t consumed;      /* records read from the input topic,
+	                                       those that failed to decode included */
 	atomic_uint_fast64_t produced;      /* fraud-svc: enriched events acknowledged */
 	atomic_uint_fast64_t alerts;        /* fraud-svc: alerts acknowledged */
 	atomic_uint_fast64_t inserted;      /* ch-writer: rows inserted */
 	atomic_uint_fast64_t dead_lettered; /* dead-letter writes acknowledged, its
 	                                       runner's decode failures included */
 	atomic_uint_fast64_t retried;       /* batches re-delivered after a failure */
+	atomic_uint_fast64_t decode_failed; /* records that did not decode (dead-lettered) */
+	atomic_uint_fast64_t dlq_truncated; /* dead letters cut to fit the DLQ topic */
 	atomic_int_fast64_t last_error;     /* qp_err_t of the last failure, 0 if none */
 	atomic_int_fast64_t partitions;     /* partitions assigned right now */
 } qp_svc_counters_t;
@@ -90,8 +95,9 @@ qp_err_t qp_svc__conf_with_default(qp_conf_t **out, const qp_conf_t *conf,
 /* The value of a decimal header (not NUL-terminated), or fallback. */
 int64_t qp_svc__decimal(const void *value, size_t len, int64_t fallback);
 
-/* Copies the runner's count of acknowledged dead-letter writes into
- * counters->dead_lettered; called by the thread that runs the service. */
-void qp_svc__count_dead_letters(qp_svc_counters_t *counters, qp_runner_t *runner);
+/* Copies the runner's counts (records read, dead letters acknowledged,
+ * decode failures, dead letters cut) into counters; called by the thread
+ * that runs the service. */
+void qp_svc__count_runner(qp_svc_counters_t *counters, qp_runner_t *runner);
 
 #endif

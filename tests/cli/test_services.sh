@@ -81,7 +81,8 @@ url=http://127.0.0.1:$port
 curl -sS -i --max-time 10 "$url/metrics" | tr -d '\r' >"$tmp/metrics" || fail "GET /metrics"
 head -n 1 "$tmp/metrics" | grep -qx "HTTP/1.0 200 OK" || fail "status: $(head -n 1 "$tmp/metrics")"
 grep -qix "content-type: text/plain; version=0.0.4; charset=utf-8" "$tmp/metrics" || fail "content type"
-for name in events_consumed events_produced alerts_produced rows_inserted events_dead_lettered batches_retried; do
+for name in events_consumed events_produced alerts_produced rows_inserted events_dead_lettered batches_retried \
+            events_decode_failed dead_letters_truncated; do
   grep -qx "# HELP quackpipe_${name}_total .*" "$tmp/metrics" || fail "no HELP for $name"
   grep -qx "# TYPE quackpipe_${name}_total counter" "$tmp/metrics" || fail "no TYPE for $name"
   grep -qx "quackpipe_${name}_total{service=\"fraud\"} 0" "$tmp/metrics" || fail "no sample for $name"

@@ -101,8 +101,12 @@ done
 port=$(sed -nE 's|.*metrics at http://127\.0\.0\.1:([0-9]+)/metrics.*|\1|p' "$tmp/fraud.log" | head -n 1)
 [[ -n $port ]] || fail "fraud did not print its metrics address"
 curl -sS --max-time 10 "http://127.0.0.1:$port/metrics" >"$tmp/metrics.txt" || fail "GET /metrics failed"
-grep -qx "quackpipe_events_consumed_total{service=\"fraud\"} $expected" "$tmp/metrics.txt" ||
-  fail "metrics: consumed is not $expected: $(grep consumed "$tmp/metrics.txt")"
+# Every record read counts, the malformed ones too: consumed = produced + dead-lettered.
+read_total=$((expected + malformed))
+grep -qx "quackpipe_events_consumed_total{service=\"fraud\"} $read_total" "$tmp/metrics.txt" ||
+  fail "metrics: consumed is not $read_total: $(grep consumed "$tmp/metrics.txt")"
+grep -qx "quackpipe_events_decode_failed_total{service=\"fraud\"} $malformed" "$tmp/metrics.txt" ||
+  fail "metrics: decode failures are not $malformed: $(grep decode_failed "$tmp/metrics.txt")"
 
 # ---- graceful shutdown: SIGTERM, each exits 0 within the bound ----
 stop_service() { # NAME PID
@@ -119,7 +123,7 @@ stop_service() { # NAME PID
 stop_service fraud "$fraud_pid"
 stop_service ch-writer "$writer_pid"
 fraud_pid= writer_pid=
-grep -q "quackpipe fraud: consumed=$expected produced=$expected .* dead_lettered=$malformed " "$tmp/fraud.log" ||
+grep -q "quackpipe fraud: consumed=$read_total produced=$expected .* dead_lettered=$malformed " "$tmp/fraud.log" ||
   fail "fraud's final counters: $(grep 'consumed=' "$tmp/fraud.log" | tail -n 1)"
 grep -q "quackpipe ch-writer: consumed=$expected .* inserted=$expected dead_lettered=0 " "$tmp/ch-writer.log" ||
   fail "ch-writer's final counters: $(grep 'consumed=' "$tmp/ch-writer.log" | tail -n 1)"

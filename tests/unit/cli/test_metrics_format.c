@@ -35,9 +35,9 @@ static void every_counter_once_per_service(void **state)
 	atomic_store(&writer.dead_lettered, 3);
 	atomic_store(&writer.retried, 18446744073709551615ull);
 	assert_int_equal(cli_metrics_format(&out, sources, 2), QP_OK);
-	assert_int_equal(count_lines(out.ptr, "# HELP quackpipe_"), 6);
-	assert_int_equal(count_lines(out.ptr, "# TYPE quackpipe_"), 6);
-	assert_int_equal(count_lines(out.ptr, "quackpipe_"), 12);
+	assert_int_equal(count_lines(out.ptr, "# HELP quackpipe_"), 8);
+	assert_int_equal(count_lines(out.ptr, "# TYPE quackpipe_"), 8);
+	assert_int_equal(count_lines(out.ptr, "quackpipe_"), 16);
 	assert_non_null(strstr(out.ptr, "# TYPE quackpipe_events_consumed_total counter\n"
 	                                "quackpipe_events_consumed_total{service=\"fraud\"} 12345\n"
 	                                "quackpipe_events_consumed_total{service=\"ch-writer\"} 0\n"));
