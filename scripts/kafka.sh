@@ -7,7 +7,9 @@
 #   kafka.sh start|stop|status|bootstrap|clean      one node  (127.0.0.1:9092)
 #   kafka.sh cluster start|stop|status|bootstrap|clean  three nodes (19092-19094)
 #   kafka.sh cluster stop-node N|kill-node N|start-node N    failure tests
-#   kafka.sh run CLASS|ALIAS [ARGS...]  a Kafka tool from the same jars
+#   kafka.sh run CLASS|ALIAS [ARGS...]  a Kafka tool from the same jars (aliases: topics,
+#                                       configs, console-producer, console-consumer,
+#                                       consumer-groups, metadata-quorum, broker-api-versions, storage)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -106,6 +108,7 @@ run_tool() {
 tool_class() {
   case $1 in
     topics) echo org.apache.kafka.tools.TopicCommand ;;
+    configs) echo kafka.admin.ConfigCommand ;;
     console-producer) echo kafka.tools.ConsoleProducer ;;
     console-consumer) echo org.apache.kafka.tools.consumer.ConsoleConsumer ;;
     consumer-groups) echo org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
@@ -461,7 +464,7 @@ node_arg() {
 }
 
 usage() {
-  sed -n '2,11s/^# \{0,1\}//p' "$0" >&2
+  sed -n '2,13s/^# \{0,1\}//p' "$0" >&2
   exit 2
 }
 

@@ -13,6 +13,7 @@
 #   usage: e2e.sh QUACKPIPE
 set -euo pipefail
 qp=$1
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 events=20000 devices=500 spoofers=0.1 malformed_share=0.01 seed=${QP_E2E_SEED:-7}
 drain_timeout_s=300 stop_timeout_s=60
 
@@ -61,6 +62,13 @@ echo "e2e: run $run on $QP_TEST_KAFKA_BROKERS and $QP_TEST_CLICKHOUSE_URL"
 "$qp" topics create "${common[@]}" --timeout 60 >"$tmp/topics.out" 2>"$tmp/topics.log" ||
   fail "topics create: $(cat "$tmp/topics.log")"
 [[ $(grep -c ": ok\|: present" "$tmp/topics.out") == 4 ]] || fail "topics create: $(cat "$tmp/topics.out")"
+# The dead-letter topic takes the dead letter of the largest event (Kafka's
+# own config tool, by its alias, reads it back).
+"$src/scripts/kafka.sh" run configs --bootstrap-server "$QP_TEST_KAFKA_BROKERS" --describe \
+  --entity-type topics --entity-name "$run-dlq" >"$tmp/dlq-configs" 2>&1 ||
+  fail "kafka.sh run configs: $(tail -n 3 "$tmp/dlq-configs")"
+grep -q "max.message.bytes=1114124 " "$tmp/dlq-configs" ||
+  fail "$run-dlq: max.message.bytes is not 1048588 + 65536: $(cat "$tmp/dlq-configs")"
 "$qp" topics check "${common[@]}" --timeout 60 >/dev/null 2>"$tmp/topics.log" ||
   fail "topics check after create: $(cat "$tmp/topics.log")"
 "$qp" simulate "${sim[@]}" --events 0 --towers-out "$tmp/towers.csv" 2>/dev/null ||
