@@ -322,7 +322,8 @@ typedef struct qp_runner_partition_stats {
 } qp_runner_partition_stats_t;
 
 typedef struct qp_runner_stats {
-	uint64_t consumed;      /* events fetched */
+	uint64_t consumed;      /* records fetched, each offset once per assignment
+	                           (a rewind's re-reads are not counted again) */
 	uint64_t acked;         /* events acked by the host */
 	uint64_t retried;       /* qp_runner_retry() calls that scheduled a retry */
 	uint64_t dead_lettered; /* dead-letter writes acknowledged */

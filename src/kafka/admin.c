@@ -51,6 +51,7 @@ struct qp_admin {
 	int replication;
 	int64_t retention_ms;
 	qp_topic_t topics[QP_TOPIC_COUNT];
+	char security_error[400]; /* the last TLS or SASL failure; "" if none */
 };
 
 /* What one ensure or check found wrong, gathered for one error detail. */
@@ -99,6 +100,17 @@ static qp_err_t check_names(const qp_conf_t *conf)
 	return QP_OK;
 }
 
+/* librdkafka's error events, served by drain_logs(): logged, and a TLS or
+ * SASL failure kept, so that a timeout says why no broker answered. */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	qp_admin_t *a = opaque;
+
+	qp_log__(a->conf, QP_LOG_WARNING, "admin", "%s: %s", rd_kafka_err2name(err), reason);
+	if (qp_kafka__is_security_error(err))
+		snprintf(a->security_error, sizeof(a->security_error), "%s", reason);
+}
+
 qp_err_t qp_admin_new(qp_admin_t **out, qp_conf_t *conf)
 {
 	rd_kafka_conf_t *kconf;
@@ -123,6 +135,9 @@ qp_err_t qp_admin_new(qp_admin_t **out, qp_conf_t *conf)
 		free(a);
 		return err;
 	}
+	a->conf = conf;
+	rd_kafka_conf_set_error_cb(kconf, on_error);
+	rd_kafka_conf_set_opaque(kconf, a);
 	if (!(a->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, errstr, sizeof(errstr)))) {
 		rd_kafka_conf_destroy(kconf);
 		free(a);
@@ -130,7 +145,6 @@ qp_err_t qp_admin_new(qp_admin_t **out, qp_conf_t *conf)
 	}
 	a->results = rd_kafka_queue_new(a->rk);
 	a->logs = qp_kafka__logs_attach(a->rk);
-	a->conf = conf;
 	a->bootstrap = qp_conf_get(conf, "bootstrap.servers");
 	if (!a->bootstrap)
 		a->bootstrap = qp_conf_get(conf, "metadata.broker.list");
@@ -167,6 +181,12 @@ static void drain_logs(qp_admin_t *a)
 static qp_err_t cluster_error(qp_admin_t *a, rd_kafka_resp_err_t err,
                               const char *what, int timeout_ms)
 {
+	drain_logs(a);
+	if (*a->security_error)
+		return qp_error__set(QP_ERR_KAFKA, "%s: cannot connect to %s: %s (check the "
+		                     "security.protocol, sasl.* and ssl.* settings)", what,
+		                     a->bootstrap ? a->bootstrap : "(no bootstrap.servers)",
+		                     a->security_error);
 	/* librdkafka says "transport" when no broker became reachable in time. */
 	if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
 		return qp_error__set(QP_ERR_TIMEOUT, "%s: no answer from %s within %d ms",
@@ -601,8 +621,8 @@ static qp_err_t run(qp_admin_t *a, int timeout_ms, bool ensure)
 	}
 	check_layout(a, &f);
 	if (on_mock)
-		qp_log__(a->conf, QP_LOG_NOTICE, "admin", "retention.ms and max.message.bytes "
-		         "not checked: the embedded mock cluster keeps no topic configs");
+		qp_log__(a->conf, QP_LOG_NOTICE, "admin", "retention.ms not checked, nor "
+		         "max.message.bytes: the embedded mock cluster keeps no topic configs");
 	else if (!(err = describe_topics(a, deadline, &f)))
 		check_dlq_size(a, &f);
 	if (err) {

@@ -6,6 +6,8 @@
 #ifndef QP_KAFKA_INT_H
 #define QP_KAFKA_INT_H
 
+#include <stdbool.h>
+
 #include <librdkafka/rdkafka.h>
 
 #include "base/conf_int.h"
@@ -23,6 +25,13 @@ qp_err_t qp_kafka__conf_default(rd_kafka_conf_t *kconf, const qp_conf_t *conf,
                                 const char *key, const char *value);
 
 /* Records a librdkafka error as QP_ERR_KAFKA, "what: broker message". */
+/*
+ * True for errors that retrying cannot fix: the broker refused our
+ * credentials (SASL) or TLS failed (an unknown CA, a wrong certificate).
+ * librdkafka retries them for ever; a service stops at start instead.
+ */
+bool qp_kafka__is_security_error(int err);
+
 qp_err_t qp_kafka__error(rd_kafka_resp_err_t err, const char *what);
 
 /*

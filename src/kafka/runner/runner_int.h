@@ -168,6 +168,8 @@ typedef struct qp_runner_part {
 	uint64_t generation; /* unique per assignment, so stale acks miss */
 	qp_track_t track;
 	int64_t committed;   /* last offset committed (or in flight); -1 none */
+	int64_t read_until;  /* after the highest offset read in this assignment:
+	                        records below it (a rewind's) are not counted again */
 	bool revoking;       /* a REVOKED notice for it is pending */
 } qp_runner_part_t;
 
