@@ -348,7 +348,7 @@ static void test_oversized_dead_letter_is_cut_and_the_partition_moves_on(void **
 	qp_runner_t *runner;
 	qp_runner_stats_t *stats = NULL;
 	qp_message_t *msg;
-	test_record_t *records;
+	test_record_t *records, *cut, *whole;
 	char events[128], dlq[128], digest[65], header[128];
 	char *big = malloc(BIG_RECORD);
 	time_t deadline = time(NULL) + 60;
@@ -395,17 +395,20 @@ static void test_oversized_dead_letter_is_cut_and_the_partition_moves_on(void **
 	qp_runner_stats_destroy(stats);
 	qp_runner_destroy(runner);
 
+	/* The cut one was written again after its refusal: it may come second. */
 	records = test_kafka_read(brokers, dlq, 2);
-	assert_true(records[0].value_len > 0 && records[0].value_len < 4096);
-	assert_memory_equal(records[0].value, big, records[0].value_len);
-	assert_non_null(strstr(records[0].header_names, "qp.original.size=20000;"));
+	cut = strstr(records[0].header_names, "qp.source.offset=0;") ? &records[0] : &records[1];
+	whole = cut == &records[0] ? &records[1] : &records[0];
+	assert_non_null(strstr(cut->header_names, "qp.source.offset=0;"));
+	assert_true(cut->value_len > 0 && cut->value_len < 4096);
+	assert_memory_equal(cut->value, big, cut->value_len);
+	assert_non_null(strstr(cut->header_names, "qp.original.size=20000;"));
 	sha256_hex(big, BIG_RECORD, digest);
 	snprintf(header, sizeof(header), "qp.original.sha256=%s;", digest);
-	assert_non_null(strstr(records[0].header_names, header));
-	assert_non_null(strstr(records[0].header_names, "qp.source.offset=0;"));
-	assert_string_equal(records[1].value, "also not json");
-	assert_null(strstr(records[1].header_names, "qp.original.size"));
-	assert_non_null(strstr(records[1].header_names, "qp.source.offset=1;"));
+	assert_non_null(strstr(cut->header_names, header));
+	assert_string_equal(whole->value, "also not json");
+	assert_null(strstr(whole->header_names, "qp.original.size"));
+	assert_non_null(strstr(whole->header_names, "qp.source.offset=1;"));
 	test_records_free(records, 2);
 	free(big);
 	qp_conf_destroy(conf);
