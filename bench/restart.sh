@@ -63,6 +63,8 @@ gap() {
   sleep "$after_s"
   kill -TERM "$fraud" "$sim" 2>/dev/null || true
   wait "$fraud" "$sim" 2>/dev/null || true
+  # The rate reached (a loaded machine may fall short of the one asked).
+  echo "restart: rate $rate, warm window $warm ms: $(grep 'produced' "$tmp/simulate.log" | tail -n 1)" >&2
   bash "$root/scripts/kafka.sh" run console-consumer --bootstrap-server "$brokers" \
     --topic "$run-enriched" --from-beginning --timeout-ms 15000 \
     --property print.timestamp=true --property print.value=false 2>/dev/null |
