@@ -10,6 +10,8 @@
 #include "kafka/runner/runner_int.h"
 
 #define MODULE "runner"
+/* The dead-letter producer's message.max.bytes unless set: 16 MiB. */
+#define DLQ_PRODUCER_MAX_BYTES "16777216"
 
 /* Consumer-only librdkafka properties: the producer would warn about each. */
 static const char *const consumer_only[] = {
@@ -99,8 +101,14 @@ qp_err_t qp_runner__dlq_new(qp_runner_t *r)
 		return st.err;
 	}
 	/* A record in the dead-letter topic is the only copy once the source
-	 * offset is committed: no loss, no duplicates from retries. */
-	if (rd_kafka_conf_set(st.kconf, "enable.idempotence", "true", errstr,
+	 * offset is committed: no loss, no duplicates from retries. And the
+	 * dead letter of a record as large as its topic takes (1048588 bytes by
+	 * default, more than librdkafka's 1000000) is not refused here: the
+	 * topic's own max.message.bytes decides (runner_dlq_fit.c). */
+	if ((!qp_conf_get(r->conf, "message.max.bytes") &&
+	     rd_kafka_conf_set(st.kconf, "message.max.bytes", DLQ_PRODUCER_MAX_BYTES, errstr,
+	                       sizeof(errstr)) != RD_KAFKA_CONF_OK) ||
+	    rd_kafka_conf_set(st.kconf, "enable.idempotence", "true", errstr,
 	                      sizeof(errstr)) != RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(st.kconf, "acks", "all", errstr, sizeof(errstr)) !=
 	        RD_KAFKA_CONF_OK) {
