@@ -5,8 +5,10 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config librdkafka-dev libcjson-dev
           libcurl4-openssl-dev libcmocka-dev swig clang libclang-rt-14-dev
           python3-dev default-jre-headless maven curl
-          zlib1g-dev npm libssl-dev openssl)  # zlib: gzip for ClickHouse; npm: scripts/chdb.sh;
-                                              # libssl-dev: SHA-256; openssl: test certificates
+          zlib1g-dev npm libssl-dev openssl  # zlib: gzip for ClickHouse; npm: scripts/chdb.sh;
+          # libssl-dev: the push providers' JWTs and HMAC (src/push), SHA-256 (src/base/digest.c);
+          # openssl: the test certificates of scripts/kafka.sh and scripts/clickhouse.sh
+          python3-venv dpkg-dev systemd)  # the packaging tests: venvs, .deb (dpkg-shlibdeps), systemd-analyze
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

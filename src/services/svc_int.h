@@ -39,4 +39,8 @@ int64_t qp_svc__decimal(const void *value, size_t len, int64_t fallback);
  * that runs the service. */
 void qp_svc__count_runner(qp_svc_counters_t *counters, qp_runner_t *runner);
 
+/* The same without consumed, for a service that counts what it handled
+ * itself (alert-svc). */
+void qp_svc__count_dead_letters(qp_svc_counters_t *counters, qp_runner_t *runner);
+
 #endif
