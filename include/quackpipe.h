@@ -19,5 +19,6 @@
 #include "quackpipe/admin.h"
 #include "quackpipe/mock.h"
 #include "quackpipe/runner.h"
+#include "quackpipe/ingest.h"
 
 #endif /* QUACKPIPE_H */
