@@ -5,7 +5,9 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config librdkafka-dev libcjson-dev
           libcurl4-openssl-dev libcmocka-dev swig clang libclang-rt-14-dev
           python3-dev default-jre-headless maven curl
-          zlib1g-dev npm)  # zlib: gzip for ClickHouse; npm: scripts/chdb.sh
+          zlib1g-dev libssl-dev libmicrohttpd-dev npm)
+# zlib: gzip for ClickHouse and ingest; libssl-dev: SHA-256/HMAC of the
+# ingest API's keys; libmicrohttpd-dev: `quackpipe ingest`; npm: scripts/chdb.sh
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

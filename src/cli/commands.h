@@ -18,6 +18,7 @@ typedef struct qp_command {
 int qp_cmd_validate(int argc, char **argv);
 int qp_cmd_config(int argc, char **argv);
 int qp_cmd_enrich(int argc, char **argv);
+int qp_cmd_ingest(int argc, char **argv);
 int qp_cmd_fraud(int argc, char **argv);
 int qp_cmd_ch_writer(int argc, char **argv);
 int qp_cmd_demo(int argc, char **argv);

@@ -10,6 +10,7 @@ static const qp_command_t commands[] = {
 	{ "validate", qp_cmd_validate, "check scan events (NDJSON or JSON files) and report each" },
 	{ "config", qp_cmd_config, "print the library's configuration properties" },
 	{ "enrich", qp_cmd_enrich, "run the fraud rules offline on NDJSON scan events" },
+	{ "ingest", qp_cmd_ingest, "the ingest API over HTTP: phones' scans -> scan-events" },
 	{ "fraud", qp_cmd_fraud, "fraud-svc: scan-events -> rules -> scan-enriched, scan-alerts" },
 	{ "ch-writer", qp_cmd_ch_writer, "ch-writer: scan-enriched -> batches -> ClickHouse" },
 	{ "topics", qp_cmd_topics, "create or check the pipeline's four topics" },

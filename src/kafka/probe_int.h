@@ -9,10 +9,11 @@
 #include "quackpipe/producer.h"
 
 /*
- * Asks the cluster for its broker list (a metadata request, no topics),
- * waiting up to timeout_ms. QP_OK when a broker answered; QP_ERR_KAFKA
- * (detail: librdkafka's error) otherwise. Safe from any thread.
+ * Asks the cluster for topic's metadata, waiting up to timeout_ms. QP_OK
+ * when a broker answered and the topic has partitions; QP_ERR_NOT_FOUND
+ * when the topic does not exist; QP_ERR_KAFKA (detail: librdkafka's error)
+ * when no broker answered. Safe from any thread.
  */
-qp_err_t qp_producer__probe(qp_producer_t *p, int timeout_ms);
+qp_err_t qp_producer__probe(qp_producer_t *p, const char *topic, int timeout_ms);
 
 #endif

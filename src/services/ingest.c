@@ -162,13 +162,16 @@ qp_err_t qp_ingest_poll(qp_ingest_t *ing, int timeout_ms)
 	if (now >= due &&
 	    atomic_compare_exchange_strong(&ing->next_probe_ms, &due, now + ing->probe_interval_ms)) {
 		int wait = ing->probe_interval_ms < 2000 ? (int)ing->probe_interval_ms : 2000;
-		bool up = qp_producer__probe(ing->producer, wait) == QP_OK;
+		bool up = qp_producer__probe(ing->producer, ing->topic_events, wait) == QP_OK;
 
-		if (up != atomic_exchange(&ing->kafka_up, up))
-			qp_log__(ing->conf, up ? QP_LOG_NOTICE : QP_LOG_WARNING, "ingest",
-			         up ? "Kafka answers again: accepting events"
-			            : "Kafka does not answer: answering 503 until it does (%s)",
-			         qp_error_last());
+		if (up != atomic_exchange(&ing->kafka_up, up)) {
+			if (up)
+				qp_log__(ing->conf, QP_LOG_NOTICE, "ingest",
+				         "Kafka answers again: accepting events");
+			else
+				qp_log__(ing->conf, QP_LOG_WARNING, "ingest", "events cannot go to "
+				         "Kafka: answering 503 until they can (%s)", qp_error_last());
+		}
 	}
 	return err;
 }
@@ -231,7 +234,8 @@ static qp_ingest_response_t *answer_get(qp_ingest_t *ing, route_t route)
 			return json_answer(200, "{\"status\":\"ready\"}\n");
 		r = json_answer(503, atomic_load(&ing->kafka_up)
 		                         ? "{\"status\":\"not ready\",\"reason\":\"producer queue full\"}\n"
-		                         : "{\"status\":\"not ready\",\"reason\":\"Kafka unreachable\"}\n");
+		                         : "{\"status\":\"not ready\",\"reason\":\"Kafka unreachable "
+		                           "or the events topic missing\"}\n");
 		qp_ingest__header(r, "Retry-After", "%d", ing->retry_after_s);
 		return r;
 	case ROUTE_METRICS:
@@ -358,7 +362,8 @@ static qp_ingest_response_t *decide_head(qp_ingest_t *ing, const char *method, c
 		req->gzip = true;
 	}
 	if (!atomic_load(&ing->kafka_up))
-		return qp_ingest__unavailable(ing, "Kafka is unreachable");
+		return qp_ingest__unavailable(ing, "Kafka is unreachable (or the events topic is "
+		                                   "missing)");
 	return NULL;
 }
 
