@@ -172,8 +172,14 @@ qp_err_t qp_ingest__batch_decode(qp_ingest_batch_t *batch, const char *body, siz
 		if (err && err != QP_ERR_NOMEM && !ctx.too_many)
 			err = add_error(batch, -1, err, "");
 	} else {
+		/* The event's bytes go to Kafka as sent, less the whitespace
+		 * around them (curl --data-binary @file adds the file's newline). */
+		const char *end = body + len;
+
+		while (end > first && is_space(end[-1]))
+			end--;
 		ctx.single = true;
-		err = decode_one(body, len, 0, &ctx);
+		err = decode_one(first, (size_t)(end - first), 0, &ctx);
 	}
 	if (ctx.too_many)
 		return qp_error__set(QP_ERR_TOO_LARGE, "more than %zu events in one request",
