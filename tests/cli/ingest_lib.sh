@@ -49,7 +49,7 @@ start_ingest() {
   pid=$!
   for ((i = 0; i < 300; i++)); do
     kill -0 "$pid" 2>/dev/null || fail "ingest exited: $(cat "$tmp/ingest.log")"
-    grep -q "^quackpipe ingest: listening on http://127.0.0.1:$port$" "$tmp/ingest.log" && return 0
+    grep -qE "^quackpipe ingest: listening on https?://127.0.0.1:$port$" "$tmp/ingest.log" && return 0
     sleep 0.1
   done
   fail "ingest did not say it listens on $port"

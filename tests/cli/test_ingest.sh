@@ -5,8 +5,9 @@
 # 415 and 422 come back as problem+json; a push token reaches its topic; a
 # client that never finishes its body is cut off while others are served;
 # SIGTERM during a slow upload lets that request finish (202), exits 0, and
-# every scan answered 202 is in the topic.
-#   test_ingest.sh QUACKPIPE SOURCE_DIR PORT
+# every scan answered 202 is in the topic. Then over TLS (a certificate made
+# here): HTTPS answers, plain HTTP on that port does not.
+#   test_ingest.sh QUACKPIPE SOURCE_DIR PORT (PORT + 5 is used for TLS)
 set -euo pipefail
 qp=$1 src=$2 port=$3
 [[ -n ${QP_TEST_KAFKA_BROKERS:-} ]] ||
@@ -90,4 +91,21 @@ grep -q 'stopping: 1 request(s) in flight' "$tmp/ingest.log" || fail "the upload
 # ---- every scan answered 202 is in the topic, once ----
 accepted=$((1 + 19 + 1 + 501))
 expect_in_topic "$brokers" "$topic" "$accepted" 1-21 100-600
-echo "ok: ingest over HTTP, $accepted events in Kafka"
+
+# ---- HTTPS ----
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/tls.key" -out "$tmp/tls.crt" -days 1 \
+  -subj /CN=127.0.0.1 2>"$tmp/openssl.log" || fail "openssl: $(cat "$tmp/openssl.log")"
+tls_port=$((port + 5))
+start_ingest "$brokers" "$topic" "$tls_port" -X qp.ingest.tls.cert.path="$tmp/tls.crt" \
+  -X qp.ingest.tls.key.path="$tmp/tls.key"
+event 700 dev-e >"$tmp/tls.json"
+expect 202 '"accepted":1' --cacert "$tmp/tls.crt" -H "$AUTH" -H 'Content-Type: application/json' \
+  --data-binary @"$tmp/tls.json" "https://127.0.0.1:$tls_port/v1/scans"
+curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$tls_port/healthz" &&
+  fail "plain HTTP was answered on the HTTPS port"
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+[[ $rc == 0 ]] || fail "quackpipe ingest (TLS) exited $rc after SIGTERM"
+echo "ok: ingest over HTTP and HTTPS, $accepted events in Kafka"
