@@ -10,7 +10,7 @@
  * enrichment appended), keyed by device_id with the trace header. Then, for
  * each ClickHouse (the server over HTTP; the embedded engine when --chdb is
  * given), taking turns going first:
- *   - ch-writer: qp_ch_writer__run in a thread (HTTP or embedded backend),
+ *   - ch-writer: qp_service__run in a thread (HTTP or embedded backend),
  *     which acks each row once the inserter reports it in ClickHouse, names
  *     each insert with a deduplication token, would pause fetching while
  *     ClickHouse refuses, and keeps its counters and latency histogram;
@@ -166,37 +166,25 @@ static qp_conf_t *reader_conf(void)
 
 /* ---- ch-writer ---- */
 
-static qp_err_t run_ch_writer(void *svc)
-{
-	return qp_ch_writer__run(svc);
-}
-
-static void wake_ch_writer(void *svc)
-{
-	qp_ch_writer__wakeup(svc);
-}
-
 static bench_run_t ch_writer(target_t *t)
 {
 	qp_conf_t *conf = reader_conf();
 	const qp_svc_counters_t *c;
-	qp_ch_writer_t *svc;
+	qp_service_t *svc;
 	char table[64];
-	bench_svc_t s;
 	bench_run_t run;
 
 	/* ch-writer's own ensure_table (in _new, before the clock) finds it. */
 	new_table(t, table, sizeof(table));
 	inserter_keys(conf, t, table);
-	if (qp_ch_writer__new(&svc, conf))
+	if (qp_service__new(&svc, &qp_ch_writer__type, conf))
 		bench_die("ch-writer", qp_error_last());
 	qp_conf_destroy(conf);
-	c = qp_ch_writer__counters(svc);
-	s = (bench_svc_t){ "ch-writer", svc, run_ch_writer, wake_ch_writer, c, &c->inserted };
-	run = bench_svc_measure(&s, args.partitions, (uint64_t)args.events);
+	c = qp_service__stats(svc);
+	run = bench_svc_measure(svc, &c->inserted, args.partitions, (uint64_t)args.events);
 	if (atomic_load(&c->inserted) != (uint64_t)args.events)
 		bench_die("ch-writer", "inserted another count than was preloaded");
-	qp_ch_writer__destroy(svc);
+	qp_service__destroy(svc);
 	check_rows(t, "ch-writer", table);
 	return run;
 }
@@ -379,7 +367,7 @@ static bool has_line(const char *text, const char *name, size_t len)
 
 /*
  * Learns the server's version and which of the inserter's settings it has
- * (src/inserter.c probes the same list and sends the same values), so that
+ * (src/clickhouse/inserter.c probes the same list and sends the same values), so that
  * the loader sends what the inserter sends.
  */
 static void probe(target_t *t)

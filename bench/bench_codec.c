@@ -288,14 +288,6 @@ static cJSON *cjson_row(const qp_scan_event_t *ev)
 
 /* ---- timing ---- */
 
-static uint64_t cpu_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 typedef enum task {
 	QP_DECODE, CJSON_PARSE, QP_ENCODE, CJSON_PRINT, QP_ROW, CJSON_ROW
 } task_t;
@@ -305,7 +297,7 @@ static volatile size_t sink;
 /* Runs one task over the whole corpus; returns elapsed nanoseconds. */
 static uint64_t run(corpus_t *c, task_t task, qp_buf_t *buf)
 {
-	uint64_t start = cpu_now_ns();
+	uint64_t start = bench_thread_cpu_ns();
 	size_t total = 0;
 	int i;
 
@@ -350,7 +342,7 @@ static uint64_t run(corpus_t *c, task_t task, qp_buf_t *buf)
 		}
 	}
 	sink = total;
-	return cpu_now_ns() - start;
+	return bench_thread_cpu_ns() - start;
 }
 
 static int compare_u64(const void *a, const void *b)

@@ -34,19 +34,6 @@
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
-/*
- * CPU time of this thread, in ns. The machine is shared, so rates are per
- * CPU-second of the benchmark's one thread: time spent descheduled while
- * other processes run is not counted (their cache pollution still is).
- */
-static uint64_t cpu_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t next_random(void)
 {
 	rng_state ^= rng_state << 13;
@@ -207,7 +194,7 @@ static void bench_devices(uint32_t devices, const char *towers, uint64_t evals)
 		qp_fraud_evaluate(f, &b.ev, T0 + (int64_t)n, 0, &e);
 	}
 
-	t0 = cpu_now_ns();
+	t0 = bench_thread_cpu_ns();
 	for (i = 0; i < evals; i++) {
 		d = (uint32_t)(next_random() % devices);
 		n++;
@@ -218,10 +205,10 @@ static void bench_devices(uint32_t devices, const char *towers, uint64_t evals)
 		}
 		sink += e->fraud_flag_count;
 	}
-	engine_rate = (double)evals / ((double)(cpu_now_ns() - t0) / 1e9);
+	engine_rate = (double)evals / ((double)(bench_thread_cpu_ns() - t0) / 1e9);
 	flagged = (uint64_t)qp_fraud_counter(f, "flagged");
 
-	t0 = cpu_now_ns();
+	t0 = bench_thread_cpu_ns();
 	for (i = 0; i < evals; i++) {
 		record_t *r;
 
@@ -233,7 +220,7 @@ static void bench_devices(uint32_t devices, const char *towers, uint64_t evals)
 		r->seen = (uint64_t)b.ev.ts_ms;
 		sink += r->key & 1;
 	}
-	base_rate = (double)evals / ((double)(cpu_now_ns() - t0) / 1e9);
+	base_rate = (double)evals / ((double)(bench_thread_cpu_ns() - t0) / 1e9);
 
 	printf("devices %u: %llu evaluations, %llu flagged (%.3f%%:", devices,
 	       (unsigned long long)evals, (unsigned long long)flagged,
@@ -266,20 +253,20 @@ static void bench_tower_load(const char *path)
 	double load_s, read_s;
 	FILE *f;
 
-	t0 = cpu_now_ns();
+	t0 = bench_thread_cpu_ns();
 	if (qp_towers__load(&t, path, true, NULL)) {
 		fprintf(stderr, "bench_fraud: %s\n", qp_error_last());
 		exit(1);
 	}
-	load_s = (double)(cpu_now_ns() - t0) / 1e9;
+	load_s = (double)(bench_thread_cpu_ns() - t0) / 1e9;
 
-	t0 = cpu_now_ns();
+	t0 = bench_thread_cpu_ns();
 	f = fopen(path, "r");
 	while (getline(&line, &cap, f) >= 0)
 		lines++;
 	fclose(f);
 	free(line);
-	read_s = (double)(cpu_now_ns() - t0) / 1e9;
+	read_s = (double)(bench_thread_cpu_ns() - t0) / 1e9;
 
 	printf("tower table: %zu towers from %zu lines in %.3f s, %.1f MiB\n", t.count, lines,
 	       load_s, (double)qp_towers__bytes(&t) / 1048576.0);
@@ -302,23 +289,23 @@ static void bench_tower_lookup(const char *path)
 	for (i = 0; i < raw_words; i++)
 		raw[i] = next_random() & 0xff;
 
-	t0 = cpu_now_ns();
+	t0 = bench_thread_cpu_ns();
 	for (i = 0; i < lookups; i++) {
 		uint32_t k = (uint32_t)(next_random() % TOWERS);
 
 		found += qp_towers__find(&t, k % 3 ? QP_RADIO_LTE : QP_RADIO_GSM, 208,
 		                         (int32_t)(k % 20), 1000 + k / 4096, k) != NULL;
 	}
-	lookup_rate = (double)lookups / ((double)(cpu_now_ns() - t0) / 1e9);
+	lookup_rate = (double)lookups / ((double)(bench_thread_cpu_ns() - t0) / 1e9);
 
-	t0 = cpu_now_ns();
+	t0 = bench_thread_cpu_ns();
 	for (i = 0; i < lookups; i++) {
 		uint32_t k = (uint32_t)(next_random() % TOWERS);
 		uint64_t h = qp_hash64__mix((uint64_t)k ^ qp_hash64__mix(1000 + k / 4096));
 
 		sink = raw[(h + sink) % raw_words];
 	}
-	base_rate = (double)lookups / ((double)(cpu_now_ns() - t0) / 1e9);
+	base_rate = (double)lookups / ((double)(bench_thread_cpu_ns() - t0) / 1e9);
 
 	printf("tower lookups: %llu of %llu found (sink %llu)\n", (unsigned long long)found,
 	       (unsigned long long)lookups, (unsigned long long)sink);

@@ -11,7 +11,7 @@
  *     event as fraud-svc's runner does) -> next_batch of qp.svc.batch.max ->
  *     qp_producer_publish of the raw bytes under the message key, with the
  *     trace header forwarded as fraud-svc forwards it -> flush -> ack;
- *   - fraud-svc: qp_fraud_svc__run in a thread (towers of the simulated
+ *   - fraud-svc: qp_service__run in a thread (towers of the simulated
  *     city loaded), publishing enriched events and alerts.
  * Both read the same topic with a fresh group, with the same conf (batch
  * size, producer defaults: idempotent, acks=all); the difference is the
@@ -168,37 +168,25 @@ static bench_run_t pass_through(void)
 	return run;
 }
 
-static qp_err_t run_fraud_svc(void *svc)
-{
-	return qp_fraud_svc__run(svc);
-}
-
-static void wake_fraud_svc(void *svc)
-{
-	qp_fraud_svc__wakeup(svc);
-}
-
 static long alerts_last_run;
 
 static bench_run_t fraud_svc(void)
 {
 	qp_conf_t *conf = reader_conf();
 	const qp_svc_counters_t *c;
-	qp_fraud_svc_t *svc;
-	bench_svc_t s;
+	qp_service_t *svc;
 	bench_run_t run;
 
-	if (qp_fraud_svc__new(&svc, conf))
+	if (qp_service__new(&svc, &qp_fraud_svc__type, conf))
 		bench_die("fraud-svc", qp_error_last());
 	qp_conf_destroy(conf);
-	c = qp_fraud_svc__counters(svc);
-	s = (bench_svc_t){ "fraud-svc", svc, run_fraud_svc, wake_fraud_svc, c, &c->consumed };
-	run = bench_svc_measure(&s, args.partitions, (uint64_t)args.events);
+	c = qp_service__stats(svc);
+	run = bench_svc_measure(svc, &c->consumed, args.partitions, (uint64_t)args.events);
 	if (atomic_load(&c->consumed) != (uint64_t)args.events ||
 	    atomic_load(&c->produced) != (uint64_t)args.events)
 		bench_die("fraud-svc", "consumed or produced another count than was preloaded");
 	alerts_last_run = (long)atomic_load(&c->alerts);
-	qp_fraud_svc__destroy(svc);
+	qp_service__destroy(svc);
 	return run;
 }
 

@@ -19,10 +19,18 @@ CC=clang cmake -S "$root" -B "$build" -DQP_BUILD_FUZZ=ON -DCMAKE_BUILD_TYPE=Debu
 cmake --build "$build" --target fuzz_event_decode -j2 >/dev/null
 
 # The fuzzer grows a working corpus; the seeds in the tree stay as they are.
+# Seeds: the test events (tests/resources/events, the inputs it found
+# before in regress/ included) and the malformed ones only the fuzzer
+# needs (tests/fuzz/corpus/event_decode).
 work=$build/fuzz-work
 artifacts=$build/fuzz-artifacts
 mkdir -p "$work/corpus" "$artifacts"
-cp -n "$root"/tests/fuzz/corpus/event_decode/* "$work/corpus/" 2>/dev/null || true
+for seed in "$root"/tests/resources/events/*.json "$root"/tests/resources/events/regress/* \
+            "$root"/tests/fuzz/corpus/event_decode/*; do
+  if [[ -f $seed && $(basename "$seed") != README ]]; then
+    cp -n "$seed" "$work/corpus/" || true
+  fi
+done
 rm -f "$artifacts"/*
 
 status=0

@@ -10,14 +10,6 @@
 #include "bench_common.h"
 #include "quackpipe.h"
 
-uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void bench_print_conditions(const char *benchmark)
 {
 	char line[256], model[256] = "unknown";

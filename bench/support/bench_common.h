@@ -5,10 +5,23 @@
 
 #include <stdint.h>
 
+#include "base/clock_int.h"
 #include "quackpipe.h"
 
-/* Monotonic time in nanoseconds. */
-uint64_t bench_now_ns(void);
+/* CPU time of the calling thread in nanoseconds: time spent descheduled
+ * while other processes run is not counted (their cache pollution still
+ * is), which is what a shared machine needs. */
+static inline uint64_t bench_thread_cpu_ns(void)
+{
+	return (uint64_t)qp_clock__read_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* Monotonic time in nanoseconds (the library's clock), unsigned for the
+ * benchmarks' differences. */
+static inline uint64_t bench_now_ns(void)
+{
+	return (uint64_t)qp_clock__now_ns();
+}
 
 /* Prints the machine conditions (CPU model, cores, load) once. */
 void bench_print_conditions(const char *benchmark);

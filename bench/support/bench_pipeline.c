@@ -12,6 +12,7 @@
 #include "bench_common.h"
 #include "bench_pipeline.h"
 #include "base/buf_int.h"
+#include "base/clock_int.h"
 #include "sim/simulator.h"
 
 #define STALL_S 120 /* no progress for this long fails a run */
@@ -171,24 +172,22 @@ static void add_decimal_header(qp_headers_t *headers, const char *name, long lon
 		bench_die("headers", qp_error_last());
 }
 
-/* The ingest API stamps raw submissions (src/cli/ingest.c); fraud-svc
+/* The ingest API stamps raw submissions (src/cli/cli_publish.c); fraud-svc
  * forwards only the trace header. */
 static qp_headers_t *headers_for(const sim_submission_t *s, bool enriched)
 {
 	qp_headers_t *headers;
-	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	if (qp_headers_new(&headers))
 		bench_die("headers", qp_error_last());
 	if (!enriched)
 		add_decimal_header(headers, QP_HEADER_RECEIVED_MS, (long long)s->received_ms);
 	add_decimal_header(headers, QP_HEADER_INGEST_US,
-	                   (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	                   (long long)qp_clock__wall_us());
 	return headers;
 }
 
-/* What fraud-svc publishes to scan-enriched for s (src/svc_fraud.c). */
+/* What fraud-svc publishes to scan-enriched for s (src/services/svc_fraud.c). */
 static void enrich(qp_fraud_t *engine, const sim_submission_t *s, qp_buf_t *out, long *flagged)
 {
 	const qp_enrichment_t *enrichment;
@@ -277,7 +276,7 @@ void bench_preload(qp_conf_t *conf, bench_preload_t *p)
 }
 
 typedef struct svc_thread {
-	const bench_svc_t *s;
+	qp_service_t *svc;
 	qp_err_t err;
 	char detail[512];
 } svc_thread_t;
@@ -286,15 +285,17 @@ static void *svc_main(void *opaque)
 {
 	svc_thread_t *t = opaque;
 
-	if ((t->err = t->s->run(t->s->svc)))
+	if ((t->err = qp_service__run(t->svc)))
 		snprintf(t->detail, sizeof(t->detail), "%s", qp_error_last());
 	return NULL;
 }
 
-bench_run_t bench_svc_measure(const bench_svc_t *s, int partitions, uint64_t target)
+bench_run_t bench_svc_measure(qp_service_t *svc, const atomic_uint_fast64_t *done_counter,
+                              int partitions, uint64_t target)
 {
-	const qp_svc_counters_t *c = s->counters;
-	svc_thread_t t = { s, QP_OK, "" };
+	const qp_svc_counters_t *c = qp_service__stats(svc);
+	const char *name = qp_service__name(svc);
+	svc_thread_t t = { svc, QP_OK, "" };
 	uint64_t start = 0, stop, last = bench_now_ns(), seen = 0;
 	struct timespec tick = { 0, 1000000 };
 	double cpu0 = bench_cpu_s();
@@ -302,10 +303,10 @@ bench_run_t bench_svc_measure(const bench_svc_t *s, int partitions, uint64_t tar
 	bench_run_t run;
 
 	if (pthread_create(&thread, NULL, svc_main, &t))
-		bench_die(s->name, "cannot start its thread");
+		bench_die(name, "cannot start its thread");
 	/* Polled every millisecond: the clock is that precise at both ends. */
 	for (;;) {
-		uint64_t done = atomic_load(s->done), now = bench_now_ns();
+		uint64_t done = atomic_load(done_counter), now = bench_now_ns();
 
 		if (!start && atomic_load(&c->partitions) == partitions)
 			start = now;
@@ -315,7 +316,7 @@ bench_run_t bench_svc_measure(const bench_svc_t *s, int partitions, uint64_t tar
 			seen = done;
 			last = now;
 		} else if (now - last > STALL_S * 1000000000ull) {
-			bench_die(s->name, "no progress for 120 s");
+			bench_die(name, "no progress for 120 s");
 		}
 		if (atomic_load(&c->last_error) || atomic_load(&c->retried))
 			break;
@@ -323,10 +324,10 @@ bench_run_t bench_svc_measure(const bench_svc_t *s, int partitions, uint64_t tar
 	}
 	stop = bench_now_ns();
 	run.cpu = bench_cpu_s() - cpu0;
-	s->wakeup(s->svc);
+	qp_service__wakeup(svc);
 	pthread_join(thread, NULL);
 	if (t.err)
-		bench_die(s->name, t.detail);
+		bench_die(name, t.detail);
 	if (atomic_load(&c->last_error) || atomic_load(&c->retried) ||
 	    atomic_load(&c->dead_lettered)) {
 		char why[160];
@@ -335,10 +336,10 @@ bench_run_t bench_svc_measure(const bench_svc_t *s, int partitions, uint64_t tar
 		         "%llu events dead-lettered", qp_err_str((qp_err_t)atomic_load(&c->last_error)),
 		         (unsigned long long)atomic_load(&c->retried),
 		         (unsigned long long)atomic_load(&c->dead_lettered));
-		bench_die(s->name, why);
+		bench_die(name, why);
 	}
 	if (!start)
-		bench_die(s->name, "events before every partition was assigned");
+		bench_die(name, "events before every partition was assigned");
 	run.seconds = (double)(stop - start) / 1e9;
 	return run;
 }

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "services/svc_int.h"
+#include "services/service_int.h"
 
 /* The options every service benchmark takes, with their defaults set by
  * the benchmark before parsing. */
@@ -81,24 +81,15 @@ typedef struct bench_run {
 	double seconds, cpu;
 } bench_run_t;
 
-/* A service driven through its _run / _wakeup pair. */
-typedef struct bench_svc {
-	const char *name;
-	void *svc;
-	qp_err_t (*run)(void *svc);
-	void (*wakeup)(void *svc);
-	const qp_svc_counters_t *counters;
-	const atomic_uint_fast64_t *done; /* one of counters' fields */
-} bench_svc_t;
-
 /*
- * Runs s->run in a thread and times it from the moment its counters show
- * `partitions` assigned until *s->done reaches target (polled every
- * millisecond), then wakes it up and joins it. Dies if the run failed,
- * stalled for 120 s, or was not clean (a failed batch, a retry or a
- * dead-lettered event), or if events came before every partition was
+ * Runs svc in a thread and times it from the moment its counters show
+ * `partitions` assigned until *done (one of its counters) reaches target
+ * (polled every millisecond), then wakes it up and joins it. Dies if the
+ * run failed, stalled for 120 s, or was not clean (a failed batch, a retry
+ * or a dead-lettered event), or if events came before every partition was
  * assigned.
  */
-bench_run_t bench_svc_measure(const bench_svc_t *s, int partitions, uint64_t target);
+bench_run_t bench_svc_measure(qp_service_t *svc, const atomic_uint_fast64_t *done, int partitions,
+                              uint64_t target);
 
 #endif

@@ -2,8 +2,9 @@
 # Builds and tests the Go binding, and the Go example, against a libquackpipe
 # build tree:
 #   bindings/go/run-tests.sh <dir with libquackpipe.so> [go test flags...]
-# ctest runs it as the go_binding test. `go build` generates the SWIG wrapper
-# itself (internal/capi/capi.swig); nothing generated lands in the source tree.
+# ctest runs it as the go_binding test. The module finds the library with
+# pkg-config (internal/capi/cgo.go): a .pc file written here points it at
+# the build tree's library and the source tree's headers.
 set -euo pipefail
 libdir=$(cd "$1" && pwd)
 shift
@@ -11,16 +12,24 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 go=${QP_GO:-go}
 
-# The go build cache keys on capi.swig but not on the files it %includes; a
-# digest of those in the C flags makes an edited typemap or header rebuild it.
-digest=$(cat "$src"/bindings/swig/*.i "$src"/bindings/swig/typemaps/*.i \
-             "$src"/include/*.h "$src"/include/quackpipe/*.h | sha256sum | cut -c1-16)
-export CGO_ENABLED=1 GOTOOLCHAIN=local
-export CGO_CFLAGS="-I$src/include -DQPB_SWIG_DIGEST=$digest ${QP_GO_CFLAGS:-}"
-export CGO_LDFLAGS="-L$libdir -Wl,-rpath,$libdir ${QP_GO_LDFLAGS:-}"
+pcdir=$(mktemp -d)
+trap 'rm -rf "$pcdir"' EXIT
+cat >"$pcdir/libquackpipe.pc" <<PC
+Name: libquackpipe
+Description: libquackpipe of the build tree $libdir
+Version: 0
+Libs: -L$libdir -lquackpipe
+Cflags: -I$src/include
+PC
+# The go build cache does not track the headers the wrapper includes; a
+# digest of them in the C flags makes an edited header rebuild it.
+digest=$(cat "$src"/include/*.h "$src"/include/quackpipe/*.h | sha256sum | cut -c1-16)
+export CGO_ENABLED=1 GOTOOLCHAIN=local PKG_CONFIG_PATH=$pcdir
+export CGO_CFLAGS="-DQPB_HEADERS_DIGEST=$digest ${QP_GO_CFLAGS:-}"
+export CGO_LDFLAGS="-Wl,-rpath,$libdir ${QP_GO_LDFLAGS:-}"
 
-# vet the hand-written packages; vet cannot analyse SWIG's generated files
-# (it looks for them in go build's temporary directory).
+# vet the hand-written package; internal/capi is mostly SWIG's output,
+# which is not written to vet's taste.
 cd "$here/quackpipe"
 "$go" vet -unsafeptr=false .
 "$go" test -count=1 "$@" ./...

@@ -1,6 +1,6 @@
 -- The scan events table, for ClickHouse >= 22.3 (and the embedded chdb).
 -- qp_inserter_ensure_table() runs exactly these statements (a unit test keeps
--- this file and src/ch_sql.c in step), with the configured database and table
+-- this file and src/clickhouse/ch_sql.c in step), with the configured database and table
 -- names (qp.inserter.database, qp.inserter.table).
 --
 -- Rows: one JSONEachRow line per event from qp_event_encode_row(), with the

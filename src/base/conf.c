@@ -455,6 +455,11 @@ bool qp_conf__is_set(const qp_conf_t *conf, const char *key)
 	return conf && key && find_entry(conf, key);
 }
 
+qp_err_t qp_conf__set_default(qp_conf_t *conf, const char *key, const char *value)
+{
+	return qp_conf__is_set(conf, key) ? QP_OK : qp_conf_set(conf, key, value);
+}
+
 const char *qp_conf_get(const qp_conf_t *conf, const char *key)
 {
 	const qp_conf_entry_t *entry;

@@ -27,6 +27,10 @@ typedef struct qp_prop {
 /* Whether the host set key (a default does not count). */
 bool qp_conf__is_set(const qp_conf_t *conf, const char *key);
 
+/* Sets key to value unless the host already set it (a default of the
+ * caller's, stronger than the property table's). */
+qp_err_t qp_conf__set_default(qp_conf_t *conf, const char *key, const char *value);
+
 /* The property named `key`, or NULL. */
 const qp_prop_t *qp_conf__prop(const char *key);
 

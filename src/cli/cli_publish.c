@@ -5,10 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock_int.h"
 #include "cli/cli_conf.h"
 #include "base/errors_int.h"
 #include "cli/cli_publish.h"
-#include "services/svc_int.h"
 
 const char cli_sim_usage[] =
 	"  --devices N         simulated phones (default 2000)\n"
@@ -17,22 +17,6 @@ const char cli_sim_usage[] =
 	"  --malformed SHARE   share of submissions that are malformed, 0..1 (default 0.01)\n"
 	"  --seed N            simulator seed (default 42)\n";
 
-int64_t cli_wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-double cli_mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 qp_err_t cli_ingest_publish(qp_producer_t *producer, const char *topic, const sim_submission_t *s)
 {
 	char received[24], ingest[24];
@@ -40,7 +24,7 @@ qp_err_t cli_ingest_publish(qp_producer_t *producer, const char *topic, const si
 	qp_err_t err;
 
 	snprintf(received, sizeof(received), "%lld", (long long)s->received_ms);
-	snprintf(ingest, sizeof(ingest), "%lld", (long long)cli_wall_us());
+	snprintf(ingest, sizeof(ingest), "%lld", (long long)qp_clock__wall_us());
 	if ((err = qp_headers_new(&headers)))
 		return err;
 	if (!(err = qp_headers_add(headers, QP_HEADER_RECEIVED_MS, received, strlen(received))) &&
@@ -67,7 +51,7 @@ void cli_ingest_pace(qp_producer_t *producer, double started, uint64_t published
 	if (rate <= 0)
 		return;
 	due = started + (double)published / rate;
-	while (cli_mono_s() < due && !cli_stop_requested)
+	while (qp_clock__now_s() < due && !cli_stop_requested)
 		qp_producer_poll(producer, 1);
 }
 

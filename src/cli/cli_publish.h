@@ -12,10 +12,6 @@
 #include "quackpipe.h"
 #include "sim/simulator.h"
 
-/* Wall clock in epoch µs; monotonic clock in seconds. */
-int64_t cli_wall_us(void);
-double cli_mono_s(void);
-
 /*
  * Publishes s to topic with the headers QP_HEADER_RECEIVED_MS (s's
  * simulated receipt time) and QP_HEADER_INGEST_US (now), key = device_id.
@@ -28,7 +24,7 @@ qp_err_t cli_ingest_publish(qp_producer_t *producer, const char *topic,
 
 /* With rate > 0 (submissions per second), waits while serving the producer
  * until submission number `published` is due, counting from `started`
- * (cli_mono_s()). Returns at once with rate 0. */
+ * (qp_clock__now_s()). Returns at once with rate 0. */
 void cli_ingest_pace(qp_producer_t *producer, double started, uint64_t published, double rate);
 
 /*

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock_int.h"
 #include "base/buf_int.h"
 #include "cli/cli_conf.h"
 #include "base/conf_int.h"
@@ -24,7 +25,7 @@
 #include "cli/demo.h"
 #include "cli/cli_publish.h"
 #include "cli/metrics_http.h"
-#include "services/svc_int.h"
+#include "services/service_int.h"
 
 typedef struct demo_options {
 	uint64_t events;
@@ -48,8 +49,7 @@ typedef struct demo {
 	qp_conf_t *conf;
 	qp_mock_cluster_t *mock;
 	char workdir[64];
-	qp_fraud_svc_t *fraud;
-	qp_ch_writer_t *writer;
+	qp_service_t *fraud, *writer;
 	pthread_t fraud_thread, writer_thread;
 	topic_counter_t alerts, dlq;
 	qp_producer_t *producer;
@@ -59,8 +59,11 @@ typedef struct demo {
 	bool tty;
 } demo_t;
 
-static void *run_fraud(void *arg) { qp_fraud_svc__run(((demo_t *)arg)->fraud); return NULL; }
-static void *run_writer(void *arg) { qp_ch_writer__run(((demo_t *)arg)->writer); return NULL; }
+static void *run_service(void *svc)
+{
+	qp_service__run(svc);
+	return NULL;
+}
 
 static void *run_counter(void *arg)
 {
@@ -101,11 +104,6 @@ static void counter_stop(topic_counter_t *c)
 
 /* ---- set-up ---- */
 
-static qp_err_t set_default(qp_conf_t *conf, const char *key, const char *value)
-{
-	return qp_conf__is_set(conf, key) ? QP_OK : qp_conf_set(conf, key, value);
-}
-
 /*
  * Against real services, a run gets topics and a table of its own (unless
  * the host named them), so that what earlier runs left there cannot spoil
@@ -122,7 +120,7 @@ static qp_err_t name_this_run(demo_t *d)
 
 	for (i = 0; i < sizeof(topics) / sizeof(topics[0]) && !err; i++) {
 		snprintf(name, sizeof(name), "%s-demo-%s", qp_conf_get(d->conf, topics[i]), run);
-		err = set_default(d->conf, topics[i], name);
+		err = qp_conf__set_default(d->conf, topics[i], name);
 	}
 	/* Identifiers: letters, digits and '_' only. */
 	snprintf(name, sizeof(name), "scan_events_demo_%s", run);
@@ -131,7 +129,7 @@ static qp_err_t name_this_run(demo_t *d)
 		      (name[i] >= '0' && name[i] <= '9')))
 			name[i] = '_';
 	if (!err)
-		err = set_default(d->conf, "qp.inserter.table", name);
+		err = qp_conf__set_default(d->conf, "qp.inserter.table", name);
 	return err;
 }
 
@@ -149,8 +147,8 @@ static qp_err_t prepare(demo_t *d)
 		 * keep more events in flight (--max-lag) without losing any. */
 		if ((err = qp_mock_cluster_new(&d->mock, 1)) ||
 		    (err = qp_conf_set(d->conf, "bootstrap.servers", qp_mock_cluster_bootstrap(d->mock))) ||
-		    (err = set_default(d->conf, "qp.topic.events.partitions", "12")) ||
-		    (err = set_default(d->conf, "qp.topic.enriched.partitions", "12")))
+		    (err = qp_conf__set_default(d->conf, "qp.topic.events.partitions", "12")) ||
+		    (err = qp_conf__set_default(d->conf, "qp.topic.enriched.partitions", "12")))
 			return err;
 	} else if ((err = name_this_run(d))) {
 		return err;
@@ -159,8 +157,8 @@ static qp_err_t prepare(demo_t *d)
 	snprintf(towers_path, sizeof(towers_path), "%s/towers.csv", d->workdir);
 	snprintf(chdb_dir, sizeof(chdb_dir), "%s/chdb", d->workdir);
 	if ((err = cli_sim_write_towers(d->sim, towers_path)) ||
-	    (err = set_default(d->conf, "qp.fraud.towers.path", towers_path)) ||
-	    (err = set_default(d->conf, "qp.inserter.chdb.dir", chdb_dir)) ||
+	    (err = qp_conf__set_default(d->conf, "qp.fraud.towers.path", towers_path)) ||
+	    (err = qp_conf__set_default(d->conf, "qp.inserter.chdb.dir", chdb_dir)) ||
 	    (err = cli_new_from_copy(&admin, d->conf, cli_new_admin, NULL)))
 		return err;
 	err = qp_admin_ensure_topics(admin, 30000);
@@ -172,17 +170,17 @@ static qp_err_t start_services(demo_t *d)
 {
 	qp_err_t err;
 
-	if ((err = qp_fraud_svc__new(&d->fraud, d->conf)) ||
-	    (err = qp_ch_writer__new(&d->writer, d->conf)) ||
+	if ((err = qp_service__new(&d->fraud, &qp_fraud_svc__type, d->conf)) ||
+	    (err = qp_service__new(&d->writer, &qp_ch_writer__type, d->conf)) ||
 	    (err = counter_start(&d->alerts, d->conf, "demo-alerts", qp_conf_get(d->conf, "qp.topic.alerts"))) ||
 	    (err = counter_start(&d->dlq, d->conf, "demo-dlq", qp_conf_get(d->conf, "qp.topic.dlq"))))
 		return err;
-	pthread_create(&d->fraud_thread, NULL, run_fraud, d);
-	pthread_create(&d->writer_thread, NULL, run_writer, d);
+	pthread_create(&d->fraud_thread, NULL, run_service, d->fraud);
+	pthread_create(&d->writer_thread, NULL, run_service, d->writer);
 	if (d->opt.metrics_port >= 0) {
-		cli_metrics_source_t sources[] = {
-			{ "fraud", qp_fraud_svc__counters(d->fraud) },
-			{ "ch-writer", qp_ch_writer__counters(d->writer) },
+		qp_service_metrics_t sources[] = {
+			{ qp_service__name(d->fraud), qp_service__stats(d->fraud) },
+			{ qp_service__name(d->writer), qp_service__stats(d->writer) },
 		};
 
 		if ((err = cli_metrics_start(&d->metrics, "demo", d->opt.metrics_port, sources, 2)))
@@ -196,7 +194,7 @@ static qp_err_t start_services(demo_t *d)
 /* Submissions not yet settled: neither a row in ClickHouse nor a dead letter. */
 static uint64_t lag(demo_t *d)
 {
-	uint64_t settled = atomic_load(&qp_ch_writer__counters(d->writer)->inserted) +
+	uint64_t settled = atomic_load(&qp_service__stats(d->writer)->inserted) +
 	                   atomic_load(&d->dlq.count);
 
 	return d->produced > settled ? d->produced - settled : 0;
@@ -204,9 +202,9 @@ static uint64_t lag(demo_t *d)
 
 static void progress(demo_t *d, double started, bool final)
 {
-	const qp_svc_counters_t *fc = qp_fraud_svc__counters(d->fraud);
-	const qp_svc_counters_t *wc = qp_ch_writer__counters(d->writer);
-	double elapsed = cli_mono_s() - started;
+	const qp_svc_counters_t *fc = qp_service__stats(d->fraud);
+	const qp_svc_counters_t *wc = qp_service__stats(d->writer);
+	double elapsed = qp_clock__now_s() - started;
 	uint64_t enriched = atomic_load(&fc->produced), rows = atomic_load(&wc->inserted);
 
 
@@ -240,7 +238,7 @@ static qp_err_t produce_all(demo_t *d, double started)
 			qp_producer_poll(d->producer, 2);
 		if ((d->produced & 1023) == 0) {
 			qp_producer_poll(d->producer, 0);
-			if (cli_mono_s() >= next_report) {
+			if (qp_clock__now_s() >= next_report) {
 				progress(d, started, false);
 				next_report += 1.0;
 			}
@@ -253,29 +251,29 @@ static qp_err_t produce_all(demo_t *d, double started)
  * measure the pipeline, not the consumer groups' first join. */
 static void wait_assigned(demo_t *d)
 {
-	double deadline = cli_mono_s() + 30;
+	double deadline = qp_clock__now_s() + 30;
 
-	while (cli_mono_s() < deadline && !cli_stop_requested &&
-	       (atomic_load(&qp_fraud_svc__counters(d->fraud)->partitions) <= 0 ||
-	        atomic_load(&qp_ch_writer__counters(d->writer)->partitions) <= 0))
+	while (qp_clock__now_s() < deadline && !cli_stop_requested &&
+	       (atomic_load(&qp_service__stats(d->fraud)->partitions) <= 0 ||
+	        atomic_load(&qp_service__stats(d->writer)->partitions) <= 0))
 		usleep(10000);
 }
 
 /* Waits until every event has come out the other end, or the time is up. */
 static bool wait_drained(demo_t *d, double started)
 {
-	double deadline = cli_mono_s() + d->opt.timeout_s, next_report = cli_mono_s() + 1.0;
+	double deadline = qp_clock__now_s() + d->opt.timeout_s, next_report = qp_clock__now_s() + 1.0;
 
-	while (cli_mono_s() < deadline && !cli_stop_requested) {
-		const qp_svc_counters_t *fc = qp_fraud_svc__counters(d->fraud);
+	while (qp_clock__now_s() < deadline && !cli_stop_requested) {
+		const qp_svc_counters_t *fc = qp_service__stats(d->fraud);
 		uint64_t enriched = atomic_load(&fc->produced), dlq = atomic_load(&d->dlq.count);
 
 		if (enriched + dlq >= d->produced &&
-		    atomic_load(&qp_ch_writer__counters(d->writer)->inserted) >= enriched &&
+		    atomic_load(&qp_service__stats(d->writer)->inserted) >= enriched &&
 		    atomic_load(&d->alerts.count) >= atomic_load(&fc->alerts))
 			return true;
 		usleep(20000);
-		if (cli_mono_s() >= next_report) {
+		if (qp_clock__now_s() >= next_report) {
 			progress(d, started, false);
 			next_report += 1.0;
 		}
@@ -283,16 +281,18 @@ static bool wait_drained(demo_t *d, double started)
 	return false;
 }
 
+static void stop_service(qp_service_t *svc, pthread_t thread)
+{
+	if (svc) {
+		qp_service__wakeup(svc);
+		pthread_join(thread, NULL);
+	}
+}
+
 static void stop_services(demo_t *d)
 {
-	if (d->fraud) {
-		qp_fraud_svc__wakeup(d->fraud);
-		pthread_join(d->fraud_thread, NULL);
-	}
-	if (d->writer) {
-		qp_ch_writer__wakeup(d->writer);
-		pthread_join(d->writer_thread, NULL);
-	}
+	stop_service(d->fraud, d->fraud_thread);
+	stop_service(d->writer, d->writer_thread);
 	counter_stop(&d->alerts);
 	counter_stop(&d->dlq);
 }
@@ -307,8 +307,8 @@ static void cleanup(demo_t *d)
 {
 	cli_metrics_stop(d->metrics);
 	qp_producer_destroy(d->producer);
-	qp_fraud_svc__destroy(d->fraud);
-	qp_ch_writer__destroy(d->writer);
+	qp_service__destroy(d->fraud);
+	qp_service__destroy(d->writer);
 	qp_mock_cluster_destroy(d->mock);
 	sim_destroy(d->sim);
 	qp_conf_destroy(d->conf);
@@ -320,7 +320,7 @@ static void cleanup(demo_t *d)
 
 static int report(demo_t *d, double elapsed, bool drained)
 {
-	const qp_svc_counters_t *fc = qp_fraud_svc__counters(d->fraud);
+	const qp_svc_counters_t *fc = qp_service__stats(d->fraud);
 	qp_inserter_t *ins;
 	char table[160];
 	demo_totals_t t;
@@ -446,7 +446,7 @@ int qp_cmd_demo(int argc, char **argv)
 	if ((rc = parse(&d, argc, argv)) >= 0)
 		return rc;
 	d.tty = isatty(STDERR_FILENO);
-	d.opt.sim.start_ms = cli_wall_us() / 1000;
+	d.opt.sim.start_ms = qp_clock__wall_us() / 1000;
 	/* No wakeup: produce_all and wait_drained watch cli_stop_requested. */
 	cli_on_stop_signal(NULL, NULL);
 	if ((err = sim_new(&d.sim, &d.opt.sim)) || (err = prepare(&d)) || (err = start_services(&d))) {
@@ -456,12 +456,12 @@ int qp_cmd_demo(int argc, char **argv)
 		return QP_EXIT_USAGE;
 	}
 	wait_assigned(&d);
-	started = cli_mono_s();
+	started = qp_clock__now_s();
 	if ((err = produce_all(&d, started)))
 		fprintf(stderr, "quackpipe demo: producing: %s\n", qp_error_last());
 	else
 		drained = wait_drained(&d, started);
-	elapsed = cli_mono_s() - started;
+	elapsed = qp_clock__now_s() - started;
 	progress(&d, started, true);
 	stop_services(&d);
 	rc = err ? QP_EXIT_FAILURE : report(&d, elapsed, drained);

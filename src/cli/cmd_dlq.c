@@ -2,7 +2,7 @@
  * quackpipe dlq tail: prints the dead-lettered events of qp.topic.dlq, as
  * a human reads them or as one JSON object per line. Each record carries
  * the original key and bytes and the headers the runner wrote
- * (src/dlq_headers.c, docs/dlq.md): error code and text, source topic,
+ * (src/kafka/runner/dlq_headers.c, docs/dlq.md): error code and text, source topic,
  * partition, offset and timestamp, retry count, first failure time, and
  * the replay count of one that `dlq replay` (cmd_dlq_replay.c) sent back.
  * The dispatcher of `quackpipe dlq tail|replay` is here too.
@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock_int.h"
 #include "base/buf_int.h"
 #include "cli/cli_conf.h"
 #include "cli/commands.h"
@@ -230,7 +231,7 @@ static qp_err_t open_runner(qp_runner_t **out, dlq_tail_t *t)
 
 	if (t->from_beginning)
 		snprintf(group, sizeof(group), "quackpipe-dlq-tail-%ld-%" PRId64, (long)getpid(),
-		         cli_wall_us());
+		         qp_clock__wall_us());
 	else
 		snprintf(group, sizeof(group), "quackpipe-dlq-tail");
 	return cli_reader_new(out, t->conf,
@@ -241,7 +242,7 @@ static qp_err_t open_runner(qp_runner_t **out, dlq_tail_t *t)
 /* Returns the exit code. */
 static int tail(dlq_tail_t *t, qp_runner_t *r)
 {
-	double idle_since = cli_mono_s();
+	double idle_since = qp_clock__now_s();
 	uint64_t printed = 0;
 	qp_message_t *msg;
 	qp_err_t err;
@@ -251,7 +252,7 @@ static int tail(dlq_tail_t *t, qp_runner_t *r)
 		if (err == QP_ERR_WAKEUP || err == QP_ERR_CLOSED)
 			break;
 		if (err == QP_ERR_NO_EVENT) {
-			if (t->timeout_s && cli_mono_s() - idle_since >= t->timeout_s)
+			if (t->timeout_s && qp_clock__now_s() - idle_since >= t->timeout_s)
 				return t->count ? QP_EXIT_FAILURE : QP_EXIT_OK;
 			continue;
 		}
@@ -260,7 +261,7 @@ static int tail(dlq_tail_t *t, qp_runner_t *r)
 			return QP_EXIT_USAGE;
 		}
 		/* Joining the group is not idleness: the clock starts again. */
-		idle_since = cli_mono_s();
+		idle_since = qp_clock__now_s();
 		if (qp_message_kind(msg) == QP_MESSAGE_EVENT) {
 			qp_buf__truncate(&t->line, 0);
 			if (t->json)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock_int.h"
 #include "base/buf_int.h"
 #include "cli/cli_conf.h"
 #include "cli/commands.h"
@@ -126,7 +127,7 @@ static int64_t due_in_ms(const dlq_replay_t *t, const qp_message_t *msg)
 {
 	int64_t ts = qp_message_timestamp(msg);
 
-	return ts < 0 ? 0 : ts + t->min_age_ms - cli_wall_us() / 1000;
+	return ts < 0 ? 0 : ts + t->min_age_ms - qp_clock__wall_us() / 1000;
 }
 
 /* ---- the dead letters waiting for their age ---- */
@@ -329,7 +330,7 @@ static qp_err_t pace(dlq_replay_t *t)
 /* Returns the exit code. */
 static int replay(dlq_replay_t *t)
 {
-	double idle_since = cli_mono_s(), idle_s;
+	double idle_since = qp_clock__now_s(), idle_s;
 	int64_t wait_ms;
 	qp_message_t *msg;
 	qp_err_t err;
@@ -342,11 +343,11 @@ static int replay(dlq_replay_t *t)
 		if (pending_count(t) && (t->dry_run || due_in_ms(t, t->pending[t->head]) <= 0)) {
 			if ((rc = replay_due(t)) >= 0)
 				return rc;
-			idle_since = cli_mono_s();
+			idle_since = qp_clock__now_s();
 			continue;
 		}
 		/* Waiting for the oldest to age is idle time too. */
-		idle_s = cli_mono_s() - idle_since;
+		idle_s = qp_clock__now_s() - idle_since;
 		if (t->timeout_s && idle_s >= t->timeout_s)
 			return t->count ? QP_EXIT_FAILURE : QP_EXIT_OK;
 		wait_ms = t->timeout_s ? (int64_t)((t->timeout_s - idle_s) * 1000) + 1 : 1000;
@@ -362,7 +363,7 @@ static int replay(dlq_replay_t *t)
 		if (err)
 			break;
 		/* Joining the group or a record is not idleness. */
-		idle_since = cli_mono_s();
+		idle_since = qp_clock__now_s();
 		if (qp_message_kind(msg) == QP_MESSAGE_REVOKED)
 			err = revoke(t, msg);
 		else if (qp_message_kind(msg) == QP_MESSAGE_EVENT)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock_int.h"
 #include "cli/commands.h"
 #include "quackpipe.h"
 
@@ -82,14 +83,6 @@ static void log_to_stderr(qp_log_level_t level, const char *module, const char *
 	fprintf(stderr, "quackpipe enrich: [%s] %s\n", module, message);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A fraud engine from the options; NULL (reported) if it cannot be built. */
 static qp_fraud_t *engine_from(const enrich_options_t *o)
 {
@@ -138,7 +131,7 @@ static int enrich_line(qp_fraud_t *f, const enrich_options_t *o, char *line, siz
 	qp_err_t err;
 
 	if ((err = qp_event_decode(&ev, line, len)) ||
-	    (err = qp_fraud_evaluate(f, ev, o->received_now ? now_ms() : ev->ts_ms, 0, &e)) ||
+	    (err = qp_fraud_evaluate(f, ev, o->received_now ? qp_clock__wall_ms() : ev->ts_ms, 0, &e)) ||
 	    (out->size = 0, err = qp_event_encode_enriched(out, line, len, e))) {
 		fprintf(stderr, "quackpipe enrich: line %lu: %s: %s\n", lineno, qp_err_name(err),
 		        qp_error_last());
@@ -174,23 +167,23 @@ int qp_cmd_enrich(int argc, char **argv)
 	size_t cap = 0;
 	ssize_t len;
 	qp_fraud_t *f;
-	FILE *in;
+	FILE *input;
 	int rc;
 
 	if ((rc = parse_options(argc, argv, &o)) >= 0)
 		return rc;
 	if (!o.input || !strcmp(o.input, "-")) {
-		in = stdin;
-	} else if (!(in = fopen(o.input, "r"))) {
+		input = stdin;
+	} else if (!(input = fopen(o.input, "r"))) {
 		fprintf(stderr, "quackpipe enrich: %s: %s\n", o.input, strerror(errno));
 		return QP_EXIT_USAGE;
 	}
 	if (!(f = engine_from(&o))) {
-		if (in != stdin)
-			fclose(in);
+		if (input != stdin)
+			fclose(input);
 		return QP_EXIT_USAGE;
 	}
-	while ((len = getline(&line, &cap, in)) >= 0) {
+	while ((len = getline(&line, &cap, input)) >= 0) {
 		totals.lines++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
@@ -202,7 +195,7 @@ int qp_cmd_enrich(int argc, char **argv)
 			totals.enriched++;
 	}
 	rc = QP_EXIT_OK;
-	if (ferror(in)) {
+	if (ferror(input)) {
 		fprintf(stderr, "quackpipe enrich: %s: read error\n", o.input ? o.input : "stdin");
 		rc = QP_EXIT_USAGE;
 	}
@@ -214,7 +207,7 @@ int qp_cmd_enrich(int argc, char **argv)
 	free(line);
 	qp_buf_dispose(&out);
 	qp_fraud_destroy(f);
-	if (in != stdin)
-		fclose(in);
+	if (input != stdin)
+		fclose(input);
 	return rc;
 }

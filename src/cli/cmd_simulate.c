@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock_int.h"
 #include "base/buf_int.h"
 #include "cli/cli_conf.h"
 #include "cli/commands.h"
@@ -104,7 +105,7 @@ static qp_err_t produce(simulate_t *s, double started)
 	qp_err_t err = QP_OK;
 
 	while (!cli_stop_requested && (s->events < 0 || s->produced < (uint64_t)s->events)) {
-		if (s->duration_s > 0 && cli_mono_s() - started >= s->duration_s)
+		if (s->duration_s > 0 && qp_clock__now_s() - started >= s->duration_s)
 			break;
 		if ((s->produced & 1023) == 0)
 			qp_producer_poll(s->producer, 0); /* delivery reports */
@@ -144,7 +145,7 @@ int qp_cmd_simulate(int argc, char **argv)
 	cli_block_stop_signals();
 	if ((rc = parse(&s, argc, argv)) >= 0)
 		return rc;
-	s.sim_opt.start_ms = cli_wall_us() / 1000;
+	s.sim_opt.start_ms = qp_clock__wall_us() / 1000;
 	if ((err = sim_new(&s.sim, &s.sim_opt)) ||
 	    (s.towers_out && (err = cli_sim_write_towers(s.sim, s.towers_out))) ||
 	    (err = open_producer(&s))) {
@@ -155,9 +156,9 @@ int qp_cmd_simulate(int argc, char **argv)
 	}
 	/* No wakeup: produce() and cli_ingest_* watch cli_stop_requested. */
 	cli_on_stop_signal(NULL, NULL);
-	started = cli_mono_s();
+	started = qp_clock__now_s();
 	err = s.producer ? produce(&s, started) : QP_OK;
-	elapsed = cli_mono_s() - started;
+	elapsed = qp_clock__now_s() - started;
 	if (err)
 		fprintf(stderr, "quackpipe simulate: %s\n", qp_error_last());
 	memset(&stats, 0, sizeof(stats));

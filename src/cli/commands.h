@@ -19,8 +19,9 @@ int qp_cmd_validate(int argc, char **argv);
 int qp_cmd_config(int argc, char **argv);
 int qp_cmd_enrich(int argc, char **argv);
 int qp_cmd_ingest(int argc, char **argv);
-int qp_cmd_fraud(int argc, char **argv);
-int qp_cmd_ch_writer(int argc, char **argv);
+/* Runs the service named argv[0] (services/service_int.h) until a stop
+ * signal: every service's subcommand. */
+int qp_cmd_service(int argc, char **argv);
 int qp_cmd_demo(int argc, char **argv);
 int qp_cmd_topics(int argc, char **argv);
 int qp_cmd_dlq(int argc, char **argv);

@@ -33,51 +33,13 @@ struct cli_metrics {
 	int port;
 	bool running;
 	pthread_t thread;
-	cli_metrics_source_t sources[MAX_SOURCES];
+	qp_service_metrics_t sources[MAX_SOURCES];
 	size_t count;
 };
 
 const char cli_metrics_usage[] =
 	"  --metrics-port P    serve Prometheus metrics at http://127.0.0.1:P/metrics\n"
 	"                      (0: any free port, printed on stderr)\n";
-
-/* The counters of qp_svc_counters_t, in its order. */
-static const struct {
-	const char *name, *help;
-	size_t offset;
-} counters[] = {
-	{ "quackpipe_events_consumed_total", "Events handed to the service by its consumer group.",
-	  offsetof(qp_svc_counters_t, consumed) },
-	{ "quackpipe_events_produced_total", "Enriched events acknowledged by Kafka (fraud).",
-	  offsetof(qp_svc_counters_t, produced) },
-	{ "quackpipe_alerts_produced_total", "Alerts acknowledged by Kafka (fraud).",
-	  offsetof(qp_svc_counters_t, alerts) },
-	{ "quackpipe_rows_inserted_total", "Rows inserted into ClickHouse (ch-writer).",
-	  offsetof(qp_svc_counters_t, inserted) },
-	{ "quackpipe_events_dead_lettered_total", "Events this service sent to the dead-letter topic.",
-	  offsetof(qp_svc_counters_t, dead_lettered) },
-	{ "quackpipe_batches_retried_total", "Batches delivered again after a failure.",
-	  offsetof(qp_svc_counters_t, retried) },
-};
-
-qp_err_t cli_metrics_format(qp_buf_t *out, const cli_metrics_source_t *sources, size_t count)
-{
-	qp_err_t err = QP_OK;
-	size_t i, j;
-
-	for (i = 0; i < sizeof(counters) / sizeof(counters[0]) && !err; i++) {
-		err = qp_buf__printf(out, "# HELP %s %s\n# TYPE %s counter\n", counters[i].name,
-		                     counters[i].help, counters[i].name);
-		for (j = 0; j < count && !err; j++) {
-			const atomic_uint_fast64_t *c = (const atomic_uint_fast64_t *)(const void *)
-				((const char *)sources[j].counters + counters[i].offset);
-
-			err = qp_buf__printf(out, "%s{service=\"%s\"} %llu\n", counters[i].name,
-			                     sources[j].service, (unsigned long long)atomic_load(c));
-		}
-	}
-	return err;
-}
 
 int cli_metrics_parse_port(const char *value, int *port)
 {
@@ -150,7 +112,7 @@ static void answer(cli_metrics_t *m, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
 	if (!read_request(fd, req, sizeof(req)))
 		return;
-	if (is_metrics_request(req) && !cli_metrics_format(&body, m->sources, m->count)) {
+	if (is_metrics_request(req) && !qp_service__format_metrics(&body, m->sources, m->count)) {
 		qp_buf__printf(&head, "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; "
 		               "charset=utf-8\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", body.size);
 	} else {
@@ -190,7 +152,7 @@ static void *serve(void *arg)
 }
 
 qp_err_t cli_metrics_start(cli_metrics_t **out, const char *command, int port,
-                           const cli_metrics_source_t *sources, size_t count)
+                           const qp_service_metrics_t *sources, size_t count)
 {
 	struct sockaddr_in addr;
 	socklen_t addr_len = sizeof(addr);

@@ -61,7 +61,7 @@ static const int row_codes[] = {
 	467, /* CANNOT_PARSE_BOOL */
 };
 
-static bool in(const int *codes, size_t n, int code)
+static bool code_listed(const int *codes, size_t n, int code)
 {
 	size_t i;
 
@@ -73,9 +73,9 @@ static bool in(const int *codes, size_t n, int code)
 
 qp_ch_failure_t qp_ch__classify_code(int code)
 {
-	if (in(retryable_codes, sizeof(retryable_codes) / sizeof(int), code))
+	if (code_listed(retryable_codes, sizeof(retryable_codes) / sizeof(int), code))
 		return QP_CH_TRANSIENT;
-	if (in(row_codes, sizeof(row_codes) / sizeof(int), code))
+	if (code_listed(row_codes, sizeof(row_codes) / sizeof(int), code))
 		return QP_CH_BAD_ROWS;
 	return QP_CH_FATAL;
 }

@@ -13,6 +13,7 @@
 #include "engine/backoff_int.h"
 #include "engine/batch_int.h"
 #include "base/buf_int.h"
+#include "base/clock_int.h"
 #include "base/conf_int.h"
 #include "base/histogram_int.h"
 #include "clickhouse/inserter_int.h"
@@ -55,22 +56,6 @@ struct qp_inserter {
 	qp_histogram_t latency;
 	char last_error[1024];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static double now_ms_precise(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 /* A wakeup is consumed by the first blocking call that sees it. */
 static bool take_wakeup(qp_inserter_t *ins)
@@ -125,7 +110,7 @@ static void note_failure(qp_inserter_t *ins, qp_err_t err)
  */
 static qp_err_t before_retry(qp_inserter_t *ins, const char *what)
 {
-	int64_t now = now_ms(), delay, left;
+	int64_t now = qp_clock__now_ms(), delay, left;
 	char last[QP_CH_ERROR_MAX + 128];
 
 	if (ins->failures++ == 0)
@@ -301,11 +286,11 @@ static qp_err_t insert_range(qp_inserter_t *ins, size_t first, size_t lo, size_t
 			break;
 		}
 		memset(&reply, 0, sizeof(reply));
-		t0 = now_ms_precise();
+		t0 = (double)qp_clock__now_ns() / 1e6;
 		err = ins->backend->insert(ins->backend, &req, &reply);
 		ins->stats.requests++;
 		if (!err) {
-			qp_histogram__record(&ins->latency, now_ms_precise() - t0);
+			qp_histogram__record(&ins->latency, (double)qp_clock__now_ns() / 1e6 - t0);
 			ins->stats.batches++;
 			ins->stats.rows_inserted += hi - lo;
 			ins->stats.bytes_inserted += req.len;
@@ -372,7 +357,7 @@ qp_err_t qp_inserter_flush(qp_inserter_t *ins, const char *dedup_token)
 	/* A host that flushes when due_in_ms() says 0 must not hammer a server
 	 * that refuses every batch at once (a missing table): space the calls. */
 	ins->failed_flushes++;
-	ins->retry_at_ms = now_ms() + qp_backoff__delay_ms(&ins->backoff, ins->failed_flushes);
+	ins->retry_at_ms = qp_clock__now_ms() + qp_backoff__delay_ms(&ins->backoff, ins->failed_flushes);
 	return qp_error__set(err, "%s", detail);
 }
 
@@ -418,7 +403,7 @@ static qp_err_t inserter_create(qp_inserter_t **out, qp_conf_t *conf)
 	qp_batch__init(&ins->batch, &limits);
 	ins->backoff.base_ms = qp_conf__int(conf, "qp.inserter.retry.backoff.ms");
 	ins->backoff.max_ms = qp_conf__int(conf, "qp.inserter.retry.backoff.max.ms");
-	ins->backoff.rng = (uint64_t)now_ms() ^ (uint64_t)(uintptr_t)ins;
+	ins->backoff.rng = (uint64_t)qp_clock__now_ms() ^ (uint64_t)(uintptr_t)ins;
 	ins->retry_max = (unsigned)qp_conf__int(conf, "qp.inserter.retry.max");
 	ins->retry_total_ms = qp_conf__int(conf, "qp.inserter.retry.total.ms");
 	atomic_init(&ins->wakeup, 0);
@@ -505,12 +490,12 @@ qp_err_t qp_inserter_add_row(qp_inserter_t *ins, const void *row, size_t len, vo
 {
 	if (!ins)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_inserter_add_row: ins is NULL");
-	return qp_batch__add(&ins->batch, row, len, tag, now_ms());
+	return qp_batch__add(&ins->batch, row, len, tag, qp_clock__now_ms());
 }
 
 int64_t qp_inserter_due_in_ms(const qp_inserter_t *ins)
 {
-	int64_t now = now_ms();
+	int64_t now = qp_clock__now_ms();
 
 	if (!ins)
 		return -1;

@@ -53,9 +53,9 @@ typedef struct qp_findings {
 	qp_buf_t mismatches, missing, failures;
 } qp_findings_t;
 
-static void note(qp_buf_t *list, const char *fmt, ...) QP_PRINTF(2, 3);
+static void add_finding(qp_buf_t *list, const char *fmt, ...) QP_PRINTF(2, 3);
 
-static void note(qp_buf_t *list, const char *fmt, ...)
+static void add_finding(qp_buf_t *list, const char *fmt, ...)
 {
 	char item[512];
 	va_list ap;
@@ -98,7 +98,6 @@ qp_err_t qp_admin_new(qp_admin_t **out, qp_conf_t *conf)
 {
 	rd_kafka_conf_t *kconf;
 	qp_admin_t *a;
-	char errstr[512];
 	qp_err_t err;
 	size_t i;
 
@@ -118,10 +117,9 @@ qp_err_t qp_admin_new(qp_admin_t **out, qp_conf_t *conf)
 		free(a);
 		return err;
 	}
-	if (!(a->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, errstr, sizeof(errstr)))) {
-		rd_kafka_conf_destroy(kconf);
+	if ((err = qp_kafka__handle_new(&a->rk, RD_KAFKA_PRODUCER, kconf, "admin"))) {
 		free(a);
-		return qp_error__set(QP_ERR_CONF_INVALID, "admin: %s", errstr);
+		return err;
 	}
 	a->results = rd_kafka_queue_new(a->rk);
 	a->logs = qp_kafka__logs_attach(a->rk);
@@ -222,12 +220,12 @@ static int create_on_mock(qp_mock_cluster_t *mc, void *opaque)
 			continue;
 		/* A real broker refuses more replicas than brokers: so does this. */
 		if (a->replication > brokers) {
-			note(&ctx->findings->failures, "%s: create: replication factor %d "
+			add_finding(&ctx->findings->failures, "%s: create: replication factor %d "
 			     "is more than the %d brokers", topic->name, a->replication, brokers);
 			continue;
 		}
 		if (qp_mock_cluster_create_topic(mc, topic->name, topic->partitions)) {
-			note(&ctx->findings->failures, "%s", qp_error_last());
+			add_finding(&ctx->findings->failures, "%s", qp_error_last());
 			continue;
 		}
 		topic->created = true;
@@ -296,7 +294,7 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 		requests[n] = rd_kafka_NewTopic_new(topic->name, topic->partitions,
 		                                    a->replication, errstr, sizeof(errstr));
 		if (!requests[n]) {
-			note(&f->failures, "%s: create: %s", topic->name, errstr);
+			add_finding(&f->failures, "%s: create: %s", topic->name, errstr);
 			continue;
 		}
 		rd_kafka_NewTopic_set_config(requests[n], "retention.ms", retention);
@@ -327,7 +325,7 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 			continue;
 		}
 		if (kerr) {
-			note(&f->failures, "%s: create: %s", name, why ? why : rd_kafka_err2str(kerr));
+			add_finding(&f->failures, "%s: create: %s", name, why ? why : rd_kafka_err2str(kerr));
 			continue;
 		}
 		for (k = 0; k < n; k++)
@@ -351,11 +349,11 @@ static void check_layout(qp_admin_t *a, qp_findings_t *f)
 		if (t->created)
 			continue;
 		if (!t->exists) {
-			note(&f->missing, "%s: does not exist", t->name);
+			add_finding(&f->missing, "%s: does not exist", t->name);
 			continue;
 		}
 		if (t->found_partitions < t->partitions)
-			note(&f->mismatches, "%s: partitions: expected %d, found %d",
+			add_finding(&f->mismatches, "%s: partitions: expected %d, found %d",
 			     t->name, t->partitions, t->found_partitions);
 		else if (t->found_partitions > t->partitions)
 			qp_log__(a->conf, QP_LOG_WARNING, "admin", "%s: %d partitions, "
@@ -376,7 +374,7 @@ static void compare_retention(qp_admin_t *a, const rd_kafka_ConfigResource_t *re
 	size_t count, i;
 
 	if (rd_kafka_ConfigResource_error(res)) {
-		note(&f->failures, "%s: describe configs: %s", name,
+		add_finding(&f->failures, "%s: describe configs: %s", name,
 		     rd_kafka_ConfigResource_error_string(res));
 		return;
 	}
@@ -387,11 +385,11 @@ static void compare_retention(qp_admin_t *a, const rd_kafka_ConfigResource_t *re
 		if (strcmp(rd_kafka_ConfigEntry_name(entries[i]), "retention.ms"))
 			continue;
 		if (!value || strtoll(value, NULL, 10) != a->retention_ms)
-			note(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found %s",
+			add_finding(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found %s",
 			     name, a->retention_ms, value ? value : "(none)");
 		return;
 	}
-	note(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found none",
+	add_finding(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found none",
 	     name, a->retention_ms);
 }
 

@@ -1,27 +1,43 @@
 /* From a qp_conf_t to a librdkafka configuration. */
+#include <string.h>
+
 #include "kafka/kafka_int.h"
 
 struct apply_state {
 	rd_kafka_conf_t *kconf;
+	const char *const *skip; /* NULL-terminated, or NULL */
 	qp_err_t err;
 };
+
+qp_err_t qp_kafka__conf_set(rd_kafka_conf_t *kconf, const char *key, const char *value)
+{
+	char errstr[512];
+
+	if (rd_kafka_conf_set(kconf, key, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
+		return qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", key, errstr);
+	return QP_OK;
+}
 
 static int apply_one(const char *key, const char *value, void *opaque)
 {
 	struct apply_state *st = opaque;
-	char errstr[512];
+	const char *const *skip;
 
-	if (rd_kafka_conf_set(st->kconf, key, value, errstr, sizeof(errstr)) !=
-	    RD_KAFKA_CONF_OK) {
-		st->err = qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", key, errstr);
-		return 1;
-	}
-	return 0;
+	for (skip = st->skip; skip && *skip; skip++)
+		if (!strcmp(key, *skip))
+			return 0;
+	return (st->err = qp_kafka__conf_set(st->kconf, key, value)) != QP_OK;
 }
 
 qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf)
 {
-	struct apply_state st = { rd_kafka_conf_new(), QP_OK };
+	return qp_kafka__conf_new_except(out, conf, NULL);
+}
+
+qp_err_t qp_kafka__conf_new_except(rd_kafka_conf_t **out, const qp_conf_t *conf,
+                                   const char *const *skip)
+{
+	struct apply_state st = { rd_kafka_conf_new(), skip, QP_OK };
 
 	*out = NULL;
 	if (!st.kconf)
@@ -37,12 +53,19 @@ qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf)
 qp_err_t qp_kafka__conf_default(rd_kafka_conf_t *kconf, const qp_conf_t *conf,
                                 const char *key, const char *value)
 {
-	struct apply_state st = { kconf, QP_OK };
+	return qp_conf_get(conf, key) ? QP_OK : qp_kafka__conf_set(kconf, key, value);
+}
 
-	if (qp_conf_get(conf, key))
-		return QP_OK;
-	apply_one(key, value, &st);
-	return st.err;
+qp_err_t qp_kafka__handle_new(rd_kafka_t **out, rd_kafka_type_t type, rd_kafka_conf_t *kconf,
+                              const char *who)
+{
+	char errstr[512];
+
+	if (!(*out = rd_kafka_new(type, kconf, errstr, sizeof(errstr)))) {
+		rd_kafka_conf_destroy(kconf);
+		return qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", who, errstr);
+	}
+	return QP_OK;
 }
 
 qp_err_t qp_kafka__error(rd_kafka_resp_err_t err, const char *what)

@@ -17,10 +17,25 @@
  */
 qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf);
 
+/* The same without the keys of skip (NULL-terminated): e.g. a producer's
+ * configuration from a consumer's, which would warn about each. */
+qp_err_t qp_kafka__conf_new_except(rd_kafka_conf_t **out, const qp_conf_t *conf,
+                                   const char *const *skip);
+
+/* rd_kafka_conf_set; QP_ERR_CONF_INVALID naming key and librdkafka's
+ * reason when it refuses. */
+qp_err_t qp_kafka__conf_set(rd_kafka_conf_t *kconf, const char *key, const char *value);
+
 /* Sets one librdkafka property unless the host already set it in conf:
  * library defaults never override what the host asked for. */
 qp_err_t qp_kafka__conf_default(rd_kafka_conf_t *kconf, const qp_conf_t *conf,
                                 const char *key, const char *value);
+
+/* rd_kafka_new: takes kconf either way (librdkafka keeps it on success,
+ * it is destroyed on failure); QP_ERR_CONF_INVALID "who: reason" when
+ * librdkafka refuses. */
+qp_err_t qp_kafka__handle_new(rd_kafka_t **out, rd_kafka_type_t type, rd_kafka_conf_t *kconf,
+                              const char *who);
 
 /* Records a librdkafka error as QP_ERR_KAFKA, "what: broker message". */
 qp_err_t qp_kafka__error(rd_kafka_resp_err_t err, const char *what);

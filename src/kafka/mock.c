@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/errors_int.h"
+#include "kafka/kafka_int.h"
 #include "kafka/mock_int.h"
 
 #define QP_MOCK_MAX_BROKERS 16
@@ -42,7 +43,7 @@ qp_err_t qp_mock_cluster_new(qp_mock_cluster_t **out, int broker_count)
 	/* The mock's own log lines would go to stderr by default: the
 	 * library never prints, and they are of no use to the host. */
 	rd_kafka_conf_set_log_cb(kconf, NULL);
-	rd_kafka_conf_set(kconf, "log_level", "0", errstr, sizeof(errstr));
+	qp_kafka__conf_set(kconf, "log_level", "0");
 	if (!(mc->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, errstr, sizeof(errstr)))) {
 		rd_kafka_conf_destroy(kconf);
 		free(mc);

@@ -134,7 +134,7 @@ static void hand_over_kept(qp_producer_t *p)
 	}
 }
 
-static void keep(qp_producer_t *p, const rd_kafka_message_t *m)
+static void queue_report(qp_producer_t *p, const rd_kafka_message_t *m)
 {
 	const char *topic = rd_kafka_topic_name(m->rkt);
 	size_t topic_len = strlen(topic);
@@ -171,7 +171,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	if (!p->delivery_cb)
 		return;
 	if (serving != p) {
-		keep(p, m);
+		queue_report(p, m);
 		return;
 	}
 	hand_over_kept(p); /* older reports first */
@@ -238,7 +238,6 @@ qp_err_t qp_producer_new(qp_producer_t **out, qp_conf_t *conf)
 {
 	rd_kafka_conf_t *kconf;
 	qp_producer_t *p;
-	char errstr[512];
 	qp_err_t err;
 
 	if (!out || !conf)
@@ -255,10 +254,9 @@ qp_err_t qp_producer_new(qp_producer_t **out, qp_conf_t *conf)
 		free(p);
 		return err;
 	}
-	if (!(p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, errstr, sizeof(errstr)))) {
-		rd_kafka_conf_destroy(kconf);
+	if ((err = qp_kafka__handle_new(&p->rk, RD_KAFKA_PRODUCER, kconf, "producer"))) {
 		free(p);
-		return qp_error__set(QP_ERR_CONF_INVALID, "producer: %s", errstr);
+		return err;
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	p->kept_tail = &p->kept;

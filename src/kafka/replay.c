@@ -28,7 +28,6 @@ qp_err_t qp_replay__new(qp_replay_t **out, const qp_conf_t *conf, const char *wh
 {
 	qp_replay_t *r;
 	rd_kafka_conf_t *kconf = NULL;
-	char errstr[512];
 	qp_err_t err;
 
 	*out = NULL;
@@ -38,15 +37,14 @@ qp_err_t qp_replay__new(qp_replay_t **out, const qp_conf_t *conf, const char *wh
 	r->who = who;
 	if ((err = qp_kafka__conf_new(&kconf, conf)) ||
 	    (err = qp_kafka__conf_logs(kconf, conf)) ||
-	    (err = qp_kafka__conf_default(kconf, conf, "isolation.level", "read_committed")))
+	    (err = qp_kafka__conf_default(kconf, conf, "isolation.level", "read_committed")) ||
+	    (err = qp_kafka__conf_set(kconf, "enable.auto.commit", "false")) ||
+	    (err = qp_kafka__conf_set(kconf, "enable.partition.eof", "true")))
 		goto fail;
-	if (rd_kafka_conf_set(kconf, "enable.auto.commit", "false", errstr, sizeof(errstr)) ||
-	    rd_kafka_conf_set(kconf, "enable.partition.eof", "true", errstr, sizeof(errstr)) ||
-	    !(r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, errstr, sizeof(errstr)))) {
-		err = qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", who, errstr);
+	err = qp_kafka__handle_new(&r->rk, RD_KAFKA_CONSUMER, kconf, who);
+	kconf = NULL; /* owned by the handle, or destroyed */
+	if (err)
 		goto fail;
-	}
-	kconf = NULL; /* owned by the handle */
 	r->logs = qp_kafka__logs_attach(r->rk);
 	rd_kafka_poll_set_consumer(r->rk);
 	*out = r;

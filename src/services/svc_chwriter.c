@@ -14,7 +14,9 @@
 #include <time.h>
 
 #include "base/buf_int.h"
+#include "base/clock_int.h"
 #include "base/conf_int.h"
+#include "base/histogram_int.h"
 #include "clickhouse/inserter_int.h"
 #include "services/svc_int.h"
 
@@ -26,7 +28,8 @@ typedef struct offset_range {
 
 #define MAX_RANGES 256
 
-struct qp_ch_writer {
+typedef struct qp_ch_writer {
+	qp_service_t service; /* first: the interface, the counters */
 	qp_conf_t *conf;
 	qp_runner_t *runner;
 	qp_inserter_t *inserter;
@@ -40,16 +43,9 @@ struct qp_ch_writer {
 	size_t range_count;
 	bool paused;
 	qp_histogram_t latency; /* ms from QP_HEADER_INGEST_US to inserted */
-	qp_svc_counters_t counters;
-};
+} qp_ch_writer_t;
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+static void ch_writer_destroy(qp_service_t *service);
 
 /* Called by the inserter, on this thread, once per row it has settled. */
 static void on_row_settled(void *tag, qp_err_t status, const char *error, void *opaque)
@@ -58,23 +54,20 @@ static void on_row_settled(void *tag, qp_err_t status, const char *error, void *
 	qp_message_t *msg = tag;
 	const void *trace;
 	size_t len;
+	int64_t ingest_us;
 
 	if (status) {
 		qp_runner_dead_letter(svc->runner, msg, status, error);
 		return;
 	}
-	if (!qp_message_header(msg, QP_HEADER_INGEST_US, &trace, &len) && len < 24) {
-		char text[24];
-
-		memcpy(text, trace, len);
-		text[len] = '\0';
-		qp_histogram__record(&svc->latency, (double)(now_us() - strtoll(text, NULL, 10)) / 1000.0);
-	}
-	atomic_fetch_add(&svc->counters.inserted, 1);
+	if (!qp_message_header(msg, QP_HEADER_INGEST_US, &trace, &len) &&
+	    (ingest_us = qp_svc__decimal(trace, len, -1)) >= 0)
+		qp_histogram__record(&svc->latency, (double)(qp_clock__wall_us() - ingest_us) / 1000.0);
+	atomic_fetch_add(&svc->service.counters.inserted, 1);
 	qp_runner_ack(svc->runner, msg);
 }
 
-qp_err_t qp_ch_writer__new(qp_ch_writer_t **out, const qp_conf_t *conf)
+static qp_err_t ch_writer_new(qp_service_t **out, const qp_conf_t *conf)
 {
 	qp_ch_writer_t *svc;
 	qp_conf_t *runner_conf = NULL, *inserter_conf = NULL;
@@ -109,39 +102,46 @@ qp_err_t qp_ch_writer__new(qp_ch_writer_t **out, const qp_conf_t *conf)
 	runner_conf = NULL;
 	if ((err = qp_runner_subscribe(svc->runner, svc->topic)))
 		goto fail;
-	*out = svc;
+	*out = &svc->service;
 	return QP_OK;
 fail:
 	qp_conf_destroy(runner_conf);
 	qp_conf_destroy(inserter_conf);
-	qp_ch_writer__destroy(svc);
+	ch_writer_destroy(&svc->service);
 	return err;
 }
 
-void qp_ch_writer__wakeup(qp_ch_writer_t *svc)
+static void ch_writer_wakeup(qp_service_t *service)
 {
-	/* The inserter first: once the runner's next call returns, _run()
+	qp_ch_writer_t *svc = (qp_ch_writer_t *)service;
+
+	/* The inserter first: once the runner's next call returns, run
 	 * finds the inserter's wakeup already there and spends it. */
 	qp_inserter_wakeup(svc->inserter);
 	qp_runner_wakeup(svc->runner);
 }
 
-const qp_svc_counters_t *qp_ch_writer__counters(const qp_ch_writer_t *svc)
+/* The ch-writer behind service, or NULL if it is another service. */
+static qp_ch_writer_t *as_ch_writer(const qp_service_t *service)
 {
-	return &svc->counters;
+	return service->type == &qp_ch_writer__type ? (qp_ch_writer_t *)service : NULL;
 }
 
-double qp_ch_writer__latency_ms(const qp_ch_writer_t *svc, double quantile)
+double qp_ch_writer__latency_ms(const qp_service_t *service, double quantile)
 {
-	return qp_histogram__quantile(&svc->latency, quantile);
+	qp_ch_writer_t *svc = as_ch_writer(service);
+
+	return svc ? qp_histogram__quantile(&svc->latency, quantile) : 0.0;
 }
 
-qp_inserter_t *qp_ch_writer__inserter(qp_ch_writer_t *svc)
+qp_inserter_t *qp_ch_writer__inserter(qp_service_t *service)
 {
-	return svc->inserter;
+	qp_ch_writer_t *svc = as_ch_writer(service);
+
+	return svc ? svc->inserter : NULL;
 }
 
-static void note_offset(qp_ch_writer_t *svc, const qp_message_t *msg)
+static void track_offset(qp_ch_writer_t *svc, const qp_message_t *msg)
 {
 	int32_t partition = qp_message_partition(msg);
 	int64_t offset = qp_message_offset(msg);
@@ -184,7 +184,7 @@ static qp_err_t flush(qp_ch_writer_t *svc)
 	if (err == QP_ERR_WAKEUP)
 		return err;
 	if (err) {
-		atomic_store(&svc->counters.last_error, err);
+		atomic_store(&svc->service.counters.last_error, err);
 		qp_log__(svc->conf, QP_LOG_WARNING, "ch-writer", "insert failed, fetching paused: %s",
 		         qp_error_last());
 		if (!svc->paused && !qp_runner_pause(svc->runner))
@@ -214,8 +214,8 @@ static bool add_event(qp_ch_writer_t *svc, qp_message_t *msg)
 		qp_runner_dead_letter(svc->runner, msg, err, qp_error_last());
 		return true;
 	}
-	note_offset(svc, msg);
-	atomic_fetch_add(&svc->counters.consumed, 1);
+	track_offset(svc, msg);
+	atomic_fetch_add(&svc->service.counters.consumed, 1);
 	return true;
 }
 
@@ -259,14 +259,16 @@ static qp_err_t handle_batch(qp_ch_writer_t *svc, size_t count)
 		if (qp_message_kind(msg) == QP_MESSAGE_REVOKED &&
 		    ((err = drain_waiting(svc)) || (err = flush(svc))))
 			return err;
-		qp_svc__count_partitions(&svc->counters, msg);
+		qp_svc__count_partitions(&svc->service.counters, msg);
 		qp_runner_ack(svc->runner, msg);
 	}
 	return drain_waiting(svc);
 }
 
-qp_err_t qp_ch_writer__run(qp_ch_writer_t *svc)
+static qp_err_t ch_writer_run(qp_service_t *service)
 {
+	qp_ch_writer_t *svc = (qp_ch_writer_t *)service;
+
 	for (;;) {
 		int64_t due = qp_inserter_due_in_ms(svc->inserter);
 		int timeout = due < 0 || due > 500 ? 500 : (int)due;
@@ -297,7 +299,7 @@ qp_err_t qp_ch_writer__run(qp_ch_writer_t *svc)
 		}
 		if (err && err != QP_ERR_NO_EVENT)
 			return err;
-		qp_svc__count_dead_letters(&svc->counters, svc->runner);
+		qp_svc__count_dead_letters(&svc->service.counters, svc->runner);
 		if ((err = handle_batch(svc, count)))
 			return err;
 		if (qp_inserter_due_in_ms(svc->inserter) == 0 && (err = flush(svc)))
@@ -305,10 +307,10 @@ qp_err_t qp_ch_writer__run(qp_ch_writer_t *svc)
 	}
 }
 
-void qp_ch_writer__destroy(qp_ch_writer_t *svc)
+static void ch_writer_destroy(qp_service_t *service)
 {
-	if (!svc)
-		return;
+	qp_ch_writer_t *svc = (qp_ch_writer_t *)service;
+
 	/* Rows never inserted are not acked: the runner's next owner gets them. */
 	qp_runner_destroy(svc->runner);
 	qp_inserter_destroy(svc->inserter);
@@ -319,3 +321,12 @@ void qp_ch_writer__destroy(qp_ch_writer_t *svc)
 	free(svc->waiting);
 	free(svc);
 }
+
+const qp_service_type_t qp_ch_writer__type = {
+	.name = "ch-writer",
+	.summary = "scan-enriched -> batches -> ClickHouse (group ch-writer)",
+	.create = ch_writer_new,
+	.run = ch_writer_run,
+	.wakeup = ch_writer_wakeup,
+	.destroy = ch_writer_destroy,
+};

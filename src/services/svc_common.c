@@ -10,7 +10,7 @@ qp_err_t qp_svc__conf_with_default(qp_conf_t **out, const qp_conf_t *conf,
 {
 	qp_err_t err = qp_conf_dup(out, conf);
 
-	if (!err && !qp_conf__is_set(conf, key) && (err = qp_conf_set(*out, key, value))) {
+	if (!err && (err = qp_conf__set_default(*out, key, value))) {
 		qp_conf_destroy(*out);
 		*out = NULL;
 	}

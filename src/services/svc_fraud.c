@@ -23,7 +23,8 @@
 
 #define MAX_BLOCKING_FLAGS 32
 
-struct qp_fraud_svc {
+typedef struct qp_fraud_svc {
+	qp_service_t service; /* first: the interface, the counters */
 	qp_conf_t *conf; /* for logging */
 	qp_runner_t *runner;
 	qp_producer_t *producer;
@@ -40,8 +41,9 @@ struct qp_fraud_svc {
 	qp_warmer_t *warmer;  /* NULL when warming is off */
 	qp_message_t **batch;
 	qp_buf_t out;
-	qp_svc_counters_t counters;
-};
+} qp_fraud_svc_t;
+
+static void fraud_svc_destroy(qp_service_t *service);
 
 static void split_blocking_flags(qp_fraud_svc_t *svc)
 {
@@ -81,7 +83,7 @@ static qp_err_t set_transactional_id(qp_fraud_svc_t *svc, qp_conf_t *producer_co
 	return qp_conf_set(producer_conf, "transactional.id", id);
 }
 
-qp_err_t qp_fraud_svc__new(qp_fraud_svc_t **out, const qp_conf_t *conf)
+static qp_err_t fraud_svc_new(qp_service_t **out, const qp_conf_t *conf)
 {
 	qp_fraud_svc_t *svc;
 	qp_conf_t *runner_conf = NULL, *producer_conf = NULL;
@@ -127,19 +129,19 @@ qp_err_t qp_fraud_svc__new(qp_fraud_svc_t **out, const qp_conf_t *conf)
 	producer_conf = NULL; /* owned by the producer now */
 	if (svc->warm_window_ms > 0 && (err = qp_warmer__new(&svc->warmer, svc->conf)))
 		goto fail;
-	*out = svc;
+	*out = &svc->service;
 	return QP_OK;
 fail:
 	qp_conf_destroy(runner_conf);
 	qp_conf_destroy(producer_conf);
-	qp_fraud_svc__destroy(svc);
+	fraud_svc_destroy(&svc->service);
 	return err;
 }
 
-void qp_fraud_svc__destroy(qp_fraud_svc_t *svc)
+static void fraud_svc_destroy(qp_service_t *service)
 {
-	if (!svc)
-		return;
+	qp_fraud_svc_t *svc = (qp_fraud_svc_t *)service;
+
 	qp_runner_destroy(svc->runner);
 	qp_producer_destroy(svc->producer);
 	qp_warmer__destroy(svc->warmer);
@@ -151,19 +153,9 @@ void qp_fraud_svc__destroy(qp_fraud_svc_t *svc)
 	free(svc);
 }
 
-void qp_fraud_svc__wakeup(qp_fraud_svc_t *svc)
+static void fraud_svc_wakeup(qp_service_t *service)
 {
-	qp_runner_wakeup(svc->runner);
-}
-
-const qp_svc_counters_t *qp_fraud_svc__counters(const qp_fraud_svc_t *svc)
-{
-	return &svc->counters;
-}
-
-const qp_fraud_t *qp_fraud_svc__engine(const qp_fraud_svc_t *svc)
-{
-	return svc->engine;
+	qp_runner_wakeup(((qp_fraud_svc_t *)service)->runner);
 }
 
 /* When the pipeline received the event: the ingest header, else the
@@ -366,7 +358,7 @@ static void settle_notice(qp_fraud_svc_t *svc, qp_message_t *msg)
 	size_t i, n = qp_message_assignment_count(msg);
 	qp_message_kind_t kind = qp_message_kind(msg);
 
-	qp_svc__count_partitions(&svc->counters, msg);
+	qp_svc__count_partitions(&svc->service.counters, msg);
 	/* Devices' state moves with their partitions. */
 	for (i = 0; i < n; i++) {
 		const char *topic = qp_message_assignment_topic(msg, i);
@@ -405,12 +397,12 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 	if (err) {
 		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "batch of %zu read again: %s",
 		         count, qp_error_last());
-		atomic_store(&svc->counters.last_error, err);
-		atomic_fetch_add(&svc->counters.retried, 1);
+		atomic_store(&svc->service.counters.last_error, err);
+		atomic_fetch_add(&svc->service.counters.retried, 1);
 	} else {
-		atomic_fetch_add(&svc->counters.consumed, events);
-		atomic_fetch_add(&svc->counters.produced, events);
-		atomic_fetch_add(&svc->counters.alerts, alerts);
+		atomic_fetch_add(&svc->service.counters.consumed, events);
+		atomic_fetch_add(&svc->service.counters.produced, events);
+		atomic_fetch_add(&svc->service.counters.alerts, alerts);
 	}
 	for (i = 0; i < count; i++)
 		if (msgs[i])
@@ -418,13 +410,15 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 	return QP_OK;
 }
 
-qp_err_t qp_fraud_svc__run(qp_fraud_svc_t *svc)
+static qp_err_t fraud_svc_run(qp_service_t *service)
 {
+	qp_fraud_svc_t *svc = (qp_fraud_svc_t *)service;
+
 	for (;;) {
 		size_t count = 0;
 		qp_err_t err = qp_runner_next_batch(svc->runner, svc->batch, svc->batch_max, 500, &count);
 
-		qp_svc__count_dead_letters(&svc->counters, svc->runner);
+		qp_svc__count_dead_letters(&svc->service.counters, svc->runner);
 		if (err == QP_ERR_NO_EVENT) {
 			qp_producer_poll(svc->producer, 0);
 			continue;
@@ -437,3 +431,12 @@ qp_err_t qp_fraud_svc__run(qp_fraud_svc_t *svc)
 			return err;
 	}
 }
+
+const qp_service_type_t qp_fraud_svc__type = {
+	.name = "fraud",
+	.summary = "scan-events -> fraud rules -> scan-enriched and scan-alerts (group fraud-svc)",
+	.create = fraud_svc_new,
+	.run = fraud_svc_run,
+	.wakeup = fraud_svc_wakeup,
+	.destroy = fraud_svc_destroy,
+};

@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "base/clock_int.h"
 #include "kafka_fixture.h"
 
 struct kf {
@@ -30,14 +31,6 @@ struct kf {
 		fprintf(stderr, "\n");                                         \
 		fail();                                                        \
 	} while (0)
-
-int64_t kf_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void quiet_log(const rd_kafka_t *rk, int level, const char *fac,
                       const char *buf)
@@ -349,11 +342,11 @@ void kf_read(kf_t *kf, const char *topic, int partitions, size_t want,
              kf_record_t *out, int timeout_ms)
 {
 	rd_kafka_conf_t *conf = base_conf(kf->bootstraps);
-	int64_t deadline = kf_now_ms() + timeout_ms;
+	int64_t deadline = qp_clock__now_ms() + timeout_ms;
 	size_t got = 0;
 	rd_kafka_t *rk = reader_from_start(conf, "kf-reader", topic, partitions);
 
-	while (got < want && kf_now_ms() < deadline) {
+	while (got < want && qp_clock__now_ms() < deadline) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
 
 		if (!m)
@@ -373,7 +366,7 @@ size_t kf_count(kf_t *kf, const char *topic, int partitions,
                 const char *isolation, int timeout_ms)
 {
 	rd_kafka_conf_t *conf = base_conf(kf->bootstraps);
-	int64_t deadline = kf_now_ms() + timeout_ms;
+	int64_t deadline = qp_clock__now_ms() + timeout_ms;
 	size_t count = 0;
 	int at_end = 0;
 	rd_kafka_t *rk;
@@ -382,7 +375,7 @@ size_t kf_count(kf_t *kf, const char *topic, int partitions,
 	set(conf, "isolation.level", isolation);
 	rk = reader_from_start(conf, "kf-counter", topic, partitions);
 	/* Each partition reports its end once (again after new records). */
-	while (at_end < partitions && kf_now_ms() < deadline) {
+	while (at_end < partitions && qp_clock__now_ms() < deadline) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
 
 		if (!m)
@@ -464,4 +457,25 @@ char *kf_event_json(const char *device, unsigned n, size_t *len)
 	assert_true(size > 0 && size < 1024);
 	*len = (size_t)size;
 	return json;
+}
+
+void kf_fill(kf_t *kf, const char *topic, int partitions, const char *device,
+             unsigned first, unsigned n)
+{
+	unsigned i;
+	int p;
+
+	for (p = 0; p < partitions; p++)
+		for (i = first; i < first + n; i++) {
+			char name[16];
+			size_t len;
+			char *json;
+
+			if (!device)
+				snprintf(name, sizeof(name), "dev-%d", p);
+			json = kf_event_json(device ? device : name, i, &len);
+			kf_produce_async(kf, topic, p, device ? device : name, json, len);
+			free(json);
+		}
+	kf_flush(kf);
 }

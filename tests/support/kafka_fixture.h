@@ -35,6 +35,27 @@ kf_t *kf_real(void);
 #define kf_open() kf_mock(1)
 #endif
 
+/*
+ * The one cluster of a test file's scenarios (kf_open()), opened before
+ * them and freed after: KF_FILE_CLUSTER defines the file's `kf` and the
+ * CMocka group fixtures that open and free it, for
+ *	return cmocka_run_group_tests(tests, kf_setup, kf_teardown);
+ */
+#define KF_FILE_CLUSTER                                                   \
+	static kf_t *kf;                                                  \
+	static int kf_setup(void **state)                                 \
+	{                                                                 \
+		(void)state;                                              \
+		kf = kf_open();                                           \
+		return 0;                                                 \
+	}                                                                 \
+	static int kf_teardown(void **state)                              \
+	{                                                                 \
+		(void)state;                                              \
+		kf_free(kf);                                              \
+		return 0;                                                 \
+	}
+
 bool kf_is_mock(const kf_t *kf);
 
 /* The mock cluster, for error injection; fails the test on a real one. */
@@ -60,6 +81,12 @@ int64_t kf_produce(kf_t *kf, const char *topic, int32_t partition,
 void kf_produce_async(kf_t *kf, const char *topic, int32_t partition,
                       const char *key, const void *value, size_t len);
 void kf_flush(kf_t *kf);
+
+/* Produces events first..first+n-1 of device (kf_event_json, keyed by
+ * device; NULL: "dev-<partition>") to each partition 0..partitions-1 of
+ * topic, and waits for them all. */
+void kf_fill(kf_t *kf, const char *topic, int partitions, const char *device,
+             unsigned first, unsigned n);
 
 /* A record read back, copied out of librdkafka. */
 typedef struct kf_record {
@@ -102,8 +129,5 @@ qp_conf_t *kf_runner_conf(kf_t *kf, const char *group, const char *dlq);
 /* A valid raw scan event (schema v1) for device `device`, sequence n; the
  * caller frees it. */
 char *kf_event_json(const char *device, unsigned n, size_t *len);
-
-/* Milliseconds on the monotonic clock. */
-int64_t kf_now_ms(void);
 
 #endif

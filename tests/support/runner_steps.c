@@ -6,16 +6,17 @@
 
 #include <stdio.h>
 
+#include "base/clock_int.h"
 #include "kafka_fixture.h"
 #include "runner_steps.h"
 
 qp_message_t *step_next(qp_runner_t *r)
 {
-	int64_t deadline = kf_now_ms() + STEP_DEADLINE_MS;
+	int64_t deadline = qp_clock__now_ms() + STEP_DEADLINE_MS;
 	qp_message_t *msg = NULL;
 	qp_err_t err;
 
-	while (kf_now_ms() < deadline) {
+	while (qp_clock__now_ms() < deadline) {
 		err = qp_runner_next(r, &msg, 100);
 		if (err == QP_OK)
 			return msg;
@@ -57,11 +58,11 @@ qp_message_t *step_event(qp_runner_t *r)
 void step_until_committed(qp_runner_t *r, kf_t *kf, const char *group,
                           const char *topic, int32_t partition, int64_t want)
 {
-	int64_t deadline = kf_now_ms() + STEP_DEADLINE_MS, got = -2;
+	int64_t deadline = qp_clock__now_ms() + STEP_DEADLINE_MS, got = -2;
 	qp_message_t *msg;
 	qp_err_t err;
 
-	while (kf_now_ms() < deadline) {
+	while (qp_clock__now_ms() < deadline) {
 		if ((got = kf_committed(kf, group, topic, partition)) == want)
 			return;
 		err = qp_runner_next(r, &msg, 20);
@@ -74,4 +75,18 @@ void step_until_committed(qp_runner_t *r, kf_t *kf, const char *group,
 	fprintf(stderr, "%s [%d]: committed %lld, expected %lld\n", topic,
 	        (int)partition, (long long)got, (long long)want);
 	fail();
+}
+
+qp_runner_t *step_runner(kf_t *kf, const char *topic, const char *group, const char *dlq,
+                         const char *const *settings)
+{
+	qp_conf_t *conf = kf_runner_conf(kf, group, dlq);
+	qp_runner_t *r;
+
+	for (; settings && *settings; settings += 2)
+		assert_int_equal(qp_conf_set(conf, settings[0], settings[1]), QP_OK);
+	assert_int_equal(qp_runner_new(&r, conf), QP_OK);
+	assert_int_equal(qp_runner_subscribe(r, topic), QP_OK);
+	assert_true(step_assigned(r) > 0);
+	return r;
 }

@@ -21,9 +21,15 @@ size_t step_assigned(qp_runner_t *r);
 /* The next event; notices on the way are acked. */
 qp_message_t *step_event(qp_runner_t *r);
 
+/* A runner of group on kf (kf_runner_conf, dead letters to dlq unless
+ * NULL) with settings (key, value pairs, NULL-terminated; NULL: none),
+ * subscribed to topic and past its first assignment. */
+struct kf;
+qp_runner_t *step_runner(struct kf *kf, const char *topic, const char *group, const char *dlq,
+                         const char *const *settings);
+
 /* Calls next(r, 20 ms) until committed(group, topic, partition) == want;
  * fails on any message in the meantime. */
-struct kf;
 void step_until_committed(qp_runner_t *r, struct kf *kf, const char *group,
                           const char *topic, int32_t partition, int64_t want);
 

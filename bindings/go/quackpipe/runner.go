@@ -4,6 +4,7 @@ import (
 	"errors"
 	"runtime"
 	"runtime/cgo"
+	"strconv"
 
 	"github.com/libquackpipe/libquackpipe/bindings/go/quackpipe/internal/capi"
 )
@@ -11,23 +12,52 @@ import (
 // MessageKind tells an event from a rebalance notice.
 type MessageKind int
 
-// The kinds of message a Runner hands out.
-var (
-	MessageEvent    = MessageKind(capi.QP_MESSAGE_EVENT)    // an event from a subscribed topic
-	MessageAssigned = MessageKind(capi.QP_MESSAGE_ASSIGNED) // partitions assigned to the runner
-	MessageRevoked  = MessageKind(capi.QP_MESSAGE_REVOKED)  // partitions being taken away
+// The kinds of message a Runner hands out: the values of runner.h's
+// qp_message_kind_t (a test checks they are equal).
+const (
+	MessageEvent    MessageKind = 0 // an event from a subscribed topic
+	MessageAssigned MessageKind = 1 // partitions assigned to the runner
+	MessageRevoked  MessageKind = 2 // partitions being taken away
 )
+
+// String is the kind's name: "event", "assigned" or "revoked".
+func (k MessageKind) String() string {
+	switch k {
+	case MessageEvent:
+		return "event"
+	case MessageAssigned:
+		return "assigned"
+	case MessageRevoked:
+		return "revoked"
+	}
+	return "MessageKind(" + strconv.Itoa(int(k)) + ")"
+}
 
 // Verdict is what a Run handler decides for a message.
 type Verdict int
 
-// The verdicts of a Run handler. DeadLetter uses the last library error of
-// the handler's call (say, a failed Decode) as the dead-letter reason.
-var (
-	Ack        = Verdict(capi.QP_RUNNER_ACK)
-	Retry      = Verdict(capi.QP_RUNNER_RETRY)
-	DeadLetter = Verdict(capi.QP_RUNNER_DEAD_LETTER)
+// The verdicts of a Run handler, the values of runner.h's
+// qp_runner_verdict_t (a test checks they are equal). DeadLetter uses the
+// last library error of the handler's call (say, a failed Decode) as the
+// dead-letter reason.
+const (
+	Ack        Verdict = 0
+	Retry      Verdict = 1
+	DeadLetter Verdict = 2
 )
+
+// String is the verdict's name: "ack", "retry" or "dead-letter".
+func (v Verdict) String() string {
+	switch v {
+	case Ack:
+		return "ack"
+	case Retry:
+		return "retry"
+	case DeadLetter:
+		return "dead-letter"
+	}
+	return "Verdict(" + strconv.Itoa(int(v)) + ")"
+}
 
 // TopicPartition names one partition of a rebalance notice.
 type TopicPartition struct {

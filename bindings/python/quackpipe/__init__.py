@@ -9,7 +9,11 @@ Inserter, Ingest) with close() safe from any thread, callbacks as callables, sta
 as plain dataclasses. See docs/bindings.md.
 """
 
-from . import capi
+try:
+    from . import capi
+except ImportError as _error:
+    from ._native import explain as _explain
+    raise _explain(_error) from _error
 from .errors import *  # noqa: F401,F403 (the exception classes)
 from .errors import __all__ as _error_names
 from .conf import Conf, properties_markdown
@@ -35,21 +39,21 @@ __all__ = [
 ]
 
 
-def version():
+def version() -> str:
     """The version of the libquackpipe actually loaded, e.g. "0.1.0"."""
     return capi.qp_version_str()
 
 
-def version_number():
+def version_number() -> int:
     """0xMMmmpp of the library actually loaded."""
     return capi.qp_version_number()
 
 
-def err_name(code):
+def err_name(code: int) -> str:
     """The name of an error code, e.g. "QP_ERR_NOMEM"."""
     return capi.qp_err_name(code)
 
 
-def err_str(code):
+def err_str(code: int) -> str:
     """The description of an error code, e.g. "out of memory"."""
     return capi.qp_err_str(code)

@@ -18,6 +18,7 @@ It counts the calls in flight on the handle, per thread, so that:
 import sys
 import threading
 import weakref
+from typing import TypeVar
 
 from . import capi
 from .errors import _from_code
@@ -47,15 +48,30 @@ def _destroy(handle, keep):
     del keep
 
 
+_T = TypeVar("_T")
+
+
+def _swig_closed(h):
+    """Whether a SWIG handle object was destroyed: SWIG zeroes its pointer."""
+    return not int(h.this)
+
+
 class Closing:
-    """``with obj:`` closes obj at the end of the block (obj.close())."""
+    """``with obj:`` closes obj at the end of the block (obj.close());
+    ``obj.closed`` tells whether it is closed. An object owning a handle
+    keeps its Guard in ``_g``; Conf and Event override ``closed``."""
 
     __slots__ = ()
 
-    def __enter__(self):
+    @property
+    def closed(self) -> bool:
+        """True once close() ran or another object took this one over."""
+        return self._g.closed
+
+    def __enter__(self: _T) -> _T:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -9,11 +9,15 @@ Nullable fields are tri-state, as in the JSON: the value, None for an explicit
 ``null``, or ABSENT when the field was not sent.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import json
+from typing import Any
 
 from . import capi
-from ._handle import Closing
+from ._handle import Closing, _swig_closed
+from ._types import Buffer
 
 __all__ = [
     "ABSENT", "Event", "Gps", "Wifi", "Cell", "Ble", "Enrichment",
@@ -125,11 +129,6 @@ def _list(ev, at, count, convert):
     return tuple(convert(at(ev, i)) for i in range(count))
 
 
-# Top-level fields read through from the C struct on each access.
-_SCALARS = frozenset({
-    "schema_version", "scan_id", "device_id", "ts_ms", "reward",
-    "app_version", "platform", "enriched", "unknown_json",
-})
 
 
 class Event(Closing):
@@ -137,14 +136,36 @@ class Event(Closing):
 
     __slots__ = ("_h", "_copies")
 
-    def __init__(self, handle):
+    # The top-level fields, read through from the C struct on each access
+    # (__getattr__); declared here for editors and type checkers.
+    schema_version: int
+    scan_id: str
+    device_id: str
+    ts_ms: int
+    reward: float
+    app_version: str
+    platform: str
+    enriched: bool
+    unknown_json: str  # members the schema does not know, as JSON text
+
+    def __init__(self, handle: Any) -> None:
         self._h = handle
         self._copies = {}
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name in _SCALARS:
             return getattr(self._h, name)
         raise AttributeError(name)
+
+    def __dir__(self) -> list[str]:
+        # The scalar fields come from the C struct through __getattr__:
+        # list them for dir(), help() and editors' completion.
+        return sorted(set(super().__dir__()) | _SCALARS)
+
+    @property
+    def closed(self) -> bool:
+        """True once close() freed the event."""
+        return _swig_closed(self._h)
 
     def _copied(self, name, make):
         if name not in self._copies:
@@ -153,27 +174,27 @@ class Event(Closing):
         return self._copies[name]
 
     @property
-    def gps(self):
+    def gps(self) -> Gps:
         return self._copied("gps", lambda ev: _copy(Gps, ev.gps))
 
     @property
-    def wifi(self):
+    def wifi(self) -> list[Wifi]:
         return list(self._copied("wifi", lambda ev: _list(
             ev, capi.qp_event_wifi_at, ev.wifi_count, _wifi)))
 
     @property
-    def cell(self):
+    def cell(self) -> list[Cell]:
         return list(self._copied("cell", lambda ev: _list(
             ev, capi.qp_event_cell_at, ev.cell_count,
             lambda c: _copy(Cell, c, radio=capi.qp_radio_name(c.radio)))))
 
     @property
-    def ble(self):
+    def ble(self) -> list[Ble]:
         return list(self._copied("ble", lambda ev: _list(
             ev, capi.qp_event_ble_at, ev.ble_count, lambda b: _copy(Ble, b))))
 
     @property
-    def enrichment(self):
+    def enrichment(self) -> Enrichment | None:
         """The Enrichment of an enriched event, else None."""
         def make(ev):
             if not ev.enriched:
@@ -184,19 +205,19 @@ class Event(Closing):
         return self._copied("enrichment", make)
 
     @property
-    def unknown(self):
+    def unknown(self) -> dict[str, Any]:
         """The fields the schema does not know, as a dict."""
         return json.loads("{" + self.unknown_json + "}")
 
-    def encode(self):
+    def encode(self) -> bytes:
         """One line of compact JSON (bytes, no newline), unknown fields kept."""
         return capi.qp_event_encode(self._h)
 
-    def encode_row(self):
+    def encode_row(self) -> bytes:
         """One ClickHouse JSONEachRow line (bytes, newline included)."""
         return capi.qp_event_encode_row(self._h)
 
-    def close(self):
+    def close(self) -> None:
         """Frees the C event now; later reads raise ClosedError."""
         self._h.close()
         self._copies.clear()
@@ -208,7 +229,11 @@ class Event(Closing):
             return "<quackpipe.Event (closed)>"
 
 
-def decode(data):
+# The fields __getattr__ reads from the C struct: those declared above.
+_SCALARS = frozenset(Event.__annotations__)
+
+
+def decode(data: Buffer) -> Event:
     """Decodes and validates a raw event (bytes-like or str) into an Event.
 
     Raises ValidationError, whose ``path`` names the failing field.
@@ -216,12 +241,12 @@ def decode(data):
     return Event(capi.qp_event_decode(data))
 
 
-def decode_enriched(data):
+def decode_enriched(data: Buffer) -> Event:
     """Decodes an enriched event (as read from scan-enriched)."""
     return Event(capi.qp_event_decode_enriched(data))
 
 
-def encode_enriched(raw, enrichment):
+def encode_enriched(raw: Buffer, enrichment: Enrichment) -> bytes:
     """The raw event's bytes with the enrichment inserted, not re-encoded."""
     flags = "\0".join(enrichment.fraud_flags).encode("utf-8")
     built = capi.qpb_enrichment_new(enrichment.received_ms, flags,

@@ -1,12 +1,16 @@
 """The batch inserter into ClickHouse (inserter.h)."""
 
+from __future__ import annotations
+
 import dataclasses
 import itertools
+from typing import Any, Callable
 
 from . import capi
 from ._handle import Closing, Guard, _error
-from .conf import _as_conf
-from .errors import InvalidArgumentError
+from .conf import Conf, _as_conf  # noqa: F401 (Conf: the hints' ConfLike)
+from .errors import Error, InvalidArgumentError
+from ._types import Buffer, ConfLike
 
 __all__ = ["Inserter", "InserterStats"]
 
@@ -63,7 +67,8 @@ class Inserter(Closing):
 
     __slots__ = ("_g", "_keep", "_tags", "_next_tag", "__weakref__")
 
-    def __init__(self, conf, on_result=None):
+    def __init__(self, conf: ConfLike,
+                 on_result: Callable[[Any, int, Error | None], None] | None = None) -> None:
         conf = _as_conf(conf)
         self._tags = {}  # int -> the host's tag, until its row is reported
         self._next_tag = itertools.count()
@@ -73,17 +78,17 @@ class Inserter(Closing):
         # Rows are always reported to the adapter, so tags never pile up.
         self.set_result_cb(on_result)
 
-    def set_result_cb(self, fn):
+    def set_result_cb(self, fn: Callable[[Any, int, Error | None], None] | None) -> None:
         """Sets fn(tag, error) (None: results are only counted)."""
         adapter = _result_adapter(fn, self._tags)
         self._g.call(capi.qp_inserter_set_result_cb, adapter)
         self._keep["result"] = adapter
 
-    def ensure_table(self):
+    def ensure_table(self) -> None:
         """Creates the database and the scan events table if missing."""
         self._g.call(capi.qp_inserter_ensure_table)
 
-    def add_row(self, row, tag=None):
+    def add_row(self, row: Buffer, tag: Any = None) -> None:
         """Queues one JSONEachRow line (bytes-like or str); tag comes back to
         the result callback. QueueFullError: flush first (and pause the
         source until a flush succeeds)."""
@@ -95,32 +100,32 @@ class Inserter(Closing):
             del self._tags[key]
             raise
 
-    def due_in_ms(self):
+    def due_in_ms(self) -> int:
         """Milliseconds until a flush is due: 0 now, -1 when nothing is pending."""
         return self._g.call(capi.qp_inserter_due_in_ms)
 
-    def pending_rows(self):
+    def pending_rows(self) -> int:
         return self._g.call(capi.qp_inserter_pending_rows)
 
-    def flush(self, dedup_token=None):
+    def flush(self, dedup_token: str | None = None) -> None:
         """Inserts every pending row. RetriesExhaustedError, ClickHouseError
         or WakeupError leave the unreported rows pending; call it again."""
         self._g.call(capi.qp_inserter_flush, dedup_token)
 
-    def query(self, sql):
+    def query(self, sql: str) -> bytes:
         """Runs one SQL statement and returns its result text (bytes)."""
         return self._g.call(capi.qp_inserter_query, sql)
 
-    def wakeup(self):
+    def wakeup(self) -> None:
         """Makes a blocking flush, ensure_table or query return WakeupError
         soon; safe from any thread."""
         self._g.wakeup(capi.qp_inserter_wakeup)
 
-    def stats(self):
+    def stats(self) -> InserterStats:
         """The counters, as an InserterStats."""
         return self._g.call(_stats)
 
-    def latency_buckets(self):
+    def latency_buckets(self) -> list[tuple[float, int]]:
         """The insert latency histogram: [(upper bound ms, count), ...]."""
         def buckets(h):
             out = []
@@ -131,11 +136,7 @@ class Inserter(Closing):
                     return out
         return self._g.call(buckets)
 
-    @property
-    def closed(self):
-        return self._g.closed
-
-    def close(self):
+    def close(self) -> None:
         """Frees the inserter; pending rows are dropped unreported (flush
         first to keep them). From another thread it first wakes a flush."""
         self._g.close(capi.qp_inserter_wakeup)

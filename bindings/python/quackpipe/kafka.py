@@ -1,11 +1,16 @@
 """Kafka: the embedded mock cluster, the producer and topic provisioning."""
 
+from __future__ import annotations
+
 import dataclasses
+from typing import Callable
 
 from . import capi
 from ._handle import Closing, Guard, _error
-from .conf import _as_conf
+from .conf import Conf, _as_conf  # noqa: F401 (Conf: the hints' ConfLike)
+from .event import Event
 from .errors import WakeupError
+from ._types import Buffer, ConfLike, Headers
 
 __all__ = ["MockCluster", "Producer", "ProducerStats", "DeliveryReport", "Admin"]
 
@@ -37,19 +42,19 @@ class MockCluster(Closing):
 
     __slots__ = ("_g", "__weakref__")
 
-    def __init__(self, brokers=1):
+    def __init__(self, brokers: int = 1) -> None:
         self._g = Guard(self, capi.qp_mock_cluster_new(brokers), "mock cluster",
                         exclusive=False)
 
     @property
-    def bootstrap(self):
+    def bootstrap(self) -> str:
         return self._g.call(capi.qp_mock_cluster_bootstrap)
 
-    def create_topic(self, name, partitions=1):
+    def create_topic(self, name: str, partitions: int = 1) -> None:
         """Creates a topic; KafkaError if it exists already."""
         self._g.call(capi.qp_mock_cluster_create_topic, name, partitions)
 
-    def close(self):
+    def close(self) -> None:
         """Stops the cluster; clients still connected see their connections drop."""
         self._g.close()
 
@@ -98,7 +103,7 @@ class Producer(Closing):
 
     __slots__ = ("_g", "_keep", "_close_ms", "__weakref__")
 
-    def __init__(self, conf, on_delivery=None):
+    def __init__(self, conf: ConfLike, on_delivery: Callable[[DeliveryReport], None] | None = None) -> None:
         conf = _as_conf(conf)
         self._close_ms = int(conf.get("qp.producer.close.timeout.ms"))
         # What the C producer may call: the conf's log callback, the adapter.
@@ -108,13 +113,14 @@ class Producer(Closing):
         if on_delivery is not None:
             self.set_delivery_cb(on_delivery)
 
-    def set_delivery_cb(self, fn):
+    def set_delivery_cb(self, fn: Callable[[DeliveryReport], None] | None) -> None:
         """Sets fn(report) (None removes it); call before the first publish."""
         adapter = None if fn is None else _delivery_adapter(fn)
         self._g.call(capi.qp_producer_set_delivery_cb, adapter)
         self._keep["delivery"] = adapter
 
-    def publish(self, value, key=None, headers=None, topic=None):
+    def publish(self, value: Buffer | None, key: Buffer | None = None,
+                headers: Headers | None = None, topic: str | None = None) -> None:
         """Queues raw bytes (value None: a tombstone) under key (None: none)
         with headers (a mapping or (name, value) pairs) to topic (None:
         qp.topic.events). QueueFullError when the queue is full."""
@@ -125,36 +131,32 @@ class Producer(Closing):
             if built is not None:
                 built.close()
 
-    def publish_event(self, event, topic=None):
+    def publish_event(self, event: Event, topic: str | None = None) -> None:
         """Queues an Event, encoded and keyed by its device_id."""
         self._g.call(capi.qp_producer_publish_event, topic, event._h, nested=True)
 
-    def poll(self, timeout_ms=0):
+    def poll(self, timeout_ms: int = 0) -> None:
         """Serves delivery reports, waiting up to timeout_ms (-1: no limit)."""
         self._g.call(capi.qp_producer_poll, timeout_ms, nested=True)
 
-    def flush(self, timeout_ms=-1):
+    def flush(self, timeout_ms: int = -1) -> None:
         """Sends everything and waits for every report; TimeoutError if some
         are still in flight after timeout_ms (the detail says how many)."""
         self._g.call(capi.qp_producer_flush, timeout_ms, nested=True)
 
-    def wakeup(self):
+    def wakeup(self) -> None:
         """Makes a poll, flush or waiting publish on another thread return
         (WakeupError); safe from any thread."""
         self._g.wakeup(capi.qp_producer_wakeup)
 
-    def stats(self):
+    def stats(self) -> ProducerStats:
         """The counters, as a ProducerStats."""
         out = capi.qp_producer_stats_t()
         self._g.call(capi.qp_producer_stats, out, nested=True)
         return ProducerStats(out.queued, out.delivered, out.failed, out.in_flight,
                              out.rejected)
 
-    @property
-    def closed(self):
-        return self._g.closed
-
-    def close(self, timeout_ms=None):
+    def close(self, timeout_ms: int | None = None) -> None:
         """Flushes for up to timeout_ms (None: qp.producer.close.timeout.ms),
         drops what is still undelivered (reported failed) and frees the
         producer. TimeoutError if some events were dropped (the producer is
@@ -182,20 +184,20 @@ class Admin(Closing):
 
     __slots__ = ("_g", "__weakref__")
 
-    def __init__(self, conf):
+    def __init__(self, conf: ConfLike) -> None:
         conf = _as_conf(conf)
         keep = dict(conf._hooks)
         self._g = Guard(self, capi.qp_admin_new(conf._h), "admin", exclusive=True,
                         keep=keep)
 
-    def ensure_topics(self, timeout_ms=30000):
+    def ensure_topics(self, timeout_ms: int = 30000) -> None:
         """Creates the missing topics, checks the others (TopicMismatch is a
         KafkaError named QP_ERR_TOPIC_MISMATCH)."""
         self._g.call(capi.qp_admin_ensure_topics, timeout_ms)
 
-    def check_topics(self, timeout_ms=30000):
+    def check_topics(self, timeout_ms: int = 30000) -> None:
         """The check alone; NotFoundError names the missing topics."""
         self._g.call(capi.qp_admin_check_topics, timeout_ms)
 
-    def close(self):
+    def close(self) -> None:
         self._g.close()

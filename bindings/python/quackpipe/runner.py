@@ -1,14 +1,20 @@
 """The consumer-group runner: next / ack / retry / dead-letter, or run(handler)."""
 
+from __future__ import annotations
+
 import dataclasses
 import enum
 import operator
+from typing import Any, Callable, Iterable, Iterator
 
 from . import capi
 from ._handle import Closing, Guard, _error
-from .errors import Error, InvalidArgumentError, NoEventError, WakeupError
-from .conf import _as_conf
+from .errors import (ClosedError, Error, InvalidArgumentError, NoEventError,
+                     WakeupError)
+from .conf import Conf, _as_conf  # noqa: F401 (Conf: the hints' ConfLike)
 from .event import Event
+from .kafka import Producer
+from ._types import ConfLike
 
 __all__ = ["Runner", "Message", "MessageKind", "Verdict", "RunnerStats",
            "PartitionStats"]
@@ -42,7 +48,7 @@ class Message:
 
     __slots__ = ("_h", "_runner", "_lent", "_event")
 
-    def __init__(self, handle, runner, lent=False):
+    def __init__(self, handle: Any, runner: Runner, lent: bool = False) -> None:
         self._h = handle
         self._runner = runner
         self._lent = lent  # a run() handler's: released by its verdict
@@ -62,56 +68,56 @@ class Message:
             h.close()  # forgets the pointer; the runner owns the memory
 
     @property
-    def released(self):
+    def released(self) -> bool:
         return self._h is None
 
     @property
-    def kind(self):
+    def kind(self) -> MessageKind:
         return MessageKind(capi.qp_message_kind(self._ptr()))
 
     @property
-    def topic(self):
+    def topic(self) -> str | None:
         """The source topic of an event; None for a notice."""
         return capi.qp_message_topic(self._ptr())
 
     @property
-    def partition(self):
+    def partition(self) -> int:
         return capi.qp_message_partition(self._ptr())
 
     @property
-    def offset(self):
+    def offset(self) -> int:
         return capi.qp_message_offset(self._ptr())
 
     @property
-    def key(self):
+    def key(self) -> bytes | None:
         """The record's key (bytes), None when it has none."""
         return capi.qp_message_key(self._ptr())
 
     @property
-    def value(self):
+    def value(self) -> bytes | None:
         """The record's bytes, None for a notice or a null value."""
         return capi.qp_message_value(self._ptr())
 
     @property
-    def timestamp(self):
+    def timestamp(self) -> int:
         """The Kafka timestamp, epoch ms; -1 when the record has none."""
         return capi.qp_message_timestamp(self._ptr())
 
     @property
-    def headers(self):
+    def headers(self) -> dict[str, bytes | None]:
         """The record's headers as {name: bytes or None}; for a repeated name
         the last value, as Kafka clients read them. header_list has all."""
         return dict(self.header_list)
 
     @property
-    def header_list(self):
+    def header_list(self) -> list[tuple[str, bytes | None]]:
         """Every header in order, as (name, bytes or None) pairs."""
         h = self._ptr()
         return [tuple(capi.qp_message_header_at(h, i))
                 for i in range(capi.qp_message_header_count(h))]
 
     @property
-    def event(self):
+    def event(self) -> Event | None:
         """The decoded Event (qp.runner.decode raw or enriched), else None."""
         h = self._ptr()
         if self._event is None:
@@ -122,7 +128,7 @@ class Message:
         return self._event
 
     @property
-    def decode_error(self):
+    def decode_error(self) -> Error | None:
         """The ValidationError of an event that failed to decode (handed out
         only with qp.runner.dlq.auto = false), else None."""
         h = self._ptr()
@@ -130,12 +136,12 @@ class Message:
         return None if code == capi.QP_OK else _error(code, capi.qp_message_decode_detail(h))
 
     @property
-    def retry_count(self):
+    def retry_count(self) -> int:
         """Retries of this event before this delivery (0 at first)."""
         return capi.qp_message_retry_count(self._ptr())
 
     @property
-    def assignment(self):
+    def assignment(self) -> list[tuple[str, int]]:
         """The (topic, partition) pairs of a rebalance notice; [] for events."""
         h = self._ptr()
         return [(capi.qp_message_assignment_topic(h, i),
@@ -210,16 +216,31 @@ class Runner(Closing):
 
     __slots__ = ("_g", "_held", "__weakref__")
 
-    def __init__(self, conf, topics=()):
+    def __init__(self, conf: ConfLike, topics: str | Iterable[str] = ()) -> None:
         conf = _as_conf(conf)
         keep = dict(conf._hooks)
         self._g = Guard(self, capi.qp_runner_new(conf._h), "runner", exclusive=True,
                         keep=keep)
         self._held = {}  # id -> Message handed out and not yet released
+        if isinstance(topics, (str, bytes)):
+            topics = (topics,)  # one topic, not one per character
         for topic in topics:
             self.subscribe(topic)
 
-    def subscribe(self, topic):
+    def __iter__(self) -> Iterator[Message]:
+        """``for msg in runner:`` calls next() until wakeup() or close() (from
+        another thread, a signal handler or a callback) ends the loop; other
+        errors propagate. Each message is still released with ack(), retry()
+        or dead_letter()."""
+        while True:
+            try:
+                msg = self.next()
+            except (WakeupError, ClosedError):
+                return
+            if msg is not None:
+                yield msg
+
+    def subscribe(self, topic: str) -> None:
         """Adds topic ('^' starts a regular expression) to the subscription."""
         self._g.call(capi.qp_runner_subscribe, topic)
 
@@ -228,7 +249,7 @@ class Runner(Closing):
         self._held[id(msg)] = msg
         return msg
 
-    def next(self, timeout_ms=-1):
+    def next(self, timeout_ms: int = -1) -> Message | None:
         """The next Message, or None when timeout_ms ran out (-1: no limit).
         WakeupError when wakeup() (or close() from another thread) ended it."""
         try:
@@ -237,7 +258,7 @@ class Runner(Closing):
             return None
         return self._lend(handle)
 
-    def next_batch(self, max_messages, timeout_ms=-1):
+    def next_batch(self, max_messages: int, timeout_ms: int = -1) -> list[Message]:
         """Up to max_messages Messages: waits for the first, then takes what
         is ready. A rebalance notice ends a batch. [] when the time ran out."""
         try:
@@ -272,12 +293,12 @@ class Runner(Closing):
                 self._forget(msg)
             self._g.exit()
 
-    def ack(self, msg):
+    def ack(self, msg: Message) -> None:
         """Releases msg as done (its offset becomes committable). StateError
         if its partition was taken away meanwhile (released anyway)."""
         self._release(capi.qp_runner_ack, msg)
 
-    def ack_batch(self, msgs):
+    def ack_batch(self, msgs: Iterable[Message]) -> None:
         """Acks msgs in order; raises the first failure (all are released)."""
         msgs = list(msgs)
         ptrs = [self._own(m) for m in msgs]
@@ -289,12 +310,13 @@ class Runner(Closing):
                 self._forget(m)
             self._g.exit()
 
-    def retry(self, msg):
+    def retry(self, msg: Message) -> None:
         """Releases an event for re-delivery after a backoff; past
         qp.runner.retry.max retries it is dead-lettered instead."""
         self._release(capi.qp_runner_retry, msg)
 
-    def dead_letter(self, msg, code=capi.QP_ERR_USER, reason=None):
+    def dead_letter(self, msg: Message, code: int | Error = capi.QP_ERR_USER,
+                    reason: str | None = None) -> None:
         """Releases an event to the dead-letter topic with the error code
         (an int, or a quackpipe.Error whose code and detail are used) and a
         reason in its headers."""
@@ -302,7 +324,7 @@ class Runner(Closing):
             code, reason = code.code, reason if reason is not None else code.detail
         self._release(capi.qp_runner_dead_letter, msg, code, reason)
 
-    def run(self, handler):
+    def run(self, handler: Callable[[Message], int | None]) -> None:
         """Calls handler(message) for each message until wakeup() or close()
         (then returns). handler returns a Verdict (None: ACK); the message is
         released by it. An exception in handler stops the run, puts the
@@ -320,7 +342,7 @@ class Runner(Closing):
         except WakeupError:
             return
 
-    def rewind(self, timeout_ms=30000):
+    def rewind(self, timeout_ms: int = 30000) -> None:
         """Reads every assigned partition again from its committed offset;
         messages still held become stale (their ack raises StateError).
         Without transactions, what was acked is committed first."""
@@ -338,41 +360,37 @@ class Runner(Closing):
         finally:
             producer._g.exit()
 
-    def begin_transaction(self, producer, timeout_ms=30000):
+    def begin_transaction(self, producer: Producer, timeout_ms: int = 30000) -> None:
         """Starts a transaction on producer (the first call initialises
         transactions, fencing an older producer with the same id)."""
         self._transaction(capi.qp_runner_begin_transaction, producer, timeout_ms)
 
-    def commit_transaction(self, producer, timeout_ms=30000):
+    def commit_transaction(self, producer: Producer, timeout_ms: int = 30000) -> None:
         """Commits the outputs together with this runner's acked offsets."""
         self._transaction(capi.qp_runner_commit_transaction, producer, timeout_ms)
 
-    def abort_transaction(self, producer, timeout_ms=30000):
+    def abort_transaction(self, producer: Producer, timeout_ms: int = 30000) -> None:
         """Aborts the outputs and rewinds to the last committed offsets."""
         self._transaction(capi.qp_runner_abort_transaction, producer, timeout_ms)
 
-    def wakeup(self):
+    def wakeup(self) -> None:
         """Ends the current (or the next) next / next_batch / run call from
         any thread: next raises WakeupError, run returns."""
         self._g.wakeup(capi.qp_runner_wakeup)
 
-    def pause(self):
+    def pause(self) -> None:
         """Stops fetching from every partition until resume() (allowed
         inside a run() handler)."""
         self._g.call(capi.qp_runner_pause, nested=True)
 
-    def resume(self):
+    def resume(self) -> None:
         self._g.call(capi.qp_runner_resume, nested=True)
 
-    def stats(self):
+    def stats(self) -> RunnerStats:
         """Counters and per-partition lag, as a RunnerStats."""
         return self._g.call(_runner_stats, nested=True)
 
-    @property
-    def closed(self):
-        return self._g.closed
-
-    def close(self):
+    def close(self) -> None:
         """Commits what was acked, leaves the group and frees the runner;
         messages still held become invalid (they will be delivered again).
         From another thread it first ends a blocked next() or run().

@@ -44,23 +44,13 @@ void qp_runner__error_cb(rd_kafka_t *rk, int err, const char *reason,
 	         rd_kafka_name(rk), fatal);
 }
 
-static qp_err_t kset(rd_kafka_conf_t *kconf, const char *key, const char *value)
-{
-	char errstr[256];
-
-	if (rd_kafka_conf_set(kconf, key, value, errstr, sizeof(errstr)) !=
-	    RD_KAFKA_CONF_OK)
-		return qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", key, errstr);
-	return QP_OK;
-}
-
 qp_err_t qp_runner__kafka_conf(qp_runner_t *r, rd_kafka_conf_t *kconf)
 {
 	/* Logs go through a queue we serve, never from librdkafka's threads. */
 	rd_kafka_conf_set_log_cb(kconf, qp_runner__log_cb);
 	rd_kafka_conf_set_error_cb(kconf, qp_runner__error_cb);
 	rd_kafka_conf_set_opaque(kconf, r);
-	return kset(kconf, "log.queue", "true");
+	return qp_kafka__conf_set(kconf, "log.queue", "true");
 }
 
 static qp_err_t read_settings(qp_runner_t *r, const qp_conf_t *conf)
@@ -68,8 +58,8 @@ static qp_err_t read_settings(qp_runner_t *r, const qp_conf_t *conf)
 	const char *decode = qp_conf__str(conf, "qp.runner.decode");
 	const char *strategy = qp_conf_get(conf, "partition.assignment.strategy");
 
-	r->decode = strcmp(decode, "none") == 0 ? 0 :
-	            strcmp(decode, "enriched") == 0 ? 2 : 1;
+	r->decode = !strcmp(decode, "none") ? QP_RUNNER_DECODE_NONE :
+	            !strcmp(decode, "enriched") ? QP_RUNNER_DECODE_ENRICHED : QP_RUNNER_DECODE_RAW;
 	/* Until the group says (first assignment): all configured assignors
 	 * share one protocol, so the configuration already tells. */
 	r->cooperative = strategy && strstr(strategy, "cooperative");
@@ -80,7 +70,7 @@ static qp_err_t read_settings(qp_runner_t *r, const qp_conf_t *conf)
 	r->close_timeout_ms = qp_conf__int(conf, "qp.runner.close.timeout.ms");
 	r->backoff.base_ms = qp_conf__int(conf, "qp.runner.retry.backoff.ms");
 	r->backoff.max_ms = qp_conf__int(conf, "qp.runner.retry.backoff.max.ms");
-	r->backoff.rng = (uint64_t)qp_runner__wall_ms() ^ (uint64_t)(uintptr_t)r;
+	r->backoff.rng = (uint64_t)qp_clock__wall_ms() ^ (uint64_t)(uintptr_t)r;
 	if (!(r->dlq_topic = strdup(qp_conf__str(conf, "qp.topic.dlq"))))
 		return qp_error__code(QP_ERR_NOMEM);
 	return QP_OK;
@@ -104,14 +94,13 @@ static qp_err_t open_wake_pipe(qp_runner_t *r)
 static qp_err_t consumer_new(qp_runner_t *r)
 {
 	rd_kafka_conf_t *kconf;
-	char errstr[512];
 	qp_err_t err;
 
 	if ((err = qp_kafka__conf_new(&kconf, r->conf)))
 		return err;
 	/* The runner owns commits: never behind the host's back. */
-	if ((err = kset(kconf, "enable.auto.commit", "false")) ||
-	    (err = kset(kconf, "enable.auto.offset.store", "false")) ||
+	if ((err = qp_kafka__conf_set(kconf, "enable.auto.commit", "false")) ||
+	    (err = qp_kafka__conf_set(kconf, "enable.auto.offset.store", "false")) ||
 	    /* A new group starts at the oldest event, not the newest: a
 	     * pipeline stage must not skip what arrived before it first ran. */
 	    (err = qp_kafka__conf_default(kconf, r->conf, "auto.offset.reset", "earliest")) ||
@@ -121,10 +110,8 @@ static qp_err_t consumer_new(qp_runner_t *r)
 	}
 	rd_kafka_conf_set_rebalance_cb(kconf, qp_runner__rebalance_cb);
 	rd_kafka_conf_set_offset_commit_cb(kconf, qp_runner__commit_cb);
-	if (!(r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, errstr, sizeof(errstr)))) {
-		rd_kafka_conf_destroy(kconf);
-		return qp_error__set(QP_ERR_CONF_INVALID, "runner: consumer: %s", errstr);
-	}
+	if ((err = qp_kafka__handle_new(&r->rk, RD_KAFKA_CONSUMER, kconf, "runner: consumer")))
+		return err;
 	rd_kafka_set_log_queue(r->rk, NULL);
 	/* Rebalances, commit results, errors and logs all arrive on the
 	 * consumer queue, served by next() on the host's thread. */
@@ -190,7 +177,7 @@ qp_err_t qp_runner_new(qp_runner_t **out, qp_conf_t *conf)
 		runner_free(r);
 		return qp_error__code(QP_ERR_NOMEM);
 	}
-	r->next_commit_ms = qp_runner__mono_ms() + r->commit_interval_ms;
+	r->next_commit_ms = qp_clock__coarse_ms() + r->commit_interval_ms;
 	*out = r;
 	return QP_OK;
 }

@@ -22,30 +22,8 @@ static const char *const consumer_only[] = {
 	"max.partition.fetch.bytes", "fetch.max.bytes", "fetch.min.bytes",
 	"fetch.error.backoff.ms", "offset.store.method", "offset.store.path",
 	"offset.store.sync.interval.ms", "isolation.level", "enable.partition.eof",
-	"check.crcs", "auto.offset.reset", "consume.callback.max.messages",
+	"check.crcs", "auto.offset.reset", "consume.callback.max.messages", NULL,
 };
-
-struct apply_state {
-	rd_kafka_conf_t *kconf;
-	qp_err_t err;
-};
-
-static int apply_producer_key(const char *key, const char *value, void *opaque)
-{
-	struct apply_state *st = opaque;
-	char errstr[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(consumer_only) / sizeof(consumer_only[0]); i++)
-		if (strcmp(key, consumer_only[i]) == 0)
-			return 0;
-	if (rd_kafka_conf_set(st->kconf, key, value, errstr, sizeof(errstr)) !=
-	    RD_KAFKA_CONF_OK) {
-		st->err = qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", key, errstr);
-		return 1;
-	}
-	return 0;
-}
 
 static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
                         void *opaque)
@@ -75,7 +53,7 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
 		return;
 	}
 	msg->state = QP_MSG_DLQ_RETRY;
-	msg->due_ms = qp_runner__mono_ms() +
+	msg->due_ms = qp_clock__coarse_ms() +
 	              qp_backoff__delay_ms(&r->backoff, ++msg->dlq_attempts);
 	if (qp_retry__push(&r->retries, msg))
 		qp_runner__message_free(r, msg); /* offset stays held back */
@@ -83,32 +61,23 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
 
 qp_err_t qp_runner__dlq_new(qp_runner_t *r)
 {
-	struct apply_state st = { rd_kafka_conf_new(), QP_OK };
-	char errstr[512];
+	rd_kafka_conf_t *kconf;
+	qp_err_t err;
 
-	if (!st.kconf)
-		return qp_error__code(QP_ERR_NOMEM);
-	if (qp_conf__foreach_passthrough(r->conf, apply_producer_key, &st) ||
-	    (st.err = qp_runner__kafka_conf(r, st.kconf))) {
-		rd_kafka_conf_destroy(st.kconf);
-		return st.err;
-	}
+	if ((err = qp_kafka__conf_new_except(&kconf, r->conf, consumer_only)))
+		return err;
 	/* A record in the dead-letter topic is the only copy once the source
 	 * offset is committed: no loss, no duplicates from retries. */
-	if (rd_kafka_conf_set(st.kconf, "enable.idempotence", "true", errstr,
-	                      sizeof(errstr)) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(st.kconf, "acks", "all", errstr, sizeof(errstr)) !=
-	        RD_KAFKA_CONF_OK) {
-		rd_kafka_conf_destroy(st.kconf);
-		return qp_error__set(QP_ERR_CONF_INVALID, "runner: dead-letter producer: %s",
-		                     errstr);
+	if ((err = qp_kafka__conf_set(kconf, "enable.idempotence", "true")) ||
+	    (err = qp_kafka__conf_set(kconf, "acks", "all")) ||
+	    (err = qp_runner__kafka_conf(r, kconf))) {
+		rd_kafka_conf_destroy(kconf);
+		return err;
 	}
-	rd_kafka_conf_set_dr_msg_cb(st.kconf, delivery_cb);
-	if (!(r->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, st.kconf, errstr, sizeof(errstr)))) {
-		rd_kafka_conf_destroy(st.kconf);
-		return qp_error__set(QP_ERR_CONF_INVALID, "runner: dead-letter producer: %s",
-		                     errstr);
-	}
+	rd_kafka_conf_set_dr_msg_cb(kconf, delivery_cb);
+	if ((err = qp_kafka__handle_new(&r->dlq, RD_KAFKA_PRODUCER, kconf,
+	                                "runner: dead-letter producer")))
+		return err;
 	rd_kafka_set_log_queue(r->dlq, NULL);
 	r->dlq_queue = rd_kafka_queue_get_main(r->dlq);
 	rd_kafka_queue_io_event_enable(r->dlq_queue, r->wake_fd[1], "p", 1);
@@ -178,7 +147,7 @@ void qp_runner__dlq_send(qp_runner_t *r, qp_message_t *msg)
 	         qp_message_topic(msg), (int)qp_message_partition(msg),
 	         (long long)qp_message_offset(msg), rd_kafka_err2str(kerr));
 	msg->state = QP_MSG_DLQ_RETRY;
-	msg->due_ms = qp_runner__mono_ms() +
+	msg->due_ms = qp_clock__coarse_ms() +
 	              qp_backoff__delay_ms(&r->backoff, ++msg->dlq_attempts);
 	if (qp_retry__push(&r->retries, msg))
 		qp_runner__message_free(r, msg); /* offset stays held back */
@@ -200,7 +169,7 @@ static bool resend_now(qp_message_t *msg, void *opaque)
 
 void qp_runner__dlq_flush(qp_runner_t *r)
 {
-	int64_t deadline = qp_runner__mono_ms() + r->close_timeout_ms, now;
+	int64_t deadline = qp_clock__coarse_ms() + r->close_timeout_ms, now;
 	qp_message_t *msg;
 
 	/* Writes waiting for their backoff get one more try right away. */
@@ -210,6 +179,6 @@ void qp_runner__dlq_flush(qp_runner_t *r)
 		qp_retry__pop(&r->retries);
 		qp_runner__dlq_send(r, msg);
 	}
-	while (r->stats.dlq_in_flight && (now = qp_runner__mono_ms()) < deadline)
+	while (r->stats.dlq_in_flight && (now = qp_clock__coarse_ms()) < deadline)
 		rd_kafka_flush(r->dlq, (int)(deadline - now));
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "quackpipe/runner.h"
+#include "base/clock_int.h"
 #include "engine/backoff_int.h"
 #include "kafka/kafka_int.h"
 
@@ -167,6 +168,13 @@ typedef struct qp_runner_part {
 	bool revoking;       /* a REVOKED notice for it is pending */
 } qp_runner_part_t;
 
+/* What next() makes of a record's value (qp.runner.decode). */
+typedef enum qp_runner_decode {
+	QP_RUNNER_DECODE_NONE,     /* "none": bytes only */
+	QP_RUNNER_DECODE_RAW,      /* "raw": a phone's submission */
+	QP_RUNNER_DECODE_ENRICHED, /* "enriched": fraud-svc's output */
+} qp_runner_decode_t;
+
 struct qp_runner {
 	qp_conf_t *conf;
 	rd_kafka_t *rk;              /* the consumer */
@@ -179,7 +187,7 @@ struct qp_runner {
 
 	/* settings */
 	char *dlq_topic;
-	int decode;                  /* 0 none, 1 raw, 2 enriched */
+	qp_runner_decode_t decode;   /* qp.runner.decode */
 	bool dlq_auto;
 	bool transactional;          /* commits only through transactions */
 	unsigned retry_max;
@@ -207,32 +215,6 @@ struct qp_runner {
 
 	qp_runner_stats_t stats;     /* counters; gauges filled on snapshot */
 };
-
-/* Monotonic and wall-clock milliseconds. The runner's timers (commit
- * interval, backoff, next()'s timeout) need milliseconds, not nanoseconds:
- * the coarse clock is read several times per event at a fraction of the
- * cost. */
-#ifdef CLOCK_MONOTONIC_COARSE
-#define QP_RUNNER_CLOCK CLOCK_MONOTONIC_COARSE
-#else
-#define QP_RUNNER_CLOCK CLOCK_MONOTONIC
-#endif
-
-static inline int64_t qp_runner__mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(QP_RUNNER_CLOCK, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline int64_t qp_runner__wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* runner_message.c */
 qp_message_t *qp_runner__message_new(qp_runner_t *r, qp_message_kind_t kind);

@@ -28,9 +28,9 @@ void qp_runner__decode(qp_runner_t *r, qp_message_t *msg)
 	const void *value = msg->rkm->payload ? msg->rkm->payload : "";
 	qp_err_t err;
 
-	if (r->decode == 0)
+	if (r->decode == QP_RUNNER_DECODE_NONE)
 		return;
-	err = r->decode == 2
+	err = r->decode == QP_RUNNER_DECODE_ENRICHED
 	          ? qp_event_decode_enriched(&msg->event, value, msg->rkm->len)
 	          : qp_event_decode(&msg->event, value, msg->rkm->len);
 	if (err) {
@@ -76,7 +76,7 @@ static void release_due(qp_runner_t *r, int64_t now)
 
 static void service(qp_runner_t *r)
 {
-	int64_t now = qp_runner__mono_ms();
+	int64_t now = qp_clock__coarse_ms();
 
 	if (r->stats.dlq_in_flight)
 		qp_runner__dlq_poll(r);
@@ -132,7 +132,7 @@ static qp_message_t *take(qp_runner_t *r, rd_kafka_message_t *rkm)
 	if (msg->decode_err && r->dlq_auto) {
 		msg->dlq_code = msg->decode_err;
 		msg->dlq_text = strdup(msg->decode_detail ? msg->decode_detail : "");
-		msg->first_failure_ms = qp_runner__wall_ms();
+		msg->first_failure_ms = qp_clock__wall_ms();
 		qp_runner__dlq_send(r, msg);
 		return NULL;
 	}
@@ -171,7 +171,7 @@ qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 	*out = NULL;
 	if (r->closed)
 		return qp_error__set(QP_ERR_CLOSED, "runner: closed");
-	deadline = timeout_ms < 0 ? INT64_MAX : qp_runner__mono_ms() + timeout_ms;
+	deadline = timeout_ms < 0 ? INT64_MAX : qp_clock__coarse_ms() + timeout_ms;
 	for (;;) {
 		rd_kafka_message_t *rkm;
 		qp_message_t *msg;
@@ -197,12 +197,12 @@ qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 			 * next record even past the deadline, so that a batch does
 			 * not end at every bad record; the bound keeps a flood of
 			 * them from holding the caller indefinitely. */
-			if (qp_runner__mono_ms() < deadline || ++internal < MAX_INTERNAL_PER_CALL)
+			if (qp_clock__coarse_ms() < deadline || ++internal < MAX_INTERNAL_PER_CALL)
 				continue;
 		}
 		if (r->ready_head || r->fatal)
 			continue;
-		now = qp_runner__mono_ms();
+		now = qp_clock__coarse_ms();
 		if (now >= deadline)
 			return qp_error__set(QP_ERR_NO_EVENT, "runner: no event within %d ms",
 			                     timeout_ms);

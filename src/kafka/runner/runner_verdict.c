@@ -5,7 +5,7 @@
 
 #include "kafka/runner/runner_int.h"
 
-static qp_err_t gone(qp_runner_t *r, qp_message_t *msg)
+static qp_err_t not_assigned_error(qp_runner_t *r, qp_message_t *msg)
 {
 	qp_err_t err = qp_error__set(QP_ERR_STATE,
 	                             "runner: %s [%d] at %lld is no longer assigned "
@@ -42,7 +42,7 @@ qp_err_t qp_runner_ack(qp_runner_t *r, qp_message_t *msg)
 		return QP_OK;
 	}
 	if (!(part = qp_runner__part_by_gen(r, msg->generation)))
-		return gone(r, msg);
+		return not_assigned_error(r, msg);
 	qp_track__done(&part->track, msg->seq);
 	r->stats.acked++;
 	qp_runner__message_free(r, msg);
@@ -79,7 +79,7 @@ static void to_dead_letter(qp_runner_t *r, qp_message_t *msg, qp_err_t code,
                            char *text)
 {
 	if (!msg->first_failure_ms)
-		msg->first_failure_ms = qp_runner__wall_ms();
+		msg->first_failure_ms = qp_clock__wall_ms();
 	free(msg->dlq_text);
 	msg->dlq_code = code;
 	msg->dlq_text = text;
@@ -95,16 +95,16 @@ qp_err_t qp_runner_retry(qp_runner_t *r, qp_message_t *msg)
 		return err;
 	r->stats.held--;
 	if (!qp_runner__part_by_gen(r, msg->generation))
-		return gone(r, msg);
+		return not_assigned_error(r, msg);
 	if (!msg->first_failure_ms)
-		msg->first_failure_ms = qp_runner__wall_ms();
+		msg->first_failure_ms = qp_clock__wall_ms();
 	if (msg->retry_count >= r->retry_max) {
 		snprintf(text, sizeof(text), "gave up after %u retries", msg->retry_count);
 		to_dead_letter(r, msg, QP_ERR_RETRIES_EXHAUSTED, strdup(text));
 		return QP_OK;
 	}
 	msg->retry_count++;
-	msg->due_ms = qp_runner__mono_ms() +
+	msg->due_ms = qp_clock__coarse_ms() +
 	              qp_backoff__delay_ms(&r->backoff, msg->retry_count);
 	msg->state = QP_MSG_RETRY;
 	if ((err = qp_retry__push(&r->retries, msg))) {
@@ -131,7 +131,7 @@ qp_err_t qp_runner_dead_letter(qp_runner_t *r, qp_message_t *msg, qp_err_t code,
 	r->stats.held--;
 	if (!qp_runner__part_by_gen(r, msg->generation)) {
 		free(text);
-		return gone(r, msg);
+		return not_assigned_error(r, msg);
 	}
 	to_dead_letter(r, msg, code, text);
 	return QP_OK;

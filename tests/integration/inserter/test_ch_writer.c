@@ -21,23 +21,10 @@
 #include "base/buf_int.h"
 #include "it_common.h"
 #include "kafka_fixture.h"
-#include "services/svc_int.h"
+#include "service_thread.h"
 
 #define EVENTS 50
 #define DEADLINE_MS 120000
-
-typedef struct writer_run {
-	qp_ch_writer_t *svc;
-	qp_err_t result;
-} writer_run_t;
-
-static void *run_writer(void *arg)
-{
-	writer_run_t *run = arg;
-
-	run->result = qp_ch_writer__run(run->svc);
-	return NULL;
-}
 
 /* EVENTS enriched events of one device into topic's partition 0. */
 static void fill_enriched(kf_t *kf, const char *topic)
@@ -66,12 +53,11 @@ static void stop_inserts_the_waiting_rows(void **state)
 	const char *topic = kf_unique(kf, "chw-enriched"), *group = kf_unique(kf, "chw");
 	const char *table = test_run_name();
 	qp_conf_t *conf = kf_runner_conf(kf, group, kf_unique(kf, "chw-dlq"));
-	writer_run_t run = { NULL, QP_OK };
+	service_thread_t run;
 	const qp_svc_counters_t *counters;
-	int64_t deadline = kf_now_ms() + DEADLINE_MS;
+	qp_inserter_t *inserter;
 	qp_buf_t answer = QP_BUF_INIT;
 	char sql[256];
-	pthread_t thread;
 
 	fill_enriched(kf, topic);
 	assert_int_equal(qp_conf_set(conf, "qp.topic.enriched", topic), QP_OK);
@@ -82,25 +68,20 @@ static void stop_inserts_the_waiting_rows(void **state)
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.table", table), QP_OK);
 	/* Nothing would be inserted for ten minutes but for the stop. */
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.batch.age.ms", "600000"), QP_OK);
-	assert_int_equal(qp_ch_writer__new(&run.svc, conf), QP_OK);
-	qp_conf_destroy(conf);
-	counters = qp_ch_writer__counters(run.svc);
-	assert_int_equal(pthread_create(&thread, NULL, run_writer, &run), 0);
-	while (atomic_load(&counters->consumed) < EVENTS && kf_now_ms() < deadline)
-		nanosleep(&(struct timespec){ 0, 20000000L }, NULL);
-	assert_int_equal(atomic_load(&counters->consumed), EVENTS);
+	service_thread_start(&run, &qp_ch_writer__type, conf);
+	counters = qp_service__stats(run.svc);
+	assert_int_equal(service_thread_wait(&counters->consumed, EVENTS, DEADLINE_MS), EVENTS);
 	assert_int_equal(atomic_load(&counters->inserted), 0);
 
-	qp_ch_writer__wakeup(run.svc);
-	pthread_join(thread, NULL);
-	assert_int_equal(run.result, QP_OK);
+	assert_int_equal(service_thread_stop(&run), QP_OK);
 	assert_int_equal(atomic_load(&counters->inserted), EVENTS);
+	inserter = qp_ch_writer__inserter(run.svc);
 	snprintf(sql, sizeof(sql), "SELECT count() FROM default.%s FORMAT TSV", table);
-	assert_int_equal(test_query_number(qp_ch_writer__inserter(run.svc), sql), EVENTS);
+	assert_int_equal(test_query_number(inserter, sql), EVENTS);
 	snprintf(sql, sizeof(sql), "DROP TABLE default.%s", table);
-	assert_int_equal(qp_inserter_query(qp_ch_writer__inserter(run.svc), sql, &answer), QP_OK);
+	assert_int_equal(qp_inserter_query(inserter, sql, &answer), QP_OK);
 	qp_buf_dispose(&answer);
-	qp_ch_writer__destroy(run.svc);
+	qp_service__destroy(run.svc);
 	/* Acked after the insert, so committed at close. */
 	assert_int_equal(kf_committed(kf, group, topic, 0), EVENTS);
 	kf_free(kf);

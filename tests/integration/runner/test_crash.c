@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock_int.h"
 #include "kafka_fixture.h"
 
 #define PARTITIONS 3
@@ -90,7 +91,7 @@ static void wait_a_little(pid_t child)
 		fprintf(stderr, "consumer exited early (status %d)\n", status);
 		fail();
 	}
-	if (kf_now_ms() > deadline) {
+	if (qp_clock__now_ms() > deadline) {
 		fprintf(stderr, "consumer too slow: gave up after %d ms\n", DEADLINE_MS);
 		kill(child, SIGKILL);
 		fail();
@@ -139,7 +140,7 @@ static void killed_consumer_loses_nothing(void **state)
 	close(fd);
 
 	/* Run 1: slow, killed once a third of the events are handled. */
-	deadline = kf_now_ms() + DEADLINE_MS;
+	deadline = qp_clock__now_ms() + DEADLINE_MS;
 	pid = spawn(kf, group, topic, out, "500");
 	while (count_lines(out) < PARTITIONS * PER_PARTITION / 3)
 		wait_a_little(pid);

@@ -1,4 +1,8 @@
-/* The Prometheus text of the services' counters (src/cli/metrics_http.c). */
+/*
+ * The metrics endpoint's text: the services' counters
+ * (qp_service__format_metrics, src/services/service.c, over base/metrics.c);
+ * and the --metrics-port values.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +27,7 @@ static size_t count_lines(const char *text, const char *prefix)
 static void every_counter_once_per_service(void **state)
 {
 	qp_svc_counters_t fraud, writer;
-	cli_metrics_source_t sources[] = { { "fraud", &fraud }, { "ch-writer", &writer } };
+	qp_service_metrics_t sources[] = { { "fraud", &fraud }, { "ch-writer", &writer } };
 	qp_buf_t out = QP_BUF_INIT;
 
 	(void)state;
@@ -34,7 +38,7 @@ static void every_counter_once_per_service(void **state)
 	atomic_store(&writer.inserted, 12000);
 	atomic_store(&writer.dead_lettered, 3);
 	atomic_store(&writer.retried, 18446744073709551615ull);
-	assert_int_equal(cli_metrics_format(&out, sources, 2), QP_OK);
+	assert_int_equal(qp_service__format_metrics(&out, sources, 2), QP_OK);
 	assert_int_equal(count_lines(out.ptr, "# HELP quackpipe_"), 6);
 	assert_int_equal(count_lines(out.ptr, "# TYPE quackpipe_"), 6);
 	assert_int_equal(count_lines(out.ptr, "quackpipe_"), 12);

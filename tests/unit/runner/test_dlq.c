@@ -13,44 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock_int.h"
 #include "kafka_fixture.h"
 #include "runner_steps.h"
 
-static kf_t *kf;
-
-static int setup(void **state)
-{
-	kf = kf_open();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	kf_free(kf);
-	return 0;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static qp_runner_t *start(const char *topic, const char *group, const char *dlq,
-                          const char *const *settings)
-{
-	qp_conf_t *conf = kf_runner_conf(kf, group, dlq);
-	qp_runner_t *r;
-
-	for (; settings && *settings; settings += 2)
-		assert_int_equal(qp_conf_set(conf, settings[0], settings[1]), QP_OK);
-	assert_int_equal(qp_runner_new(&r, conf), QP_OK);
-	assert_int_equal(qp_runner_subscribe(r, topic), QP_OK);
-	assert_true(step_assigned(r) > 0);
-	return r;
-}
+KF_FILE_CLUSTER
 
 static void assert_value(const kf_record_t *rec, const void *value, size_t len)
 {
@@ -74,7 +41,7 @@ static void undecodable_events_go_to_the_dlq_with_headers(void **state)
 	kf_record_t out[2], src[2];
 	qp_err_t expect_code[2];
 	char expect_text[2][1024];
-	int64_t before = wall_ms(), after;
+	int64_t before = qp_clock__wall_ms(), after;
 	size_t len;
 	char *good;
 	qp_message_t *msg;
@@ -100,7 +67,7 @@ static void undecodable_events_go_to_the_dlq_with_headers(void **state)
 	                            NULL, NULL), 2);
 	assert_int_equal(kf_produce(kf, topic, 0, "dev-1", good, len, NULL, NULL), 3);
 
-	r = start(topic, group, dlq, NULL);
+	r = step_runner(kf, topic, group, dlq, NULL);
 	/* Only the good records reach the host; the partition moves on. */
 	msg = step_event(r);
 	assert_int_equal(qp_message_offset(msg), 0);
@@ -110,7 +77,7 @@ static void undecodable_events_go_to_the_dlq_with_headers(void **state)
 	assert_int_equal(qp_runner_ack(r, msg), QP_OK);
 	/* Committed only once the dead-letter topic has both records. */
 	step_until_committed(r, kf, group, topic, 0, 4);
-	after = wall_ms();
+	after = qp_clock__wall_ms();
 	assert_int_equal(qp_runner_stats(r, &stats), QP_OK);
 	assert_int_equal(stats->consumed, 4);
 	assert_int_equal(stats->acked, 2);
@@ -181,7 +148,7 @@ static void retries_end_in_the_dlq_after_the_maximum(void **state)
 	kf_produce(kf, topic, 0, "dev-a", json[0], len[0], NULL, NULL);
 	kf_produce(kf, topic, 0, "dev-b", json[1], len[1], NULL, NULL);
 
-	r = start(topic, group, dlq, settings);
+	r = step_runner(kf, topic, group, dlq, settings);
 	/* Offset 0 fails every time; offset 1 is acked meanwhile. */
 	while (attempt < 3 || !acked_b) {
 		msg = step_event(r);
@@ -258,7 +225,7 @@ static void host_verdicts_reach_the_dlq(void **state)
 		kf_produce_async(kf, topic, 0, "dev-c", json, len);
 	kf_flush(kf);
 
-	r = start(topic, group, dlq, NULL);
+	r = step_runner(kf, topic, group, dlq, NULL);
 	assert_int_equal(qp_runner_run(r, handler, r), QP_ERR_WAKEUP);
 	/* The last one by hand, with a reason. */
 	msg = step_event(r);
@@ -303,7 +270,7 @@ static void decode_settings_without_auto_dlq(void **state)
 	kf_produce(kf, topic, 0, NULL, json, len, NULL, NULL);
 
 	/* Without auto dead-lettering, the host sees the failure. */
-	r = start(topic, kf_unique(kf, "g"), NULL, no_auto);
+	r = step_runner(kf, topic, kf_unique(kf, "g"), NULL, no_auto);
 	msg = step_event(r);
 	assert_null(qp_message_event(msg));
 	assert_int_equal(qp_message_decode_error(msg), QP_ERR_JSON);
@@ -317,7 +284,7 @@ static void decode_settings_without_auto_dlq(void **state)
 	qp_runner_destroy(r);
 
 	/* A raw event is not an enriched one. */
-	r = start(topic, kf_unique(kf, "g"), NULL, enriched);
+	r = step_runner(kf, topic, kf_unique(kf, "g"), NULL, enriched);
 	msg = step_event(r);
 	assert_int_equal(qp_runner_ack(r, msg), QP_OK);
 	msg = step_event(r);
@@ -327,7 +294,7 @@ static void decode_settings_without_auto_dlq(void **state)
 	qp_runner_destroy(r);
 
 	/* decode = none: bytes only, nothing judged. */
-	r = start(topic, group, NULL, none);
+	r = step_runner(kf, topic, group, NULL, none);
 	msg = step_event(r);
 	assert_null(qp_message_event(msg));
 	assert_int_equal(qp_message_decode_error(msg), QP_OK);
@@ -377,7 +344,7 @@ static void replay_count_travels_to_the_dlq(void **state)
 	kf_produce(kf, topic, 0, "dev-r", "not json", 8, NULL, NULL);
 
 	/* All three fail to decode and never reach the host. */
-	r = start(topic, group, dlq, NULL);
+	r = step_runner(kf, topic, group, dlq, NULL);
 	step_until_committed(r, kf, group, topic, 0, 3);
 	qp_runner_destroy(r);
 
@@ -409,7 +376,7 @@ static void headers_are_readable(void **state)
 
 	kf_create_topic(kf, topic, 1);
 	kf_produce(kf, topic, 0, "k", "v", 1, "trace-id", "t-42");
-	r = start(topic, group, NULL, none);
+	r = step_runner(kf, topic, group, NULL, none);
 	msg = step_event(r);
 	assert_int_equal(qp_message_header_count(msg), 1);
 	assert_int_equal(qp_message_header_at(msg, 0, &name, &value, &len), QP_OK);
@@ -436,5 +403,5 @@ int main(void)
 		cmocka_unit_test(replay_count_travels_to_the_dlq),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kf_setup, kf_teardown);
 }

@@ -15,54 +15,7 @@
 #include "kafka_fixture.h"
 #include "runner_steps.h"
 
-static kf_t *kf;
-
-static int setup(void **state)
-{
-	kf = kf_open();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	kf_free(kf);
-	return 0;
-}
-
-/* Produces n events to each partition; event i of partition p is
- * kf_event_json("dev-p", i). */
-static void fill(const char *topic, int partitions, unsigned n)
-{
-	unsigned i;
-	int p;
-
-	for (p = 0; p < partitions; p++)
-		for (i = 0; i < n; i++) {
-			char device[16];
-			size_t len;
-			char *json;
-
-			snprintf(device, sizeof(device), "dev-%d", p);
-			json = kf_event_json(device, i, &len);
-			kf_produce_async(kf, topic, p, device, json, len);
-			free(json);
-		}
-	kf_flush(kf);
-}
-
-static qp_runner_t *start(const char *topic, const char *group,
-                          const char *key, const char *value)
-{
-	qp_conf_t *conf = kf_runner_conf(kf, group, NULL);
-	qp_runner_t *r;
-
-	if (key)
-		assert_int_equal(qp_conf_set(conf, key, value), QP_OK);
-	assert_int_equal(qp_runner_new(&r, conf), QP_OK);
-	assert_int_equal(qp_runner_subscribe(r, topic), QP_OK);
-	assert_true(step_assigned(r) > 0);
-	return r;
-}
+KF_FILE_CLUSTER
 
 static void events_arrive_in_order_per_partition(void **state)
 {
@@ -72,8 +25,8 @@ static void events_arrive_in_order_per_partition(void **state)
 	int i, p;
 
 	kf_create_topic(kf, topic, 3);
-	fill(topic, 3, 10);
-	r = start(topic, group, NULL, NULL);
+	kf_fill(kf, topic, 3, NULL, 0, 10);
+	r = step_runner(kf, topic, group, NULL, NULL);
 	for (i = 0; i < 30; i++) {
 		qp_message_t *msg = step_event(r);
 		int32_t part = qp_message_partition(msg);
@@ -112,14 +65,15 @@ static void events_arrive_in_order_per_partition(void **state)
 
 static void commit_waits_for_every_earlier_ack(void **state)
 {
+	const char *commit_every[] = { "qp.runner.commit.interval.ms", "10", NULL };
 	const char *topic = kf_unique(kf, "acks"), *group = kf_unique(kf, "g");
 	qp_message_t *msgs[5];
 	qp_runner_t *r;
 	int i;
 
 	kf_create_topic(kf, topic, 1);
-	fill(topic, 1, 5);
-	r = start(topic, group, "qp.runner.commit.interval.ms", "10");
+	kf_fill(kf, topic, 1, NULL, 0, 5);
+	r = step_runner(kf, topic, group, NULL, commit_every);
 	for (i = 0; i < 5; i++) {
 		msgs[i] = step_event(r);
 		assert_int_equal(qp_message_offset(msgs[i]), i);
@@ -144,15 +98,16 @@ static void commit_waits_for_every_earlier_ack(void **state)
 
 static void close_commits_what_was_acked(void **state)
 {
+	const char *no_periodic_commit[] = { "qp.runner.commit.interval.ms", "3600000", NULL };
 	const char *topic = kf_unique(kf, "close"), *group = kf_unique(kf, "g");
 	qp_message_t *msgs[4], *msg;
 	qp_runner_t *r;
 	int i;
 
 	kf_create_topic(kf, topic, 1);
-	fill(topic, 1, 4);
+	kf_fill(kf, topic, 1, NULL, 0, 4);
 	/* No periodic commit: only close can commit. */
-	r = start(topic, group, "qp.runner.commit.interval.ms", "3600000");
+	r = step_runner(kf, topic, group, NULL, no_periodic_commit);
 	for (i = 0; i < 4; i++)
 		msgs[i] = step_event(r);
 	for (i = 0; i < 3; i++)
@@ -168,7 +123,7 @@ static void close_commits_what_was_acked(void **state)
 	qp_runner_destroy(r);
 
 	/* The next member of the group starts at the unacked tail. */
-	r = start(topic, group, NULL, NULL);
+	r = step_runner(kf, topic, group, NULL, NULL);
 	msg = step_event(r);
 	assert_int_equal(qp_message_offset(msg), 3);
 	assert_int_equal(qp_runner_ack(r, msg), QP_OK);
@@ -186,8 +141,8 @@ static void batches_and_metrics(void **state)
 	qp_runner_t *r;
 
 	kf_create_topic(kf, topic, 1);
-	fill(topic, 1, 10);
-	r = start(topic, group, NULL, NULL);
+	kf_fill(kf, topic, 1, NULL, 0, 10);
+	r = step_runner(kf, topic, group, NULL, NULL);
 
 	/* Three events in, acked: the other seven are the lag. */
 	for (i = 0; i < 3; i++)
@@ -243,9 +198,9 @@ static void pause_holds_fetching_until_resume(void **state)
 	int i;
 
 	kf_create_topic(kf, topic, 1);
-	r = start(topic, group, NULL, NULL);
+	r = step_runner(kf, topic, group, NULL, NULL);
 	assert_int_equal(qp_runner_pause(r), QP_OK);
-	fill(topic, 1, 5);
+	kf_fill(kf, topic, 1, NULL, 0, 5);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(qp_runner_next(r, &msg, 100), QP_ERR_NO_EVENT);
 	assert_int_equal(qp_runner_stats(r, &stats), QP_OK);
@@ -301,5 +256,5 @@ int main(void)
 		cmocka_unit_test(bad_arguments_are_refused),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kf_setup, kf_teardown);
 }

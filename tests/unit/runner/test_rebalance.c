@@ -14,25 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock_int.h"
 #include "kafka_fixture.h"
 #include "runner_steps.h"
 
 #define PARTITIONS 4
 #define PER_PHASE 5 /* events per partition per phase */
 
-static kf_t *kf;
-
-static int setup(void **state)
-{
-	kf = kf_open();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	kf_free(kf);
-	return 0;
-}
+KF_FILE_CLUSTER
 
 /* What one member saw. */
 typedef struct member {
@@ -45,22 +34,6 @@ typedef struct member {
 /* Per (partition, offset): how many times it was acked, by whom. */
 static unsigned acked[PARTITIONS][2 * PER_PHASE];
 static member_t *acked_by[PARTITIONS][2 * PER_PHASE];
-
-static void fill(const char *topic, unsigned phase)
-{
-	unsigned i;
-	int p;
-
-	for (p = 0; p < PARTITIONS; p++)
-		for (i = 0; i < PER_PHASE; i++) {
-			size_t len;
-			char *json = kf_event_json("dev", phase * PER_PHASE + i, &len);
-
-			kf_produce_async(kf, topic, p, "dev", json, len);
-			free(json);
-		}
-	kf_flush(kf);
-}
 
 static void member_start(member_t *m, const char *topic, const char *group,
                          const char *strategy, const char *instance)
@@ -154,10 +127,10 @@ static void dump(member_t *m)
 
 static void step_both_until(member_t *a, member_t *b, bool (*done)(member_t *, member_t *))
 {
-	int64_t deadline = kf_now_ms() + STEP_DEADLINE_MS;
+	int64_t deadline = qp_clock__now_ms() + STEP_DEADLINE_MS;
 
 	while (!done(a, b)) {
-		if (kf_now_ms() > deadline) {
+		if (qp_clock__now_ms() > deadline) {
 			fprintf(stderr, "members own %u and %u partitions, %u events acked\n",
 			        owned(a), owned(b), total_acked());
 			dump(a);
@@ -210,7 +183,7 @@ static void two_members_split(const char *strategy, bool cooperative)
 
 	memset(acked, 0, sizeof(acked));
 	kf_create_topic(kf, topic, PARTITIONS);
-	fill(topic, 0);
+	kf_fill(kf, topic, PARTITIONS, "dev", 0, PER_PHASE);
 	member_start(&a, topic, group, strategy, NULL);
 	step_both_until(&a, &a, first_phase_done);
 	assert_int_equal(owned(&a), PARTITIONS);
@@ -230,7 +203,7 @@ static void two_members_split(const char *strategy, bool cooperative)
 		assert_true(a.revoked_partitions >= PARTITIONS);
 	}
 
-	fill(topic, 1);
+	kf_fill(kf, topic, PARTITIONS, "dev", PER_PHASE, PER_PHASE);
 	step_both_until(&a, &b, all_done);
 	/* Nothing lost, nothing handed to both; each partition's second
 	 * phase went to its owner. */
@@ -273,7 +246,7 @@ static void revocation_waits_for_the_notice_ack(void **state)
 
 	memset(acked, 0, sizeof(acked));
 	kf_create_topic(kf, topic, PARTITIONS);
-	fill(topic, 0);
+	kf_fill(kf, topic, PARTITIONS, "dev", 0, PER_PHASE);
 	member_start(&a, topic, group, "range", NULL);
 	assert_int_equal(step_assigned(a.r), PARTITIONS);
 	/* a holds the last event of each partition, acks the others. */
@@ -326,7 +299,7 @@ static void revocation_waits_for_the_notice_ack(void **state)
 
 	/* Then the group settles; every event reaches its owner. */
 	step_both_until(&a, &b, split);
-	fill(topic, 1);
+	kf_fill(kf, topic, PARTITIONS, "dev", PER_PHASE, PER_PHASE);
 	step_both_until(&a, &b, all_done_at_least_once);
 	qp_runner_destroy(a.r);
 	qp_runner_destroy(b.r);
@@ -380,5 +353,5 @@ int main(void)
 #endif
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kf_setup, kf_teardown);
 }

@@ -22,46 +22,14 @@
 #define TXN_TIMEOUT_MS 30000
 #define COUNT_TIMEOUT_MS 30000
 
-static kf_t *kf;
-
-static int setup(void **state)
-{
-	kf = kf_open();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	kf_free(kf);
-	return 0;
-}
-
-static void fill(const char *topic, unsigned from, unsigned n)
-{
-	unsigned i;
-
-	for (i = from; i < from + n; i++) {
-		size_t len;
-		char *json = kf_event_json("dev-txn", i, &len);
-
-		kf_produce_async(kf, topic, 0, "dev-txn", json, len);
-		free(json);
-	}
-	kf_flush(kf);
-}
+KF_FILE_CLUSTER
 
 static qp_runner_t *start_runner(const char *topic, const char *group, bool transactional)
 {
-	qp_conf_t *conf = kf_runner_conf(kf, group, NULL);
-	qp_runner_t *r;
+	const char *settings[] = { "qp.runner.transactional", transactional ? "true" : "false",
+	                           "qp.runner.commit.interval.ms", "10", NULL };
 
-	assert_int_equal(qp_conf_set(conf, "qp.runner.transactional",
-	                             transactional ? "true" : "false"), QP_OK);
-	assert_int_equal(qp_conf_set(conf, "qp.runner.commit.interval.ms", "10"), QP_OK);
-	assert_int_equal(qp_runner_new(&r, conf), QP_OK);
-	assert_int_equal(qp_runner_subscribe(r, topic), QP_OK);
-	assert_true(step_assigned(r) > 0);
-	return r;
+	return step_runner(kf, topic, group, NULL, settings);
 }
 
 static qp_producer_t *start_producer(const char *transactional_id)
@@ -110,7 +78,7 @@ static stage_t stage_start(void)
 
 	kf_create_topic(kf, s.in, 1);
 	kf_create_topic(kf, s.out, 1);
-	fill(s.in, 0, 10);
+	kf_fill(kf, s.in, 1, "dev-txn", 0, 10);
 	s.r = start_runner(s.in, s.group, true);
 	s.p = start_producer(kf_unique(kf, "tx"));
 	return s;
@@ -160,7 +128,7 @@ static void abort_hides_outputs_and_rewinds(void **state)
 	assert_int_equal(kf_committed(kf, group, in, 0), 10);
 
 	/* After a commit, an abort goes back to the committed offset. */
-	fill(in, 10, 5);
+	kf_fill(kf, in, 1, "dev-txn", 10, 5);
 	assert_int_equal(qp_runner_begin_transaction(r, p, TXN_TIMEOUT_MS), QP_OK);
 	transform(r, p, out, 10, 3);
 	/* Stored on the broker, so that read_uncommitted sees them below. */
@@ -186,7 +154,7 @@ static void transactional_runner_never_commits_itself(void **state)
 	int i;
 
 	kf_create_topic(kf, in, 1);
-	fill(in, 0, 3);
+	kf_fill(kf, in, 1, "dev-txn", 0, 3);
 	r = start_runner(in, group, true);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(qp_runner_ack(r, step_event(r)), QP_OK);
@@ -240,7 +208,7 @@ static void rewind_rereads_the_unacked_tail(void **state)
 	int i;
 
 	kf_create_topic(kf, in, 1);
-	fill(in, 0, 8);
+	kf_fill(kf, in, 1, "dev-txn", 0, 8);
 	r = start_runner(in, group, false);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(qp_runner_ack(r, step_event(r)), QP_OK);
@@ -271,5 +239,5 @@ int main(void)
 		cmocka_unit_test(rewind_rereads_the_unacked_tail),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kf_setup, kf_teardown);
 }

@@ -26,9 +26,7 @@ static int setup(void **state)
 	kf = kf_open();
 	topic = kf_unique(kf, "idle");
 	kf_create_topic(kf, topic, 1);
-	assert_int_equal(qp_runner_new(&runner, kf_runner_conf(kf, kf_unique(kf, "g-idle"), NULL)), QP_OK);
-	assert_int_equal(qp_runner_subscribe(runner, topic), QP_OK);
-	assert_int_equal(step_assigned(runner), 1);
+	runner = step_runner(kf, topic, kf_unique(kf, "g-idle"), NULL, NULL);
 	return 0;
 }
 

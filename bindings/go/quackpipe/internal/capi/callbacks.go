@@ -1,6 +1,5 @@
 package capi
 
-// #cgo LDFLAGS: -lquackpipe
 // #include <stdint.h>
 import "C"
 

@@ -15,6 +15,11 @@ func (c Code) String() string { return Qp_err_name(int(c)) }
 // Description is the code's static description, e.g. "field value out of range".
 func (c Code) Description() string { return Qp_err_str(int(c)) }
 
+// Error makes a Code an error that errors.Is matches against an *Error of
+// that code: errors.Is(err, quackpipe.CodeTxnAborted). It is the name, as
+// String (fmt prefers Error to String, so "%v" of a Code stays its name).
+func (c Code) Error() string { return c.String() }
+
 // Error is a failed libquackpipe call: its code and the library's detail,
 // e.g. "gps.lat: 123.4 is outside [-90, 90]".
 type Error struct {
@@ -40,12 +45,15 @@ func (e *Error) Path() string {
 	return ""
 }
 
-// Is matches a *Error with the same code, or the sentinel of the code's
-// family, so that errors.Is(err, quackpipe.ErrValidation) works.
+// Is matches a *Error with the same code, the Code itself, or the sentinel
+// of the code's family, so that errors.Is(err, quackpipe.ErrValidation) and
+// errors.Is(err, quackpipe.CodeFieldRange) work.
 func (e *Error) Is(target error) bool {
 	switch t := target.(type) {
 	case *Error:
 		return t.Code == e.Code
+	case Code:
+		return t == e.Code
 	case *FamilyError:
 		return t.name == e.Family()
 	}

@@ -34,29 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock_int.h"
 #include "kafka_fixture.h"
-#include "services/svc_int.h"
+#include "service_thread.h"
 
 #define DEADLINE_MS 180000
 
-static kf_t *kf;
-
-static int setup(void **state)
-{
-	kf = kf_open();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	kf_free(kf);
-	return 0;
-}
-
-static void nap_ms(long ms)
-{
-	nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
-}
+KF_FILE_CLUSTER
 
 typedef struct topics {
 	const char *events, *enriched, *alerts, *dlq;
@@ -74,41 +58,16 @@ static topics_t make_topics(int partitions)
 	return t;
 }
 
-static void produce_event(const char *topic, int32_t partition, const char *device,
-                          unsigned n)
-{
-	size_t len;
-	char *json = kf_event_json(device, n, &len);
-
-	kf_produce_async(kf, topic, partition, device, json, len);
-	free(json);
-}
-
 /* ---- fraud-svc in this process ---- */
-
-typedef struct svc_run {
-	qp_fraud_svc_t *svc;
-	qp_err_t result;
-} svc_run_t;
-
-static void *run_svc(void *arg)
-{
-	svc_run_t *run = arg;
-
-	run->result = qp_fraud_svc__run(run->svc);
-	return NULL;
-}
 
 /* Runs a fraud-svc of group until it has handled `events`, then stops it
  * (which commits). */
-static qp_fraud_svc_t *serve(const topics_t *t, const char *group,
+static qp_service_t *serve(const topics_t *t, const char *group,
                              const char *warm_window_ms, uint64_t events,
                              const char *key, const char *value)
 {
 	qp_conf_t *conf = kf_runner_conf(kf, group, t->dlq);
-	svc_run_t run = { NULL, QP_OK };
-	int64_t deadline = kf_now_ms() + DEADLINE_MS;
-	pthread_t thread;
+	service_thread_t run;
 
 	assert_int_equal(qp_conf_set(conf, "qp.topic.events", t->events), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.topic.enriched", t->enriched), QP_OK);
@@ -116,16 +75,10 @@ static qp_fraud_svc_t *serve(const topics_t *t, const char *group,
 	assert_int_equal(qp_conf_set(conf, "qp.fraud.warm.window.ms", warm_window_ms), QP_OK);
 	if (key)
 		assert_int_equal(qp_conf_set(conf, key, value), QP_OK);
-	assert_int_equal(qp_fraud_svc__new(&run.svc, conf), QP_OK);
-	qp_conf_destroy(conf);
-	assert_int_equal(pthread_create(&thread, NULL, run_svc, &run), 0);
-	while (atomic_load(&qp_fraud_svc__counters(run.svc)->consumed) < events &&
-	       kf_now_ms() < deadline)
-		nap_ms(20);
-	qp_fraud_svc__wakeup(run.svc);
-	pthread_join(thread, NULL);
-	assert_int_equal(run.result, QP_OK);
-	assert_int_equal(atomic_load(&qp_fraud_svc__counters(run.svc)->consumed), events);
+	service_thread_start(&run, &qp_fraud_svc__type, conf);
+	service_thread_wait(&qp_service__stats(run.svc)->consumed, events, DEADLINE_MS);
+	assert_int_equal(service_thread_stop(&run), QP_OK);
+	assert_int_equal(atomic_load(&qp_service__stats(run.svc)->consumed), events);
 	return run.svc; /* the caller reads its counters, then destroys it */
 }
 
@@ -152,11 +105,9 @@ static void failed_outputs_are_read_again_and_judged_alike(void **state)
 	kf_record_t *recs;
 	size_t stored, i;
 	unsigned seen[FAIL_EVENTS] = { 0 }, n;
-	qp_fraud_svc_t *svc;
+	qp_service_t *svc;
 
-	for (n = 0; n < FAIL_EVENTS; n++)
-		produce_event(t.events, 0, "dev-fail", n);
-	kf_flush(kf);
+	kf_fill(kf, t.events, 1, "dev-fail", 0, FAIL_EVENTS);
 	/* The first produce requests are refused for good: those deliveries
 	 * fail, and their batch must be read again. Batches of 1, fewer
 	 * events than the scans a device remembers (QP_FRAUD_SCANS), so
@@ -166,8 +117,8 @@ static void failed_outputs_are_read_again_and_judged_alike(void **state)
 	                                  RD_KAFKA_RESP_ERR_INVALID_RECORD);
 	svc = serve(&t, kf_unique(kf, "fraud-svc"), "300000", FAIL_EVENTS,
 	            "qp.svc.batch.max", "1");
-	assert_true(atomic_load(&qp_fraud_svc__counters(svc)->retried) >= 1);
-	qp_fraud_svc__destroy(svc);
+	assert_true(atomic_load(&qp_service__stats(svc)->retried) >= 1);
+	qp_service__destroy(svc);
 
 	/* Outputs of a failed batch may be stored twice; each event is there,
 	 * and none is judged a duplicate of itself. */
@@ -194,6 +145,21 @@ static void failed_outputs_are_read_again_and_judged_alike(void **state)
 }
 
 #else /* the real broker */
+
+static void nap_ms(long ms)
+{
+	nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
+}
+
+static void produce_event(const char *topic, int32_t partition, const char *device,
+                          unsigned n)
+{
+	size_t len;
+	char *json = kf_event_json(device, n, &len);
+
+	kf_produce_async(kf, topic, partition, device, json, len);
+	free(json);
+}
 
 /* Whether the last of `count` enriched events is flagged duplicate_scan_id
  * (and none before it is). */
@@ -227,15 +193,11 @@ static bool replay_after_handover(const char *warm_window_ms)
 {
 	topics_t t = make_topics(1);
 	const char *group = kf_unique(kf, "fraud-svc");
-	unsigned n;
 
-	for (n = 0; n < 3; n++)
-		produce_event(t.events, 0, "dev-warm", n);
-	kf_flush(kf);
-	qp_fraud_svc__destroy(serve(&t, group, warm_window_ms, 3, NULL, NULL));
-	produce_event(t.events, 0, "dev-warm", 0);
-	kf_flush(kf);
-	qp_fraud_svc__destroy(serve(&t, group, warm_window_ms, 1, NULL, NULL));
+	kf_fill(kf, t.events, 1, "dev-warm", 0, 3);
+	qp_service__destroy(serve(&t, group, warm_window_ms, 3, NULL, NULL));
+	kf_fill(kf, t.events, 1, "dev-warm", 0, 1);
+	qp_service__destroy(serve(&t, group, warm_window_ms, 1, NULL, NULL));
 	return replay_flagged(&t, 4);
 }
 
@@ -322,7 +284,7 @@ static void killed_exactly_once_service_writes_each_event_once(void **state)
 {
 	topics_t t = make_topics(EOS_PARTITIONS);
 	const char *group = kf_unique(kf, "fraud-eos"), *txn_id = kf_unique(kf, "txn");
-	int64_t deadline = kf_now_ms() + DEADLINE_MS;
+	int64_t deadline = qp_clock__now_ms() + DEADLINE_MS;
 	size_t before_kill, stored;
 	pid_t pid;
 	int status, d;
@@ -339,7 +301,7 @@ static void killed_exactly_once_service_writes_each_event_once(void **state)
 
 	pid = spawn_fraud(&t, group, txn_id);
 	while ((before_kill = enriched_count(&t, "read_uncommitted")) < EOS_EVENTS / 3 &&
-	       kf_now_ms() < deadline)
+	       qp_clock__now_ms() < deadline)
 		nap_ms(50);
 	assert_true(before_kill >= EOS_EVENTS / 3);
 	assert_int_equal(kill(pid, SIGKILL), 0);
@@ -349,7 +311,7 @@ static void killed_exactly_once_service_writes_each_event_once(void **state)
 	/* Same transactional.id: the restart fences the dead instance and
 	 * aborts its open transaction. */
 	pid = spawn_fraud(&t, group, txn_id);
-	while (enriched_count(&t, "read_committed") < EOS_EVENTS && kf_now_ms() < deadline)
+	while (enriched_count(&t, "read_committed") < EOS_EVENTS && qp_clock__now_ms() < deadline)
 		nap_ms(200);
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -381,5 +343,5 @@ int main(void)
 #endif
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kf_setup, kf_teardown);
 }

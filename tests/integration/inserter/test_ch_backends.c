@@ -1,7 +1,15 @@
 /*
- * The inserter against a real clickhouse-server over HTTP (Debian's 18.16,
- * started by scripts/clickhouse.sh). Needs QP_TEST_CLICKHOUSE_URL; fails,
- * never skips, when it is unset or the server does not answer.
+ * The inserter against both ClickHouse backends: one scenario file, built
+ * twice.
+ *  - inserter_clickhouse_http: a real clickhouse-server over HTTP (Debian's
+ *    18.16, started by scripts/clickhouse.sh). Needs QP_TEST_CLICKHOUSE_URL.
+ *  - inserter_clickhouse_embedded (QP_TEST_EMBEDDED): the embedded ClickHouse
+ *    (libchdb 26.x, loaded at run time). Needs libchdb: QP_TEST_CHDB_PATH, or
+ *    where scripts/chdb.sh puts it.
+ * Both fail, never skip, when their backend does not answer. The scenarios
+ * of the inserter's promise run on both; what only one backend has (a
+ * server to restart, users and compression; deduplication tokens, one engine
+ * per process) follows them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,25 +23,53 @@
 #include "base/buf_int.h"
 #include "it_common.h"
 
+#ifdef QP_TEST_EMBEDDED
+static char data_dir[256];
+/* toString(ts): a 26.x engine gets the modern table, DateTime64(3). */
+#define TS_FRACTION ".000"
+#else
 static const char *url;
+#define TS_FRACTION ""
+#endif
 
-/* An HTTP inserter into database db; extra: NULL-terminated key, value pairs. */
-static qp_inserter_t *http_inserter(const char *db, test_results_t *r, const char *const *extra)
+/* An inserter of this file's backend into database db; extra: NULL-terminated
+ * key, value pairs. */
+static qp_err_t backend_inserter(qp_inserter_t **out, const char *db, test_results_t *r,
+                                 const char *const *extra)
 {
-	qp_inserter_t *ins;
 	qp_conf_t *conf;
+	qp_err_t err;
 
 	assert_int_equal(qp_conf_new(&conf), QP_OK);
+#ifdef QP_TEST_EMBEDDED
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.backend", "embedded"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.chdb.dir", data_dir), QP_OK);
+	if (getenv("QP_TEST_CHDB_PATH") && *getenv("QP_TEST_CHDB_PATH"))
+		assert_int_equal(qp_conf_set(conf, "qp.inserter.chdb.path",
+		                             getenv("QP_TEST_CHDB_PATH")), QP_OK);
+#else
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.backend", "http"), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.url", url), QP_OK);
-	assert_int_equal(qp_conf_set(conf, "qp.inserter.database", db), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.retry.backoff.ms", "20"), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.retry.backoff.max.ms", "200"), QP_OK);
+#endif
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.database", db), QP_OK);
 	for (; extra && extra[0]; extra += 2)
 		assert_int_equal(qp_conf_set(conf, extra[0], extra[1]), QP_OK);
-	if (qp_inserter_new(&ins, conf))
+	if ((err = qp_inserter_new(out, conf))) {
+		qp_conf_destroy(conf);
+		return err;
+	}
+	qp_inserter_set_result_cb(*out, test_on_result, r);
+	return QP_OK;
+}
+
+static qp_inserter_t *new_inserter(const char *db, test_results_t *r, const char *const *extra)
+{
+	qp_inserter_t *ins;
+
+	if (backend_inserter(&ins, db, r, extra))
 		fail_msg("qp_inserter_new: %s", qp_error_last());
-	qp_inserter_set_result_cb(ins, test_on_result, r);
 	return ins;
 }
 
@@ -47,12 +83,22 @@ static void drop(qp_inserter_t *ins, const char *db)
 	qp_buf_dispose(&out);
 }
 
+/* Flushes rows first..last of run, with token or (NULL) one naming them. */
+static void flush_rows(qp_inserter_t *ins, const char *run, int first, int last,
+                       const char *token)
+{
+	char range[128];
 
-/* Adds rows [from, to), flushing whenever the batch is full or due. */
-static void add_range(qp_inserter_t *ins, const char *run, int from, int to)
+	snprintf(range, sizeof(range), "%s:%d-%d", run, first, last);
+	if (qp_inserter_flush(ins, token ? token : range))
+		fail_msg("flush: %s", qp_error_last());
+}
+
+/* Adds rows [from, to) of run, flushing whenever the batch is full and at
+ * the end (flush_rows' token). */
+static void add_rows(qp_inserter_t *ins, const char *run, int from, int to, const char *token)
 {
 	qp_buf_t row = QP_BUF_INIT;
-	char token[128];
 	int i, first = from;
 
 	for (i = from; i < to; i++) {
@@ -60,28 +106,25 @@ static void add_range(qp_inserter_t *ins, const char *run, int from, int to)
 
 		row.size = 0;
 		qp_test_scan_row(&row, run, i);
-		err = qp_inserter_add_row(ins, row.ptr, row.size, NULL);
-		if (err == QP_ERR_QUEUE_FULL) {
-			snprintf(token, sizeof(token), "%s:%d-%d", run, first, i - 1);
-			if (qp_inserter_flush(ins, token))
-				fail_msg("flush: %s", qp_error_last());
+		if ((err = qp_inserter_add_row(ins, row.ptr, row.size, NULL)) == QP_ERR_QUEUE_FULL) {
+			flush_rows(ins, run, first, i - 1, token);
 			first = i;
 			err = qp_inserter_add_row(ins, row.ptr, row.size, NULL);
 		}
 		assert_int_equal(err, QP_OK);
 	}
-	snprintf(token, sizeof(token), "%s:%d-%d", run, first, to - 1);
-	if (qp_inserter_flush(ins, token))
-		fail_msg("flush: %s", qp_error_last());
+	flush_rows(ins, run, first, to - 1, token);
 	qp_buf_dispose(&row);
 }
+
+/* ---- on both backends ---- */
 
 static void every_row_exactly_once(void **state)
 {
 	const char *db = test_run_name();
 	const char *extra[] = { "qp.inserter.batch.rows", "5000", NULL };
 	test_results_t r = { 0 };
-	qp_inserter_t *ins = http_inserter(db, &r, extra);
+	qp_inserter_t *ins = new_inserter(db, &r, extra);
 	qp_buf_t out = QP_BUF_INIT, sql = QP_BUF_INIT;
 	const qp_inserter_stats_t *st;
 
@@ -89,7 +132,15 @@ static void every_row_exactly_once(void **state)
 		fail_msg("ensure_table: %s", qp_error_last());
 	/* Twice is harmless (IF NOT EXISTS). */
 	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
-	add_range(ins, db, 0, 12345);
+#ifdef QP_TEST_EMBEDDED
+	/* A 26.x engine gets the modern form: DateTime64, LowCardinality. */
+	qp_buf__printf(&sql, "SELECT type FROM system.columns WHERE database = '%s' AND "
+	               "name IN ('ts', 'platform') ORDER BY name FORMAT TSV", db);
+	assert_int_equal(qp_inserter_query(ins, sql.ptr, &out), QP_OK);
+	assert_string_equal(out.ptr, "LowCardinality(String)\nDateTime64(3, \\'UTC\\')\n");
+	out.size = sql.size = 0;
+#endif
+	add_rows(ins, db, 0, 12345, NULL);
 	assert_int_equal(r.ok, 12345);
 	assert_int_equal(r.rejected, 0);
 	assert_int_equal(test_count(ins, "count()", db, ""), 12345);
@@ -104,7 +155,7 @@ static void every_row_exactly_once(void **state)
 	               "'%s-00000003' FORMAT TSV", db, db);
 	assert_int_equal(qp_inserter_query(ins, sql.ptr, &out), QP_OK);
 	assert_string_equal(out.ptr, "cafe \"\xc3\xa9\"\t[-95,NULL]\t[-59]\t\\N\t68719476735\t"
-	                             "2025-11-27 10:40:03\n");
+	                             "2025-11-27 10:40:03" TS_FRACTION "\n");
 	drop(ins, db);
 	qp_buf_dispose(&out);
 	qp_buf_dispose(&sql);
@@ -115,32 +166,38 @@ static void poison_rows_reported_rest_inserted(void **state)
 {
 	const char *db = test_run_name();
 	test_results_t r = { 0 };
-	qp_inserter_t *ins = http_inserter(db, &r, NULL);
+	qp_inserter_t *ins = new_inserter(db, &r, NULL);
 	qp_buf_t row = QP_BUF_INIT;
 	int i;
 
 	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
 	for (i = 0; i < 100; i++) {
 		row.size = 0;
-		if (i == 37 || i == 80)
+		if (i == 5 || i == 37 || i == 99)
 			qp_test_poison_row(&row, db, i);
 		else
 			qp_test_scan_row(&row, db, i);
 		assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
 	}
-	if (qp_inserter_flush(ins, NULL))
+	if (qp_inserter_flush(ins, "poison"))
 		fail_msg("flush: %s", qp_error_last());
-	assert_int_equal(r.ok, 98);
-	assert_int_equal(r.rejected, 2);
+	assert_int_equal(r.ok, 97);
+	assert_int_equal(r.rejected, 3);
 	/* ClickHouse's own words reach the host, for the dead-letter headers. */
+#ifndef QP_TEST_EMBEDDED
 	assert_non_null(strstr(r.last_error, "Code: 27"));
+#endif
+	assert_non_null(strstr(r.last_error, "Code: "));
 	assert_non_null(strstr(r.last_error, "ts_ms"));
-	assert_int_equal(test_count(ins, "count()", db, ""), 98);
-	assert_int_equal(qp_inserter_stats(ins)->rows_rejected, 2);
+	assert_int_equal(test_count(ins, "count()", db, ""), 97);
+	assert_int_equal(qp_inserter_stats(ins)->rows_rejected, 3);
 	drop(ins, db);
 	qp_buf_dispose(&row);
 	qp_inserter_destroy(ins);
 }
+
+#ifndef QP_TEST_EMBEDDED
+/* ---- a server over HTTP ---- */
 
 static int script(const char *verb)
 {
@@ -156,7 +213,7 @@ static void server_restart_loses_nothing_and_bounds_memory(void **state)
 	const char *extra[] = { "qp.inserter.batch.rows", "500", "qp.inserter.retry.max", "2",
 	                        NULL };
 	test_results_t r = { 0 };
-	qp_inserter_t *ins = http_inserter(db, &r, extra);
+	qp_inserter_t *ins = new_inserter(db, &r, extra);
 	qp_buf_t row = QP_BUF_INIT;
 	char cmd[1024], script_url[256] = "";
 	FILE *p;
@@ -172,7 +229,7 @@ static void server_restart_loses_nothing_and_bounds_memory(void **state)
 		fail_msg("QP_TEST_CLICKHOUSE_URL=%s is not the server of scripts/clickhouse.sh "
 		         "(%s), which this test stops and starts", url, script_url);
 	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
-	add_range(ins, db, 0, 1000);
+	add_rows(ins, db, 0, 1000, NULL);
 	assert_int_equal(r.ok, 1000);
 
 	assert_int_equal(script("stop"), 0);
@@ -194,7 +251,7 @@ static void server_restart_loses_nothing_and_bounds_memory(void **state)
 	if (qp_inserter_flush(ins, "restart:1000-1499"))
 		fail_msg("flush after restart: %s", qp_error_last());
 	assert_int_equal(r.ok, 1500);
-	add_range(ins, db, 1500, 2000);
+	add_rows(ins, db, 1500, 2000, NULL);
 	assert_int_equal(r.ok, 2000);
 	assert_int_equal(test_count(ins, "count()", db, ""), 2000);
 	assert_int_equal(test_count(ins, "uniqExact(scan_id)", db, ""), 2000);
@@ -208,15 +265,15 @@ static void duplicates_collapse_by_scan_id(void **state)
 	const char *db = test_run_name();
 	const char *extra[] = { "qp.inserter.batch.rows", "200", NULL };
 	test_results_t r = { 0 };
-	qp_inserter_t *ins = http_inserter(db, &r, extra);
+	qp_inserter_t *ins = new_inserter(db, &r, extra);
 	qp_buf_t sql = QP_BUF_INIT, out = QP_BUF_INIT;
 	long long plain;
 	int i;
 
 	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
 	/* A crash after the insert and before the commit: the same events again. */
-	add_range(ins, db, 0, 500);
-	add_range(ins, db, 0, 500);
+	add_rows(ins, db, 0, 500, NULL);
+	add_rows(ins, db, 0, 500, NULL);
 	assert_int_equal(r.ok, 1000);
 	plain = test_count(ins, "count()", db, "");
 	/* 18.16 keeps both copies until a merge; a server with token
@@ -249,17 +306,17 @@ static void user_password_and_gzip(void **state)
 	const char *bad[] = { "qp.inserter.user", "quackpipe", "qp.inserter.password",
 	                      "wrong", NULL };
 	test_results_t r = { 0 };
-	qp_inserter_t *ins = http_inserter(db, &r, good);
+	qp_inserter_t *ins = new_inserter(db, &r, good);
 	qp_buf_t row = QP_BUF_INIT;
 
 	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
-	add_range(ins, db, 0, 3000);
+	add_rows(ins, db, 0, 3000, NULL);
 	assert_int_equal(test_count(ins, "count()", db, ""), 3000);
 	drop(ins, db);
 	qp_inserter_destroy(ins);
 
 	/* A wrong password is not retried: the flush fails at once, rows kept. */
-	ins = http_inserter(db, &r, bad);
+	ins = new_inserter(db, &r, bad);
 	qp_test_scan_row(&row, db, 1);
 	assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
 	assert_int_equal(qp_inserter_flush(ins, NULL), QP_ERR_CLICKHOUSE);
@@ -274,7 +331,7 @@ static void missing_table_is_not_retried(void **state)
 {
 	const char *db = test_run_name();
 	test_results_t r = { 0 };
-	qp_inserter_t *ins = http_inserter(db, &r, NULL);
+	qp_inserter_t *ins = new_inserter(db, &r, NULL);
 	qp_buf_t row = QP_BUF_INIT;
 
 	qp_test_scan_row(&row, db, 1);
@@ -305,7 +362,7 @@ static int need_server(void **state)
 		        "QP_TEST_CLICKHOUSE_URL=$(scripts/clickhouse.sh url)\n");
 		return -1;
 	}
-	ins = http_inserter("default", &r, NULL);
+	ins = new_inserter("default", &r, NULL);
 	err = qp_inserter_query(ins, "SELECT version() FORMAT TSV", &out);
 	if (err)
 		fprintf(stderr, "FAIL: ClickHouse at %s does not answer: %s\n", url,
@@ -318,15 +375,109 @@ static int need_server(void **state)
 	return err ? -1 : 0;
 }
 
+#else
+/* ---- the embedded engine ---- */
+
+static void same_token_inserted_once(void **state)
+{
+	const char *db = test_run_name();
+	const char *extra[] = { "qp.inserter.batch.rows", "1000", NULL };
+	test_results_t r = { 0 };
+	qp_inserter_t *ins = new_inserter(db, &r, extra);
+
+	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
+	/* A retry of a batch whose first insert did happen: dropped by ClickHouse. */
+	add_rows(ins, db, 0, 700, "scan-enriched:0:0-699");
+	add_rows(ins, db, 0, 700, "scan-enriched:0:0-699");
+	assert_int_equal(r.ok, 1400);
+	assert_int_equal(test_count(ins, "count()", db, ""), 700);
+	/* Without a token (or with another one) the copy goes in, and the
+	 * table collapses it by scan_id. */
+	add_rows(ins, db, 0, 700, "another-token");
+	assert_int_equal(test_count(ins, "count()", db, "FINAL"), 700);
+	assert_int_equal(test_count(ins, "uniqExact(scan_id)", db, ""), 700);
+	qp_inserter_destroy(ins);
+}
+
+static void inserters_share_the_process_engine(void **state)
+{
+	const char *db = test_run_name();
+	const char *extra[] = { "qp.inserter.batch.rows", "100", NULL };
+	test_results_t r = { 0 };
+	qp_inserter_t *a = new_inserter(db, &r, extra), *b = new_inserter(db, &r, extra);
+	qp_inserter_t *other = NULL;
+	qp_conf_t *conf;
+
+	assert_int_equal(qp_inserter_ensure_table(a), QP_OK);
+	add_rows(a, db, 0, 150, NULL);
+	add_rows(b, db, 150, 300, NULL);
+	qp_inserter_destroy(a);
+	/* b still works after a is gone. */
+	assert_int_equal(test_count(b, "count()", db, ""), 300);
+	/* One data directory per process: another one is refused while open. */
+	assert_int_equal(qp_conf_new(&conf), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.chdb.dir", "/tmp/elsewhere"), QP_OK);
+	assert_int_equal(qp_inserter_new(&other, conf), QP_ERR_STATE);
+	assert_non_null(strstr(qp_error_last(), "one data directory"));
+	qp_conf_destroy(conf);
+	qp_inserter_destroy(b);
+}
+
+static int need_libchdb(void **state)
+{
+	const char *extra[] = { "qp.inserter.batch.rows", "10", NULL };
+	test_results_t r = { 0 };
+	qp_inserter_t *ins;
+	qp_buf_t out = QP_BUF_INIT;
+	qp_err_t err;
+
+	snprintf(data_dir, sizeof(data_dir), "/tmp/quackpipe-it-chdb-XXXXXX");
+	if (!mkdtemp(data_dir)) {
+		fprintf(stderr, "FAIL: cannot create a data directory under /tmp\n");
+		return -1;
+	}
+	if ((err = backend_inserter(&ins, "default", &r, extra))) {
+		fprintf(stderr, "FAIL: the embedded ClickHouse is not available: %s\n"
+		        "(set QP_TEST_CHDB_PATH=$(scripts/chdb.sh) or run scripts/chdb.sh)\n",
+		        qp_error_last());
+		return -1;
+	}
+	err = qp_inserter_query(ins, "SELECT version() FORMAT TSV", &out);
+	if (!err)
+		fprintf(stderr, "embedded ClickHouse %.*s, data in %s\n",
+		        (int)strcspn(out.ptr, "\n"), out.ptr, data_dir);
+	else
+		fprintf(stderr, "FAIL: embedded ClickHouse: %s\n", qp_error_last());
+	qp_buf_dispose(&out);
+	qp_inserter_destroy(ins);
+	return err ? -1 : 0;
+}
+
+static int remove_data(void **state)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_row_exactly_once),
 		cmocka_unit_test(poison_rows_reported_rest_inserted),
+#ifdef QP_TEST_EMBEDDED
+		cmocka_unit_test(same_token_inserted_once),
+		cmocka_unit_test(inserters_share_the_process_engine),
+	};
+	return cmocka_run_group_tests(tests, need_libchdb, remove_data);
+#else
 		cmocka_unit_test(duplicates_collapse_by_scan_id),
 		cmocka_unit_test(user_password_and_gzip),
 		cmocka_unit_test(missing_table_is_not_retried),
 		cmocka_unit_test(server_restart_loses_nothing_and_bounds_memory),
 	};
 	return cmocka_run_group_tests(tests, need_server, NULL);
+#endif
 }
