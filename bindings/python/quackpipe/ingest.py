@@ -1,12 +1,20 @@
 """The ingest API handler: the endpoint phones POST scans to, as a function
 of the request, for any Python HTTP server (docs/ingest.md)."""
 
+from __future__ import annotations
+
 import dataclasses
+from typing import Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import capi
 from ._handle import Closing, Guard
-from .conf import _as_conf
+from .conf import Conf, _as_conf  # noqa: F401 (Conf: the hints' ConfLike)
 from .errors import WakeupError
+from ._types import Buffer, ConfLike
+
+# Request headers: header text, a mapping (an http.client.HTTPMessage too),
+# or (name, value) pairs.
+RequestHeaders = Union[str, Mapping[str, str], Iterable[Tuple[str, str]], None]
 
 __all__ = ["Ingest", "IngestResponse", "IngestStats"]
 
@@ -15,7 +23,7 @@ __all__ = ["Ingest", "IngestResponse", "IngestStats"]
 class IngestResponse:
     """What to answer: status, [(name, value)] headers, body bytes."""
     status: int
-    headers: list
+    headers: List[Tuple[str, str]]
     body: bytes
 
 
@@ -67,45 +75,44 @@ class Ingest(Closing):
 
     __slots__ = ("_g", "__weakref__")
 
-    def __init__(self, conf):
+    def __init__(self, conf: ConfLike) -> None:
         conf = _as_conf(conf)
         self._g = Guard(self, capi.qp_ingest_new(conf._h), "ingest", exclusive=False,
                         keep=dict(conf._hooks))
 
-    def handle(self, method, path, headers, body=b""):
+    def handle(self, method: str, path: str, headers: RequestHeaders,
+               body: Buffer = b"") -> IngestResponse:
         """The IngestResponse to a whole request."""
         return _response(self._g.call(capi.qp_ingest_handle, method, path,
                                       _header_text(headers), body, nested=True))
 
-    def check(self, method, path, headers, content_length=-1):
+    def check(self, method: str, path: str, headers: RequestHeaders,
+              content_length: int = -1) -> Optional[IngestResponse]:
         """The final IngestResponse decided from the head alone (401, 413,
         415, ...), or None when the body should be read and handle() called."""
         return _response(self._g.call(capi.qp_ingest_check, method, path,
                                       _header_text(headers), content_length, nested=True))
 
-    def poll(self, timeout_ms=0):
+    def poll(self, timeout_ms: int = 0) -> None:
         """Serves delivery reports, probes Kafka when due; WakeupError when
         wakeup() ended the wait."""
         self._g.call(capi.qp_ingest_poll, timeout_ms, nested=True)
 
-    def flush(self, timeout_ms=-1):
+    def flush(self, timeout_ms: int = -1) -> None:
         """Waits until every queued event has a delivery report."""
         self._g.call(capi.qp_ingest_flush, timeout_ms, nested=True)
 
-    def wakeup(self):
+    def wakeup(self) -> None:
         """Makes a poll or flush on another thread return (WakeupError)."""
         self._g.wakeup(capi.qp_ingest_wakeup)
 
-    def stats(self):
+    def stats(self) -> IngestStats:
+        """The counters, as an IngestStats."""
         out = capi.qp_ingest_stats_t()
         self._g.call(capi.qp_ingest_stats, out, nested=True)
         return IngestStats(*(getattr(out, f.name) for f in dataclasses.fields(IngestStats)))
 
-    @property
-    def closed(self):
-        return self._g.closed
-
-    def close(self):
+    def close(self) -> None:
         """Flushes (qp.producer.close.timeout.ms) and frees the handler."""
         def finish(h):
             try:
