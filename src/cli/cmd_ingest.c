@@ -9,7 +9,10 @@
  * qp.producer.close.timeout.ms).
  *
  * The service has the shape of the others (new / run / wakeup / stats /
- * destroy), so that it plugs into a common service runner.
+ * destroy) but is not a qp_service_type_t of services/service_int.h yet:
+ * those live in the library, and the HTTP server (src/http/) is the
+ * program's, so that the library needs no libmicrohttpd. Moving it there
+ * is the step that would let `qp_cmd_service` and the demo run it.
  */
 #include <stdatomic.h>
 #include <stdio.h>
