@@ -19,9 +19,7 @@
  *
  * Thread-safety: decoding and encoding are reentrant; an event may be read
  * from several threads at once, but not destroyed while another reads it.
- * A decode uses about 12 KiB of the caller's stack and does not recurse.
- * (cJSON, which the decoder uses, resets a global error pointer on every
- * parse: harmless, but visible to race detectors.)
+ * A decode uses about 18 KiB of the caller's stack and does not recurse.
  */
 #ifndef QUACKPIPE_EVENT_H
 #define QUACKPIPE_EVENT_H

@@ -18,6 +18,7 @@ typedef struct demo_totals {
 	uint64_t spoofers_total, spoofers_detected, honest_devices, honest_devices_flagged;
 	uint64_t class_total[SIM_CLASS_COUNT], class_detected[SIM_CLASS_COUNT];
 	double elapsed_s, events_per_s, e2e_p50_ms, e2e_p99_ms;
+	double cpu_us_per_event; /* user + system, whole process, per submission */
 } demo_totals_t;
 
 /*

@@ -172,9 +172,9 @@ qp_err_t demo_json(qp_buf_t *out, const demo_totals_t *t, qp_inserter_t *ins, co
 		               t->class_total[cls], t->class_detected[cls], demo_intended_rule[cls]);
 	err = qp_buf__printf(out, "},\"honest_devices\":%" PRIu64 ",\"honest_devices_flagged\":%" PRIu64
 	                     ",\"elapsed_s\":%.3f,\"events_per_s\":%.0f,\"end_to_end_p50_ms\":%.1f"
-	                     ",\"end_to_end_p99_ms\":%.1f}",
+	                     ",\"end_to_end_p99_ms\":%.1f,\"cpu_us_per_event\":%.1f}",
 	                     t->honest_devices, t->honest_devices_flagged, t->elapsed_s, t->events_per_s,
-	                     t->e2e_p50_ms, t->e2e_p99_ms);
+	                     t->e2e_p50_ms, t->e2e_p99_ms, t->cpu_us_per_event);
 done:
 	qp_buf_dispose(&rules);
 	return err;

@@ -108,7 +108,7 @@ qp_err_t qp_admin_new(qp_admin_t **out, qp_conf_t *conf)
 		return err;
 	if (!(a = calloc(1, sizeof(*a))))
 		return qp_error__code(QP_ERR_NOMEM);
-	if ((err = qp_kafka__conf_new(&kconf, conf))) {
+	if ((err = qp_kafka__producer_conf_new(&kconf, conf))) {
 		free(a);
 		return err;
 	}

@@ -29,6 +29,27 @@ static int apply_one(const char *key, const char *value, void *opaque)
 	return (st->err = qp_kafka__conf_set(st->kconf, key, value)) != QP_OK;
 }
 
+/* Consumer-only librdkafka properties. One conf often serves a service's
+ * consumer and its producers (group.id above all): a producer given one
+ * logs a CONFWARN for each, so producers are not given them. */
+static const char *const consumer_only[] = {
+	"group.id", "group.instance.id", "partition.assignment.strategy",
+	"session.timeout.ms", "heartbeat.interval.ms", "group.protocol.type",
+	"coordinator.query.interval.ms", "max.poll.interval.ms",
+	"enable.auto.commit", "auto.commit.enable", "auto.commit.interval.ms",
+	"enable.auto.offset.store", "queued.min.messages",
+	"queued.max.messages.kbytes", "fetch.wait.max.ms", "fetch.message.max.bytes",
+	"max.partition.fetch.bytes", "fetch.max.bytes", "fetch.min.bytes",
+	"fetch.error.backoff.ms", "offset.store.method", "offset.store.path",
+	"offset.store.sync.interval.ms", "isolation.level", "enable.partition.eof",
+	"check.crcs", "auto.offset.reset", "consume.callback.max.messages", NULL,
+};
+
+qp_err_t qp_kafka__producer_conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf)
+{
+	return qp_kafka__conf_new_except(out, conf, consumer_only);
+}
+
 qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf)
 {
 	return qp_kafka__conf_new_except(out, conf, NULL);

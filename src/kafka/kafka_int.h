@@ -22,6 +22,11 @@ qp_err_t qp_kafka__conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf);
 qp_err_t qp_kafka__conf_new_except(rd_kafka_conf_t **out, const qp_conf_t *conf,
                                    const char *const *skip);
 
+/* The configuration of a producer (admin clients are librdkafka producers
+ * too): without the consumer-only keys (group.id...) that a service's conf
+ * holds for its consumer, about which librdkafka would log a CONFWARN each. */
+qp_err_t qp_kafka__producer_conf_new(rd_kafka_conf_t **out, const qp_conf_t *conf);
+
 /* rd_kafka_conf_set; QP_ERR_CONF_INVALID naming key and librdkafka's
  * reason when it refuses. */
 qp_err_t qp_kafka__conf_set(rd_kafka_conf_t *kconf, const char *key, const char *value);

@@ -245,7 +245,7 @@ qp_err_t qp_producer_new(qp_producer_t **out, qp_conf_t *conf)
 	*out = NULL;
 	if (!(p = calloc(1, sizeof(*p))))
 		return qp_error__code(QP_ERR_NOMEM);
-	if ((err = qp_kafka__conf_new(&kconf, conf))) {
+	if ((err = qp_kafka__producer_conf_new(&kconf, conf))) {
 		free(p);
 		return err;
 	}

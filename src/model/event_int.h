@@ -4,8 +4,6 @@
 
 #include <stdbool.h>
 
-#include <cjson/cJSON.h>
-
 #include "base/errors_int.h"
 #include "model/json_int.h"
 #include "quackpipe/event.h"
@@ -48,23 +46,27 @@ qp_err_t qp_event__check_enrichment(const qp_enrichment_t *enrichment);
  * as the walk descends, formatted only when something is wrong. */
 typedef struct qp_event_path {
 	const struct qp_event_path *parent;
-	const char *key; /* NULL: element `index` of an array */
+	const char *key; /* NULL: element `index` of an array, or a raw key */
 	size_t index;
+	/* A key as the document has it (text between the quotes, escapes
+	 * unresolved): decoded only if an error names it. */
+	const char *raw_key;
+	size_t raw_len;
 } qp_event_path_t;
 
 /* The path of member key under parent, built only where it is used. */
-#define QP_EVENT__AT(parent, key) (&(const qp_event_path_t){ (parent), (key), 0 })
+#define QP_EVENT__AT(parent, key) (&(const qp_event_path_t){ (parent), (key), 0, NULL, 0 })
 
 /* Raises code with the detail "<path>: <fmt...>" ("event: ..." for NULL). */
 qp_err_t qp_event__fail(const qp_event_path_t *path, qp_err_t code, const char *fmt, ...)
 	QP_PRINTF(3, 4);
 
 /* "a string", "an object", ... for "expected X, got Y" details. */
-const char *qp_event__type_name(const cJSON *node);
+const char *qp_event__type_name(const qp_json_value_t *node);
 
-/* s as a detail shows a value: quoted, control bytes as '?', at most 40
- * bytes. Returns out. */
-const char *qp_event__quoted(const char *s, char *out, size_t cap);
+/* s[0..len) as a detail shows a value: quoted, control bytes as '?', at
+ * most 40 bytes. Returns out. */
+const char *qp_event__quoted(const char *s, size_t len, char *out, size_t cap);
 
 /* A field of the schema; head is the name zero-padded to 16 bytes, for
  * lookups by key head (json_int.h). No field name is longer than 16. */
@@ -76,6 +78,7 @@ typedef struct qp_event_field {
 
 #define QP_EVENT__FIELD(name) { name, name, sizeof(name) - 1 }
 #define QP_EVENT__MAX_FIELDS 16
+#define QP_EVENT__MAX_KEY 16 /* the longest field name */
 
 typedef struct qp_event_decoder {
 	const char *doc;
@@ -93,39 +96,49 @@ typedef struct qp_event_decoder {
 
 /* An object's members matched against its fields. */
 typedef struct qp_event_bound {
-	const cJSON *node[QP_EVENT__MAX_FIELDS]; /* NULL: absent */
-	uint32_t container[QP_EVENT__MAX_FIELDS]; /* scan index of object/array values */
-	uint32_t self;                            /* the object's own scan index */
-	size_t unknown;                           /* members the schema does not know */
-	uint64_t unknown_mask;                    /* bit i: member i (< 64) is unknown */
+	const qp_json_value_t *node[QP_EVENT__MAX_FIELDS]; /* NULL: absent */
+	const qp_json_value_t *self;                       /* the object */
+	const qp_event_field_t *fields;
+	size_t nfields;
+	size_t unknown;          /* members the schema does not know */
+	uint64_t unknown_mask;   /* bit i: member i (< 64) is unknown */
 } qp_event_bound_t;
 
 /*
- * Matches the members of obj (scan index self) to fields: refuses duplicate
- * keys, notes each known member's scan index, and checks what the unknown
- * members hold (no duplicate keys, no number beyond a double, at any depth).
+ * Matches the members of obj (a value of dec->scan) to fields: refuses
+ * duplicate keys and checks what the unknown members hold (no duplicate
+ * keys, no number beyond a double, at any depth).
  */
-qp_err_t qp_event__bind(qp_event_decoder_t *dec, const cJSON *obj, uint32_t self,
+qp_err_t qp_event__bind(qp_event_decoder_t *dec, const qp_json_value_t *obj,
                         const qp_event_field_t *fields, size_t nfields,
                         const qp_event_path_t *path, qp_event_bound_t *b);
 
 /* Bytes the unknown members' text of a bound object takes (see below). */
-size_t qp_event__unknown_size(qp_event_decoder_t *dec, const cJSON *obj,
-                              const qp_event_bound_t *b, const qp_event_field_t *fields,
-                              size_t nfields);
+size_t qp_event__unknown_size(qp_event_decoder_t *dec, const qp_event_bound_t *b);
 
 /*
  * The unknown members of a bound object as their raw bytes, "key":value
  * joined by ',' ("" if none), copied into the decoder's unknown text area
  * (or its overflow block).
  */
-qp_err_t qp_event__unknown_fields(qp_event_decoder_t *dec, const cJSON *obj,
-                                  const qp_event_bound_t *b, const qp_event_field_t *fields,
-                                  size_t nfields, const char **out);
+qp_err_t qp_event__unknown_fields(qp_event_decoder_t *dec, const qp_event_bound_t *b,
+                                  const char **out);
 
-/* cJSON's own cJSON_Is* are calls into the shared library: the walk tests
- * types a hundred times per event, so it reads the type bits itself. */
-#define QP_CJSON_TYPE(node) ((node)->type & 0xFF)
-#define QP_CJSON_IS_CONTAINER(node) (((node)->type & (cJSON_Object | cJSON_Array)) != 0)
+/* The first child of a container value, and the sibling after a value,
+ * NULL past the container's last child. */
+static inline const qp_json_value_t *qp_event__child(const qp_json_scan_t *scan,
+                                                     const qp_json_value_t *parent)
+{
+	const qp_json_value_t *first = parent + 1;
+
+	return first < scan->values + parent->next ? first : NULL;
+}
+
+static inline const qp_json_value_t *qp_event__sibling(const qp_json_scan_t *scan,
+                                                       const qp_json_value_t *parent,
+                                                       const qp_json_value_t *v)
+{
+	return v->next < parent->next ? scan->values + v->next : NULL;
+}
 
 #endif

@@ -8,9 +8,10 @@
 
 /* Appends text to out[*n..cap), control bytes as '?', cut at max bytes on a
  * character boundary: keys and values in details stay one printable line. */
-static void put_clean(char *out, size_t *n, size_t cap, const char *text, size_t max)
+static void put_clean(char *out, size_t *n, size_t cap, const char *text, size_t len,
+                      size_t max)
 {
-	size_t len = strlen(text), i;
+	size_t i;
 	bool cut = len > max;
 
 	if (cut) {
@@ -25,20 +26,29 @@ static void put_clean(char *out, size_t *n, size_t cap, const char *text, size_t
 	out[*n] = '\0';
 }
 
+#define KEY_SHOWN 48
+
 static void format_path(const qp_event_path_t *path, char *out, size_t *n, size_t cap)
 {
-	char index[32];
+	/* A raw key decoded far enough to show it (and to see that it is cut). */
+	char index[32], key[KEY_SHOWN + 8];
+	size_t len;
 
 	if (!path)
 		return;
 	format_path(path->parent, out, n, cap);
-	if (path->key) {
+	if (path->key || path->raw_key) {
 		if (path->parent)
-			put_clean(out, n, cap, ".", 1);
-		put_clean(out, n, cap, path->key, 48);
+			put_clean(out, n, cap, ".", 1, 1);
+		if (path->key) {
+			put_clean(out, n, cap, path->key, strlen(path->key), KEY_SHOWN);
+		} else {
+			len = qp_json__unescape(path->raw_key, path->raw_len, key, sizeof(key));
+			put_clean(out, n, cap, key, len < sizeof(key) ? len : sizeof(key), KEY_SHOWN);
+		}
 	} else {
 		snprintf(index, sizeof(index), "[%zu]", path->index);
-		put_clean(out, n, cap, index, sizeof(index));
+		put_clean(out, n, cap, index, strlen(index), sizeof(index));
 	}
 }
 
@@ -114,26 +124,26 @@ qp_err_t qp_event__fail(const qp_event_path_t *path, qp_err_t code, const char *
 	return qp_error__set(code, "%s: %s", where, what);
 }
 
-const char *qp_event__type_name(const cJSON *node)
+const char *qp_event__type_name(const qp_json_value_t *node)
 {
-	switch (QP_CJSON_TYPE(node)) {
-	case cJSON_False:
-	case cJSON_True: return "a boolean";
-	case cJSON_NULL: return "null";
-	case cJSON_Number: return "a number";
-	case cJSON_String: return "a string";
-	case cJSON_Array: return "an array";
-	case cJSON_Object: return "an object";
+	switch ((qp_json_type_t)node->type) {
+	case QP_JSON_FALSE:
+	case QP_JSON_TRUE: return "a boolean";
+	case QP_JSON_NULL: return "null";
+	case QP_JSON_NUMBER: return "a number";
+	case QP_JSON_STRING: return "a string";
+	case QP_JSON_ARRAY: return "an array";
+	case QP_JSON_OBJECT: return "an object";
 	}
 	return "an unknown value";
 }
 
-const char *qp_event__quoted(const char *s, char *out, size_t cap)
+const char *qp_event__quoted(const char *s, size_t len, char *out, size_t cap)
 {
 	size_t n = 0;
 
-	put_clean(out, &n, cap, "\"", 1);
-	put_clean(out, &n, cap, s, 40);
-	put_clean(out, &n, cap, "\"", 1);
+	put_clean(out, &n, cap, "\"", 1, 1);
+	put_clean(out, &n, cap, s, len, 40);
+	put_clean(out, &n, cap, "\"", 1, 1);
 	return out;
 }

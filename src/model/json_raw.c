@@ -1,9 +1,9 @@
 /*
- * The strict JSON scanner and the raw member iterator. The scanner runs
- * before cJSON so that cJSON only ever sees text that every other JSON
- * reader reads the same way (cJSON alone accepts trailing garbage, control
- * bytes as whitespace, "01" and "\u0000" cut strings short), and so that
- * nesting is bounded without recursion whatever the input.
+ * The strict JSON scanner and the raw member iterator. The scanner accepts
+ * only text that every JSON reader reads the same way (laxer parsers such as
+ * cJSON accept trailing garbage, control bytes as whitespace, "01", and let
+ * "\u0000" cut strings short), bounds nesting without recursion whatever
+ * the input, and records every value so that the decoder needs no tree.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -216,19 +216,6 @@ static qp_err_t scan_string_rest(const scanner_t *s, const char *p, const char *
 	}
 }
 
-/* p is just past the opening quote; *out is set just past the closing one. */
-static inline qp_err_t scan_string(const scanner_t *s, const char *p, const char **out)
-{
-	bool closed;
-
-	p = skip_plain(p, &closed);
-	if (closed) {
-		*out = p + 1;
-		return QP_OK;
-	}
-	return scan_string_rest(s, p, out);
-}
-
 static inline bool is_digit(unsigned char c)
 {
 	return (unsigned char)(c - '0') <= 9;
@@ -333,6 +320,35 @@ static long open_container(const scanner_t *s, const char *p)
 	return (long)scan->count++;
 }
 
+/* Records a value of type starting at p; returns its index or -1 (no
+ * memory). Its end (and a container's next) are set when it ends. */
+static long add_value(const scanner_t *s, const char *p, qp_json_type_t type, uint32_t key)
+{
+	qp_json_scan_t *scan = s->scan;
+	qp_json_value_t *v;
+
+	if (scan->value_count == scan->value_capacity) {
+		/* Every value takes at least one byte. */
+		size_t capacity = (size_t)(s->end - s->start) + 1;
+		qp_json_value_t *grown = malloc(capacity * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		memcpy(grown, scan->values, scan->value_count * sizeof(*grown));
+		if (scan->values != scan->inline_values)
+			free(scan->values);
+		scan->values = grown;
+		scan->value_capacity = capacity;
+	}
+	v = &scan->values[scan->value_count];
+	v->offset = (uint32_t)(p - s->start);
+	v->next = (uint32_t)scan->value_count + 1;
+	v->key = key;
+	v->type = (uint8_t)type;
+	v->escaped = 0;
+	return (long)scan->value_count++;
+}
+
 /* Records the key whose text is [text, text + len); false: no memory. */
 static bool add_key(const scanner_t *s, const char *text, size_t len, bool escaped)
 {
@@ -357,6 +373,7 @@ static bool add_key(const scanner_t *s, const char *text, size_t len, bool escap
 	qp_json__key_head(k->head, text, len);
 	k->len = (uint32_t)len;
 	k->escaped = escaped;
+	k->offset = (uint32_t)(text - 1 - s->start);
 	return true;
 }
 
@@ -366,29 +383,50 @@ void qp_json__scan_dispose(qp_json_scan_t *scan)
 		free(scan->containers);
 	if (scan->keys && scan->keys != scan->inline_keys)
 		free(scan->keys);
+	if (scan->values && scan->values != scan->inline_values)
+		free(scan->values);
 	scan->containers = NULL;
 	scan->keys = NULL;
+	scan->values = NULL;
 	scan->count = scan->capacity = scan->key_count = scan->key_capacity = 0;
+	scan->value_count = scan->value_capacity = 0;
 }
+
+/* One plus the type of the value a byte starts; 0: none. */
+#define T(type) (QP_JSON_##type + 1)
+static const unsigned char value_types[256] = {
+	['{'] = T(OBJECT), ['['] = T(ARRAY), ['"'] = T(STRING), ['-'] = T(NUMBER),
+	['0'] = T(NUMBER), ['1'] = T(NUMBER), ['2'] = T(NUMBER), ['3'] = T(NUMBER),
+	['4'] = T(NUMBER), ['5'] = T(NUMBER), ['6'] = T(NUMBER), ['7'] = T(NUMBER),
+	['8'] = T(NUMBER), ['9'] = T(NUMBER), ['t'] = T(TRUE), ['f'] = T(FALSE), ['n'] = T(NULL),
+};
+#undef T
 
 /* The grammar as a state machine over the padded copy (see PADDING). */
 static qp_err_t scan_copy(qp_json_scan_t *scan, const char *buf, size_t len, int max_depth)
 {
-	/* The open containers: index into scan->containers, and object or not. */
-	uint32_t open[64];
+	/* The open containers: index into scan->containers and scan->values,
+	 * and object or not. */
+	uint32_t open[64], open_value[64];
 	bool is_object[64];
 	bool in_object = false; /* is_object[depth - 1], kept in a register */
 	int depth = 0;
 	scanner_t s = { buf, buf + len, scan };
 	const char *p = buf;
+	uint32_t key = QP_JSON_NO_KEY; /* of the member whose value comes next */
 	qp_err_t err;
-	long index;
+	long index, value;
 
 	if (max_depth > (int)(sizeof(open) / sizeof(open[0])))
 		max_depth = (int)(sizeof(open) / sizeof(open[0]));
 
 value:
 	p = skip_ws(p);
+	if (!value_types[(unsigned char)*p])
+		return fail(&s, p, "expected a JSON value");
+	if ((value = add_value(&s, p, (qp_json_type_t)(value_types[(unsigned char)*p] - 1), key)) < 0)
+		return qp_error__set(QP_ERR_NOMEM, "scanning a JSON document of %zu bytes", len);
+	key = QP_JSON_NO_KEY;
 	switch (*p) {
 	case '{':
 	case '[':
@@ -398,6 +436,7 @@ value:
 		if ((index = open_container(&s, p)) < 0)
 			return qp_error__set(QP_ERR_NOMEM, "scanning a JSON document of %zu bytes", len);
 		open[depth] = (uint32_t)index;
+		open_value[depth] = (uint32_t)value;
 		is_object[depth] = in_object = *p == '{';
 		depth++;
 		p = skip_ws(p + 1);
@@ -411,16 +450,18 @@ value:
 		goto value;
 	case '"': {
 		const char *start = p;
+		bool closed;
 
-		if ((err = scan_string(&s, p + 1, &p)))
+		p = skip_plain(p + 1, &closed);
+		if (closed)
+			p++;
+		else if ((err = scan_string_rest(&s, p, &p)))
 			return err;
+		scan->values[value].escaped = !closed;
 		scan->string_bytes += (size_t)(p - start);
-		goto after_value;
-	}
-	case '-': case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
-		err = scan_number(&s, p, &p);
+		err = QP_OK;
 		break;
+	}
 	case 't':
 		err = scan_literal(&s, p, "true", 4, &p);
 		break;
@@ -431,12 +472,14 @@ value:
 		err = scan_literal(&s, p, "null", 4, &p);
 		break;
 	default:
-		return fail(&s, p, "expected a JSON value");
+		err = scan_number(&s, p, &p);
+		break;
 	}
 	if (err)
 		return err;
 
 after_value:
+	scan->values[value].end = (uint32_t)(p - buf);
 	p = skip_ws(p);
 	if (depth == 0) {
 		if (p != s.end)
@@ -458,6 +501,8 @@ close:
 	p++;
 	scan->containers[open[depth]].end = (uint32_t)(p - buf);
 	scan->containers[open[depth]].keys_end = (uint32_t)scan->key_count;
+	value = open_value[depth];
+	scan->values[value].next = (uint32_t)scan->value_count;
 	goto after_value;
 
 key:
@@ -474,6 +519,7 @@ key:
 			return err;
 		if (!add_key(&s, text, (size_t)(p - 1 - text), !closed))
 			return qp_error__set(QP_ERR_NOMEM, "scanning a JSON document of %zu bytes", len);
+		key = (uint32_t)scan->key_count - 1;
 	}
 	p = skip_ws(p);
 	if (*p != ':')
@@ -493,6 +539,9 @@ qp_err_t qp_json__scan(qp_json_scan_t *scan, const char *buf, size_t len, int ma
 	scan->keys = scan->inline_keys;
 	scan->key_count = 0;
 	scan->key_capacity = QP_JSON_SCAN_INLINE_KEYS;
+	scan->values = scan->inline_values;
+	scan->value_count = 0;
+	scan->value_capacity = QP_JSON_SCAN_INLINE_VALUES;
 	scan->string_bytes = 0;
 	if ((uint64_t)len >= UINT32_MAX)
 		return qp_error__set(QP_ERR_TOO_LARGE, "document of %zu bytes", len);

@@ -11,20 +11,6 @@
 
 #define MODULE "runner"
 
-/* Consumer-only librdkafka properties: the producer would warn about each. */
-static const char *const consumer_only[] = {
-	"group.id", "group.instance.id", "partition.assignment.strategy",
-	"session.timeout.ms", "heartbeat.interval.ms", "group.protocol.type",
-	"coordinator.query.interval.ms", "max.poll.interval.ms",
-	"enable.auto.commit", "auto.commit.enable", "auto.commit.interval.ms",
-	"enable.auto.offset.store", "queued.min.messages",
-	"queued.max.messages.kbytes", "fetch.wait.max.ms", "fetch.message.max.bytes",
-	"max.partition.fetch.bytes", "fetch.max.bytes", "fetch.min.bytes",
-	"fetch.error.backoff.ms", "offset.store.method", "offset.store.path",
-	"offset.store.sync.interval.ms", "isolation.level", "enable.partition.eof",
-	"check.crcs", "auto.offset.reset", "consume.callback.max.messages", NULL,
-};
-
 static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
                         void *opaque)
 {
@@ -64,7 +50,7 @@ qp_err_t qp_runner__dlq_new(qp_runner_t *r)
 	rd_kafka_conf_t *kconf;
 	qp_err_t err;
 
-	if ((err = qp_kafka__conf_new_except(&kconf, r->conf, consumer_only)))
+	if ((err = qp_kafka__producer_conf_new(&kconf, r->conf)))
 		return err;
 	/* A record in the dead-letter topic is the only copy once the source
 	 * offset is committed: no loss, no duplicates from retries. */

@@ -252,6 +252,59 @@ static void strings_are_escaped(void **state)
 	qp_buf_dispose(&out);
 }
 
+/* The scan records every value with its key and span. */
+static void scan_records_values(void **state)
+{
+	const char *doc = "{\"a\":[1,\"x\\n\"],\"b\":null}";
+	qp_json_scan_t scan;
+
+	assert_int_equal(qp_json__scan(&scan, doc, strlen(doc), 16), QP_OK);
+	assert_int_equal(scan.value_count, 5);
+	assert_int_equal(scan.values[0].type, QP_JSON_OBJECT);
+	assert_int_equal(scan.values[0].next, 5);
+	assert_int_equal(scan.values[1].type, QP_JSON_ARRAY);
+	assert_int_equal(scan.values[1].key, 0);
+	assert_int_equal(scan.values[1].next, 4);
+	assert_int_equal(scan.values[2].key, QP_JSON_NO_KEY);
+	assert_int_equal(scan.values[3].type, QP_JSON_STRING);
+	assert_true(scan.values[3].escaped);
+	assert_int_equal(scan.values[3].end - scan.values[3].offset, 5);
+	assert_int_equal(scan.values[4].type, QP_JSON_NULL);
+	assert_int_equal(scan.values[4].key, 1);
+	assert_int_equal(doc[scan.keys[1].offset + 1], 'b');
+	qp_json__scan_dispose(&scan);
+}
+
+/* Escapes resolved; output cut at cap while the length counts on (a long
+ * escaped key once looped forever here). */
+static void unescape_counts_past_cap(void **state)
+{
+	static const char raw[] = "kkkkkkkkkkkkkkkkkkkkkkkkk\\u00e9\\n\\ud83e\\udd86";
+	char out[64];
+
+	assert_int_equal(qp_json__unescape(raw, strlen(raw), out, sizeof(out)), 25 + 2 + 1 + 4);
+	assert_memory_equal(out + 25, "\xc3\xa9\n\xf0\x9f\xa6\x86", 7);
+	assert_int_equal(qp_json__unescape(raw, strlen(raw), out, 3), 32);
+}
+
+/* Numbers read as strtod reads them, on both sides of the exact fast path. */
+static void numbers_read_as_strtod(void **state)
+{
+	static const char *const texts[] = {
+		"0", "-0", "1", "-17", "4.35", "0.1", "45.764043", "1718900004000", "1e22", "1e23",
+		"9007199254740992", "9007199254740993", "123456789012345678901", "1.5e-7",
+		"0.000000000000000000000000001", "2.2250738585072014e-308", "4.9e-324",
+		"1.7976931348623157e308", "1e400", "-1e400", "0e5", "-0.0e-0", "1E+2", "12e-22",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		double a = qp_json__number(texts[i], strlen(texts[i])), b = strtod(texts[i], NULL);
+
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +319,9 @@ int main(void)
 		cmocka_unit_test(number_texts),
 		cmocka_unit_test(doubles_read_back_bit_for_bit),
 		cmocka_unit_test(strings_are_escaped),
+		cmocka_unit_test(scan_records_values),
+		cmocka_unit_test(unescape_counts_past_cap),
+		cmocka_unit_test(numbers_read_as_strtod),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -308,6 +308,33 @@ static void test_destroy_logs_what_it_drops(void **state)
 	                    "closed with 3 events undelivered after 100 ms: dropped");
 }
 
+static void record_confwarn(qp_log_level_t level, const char *module, const char *message,
+                            void *opaque)
+{
+	(void)level;
+	(void)module;
+	if (strstr(message, "consumer property"))
+		(*(int *)opaque)++;
+}
+
+/* One configuration often serves a service's consumer and its producer:
+ * the producer leaves the consumer's keys out instead of warning about them
+ * (librdkafka's CONFWARN "group.id is a consumer property..."). */
+static void test_consumer_keys_are_left_out_without_a_warning(void **state)
+{
+	fixture_t *f = *state;
+	int warnings = 0;
+	qp_producer_t *p;
+
+	assert_int_equal(qp_mock_cluster_create_topic(f->mc, "scan-events", 1), QP_OK);
+	p = fixture_producer_logged(f, record_confwarn, &warnings, "group.id", "ch-writer",
+	                            "auto.offset.reset", "earliest", "qp.log.level", "7", NULL);
+	assert_int_equal(publish_n(p, NULL, 0, 1), QP_OK);
+	assert_int_equal(qp_producer_flush(p, 30000), QP_OK);
+	qp_producer_destroy(p);
+	assert_int_equal(warnings, 0);
+}
+
 typedef struct blocked_call {
 	qp_producer_t *p;
 	int what; /* 0 poll, 1 flush, 2 publish */
@@ -403,6 +430,7 @@ int main(void)
 		T(test_destroy_logs_what_it_drops),
 		T(test_wakeup_ends_poll_flush_and_waiting_publish),
 		T(test_headers_travel_with_the_event),
+		T(test_consumer_keys_are_left_out_without_a_warning),
 #undef T
 	};
 
