@@ -20,5 +20,6 @@
 #include "quackpipe/mock.h"
 #include "quackpipe/runner.h"
 #include "quackpipe/ingest.h"
+#include "quackpipe/alerts.h"
 
 #endif /* QUACKPIPE_H */

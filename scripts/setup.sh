@@ -5,12 +5,13 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config librdkafka-dev libcjson-dev
           libcurl4-openssl-dev libcmocka-dev swig clang libclang-rt-14-dev
           python3-dev default-jre-headless maven curl
-          zlib1g-dev libssl-dev libmicrohttpd-dev openssl npm
+          zlib1g-dev npm libssl-dev libmicrohttpd-dev openssl
           python3-venv dpkg-dev systemd)
-# zlib: gzip for ClickHouse and ingest; libssl-dev: SHA-256/HMAC of the
-# ingest API's keys; libmicrohttpd-dev: `quackpipe ingest`; openssl: the
-# certificate of its TLS test; npm: scripts/chdb.sh; python3-venv, dpkg-dev,
-# systemd: the packaging tests (venvs, .deb with dpkg-shlibdeps, systemd-analyze)
+# zlib: gzip for ClickHouse and ingest; npm: scripts/chdb.sh; libssl-dev:
+# the push providers' JWTs and HMAC (src/push), the ingest API's key hashes
+# and signatures (src/base/digest.c); libmicrohttpd-dev: `quackpipe ingest`;
+# openssl: the certificate of its TLS test; python3-venv, dpkg-dev, systemd:
+# the packaging tests (venvs, .deb with dpkg-shlibdeps, systemd-analyze)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -14,7 +14,7 @@
  *                                          Content-Encoding: gzip -> 202
  *   PUT  /v1/devices/{device_id}/push-token  the device's push token, into
  *                                          the compacted topic
- *                                          qp.topic.device.tokens -> 202
+ *                                          qp.topic.device_tokens -> 202
  *   GET  /healthz, /readyz, /metrics       liveness, readiness, Prometheus
  *
  * Refusals: 400 malformed, 401 no or unknown API key, 403 bad signature,

@@ -30,6 +30,13 @@ static const qp_prop_t qp_properties[] = {
 	  "Topic fraud-svc produces reward alerts to." },
 	{ "qp.topic.dlq", QP_PROP_STR, "scan-dlq", 0, 0, NULL,
 	  "Dead-letter topic for events a stage cannot decode or process." },
+	{ "qp.topic.device_tokens", QP_PROP_STR, "device-tokens", 0, 0, NULL,
+	  "Compacted topic of push tokens, key device_id, value "
+	  "{\"platform\":\"apns|fcm|webhook\",\"token\":...,\"app\":...}; alert-svc "
+	  "reads it whole at start, follows it, and retires dead tokens in it." },
+	{ "qp.topic.alerts_sent", QP_PROP_STR, "alerts-sent", 0, 0, NULL,
+	  "Compacted topic where alert-svc records each scan_id it pushed (key "
+	  "scan_id), read back at start so a restart does not push it again." },
 
 	/* fraud: the rule engine (docs/fraud.md explains every default) */
 	{ "qp.fraud.cluster.precision", QP_PROP_INT, "7", 1, 12, NULL,
@@ -225,9 +232,6 @@ static const qp_prop_t qp_properties[] = {
 	  "before it is re-delivered." },
 
 	/* ingest: the ingest API handler and `quackpipe ingest` (docs/ingest.md) */
-	{ "qp.topic.device.tokens", QP_PROP_STR, "device-tokens", 0, 0, NULL,
-	  "Compacted topic of the devices' push tokens (key device_id, value "
-	  "{platform, token, app}); the ingest API writes it, alert-svc reads it." },
 	{ "qp.ingest.auth", QP_PROP_ENUM, "keys", 0, 0, "keys|open",
 	  "keys: every request needs an API key of qp.ingest.keys.path (401 "
 	  "otherwise); open: no key asked (the demo, loopback tests)." },
@@ -285,6 +289,72 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.ingest.drain.timeout.ms", QP_PROP_INT, "10000", 0, 600000, NULL,
 	  "quackpipe ingest: on SIGTERM, how long requests in flight may take to "
 	  "finish before the server closes." },
+
+	/* alerts: push providers and alert-svc (docs/alerts.md) */
+	{ "qp.alerts.reward.min", QP_PROP_DOUBLE, "5", 0, 1e12, NULL,
+	  "alert-svc: alerts whose reward is at least this are pushed." },
+	{ "qp.alerts.max.age.ms", QP_PROP_INT, "3600000", 0, 31536000000.0, NULL,
+	  "alert-svc: alerts received by the pipeline longer ago than this are "
+	  "dropped quietly (counted); 0: no limit." },
+	{ "qp.alerts.rate.per.min", QP_PROP_DOUBLE, "6", 0, 1e9, NULL,
+	  "alert-svc: pushes per minute a device's token bucket refills with." },
+	{ "qp.alerts.rate.burst", QP_PROP_INT, "3", 1, 1000000, NULL,
+	  "alert-svc: the bucket's size: pushes a device may get at once." },
+	{ "qp.alerts.rate.devices", QP_PROP_INT, "65536", 1, 1073741824, NULL,
+	  "alert-svc: device buckets kept (a direct-mapped table: a device that "
+	  "collides with another starts with a full bucket)." },
+	{ "qp.alerts.sent.max", QP_PROP_INT, "1000000", 2, 1073741824, NULL,
+	  "alert-svc: scan_ids remembered as pushed (8 bytes each, twice over); at "
+	  "least the last half of them are always remembered." },
+	{ "qp.alerts.inflight.max", QP_PROP_INT, "256", 1, 100000, NULL,
+	  "Pushes held at once (sending or waiting to retry); past it the service "
+	  "stops reading alerts until one finishes, so a slow provider cannot fill memory." },
+	{ "qp.alerts.timeout.ms", QP_PROP_INT, "10000", 100, 600000, NULL,
+	  "Longest time one push request (or an FCM token request) may take." },
+	{ "qp.alerts.connect.timeout.ms", QP_PROP_INT, "5000", 100, 600000, NULL,
+	  "Longest time to open a connection to a provider." },
+	{ "qp.alerts.retry.max", QP_PROP_INT, "5", 0, 1000, NULL,
+	  "Retries of a push answered 429, 5xx or not at all, before it is dead-lettered." },
+	{ "qp.alerts.retry.backoff.ms", QP_PROP_INT, "500", 1, 600000, NULL,
+	  "First retry delay of a push; doubled per retry, with jitter, and never "
+	  "shorter than the provider's Retry-After." },
+	{ "qp.alerts.retry.backoff.max.ms", QP_PROP_INT, "30000", 1, 3600000, NULL,
+	  "Cap on the backoff between two retries (a longer Retry-After is still honoured)." },
+	{ "qp.alerts.tls.ca.location", QP_PROP_STR, "", 0, 0, NULL,
+	  "CA bundle (PEM) to verify the providers' certificates with; empty: the system's." },
+	{ "qp.alerts.fcm.service.account", QP_PROP_STR, "", 0, 0, NULL,
+	  "FCM: path of the service-account JSON file (private_key, client_email, "
+	  "project_id, token_uri); empty: FCM disabled." },
+	{ "qp.alerts.fcm.project", QP_PROP_STR, "", 0, 0, NULL,
+	  "FCM: project id; empty: the service account's project_id." },
+	{ "qp.alerts.fcm.url", QP_PROP_STR, "https://fcm.googleapis.com", 0, 0, NULL,
+	  "FCM: base URL of the HTTP v1 API (messages are POSTed to "
+	  "{url}/v1/projects/{project}/messages:send)." },
+	{ "qp.alerts.fcm.token.url", QP_PROP_STR, "https://oauth2.googleapis.com/token", 0, 0, NULL,
+	  "FCM: OAuth2 token endpoint; when not set, the service account's token_uri." },
+	{ "qp.alerts.fcm.token.margin.ms", QP_PROP_INT, "300000", 0, 3600000, NULL,
+	  "FCM: an access token is renewed this long before it expires." },
+	{ "qp.alerts.apns.key.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "APNs: path of the token-signing key (.p8, P-256); empty: APNs disabled." },
+	{ "qp.alerts.apns.key.id", QP_PROP_STR, "", 0, 0, NULL,
+	  "APNs: the key's id (the provider token's kid)." },
+	{ "qp.alerts.apns.team.id", QP_PROP_STR, "", 0, 0, NULL,
+	  "APNs: the developer team id (the provider token's iss)." },
+	{ "qp.alerts.apns.topic", QP_PROP_STR, "", 0, 0, NULL,
+	  "APNs: apns-topic, the app's bundle id." },
+	{ "qp.alerts.apns.url", QP_PROP_STR, "https://api.push.apple.com", 0, 0, NULL,
+	  "APNs: base URL (https://api.sandbox.push.apple.com for development builds)." },
+	{ "qp.alerts.apns.push.type", QP_PROP_ENUM, "alert", 0, 0, "alert|background",
+	  "APNs: apns-push-type of every push." },
+	{ "qp.alerts.apns.expiration.s", QP_PROP_INT, "3600", 0, 2592000, NULL,
+	  "APNs: apns-expiration is now plus this; APNs stores an undeliverable push that long." },
+	{ "qp.alerts.apns.token.refresh.ms", QP_PROP_INT, "2400000", 1200000, 3600000, NULL,
+	  "APNs: the provider token is remade this often (Apple refuses one older than "
+	  "an hour and remaking it more than every 20 minutes)." },
+	{ "qp.alerts.webhook.url", QP_PROP_STR, "", 0, 0, NULL,
+	  "Webhook: URL alerts are POSTed to as JSON; empty: webhook disabled." },
+	{ "qp.alerts.webhook.secret", QP_PROP_STR, "", 0, 0, NULL,
+	  "Webhook: HMAC-SHA256 key of the X-Quackpipe-Signature header (sha256=<hex>)." },
 };
 
 #define QP_PROPERTY_COUNT (sizeof(qp_properties) / sizeof(qp_properties[0]))

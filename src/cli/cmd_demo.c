@@ -179,8 +179,8 @@ static qp_err_t start_services(demo_t *d)
 	pthread_create(&d->writer_thread, NULL, run_service, d->writer);
 	if (d->opt.metrics_port >= 0) {
 		qp_service_metrics_t sources[] = {
-			{ qp_service__name(d->fraud), qp_service__stats(d->fraud) },
-			{ qp_service__name(d->writer), qp_service__stats(d->writer) },
+			{ qp_service__name(d->fraud), qp_service__stats(d->fraud), d->fraud },
+			{ qp_service__name(d->writer), qp_service__stats(d->writer), d->writer },
 		};
 
 		if ((err = cli_metrics_start(&d->metrics, "demo", d->opt.metrics_port, sources, 2)))

@@ -1,5 +1,5 @@
 /*
- * quackpipe fraud | ch-writer | ...: one service of the pipeline per process,
+ * quackpipe fraud | ch-writer | alerts | ...: one service of the pipeline per process,
  * any service of qp_services__all (services/service_int.h) by its name.
  * Each reads its configuration from --config / -X / --brokers, logs its
  * counters every --status-interval seconds, and stops gracefully on SIGTERM
@@ -29,6 +29,10 @@ static void print_counters(const qp_service_t *svc)
 {
 	const qp_svc_counters_t *c = qp_service__stats(svc);
 
+	if (svc->type->status) {
+		svc->type->status(svc, stderr);
+		return;
+	}
 	fprintf(stderr, "quackpipe %s: consumed=%llu produced=%llu alerts=%llu inserted=%llu "
 	        "dead_lettered=%llu retried_batches=%llu\n", qp_service__name(svc),
 	        (unsigned long long)atomic_load(&c->consumed), (unsigned long long)atomic_load(&c->produced),
@@ -96,7 +100,7 @@ static int run_service(const qp_service_type_t *type, int argc, char **argv)
 	err = qp_service__new(&svc, type, conf);
 	qp_conf_destroy(conf);
 	if (!err && metrics_port >= 0) {
-		qp_service_metrics_t source = { type->name, qp_service__stats(svc) };
+		qp_service_metrics_t source = { type->name, qp_service__stats(svc), svc };
 
 		if ((err = cli_metrics_start(&metrics, type->name, metrics_port, &source, 1)))
 			qp_service__destroy(svc);

@@ -13,6 +13,7 @@ static const qp_command_t commands[] = {
 	{ "ingest", qp_cmd_ingest, "the ingest API over HTTP: phones' scans -> scan-events" },
 	{ "fraud", qp_cmd_service, "fraud-svc: scan-events -> rules -> scan-enriched, scan-alerts" },
 	{ "ch-writer", qp_cmd_service, "ch-writer: scan-enriched -> batches -> ClickHouse" },
+	{ "alerts", qp_cmd_service, "alert-svc: scan-alerts -> push (FCM / APNs / webhook), once per scan_id" },
 	{ "topics", qp_cmd_topics, "create or check the pipeline's four topics" },
 	{ "dlq", qp_cmd_dlq, "print (tail) or replay the dead-lettered events" },
 	{ "simulate", qp_cmd_simulate, "simulated phones publishing scan events (a load generator)" },

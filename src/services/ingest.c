@@ -99,7 +99,7 @@ qp_err_t qp_ingest_new(qp_ingest_t **out, const qp_conf_t *conf)
 	ing->probe_interval_ms = qp_conf__int(conf, "qp.ingest.probe.interval.ms");
 	ing->default_rate = qp_conf__double(conf, "qp.ingest.rate.limit");
 	ing->topic_events = strdup(qp_conf__str(conf, "qp.topic.events"));
-	ing->topic_tokens = strdup(qp_conf__str(conf, "qp.topic.device.tokens"));
+	ing->topic_tokens = strdup(qp_conf__str(conf, "qp.topic.device_tokens"));
 	if (!ing->topic_events || !ing->topic_tokens) {
 		err = qp_error__code(QP_ERR_NOMEM);
 		goto fail;

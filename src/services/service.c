@@ -9,6 +9,7 @@
 const qp_service_type_t *const qp_services__all[] = {
 	&qp_fraud_svc__type,
 	&qp_ch_writer__type,
+	&qp_alert_svc__type,
 	NULL,
 };
 
@@ -94,5 +95,8 @@ qp_err_t qp_service__format_metrics(qp_buf_t *out, const qp_service_metrics_t *s
 			err = qp_metrics__counter(out, counters[i].name, label, atomic_load(c));
 		}
 	}
+	for (j = 0; j < count && !err; j++)
+		if (sources[j].svc && sources[j].svc->type->metrics)
+			err = sources[j].svc->type->metrics(out, sources[j].svc);
 	return err;
 }

@@ -31,6 +31,7 @@
 #define QP_SERVICE_INT_H
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "base/buf_int.h"
 #include "quackpipe.h"
@@ -61,6 +62,12 @@ typedef struct qp_service_type {
 	void (*wakeup)(qp_service_t *svc);
 	/* Commits, leaves the group, flushes and frees. */
 	void (*destroy)(qp_service_t *svc);
+	/* Optional (NULL: none): the service's own metrics, appended after the
+	 * common counters; reads atomics, any thread. */
+	qp_err_t (*metrics)(qp_buf_t *out, const qp_service_t *svc);
+	/* Optional (NULL: the common line): the service's status line; any
+	 * thread. */
+	void (*status)(const qp_service_t *svc, FILE *out);
 } qp_service_type_t;
 
 /* The first member of every service's struct. */
@@ -76,6 +83,11 @@ extern const qp_service_type_t qp_fraud_svc__type;
 /* ch-writer: scan-enriched -> batches -> ClickHouse. group.id defaults to
  * ch-writer; the table is created if missing (qp_inserter_ensure_table). */
 extern const qp_service_type_t qp_ch_writer__type;
+/* alert-svc: scan-alerts -> policy -> push (FCM / APNs / webhook), at most
+ * once per scan_id. group.id defaults to alert-svc; the device tokens and
+ * the record of pushes are loaded at create. Its struct is the public
+ * qp_alerts_t (include/quackpipe/alerts.h). */
+extern const qp_service_type_t qp_alert_svc__type;
 
 /* Every service the command can run, NULL-terminated. */
 extern const qp_service_type_t *const qp_services__all[];
@@ -100,13 +112,18 @@ double qp_ch_writer__latency_ms(const qp_service_t *svc, double quantile);
 /* ch-writer: the inserter, for queries once run has returned; NULL for
  * another service. */
 qp_inserter_t *qp_ch_writer__inserter(qp_service_t *svc);
+/* alert-svc: its counters (qp_alerts_stats, include/quackpipe/alerts.h, on
+ * the qp_alerts_t that svc is); zeroes for another service. */
+void qp_alert_svc__stats(const qp_service_t *svc, qp_alerts_stats_t *out);
 
 /* ---- the services' counters as Prometheus text ---- */
 
-/* One service's counters, labelled service="<name>". */
+/* One service's counters, labelled service="<name>"; svc (may be NULL) adds
+ * the service's own metrics (its type's metrics operation). */
 typedef struct qp_service_metrics {
 	const char *service;
 	const qp_svc_counters_t *counters;
+	const qp_service_t *svc;
 } qp_service_metrics_t;
 
 /*

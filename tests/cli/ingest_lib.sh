@@ -44,7 +44,7 @@ start_ingest() {
   local brokers=$1 topic=$2 port=$3
   shift 3
   "$qp" ingest --brokers "$brokers" --port "$port" -X qp.ingest.keys.path="$tmp/keys" \
-    -X qp.topic.events="$topic-events" -X qp.topic.device.tokens="$topic-tokens" \
+    -X qp.topic.events="$topic-events" -X qp.topic.device_tokens="$topic-tokens" \
     -X message.timeout.ms=120000 "$@" 2>"$tmp/ingest.log" &
   pid=$!
   for ((i = 0; i < 300; i++)); do

@@ -86,7 +86,7 @@ static qp_ingest_t *handler(const char *prefix, ...)
 	for (i = 0; i < 2; i++) {
 		snprintf(topic, sizeof(topic), "%s-%s", prefix, suffixes[i]);
 		qp_mock_cluster_create_topic(mc, topic, 2);
-		assert_int_equal(qp_conf_set(conf, i ? "qp.topic.device.tokens" : "qp.topic.events",
+		assert_int_equal(qp_conf_set(conf, i ? "qp.topic.device_tokens" : "qp.topic.events",
 		                             topic), QP_OK);
 	}
 	va_start(ap, prefix);

@@ -1,0 +1,184 @@
+/* A compacted topic read as a table: see table_int.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock_int.h"
+#include "kafka/kafka_int.h"
+#include "kafka/table_int.h"
+
+#define QP_TABLE_REQUEST_MS 10000
+
+struct qp_table {
+	const qp_conf_t *conf;
+	char *topic, *who;
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *logs;
+};
+
+qp_err_t qp_table__new(qp_table_t **out, const qp_conf_t *conf, const char *topic,
+                       const char *who)
+{
+	qp_table_t *t;
+	rd_kafka_conf_t *kconf = NULL;
+	char errstr[512];
+	qp_err_t err;
+
+	*out = NULL;
+	if (!(t = calloc(1, sizeof(*t))))
+		return qp_error__code(QP_ERR_NOMEM);
+	t->conf = conf;
+	t->topic = strdup(topic);
+	t->who = strdup(who);
+	if (!t->topic || !t->who) {
+		err = qp_error__code(QP_ERR_NOMEM);
+		goto fail;
+	}
+	if ((err = qp_kafka__conf_new(&kconf, conf)) || (err = qp_kafka__conf_logs(kconf, conf)))
+		goto fail;
+	/* librdkafka's assign needs a group.id, but an assign-only consumer
+	 * never joins it and never commits: not the service's group, so the
+	 * table is read whole by every instance. */
+	if (rd_kafka_conf_set(kconf, "group.id", "quackpipe-table-reader", errstr,
+	                      sizeof(errstr)) ||
+	    rd_kafka_conf_set(kconf, "enable.auto.commit", "false", errstr, sizeof(errstr)) ||
+	    rd_kafka_conf_set(kconf, "enable.partition.eof", "true", errstr, sizeof(errstr)) ||
+	    !(t->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, errstr, sizeof(errstr)))) {
+		err = qp_error__set(QP_ERR_CONF_INVALID, "%s: %s", who, errstr);
+		goto fail;
+	}
+	kconf = NULL;
+	t->logs = qp_kafka__logs_attach(t->rk);
+	rd_kafka_poll_set_consumer(t->rk);
+	*out = t;
+	return QP_OK;
+fail:
+	if (kconf)
+		rd_kafka_conf_destroy(kconf);
+	qp_table__destroy(t);
+	return err;
+}
+
+void qp_table__destroy(qp_table_t *t)
+{
+	if (!t)
+		return;
+	if (t->rk) {
+		rd_kafka_assign(t->rk, NULL);
+		if (t->logs) {
+			qp_kafka__logs_drain(t->logs, t->conf);
+			rd_kafka_queue_destroy(t->logs);
+		}
+		rd_kafka_destroy(t->rk);
+	}
+	free(t->topic);
+	free(t->who);
+	free(t);
+}
+
+/* The topic's partition count; QP_ERR_NOT_FOUND when it does not exist. */
+static qp_err_t partition_count(qp_table_t *t, int *count)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(t->rk, t->topic, NULL);
+	rd_kafka_resp_err_t kerr;
+	qp_err_t err = QP_OK;
+
+	if (!rkt)
+		return qp_error__code(QP_ERR_NOMEM);
+	kerr = rd_kafka_metadata(t->rk, 0, rkt, &md, QP_TABLE_REQUEST_MS);
+	rd_kafka_topic_destroy(rkt);
+	if (kerr)
+		return qp_kafka__error(kerr, t->who);
+	if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt <= 0)
+		err = qp_error__set(QP_ERR_NOT_FOUND, "%s: topic %s does not exist (create it "
+		                    "with cleanup.policy=compact)", t->who, t->topic);
+	else
+		*count = md->topics[0].partition_cnt;
+	rd_kafka_metadata_destroy(md);
+	return err;
+}
+
+qp_err_t qp_table__load(qp_table_t *t, qp_table_record_cb *cb, void *opaque,
+                        int timeout_ms)
+{
+	rd_kafka_topic_partition_list_t *list = NULL;
+	int64_t *end = NULL, deadline = qp_clock__now_ms() + timeout_ms;
+	int count = 0, left = 0;
+	rd_kafka_resp_err_t kerr;
+	qp_err_t err;
+
+	if ((err = partition_count(t, &count)))
+		return err;
+	if (!(end = calloc((size_t)count, sizeof(*end))))
+		return qp_error__code(QP_ERR_NOMEM);
+	list = rd_kafka_topic_partition_list_new(count);
+	for (int p = 0; p < count; p++) {
+		int64_t low, high;
+		if ((kerr = rd_kafka_query_watermark_offsets(t->rk, t->topic, p, &low, &high,
+		                                             QP_TABLE_REQUEST_MS))) {
+			err = qp_kafka__error(kerr, t->who);
+			goto out;
+		}
+		end[p] = high;
+		left += high > low;
+		rd_kafka_topic_partition_list_add(list, t->topic, p)->offset =
+			RD_KAFKA_OFFSET_BEGINNING;
+	}
+	if ((kerr = rd_kafka_assign(t->rk, list))) {
+		err = qp_kafka__error(kerr, t->who);
+		goto out;
+	}
+	while (left > 0) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(t->rk, qp_clock__left_ms(deadline) < 100
+		                                               ? qp_clock__left_ms(deadline) : 100);
+		if (!m) {
+			if (qp_clock__left_ms(deadline) == 0) {
+				err = qp_error__set(QP_ERR_TIMEOUT, "%s: %s not read to its end in %d ms",
+				                    t->who, t->topic, timeout_ms);
+				goto out;
+			}
+			continue;
+		}
+		if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			qp_log__(t->conf, QP_LOG_WARNING, t->who, "%s", rd_kafka_message_errstr(m));
+		} else if (m->partition >= 0 && m->partition < count && end[m->partition] > 0) {
+			/* A record's handed out; EOF or the last offset before
+			 * the end seen at start finishes the partition. */
+			if (!m->err)
+				cb(m->key, m->key_len, m->payload, m->len, opaque);
+			if (m->err || m->offset + 1 >= end[m->partition]) {
+				end[m->partition] = 0;
+				left--;
+			}
+		} else if (!m->err) {
+			cb(m->key, m->key_len, m->payload, m->len, opaque);
+		}
+		rd_kafka_message_destroy(m);
+	}
+out:
+	if (t->logs)
+		qp_kafka__logs_drain(t->logs, t->conf);
+	rd_kafka_topic_partition_list_destroy(list);
+	free(end);
+	return err;
+}
+
+qp_err_t qp_table__poll(qp_table_t *t, qp_table_record_cb *cb, void *opaque,
+                        int timeout_ms, size_t max, size_t *count)
+{
+	rd_kafka_message_t *m;
+
+	*count = 0;
+	while (*count < max && (m = rd_kafka_consumer_poll(t->rk, *count ? 0 : timeout_ms))) {
+		if (!m->err) {
+			cb(m->key, m->key_len, m->payload, m->len, opaque);
+			(*count)++;
+		} else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			qp_log__(t->conf, QP_LOG_WARNING, t->who, "%s", rd_kafka_message_errstr(m));
+		}
+		rd_kafka_message_destroy(m);
+	}
+	if (t->logs)
+		qp_kafka__logs_drain(t->logs, t->conf);
+	return QP_OK;
+}

@@ -1,0 +1,3 @@
+module quackpipe/tests/doubles/pushdouble
+
+go 1.21
