@@ -23,11 +23,13 @@
 #include "base/conf_int.h"
 #include "cli/cli_conf.h"
 #include "cli/commands.h"
+#include "cli/metrics_http.h"
 #include "http/http_int.h"
 
 typedef struct ingest_svc {
 	qp_ingest_t *ingest;
 	qp_http_server_t *http;
+	qp_http_server_t *ops; /* --metrics-port: /metrics, /healthz, /readyz only */
 	atomic_bool stop;
 	int drain_ms;
 	int close_ms;
@@ -85,18 +87,52 @@ static void on_body(void *opaque, const char *method, const char *path, const ch
 	to_reply(err, resp, reply);
 }
 
+/* The operators' port (--metrics-port, loopback) answers the three GETs of
+ * the handler and nothing else: no event can enter through it. */
+static bool is_ops_path(const char *path)
+{
+	return !strcmp(path, "/metrics") || !strcmp(path, "/healthz") || !strcmp(path, "/readyz");
+}
+
+static void not_found(qp_http_reply_t *reply)
+{
+	reply->status = 404;
+	reply->body = "not found: /metrics, /healthz and /readyz only\n";
+	reply->len = strlen(reply->body);
+}
+
+static void on_ops_head(void *opaque, const char *method, const char *path,
+                        const char *headers, int64_t content_length, qp_http_reply_t *reply)
+{
+	if (!is_ops_path(path))
+		not_found(reply);
+	else
+		on_head(opaque, method, path, headers, content_length, reply);
+}
+
+static void on_ops_body(void *opaque, const char *method, const char *path,
+                        const char *headers, const void *body, size_t len,
+                        qp_http_reply_t *reply)
+{
+	if (!is_ops_path(path))
+		not_found(reply);
+	else
+		on_body(opaque, method, path, headers, body, len, reply);
+}
+
 /* ---- the service ---- */
 
 static void ingest_svc_destroy(ingest_svc_t *svc)
 {
 	if (!svc)
 		return;
+	qp_http__stop(svc->ops);
 	qp_http__stop(svc->http);
 	qp_ingest_destroy(svc->ingest);
 	free(svc);
 }
 
-static qp_err_t ingest_svc_new(ingest_svc_t **out, const qp_conf_t *conf)
+static qp_err_t ingest_svc_new(ingest_svc_t **out, const qp_conf_t *conf, int metrics_port)
 {
 	ingest_svc_t *svc = calloc(1, sizeof(*svc));
 	qp_http_handler_t handler = { on_head, on_body, NULL };
@@ -130,6 +166,18 @@ static qp_err_t ingest_svc_new(ingest_svc_t **out, const qp_conf_t *conf)
 	fprintf(stderr, "quackpipe ingest: listening on %s://%s:%d\n",
 	        *options.tls_cert_path ? "https" : "http", options.address,
 	        qp_http__port(svc->http));
+	if (metrics_port >= 0) {
+		qp_http_handler_t ops = { on_ops_head, on_ops_body, svc->ingest };
+		qp_http_options_t ops_options = { "127.0.0.1", metrics_port, 1, 64, 10, 16384, 16384,
+		                                  NULL, NULL };
+
+		if ((err = qp_http__start(&svc->ops, &ops_options, &ops))) {
+			ingest_svc_destroy(svc);
+			return err;
+		}
+		fprintf(stderr, "quackpipe ingest: metrics at http://127.0.0.1:%d/metrics\n",
+		        qp_http__port(svc->ops));
+	}
 	*out = svc;
 	return QP_OK;
 }
@@ -176,6 +224,8 @@ static qp_err_t ingest_svc_run(ingest_svc_t *svc)
 		qp_ingest_poll(svc->ingest, 10);
 	qp_http__stop(svc->http);
 	svc->http = NULL;
+	qp_http__stop(svc->ops);
+	svc->ops = NULL;
 	err = qp_ingest_flush(svc->ingest, svc->close_ms);
 	if (err)
 		fprintf(stderr, "quackpipe ingest: flush: %s\n", qp_error_last());
@@ -189,10 +239,11 @@ static void usage(FILE *out, const void *opaque)
 	        "/v1/devices/{id}/push-token,\nGET /healthz, /readyz, /metrics "
 	        "(docs/ingest.md).\n\noptions:\n%s"
 	        "  --port N            listen on port N (qp.ingest.port; 0: any, printed)\n"
-	        "  --status-interval S log the counters every S seconds (default 10)\n"
+	        "  --status-interval S log the counters every S seconds (default 10)\n%s"
 	        "  --help              this text\n\n"
-	        "Properties are listed in docs/configuration.md; see docs/services.md.\n",
-	        cli_conf_usage);
+	        "/metrics is also served on the API's port. Properties are listed in\n"
+	        "docs/configuration.md; see docs/services.md.\n",
+	        cli_conf_usage, cli_metrics_usage);
 }
 
 int qp_cmd_ingest(int argc, char **argv)
@@ -201,7 +252,7 @@ int qp_cmd_ingest(int argc, char **argv)
 	qp_conf_t *conf;
 	cli_args_t args;
 	const char *opt, *value;
-	int status_interval_s = 10, rc;
+	int status_interval_s = 10, metrics_port = -1, rc;
 	qp_err_t err;
 
 	cli_block_stop_signals();
@@ -211,11 +262,13 @@ int qp_cmd_ingest(int argc, char **argv)
 			continue;
 		if (!strcmp(opt, "--port") && qp_conf_set(args.conf, "qp.ingest.port", value) == QP_OK)
 			continue;
+		if (!strcmp(opt, "--metrics-port") && !cli_metrics_parse_port(value, &metrics_port))
+			continue;
 		cli_args_bad(&args);
 	}
 	if ((rc = cli_args_end(&args, &conf)) >= 0)
 		return rc;
-	err = ingest_svc_new(&svc, conf);
+	err = ingest_svc_new(&svc, conf, metrics_port);
 	qp_conf_destroy(conf);
 	if (err) {
 		fprintf(stderr, "quackpipe ingest: %s\n", qp_error_last());

@@ -7,7 +7,7 @@
 # SIGTERM during a slow upload lets that request finish (202), exits 0, and
 # every scan answered 202 is in the topic. Then over TLS (a certificate made
 # here): HTTPS answers, plain HTTP on that port does not.
-#   test_ingest.sh QUACKPIPE SOURCE_DIR PORT (PORT + 5 is used for TLS)
+#   test_ingest.sh QUACKPIPE SOURCE_DIR PORT (PORT + 5: TLS, PORT + 7: --metrics-port)
 set -euo pipefail
 qp=$1 src=$2 port=$3
 [[ -n ${QP_TEST_KAFKA_BROKERS:-} ]] ||
@@ -20,7 +20,7 @@ make_topics "$brokers" "$topic"
 url=http://127.0.0.1:$port
 
 start_ingest "$brokers" "$topic" "$port" -X qp.ingest.body.max.bytes=1048576 \
-  -X qp.ingest.connection.timeout.s=2
+  -X qp.ingest.connection.timeout.s=2 --metrics-port $((port + 7))
 wait_ready "$url" 200
 
 # ---- 202, and the statuses of refusals ----
@@ -48,6 +48,12 @@ expect 405 'method-not-allowed' "$url/v1/scans"
 expect 202 '"registered":true' -X PUT -H "$AUTH" -H 'Content-Type: application/json' \
   --data-binary '{"platform":"fcm","token":"tok-1"}' "$url/v1/devices/dev-a/push-token"
 expect 200 'quackpipe_ingest_accepted_total 20' "$url/metrics"
+# the operators' port (--metrics-port, as the systemd unit passes it)
+ops=http://127.0.0.1:$((port + 7))
+expect 200 'quackpipe_ingest_accepted_total 20' "$ops/metrics"
+expect 200 '"status":"ready"' "$ops/readyz"
+expect 404 'metrics' -H "$AUTH" -H 'Content-Type: application/json' \
+  --data-binary @"$tmp/one.json" "$ops/v1/scans"
 
 # 413 is decided from Content-Length: the body is never sent (curl waits
 # for 100-continue and gets the refusal instead).
