@@ -109,6 +109,7 @@ QP_OPTIONAL_STRING_END(const char *reason)
 /* the fraud engine (keeps its own copy of the conf) */
 %include "typemaps/fraud.i"
 QP_BLOCKING(qp_fraud_load_towers)
+QP_BLOCKING(qp_fraud_load_radiomap)
 QP_OPTIONAL_HANDLE(const qp_conf_t *conf)
 %include "quackpipe/fraud.h"
 %clear const qp_conf_t *conf;

@@ -103,6 +103,35 @@ static const qp_prop_t qp_properties[] = {
 	  "tower_mismatch: slack added to the tower's OpenCelliD range (positions and ranges there are estimates)." },
 	{ "qp.fraud.tower_mismatch.penalty", QP_PROP_DOUBLE, "0.4", 0, 1, NULL,
 	  "tower_mismatch: amount taken off the quality score." },
+	{ "qp.fraud.radio_mismatch.enable", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "Flag a fix far from where the majority of the event's known, fixed WiFi "
+	  "access points and BLE beacons stand (the radio map: qp.fraud.radiomap.*)." },
+	{ "qp.fraud.radio_mismatch.wifi.range.m", QP_PROP_DOUBLE, "150", 1, 100000, NULL,
+	  "radio_mismatch: how far a WiFi access point is heard; a station agrees with "
+	  "the fix within this plus the station's spread plus the fix's accuracy." },
+	{ "qp.fraud.radio_mismatch.ble.range.m", QP_PROP_DOUBLE, "50", 1, 100000, NULL,
+	  "radio_mismatch: how far a BLE beacon is heard (as wifi.range.m)." },
+	{ "qp.fraud.radio_mismatch.min.stations", QP_PROP_INT, "2", 1, 16, NULL,
+	  "radio_mismatch: known stations that must disagree with the fix (and "
+	  "outnumber those that agree) to flag it." },
+	{ "qp.fraud.radio_mismatch.penalty", QP_PROP_DOUBLE, "0.6", 0, 1, NULL,
+	  "radio_mismatch: amount taken off the quality score." },
+	{ "qp.fraud.radiomap.min.devices", QP_PROP_INT, "3", 1, 4, NULL,
+	  "Radio map: distinct devices that must have seen a station in trusted "
+	  "events before it counts (learning, export and loading)." },
+	{ "qp.fraud.radiomap.mobile.span.m", QP_PROP_DOUBLE, "500", 1, 20000000, NULL,
+	  "Radio map: a station seen from fixes spanning more than this is "
+	  "mobile (a phone's hotspot, a bus's WiFi) and never used." },
+	{ "qp.fraud.radiomap.learn", QP_PROP_BOOL, "false", 0, 0, NULL,
+	  "Radio map: the engine learns stations from the trusted events it "
+	  "evaluates (qp_fraud_radiomap_export writes them as a file)." },
+	{ "qp.fraud.radiomap.learn.min.quality", QP_PROP_DOUBLE, "0.9", 0, 1, NULL,
+	  "Radio map learning: an event with no flag is trusted from this quality score." },
+	{ "qp.fraud.radiomap.learn.max.accuracy.m", QP_PROP_DOUBLE, "50", 0, 100000, NULL,
+	  "Radio map learning: an event is trusted up to this GPS accuracy." },
+	{ "qp.fraud.radiomap.learn.max.stations", QP_PROP_INT, "4000000", 1, 1000000000, NULL,
+	  "Radio map learning: stations the learner holds at most (176 bytes "
+	  "each at worst); observations of more are dropped." },
 
 	/* inserter: batches into ClickHouse (docs/inserter.md) */
 	{ "qp.inserter.backend", QP_PROP_ENUM, "embedded", 0, 0, "http|embedded",
@@ -209,12 +238,18 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.fraud.towers.path", QP_PROP_STR, "", 0, 0, NULL,
 	  "fraud-svc: cell tower table (OpenCelliD CSV) to load; empty: none, "
 	  "and the tower_mismatch rule only counts unknown towers." },
+	{ "qp.fraud.radiomap.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "fraud-svc: radio map file (docs/fraud.md, `quackpipe radiomap`) loaded "
+	  "at start; empty: no map, and radio_mismatch flags nothing." },
+	{ "qp.fraud.radiomap.reload.s", QP_PROP_INT, "0", 0, 604800, NULL,
+	  "fraud-svc: reload the radio map every this many seconds (between "
+	  "batches; SIGHUP also reloads it); 0: only on SIGHUP." },
 	{ "qp.fraud.alert.reward.min", QP_PROP_DOUBLE, "5", 0, 1e12, NULL,
 	  "fraud-svc: an event whose reward is at least this, and that carries "
 	  "no blocking flag, is also published to the alerts topic." },
 	{ "qp.fraud.alert.blocking.flags", QP_PROP_STR,
-	  "too_many_locations,impossible_travel,tower_mismatch,duplicate_scan_id,"
-	  "duplicate_content,clock_skew", 0, 0, NULL,
+	  "too_many_locations,impossible_travel,tower_mismatch,radio_mismatch,"
+	  "duplicate_scan_id,duplicate_content,clock_skew", 0, 0, NULL,
 	  "fraud-svc: comma-separated flags that keep an event out of the alerts." },
 	{ "qp.fraud.exactly.once", QP_PROP_BOOL, "false", 0, 0, NULL,
 	  "fraud-svc: consume-transform-produce in Kafka transactions, one per "

@@ -26,5 +26,6 @@ int qp_cmd_demo(int argc, char **argv);
 int qp_cmd_topics(int argc, char **argv);
 int qp_cmd_dlq(int argc, char **argv);
 int qp_cmd_simulate(int argc, char **argv);
+int qp_cmd_radiomap(int argc, char **argv);
 
 #endif

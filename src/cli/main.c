@@ -16,6 +16,7 @@ static const qp_command_t commands[] = {
 	{ "alerts", qp_cmd_service, "alert-svc: scan-alerts -> push (FCM / APNs / webhook), once per scan_id" },
 	{ "topics", qp_cmd_topics, "create or check the pipeline's four topics" },
 	{ "dlq", qp_cmd_dlq, "print (tail) or replay the dead-lettered events" },
+	{ "radiomap", qp_cmd_radiomap, "learn the radio map from ClickHouse's scan_events, as a file" },
 	{ "simulate", qp_cmd_simulate, "simulated phones publishing scan events (a load generator)" },
 };
 

@@ -427,7 +427,7 @@ SWIGINTERN void delete_qp_ingest_response(struct qp_ingest_response *self){ qp_i
 extern "C" {
 #endif
 
-void _wrap_Swig_free_capi_70264f1acab4c3d3(void *_swig_go_0) {
+void _wrap_Swig_free_capi_99109f5a178cf271(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -437,7 +437,7 @@ void _wrap_Swig_free_capi_70264f1acab4c3d3(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_capi_70264f1acab4c3d3(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_capi_99109f5a178cf271(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -450,7 +450,7 @@ void *_wrap_Swig_malloc_capi_70264f1acab4c3d3(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_qpb_error_family_capi_70264f1acab4c3d3(intgo _swig_go_0) {
+_gostring_ _wrap_qpb_error_family_capi_99109f5a178cf271(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -463,7 +463,7 @@ _gostring_ _wrap_qpb_error_family_capi_70264f1acab4c3d3(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_QP_VERSION_NUMBER_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_VERSION_NUMBER_capi_99109f5a178cf271() {
   int result;
   intgo _swig_go_result;
   
@@ -474,7 +474,7 @@ intgo _wrap_QP_VERSION_NUMBER_capi_70264f1acab4c3d3() {
 }
 
 
-_gostring_ _wrap_qp_version_str_capi_70264f1acab4c3d3() {
+_gostring_ _wrap_qp_version_str_capi_99109f5a178cf271() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -485,7 +485,7 @@ _gostring_ _wrap_qp_version_str_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_qp_version_number_capi_70264f1acab4c3d3() {
+intgo _wrap_qp_version_number_capi_99109f5a178cf271() {
   int result;
   intgo _swig_go_result;
   
@@ -496,7 +496,7 @@ intgo _wrap_qp_version_number_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_OK_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_OK_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -508,7 +508,7 @@ intgo _wrap_QP_OK_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_GENERIC_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_GENERIC_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -520,7 +520,7 @@ intgo _wrap_QP_ERR_GENERIC_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_NOMEM_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_NOMEM_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -532,7 +532,7 @@ intgo _wrap_QP_ERR_NOMEM_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_INVALID_ARG_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_INVALID_ARG_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -544,7 +544,7 @@ intgo _wrap_QP_ERR_INVALID_ARG_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -556,7 +556,7 @@ intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_CONF_INVALID_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_CONF_INVALID_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -568,7 +568,7 @@ intgo _wrap_QP_ERR_CONF_INVALID_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_IO_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_IO_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -580,7 +580,7 @@ intgo _wrap_QP_ERR_IO_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_JSON_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_JSON_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -592,7 +592,7 @@ intgo _wrap_QP_ERR_JSON_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_TOO_LARGE_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_TOO_LARGE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -604,7 +604,7 @@ intgo _wrap_QP_ERR_TOO_LARGE_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_TOO_DEEP_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_TOO_DEEP_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -616,7 +616,7 @@ intgo _wrap_QP_ERR_TOO_DEEP_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_UTF8_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_UTF8_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -628,7 +628,7 @@ intgo _wrap_QP_ERR_UTF8_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -640,7 +640,7 @@ intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_MISSING_FIELD_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_MISSING_FIELD_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -652,7 +652,7 @@ intgo _wrap_QP_ERR_MISSING_FIELD_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_TYPE_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_FIELD_TYPE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -664,7 +664,7 @@ intgo _wrap_QP_ERR_FIELD_TYPE_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_RANGE_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_FIELD_RANGE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -676,7 +676,7 @@ intgo _wrap_QP_ERR_FIELD_RANGE_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_FORMAT_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_FIELD_FORMAT_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -688,7 +688,7 @@ intgo _wrap_QP_ERR_FIELD_FORMAT_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -700,7 +700,7 @@ intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -712,7 +712,7 @@ intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_KAFKA_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_KAFKA_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -724,7 +724,7 @@ intgo _wrap_QP_ERR_KAFKA_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_QUEUE_FULL_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_QUEUE_FULL_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -736,7 +736,7 @@ intgo _wrap_QP_ERR_QUEUE_FULL_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_TIMEOUT_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_TIMEOUT_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -748,7 +748,7 @@ intgo _wrap_QP_ERR_TIMEOUT_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -760,7 +760,7 @@ intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_NO_EVENT_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_NO_EVENT_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -772,7 +772,7 @@ intgo _wrap_QP_ERR_NO_EVENT_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_WAKEUP_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_WAKEUP_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -784,7 +784,7 @@ intgo _wrap_QP_ERR_WAKEUP_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_CLOSED_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_CLOSED_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -796,7 +796,7 @@ intgo _wrap_QP_ERR_CLOSED_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_STATE_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_STATE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -808,7 +808,7 @@ intgo _wrap_QP_ERR_STATE_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_HTTP_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_HTTP_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -820,7 +820,7 @@ intgo _wrap_QP_ERR_HTTP_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_CLICKHOUSE_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_CLICKHOUSE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -832,7 +832,7 @@ intgo _wrap_QP_ERR_CLICKHOUSE_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -844,7 +844,7 @@ intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -856,7 +856,7 @@ intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_NOT_FOUND_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_NOT_FOUND_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -868,7 +868,7 @@ intgo _wrap_QP_ERR_NOT_FOUND_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_TXN_ABORTED_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_TXN_ABORTED_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -880,7 +880,7 @@ intgo _wrap_QP_ERR_TXN_ABORTED_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ERR_USER_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ERR_USER_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -892,7 +892,7 @@ intgo _wrap_QP_ERR_USER_capi_70264f1acab4c3d3() {
 }
 
 
-_gostring_ _wrap_qp_err_str_capi_70264f1acab4c3d3(intgo _swig_go_0) {
+_gostring_ _wrap_qp_err_str_capi_99109f5a178cf271(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -905,7 +905,7 @@ _gostring_ _wrap_qp_err_str_capi_70264f1acab4c3d3(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_err_name_capi_70264f1acab4c3d3(intgo _swig_go_0) {
+_gostring_ _wrap_qp_err_name_capi_99109f5a178cf271(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -918,7 +918,7 @@ _gostring_ _wrap_qp_err_name_capi_70264f1acab4c3d3(intgo _swig_go_0) {
 }
 
 
-void _wrap_delete_qp_conf_capi_70264f1acab4c3d3(struct qp_conf *_swig_go_0) {
+void _wrap_delete_qp_conf_capi_99109f5a178cf271(struct qp_conf *_swig_go_0) {
   struct qp_conf *arg1 = (struct qp_conf *) 0 ;
   
   arg1 = *(struct qp_conf **)&_swig_go_0; 
@@ -928,7 +928,7 @@ void _wrap_delete_qp_conf_capi_70264f1acab4c3d3(struct qp_conf *_swig_go_0) {
 }
 
 
-intgo _wrap_QP_LOG_ERROR_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_LOG_ERROR_capi_99109f5a178cf271() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -940,7 +940,7 @@ intgo _wrap_QP_LOG_ERROR_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_LOG_WARNING_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_LOG_WARNING_capi_99109f5a178cf271() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -952,7 +952,7 @@ intgo _wrap_QP_LOG_WARNING_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_LOG_NOTICE_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_LOG_NOTICE_capi_99109f5a178cf271() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -964,7 +964,7 @@ intgo _wrap_QP_LOG_NOTICE_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_LOG_INFO_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_LOG_INFO_capi_99109f5a178cf271() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -976,7 +976,7 @@ intgo _wrap_QP_LOG_INFO_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_LOG_DEBUG_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_LOG_DEBUG_capi_99109f5a178cf271() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -988,7 +988,7 @@ intgo _wrap_QP_LOG_DEBUG_capi_70264f1acab4c3d3() {
 }
 
 
-_gostring_ _wrap_qp_conf_new_capi_70264f1acab4c3d3(qp_conf_t **_swig_go_0) {
+_gostring_ _wrap_qp_conf_new_capi_99109f5a178cf271(qp_conf_t **_swig_go_0) {
   qp_conf_t **arg1 = (qp_conf_t **) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -1010,7 +1010,7 @@ _gostring_ _wrap_qp_conf_new_capi_70264f1acab4c3d3(qp_conf_t **_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_conf_dup_capi_70264f1acab4c3d3(qp_conf_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_conf_dup_capi_99109f5a178cf271(qp_conf_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_conf_t **arg1 = (qp_conf_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -1034,7 +1034,7 @@ _gostring_ _wrap_qp_conf_dup_capi_70264f1acab4c3d3(qp_conf_t **_swig_go_0, struc
 }
 
 
-_gostring_ _wrap_qp_conf_set_capi_70264f1acab4c3d3(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+_gostring_ _wrap_qp_conf_set_capi_99109f5a178cf271(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -1070,7 +1070,7 @@ _gostring_ _wrap_qp_conf_set_capi_70264f1acab4c3d3(struct qp_conf *_swig_go_0, _
 }
 
 
-_gostring_ _wrap_qp_conf_get_capi_70264f1acab4c3d3(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_conf_get_capi_99109f5a178cf271(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -1097,7 +1097,7 @@ _gostring_ _wrap_qp_conf_get_capi_70264f1acab4c3d3(struct qp_conf *_swig_go_0, _
 }
 
 
-_gostring_ _wrap_qp_conf_load_file_capi_70264f1acab4c3d3(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_conf_load_file_capi_99109f5a178cf271(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -1126,7 +1126,7 @@ _gostring_ _wrap_qp_conf_load_file_capi_70264f1acab4c3d3(struct qp_conf *_swig_g
 }
 
 
-void _wrap_qp_conf_set_log_cb_capi_70264f1acab4c3d3(struct qp_conf *_swig_go_0, qp_log_cb *_swig_go_1) {
+void _wrap_qp_conf_set_log_cb_capi_99109f5a178cf271(struct qp_conf *_swig_go_0, qp_log_cb *_swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   qp_log_cb *arg2 = (qp_log_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -1142,7 +1142,7 @@ void _wrap_qp_conf_set_log_cb_capi_70264f1acab4c3d3(struct qp_conf *_swig_go_0, 
 }
 
 
-_gostring_ _wrap_qp_conf_properties_markdown_capi_70264f1acab4c3d3(_gostring_* _swig_go_0) {
+_gostring_ _wrap_qp_conf_properties_markdown_capi_99109f5a178cf271(_gostring_* _swig_go_0) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
   qp_err_t result;
@@ -1169,7 +1169,7 @@ _gostring_ _wrap_qp_conf_properties_markdown_capi_70264f1acab4c3d3(_gostring_* _
 }
 
 
-_gostring_ _wrap_qpb_enrichment_new_capi_70264f1acab4c3d3(qp_enrichment_t **_swig_go_0, long long _swig_go_1, _goslice_ _swig_go_2, double _swig_go_3, _gostring_ _swig_go_4, _gostring_ _swig_go_5) {
+_gostring_ _wrap_qpb_enrichment_new_capi_99109f5a178cf271(qp_enrichment_t **_swig_go_0, long long _swig_go_1, _goslice_ _swig_go_2, double _swig_go_3, _gostring_ _swig_go_4, _gostring_ _swig_go_5) {
   qp_enrichment_t **arg1 = (qp_enrichment_t **) 0 ;
   int64_t arg2 ;
   void *arg3 = (void *) 0 ;
@@ -1215,7 +1215,7 @@ _gostring_ _wrap_qpb_enrichment_new_capi_70264f1acab4c3d3(qp_enrichment_t **_swi
 }
 
 
-intgo _wrap_QP_EVENT_MAX_BYTES_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_EVENT_MAX_BYTES_capi_99109f5a178cf271() {
   int result;
   intgo _swig_go_result;
   
@@ -1226,7 +1226,7 @@ intgo _wrap_QP_EVENT_MAX_BYTES_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_ABSENT_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_ABSENT_capi_99109f5a178cf271() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1238,7 +1238,7 @@ intgo _wrap_QP_ABSENT_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_NULL_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_NULL_capi_99109f5a178cf271() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1250,7 +1250,7 @@ intgo _wrap_QP_NULL_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_PRESENT_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_PRESENT_capi_99109f5a178cf271() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1262,7 +1262,7 @@ intgo _wrap_QP_PRESENT_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_qp_opt_double_t_presence_get_capi_70264f1acab4c3d3(struct qp_opt_double *_swig_go_0) {
+intgo _wrap_qp_opt_double_t_presence_get_capi_99109f5a178cf271(struct qp_opt_double *_swig_go_0) {
   struct qp_opt_double *arg1 = (struct qp_opt_double *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1275,7 +1275,7 @@ intgo _wrap_qp_opt_double_t_presence_get_capi_70264f1acab4c3d3(struct qp_opt_dou
 }
 
 
-double _wrap_qp_opt_double_t_value_get_capi_70264f1acab4c3d3(struct qp_opt_double *_swig_go_0) {
+double _wrap_qp_opt_double_t_value_get_capi_99109f5a178cf271(struct qp_opt_double *_swig_go_0) {
   struct qp_opt_double *arg1 = (struct qp_opt_double *) 0 ;
   double result;
   double _swig_go_result;
@@ -1288,7 +1288,7 @@ double _wrap_qp_opt_double_t_value_get_capi_70264f1acab4c3d3(struct qp_opt_doubl
 }
 
 
-intgo _wrap_qp_opt_int_t_presence_get_capi_70264f1acab4c3d3(struct qp_opt_int *_swig_go_0) {
+intgo _wrap_qp_opt_int_t_presence_get_capi_99109f5a178cf271(struct qp_opt_int *_swig_go_0) {
   struct qp_opt_int *arg1 = (struct qp_opt_int *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1301,7 +1301,7 @@ intgo _wrap_qp_opt_int_t_presence_get_capi_70264f1acab4c3d3(struct qp_opt_int *_
 }
 
 
-long long _wrap_qp_opt_int_t_value_get_capi_70264f1acab4c3d3(struct qp_opt_int *_swig_go_0) {
+long long _wrap_qp_opt_int_t_value_get_capi_99109f5a178cf271(struct qp_opt_int *_swig_go_0) {
   struct qp_opt_int *arg1 = (struct qp_opt_int *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1314,7 +1314,7 @@ long long _wrap_qp_opt_int_t_value_get_capi_70264f1acab4c3d3(struct qp_opt_int *
 }
 
 
-double _wrap_qp_gps_t_lat_get_capi_70264f1acab4c3d3(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_lat_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1327,7 +1327,7 @@ double _wrap_qp_gps_t_lat_get_capi_70264f1acab4c3d3(struct qp_gps *_swig_go_0) {
 }
 
 
-double _wrap_qp_gps_t_lon_get_capi_70264f1acab4c3d3(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_lon_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1340,7 +1340,7 @@ double _wrap_qp_gps_t_lon_get_capi_70264f1acab4c3d3(struct qp_gps *_swig_go_0) {
 }
 
 
-double _wrap_qp_gps_t_accuracy_m_get_capi_70264f1acab4c3d3(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_accuracy_m_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1353,7 +1353,7 @@ double _wrap_qp_gps_t_accuracy_m_get_capi_70264f1acab4c3d3(struct qp_gps *_swig_
 }
 
 
-struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_70264f1acab4c3d3(struct qp_gps *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1366,7 +1366,7 @@ struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_70264f1acab4c3d3(struct
 }
 
 
-struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_70264f1acab4c3d3(struct qp_gps *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1379,7 +1379,7 @@ struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_70264f1acab4c3d3(struct 
 }
 
 
-_gostring_ _wrap_qp_gps_t_unknown_json_get_capi_70264f1acab4c3d3(struct qp_gps *_swig_go_0) {
+_gostring_ _wrap_qp_gps_t_unknown_json_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1392,7 +1392,7 @@ _gostring_ _wrap_qp_gps_t_unknown_json_get_capi_70264f1acab4c3d3(struct qp_gps *
 }
 
 
-_gostring_ _wrap_qp_wifi_t_bssid_get_capi_70264f1acab4c3d3(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_bssid_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1405,7 +1405,7 @@ _gostring_ _wrap_qp_wifi_t_bssid_get_capi_70264f1acab4c3d3(struct qp_wifi *_swig
 }
 
 
-intgo _wrap_qp_wifi_t_ssid_presence_get_capi_70264f1acab4c3d3(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_ssid_presence_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1418,7 +1418,7 @@ intgo _wrap_qp_wifi_t_ssid_presence_get_capi_70264f1acab4c3d3(struct qp_wifi *_s
 }
 
 
-_gostring_ _wrap_qp_wifi_t_ssid_get_capi_70264f1acab4c3d3(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_ssid_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1431,7 +1431,7 @@ _gostring_ _wrap_qp_wifi_t_ssid_get_capi_70264f1acab4c3d3(struct qp_wifi *_swig_
 }
 
 
-intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_70264f1acab4c3d3(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1444,7 +1444,7 @@ intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_70264f1acab4c3d3(struct qp_wifi *_swig_g
 }
 
 
-intgo _wrap_qp_wifi_t_freq_mhz_get_capi_70264f1acab4c3d3(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_freq_mhz_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1457,7 +1457,7 @@ intgo _wrap_qp_wifi_t_freq_mhz_get_capi_70264f1acab4c3d3(struct qp_wifi *_swig_g
 }
 
 
-_gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_70264f1acab4c3d3(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1470,7 +1470,7 @@ _gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_70264f1acab4c3d3(struct qp_wifi
 }
 
 
-intgo _wrap_QP_RADIO_GSM_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_RADIO_GSM_capi_99109f5a178cf271() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1482,7 +1482,7 @@ intgo _wrap_QP_RADIO_GSM_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_RADIO_WCDMA_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_RADIO_WCDMA_capi_99109f5a178cf271() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1494,7 +1494,7 @@ intgo _wrap_QP_RADIO_WCDMA_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_RADIO_LTE_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_RADIO_LTE_capi_99109f5a178cf271() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1506,7 +1506,7 @@ intgo _wrap_QP_RADIO_LTE_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_RADIO_NR_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_RADIO_NR_capi_99109f5a178cf271() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1518,7 +1518,7 @@ intgo _wrap_QP_RADIO_NR_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_RADIO_CDMA_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_RADIO_CDMA_capi_99109f5a178cf271() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1530,7 +1530,7 @@ intgo _wrap_QP_RADIO_CDMA_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_qp_cell_t_radio_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_radio_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   qp_radio_t result;
   intgo _swig_go_result;
@@ -1543,7 +1543,7 @@ intgo _wrap_qp_cell_t_radio_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0
 }
 
 
-intgo _wrap_qp_cell_t_mcc_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_mcc_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1556,7 +1556,7 @@ intgo _wrap_qp_cell_t_mcc_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0) 
 }
 
 
-intgo _wrap_qp_cell_t_mnc_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_mnc_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1569,7 +1569,7 @@ intgo _wrap_qp_cell_t_mnc_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0) 
 }
 
 
-long long _wrap_qp_cell_t_area_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0) {
+long long _wrap_qp_cell_t_area_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1582,7 +1582,7 @@ long long _wrap_qp_cell_t_area_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_g
 }
 
 
-long long _wrap_qp_cell_t_cid_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0) {
+long long _wrap_qp_cell_t_cid_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1595,7 +1595,7 @@ long long _wrap_qp_cell_t_cid_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go
 }
 
 
-struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0) {
+struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   qp_opt_int_t *result = 0 ;
   struct qp_opt_int *_swig_go_result;
@@ -1608,7 +1608,7 @@ struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_70264f1acab4c3d3(struct qp_cell 
 }
 
 
-bool _wrap_qp_cell_t_serving_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0) {
+bool _wrap_qp_cell_t_serving_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -1621,7 +1621,7 @@ bool _wrap_qp_cell_t_serving_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_cell_t_unknown_json_get_capi_70264f1acab4c3d3(struct qp_cell *_swig_go_0) {
+_gostring_ _wrap_qp_cell_t_unknown_json_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1634,7 +1634,7 @@ _gostring_ _wrap_qp_cell_t_unknown_json_get_capi_70264f1acab4c3d3(struct qp_cell
 }
 
 
-_gostring_ _wrap_qp_ble_t_addr_get_capi_70264f1acab4c3d3(struct qp_ble *_swig_go_0) {
+_gostring_ _wrap_qp_ble_t_addr_get_capi_99109f5a178cf271(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1647,7 +1647,7 @@ _gostring_ _wrap_qp_ble_t_addr_get_capi_70264f1acab4c3d3(struct qp_ble *_swig_go
 }
 
 
-intgo _wrap_qp_ble_t_rssi_dbm_get_capi_70264f1acab4c3d3(struct qp_ble *_swig_go_0) {
+intgo _wrap_qp_ble_t_rssi_dbm_get_capi_99109f5a178cf271(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1660,7 +1660,7 @@ intgo _wrap_qp_ble_t_rssi_dbm_get_capi_70264f1acab4c3d3(struct qp_ble *_swig_go_
 }
 
 
-struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_70264f1acab4c3d3(struct qp_ble *_swig_go_0) {
+struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_99109f5a178cf271(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   qp_opt_int_t *result = 0 ;
   struct qp_opt_int *_swig_go_result;
@@ -1673,7 +1673,7 @@ struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_70264f1acab4c3d3(struct qp_b
 }
 
 
-struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_70264f1acab4c3d3(struct qp_ble *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_99109f5a178cf271(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1686,7 +1686,7 @@ struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_70264f1acab4c3d3(s
 }
 
 
-_gostring_ _wrap_qp_ble_t_unknown_json_get_capi_70264f1acab4c3d3(struct qp_ble *_swig_go_0) {
+_gostring_ _wrap_qp_ble_t_unknown_json_get_capi_99109f5a178cf271(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1699,7 +1699,7 @@ _gostring_ _wrap_qp_ble_t_unknown_json_get_capi_70264f1acab4c3d3(struct qp_ble *
 }
 
 
-long long _wrap_qp_enrichment_t_received_ms_get_capi_70264f1acab4c3d3(struct qp_enrichment *_swig_go_0) {
+long long _wrap_qp_enrichment_t_received_ms_get_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1712,7 +1712,7 @@ long long _wrap_qp_enrichment_t_received_ms_get_capi_70264f1acab4c3d3(struct qp_
 }
 
 
-long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_70264f1acab4c3d3(struct qp_enrichment *_swig_go_0) {
+long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1725,7 +1725,7 @@ long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_70264f1acab4c3d3(struc
 }
 
 
-double _wrap_qp_enrichment_t_quality_score_get_capi_70264f1acab4c3d3(struct qp_enrichment *_swig_go_0) {
+double _wrap_qp_enrichment_t_quality_score_get_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   double result;
   double _swig_go_result;
@@ -1738,7 +1738,7 @@ double _wrap_qp_enrichment_t_quality_score_get_capi_70264f1acab4c3d3(struct qp_e
 }
 
 
-_gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_70264f1acab4c3d3(struct qp_enrichment *_swig_go_0) {
+_gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1751,7 +1751,7 @@ _gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_70264f1acab4c3d3(stru
 }
 
 
-_gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_70264f1acab4c3d3(struct qp_enrichment *_swig_go_0) {
+_gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1764,7 +1764,7 @@ _gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_70264f1acab4c3d3(struct qp
 }
 
 
-void _wrap_delete_qp_enrichment_t_capi_70264f1acab4c3d3(struct qp_enrichment *_swig_go_0) {
+void _wrap_delete_qp_enrichment_t_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   
   arg1 = *(struct qp_enrichment **)&_swig_go_0; 
@@ -1774,7 +1774,7 @@ void _wrap_delete_qp_enrichment_t_capi_70264f1acab4c3d3(struct qp_enrichment *_s
 }
 
 
-intgo _wrap_qp_scan_event_t_schema_version_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+intgo _wrap_qp_scan_event_t_schema_version_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1787,7 +1787,7 @@ intgo _wrap_qp_scan_event_t_schema_version_get_capi_70264f1acab4c3d3(struct qp_s
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1800,7 +1800,7 @@ _gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_70264f1acab4c3d3(struct qp_sca
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_device_id_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_device_id_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1813,7 +1813,7 @@ _gostring_ _wrap_qp_scan_event_t_device_id_get_capi_70264f1acab4c3d3(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_ts_ms_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_ts_ms_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1826,7 +1826,7 @@ long long _wrap_qp_scan_event_t_ts_ms_get_capi_70264f1acab4c3d3(struct qp_scan_e
 }
 
 
-struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   qp_gps_t *result = 0 ;
   struct qp_gps *_swig_go_result;
@@ -1839,7 +1839,7 @@ struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_70264f1acab4c3d3(struct qp_sca
 }
 
 
-long long _wrap_qp_scan_event_t_wifi_count_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_wifi_count_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1852,7 +1852,7 @@ long long _wrap_qp_scan_event_t_wifi_count_get_capi_70264f1acab4c3d3(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_cell_count_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_cell_count_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1865,7 +1865,7 @@ long long _wrap_qp_scan_event_t_cell_count_get_capi_70264f1acab4c3d3(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_ble_count_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_ble_count_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1878,7 +1878,7 @@ long long _wrap_qp_scan_event_t_ble_count_get_capi_70264f1acab4c3d3(struct qp_sc
 }
 
 
-double _wrap_qp_scan_event_t_reward_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+double _wrap_qp_scan_event_t_reward_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   double result;
   double _swig_go_result;
@@ -1891,7 +1891,7 @@ double _wrap_qp_scan_event_t_reward_get_capi_70264f1acab4c3d3(struct qp_scan_eve
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_app_version_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_app_version_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1904,7 +1904,7 @@ _gostring_ _wrap_qp_scan_event_t_app_version_get_capi_70264f1acab4c3d3(struct qp
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_platform_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_platform_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1917,7 +1917,7 @@ _gostring_ _wrap_qp_scan_event_t_platform_get_capi_70264f1acab4c3d3(struct qp_sc
 }
 
 
-bool _wrap_qp_scan_event_t_enriched_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+bool _wrap_qp_scan_event_t_enriched_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -1930,7 +1930,7 @@ bool _wrap_qp_scan_event_t_enriched_get_capi_70264f1acab4c3d3(struct qp_scan_eve
 }
 
 
-struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   qp_enrichment_t *result = 0 ;
   struct qp_enrichment *_swig_go_result;
@@ -1943,7 +1943,7 @@ struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_70264f1acab4c3d3
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1956,7 +1956,7 @@ _gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_70264f1acab4c3d3(struct q
 }
 
 
-void _wrap_delete_qp_scan_event_t_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0) {
+void _wrap_delete_qp_scan_event_t_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   
   arg1 = *(struct qp_scan_event **)&_swig_go_0; 
@@ -1966,7 +1966,7 @@ void _wrap_delete_qp_scan_event_t_capi_70264f1acab4c3d3(struct qp_scan_event *_s
 }
 
 
-_gostring_ _wrap_qp_event_decode_capi_70264f1acab4c3d3(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_event_decode_capi_99109f5a178cf271(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
   qp_scan_event_t **arg1 = (qp_scan_event_t **) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1994,7 +1994,7 @@ _gostring_ _wrap_qp_event_decode_capi_70264f1acab4c3d3(qp_scan_event_t **_swig_g
 }
 
 
-_gostring_ _wrap_qp_event_decode_enriched_capi_70264f1acab4c3d3(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_event_decode_enriched_capi_99109f5a178cf271(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
   qp_scan_event_t **arg1 = (qp_scan_event_t **) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -2022,7 +2022,7 @@ _gostring_ _wrap_qp_event_decode_enriched_capi_70264f1acab4c3d3(qp_scan_event_t 
 }
 
 
-_gostring_ _wrap_qp_event_encode_capi_70264f1acab4c3d3(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
+_gostring_ _wrap_qp_event_encode_capi_99109f5a178cf271(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
@@ -2051,7 +2051,7 @@ _gostring_ _wrap_qp_event_encode_capi_70264f1acab4c3d3(_gostring_* _swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_event_encode_enriched_capi_70264f1acab4c3d3(_gostring_* _swig_go_0, _goslice_ _swig_go_1, struct qp_enrichment *_swig_go_2) {
+_gostring_ _wrap_qp_event_encode_enriched_capi_99109f5a178cf271(_gostring_* _swig_go_0, _goslice_ _swig_go_1, struct qp_enrichment *_swig_go_2) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -2086,7 +2086,7 @@ _gostring_ _wrap_qp_event_encode_enriched_capi_70264f1acab4c3d3(_gostring_* _swi
 }
 
 
-_gostring_ _wrap_qp_event_encode_row_capi_70264f1acab4c3d3(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
+_gostring_ _wrap_qp_event_encode_row_capi_99109f5a178cf271(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
@@ -2115,7 +2115,7 @@ _gostring_ _wrap_qp_event_encode_row_capi_70264f1acab4c3d3(_gostring_* _swig_go_
 }
 
 
-struct qp_wifi *_wrap_qp_event_wifi_at_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_wifi *_wrap_qp_event_wifi_at_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_wifi_t *result = 0 ;
@@ -2130,7 +2130,7 @@ struct qp_wifi *_wrap_qp_event_wifi_at_capi_70264f1acab4c3d3(struct qp_scan_even
 }
 
 
-struct qp_cell *_wrap_qp_event_cell_at_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_cell *_wrap_qp_event_cell_at_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_cell_t *result = 0 ;
@@ -2145,7 +2145,7 @@ struct qp_cell *_wrap_qp_event_cell_at_capi_70264f1acab4c3d3(struct qp_scan_even
 }
 
 
-struct qp_ble *_wrap_qp_event_ble_at_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_ble *_wrap_qp_event_ble_at_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_ble_t *result = 0 ;
@@ -2160,7 +2160,7 @@ struct qp_ble *_wrap_qp_event_ble_at_capi_70264f1acab4c3d3(struct qp_scan_event 
 }
 
 
-_gostring_ _wrap_qp_event_flag_at_capi_70264f1acab4c3d3(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_event_flag_at_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2182,7 +2182,7 @@ _gostring_ _wrap_qp_event_flag_at_capi_70264f1acab4c3d3(struct qp_scan_event *_s
 }
 
 
-_gostring_ _wrap_qp_radio_name_capi_70264f1acab4c3d3(intgo _swig_go_0) {
+_gostring_ _wrap_qp_radio_name_capi_99109f5a178cf271(intgo _swig_go_0) {
   qp_radio_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2202,7 +2202,7 @@ _gostring_ _wrap_qp_radio_name_capi_70264f1acab4c3d3(intgo _swig_go_0) {
 }
 
 
-void _wrap_delete_qp_mock_cluster_capi_70264f1acab4c3d3(struct qp_mock_cluster *_swig_go_0) {
+void _wrap_delete_qp_mock_cluster_capi_99109f5a178cf271(struct qp_mock_cluster *_swig_go_0) {
   struct qp_mock_cluster *arg1 = (struct qp_mock_cluster *) 0 ;
   
   arg1 = *(struct qp_mock_cluster **)&_swig_go_0; 
@@ -2212,7 +2212,7 @@ void _wrap_delete_qp_mock_cluster_capi_70264f1acab4c3d3(struct qp_mock_cluster *
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_new_capi_70264f1acab4c3d3(qp_mock_cluster_t **_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_mock_cluster_new_capi_99109f5a178cf271(qp_mock_cluster_t **_swig_go_0, intgo _swig_go_1) {
   qp_mock_cluster_t **arg1 = (qp_mock_cluster_t **) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2236,7 +2236,7 @@ _gostring_ _wrap_qp_mock_cluster_new_capi_70264f1acab4c3d3(qp_mock_cluster_t **_
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_bootstrap_capi_70264f1acab4c3d3(struct qp_mock_cluster *_swig_go_0) {
+_gostring_ _wrap_qp_mock_cluster_bootstrap_capi_99109f5a178cf271(struct qp_mock_cluster *_swig_go_0) {
   qp_mock_cluster_t *arg1 = (qp_mock_cluster_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2249,7 +2249,7 @@ _gostring_ _wrap_qp_mock_cluster_bootstrap_capi_70264f1acab4c3d3(struct qp_mock_
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_create_topic_capi_70264f1acab4c3d3(struct qp_mock_cluster *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_mock_cluster_create_topic_capi_99109f5a178cf271(struct qp_mock_cluster *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2) {
   qp_mock_cluster_t *arg1 = (qp_mock_cluster_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int arg3 ;
@@ -2280,7 +2280,7 @@ _gostring_ _wrap_qp_mock_cluster_create_topic_capi_70264f1acab4c3d3(struct qp_mo
 }
 
 
-void _wrap_delete_qp_headers_capi_70264f1acab4c3d3(struct qp_headers *_swig_go_0) {
+void _wrap_delete_qp_headers_capi_99109f5a178cf271(struct qp_headers *_swig_go_0) {
   struct qp_headers *arg1 = (struct qp_headers *) 0 ;
   
   arg1 = *(struct qp_headers **)&_swig_go_0; 
@@ -2290,7 +2290,7 @@ void _wrap_delete_qp_headers_capi_70264f1acab4c3d3(struct qp_headers *_swig_go_0
 }
 
 
-_gostring_ _wrap_qp_headers_new_capi_70264f1acab4c3d3(qp_headers_t **_swig_go_0) {
+_gostring_ _wrap_qp_headers_new_capi_99109f5a178cf271(qp_headers_t **_swig_go_0) {
   qp_headers_t **arg1 = (qp_headers_t **) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -2312,7 +2312,7 @@ _gostring_ _wrap_qp_headers_new_capi_70264f1acab4c3d3(qp_headers_t **_swig_go_0)
 }
 
 
-_gostring_ _wrap_qp_headers_add_capi_70264f1acab4c3d3(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
+_gostring_ _wrap_qp_headers_add_capi_99109f5a178cf271(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2347,7 +2347,7 @@ _gostring_ _wrap_qp_headers_add_capi_70264f1acab4c3d3(struct qp_headers *_swig_g
 }
 
 
-long long _wrap_qp_headers_count_capi_70264f1acab4c3d3(struct qp_headers *_swig_go_0) {
+long long _wrap_qp_headers_count_capi_99109f5a178cf271(struct qp_headers *_swig_go_0) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2360,7 +2360,7 @@ long long _wrap_qp_headers_count_capi_70264f1acab4c3d3(struct qp_headers *_swig_
 }
 
 
-_gostring_ _wrap_qp_headers_get_capi_70264f1acab4c3d3(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_headers_get_capi_99109f5a178cf271(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void **arg3 = (void **) 0 ;
@@ -2398,7 +2398,7 @@ _gostring_ _wrap_qp_headers_get_capi_70264f1acab4c3d3(struct qp_headers *_swig_g
 }
 
 
-_gostring_ _wrap_qp_headers_at_capi_70264f1acab4c3d3(struct qp_headers *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+_gostring_ _wrap_qp_headers_at_capi_99109f5a178cf271(struct qp_headers *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   size_t arg2 ;
   char **arg3 = (char **) 0 ;
@@ -2437,7 +2437,7 @@ _gostring_ _wrap_qp_headers_at_capi_70264f1acab4c3d3(struct qp_headers *_swig_go
 }
 
 
-void _wrap_delete_qp_producer_capi_70264f1acab4c3d3(struct qp_producer *_swig_go_0) {
+void _wrap_delete_qp_producer_capi_99109f5a178cf271(struct qp_producer *_swig_go_0) {
   struct qp_producer *arg1 = (struct qp_producer *) 0 ;
   
   arg1 = *(struct qp_producer **)&_swig_go_0; 
@@ -2447,7 +2447,7 @@ void _wrap_delete_qp_producer_capi_70264f1acab4c3d3(struct qp_producer *_swig_go
 }
 
 
-long long _wrap_qp_producer_stats_t_queued_get_capi_70264f1acab4c3d3(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_queued_get_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2460,7 +2460,7 @@ long long _wrap_qp_producer_stats_t_queued_get_capi_70264f1acab4c3d3(struct qp_p
 }
 
 
-long long _wrap_qp_producer_stats_t_delivered_get_capi_70264f1acab4c3d3(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_delivered_get_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2473,7 +2473,7 @@ long long _wrap_qp_producer_stats_t_delivered_get_capi_70264f1acab4c3d3(struct q
 }
 
 
-long long _wrap_qp_producer_stats_t_failed_get_capi_70264f1acab4c3d3(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_failed_get_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2486,7 +2486,7 @@ long long _wrap_qp_producer_stats_t_failed_get_capi_70264f1acab4c3d3(struct qp_p
 }
 
 
-long long _wrap_qp_producer_stats_t_in_flight_get_capi_70264f1acab4c3d3(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_in_flight_get_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2499,7 +2499,7 @@ long long _wrap_qp_producer_stats_t_in_flight_get_capi_70264f1acab4c3d3(struct q
 }
 
 
-long long _wrap_qp_producer_stats_t_rejected_get_capi_70264f1acab4c3d3(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_rejected_get_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2512,7 +2512,7 @@ long long _wrap_qp_producer_stats_t_rejected_get_capi_70264f1acab4c3d3(struct qp
 }
 
 
-struct qp_producer_stats *_wrap_new_qp_producer_stats_t_capi_70264f1acab4c3d3() {
+struct qp_producer_stats *_wrap_new_qp_producer_stats_t_capi_99109f5a178cf271() {
   struct qp_producer_stats *result = 0 ;
   struct qp_producer_stats *_swig_go_result;
   
@@ -2523,7 +2523,7 @@ struct qp_producer_stats *_wrap_new_qp_producer_stats_t_capi_70264f1acab4c3d3() 
 }
 
 
-void _wrap_delete_qp_producer_stats_t_capi_70264f1acab4c3d3(struct qp_producer_stats *_swig_go_0) {
+void _wrap_delete_qp_producer_stats_t_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   
   arg1 = *(struct qp_producer_stats **)&_swig_go_0; 
@@ -2533,7 +2533,7 @@ void _wrap_delete_qp_producer_stats_t_capi_70264f1acab4c3d3(struct qp_producer_s
 }
 
 
-_gostring_ _wrap_qp_producer_new_capi_70264f1acab4c3d3(qp_producer_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_producer_new_capi_99109f5a178cf271(qp_producer_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_producer_t **arg1 = (qp_producer_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2557,7 +2557,7 @@ _gostring_ _wrap_qp_producer_new_capi_70264f1acab4c3d3(qp_producer_t **_swig_go_
 }
 
 
-void _wrap_qp_producer_set_delivery_cb_capi_70264f1acab4c3d3(struct qp_producer *_swig_go_0, qp_delivery_cb *_swig_go_1) {
+void _wrap_qp_producer_set_delivery_cb_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, qp_delivery_cb *_swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   qp_delivery_cb *arg2 = (qp_delivery_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2573,7 +2573,7 @@ void _wrap_qp_producer_set_delivery_cb_capi_70264f1acab4c3d3(struct qp_producer 
 }
 
 
-_gostring_ _wrap_qp_producer_publish_event_capi_70264f1acab4c3d3(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, struct qp_scan_event *_swig_go_2) {
+_gostring_ _wrap_qp_producer_publish_event_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, struct qp_scan_event *_swig_go_2) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_scan_event_t *arg3 = (qp_scan_event_t *) 0 ;
@@ -2608,7 +2608,7 @@ _gostring_ _wrap_qp_producer_publish_event_capi_70264f1acab4c3d3(struct qp_produ
 }
 
 
-_gostring_ _wrap_qp_producer_publish_capi_70264f1acab4c3d3(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3, struct qp_headers *_swig_go_4) {
+_gostring_ _wrap_qp_producer_publish_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3, struct qp_headers *_swig_go_4) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2655,7 +2655,7 @@ _gostring_ _wrap_qp_producer_publish_capi_70264f1acab4c3d3(struct qp_producer *_
 }
 
 
-_gostring_ _wrap_qp_producer_poll_capi_70264f1acab4c3d3(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_producer_poll_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2679,7 +2679,7 @@ _gostring_ _wrap_qp_producer_poll_capi_70264f1acab4c3d3(struct qp_producer *_swi
 }
 
 
-_gostring_ _wrap_qp_producer_flush_capi_70264f1acab4c3d3(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_producer_flush_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2703,7 +2703,7 @@ _gostring_ _wrap_qp_producer_flush_capi_70264f1acab4c3d3(struct qp_producer *_sw
 }
 
 
-void _wrap_qp_producer_wakeup_capi_70264f1acab4c3d3(struct qp_producer *_swig_go_0) {
+void _wrap_qp_producer_wakeup_capi_99109f5a178cf271(struct qp_producer *_swig_go_0) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   
   arg1 = *(qp_producer_t **)&_swig_go_0; 
@@ -2713,7 +2713,7 @@ void _wrap_qp_producer_wakeup_capi_70264f1acab4c3d3(struct qp_producer *_swig_go
 }
 
 
-void _wrap_qp_producer_stats_capi_70264f1acab4c3d3(struct qp_producer *_swig_go_0, struct qp_producer_stats *_swig_go_1) {
+void _wrap_qp_producer_stats_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, struct qp_producer_stats *_swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   qp_producer_stats_t *arg2 = (qp_producer_stats_t *) 0 ;
   
@@ -2725,7 +2725,7 @@ void _wrap_qp_producer_stats_capi_70264f1acab4c3d3(struct qp_producer *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_producer_close_capi_70264f1acab4c3d3(struct qp_producer *_swig_go_0, intgo _swig_go_1, long long *_swig_go_2) {
+_gostring_ _wrap_qp_producer_close_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, intgo _swig_go_1, long long *_swig_go_2) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   size_t *arg3 = (size_t *) 0 ;
@@ -2751,7 +2751,7 @@ _gostring_ _wrap_qp_producer_close_capi_70264f1acab4c3d3(struct qp_producer *_sw
 }
 
 
-void _wrap_delete_qp_admin_capi_70264f1acab4c3d3(struct qp_admin *_swig_go_0) {
+void _wrap_delete_qp_admin_capi_99109f5a178cf271(struct qp_admin *_swig_go_0) {
   struct qp_admin *arg1 = (struct qp_admin *) 0 ;
   
   arg1 = *(struct qp_admin **)&_swig_go_0; 
@@ -2761,7 +2761,7 @@ void _wrap_delete_qp_admin_capi_70264f1acab4c3d3(struct qp_admin *_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_admin_new_capi_70264f1acab4c3d3(qp_admin_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_admin_new_capi_99109f5a178cf271(qp_admin_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_admin_t **arg1 = (qp_admin_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2785,7 +2785,7 @@ _gostring_ _wrap_qp_admin_new_capi_70264f1acab4c3d3(qp_admin_t **_swig_go_0, str
 }
 
 
-_gostring_ _wrap_qp_admin_ensure_topics_capi_70264f1acab4c3d3(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_admin_ensure_topics_capi_99109f5a178cf271(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
   qp_admin_t *arg1 = (qp_admin_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2809,7 +2809,7 @@ _gostring_ _wrap_qp_admin_ensure_topics_capi_70264f1acab4c3d3(struct qp_admin *_
 }
 
 
-_gostring_ _wrap_qp_admin_check_topics_capi_70264f1acab4c3d3(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_admin_check_topics_capi_99109f5a178cf271(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
   qp_admin_t *arg1 = (qp_admin_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2833,7 +2833,7 @@ _gostring_ _wrap_qp_admin_check_topics_capi_70264f1acab4c3d3(struct qp_admin *_s
 }
 
 
-void _wrap_delete_qp_message_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+void _wrap_delete_qp_message_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   struct qp_message *arg1 = (struct qp_message *) 0 ;
   
   arg1 = *(struct qp_message **)&_swig_go_0; 
@@ -2843,7 +2843,7 @@ void _wrap_delete_qp_message_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0
 }
 
 
-void _wrap_delete_qp_runner_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0) {
+void _wrap_delete_qp_runner_capi_99109f5a178cf271(struct qp_runner *_swig_go_0) {
   struct qp_runner *arg1 = (struct qp_runner *) 0 ;
   
   arg1 = *(struct qp_runner **)&_swig_go_0; 
@@ -2853,7 +2853,7 @@ void _wrap_delete_qp_runner_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0) 
 }
 
 
-intgo _wrap_QP_MESSAGE_EVENT_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_MESSAGE_EVENT_capi_99109f5a178cf271() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2865,7 +2865,7 @@ intgo _wrap_QP_MESSAGE_EVENT_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_MESSAGE_ASSIGNED_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_MESSAGE_ASSIGNED_capi_99109f5a178cf271() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2877,7 +2877,7 @@ intgo _wrap_QP_MESSAGE_ASSIGNED_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_MESSAGE_REVOKED_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_MESSAGE_REVOKED_capi_99109f5a178cf271() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2889,7 +2889,7 @@ intgo _wrap_QP_MESSAGE_REVOKED_capi_70264f1acab4c3d3() {
 }
 
 
-_gostring_ _wrap_qp_runner_new_capi_70264f1acab4c3d3(qp_runner_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_runner_new_capi_99109f5a178cf271(qp_runner_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_runner_t **arg1 = (qp_runner_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2913,7 +2913,7 @@ _gostring_ _wrap_qp_runner_new_capi_70264f1acab4c3d3(qp_runner_t **_swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_runner_subscribe_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_runner_subscribe_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, _gostring_ _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -2942,7 +2942,7 @@ _gostring_ _wrap_qp_runner_subscribe_capi_70264f1acab4c3d3(struct qp_runner *_sw
 }
 
 
-_gostring_ _wrap_qp_runner_next_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, qp_message_t **_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_next_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, qp_message_t **_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   int arg3 ;
@@ -2968,7 +2968,7 @@ _gostring_ _wrap_qp_runner_next_capi_70264f1acab4c3d3(struct qp_runner *_swig_go
 }
 
 
-_gostring_ _wrap_qp_runner_next_batch_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2, long long *_swig_go_3) {
+_gostring_ _wrap_qp_runner_next_batch_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2, long long *_swig_go_3) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   size_t arg3 ;
@@ -3000,7 +3000,7 @@ _gostring_ _wrap_qp_runner_next_batch_capi_70264f1acab4c3d3(struct qp_runner *_s
 }
 
 
-_gostring_ _wrap_qp_runner_ack_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
+_gostring_ _wrap_qp_runner_ack_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t result;
@@ -3024,7 +3024,7 @@ _gostring_ _wrap_qp_runner_ack_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_runner_ack_batch_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_runner_ack_batch_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   size_t arg3 ;
@@ -3052,7 +3052,7 @@ _gostring_ _wrap_qp_runner_ack_batch_capi_70264f1acab4c3d3(struct qp_runner *_sw
 }
 
 
-_gostring_ _wrap_qp_runner_retry_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
+_gostring_ _wrap_qp_runner_retry_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t result;
@@ -3076,7 +3076,7 @@ _gostring_ _wrap_qp_runner_retry_capi_70264f1acab4c3d3(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_dead_letter_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3) {
+_gostring_ _wrap_qp_runner_dead_letter_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t arg3 ;
@@ -3113,7 +3113,7 @@ _gostring_ _wrap_qp_runner_dead_letter_capi_70264f1acab4c3d3(struct qp_runner *_
 }
 
 
-intgo _wrap_QP_RUNNER_ACK_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_RUNNER_ACK_capi_99109f5a178cf271() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3125,7 +3125,7 @@ intgo _wrap_QP_RUNNER_ACK_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_RUNNER_RETRY_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_RUNNER_RETRY_capi_99109f5a178cf271() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3137,7 +3137,7 @@ intgo _wrap_QP_RUNNER_RETRY_capi_70264f1acab4c3d3() {
 }
 
 
-intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_70264f1acab4c3d3() {
+intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_99109f5a178cf271() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3149,7 +3149,7 @@ intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_70264f1acab4c3d3() {
 }
 
 
-_gostring_ _wrap_qp_runner_run_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, qp_runner_handler_cb *_swig_go_1) {
+_gostring_ _wrap_qp_runner_run_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, qp_runner_handler_cb *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_runner_handler_cb *arg2 = (qp_runner_handler_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -3177,7 +3177,7 @@ _gostring_ _wrap_qp_runner_run_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_
 }
 
 
-void _wrap_qp_runner_wakeup_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0) {
+void _wrap_qp_runner_wakeup_capi_99109f5a178cf271(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   
   arg1 = *(qp_runner_t **)&_swig_go_0; 
@@ -3187,7 +3187,7 @@ void _wrap_qp_runner_wakeup_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0) 
 }
 
 
-_gostring_ _wrap_qp_runner_pause_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_pause_capi_99109f5a178cf271(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3209,7 +3209,7 @@ _gostring_ _wrap_qp_runner_pause_capi_70264f1acab4c3d3(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_resume_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_resume_capi_99109f5a178cf271(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3231,7 +3231,7 @@ _gostring_ _wrap_qp_runner_resume_capi_70264f1acab4c3d3(struct qp_runner *_swig_
 }
 
 
-_gostring_ _wrap_qp_runner_close_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_close_capi_99109f5a178cf271(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3253,7 +3253,7 @@ _gostring_ _wrap_qp_runner_close_capi_70264f1acab4c3d3(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_rewind_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_runner_rewind_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, intgo _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -3277,7 +3277,7 @@ _gostring_ _wrap_qp_runner_rewind_capi_70264f1acab4c3d3(struct qp_runner *_swig_
 }
 
 
-_gostring_ _wrap_qp_runner_begin_transaction_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_begin_transaction_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3303,7 +3303,7 @@ _gostring_ _wrap_qp_runner_begin_transaction_capi_70264f1acab4c3d3(struct qp_run
 }
 
 
-_gostring_ _wrap_qp_runner_commit_transaction_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_commit_transaction_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3329,7 +3329,7 @@ _gostring_ _wrap_qp_runner_commit_transaction_capi_70264f1acab4c3d3(struct qp_ru
 }
 
 
-_gostring_ _wrap_qp_runner_abort_transaction_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_abort_transaction_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3355,7 +3355,7 @@ _gostring_ _wrap_qp_runner_abort_transaction_capi_70264f1acab4c3d3(struct qp_run
 }
 
 
-intgo _wrap_qp_message_kind_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_kind_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_message_kind_t result;
   intgo _swig_go_result;
@@ -3368,7 +3368,7 @@ intgo _wrap_qp_message_kind_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0)
 }
 
 
-_gostring_ _wrap_qp_message_topic_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_topic_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3388,7 +3388,7 @@ _gostring_ _wrap_qp_message_topic_capi_70264f1acab4c3d3(struct qp_message *_swig
 }
 
 
-intgo _wrap_qp_message_partition_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_partition_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -3401,7 +3401,7 @@ intgo _wrap_qp_message_partition_capi_70264f1acab4c3d3(struct qp_message *_swig_
 }
 
 
-long long _wrap_qp_message_offset_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_offset_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3414,7 +3414,7 @@ long long _wrap_qp_message_offset_capi_70264f1acab4c3d3(struct qp_message *_swig
 }
 
 
-_gostring_ _wrap_qp_message_key_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_key_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -3430,7 +3430,7 @@ _gostring_ _wrap_qp_message_key_capi_70264f1acab4c3d3(struct qp_message *_swig_g
 }
 
 
-_gostring_ _wrap_qp_message_value_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_value_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -3446,7 +3446,7 @@ _gostring_ _wrap_qp_message_value_capi_70264f1acab4c3d3(struct qp_message *_swig
 }
 
 
-long long _wrap_qp_message_timestamp_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_timestamp_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3459,7 +3459,7 @@ long long _wrap_qp_message_timestamp_capi_70264f1acab4c3d3(struct qp_message *_s
 }
 
 
-long long _wrap_qp_message_header_count_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_header_count_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3472,7 +3472,7 @@ long long _wrap_qp_message_header_count_capi_70264f1acab4c3d3(struct qp_message 
 }
 
 
-_gostring_ _wrap_qp_message_header_at_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+_gostring_ _wrap_qp_message_header_at_capi_99109f5a178cf271(struct qp_message *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   char **arg3 = (char **) 0 ;
@@ -3511,7 +3511,7 @@ _gostring_ _wrap_qp_message_header_at_capi_70264f1acab4c3d3(struct qp_message *_
 }
 
 
-_gostring_ _wrap_qp_message_header_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_message_header_capi_99109f5a178cf271(struct qp_message *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void **arg3 = (void **) 0 ;
@@ -3549,7 +3549,7 @@ _gostring_ _wrap_qp_message_header_capi_70264f1acab4c3d3(struct qp_message *_swi
 }
 
 
-struct qp_scan_event *_wrap_qp_message_event_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+struct qp_scan_event *_wrap_qp_message_event_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_scan_event_t *result = 0 ;
   struct qp_scan_event *_swig_go_result;
@@ -3562,7 +3562,7 @@ struct qp_scan_event *_wrap_qp_message_event_capi_70264f1acab4c3d3(struct qp_mes
 }
 
 
-intgo _wrap_qp_message_decode_error_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_decode_error_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_err_t result;
   intgo _swig_go_result;
@@ -3575,7 +3575,7 @@ intgo _wrap_qp_message_decode_error_capi_70264f1acab4c3d3(struct qp_message *_sw
 }
 
 
-_gostring_ _wrap_qp_message_decode_detail_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_decode_detail_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3588,7 +3588,7 @@ _gostring_ _wrap_qp_message_decode_detail_capi_70264f1acab4c3d3(struct qp_messag
 }
 
 
-intgo _wrap_qp_message_retry_count_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_retry_count_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3601,7 +3601,7 @@ intgo _wrap_qp_message_retry_count_capi_70264f1acab4c3d3(struct qp_message *_swi
 }
 
 
-long long _wrap_qp_message_assignment_count_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_assignment_count_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3614,7 +3614,7 @@ long long _wrap_qp_message_assignment_count_capi_70264f1acab4c3d3(struct qp_mess
 }
 
 
-_gostring_ _wrap_qp_message_assignment_topic_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_message_assignment_topic_capi_99109f5a178cf271(struct qp_message *_swig_go_0, long long _swig_go_1) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3636,7 +3636,7 @@ _gostring_ _wrap_qp_message_assignment_topic_capi_70264f1acab4c3d3(struct qp_mes
 }
 
 
-intgo _wrap_qp_message_assignment_partition_capi_70264f1acab4c3d3(struct qp_message *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_qp_message_assignment_partition_capi_99109f5a178cf271(struct qp_message *_swig_go_0, long long _swig_go_1) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   int32_t result;
@@ -3651,7 +3651,7 @@ intgo _wrap_qp_message_assignment_partition_capi_70264f1acab4c3d3(struct qp_mess
 }
 
 
-_gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_70264f1acab4c3d3(struct qp_runner_partition_stats *_swig_go_0) {
+_gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3664,7 +3664,7 @@ _gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_70264f1acab4c3d3(str
 }
 
 
-intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_70264f1acab4c3d3(struct qp_runner_partition_stats *_swig_go_0) {
+intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -3677,7 +3677,7 @@ intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_70264f1acab4c3d3(stru
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_position_get_capi_70264f1acab4c3d3(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_position_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3690,7 +3690,7 @@ long long _wrap_qp_runner_partition_stats_t_position_get_capi_70264f1acab4c3d3(s
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_70264f1acab4c3d3(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3703,7 +3703,7 @@ long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_70264f1acab4
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_lag_get_capi_70264f1acab4c3d3(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_lag_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3716,7 +3716,7 @@ long long _wrap_qp_runner_partition_stats_t_lag_get_capi_70264f1acab4c3d3(struct
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_committed_get_capi_70264f1acab4c3d3(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_committed_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3729,7 +3729,7 @@ long long _wrap_qp_runner_partition_stats_t_committed_get_capi_70264f1acab4c3d3(
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_70264f1acab4c3d3(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3742,7 +3742,7 @@ long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_70264f1acab4c3d
 }
 
 
-struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_70264f1acab4c3d3() {
+struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_99109f5a178cf271() {
   struct qp_runner_partition_stats *result = 0 ;
   struct qp_runner_partition_stats *_swig_go_result;
   
@@ -3753,7 +3753,7 @@ struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_702
 }
 
 
-void _wrap_delete_qp_runner_partition_stats_t_capi_70264f1acab4c3d3(struct qp_runner_partition_stats *_swig_go_0) {
+void _wrap_delete_qp_runner_partition_stats_t_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   
   arg1 = *(struct qp_runner_partition_stats **)&_swig_go_0; 
@@ -3763,7 +3763,7 @@ void _wrap_delete_qp_runner_partition_stats_t_capi_70264f1acab4c3d3(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_consumed_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_consumed_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3776,7 +3776,7 @@ long long _wrap_qp_runner_stats_t_consumed_get_capi_70264f1acab4c3d3(struct qp_r
 }
 
 
-long long _wrap_qp_runner_stats_t_acked_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_acked_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3789,7 +3789,7 @@ long long _wrap_qp_runner_stats_t_acked_get_capi_70264f1acab4c3d3(struct qp_runn
 }
 
 
-long long _wrap_qp_runner_stats_t_retried_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_retried_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3802,7 +3802,7 @@ long long _wrap_qp_runner_stats_t_retried_get_capi_70264f1acab4c3d3(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3815,7 +3815,7 @@ long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_70264f1acab4c3d3(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_decode_failed_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_decode_failed_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3828,7 +3828,7 @@ long long _wrap_qp_runner_stats_t_decode_failed_get_capi_70264f1acab4c3d3(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3841,7 +3841,7 @@ long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_70264f1acab4c3d3(struct qp
 }
 
 
-long long _wrap_qp_runner_stats_t_commits_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_commits_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3854,7 +3854,7 @@ long long _wrap_qp_runner_stats_t_commits_get_capi_70264f1acab4c3d3(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_commit_failed_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_commit_failed_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3867,7 +3867,7 @@ long long _wrap_qp_runner_stats_t_commit_failed_get_capi_70264f1acab4c3d3(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_held_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_held_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3880,7 +3880,7 @@ long long _wrap_qp_runner_stats_t_held_get_capi_70264f1acab4c3d3(struct qp_runne
 }
 
 
-long long _wrap_qp_runner_stats_t_retry_pending_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_retry_pending_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3893,7 +3893,7 @@ long long _wrap_qp_runner_stats_t_retry_pending_get_capi_70264f1acab4c3d3(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3906,7 +3906,7 @@ long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_70264f1acab4c3d3(struct
 }
 
 
-bool _wrap_qp_runner_stats_t_paused_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+bool _wrap_qp_runner_stats_t_paused_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -3919,7 +3919,7 @@ bool _wrap_qp_runner_stats_t_paused_get_capi_70264f1acab4c3d3(struct qp_runner_s
 }
 
 
-long long _wrap_qp_runner_stats_t_partition_count_get_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_partition_count_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3932,7 +3932,7 @@ long long _wrap_qp_runner_stats_t_partition_count_get_capi_70264f1acab4c3d3(stru
 }
 
 
-void _wrap_delete_qp_runner_stats_t_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0) {
+void _wrap_delete_qp_runner_stats_t_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   
   arg1 = *(struct qp_runner_stats **)&_swig_go_0; 
@@ -3942,7 +3942,7 @@ void _wrap_delete_qp_runner_stats_t_capi_70264f1acab4c3d3(struct qp_runner_stats
 }
 
 
-_gostring_ _wrap_qp_runner_stats_capi_70264f1acab4c3d3(struct qp_runner *_swig_go_0, qp_runner_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_runner_stats_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, qp_runner_stats_t **_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_runner_stats_t **arg2 = (qp_runner_stats_t **) 0 ;
   qp_err_t result;
@@ -3966,7 +3966,7 @@ _gostring_ _wrap_qp_runner_stats_capi_70264f1acab4c3d3(struct qp_runner *_swig_g
 }
 
 
-struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_70264f1acab4c3d3(struct qp_runner_stats *_swig_go_0, long long _swig_go_1) {
+struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0, long long _swig_go_1) {
   qp_runner_stats_t *arg1 = (qp_runner_stats_t *) 0 ;
   size_t arg2 ;
   qp_runner_partition_stats_t *result = 0 ;
@@ -3981,7 +3981,7 @@ struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_70264f
 }
 
 
-void _wrap_delete_qp_fraud_verdict_capi_70264f1acab4c3d3(struct qp_fraud_verdict *_swig_go_0) {
+void _wrap_delete_qp_fraud_verdict_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0) {
   struct qp_fraud_verdict *arg1 = (struct qp_fraud_verdict *) 0 ;
   
   arg1 = *(struct qp_fraud_verdict **)&_swig_go_0; 
@@ -3991,7 +3991,7 @@ void _wrap_delete_qp_fraud_verdict_capi_70264f1acab4c3d3(struct qp_fraud_verdict
 }
 
 
-void _wrap_delete_qp_fraud_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0) {
+void _wrap_delete_qp_fraud_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0) {
   struct qp_fraud *arg1 = (struct qp_fraud *) 0 ;
   
   arg1 = *(struct qp_fraud **)&_swig_go_0; 
@@ -4001,7 +4001,7 @@ void _wrap_delete_qp_fraud_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qpb_enrichment_flag_at_capi_70264f1acab4c3d3(struct qp_enrichment *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qpb_enrichment_flag_at_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0, long long _swig_go_1) {
   qp_enrichment_t *arg1 = (qp_enrichment_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4023,7 +4023,7 @@ _gostring_ _wrap_qpb_enrichment_flag_at_capi_70264f1acab4c3d3(struct qp_enrichme
 }
 
 
-_gostring_ _wrap_qp_fraud_new_capi_70264f1acab4c3d3(qp_fraud_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_fraud_new_capi_99109f5a178cf271(qp_fraud_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_fraud_t **arg1 = (qp_fraud_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -4047,7 +4047,7 @@ _gostring_ _wrap_qp_fraud_new_capi_70264f1acab4c3d3(qp_fraud_t **_swig_go_0, str
 }
 
 
-_gostring_ _wrap_qp_fraud_load_towers_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_fraud_load_towers_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -4076,7 +4076,65 @@ _gostring_ _wrap_qp_fraud_load_towers_capi_70264f1acab4c3d3(struct qp_fraud *_sw
 }
 
 
-_gostring_ _wrap_qp_fraud_evaluate_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3, qp_enrichment_t **_swig_go_4) {
+_gostring_ _wrap_qp_fraud_load_radiomap_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+  qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
+  char *arg2 = (char *) 0 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_fraud_t **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  result = (qp_err_t)qp_fraud_load_radiomap(arg1,(char const *)arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  free(arg2); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_fraud_radiomap_export_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_* _swig_go_1) {
+  qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
+  qp_buf_t *arg2 = (qp_buf_t *) 0 ;
+  qp_buf_t buf2 = QP_BUF_INIT ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_fraud_t **)&_swig_go_0; 
+  arg2 = &buf2; 
+  
+  result = (qp_err_t)qp_fraud_radiomap_export((struct qp_fraud const *)arg1,arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  
+  *_swig_go_1 = Swig_AllocateString(buf2.ptr ? buf2.ptr : "", buf2.size);
+  
+  qp_buf_dispose(&buf2);
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_fraud_evaluate_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3, qp_enrichment_t **_swig_go_4) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   int64_t arg3 ;
@@ -4106,7 +4164,7 @@ _gostring_ _wrap_qp_fraud_evaluate_capi_70264f1acab4c3d3(struct qp_fraud *_swig_
 }
 
 
-_gostring_ _wrap_qp_fraud_warm_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3) {
+_gostring_ _wrap_qp_fraud_warm_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   int64_t arg3 ;
@@ -4134,7 +4192,7 @@ _gostring_ _wrap_qp_fraud_warm_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0
 }
 
 
-long long _wrap_qp_fraud_partition_revoked_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_qp_fraud_partition_revoked_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, intgo _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   int32_t arg2 ;
   size_t result;
@@ -4149,7 +4207,7 @@ long long _wrap_qp_fraud_partition_revoked_capi_70264f1acab4c3d3(struct qp_fraud
 }
 
 
-_gostring_ _wrap_qp_fraud_add_rule_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1, qp_fraud_rule_cb *_swig_go_2) {
+_gostring_ _wrap_qp_fraud_add_rule_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1, qp_fraud_rule_cb *_swig_go_2) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_fraud_rule_cb *arg3 = (qp_fraud_rule_cb *) 0 ;
@@ -4184,7 +4242,7 @@ _gostring_ _wrap_qp_fraud_add_rule_capi_70264f1acab4c3d3(struct qp_fraud *_swig_
 }
 
 
-_gostring_ _wrap_qp_fraud_verdict_add_flag_capi_70264f1acab4c3d3(struct qp_fraud_verdict *_swig_go_0, _gostring_ _swig_go_1, double _swig_go_2) {
+_gostring_ _wrap_qp_fraud_verdict_add_flag_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0, _gostring_ _swig_go_1, double _swig_go_2) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   char *arg2 = (char *) 0 ;
   double arg3 ;
@@ -4215,7 +4273,7 @@ _gostring_ _wrap_qp_fraud_verdict_add_flag_capi_70264f1acab4c3d3(struct qp_fraud
 }
 
 
-double _wrap_qp_fraud_verdict_score_capi_70264f1acab4c3d3(struct qp_fraud_verdict *_swig_go_0) {
+double _wrap_qp_fraud_verdict_score_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   double result;
   double _swig_go_result;
@@ -4228,7 +4286,7 @@ double _wrap_qp_fraud_verdict_score_capi_70264f1acab4c3d3(struct qp_fraud_verdic
 }
 
 
-long long _wrap_qp_fraud_verdict_flag_count_capi_70264f1acab4c3d3(struct qp_fraud_verdict *_swig_go_0) {
+long long _wrap_qp_fraud_verdict_flag_count_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4241,7 +4299,7 @@ long long _wrap_qp_fraud_verdict_flag_count_capi_70264f1acab4c3d3(struct qp_frau
 }
 
 
-_gostring_ _wrap_qp_fraud_verdict_flag_at_capi_70264f1acab4c3d3(struct qp_fraud_verdict *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_fraud_verdict_flag_at_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0, long long _swig_go_1) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4263,7 +4321,7 @@ _gostring_ _wrap_qp_fraud_verdict_flag_at_capi_70264f1acab4c3d3(struct qp_fraud_
 }
 
 
-long long _wrap_qp_fraud_verdict_received_ms_capi_70264f1acab4c3d3(struct qp_fraud_verdict *_swig_go_0) {
+long long _wrap_qp_fraud_verdict_received_ms_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4276,7 +4334,7 @@ long long _wrap_qp_fraud_verdict_received_ms_capi_70264f1acab4c3d3(struct qp_fra
 }
 
 
-_gostring_ _wrap_qp_fraud_rule_name_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_fraud_rule_name_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, long long _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4298,7 +4356,7 @@ _gostring_ _wrap_qp_fraud_rule_name_capi_70264f1acab4c3d3(struct qp_fraud *_swig
 }
 
 
-long long _wrap_qp_fraud_rule_count_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+long long _wrap_qp_fraud_rule_count_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int64_t result;
@@ -4318,7 +4376,7 @@ long long _wrap_qp_fraud_rule_count_capi_70264f1acab4c3d3(struct qp_fraud *_swig
 }
 
 
-long long _wrap_qp_fraud_counter_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+long long _wrap_qp_fraud_counter_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int64_t result;
@@ -4338,7 +4396,7 @@ long long _wrap_qp_fraud_counter_capi_70264f1acab4c3d3(struct qp_fraud *_swig_go
 }
 
 
-void _wrap_delete_qp_inserter_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0) {
+void _wrap_delete_qp_inserter_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   struct qp_inserter *arg1 = (struct qp_inserter *) 0 ;
   
   arg1 = *(struct qp_inserter **)&_swig_go_0; 
@@ -4348,7 +4406,7 @@ void _wrap_delete_qp_inserter_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4361,7 +4419,7 @@ long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_70264f1acab4c3d3(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4374,7 +4432,7 @@ long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_70264f1acab4c3d3(str
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4387,7 +4445,7 @@ long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_70264f1acab4c3d3(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_batches_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_batches_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4400,7 +4458,7 @@ long long _wrap_qp_inserter_stats_t_batches_get_capi_70264f1acab4c3d3(struct qp_
 }
 
 
-long long _wrap_qp_inserter_stats_t_requests_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_requests_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4413,7 +4471,7 @@ long long _wrap_qp_inserter_stats_t_requests_get_capi_70264f1acab4c3d3(struct qp
 }
 
 
-long long _wrap_qp_inserter_stats_t_retries_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_retries_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4426,7 +4484,7 @@ long long _wrap_qp_inserter_stats_t_retries_get_capi_70264f1acab4c3d3(struct qp_
 }
 
 
-long long _wrap_qp_inserter_stats_t_splits_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_splits_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4439,7 +4497,7 @@ long long _wrap_qp_inserter_stats_t_splits_get_capi_70264f1acab4c3d3(struct qp_i
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4452,7 +4510,7 @@ long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_70264f1acab4c3d3(struc
 }
 
 
-long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4465,7 +4523,7 @@ long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_70264f1acab4c3d3(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_latency_count_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_latency_count_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4478,7 +4536,7 @@ long long _wrap_qp_inserter_stats_t_latency_count_get_capi_70264f1acab4c3d3(stru
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4491,7 +4549,7 @@ double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_70264f1acab4c3d3(struc
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4504,7 +4562,7 @@ double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_70264f1acab4c3d3(struct
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4517,7 +4575,7 @@ double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_70264f1acab4c3d3(struct
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4530,7 +4588,7 @@ double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_70264f1acab4c3d3(struct
 }
 
 
-intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   qp_err_t result;
   intgo _swig_go_result;
@@ -4543,7 +4601,7 @@ intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_70264f1acab4c3d3(struct
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4556,7 +4614,7 @@ _gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_70264f1acab4c3d3(struct
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4569,7 +4627,7 @@ _gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_70264f1acab4c3d3(st
 }
 
 
-struct qp_inserter_stats *_wrap_new_qp_inserter_stats_t_capi_70264f1acab4c3d3() {
+struct qp_inserter_stats *_wrap_new_qp_inserter_stats_t_capi_99109f5a178cf271() {
   struct qp_inserter_stats *result = 0 ;
   struct qp_inserter_stats *_swig_go_result;
   
@@ -4580,7 +4638,7 @@ struct qp_inserter_stats *_wrap_new_qp_inserter_stats_t_capi_70264f1acab4c3d3() 
 }
 
 
-void _wrap_delete_qp_inserter_stats_t_capi_70264f1acab4c3d3(struct qp_inserter_stats *_swig_go_0) {
+void _wrap_delete_qp_inserter_stats_t_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   
   arg1 = *(struct qp_inserter_stats **)&_swig_go_0; 
@@ -4590,7 +4648,7 @@ void _wrap_delete_qp_inserter_stats_t_capi_70264f1acab4c3d3(struct qp_inserter_s
 }
 
 
-_gostring_ _wrap_qp_inserter_new_capi_70264f1acab4c3d3(qp_inserter_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_inserter_new_capi_99109f5a178cf271(qp_inserter_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_inserter_t **arg1 = (qp_inserter_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -4614,7 +4672,7 @@ _gostring_ _wrap_qp_inserter_new_capi_70264f1acab4c3d3(qp_inserter_t **_swig_go_
 }
 
 
-void _wrap_qp_inserter_set_result_cb_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0, qp_inserter_result_cb *_swig_go_1) {
+void _wrap_qp_inserter_set_result_cb_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0, qp_inserter_result_cb *_swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_inserter_result_cb *arg2 = (qp_inserter_result_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -4630,7 +4688,7 @@ void _wrap_qp_inserter_set_result_cb_capi_70264f1acab4c3d3(struct qp_inserter *_
 }
 
 
-_gostring_ _wrap_qp_inserter_ensure_table_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_ensure_table_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -4652,7 +4710,7 @@ _gostring_ _wrap_qp_inserter_ensure_table_capi_70264f1acab4c3d3(struct qp_insert
 }
 
 
-_gostring_ _wrap_qp_inserter_add_row_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0, _goslice_ _swig_go_1, void *_swig_go_2) {
+_gostring_ _wrap_qp_inserter_add_row_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0, _goslice_ _swig_go_1, void *_swig_go_2) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -4682,7 +4740,7 @@ _gostring_ _wrap_qp_inserter_add_row_capi_70264f1acab4c3d3(struct qp_inserter *_
 }
 
 
-long long _wrap_qp_inserter_due_in_ms_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0) {
+long long _wrap_qp_inserter_due_in_ms_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4695,7 +4753,7 @@ long long _wrap_qp_inserter_due_in_ms_capi_70264f1acab4c3d3(struct qp_inserter *
 }
 
 
-long long _wrap_qp_inserter_pending_rows_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0) {
+long long _wrap_qp_inserter_pending_rows_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4708,7 +4766,7 @@ long long _wrap_qp_inserter_pending_rows_capi_70264f1acab4c3d3(struct qp_inserte
 }
 
 
-_gostring_ _wrap_qp_inserter_flush_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_inserter_flush_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -4741,7 +4799,7 @@ _gostring_ _wrap_qp_inserter_flush_capi_70264f1acab4c3d3(struct qp_inserter *_sw
 }
 
 
-_gostring_ _wrap_qp_inserter_query_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_inserter_query_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_buf_t *arg3 = (qp_buf_t *) 0 ;
@@ -4777,7 +4835,7 @@ _gostring_ _wrap_qp_inserter_query_capi_70264f1acab4c3d3(struct qp_inserter *_sw
 }
 
 
-void _wrap_qp_inserter_wakeup_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0) {
+void _wrap_qp_inserter_wakeup_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   
   arg1 = *(qp_inserter_t **)&_swig_go_0; 
@@ -4787,7 +4845,7 @@ void _wrap_qp_inserter_wakeup_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go
 }
 
 
-struct qp_inserter_stats *_wrap_qp_inserter_stats_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0) {
+struct qp_inserter_stats *_wrap_qp_inserter_stats_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_inserter_stats_t *result = 0 ;
   struct qp_inserter_stats *_swig_go_result;
@@ -4800,7 +4858,7 @@ struct qp_inserter_stats *_wrap_qp_inserter_stats_capi_70264f1acab4c3d3(struct q
 }
 
 
-_gostring_ _wrap_qp_inserter_latency_bucket_capi_70264f1acab4c3d3(struct qp_inserter *_swig_go_0, long long _swig_go_1, double *_swig_go_2, long long *_swig_go_3) {
+_gostring_ _wrap_qp_inserter_latency_bucket_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0, long long _swig_go_1, double *_swig_go_2, long long *_swig_go_3) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   size_t arg2 ;
   double *arg3 = (double *) 0 ;
@@ -4828,7 +4886,7 @@ _gostring_ _wrap_qp_inserter_latency_bucket_capi_70264f1acab4c3d3(struct qp_inse
 }
 
 
-void _wrap_delete_qp_ingest_capi_70264f1acab4c3d3(struct qp_ingest *_swig_go_0) {
+void _wrap_delete_qp_ingest_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0) {
   struct qp_ingest *arg1 = (struct qp_ingest *) 0 ;
   
   arg1 = *(struct qp_ingest **)&_swig_go_0; 
@@ -4838,7 +4896,7 @@ void _wrap_delete_qp_ingest_capi_70264f1acab4c3d3(struct qp_ingest *_swig_go_0) 
 }
 
 
-void _wrap_delete_qp_ingest_response_capi_70264f1acab4c3d3(struct qp_ingest_response *_swig_go_0) {
+void _wrap_delete_qp_ingest_response_capi_99109f5a178cf271(struct qp_ingest_response *_swig_go_0) {
   struct qp_ingest_response *arg1 = (struct qp_ingest_response *) 0 ;
   
   arg1 = *(struct qp_ingest_response **)&_swig_go_0; 
@@ -4848,7 +4906,7 @@ void _wrap_delete_qp_ingest_response_capi_70264f1acab4c3d3(struct qp_ingest_resp
 }
 
 
-long long _wrap_qp_ingest_stats_t_requests_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_requests_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4861,7 +4919,7 @@ long long _wrap_qp_ingest_stats_t_requests_get_capi_70264f1acab4c3d3(struct qp_i
 }
 
 
-long long _wrap_qp_ingest_stats_t_accepted_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_accepted_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4874,7 +4932,7 @@ long long _wrap_qp_ingest_stats_t_accepted_get_capi_70264f1acab4c3d3(struct qp_i
 }
 
 
-long long _wrap_qp_ingest_stats_t_duplicates_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_duplicates_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4887,7 +4945,7 @@ long long _wrap_qp_ingest_stats_t_duplicates_get_capi_70264f1acab4c3d3(struct qp
 }
 
 
-long long _wrap_qp_ingest_stats_t_refused_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_refused_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4900,7 +4958,7 @@ long long _wrap_qp_ingest_stats_t_refused_get_capi_70264f1acab4c3d3(struct qp_in
 }
 
 
-long long _wrap_qp_ingest_stats_t_unavailable_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_unavailable_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4913,7 +4971,7 @@ long long _wrap_qp_ingest_stats_t_unavailable_get_capi_70264f1acab4c3d3(struct q
 }
 
 
-long long _wrap_qp_ingest_stats_t_delivered_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_delivered_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4926,7 +4984,7 @@ long long _wrap_qp_ingest_stats_t_delivered_get_capi_70264f1acab4c3d3(struct qp_
 }
 
 
-long long _wrap_qp_ingest_stats_t_delivery_failed_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_delivery_failed_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4939,7 +4997,7 @@ long long _wrap_qp_ingest_stats_t_delivery_failed_get_capi_70264f1acab4c3d3(stru
 }
 
 
-long long _wrap_qp_ingest_stats_t_tokens_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_tokens_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4952,7 +5010,7 @@ long long _wrap_qp_ingest_stats_t_tokens_get_capi_70264f1acab4c3d3(struct qp_ing
 }
 
 
-long long _wrap_qp_ingest_stats_t_status_2xx_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_status_2xx_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4965,7 +5023,7 @@ long long _wrap_qp_ingest_stats_t_status_2xx_get_capi_70264f1acab4c3d3(struct qp
 }
 
 
-long long _wrap_qp_ingest_stats_t_status_4xx_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_status_4xx_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4978,7 +5036,7 @@ long long _wrap_qp_ingest_stats_t_status_4xx_get_capi_70264f1acab4c3d3(struct qp
 }
 
 
-long long _wrap_qp_ingest_stats_t_status_5xx_get_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_status_5xx_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4991,7 +5049,7 @@ long long _wrap_qp_ingest_stats_t_status_5xx_get_capi_70264f1acab4c3d3(struct qp
 }
 
 
-struct qp_ingest_stats *_wrap_new_qp_ingest_stats_t_capi_70264f1acab4c3d3() {
+struct qp_ingest_stats *_wrap_new_qp_ingest_stats_t_capi_99109f5a178cf271() {
   struct qp_ingest_stats *result = 0 ;
   struct qp_ingest_stats *_swig_go_result;
   
@@ -5002,7 +5060,7 @@ struct qp_ingest_stats *_wrap_new_qp_ingest_stats_t_capi_70264f1acab4c3d3() {
 }
 
 
-void _wrap_delete_qp_ingest_stats_t_capi_70264f1acab4c3d3(struct qp_ingest_stats *_swig_go_0) {
+void _wrap_delete_qp_ingest_stats_t_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   
   arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
@@ -5012,7 +5070,7 @@ void _wrap_delete_qp_ingest_stats_t_capi_70264f1acab4c3d3(struct qp_ingest_stats
 }
 
 
-_gostring_ _wrap_qp_ingest_new_capi_70264f1acab4c3d3(qp_ingest_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_ingest_new_capi_99109f5a178cf271(qp_ingest_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_ingest_t **arg1 = (qp_ingest_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -5036,7 +5094,7 @@ _gostring_ _wrap_qp_ingest_new_capi_70264f1acab4c3d3(qp_ingest_t **_swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_ingest_check_capi_70264f1acab4c3d3(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4, qp_ingest_response_t **_swig_go_5) {
+_gostring_ _wrap_qp_ingest_check_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4, qp_ingest_response_t **_swig_go_5) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -5083,7 +5141,7 @@ _gostring_ _wrap_qp_ingest_check_capi_70264f1acab4c3d3(struct qp_ingest *_swig_g
 }
 
 
-_gostring_ _wrap_qp_ingest_handle_capi_70264f1acab4c3d3(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _goslice_ _swig_go_4, qp_ingest_response_t **_swig_go_5) {
+_gostring_ _wrap_qp_ingest_handle_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _goslice_ _swig_go_4, qp_ingest_response_t **_swig_go_5) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -5134,7 +5192,7 @@ _gostring_ _wrap_qp_ingest_handle_capi_70264f1acab4c3d3(struct qp_ingest *_swig_
 }
 
 
-intgo _wrap_qp_ingest_response_status_capi_70264f1acab4c3d3(struct qp_ingest_response *_swig_go_0) {
+intgo _wrap_qp_ingest_response_status_capi_99109f5a178cf271(struct qp_ingest_response *_swig_go_0) {
   qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5147,7 +5205,7 @@ intgo _wrap_qp_ingest_response_status_capi_70264f1acab4c3d3(struct qp_ingest_res
 }
 
 
-_gostring_ _wrap_qp_ingest_response_body_capi_70264f1acab4c3d3(struct qp_ingest_response *_swig_go_0) {
+_gostring_ _wrap_qp_ingest_response_body_capi_99109f5a178cf271(struct qp_ingest_response *_swig_go_0) {
   qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -5163,7 +5221,7 @@ _gostring_ _wrap_qp_ingest_response_body_capi_70264f1acab4c3d3(struct qp_ingest_
 }
 
 
-long long _wrap_qp_ingest_response_header_count_capi_70264f1acab4c3d3(struct qp_ingest_response *_swig_go_0) {
+long long _wrap_qp_ingest_response_header_count_capi_99109f5a178cf271(struct qp_ingest_response *_swig_go_0) {
   qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5176,7 +5234,7 @@ long long _wrap_qp_ingest_response_header_count_capi_70264f1acab4c3d3(struct qp_
 }
 
 
-_gostring_ _wrap_qp_ingest_response_header_at_capi_70264f1acab4c3d3(struct qp_ingest_response *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+_gostring_ _wrap_qp_ingest_response_header_at_capi_99109f5a178cf271(struct qp_ingest_response *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
   qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
   size_t arg2 ;
   char **arg3 = (char **) 0 ;
@@ -5212,7 +5270,7 @@ _gostring_ _wrap_qp_ingest_response_header_at_capi_70264f1acab4c3d3(struct qp_in
 }
 
 
-_gostring_ _wrap_qp_ingest_poll_capi_70264f1acab4c3d3(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_ingest_poll_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -5236,7 +5294,7 @@ _gostring_ _wrap_qp_ingest_poll_capi_70264f1acab4c3d3(struct qp_ingest *_swig_go
 }
 
 
-_gostring_ _wrap_qp_ingest_flush_capi_70264f1acab4c3d3(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_ingest_flush_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -5260,7 +5318,7 @@ _gostring_ _wrap_qp_ingest_flush_capi_70264f1acab4c3d3(struct qp_ingest *_swig_g
 }
 
 
-void _wrap_qp_ingest_wakeup_capi_70264f1acab4c3d3(struct qp_ingest *_swig_go_0) {
+void _wrap_qp_ingest_wakeup_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   
   arg1 = *(qp_ingest_t **)&_swig_go_0; 
@@ -5270,7 +5328,7 @@ void _wrap_qp_ingest_wakeup_capi_70264f1acab4c3d3(struct qp_ingest *_swig_go_0) 
 }
 
 
-void _wrap_qp_ingest_stats_capi_70264f1acab4c3d3(struct qp_ingest *_swig_go_0, struct qp_ingest_stats *_swig_go_1) {
+void _wrap_qp_ingest_stats_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0, struct qp_ingest_stats *_swig_go_1) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   qp_ingest_stats_t *arg2 = (qp_ingest_stats_t *) 0 ;
   
