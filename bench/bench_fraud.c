@@ -16,6 +16,12 @@
  *    hashing the key and reading one random slot of an array of the same
  *    size, each read's address depending on the previous read — the memory
  *    latency floor of a lookup whose answer is needed before going on.
+ * 5. Radio map lookups per second (random hits) and bytes per station with
+ *    1M and 10M stations; baseline as for the towers.
+ *
+ * The evaluations run with every rule on, radio_mismatch included, against
+ * a radio map of 1M stations: the events' radios are not in it, so each of
+ * their 8 lookups probes the table as a hit would, and no flag is raised.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +35,7 @@
 #include "quackpipe.h"
 
 #define TOWERS 1000000
+#define MAP_STATIONS 1000000
 #define RADIO_SETS 64
 #define T0 1700000000000LL
 
@@ -164,7 +171,43 @@ typedef struct record {
 	char rest[sizeof(qp_fraud_device_t) - 16];
 } record_t;
 
-static void bench_devices(uint32_t devices, const char *towers, uint64_t evals)
+/* A radio map file of MAP_STATIONS stations whose addresses no bench
+ * event carries (first byte 0x0a), spread over France. */
+static char *write_radiomap(void)
+{
+	static char path[64];
+	FILE *f;
+	uint32_t k;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/qp-bench-radiomap-XXXXXX");
+	if ((fd = mkstemp(path)) < 0 || !(f = fdopen(fd, "w"))) {
+		perror("bench_fraud: radio map file");
+		exit(1);
+	}
+	fputs("kind,mac,lat,lon,spread_m,devices,mobile\n", f);
+	for (k = 0; k < MAP_STATIONS; k++) {
+		uint64_t r = next_random();
+
+		fprintf(f, "%s,0a:%02x:%02x:%02x:%02x:%02x,%.6f,%.6f,30,5,0\n", k % 4 ? "wifi" : "ble",
+		        (unsigned)(r >> 8) & 0xff, (unsigned)(r >> 16) & 0xff, (unsigned)(r >> 24) & 0xff,
+		        (unsigned)(r >> 32) & 0xff, (unsigned)(r >> 40) & 0xff,
+		        43.0 + (double)(r & 0xffff) / 8192.0, -1.0 + (double)(r >> 48) / 8192.0);
+	}
+	if (fclose(f)) {
+		perror("bench_fraud: radio map file");
+		exit(1);
+	}
+	return path;
+}
+
+static const char *radiomap_path;
+
+/* Evaluations per second with `devices` tracked; with_radio: the radio map
+ * loaded and radio_mismatch on (as by default), else the rule off and no
+ * map. Returns the rate. */
+static double bench_devices(uint32_t devices, const char *towers, uint64_t evals,
+                            bool with_radio)
 {
 	qp_fraud_t *f;
 	qp_conf_t *conf;
@@ -183,7 +226,9 @@ static void bench_devices(uint32_t devices, const char *towers, uint64_t evals)
 	init_event(&b);
 
 	qp_conf_new(&conf);
-	if (qp_fraud_new(&f, conf) || qp_fraud_load_towers(f, towers)) {
+	if ((!with_radio && qp_conf_set(conf, "qp.fraud.radio_mismatch.enable", "false")) ||
+	    qp_fraud_new(&f, conf) || qp_fraud_load_towers(f, towers) ||
+	    (with_radio && qp_fraud_load_radiomap(f, radiomap_path))) {
 		fprintf(stderr, "bench_fraud: %s\n", qp_error_last());
 		exit(1);
 	}
@@ -228,20 +273,25 @@ static void bench_devices(uint32_t devices, const char *towers, uint64_t evals)
 	for (i = 0; qp_fraud_rule_name(f, i); i++)
 		printf(" %s %lld", qp_fraud_rule_name(f, i),
 		       (long long)qp_fraud_rule_count(f, qp_fraud_rule_name(f, i)));
-	printf("), %lld devices tracked, %lld evicted, state %.1f MiB, sink %llu\n",
+	printf("), %lld devices tracked, %lld evicted, state %.1f MiB, radio map %lld stations, "
+	       "sink %llu\n",
 	       (long long)qp_fraud_counter(f, "devices"), (long long)qp_fraud_counter(f, "evicted"),
-	       (double)qp_fraud_counter(f, "state_bytes") / 1048576.0, (unsigned long long)sink);
-	snprintf(name, sizeof(name), "fraud_evaluate_%uk_devices", devices / 1000);
-	bench_result(name, engine_rate, "evals/s", "hash_and_touch_record", base_rate);
-	snprintf(name, sizeof(name), "fraud_state_bytes_per_device_%uk", devices / 1000);
-	bench_result(name, (double)qp_fraud_counter(f, "state_bytes") /
-	                   (double)qp_fraud_counter(f, "devices"),
-	             "bytes", "device_record", (double)sizeof(qp_fraud_device_t));
+	       (double)qp_fraud_counter(f, "state_bytes") / 1048576.0,
+	       (long long)qp_fraud_counter(f, "radio_stations"), (unsigned long long)sink);
+	if (with_radio) {
+		snprintf(name, sizeof(name), "fraud_evaluate_%uk_devices", devices / 1000);
+		bench_result(name, engine_rate, "evals/s", "hash_and_touch_record", base_rate);
+		snprintf(name, sizeof(name), "fraud_state_bytes_per_device_%uk", devices / 1000);
+		bench_result(name, (double)qp_fraud_counter(f, "state_bytes") /
+		                   (double)qp_fraud_counter(f, "devices"),
+		             "bytes", "device_record", (double)sizeof(qp_fraud_device_t));
+	}
 
 	qp_fraud_destroy(f);
 	qp_conf_destroy(conf);
 	free(records);
 	free(device_ids);
+	return engine_rate;
 }
 
 /* Strict: the generated table has no bad row. */
@@ -318,30 +368,97 @@ static void bench_tower_lookup(const char *path)
 	qp_towers__dispose(&t);
 }
 
+static void bench_radiomap_lookup(uint32_t stations)
+{
+	qp_radiomap_t m = { 0 };
+	uint64_t i, t0, found = 0, sink = 0, lookups = 10000000, *raw;
+	double lookup_rate, base_rate;
+	size_t raw_words;
+	char name[64];
+
+	/* Keys k * odd constant (48 bits): distinct, in no order the table
+	 * could profit from. */
+	for (i = 0; i < stations; i++)
+		if (qp_radiomap__put(&m, (i * 0x9e3779b97f4bull) & 0xffffffffffffull, 48.8, 2.3, 25,
+		                     false)) {
+			fprintf(stderr, "bench_fraud: %s\n", qp_error_last());
+			exit(1);
+		}
+	raw_words = qp_radiomap__bytes(&m) / sizeof(uint64_t);
+	raw = malloc(raw_words * sizeof(uint64_t));
+	for (i = 0; i < raw_words; i++)
+		raw[i] = next_random() & 0xff;
+
+	t0 = bench_thread_cpu_ns();
+	for (i = 0; i < lookups; i++) {
+		uint64_t k = next_random() % stations;
+
+		found += qp_radiomap__find(&m, (k * 0x9e3779b97f4bull) & 0xffffffffffffull) != NULL;
+	}
+	lookup_rate = (double)lookups / ((double)(bench_thread_cpu_ns() - t0) / 1e9);
+
+	t0 = bench_thread_cpu_ns();
+	for (i = 0; i < lookups; i++) {
+		uint64_t k = next_random() % stations;
+		uint64_t h = qp_hash64__mix((k * 0x9e3779b97f4bull) & 0xffffffffffffull);
+
+		sink = raw[(h + sink) % raw_words];
+	}
+	base_rate = (double)lookups / ((double)(bench_thread_cpu_ns() - t0) / 1e9);
+
+	printf("radio map %u stations: %.1f MiB, %llu of %llu lookups found (sink %llu)\n",
+	       stations, (double)qp_radiomap__bytes(&m) / 1048576.0, (unsigned long long)found,
+	       (unsigned long long)lookups, (unsigned long long)sink);
+	snprintf(name, sizeof(name), "fraud_radiomap_lookups_%uM", stations / 1000000);
+	bench_result(name, lookup_rate, "lookups/s", "hash_and_dependent_read", base_rate);
+	snprintf(name, sizeof(name), "fraud_radiomap_bytes_per_station_%uM", stations / 1000000);
+	bench_result(name, (double)qp_radiomap__bytes(&m) / stations, "bytes", "station_slot",
+	             (double)sizeof(qp_station_t));
+	free(raw);
+	qp_radiomap__dispose(&m);
+}
+
+/* Evaluations with `devices` tracked, then what radio_mismatch and its 8
+ * lookups per event cost: the same run without the map, the rule off. */
+static void bench_radio_cost(uint32_t devices, const char *towers)
+{
+	double on = bench_devices(devices, towers, 3000000, true);
+	double off = bench_devices(devices, towers, 3000000, false);
+	char name[64];
+
+	snprintf(name, sizeof(name), "fraud_evaluate_%uk_devices_radio_on", devices / 1000);
+	bench_result(name, on, "evals/s", "radio_mismatch_off", off);
+}
+
 int main(int argc, char **argv)
 {
 	char *towers;
 
 	bench_print_conditions("fraud");
 	printf("one core; events built in memory (no JSON): 6 WiFi, 2 cells (serving cell in a "
-	       "1M-tower table), 2 BLE; devices picked uniformly at random; default rules and "
-	       "budget (qp.fraud.state.max.bytes 256 MiB)\n");
+	       "1M-tower table), 2 BLE (looked up in a 1M-station radio map); devices picked "
+	       "uniformly at random; default rules and budget (qp.fraud.state.max.bytes 256 MiB)\n");
 	init_radio_sets();
 	towers = write_towers();
+	radiomap_path = write_radiomap();
 	/* bench/run fraud DEVICES... runs only the evaluation figures for those. */
 	if (argc > 1) {
 		int i;
 
 		for (i = 1; i < argc; i++)
-			bench_devices((uint32_t)atoi(argv[i]), towers, 3000000);
+			bench_radio_cost((uint32_t)atoi(argv[i]), towers);
 		unlink(towers);
+		unlink(radiomap_path);
 		return 0;
 	}
 	bench_tower_load(towers);
 	bench_tower_lookup(towers);
-	bench_devices(10000, towers, 3000000);
-	bench_devices(100000, towers, 3000000);
-	bench_devices(1000000, towers, 3000000);
+	bench_radiomap_lookup(1000000);
+	bench_radiomap_lookup(10000000);
+	bench_devices(10000, towers, 3000000, true);
+	bench_radio_cost(100000, towers);
+	bench_devices(1000000, towers, 3000000, true);
 	unlink(towers);
+	unlink(radiomap_path);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "quackpipe/admin.h"
 #include "quackpipe/mock.h"
 #include "quackpipe/runner.h"
+#include "quackpipe/ingest.h"
 #include "quackpipe/alerts.h"
 
 #endif /* QUACKPIPE_H */

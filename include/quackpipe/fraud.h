@@ -15,7 +15,7 @@
  *
  * Built-in rules, in the order they run (each is also the flag it raises):
  *   clock_skew, duplicate_scan_id, duplicate_content, impossible_travel,
- *   too_many_locations, tower_mismatch.
+ *   too_many_locations, tower_mismatch, radio_mismatch.
  *
  * Thread-safety: an engine is not thread-safe; use it from one thread at a
  * time (fraud-svc keeps one per consumer). Distinct engines are independent.
@@ -73,6 +73,27 @@ QP_EXTERN void qp_fraud_destroy(qp_fraud_t *f);
  * staying loaded. QP_ERR_IO if the file cannot be read.
  */
 QP_EXTERN qp_err_t qp_fraud_load_towers(qp_fraud_t *f, const char *path);
+
+/*
+ * Replaces the engine's radio map (positions of WiFi access points and BLE
+ * beacons, for the radio_mismatch rule) by the stations of a radio map file
+ * (CSV: kind,mac,lat,lon,spread_m,devices,mobile; docs/fraud.md), such as
+ * `quackpipe radiomap` or qp_fraud_radiomap_export writes. Rows with fewer
+ * than qp.fraud.radiomap.min.devices devices are skipped; a bad row is
+ * skipped and counted ("radio_bad_lines") with a warning log line. The new
+ * map is built aside: on failure (QP_ERR_IO if the file cannot be read,
+ * QP_ERR_NOMEM) the engine keeps its previous map. Call again to reload.
+ */
+QP_EXTERN qp_err_t qp_fraud_load_radiomap(qp_fraud_t *f, const char *path);
+
+/*
+ * Appends to out, as a radio map file, what the engine learned from the
+ * events it evaluated with qp.fraud.radiomap.learn = true: the stations
+ * seen in trusted events by at least qp.fraud.radiomap.min.devices devices,
+ * marked mobile when seen over more than qp.fraud.radiomap.mobile.span.m.
+ * The map the engine uses is not changed (load the file for that).
+ */
+QP_EXTERN qp_err_t qp_fraud_radiomap_export(const qp_fraud_t *f, qp_buf_t *out);
 
 /*
  * Judges one event and updates its device's state. received_ms is when the
@@ -173,6 +194,11 @@ QP_EXTERN int64_t qp_fraud_rule_count(const qp_fraud_t *f, const char *rule);
  *   "tower_bad_lines_value"   with a value that does not read as its type
  *   "tower_bad_lines_range"   with a value out of its range
  *   "tower_bytes"      bytes allocated for the tower table
+ *   "radio_stations"   stations in the radio map ("radio_stations_mobile":
+ *                      of which mobile, never used; "radio_bad_lines": bad
+ *                      rows skipped; "radio_bytes": bytes of the map)
+ *   "radio_learned"    stations the learner holds ("radio_learner_bytes";
+ *                      "radio_learn_dropped": observations over its budget)
  */
 QP_EXTERN int64_t qp_fraud_counter(const qp_fraud_t *f, const char *name);
 

@@ -109,6 +109,35 @@ static const qp_prop_t qp_properties[] = {
 	  "tower_mismatch: slack added to the tower's OpenCelliD range (positions and ranges there are estimates)." },
 	{ "qp.fraud.tower_mismatch.penalty", QP_PROP_DOUBLE, "0.4", 0, 1, NULL,
 	  "tower_mismatch: amount taken off the quality score." },
+	{ "qp.fraud.radio_mismatch.enable", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "Flag a fix far from where the majority of the event's known, fixed WiFi "
+	  "access points and BLE beacons stand (the radio map: qp.fraud.radiomap.*)." },
+	{ "qp.fraud.radio_mismatch.wifi.range.m", QP_PROP_DOUBLE, "150", 1, 100000, NULL,
+	  "radio_mismatch: how far a WiFi access point is heard; a station agrees with "
+	  "the fix within this plus the station's spread plus the fix's accuracy." },
+	{ "qp.fraud.radio_mismatch.ble.range.m", QP_PROP_DOUBLE, "50", 1, 100000, NULL,
+	  "radio_mismatch: how far a BLE beacon is heard (as wifi.range.m)." },
+	{ "qp.fraud.radio_mismatch.min.stations", QP_PROP_INT, "2", 1, 16, NULL,
+	  "radio_mismatch: known stations that must disagree with the fix (and "
+	  "outnumber those that agree) to flag it." },
+	{ "qp.fraud.radio_mismatch.penalty", QP_PROP_DOUBLE, "0.6", 0, 1, NULL,
+	  "radio_mismatch: amount taken off the quality score." },
+	{ "qp.fraud.radiomap.min.devices", QP_PROP_INT, "3", 1, 4, NULL,
+	  "Radio map: distinct devices that must have seen a station in trusted "
+	  "events before it counts (learning, export and loading)." },
+	{ "qp.fraud.radiomap.mobile.span.m", QP_PROP_DOUBLE, "500", 1, 20000000, NULL,
+	  "Radio map: a station seen from fixes spanning more than this is "
+	  "mobile (a phone's hotspot, a bus's WiFi) and never used." },
+	{ "qp.fraud.radiomap.learn", QP_PROP_BOOL, "false", 0, 0, NULL,
+	  "Radio map: the engine learns stations from the trusted events it "
+	  "evaluates (qp_fraud_radiomap_export writes them as a file)." },
+	{ "qp.fraud.radiomap.learn.min.quality", QP_PROP_DOUBLE, "0.9", 0, 1, NULL,
+	  "Radio map learning: an event with no flag is trusted from this quality score." },
+	{ "qp.fraud.radiomap.learn.max.accuracy.m", QP_PROP_DOUBLE, "50", 0, 100000, NULL,
+	  "Radio map learning: an event is trusted up to this GPS accuracy." },
+	{ "qp.fraud.radiomap.learn.max.stations", QP_PROP_INT, "4000000", 1, 1000000000, NULL,
+	  "Radio map learning: stations the learner holds at most (176 bytes "
+	  "each at worst); observations of more are dropped." },
 
 	/* inserter: batches into ClickHouse (docs/inserter.md) */
 	{ "qp.inserter.backend", QP_PROP_ENUM, "embedded", 0, 0, "http|embedded",
@@ -215,12 +244,18 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.fraud.towers.path", QP_PROP_STR, "", 0, 0, NULL,
 	  "fraud-svc: cell tower table (OpenCelliD CSV) to load; empty: none, "
 	  "and the tower_mismatch rule only counts unknown towers." },
+	{ "qp.fraud.radiomap.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "fraud-svc: radio map file (docs/fraud.md, `quackpipe radiomap`) loaded "
+	  "at start; empty: no map, and radio_mismatch flags nothing." },
+	{ "qp.fraud.radiomap.reload.s", QP_PROP_INT, "0", 0, 604800, NULL,
+	  "fraud-svc: reload the radio map every this many seconds (between "
+	  "batches; SIGHUP also reloads it); 0: only on SIGHUP." },
 	{ "qp.fraud.alert.reward.min", QP_PROP_DOUBLE, "5", 0, 1e12, NULL,
 	  "fraud-svc: an event whose reward is at least this, and that carries "
 	  "no blocking flag, is also published to the alerts topic." },
 	{ "qp.fraud.alert.blocking.flags", QP_PROP_STR,
-	  "too_many_locations,impossible_travel,tower_mismatch,duplicate_scan_id,"
-	  "duplicate_content,clock_skew", 0, 0, NULL,
+	  "too_many_locations,impossible_travel,tower_mismatch,radio_mismatch,"
+	  "duplicate_scan_id,duplicate_content,clock_skew", 0, 0, NULL,
 	  "fraud-svc: comma-separated flags that keep an event out of the alerts." },
 	{ "qp.fraud.exactly.once", QP_PROP_BOOL, "false", 0, 0, NULL,
 	  "fraud-svc: consume-transform-produce in Kafka transactions, one per "
@@ -236,6 +271,65 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.svc.flush.timeout.ms", QP_PROP_INT, "30000", 100, 3600000, NULL,
 	  "fraud-svc: how long a batch waits for its outputs to be acknowledged "
 	  "before it is re-delivered." },
+
+	/* ingest: the ingest API handler and `quackpipe ingest` (docs/ingest.md) */
+	{ "qp.ingest.auth", QP_PROP_ENUM, "keys", 0, 0, "keys|open",
+	  "keys: every request needs an API key of qp.ingest.keys.path (401 "
+	  "otherwise); open: no key asked (the demo, loopback tests)." },
+	{ "qp.ingest.keys.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "API keys file: lines `<sha256 hex of the key> <tenant> <app> "
+	  "[requests/s]`; only hashes are stored, compared in constant time." },
+	{ "qp.ingest.hmac.secrets.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "Device secrets file (lines `<device_id> <secret>`); when set, every "
+	  "POST and PUT must carry X-QP-Device-Id and X-QP-Signature: "
+	  "sha256=<hex HMAC-SHA256 of the body as sent> (403 otherwise)." },
+	{ "qp.ingest.rate.limit", QP_PROP_DOUBLE, "0", 0, 1e9, NULL,
+	  "Requests per second allowed per API key (a token bucket of one "
+	  "second's burst; 429 past it); 0: no limit. A key's own rate in the "
+	  "keys file wins." },
+	{ "qp.ingest.body.max.bytes", QP_PROP_INT, "1048576", 1024, 1073741824, NULL,
+	  "Largest request body as sent (413 past it, from Content-Length before "
+	  "the body is read)." },
+	{ "qp.ingest.body.decoded.max.bytes", QP_PROP_INT, "8388608", 1024, 1073741824, NULL,
+	  "Largest body after gzip decoding: inflating stops there (413), so a "
+	  "gzip bomb costs at most this much memory." },
+	{ "qp.ingest.batch.max.events", QP_PROP_INT, "1000", 1, 1000000, NULL,
+	  "Most events in one request (413 past it)." },
+	{ "qp.ingest.idempotency.window.ms", QP_PROP_INT, "600000", 0, 604800000, NULL,
+	  "How long a device's scan_id is remembered: a resubmission within it is "
+	  "answered 202 and not produced again; 0: no idempotency." },
+	{ "qp.ingest.idempotency.entries", QP_PROP_INT, "1048576", 1024, 1073741824, NULL,
+	  "Scan ids remembered at most (16 bytes each); past it the oldest nearby "
+	  "entry is forgotten before its window ends." },
+	{ "qp.ingest.retry.after.s", QP_PROP_INT, "1", 1, 3600, NULL,
+	  "Retry-After of 503 and 429 answers, in seconds." },
+	{ "qp.ingest.probe.interval.ms", QP_PROP_INT, "1000", 50, 600000, NULL,
+	  "How often qp_ingest_poll asks Kafka for metadata; while it does not "
+	  "answer, POSTs get 503 and /readyz fails." },
+	{ "qp.ingest.node.id", QP_PROP_STR, "", 0, 0, NULL,
+	  "This ingest node's name in the qp.ingest.node header; empty: the host name." },
+	{ "qp.ingest.listen.address", QP_PROP_STR, "127.0.0.1", 0, 0, NULL,
+	  "quackpipe ingest: IPv4 address to listen on (0.0.0.0: every interface)." },
+	{ "qp.ingest.port", QP_PROP_INT, "8080", 0, 65535, NULL,
+	  "quackpipe ingest: TCP port (0: any free port, printed at start)." },
+	{ "qp.ingest.threads", QP_PROP_INT, "0", 0, 1024, NULL,
+	  "quackpipe ingest: server threads, each with its own epoll set; 0: one per core." },
+	{ "qp.ingest.connections.max", QP_PROP_INT, "10000", 1, 1000000, NULL,
+	  "quackpipe ingest: open connections at most; more are refused." },
+	{ "qp.ingest.connection.timeout.s", QP_PROP_INT, "30", 1, 3600, NULL,
+	  "quackpipe ingest: an idle or stalled connection (a client that never "
+	  "finishes its body) is closed after this long." },
+	{ "qp.ingest.header.max.bytes", QP_PROP_INT, "32768", 4096, 1048576, NULL,
+	  "quackpipe ingest: memory per connection for the request line and "
+	  "headers (larger heads are refused)." },
+	{ "qp.ingest.tls.cert.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "quackpipe ingest: PEM certificate; with qp.ingest.tls.key.path, serve "
+	  "HTTPS (GnuTLS)." },
+	{ "qp.ingest.tls.key.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "quackpipe ingest: PEM private key of the certificate." },
+	{ "qp.ingest.drain.timeout.ms", QP_PROP_INT, "10000", 0, 600000, NULL,
+	  "quackpipe ingest: on SIGTERM, how long requests in flight may take to "
+	  "finish before the server closes." },
 
 	/* alerts: push providers and alert-svc (docs/alerts.md) */
 	{ "qp.alerts.reward.min", QP_PROP_DOUBLE, "5", 0, 1e12, NULL,

@@ -1,9 +1,11 @@
 /* The ingest API's publish, pacing and the simulator's options and tower
  * file: see ingest.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/clock_int.h"
 #include "cli/cli_conf.h"
@@ -101,5 +103,63 @@ qp_err_t cli_sim_write_towers(const sim_t *sim, const char *path)
 	if (!(err = sim_write_towers(sim, &towers)))
 		err = cli_write_file(path, towers.ptr, towers.size);
 	qp_buf_dispose(&towers);
+	return err;
+}
+
+/* Loads the simulated city's towers into f, through a temporary file. */
+static qp_err_t load_sim_towers(qp_fraud_t *f, const sim_t *sim)
+{
+	char path[] = "/tmp/quackpipe-towers-XXXXXX";
+	qp_buf_t towers = QP_BUF_INIT;
+	qp_err_t err;
+	int fd;
+
+	if ((fd = mkstemp(path)) < 0)
+		return qp_error__set(QP_ERR_IO, "%s: %s", path, strerror(errno));
+	close(fd);
+	if (!(err = sim_write_towers(sim, &towers)) &&
+	    !(err = cli_write_file(path, towers.ptr, towers.size)))
+		err = qp_fraud_load_towers(f, path);
+	unlink(path);
+	qp_buf_dispose(&towers);
+	return err;
+}
+
+qp_err_t cli_sim_learn_radiomap(const sim_options_t *options, const qp_conf_t *conf,
+                                uint64_t events, const char *path)
+{
+	qp_conf_t *learn_conf = NULL;
+	qp_fraud_t *f = NULL;
+	sim_t *warm = NULL;
+	qp_buf_t map = QP_BUF_INIT;
+	sim_submission_t s;
+	uint64_t i;
+	qp_err_t err;
+
+	if ((err = qp_conf_dup(&learn_conf, conf)) ||
+	    (err = qp_conf_set(learn_conf, "qp.fraud.radiomap.learn", "true")) ||
+	    (err = qp_fraud_new(&f, learn_conf)) ||
+	    (err = sim_new(&warm, options)) ||
+	    (err = load_sim_towers(f, warm)))
+		goto done;
+	for (i = 0; i < events && !err; i++) {
+		qp_scan_event_t *ev = NULL;
+		const qp_enrichment_t *e;
+
+		if ((err = sim_next(warm, &s)))
+			break;
+		/* Broken submissions never reach the engine, as in the pipeline. */
+		if (s.malformed || qp_event_decode(&ev, s.json, s.len))
+			continue;
+		err = qp_fraud_evaluate(f, ev, s.received_ms, 0, &e);
+		qp_event_destroy(ev);
+	}
+	if (!err && !(err = qp_fraud_radiomap_export(f, &map)))
+		err = cli_write_file(path, map.ptr, map.size);
+done:
+	qp_buf_dispose(&map);
+	sim_destroy(warm);
+	qp_fraud_destroy(f);
+	qp_conf_destroy(learn_conf);
 	return err;
 }

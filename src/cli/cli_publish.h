@@ -41,4 +41,22 @@ extern const char cli_sim_usage[];
  * path, for the fraud rules' tower table. QP_ERR_IO naming the file. */
 qp_err_t cli_sim_write_towers(const sim_t *sim, const char *path);
 
+/*
+ * The warm-up run that learns a radio map as the pipeline would from its
+ * own trusted events: a simulator with options (the same seed: the same
+ * city and phones) plays `events` submissions into a fraud engine
+ * configured from conf (qp.fraud.*, with learning on and the city's
+ * towers), and the map it learned is written to path. QP_ERR_IO naming the
+ * file.
+ */
+qp_err_t cli_sim_learn_radiomap(const sim_options_t *options, const qp_conf_t *conf,
+                                uint64_t events, const char *path);
+
+/* The default warm-up of a run of n submissions: half of it, at most
+ * 10,000 (enough for the map of the simulated city's hubs). */
+static inline uint64_t cli_radiomap_warmup(uint64_t n)
+{
+	return n / 2 < 10000 ? n / 2 : 10000;
+}
+
 #endif

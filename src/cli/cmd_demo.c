@@ -24,11 +24,13 @@
 #include "cli/commands.h"
 #include "cli/demo.h"
 #include "cli/cli_publish.h"
+#include "cli/cli_radiomap.h"
 #include "cli/metrics_http.h"
 #include "services/service_int.h"
 
 typedef struct demo_options {
 	uint64_t events;
+	uint64_t radiomap_warmup; /* submissions of the warm-up run that learns the radio map */
 	uint64_t max_lag; /* submissions not yet in ClickHouse or the DLQ */
 	double rate; /* submissions per second; 0: as fast as the pipeline takes them */
 	int timeout_s;
@@ -133,9 +135,23 @@ static qp_err_t name_this_run(demo_t *d)
 	return err;
 }
 
+/* Learns the radio map into the work directory, unless the host gave one
+ * (qp.fraud.radiomap.path) or asked for no warm-up. */
+static qp_err_t learn_radiomap_into(demo_t *d, char *path, size_t size)
+{
+	qp_err_t err;
+
+	if (qp_conf__is_set(d->conf, "qp.fraud.radiomap.path") || !d->opt.radiomap_warmup)
+		return QP_OK;
+	snprintf(path, size, "%s/radiomap.csv", d->workdir);
+	if ((err = cli_sim_learn_radiomap(&d->opt.sim, d->conf, d->opt.radiomap_warmup, path)))
+		return err;
+	return qp_conf_set(d->conf, "qp.fraud.radiomap.path", path);
+}
+
 static qp_err_t prepare(demo_t *d)
 {
-	char towers_path[128], chdb_dir[128];
+	char towers_path[128], chdb_dir[128], radiomap_path[128];
 	qp_admin_t *admin;
 	qp_err_t err;
 
@@ -158,6 +174,7 @@ static qp_err_t prepare(demo_t *d)
 	snprintf(chdb_dir, sizeof(chdb_dir), "%s/chdb", d->workdir);
 	if ((err = cli_sim_write_towers(d->sim, towers_path)) ||
 	    (err = qp_conf__set_default(d->conf, "qp.fraud.towers.path", towers_path)) ||
+	    (err = learn_radiomap_into(d, radiomap_path, sizeof(radiomap_path))) ||
 	    (err = qp_conf__set_default(d->conf, "qp.inserter.chdb.dir", chdb_dir)) ||
 	    (err = cli_new_from_copy(&admin, d->conf, cli_new_admin, NULL)))
 		return err;
@@ -318,6 +335,22 @@ static void cleanup(demo_t *d)
 
 /* ---- the report ---- */
 
+/* The radio map learned again, from the run's own rows in ClickHouse, as
+ * `quackpipe radiomap` would: its station count goes in the report. */
+static qp_err_t relearn_radiomap(demo_totals_t *t, qp_inserter_t *ins, const qp_conf_t *conf)
+{
+	qp_buf_t map = QP_BUF_INIT;
+	qp_err_t err;
+	size_t i;
+
+	if (!(err = cli_radiomap_query(ins, conf, &map)))
+		for (i = 0; i < map.size; i++)
+			t->radio_stations_clickhouse += map.ptr[i] == '\n';
+	t->radio_stations_clickhouse -= !err; /* the header line */
+	qp_buf_dispose(&map);
+	return err;
+}
+
 /* User + system CPU seconds of the whole process so far (every thread:
  * librdkafka's, the services', the embedded ClickHouse's). */
 static double process_cpu_s(void)
@@ -353,7 +386,11 @@ static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
 	t.cpu_us_per_event = d->produced ? cpu_s * 1e6 / (double)d->produced : 0;
 	t.e2e_p50_ms = qp_ch_writer__latency_ms(d->writer, 0.50);
 	t.e2e_p99_ms = qp_ch_writer__latency_ms(d->writer, 0.99);
+	t.radio_stations = (uint64_t)qp_fraud_counter(qp_fraud_svc__engine(d->fraud), "radio_stations");
+	t.radio_mobile = (uint64_t)qp_fraud_counter(qp_fraud_svc__engine(d->fraud),
+	                                            "radio_stations_mobile");
 	if ((err = demo_score(&t, ins, table, d->sim)) ||
+	    (err = relearn_radiomap(&t, ins, d->conf)) ||
 	    (!d->opt.json && (err = demo_queries(&out, ins, table))) ||
 	    (d->opt.json && (err = demo_json(&out, &t, ins, table)))) {
 		fprintf(stderr, "quackpipe demo: querying ClickHouse: %s\n", qp_error_last());
@@ -370,14 +407,17 @@ static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
 		printf("\nquackpipe demo: %llu submissions in %.1f s (%.0f events/s, %.0f us CPU per event), "
 		       "end-to-end p50 %.0f ms, p99 %.0f ms\n  enriched %llu, dead-lettered %llu (malformed sent: %llu), alerts %llu, "
 		       "rows in ClickHouse %llu (distinct scan_id %llu)\n  spoofers detected %llu of %llu, "
-		       "honest devices flagged %llu of %llu\n%s",
+		       "honest devices flagged %llu of %llu\n  radio map: %llu stations mapped, %llu "
+		       "of them marked mobile (learned again from ClickHouse: %llu)\n%s",
 		       (unsigned long long)t.produced, t.elapsed_s, t.events_per_s, t.cpu_us_per_event,
 		       t.e2e_p50_ms, t.e2e_p99_ms,
 		       (unsigned long long)t.enriched, (unsigned long long)t.dlq, (unsigned long long)t.malformed,
 		       (unsigned long long)t.alerts, (unsigned long long)t.rows_in_clickhouse,
 		       (unsigned long long)t.distinct_scan_ids, (unsigned long long)t.spoofers_detected,
 		       (unsigned long long)t.spoofers_total, (unsigned long long)t.honest_devices_flagged,
-		       (unsigned long long)t.honest_devices, out.ptr);
+		       (unsigned long long)t.honest_devices, (unsigned long long)t.radio_stations,
+		       (unsigned long long)t.radio_mobile,
+		       (unsigned long long)t.radio_stations_clickhouse, out.ptr);
 	}
 	if (problems.size)
 		fprintf(stderr, "quackpipe demo: the accounting does not hold:\n%s", problems.ptr);
@@ -403,6 +443,8 @@ static void usage(FILE *out, const void *opaque)
 		"  --events N          submissions to simulate (default 100000)\n"
 		"%s"
 		"  --max-lag N         hold submissions while N are in flight (default 30000)\n"
+		"  --radiomap-warmup N learn the radio map from a warm-up run of N submissions\n"
+		"                      (default half of --events, at most 10000; 0: no map)\n"
 		"  --timeout S         give up waiting for the pipeline to drain after S s (default 300)\n"
 		"  --json              print the summary as one JSON object\n"
 		"%s%s"
@@ -416,6 +458,7 @@ static int parse(demo_t *d, int argc, char **argv)
 
 	d->opt.events = 100000;
 	d->opt.max_lag = 30000;
+	d->opt.radiomap_warmup = UINT64_MAX;
 	d->opt.timeout_s = 300;
 	d->opt.metrics_port = -1;
 	sim_options_default(&d->opt.sim);
@@ -431,6 +474,10 @@ static int parse(demo_t *d, int argc, char **argv)
 			continue;
 		if (!strcmp(a, "--max-lag") && (d->opt.max_lag = strtoull(v, NULL, 10)) > 0)
 			continue;
+		if (!strcmp(a, "--radiomap-warmup")) {
+			d->opt.radiomap_warmup = strtoull(v, NULL, 10);
+			continue;
+		}
 		if (cli_sim_option(&d->opt.sim, &d->opt.rate, a, v) > 0)
 			continue;
 		if (!strcmp(a, "--timeout") && (d->opt.timeout_s = atoi(v)) > 0)
@@ -439,6 +486,8 @@ static int parse(demo_t *d, int argc, char **argv)
 			continue;
 		cli_args_bad(&args);
 	}
+	if (d->opt.radiomap_warmup == UINT64_MAX)
+		d->opt.radiomap_warmup = cli_radiomap_warmup(d->opt.events);
 	return cli_args_end(&args, &d->conf); /* -1: go on */
 }
 

@@ -12,11 +12,13 @@
 #include <time.h>
 
 #include "base/clock_int.h"
+#include "cli/cli_conf.h"
 #include "cli/commands.h"
 #include "quackpipe.h"
 
 static const char usage_text[] =
-	"usage: quackpipe enrich [--config FILE] [--towers FILE] [--received-now] [FILE|-]\n"
+	"usage: quackpipe enrich [--config FILE] [--towers FILE] [--radiomap FILE]\n"
+	"                        [--learn-radiomap FILE] [--received-now] [FILE|-]\n"
 	"\n"
 	"Reads scan events, one JSON object per line, from FILE or standard input,\n"
 	"evaluates them with the fraud rules and writes each event with its\n"
@@ -27,14 +29,19 @@ static const char usage_text[] =
 	"\n"
 	"  --config FILE    qp.fraud.* settings, \"key = value\" lines\n"
 	"  --towers FILE    cell towers, OpenCelliD CSV, for the tower_mismatch rule\n"
+	"  --radiomap FILE  radio map (docs/fraud.md), for the radio_mismatch rule\n"
+	"  --learn-radiomap FILE\n"
+	"                   learn a radio map from the trusted events of the input\n"
+	"                   and write it to FILE at the end\n"
 	"  --received-now   receive events now (default: at their own ts_ms, so a\n"
 	"                   replay of old events raises no clock_skew)\n"
 	"\n"
 	"Exit status: 0 when the input was processed (even with invalid lines),\n"
-	"2 on a usage error or when the input, config or tower file cannot be read.\n";
+	"2 on a usage error or when the input, config, tower or radio map file cannot\n"
+	"be read (or the learned map cannot be written).\n";
 
 typedef struct enrich_options {
-	const char *config, *towers, *input;
+	const char *config, *towers, *radiomap, *learn_radiomap, *input;
 	int received_now;
 } enrich_options_t;
 
@@ -62,6 +69,10 @@ static int parse_options(int argc, char **argv, enrich_options_t *o)
 			if (i + 1 == argc)
 				return usage_error("%s needs a file name", a);
 			*(a[2] == 'c' ? &o->config : &o->towers) = argv[++i];
+		} else if (!strcmp(a, "--radiomap") || !strcmp(a, "--learn-radiomap")) {
+			if (i + 1 == argc)
+				return usage_error("%s needs a file name", a);
+			*(a[2] == 'r' ? &o->radiomap : &o->learn_radiomap) = argv[++i];
 		} else if (!strcmp(a, "--received-now")) {
 			o->received_now = 1;
 		} else if (a[0] == '-' && a[1]) {
@@ -94,10 +105,14 @@ static qp_fraud_t *engine_from(const enrich_options_t *o)
 		qp_conf_set_log_cb(conf, log_to_stderr, NULL);
 		if (o->config)
 			err = qp_conf_load_file(conf, o->config);
+		if (!err && o->learn_radiomap)
+			err = qp_conf_set(conf, "qp.fraud.radiomap.learn", "true");
 		if (!err)
 			err = qp_fraud_new(&f, conf);
 		if (!err && o->towers)
 			err = qp_fraud_load_towers(f, o->towers);
+		if (!err && o->radiomap)
+			err = qp_fraud_load_radiomap(f, o->radiomap);
 	}
 	if (err) {
 		fprintf(stderr, "quackpipe enrich: %s\n", qp_error_last());
@@ -156,6 +171,27 @@ static void print_summary(const qp_fraud_t *f, const enrich_totals_t *t)
 		        (long long)qp_fraud_rule_count(f, qp_fraud_rule_name(f, i)));
 	fprintf(stderr, "  %-22s %lld\n", "unknown_towers",
 	        (long long)qp_fraud_counter(f, "unknown_towers"));
+	fprintf(stderr, "  %-22s %lld (%lld mobile)\n", "radio map stations",
+	        (long long)qp_fraud_counter(f, "radio_stations"),
+	        (long long)qp_fraud_counter(f, "radio_stations_mobile"));
+}
+
+/* Writes what the engine learned as a radio map file. */
+static int write_learned_map(const qp_fraud_t *f, const char *path)
+{
+	qp_buf_t map = QP_BUF_INIT;
+	qp_err_t err;
+
+	if (!(err = qp_fraud_radiomap_export(f, &map)))
+		err = cli_write_file(path, map.ptr, map.size);
+	qp_buf_dispose(&map);
+	if (err) {
+		fprintf(stderr, "quackpipe enrich: %s\n", qp_error_last());
+		return QP_EXIT_USAGE;
+	}
+	fprintf(stderr, "quackpipe enrich: radio map learned from %lld stations written to %s\n",
+	        (long long)qp_fraud_counter(f, "radio_learned"), path);
+	return QP_EXIT_OK;
 }
 
 int qp_cmd_enrich(int argc, char **argv)
@@ -204,6 +240,8 @@ int qp_cmd_enrich(int argc, char **argv)
 		rc = QP_EXIT_USAGE;
 	}
 	print_summary(f, &totals);
+	if (o.learn_radiomap && write_learned_map(f, o.learn_radiomap))
+		rc = QP_EXIT_USAGE;
 	free(line);
 	qp_buf_dispose(&out);
 	qp_fraud_destroy(f);

@@ -7,6 +7,7 @@
  * the consumer group is left.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,32 @@ static void *log_status(void *arg)
 	return NULL;
 }
 
+/* SIGHUP, blocked in every thread, is taken here: the service reloads what
+ * it reloads (fraud-svc: the radio map) between two batches. */
+static void *watch_hangup(void *svc)
+{
+	sigset_t set;
+	int signo;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	for (;;)
+		if (!sigwait(&set, &signo)) {
+			fprintf(stderr, "quackpipe %s: SIGHUP, reloading\n", qp_service__name(svc));
+			qp_service__reload(svc);
+		}
+	return NULL;
+}
+
+static void block_hangup(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 /* The stop signals' handler: wakeup is async-signal-safe. */
 static void wake_service(void *svc)
 {
@@ -90,6 +117,8 @@ static int run_service(const qp_service_type_t *type, int argc, char **argv)
 	int rc;
 
 	cli_block_stop_signals();
+	if (type->reload)
+		block_hangup(); /* before any thread starts, so every one blocks it */
 	cli_args_begin(&args, argc, argv, 1, type->name, usage, type);
 	while ((opt = cli_args_next(&args)) && (value = cli_args_value(&args))) {
 		if (!strcmp(opt, "--status-interval") && (log.interval_s = atoi(value)) > 0)
@@ -114,6 +143,12 @@ static int run_service(const qp_service_type_t *type, int argc, char **argv)
 	}
 	log.svc = svc;
 	cli_on_stop_signal(wake_service, svc);
+	if (type->reload) {
+		pthread_t watcher;
+
+		if (pthread_create(&watcher, NULL, watch_hangup, svc) == 0)
+			pthread_detach(watcher);
+	}
 	pthread_create(&logger, NULL, log_status, &log);
 	err = qp_service__run(svc);
 	if (err)

@@ -23,7 +23,8 @@ typedef struct simulate {
 	double rate;
 	int64_t events;     /* -1: no limit */
 	double duration_s;  /* 0: no limit */
-	const char *towers_out, *truth_out;
+	const char *towers_out, *truth_out, *radiomap_out;
+	uint64_t radiomap_warmup;
 	qp_conf_t *conf;
 	sim_t *sim;
 	qp_producer_t *producer;
@@ -46,6 +47,10 @@ static void usage(FILE *out, const void *opaque)
 		"                      for quackpipe fraud -X qp.fraud.towers.path=FILE\n"
 		"  --truth-out FILE    write the ground truth: \"device_id<TAB>class\" per device,\n"
 		"                      then \"# produced=N malformed=M devices=D seed=S\"\n"
+		"  --radiomap-out FILE write a radio map learned, by a fraud engine with these\n"
+		"                      properties, from a warm-up run of the same phones, for\n"
+		"                      quackpipe fraud -X qp.fraud.radiomap.path=FILE\n"
+		"  --radiomap-warmup N submissions of that warm-up run (default 10000)\n"
 		"%s"
 		"  --help              this text\n", cli_sim_usage, cli_conf_usage);
 }
@@ -76,6 +81,13 @@ static int parse(simulate_t *s, int argc, char **argv)
 			s->truth_out = v;
 			continue;
 		}
+		if (!strcmp(a, "--radiomap-out")) {
+			s->radiomap_out = v;
+			continue;
+		}
+		if (!strcmp(a, "--radiomap-warmup") && (s->radiomap_warmup = strtoull(v, &end, 10)) > 0 &&
+		    !*end)
+			continue;
 		cli_args_bad(&args);
 	}
 	return cli_args_end(&args, &s->conf);
@@ -141,6 +153,7 @@ int qp_cmd_simulate(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.events = -1;
+	s.radiomap_warmup = cli_radiomap_warmup(UINT64_MAX);
 	sim_options_default(&s.sim_opt);
 	cli_block_stop_signals();
 	if ((rc = parse(&s, argc, argv)) >= 0)
@@ -148,6 +161,8 @@ int qp_cmd_simulate(int argc, char **argv)
 	s.sim_opt.start_ms = qp_clock__wall_us() / 1000;
 	if ((err = sim_new(&s.sim, &s.sim_opt)) ||
 	    (s.towers_out && (err = cli_sim_write_towers(s.sim, s.towers_out))) ||
+	    (s.radiomap_out && (err = cli_sim_learn_radiomap(&s.sim_opt, s.conf, s.radiomap_warmup,
+	                                                     s.radiomap_out))) ||
 	    (err = open_producer(&s))) {
 		fprintf(stderr, "quackpipe simulate: %s\n", qp_error_last());
 		sim_destroy(s.sim);

@@ -18,6 +18,7 @@ typedef struct qp_command {
 int qp_cmd_validate(int argc, char **argv);
 int qp_cmd_config(int argc, char **argv);
 int qp_cmd_enrich(int argc, char **argv);
+int qp_cmd_ingest(int argc, char **argv);
 /* Runs the service named argv[0] (services/service_int.h) until a stop
  * signal: every service's subcommand. */
 int qp_cmd_service(int argc, char **argv);
@@ -25,5 +26,6 @@ int qp_cmd_demo(int argc, char **argv);
 int qp_cmd_topics(int argc, char **argv);
 int qp_cmd_dlq(int argc, char **argv);
 int qp_cmd_simulate(int argc, char **argv);
+int qp_cmd_radiomap(int argc, char **argv);
 
 #endif

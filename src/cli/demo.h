@@ -17,6 +17,8 @@ typedef struct demo_totals {
 	uint64_t rows_in_clickhouse, distinct_scan_ids;
 	uint64_t spoofers_total, spoofers_detected, honest_devices, honest_devices_flagged;
 	uint64_t class_total[SIM_CLASS_COUNT], class_detected[SIM_CLASS_COUNT];
+	uint64_t radio_stations, radio_mobile; /* the radio map fraud-svc used */
+	uint64_t radio_stations_clickhouse;    /* learned again from the run's rows */
 	double elapsed_s, events_per_s, e2e_p50_ms, e2e_p99_ms;
 	double cpu_us_per_event; /* user + system, whole process, per submission */
 } demo_totals_t;

@@ -14,6 +14,7 @@ const char *const demo_intended_rule[SIM_CLASS_COUNT] = {
 	[SIM_REPLAYER] = "duplicate_content",
 	[SIM_TOWER_SPOOFER] = "tower_mismatch",
 	[SIM_TIME_TRAVELER] = "clock_skew",
+	[SIM_RADIO_SPOOFER] = "radio_mismatch",
 };
 
 static qp_err_t query(qp_inserter_t *ins, qp_buf_t *out, const char *fmt, const char *table)
@@ -171,9 +172,12 @@ qp_err_t demo_json(qp_buf_t *out, const demo_totals_t *t, qp_inserter_t *ins, co
 		               cls > 1 ? "," : "", sim_class_name((sim_device_class_t)cls),
 		               t->class_total[cls], t->class_detected[cls], demo_intended_rule[cls]);
 	err = qp_buf__printf(out, "},\"honest_devices\":%" PRIu64 ",\"honest_devices_flagged\":%" PRIu64
+	                     ",\"radio_stations\":%" PRIu64 ",\"radio_stations_mobile\":%" PRIu64
+	                     ",\"radio_stations_clickhouse\":%" PRIu64
 	                     ",\"elapsed_s\":%.3f,\"events_per_s\":%.0f,\"end_to_end_p50_ms\":%.1f"
 	                     ",\"end_to_end_p99_ms\":%.1f,\"cpu_us_per_event\":%.1f}",
-	                     t->honest_devices, t->honest_devices_flagged, t->elapsed_s, t->events_per_s,
+	                     t->honest_devices, t->honest_devices_flagged, t->radio_stations,
+	                     t->radio_mobile, t->radio_stations_clickhouse, t->elapsed_s, t->events_per_s,
 	                     t->e2e_p50_ms, t->e2e_p99_ms, t->cpu_us_per_event);
 done:
 	qp_buf_dispose(&rules);

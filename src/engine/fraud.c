@@ -37,6 +37,8 @@ struct qp_fraud {
 	qp_fraud_params_t p;
 	qp_fraud_state_t state;
 	qp_towers_t towers;
+	qp_radiomap_t radios;
+	qp_radiomap_learner_t learner;
 	custom_rule_t *rules;
 	size_t rule_count, rule_alloc;
 	bool in_rule;
@@ -61,6 +63,14 @@ qp_err_t qp_fraud_new(qp_fraud_t **out, const qp_conf_t *conf)
 	if (conf ? (err = qp_conf_dup(&f->conf, conf)) : (err = qp_conf_new(&f->conf)))
 		goto fail;
 	qp_fraud__read_params(&f->p, f->conf);
+	{
+		qp_radiomap_bounds_t bounds = {
+			f->p.radiomap_min_devices, f->p.radiomap_mobile_span_m,
+			{ f->p.radio_range_m[QP_STATION_WIFI], f->p.radio_range_m[QP_STATION_BLE] }
+		};
+
+		qp_radiomap__learner_init(&f->learner, (size_t)f->p.learn_max_stations, &bounds);
+	}
 	if ((err = qp_fraud_state__init(&f->state,
 	                                (uint64_t)qp_conf__int(f->conf, "qp.fraud.state.max.bytes"))))
 		goto fail;
@@ -79,6 +89,8 @@ void qp_fraud_destroy(qp_fraud_t *f)
 		return;
 	qp_fraud_state__dispose(&f->state);
 	qp_towers__dispose(&f->towers);
+	qp_radiomap__dispose(&f->radios);
+	qp_radiomap__learner_dispose(&f->learner);
 	free(f->rules);
 	qp_conf_destroy(f->conf);
 	free(f);
@@ -99,6 +111,80 @@ qp_err_t qp_fraud_load_towers(qp_fraud_t *f, const char *path)
 		qp_log__(f->conf, QP_LOG_INFO, "fraud", "%s: %zu towers in the table", path,
 		         f->towers.count);
 	return err;
+}
+
+qp_err_t qp_fraud_load_radiomap(qp_fraud_t *f, const char *path)
+{
+	qp_radiomap_t fresh = { 0 };
+	qp_err_t err;
+
+	if (!f || !path)
+		return qp_error__set(QP_ERR_INVALID_ARG, "qp_fraud_load_radiomap: NULL argument");
+	if (f->in_rule)
+		return qp_error__set(QP_ERR_STATE, "qp_fraud_load_radiomap: called from inside a fraud rule");
+	/* Built aside and swapped in whole: a failed reload keeps the old map. */
+	if ((err = qp_radiomap__load(&fresh, path, f->p.radiomap_min_devices, f->conf))) {
+		qp_radiomap__dispose(&fresh);
+		return err;
+	}
+	qp_radiomap__dispose(&f->radios);
+	f->radios = fresh;
+	qp_log__(f->conf, QP_LOG_INFO, "fraud", "%s: %zu radio stations in the map (%zu mobile, "
+	         "%llu bad lines)", path, fresh.count, fresh.mobile,
+	         (unsigned long long)fresh.bad_lines);
+	return QP_OK;
+}
+
+qp_err_t qp_fraud_radiomap_export(const qp_fraud_t *f, qp_buf_t *out)
+{
+	if (!f || !out)
+		return qp_error__set(QP_ERR_INVALID_ARG, "qp_fraud_radiomap_export: NULL argument");
+	return qp_radiomap__export(&f->learner, out, NULL, NULL);
+}
+
+/* Whether the event's fix is far from where the learner already places
+ * its stations, as radio_mismatch would judge it against the learned map:
+ * such an event is not learned from, so that a spoofer riding away from
+ * home (before any map exists to flag it) cannot drag its home's stations
+ * along its fake path. */
+static bool contradicts_learned(const qp_fraud_t *f, const qp_scan_event_t *ev,
+                                const qp_fraud_findings_t *fi)
+{
+	int64_t near = 0, far = 0;
+	uint32_t i;
+
+	for (i = 0; i < fi->radio_count; i++) {
+		double lat, lon, spread, reach;
+
+		if (!qp_radiomap__learned(&f->learner, fi->radio_key[i], &lat, &lon, &spread))
+			continue;
+		reach = f->p.radio_range_m[fi->radio_key[i] >> 48 & 1] + spread + ev->gps.accuracy_m;
+		if (qp_geo__distance_m(ev->gps.lat, ev->gps.lon, lat, lon) > reach)
+			far++;
+		else
+			near++;
+	}
+	return far >= f->p.radio_min_stations && far > near;
+}
+
+/* Feeds the radios of a trusted event to the learner: nothing flagged it,
+ * its score is good, its fix precise, its device was seen before (the
+ * first event of a device is one no rule could compare with anything: a
+ * spoofer's first fake fix would pass) and it agrees with what was learned
+ * so far. Learning is a side line of the evaluation: an observation memory
+ * cannot take is dropped and counted. */
+static void learn(qp_fraud_t *f, const qp_scan_event_t *ev, const qp_fraud_findings_t *fi,
+                  uint64_t device_key)
+{
+	uint32_t i, tag = (uint32_t)(device_key ^ device_key >> 32);
+
+	if (f->verdict.count || f->verdict.score < f->p.learn_min_quality ||
+	    ev->gps.accuracy_m > f->p.learn_max_accuracy_m || contradicts_learned(f, ev, fi))
+		return;
+	for (i = 0; i < fi->radio_count; i++)
+		if (qp_radiomap__learn(&f->learner, fi->radio_key[i], ev->gps.lat, ev->gps.lon,
+		                       ev->gps.accuracy_m, tag))
+			f->learner.dropped++;
 }
 
 /* ---- verdict ---- */
@@ -241,11 +327,11 @@ static uint32_t look_up(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t receiv
 			qp_towers__prefetch(&f->towers, &ev->cell[i]);
 			break;
 		}
-	qp_fraud__prepare(&f->p, ev, received_ms, fi);
+	qp_fraud__prepare(&f->p, &f->radios, ev, received_ms, fi);
 	rec = qp_fraud_state__find(&f->state, *key);
 	if (rec != QP_FRAUD_NONE)
 		qp_fraud_state__prefetch(&f->state, rec);
-	qp_fraud__judge(&f->p, &f->towers,
+	qp_fraud__judge(&f->p, &f->towers, &f->radios,
 	                rec == QP_FRAUD_NONE ? NULL : qp_fraud_state__at(&f->state, rec), ev, fi);
 	return rec;
 }
@@ -300,6 +386,8 @@ qp_err_t qp_fraud_evaluate(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t rec
 		return err;
 	if ((err = commit(f, key, rec, partition, &fi)))
 		return err;
+	if (f->p.learn && rec != QP_FRAUD_NONE)
+		learn(f, ev, &fi, key);
 
 	f->evaluated++;
 	f->unknown_towers += fi.unknown_towers;
@@ -438,5 +526,19 @@ int64_t qp_fraud_counter(const qp_fraud_t *f, const char *name)
 		return (int64_t)f->towers.skipped_by[QP_TOWERS_SKIP_RANGE];
 	if (!strcmp(name, "tower_bytes"))
 		return (int64_t)qp_towers__bytes(&f->towers);
+	if (!strcmp(name, "radio_stations"))
+		return (int64_t)f->radios.count;
+	if (!strcmp(name, "radio_stations_mobile"))
+		return (int64_t)f->radios.mobile;
+	if (!strcmp(name, "radio_bad_lines"))
+		return (int64_t)f->radios.bad_lines;
+	if (!strcmp(name, "radio_bytes"))
+		return (int64_t)qp_radiomap__bytes(&f->radios);
+	if (!strcmp(name, "radio_learned"))
+		return (int64_t)f->learner.count;
+	if (!strcmp(name, "radio_learn_dropped"))
+		return (int64_t)f->learner.dropped;
+	if (!strcmp(name, "radio_learner_bytes"))
+		return (int64_t)qp_radiomap__learner_bytes(&f->learner);
 	return -1;
 }

@@ -11,12 +11,16 @@
 
 #include "engine/geo_int.h"
 #include "quackpipe/fraud.h"
+#include "engine/radiomap_int.h"
 #include "engine/towers_int.h"
 
 /* Ring sizes of the per-device state (fixed, so a record is fixed-size). */
 #define QP_FRAUD_FIXES 4    /* recent GPS fixes, for impossible travel */
 #define QP_FRAUD_CLUSTERS 5 /* recent location clusters: counts up to 5 */
 #define QP_FRAUD_SCANS 4    /* recent scan ids and content hashes */
+/* Radios of one event that radio_mismatch looks up (the first ones listed:
+ * phones list the strongest first). */
+#define QP_FRAUD_RADIOS 16
 
 /*
  * One tracked device: 224 bytes. Device times (fixes, clusters) are
@@ -115,6 +119,7 @@ typedef enum qp_fraud_builtin {
 	QP_FRAUD_IMPOSSIBLE_TRAVEL,
 	QP_FRAUD_TOO_MANY_LOCATIONS,
 	QP_FRAUD_TOWER_MISMATCH,
+	QP_FRAUD_RADIO_MISMATCH,
 	QP_FRAUD_BUILTIN_COUNT
 } qp_fraud_builtin_t;
 
@@ -138,6 +143,13 @@ typedef struct qp_fraud_params {
 	int64_t locations_max;
 	double locations_radius_m;
 	double tower_margin_m;
+	double radio_range_m[2];     /* by qp_station_kind_t */
+	int64_t radio_min_stations;
+	int64_t radiomap_min_devices;
+	double radiomap_mobile_span_m;
+	bool learn;                  /* feed trusted events to the learner */
+	double learn_min_quality, learn_max_accuracy_m;
+	int64_t learn_max_stations;
 	double accuracy_good_m, accuracy_bad_m, accuracy_penalty;
 } qp_fraud_params_t;
 
@@ -158,6 +170,9 @@ typedef struct qp_fraud_findings {
 	uint16_t acc_m;
 	uint64_t scan_id, content;
 	uint32_t received_s;
+	uint64_t radio_key[QP_FRAUD_RADIOS]; /* map keys of its radios (not parsed
+	                                        with no map and no learning) */
+	uint32_t radio_count;
 	/* state changes */
 	bool keep_fix;          /* ts is within reach of the record's base */
 	int confirm_fix;        /* fix whose suspect bit to clear, or -1 */
@@ -167,14 +182,16 @@ typedef struct qp_fraud_findings {
 /*
  * Evaluation in two steps, so that the work on the event alone can overlap
  * the wait for the device's record: qp_fraud__prepare reduces the event
- * (hashes, fixed point; no state read), qp_fraud__judge runs the built-in
- * rules on it against dev (NULL: a device not seen yet).
+ * (hashes, fixed point, its radios' map keys, whose slots it prefetches;
+ * no state read), qp_fraud__judge runs the built-in rules on it against dev
+ * (NULL: a device not seen yet).
  */
-void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_scan_event_t *ev,
-                       int64_t received_ms, qp_fraud_findings_t *out);
+void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_radiomap_t *radios,
+                       const qp_scan_event_t *ev, int64_t received_ms,
+                       qp_fraud_findings_t *out);
 void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
-                     const qp_fraud_device_t *dev, const qp_scan_event_t *ev,
-                     qp_fraud_findings_t *fi);
+                     const qp_radiomap_t *radios, const qp_fraud_device_t *dev,
+                     const qp_scan_event_t *ev, qp_fraud_findings_t *fi);
 
 /* Applies the findings' state changes to dev. */
 void qp_fraud__commit(qp_fraud_device_t *dev, const qp_fraud_findings_t *fi);

@@ -14,7 +14,7 @@
 
 const char *const qp_fraud__builtin_names[QP_FRAUD_BUILTIN_COUNT] = {
 	"clock_skew", "duplicate_scan_id", "duplicate_content", "impossible_travel",
-	"too_many_locations", "tower_mismatch"
+	"too_many_locations", "tower_mismatch", "radio_mismatch"
 };
 
 /* Seeds that keep the hashes of different kinds of things apart. */
@@ -68,6 +68,17 @@ void qp_fraud__read_params(qp_fraud_params_t *p, const qp_conf_t *conf)
 	p->locations_max = qp_conf__int(conf, "qp.fraud.too_many_locations.max.clusters");
 	p->locations_radius_m = qp_conf__double(conf, "qp.fraud.too_many_locations.radius.m");
 	p->tower_margin_m = qp_conf__double(conf, "qp.fraud.tower_mismatch.margin.m");
+	p->radio_range_m[QP_STATION_WIFI] =
+		qp_conf__double(conf, "qp.fraud.radio_mismatch.wifi.range.m");
+	p->radio_range_m[QP_STATION_BLE] =
+		qp_conf__double(conf, "qp.fraud.radio_mismatch.ble.range.m");
+	p->radio_min_stations = qp_conf__int(conf, "qp.fraud.radio_mismatch.min.stations");
+	p->radiomap_min_devices = qp_conf__int(conf, "qp.fraud.radiomap.min.devices");
+	p->radiomap_mobile_span_m = qp_conf__double(conf, "qp.fraud.radiomap.mobile.span.m");
+	p->learn = qp_conf__bool(conf, "qp.fraud.radiomap.learn");
+	p->learn_min_quality = qp_conf__double(conf, "qp.fraud.radiomap.learn.min.quality");
+	p->learn_max_accuracy_m = qp_conf__double(conf, "qp.fraud.radiomap.learn.max.accuracy.m");
+	p->learn_max_stations = qp_conf__int(conf, "qp.fraud.radiomap.learn.max.stations");
 	p->accuracy_good_m = qp_conf__double(conf, "qp.fraud.score.accuracy.good.m");
 	p->accuracy_bad_m = qp_conf__double(conf, "qp.fraud.score.accuracy.bad.m");
 	p->accuracy_penalty = qp_conf__double(conf, "qp.fraud.score.accuracy.penalty");
@@ -339,12 +350,98 @@ static bool tower_mismatch(const qp_fraud_params_t *p, const qp_towers_t *towers
 	return flag;
 }
 
+/* ---- radio mismatch ---- */
+
+/* The map keys of the event's first QP_FRAUD_RADIOS radios; radios whose
+ * address is not a MAC are left out. */
+static void radio_keys(const qp_scan_event_t *ev, qp_fraud_findings_t *fi)
+{
+	size_t i;
+
+	for (i = 0; i < ev->wifi_count && fi->radio_count < QP_FRAUD_RADIOS; i++)
+		fi->radio_count += qp_radiomap__key(ev->wifi[i].bssid, QP_STATION_WIFI,
+		                                    &fi->radio_key[fi->radio_count]);
+	for (i = 0; i < ev->ble_count && fi->radio_count < QP_FRAUD_RADIOS; i++)
+		fi->radio_count += qp_radiomap__key(ev->ble[i].addr, QP_STATION_BLE,
+		                                    &fi->radio_key[fi->radio_count]);
+}
+
+/* The largest number of the far stations that stand together: within
+ * reach of one of them (reaches added), so that they could all be heard
+ * from one place. */
+static int64_t largest_group(const double *lat, const double *lon, const double *reach, int n)
+{
+	int64_t best = 0;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		int64_t together = 0;
+
+		for (j = 0; j < n; j++)
+			together += qp_geo__distance_m(lat[i], lon[i], lat[j], lon[j]) <=
+			            reach[i] + reach[j];
+		best = together > best ? together : best;
+	}
+	return best;
+}
+
+/*
+ * A known, fixed station agrees with the fix when the fix is within the
+ * radio's reach of it, the reach widened by the station's spread (where it
+ * was seen from) and the fix's own accuracy. The event is flagged when at
+ * least min.stations known stations disagree, stand together (one place
+ * could hear them all: the phone's real whereabouts) and outnumber those
+ * that agree. Stations learned wrong (a bus's WiFi seen only near its
+ * depot) are scattered and outvoted by the street's access points, so
+ * they do not flag an honest phone.
+ */
+static bool radio_mismatch(const qp_fraud_params_t *p, const qp_radiomap_t *radios,
+                           const qp_scan_event_t *ev, const qp_fraud_findings_t *fi)
+{
+	double far_lat[QP_FRAUD_RADIOS], far_lon[QP_FRAUD_RADIOS], far_reach[QP_FRAUD_RADIOS];
+	int64_t near = 0;
+	int far = 0;
+	uint32_t i;
+
+	for (i = 0; i < fi->radio_count; i++) {
+		const qp_station_t *s = qp_radiomap__find(radios, fi->radio_key[i]);
+		double lat, lon, reach;
+
+		if (!s || (s->word & QP_STATION_MOBILE))
+			continue;
+		lat = qp_geo__from_e7(s->lat_e7);
+		lon = qp_geo__from_e7(s->lon_e7);
+		reach = p->radio_range_m[s->word >> 48 & 1] + qp_station__spread_m(s);
+		if (qp_geo__distance_m(ev->gps.lat, ev->gps.lon, lat, lon) <=
+		    reach + ev->gps.accuracy_m) {
+			near++;
+			continue;
+		}
+		far_lat[far] = lat;
+		far_lon[far] = lon;
+		far_reach[far++] = reach;
+	}
+	if (far < p->radio_min_stations || far <= near)
+		return false;
+	far = (int)largest_group(far_lat, far_lon, far_reach, far);
+	return far >= p->radio_min_stations && far > near;
+}
+
 /* ---- running and committing ---- */
 
-void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_scan_event_t *ev,
-                       int64_t received_ms, qp_fraud_findings_t *fi)
+void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_radiomap_t *radios,
+                       const qp_scan_event_t *ev, int64_t received_ms, qp_fraud_findings_t *fi)
 {
+	uint32_t i;
+
 	memset(fi, 0, sizeof(*fi));
+	/* The radios first: their map slots load while the rest is hashed.
+	 * Without a map (and no learning) there is nothing to look up. */
+	if (radios->count || p->learn) {
+		radio_keys(ev, fi);
+		for (i = 0; i < fi->radio_count; i++)
+			qp_radiomap__prefetch(radios, fi->radio_key[i]);
+	}
 	fi->ts_ms = clamp_time(ev->ts_ms);
 	fi->received_ms = clamp_time(received_ms);
 	fi->lat_e7 = qp_geo__to_e7(ev->gps.lat);
@@ -360,8 +457,8 @@ void qp_fraud__prepare(const qp_fraud_params_t *p, const qp_scan_event_t *ev,
 }
 
 void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
-                     const qp_fraud_device_t *dev, const qp_scan_event_t *ev,
-                     qp_fraud_findings_t *fi)
+                     const qp_radiomap_t *radios, const qp_fraud_device_t *dev,
+                     const qp_scan_event_t *ev, qp_fraud_findings_t *fi)
 {
 	int64_t ts = fi->ts_ms, skew = ts - fi->received_ms;
 	fix_t now = { ts, ev->gps.lat, ev->gps.lon, ev->gps.accuracy_m };
@@ -392,6 +489,8 @@ void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
 	}
 	flag[QP_FRAUD_TOWER_MISMATCH] = p->enabled[QP_FRAUD_TOWER_MISMATCH] &&
 	                                tower_mismatch(p, towers, ev, fi);
+	flag[QP_FRAUD_RADIO_MISMATCH] = p->enabled[QP_FRAUD_RADIO_MISMATCH] &&
+	                                radio_mismatch(p, radios, ev, fi);
 }
 
 static int32_t clamp_rel(int64_t rel)

@@ -42,6 +42,14 @@ void qp_service__wakeup(qp_service_t *svc)
 	svc->type->wakeup(svc);
 }
 
+bool qp_service__reload(qp_service_t *svc)
+{
+	if (!svc->type->reload)
+		return false;
+	svc->type->reload(svc);
+	return true;
+}
+
 const qp_svc_counters_t *qp_service__stats(const qp_service_t *svc)
 {
 	return &svc->counters;

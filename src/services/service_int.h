@@ -80,6 +80,9 @@ typedef struct qp_service_type {
 	/* Optional (NULL: the common line): the service's status line; any
 	 * thread. */
 	void (*status)(const qp_service_t *svc, FILE *out);
+	/* Asks run to reload what the service reloads (fraud-svc: the radio
+	 * map) between batches; any thread (SIGHUP). NULL: nothing to reload. */
+	void (*reload)(qp_service_t *svc);
 } qp_service_type_t;
 
 /* The first member of every service's struct. */
@@ -90,7 +93,8 @@ struct qp_service {
 
 /* fraud-svc: scan-events -> evaluate -> scan-enriched (+ scan-alerts).
  * group.id defaults to fraud-svc; towers are loaded from
- * qp.fraud.towers.path when set. */
+ * qp.fraud.towers.path and the radio map from qp.fraud.radiomap.path when
+ * set (reloaded every qp.fraud.radiomap.reload.s and on reload). */
 extern const qp_service_type_t qp_fraud_svc__type;
 /* ch-writer: scan-enriched -> batches -> ClickHouse. group.id defaults to
  * ch-writer; the table is created if missing (qp_inserter_ensure_table). */
@@ -110,6 +114,8 @@ const qp_service_type_t *qp_service__find(const char *name);
 qp_err_t qp_service__new(qp_service_t **out, const qp_service_type_t *type, const qp_conf_t *conf);
 qp_err_t qp_service__run(qp_service_t *svc);
 void qp_service__wakeup(qp_service_t *svc);
+/* The service's reload, if it has one (false if not). Any thread. */
+bool qp_service__reload(qp_service_t *svc);
 /* The counters, readable from any thread while the service lives. */
 const qp_svc_counters_t *qp_service__stats(const qp_service_t *svc);
 /* Accepts NULL. */
@@ -121,6 +127,9 @@ const char *qp_service__name(const qp_service_t *svc);
 /* ch-writer: produce-to-row latency of rows whose events carried
  * QP_HEADER_INGEST_US, read after run returned; 0 for another service. */
 double qp_ch_writer__latency_ms(const qp_service_t *svc, double quantile);
+/* fraud-svc: the engine, for its counters (read once run has returned, or
+ * accept a racy read for a progress line); NULL for another service. */
+const qp_fraud_t *qp_fraud_svc__engine(const qp_service_t *svc);
 /* ch-writer: the inserter, for queries once run has returned; NULL for
  * another service. */
 qp_inserter_t *qp_ch_writer__inserter(qp_service_t *svc);

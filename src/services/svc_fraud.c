@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/buf_int.h"
+#include "base/clock_int.h"
 #include "base/conf_int.h"
 #include "services/svc_int.h"
 
@@ -39,6 +40,10 @@ typedef struct qp_fraud_svc {
 	bool exactly_once;
 	int64_t warm_window_ms;
 	qp_warmer_t *warmer;  /* NULL when warming is off */
+	const char *radiomap_path;  /* borrowed from conf; NULL: no map */
+	int64_t radiomap_reload_ms; /* 0: only when asked */
+	int64_t radiomap_next_ms;   /* monotonic */
+	atomic_bool radiomap_asked; /* set by reload (SIGHUP), any thread */
 	qp_message_t **batch;
 	qp_buf_t out;
 } qp_fraud_svc_t;
@@ -129,6 +134,13 @@ static qp_err_t fraud_svc_new(qp_service_t **out, const qp_conf_t *conf)
 	if (towers && *towers && (err = qp_fraud_load_towers(svc->engine, towers)))
 		goto fail;
 	count_towers(&svc->service.counters, svc->engine);
+	svc->radiomap_path = qp_conf__str(svc->conf, "qp.fraud.radiomap.path");
+	svc->radiomap_reload_ms = qp_conf__int(svc->conf, "qp.fraud.radiomap.reload.s") * 1000;
+	svc->radiomap_next_ms = qp_clock__now_ms() + svc->radiomap_reload_ms;
+	if (svc->radiomap_path && !*svc->radiomap_path)
+		svc->radiomap_path = NULL;
+	if (svc->radiomap_path && (err = qp_fraud_load_radiomap(svc->engine, svc->radiomap_path)))
+		goto fail;
 	if ((err = qp_conf_dup(&runner_conf, svc->conf)) ||
 	    (err = qp_conf_set(runner_conf, "qp.runner.decode", "raw")) ||
 	    (err = qp_conf_set(runner_conf, "qp.runner.transactional",
@@ -424,6 +436,29 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 	return QP_OK;
 }
 
+static void fraud_svc_reload(qp_service_t *service)
+{
+	atomic_store(&((qp_fraud_svc_t *)service)->radiomap_asked, true);
+}
+
+/* Between batches: reloads the radio map when asked or when due. A map
+ * that fails to load leaves the one in use (and a warning). */
+static void maybe_reload_radiomap(qp_fraud_svc_t *svc)
+{
+	int64_t now;
+
+	if (!svc->radiomap_path)
+		return;
+	now = qp_clock__now_ms();
+	if (!atomic_exchange(&svc->radiomap_asked, false) &&
+	    !(svc->radiomap_reload_ms > 0 && now >= svc->radiomap_next_ms))
+		return;
+	svc->radiomap_next_ms = now + svc->radiomap_reload_ms;
+	if (qp_fraud_load_radiomap(svc->engine, svc->radiomap_path))
+		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "radio map not reloaded, the "
+		         "previous one stays in use: %s", qp_error_last());
+}
+
 static qp_err_t fraud_svc_run(qp_service_t *service)
 {
 	qp_fraud_svc_t *svc = (qp_fraud_svc_t *)service;
@@ -433,6 +468,7 @@ static qp_err_t fraud_svc_run(qp_service_t *service)
 		qp_err_t err = qp_runner_next_batch(svc->runner, svc->batch, svc->batch_max, 500, &count);
 
 		qp_svc__count_runner(&svc->service.counters, svc->runner);
+		maybe_reload_radiomap(svc);
 		if (err == QP_ERR_NO_EVENT) {
 			qp_producer_poll(svc->producer, 0);
 			continue;
@@ -446,6 +482,11 @@ static qp_err_t fraud_svc_run(qp_service_t *service)
 	}
 }
 
+const qp_fraud_t *qp_fraud_svc__engine(const qp_service_t *svc)
+{
+	return svc->type == &qp_fraud_svc__type ? ((const qp_fraud_svc_t *)svc)->engine : NULL;
+}
+
 const qp_service_type_t qp_fraud_svc__type = {
 	.name = "fraud",
 	.summary = "scan-events -> fraud rules -> scan-enriched and scan-alerts (group fraud-svc)",
@@ -453,4 +494,5 @@ const qp_service_type_t qp_fraud_svc__type = {
 	.run = fraud_svc_run,
 	.wakeup = fraud_svc_wakeup,
 	.destroy = fraud_svc_destroy,
+	.reload = fraud_svc_reload,
 };

@@ -16,8 +16,16 @@
 #define TOWER_GRID (2 * (int)(CITY_HALF_M / TOWER_SPACING_M) + 1)
 #define AP_SPACING_M 40.0
 #define AP_VISIBLE_M 90.0
+#define BLE_SPACING_M 100.0
+#define BLE_VISIBLE_M 35.0
 #define M_PER_DEG 111320.0
 #define TIME_TRAVEL_MS (3 * 3600 * 1000)
+#define HUB_COUNT 16
+#define HUB_RADIUS_M 60.0
+#define BUS_COUNT 12
+#define BUS_SPEED_MPS 8.0
+#define BUS_SHARE 0.08     /* of honest devices, riding a bus */
+#define HOTSPOT_SHARE 0.05 /* of honest devices, carrying a hotspot */
 /* Where the scan_id's 36 characters start in every scan write_scan writes. */
 #define SCAN_ID_AT (sizeof("{\"schema_version\":1,\"scan_id\":\"") - 1)
 
@@ -41,6 +49,10 @@ typedef struct sim_device {
 	uint32_t scans;
 	char *replay;          /* SIM_REPLAYER: the scan it keeps re-submitting */
 	size_t replay_len;
+	double home_x, home_y; /* SIM_RADIO_SPOOFER: where its radios stay */
+	int bus;               /* the bus it rides, or -1 */
+	double bus_dx, bus_dy; /* its seat: offset from the bus's position */
+	bool hotspot;          /* carries a hotspot its scans list */
 } sim_device_t;
 
 struct sim {
@@ -82,8 +94,13 @@ static double rnd_normal(uint64_t *s)
 
 static uint64_t hash2(int64_t a, int64_t b)
 {
-	uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15ull ^ (uint64_t)b * 0xc2b2ae3d27d4eb4full;
+	uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15ull;
 
+	/* Shifted before b joins: a * K1 ^ b * K2 alone equals its value at
+	 * (-a, -b) often enough that access points on opposite sides of the
+	 * city shared an address (unseen until a radio map learned positions). */
+	h ^= h >> 29;
+	h ^= (uint64_t)b * 0xc2b2ae3d27d4eb4full;
 	h ^= h >> 31;
 	h *= 0xbf58476d1ce4e5b9ull;
 	return h ^ (h >> 29);
@@ -119,6 +136,34 @@ static tower_t nearest_tower(double x, double y)
 static int64_t tower_area(const tower_t *t) { return 100 + (t->ix / 4) * 10 + t->iy / 4; }
 static int64_t tower_cid(const tower_t *t) { return 10000 + t->ix * TOWER_GRID + t->iy; }
 
+/* ---- hubs and buses: places many phones pass, radios that move ---- */
+
+static double unit_of(uint64_t h) /* [-1, 1) */
+{
+	return (double)(h % 20000) / 10000.0 - 1.0;
+}
+
+static void hub_at(int hub, double *x, double *y)
+{
+	*x = 0.8 * CITY_HALF_M * unit_of(hash2(hub, 0x40b));
+	*y = 0.8 * CITY_HALF_M * unit_of(hash2(hub, 0x40c));
+}
+
+/* Buses shuttle between two ends of their line, at constant speed. */
+static void bus_at(int bus, int64_t t_ms, double *x, double *y)
+{
+	double ax = 0.9 * CITY_HALF_M * unit_of(hash2(bus, 0xb05a));
+	double ay = 0.9 * CITY_HALF_M * unit_of(hash2(bus, 0xb05b));
+	double bx = -ax, by = 0.9 * CITY_HALF_M * unit_of(hash2(bus, 0xb05c));
+	double length = hypot(bx - ax, by - ay) + 1.0;
+	double travelled = fmod((double)t_ms / 1000.0 * BUS_SPEED_MPS +
+	                        (double)(hash2(bus, 0xb05d) % 100000), 2.0 * length);
+	double f = travelled < length ? travelled / length : 2.0 - travelled / length;
+
+	*x = ax + (bx - ax) * f;
+	*y = ay + (by - ay) * f;
+}
+
 /* ---- the population ---- */
 
 static void pick_waypoint(sim_t *sim, sim_device_t *d)
@@ -149,6 +194,32 @@ static void init_device(sim_t *sim, sim_device_t *d, uint32_t index)
 	d->accuracy_m = rnd_range(&sim->rng, 4.0, 16.0);
 	d->next_ms = sim->opt.start_ms +
 	             (int64_t)(rnd_unit(&sim->rng) * sim->opt.scan_interval_s * 1000.0);
+	d->bus = -1;
+	if (d->device_class == SIM_RADIO_SPOOFER || rnd_unit(&sim->rng) < 0.5) {
+		/* At a hub: its access points are in every phone's scans there. */
+		double r = d->device_class == SIM_RADIO_SPOOFER ? HUB_RADIUS_M / 2 : HUB_RADIUS_M;
+
+		hub_at((int)(rnd_u64(&sim->rng) % HUB_COUNT), &d->x, &d->y);
+		d->x += rnd_range(&sim->rng, -r, r);
+		d->y += rnd_range(&sim->rng, -r, r);
+	}
+	if (d->device_class == SIM_RADIO_SPOOFER) {
+		/* Home, where the phone stays; the GPS it reports rides away
+		 * from it at a plausible pace. */
+		d->home_x = d->x;
+		d->home_y = d->y;
+		d->speed_mps = rnd_range(&sim->rng, 4.5, 8.0); /* a bicycle, a scooter */
+	}
+	if (d->device_class == SIM_HONEST) {
+		double role = rnd_unit(&sim->rng);
+
+		if (role < BUS_SHARE) {
+			d->bus = (int)(rnd_u64(&sim->rng) % BUS_COUNT);
+			d->bus_dx = rnd_range(&sim->rng, -4, 4);
+			d->bus_dy = rnd_range(&sim->rng, -4, 4);
+		}
+		d->hotspot = role >= BUS_SHARE && role < BUS_SHARE + HOTSPOT_SHARE;
+	}
 }
 
 static void move_device(sim_device_t *d, double seconds, sim_t *sim)
@@ -277,9 +348,26 @@ static int clamp_rssi(double rssi)
 	return rssi > -30 ? -30 : rssi < -100 ? -100 : (int)lround(rssi);
 }
 
-static void put_wifi(sim_t *sim, qp_buf_t *b, double x, double y)
+/* One access point whose MAC derives from h, heard from d metres. */
+static void put_ap(sim_t *sim, qp_buf_t *b, uint64_t h, double d, int n)
 {
 	static const int freqs[] = { 2412, 2437, 2462, 5180, 5240, 5745 };
+
+	qp_buf__puts(b, n ? ",{\"bssid\":" : "{\"bssid\":");
+	put_mac(b, h);
+	if (h % 7 == 0)
+		qp_buf__puts(b, ",\"ssid\":null");
+	else
+		qp_buf__printf(b, ",\"ssid\":\"net-%04x\"", (unsigned)(h >> 48));
+	qp_buf__printf(b, ",\"rssi_dbm\":%d,\"freq_mhz\":%d}",
+	               clamp_rssi(-35 - 25 * log10(d > 1 ? d : 1) + 3 * rnd_normal(&sim->rng)),
+	               freqs[(h >> 20) % 6]);
+}
+
+/* The street's access points around (x, y), then the ones travelling with
+ * the device (its bus's, its own hotspot). */
+static void put_wifi(sim_t *sim, qp_buf_t *b, const sim_device_t *dev, double x, double y)
+{
 	int cx = (int)floor(x / AP_SPACING_M), cy = (int)floor(y / AP_SPACING_M);
 	/* Phones report a handful of the strongest access points. */
 	int i, j, n = 0, max = 2 + (int)(rnd_u64(&sim->rng) % 4);
@@ -292,17 +380,13 @@ static void put_wifi(sim_t *sim, qp_buf_t *b, double x, double y)
 
 			if (h % 3 == 0 || d > AP_VISIBLE_M)
 				continue;
-			qp_buf__puts(b, n++ ? ",{\"bssid\":" : "{\"bssid\":");
-			put_mac(b, h);
-			if (h % 7 == 0)
-				qp_buf__puts(b, ",\"ssid\":null");
-			else
-				qp_buf__printf(b, ",\"ssid\":\"net-%04x\"", (unsigned)(h >> 48));
-			qp_buf__printf(b, ",\"rssi_dbm\":%d,\"freq_mhz\":%d}",
-			               clamp_rssi(-35 - 25 * log10(d > 1 ? d : 1) + 3 * rnd_normal(&sim->rng)),
-			               freqs[(h >> 20) % 6]);
+			put_ap(sim, b, h, d, n++);
 		}
 	}
+	if (dev->bus >= 0)
+		put_ap(sim, b, hash2(dev->bus, 0xb05) | 1, 5, n++);
+	if (dev->hotspot)
+		put_ap(sim, b, hash2(dev->index, 0x4075) | 1, 1, n++);
 	qp_buf__putc(b, ']');
 }
 
@@ -320,14 +404,19 @@ static void put_cell(sim_t *sim, qp_buf_t *b, const tower_t *serving)
 	               (long long)tower_area(&neighbour), (long long)tower_cid(&neighbour));
 }
 
-static void put_ble(sim_t *sim, qp_buf_t *b, const sim_device_t *d)
+/* The beacon of the BLE_SPACING_M cell around (x, y), at its centre, if it
+ * is within BLE_VISIBLE_M: beacons are heard a few tens of metres away. */
+static void put_ble(sim_t *sim, qp_buf_t *b, double x, double y)
 {
-	uint64_t h = hash2((int64_t)(d->x / 150), (int64_t)(d->y / 150));
+	int64_t cx = (int64_t)floor(x / BLE_SPACING_M), cy = (int64_t)floor(y / BLE_SPACING_M);
+	double d = hypot((cx + 0.5) * BLE_SPACING_M - x, (cy + 0.5) * BLE_SPACING_M - y);
 
+	if (d > BLE_VISIBLE_M)
+		return;
 	qp_buf__puts(b, ",\"ble\":[{\"addr\":");
-	put_mac(b, h ^ 0xb1e);
+	put_mac(b, hash2(cx, cy) ^ 0xb1e);
 	qp_buf__printf(b, ",\"rssi_dbm\":%d,\"tx_power\":-59,\"signal_strength\":null}]",
-	               clamp_rssi(rnd_range(&sim->rng, -95, -60)));
+	               clamp_rssi(-59 - 20 * log10(d > 1 ? d : 1) + 3 * rnd_normal(&sim->rng)));
 }
 
 /* Writes the scan of device d at simulated time ts_ms into sim->json. */
@@ -338,6 +427,16 @@ static void write_scan(sim_t *sim, sim_device_t *d, int64_t ts_ms)
 	double x = d->x + sigma * rnd_normal(&sim->rng), y = d->y + sigma * rnd_normal(&sim->rng);
 	tower_t serving = nearest_tower(d->x, d->y);
 	double reward = rnd_range(&sim->rng, 0.01, 1.0);
+	/* Where the radios are heard: where the phone is, but for a radio
+	 * spoofer, whose phone stays home. */
+	double rx = x, ry = y, bx = d->x, by = d->y;
+
+	if (d->device_class == SIM_RADIO_SPOOFER) {
+		rx = d->home_x + sigma * rnd_normal(&sim->rng);
+		ry = d->home_y + sigma * rnd_normal(&sim->rng);
+		bx = d->home_x;
+		by = d->home_y;
+	}
 
 	lat = lat_of(y);
 	lon = lon_of(x);
@@ -360,12 +459,13 @@ static void write_scan(sim_t *sim, sim_device_t *d, int64_t ts_ms)
 	               "\"lon\":%.7f,\"accuracy_m\":%.1f,\"altitude_m\":%s,\"speed_mps\":%.1f}",
 	               d->id, (long long)ts_ms, lat, lon, d->accuracy_m,
 	               d->scans % 5 ? "35.0" : "null", d->speed_mps);
-	put_wifi(sim, b, x, y);
-	/* Teleporters carry no cell, so only the travel rule speaks of them. */
-	if (d->device_class != SIM_TELEPORTER)
+	put_wifi(sim, b, d, rx, ry);
+	/* Teleporters and radio spoofers carry no cell, so only the travel
+	 * rule, or the radio rule, speaks of them. */
+	if (d->device_class != SIM_TELEPORTER && d->device_class != SIM_RADIO_SPOOFER)
 		put_cell(sim, b, &serving);
 	if (rnd_unit(&sim->rng) < 0.3)
-		put_ble(sim, b, d);
+		put_ble(sim, b, bx, by);
 	qp_buf__printf(b, ",\"reward\":%.3f,\"app_version\":\"2.4.%u\",\"platform\":\"%s\"",
 	               reward, (unsigned)(hash2(d->index, 1) % 3), hash2(d->index, 2) % 3 ? "android" : "ios");
 	/* A field this schema does not know, as a newer app would send. */
@@ -422,6 +522,11 @@ qp_err_t sim_next(sim_t *sim, sim_submission_t *out)
 	int64_t ts_ms = now;
 
 	memset(out, 0, sizeof(*out));
+	if (d->bus >= 0) {
+		bus_at(d->bus, now, &d->x, &d->y);
+		d->x += d->bus_dx;
+		d->y += d->bus_dy;
+	}
 	if (d->device_class == SIM_TIME_TRAVELER)
 		ts_ms = now + TIME_TRAVEL_MS;
 	if (d->device_class == SIM_REPLAYER && d->replay) {
@@ -512,7 +617,8 @@ uint32_t sim_device_count(const sim_t *sim, sim_device_class_t device_class)
 const char *sim_class_name(sim_device_class_t device_class)
 {
 	static const char *const names[SIM_CLASS_COUNT] = {
-		"honest", "teleporter", "replayer", "tower_spoofer", "time_traveler"
+		"honest", "teleporter", "replayer", "tower_spoofer", "time_traveler",
+		"radio_spoofer"
 	};
 
 	return device_class < SIM_CLASS_COUNT ? names[device_class] : "unknown";

@@ -4,8 +4,11 @@
  *
  * Honest phones walk, cycle and drive between random waypoints with GPS
  * noise matching the accuracy they report, and scan the WiFi access points,
- * BLE beacons and cells around them. Spoofers come in four classes, each
- * aimed at one fraud rule. A share of submissions is malformed on purpose.
+ * BLE beacons and cells around them; half of them start at one of the
+ * city's hubs (stations, malls), some ride buses with onboard WiFi, some
+ * carry a hotspot of their own (radios that move, for the radio map to
+ * recognise as mobile). Spoofers come in five classes, each aimed at one
+ * fraud rule. A share of submissions is malformed on purpose.
  * Events come out in simulated-time order; simulated time starts at the
  * wall clock and runs as fast as the caller drains events, and each event
  * carries the time the ingest API would have received it, so the fraud
@@ -25,6 +28,7 @@ typedef enum sim_device_class {
 	SIM_REPLAYER,      /* re-submits one scan: duplicate_content / duplicate_scan_id */
 	SIM_TOWER_SPOOFER, /* GPS on another continent than its cell: tower_mismatch */
 	SIM_TIME_TRAVELER, /* device clock hours ahead: clock_skew */
+	SIM_RADIO_SPOOFER, /* fake GPS walks away, WiFi and BLE of home: radio_mismatch */
 	SIM_CLASS_COUNT
 } sim_device_class_t;
 

@@ -32,6 +32,10 @@ checks = [
     ("spoofers_detected == spoofers_total", s["spoofers_detected"] == s["spoofers_total"]),
     ("honest_devices > 0", s["honest_devices"] > 0),
     ("honest_devices_flagged == 0", s["honest_devices_flagged"] == 0),
+    ("radio_spoofer in spoofers_by_class", "radio_spoofer" in s["spoofers_by_class"]),
+    ("radio_stations > 100", s["radio_stations"] > 100),
+    ("radio_stations_clickhouse > 100 (docs/sql/radiomap.sql on the embedded ClickHouse)",
+     s["radio_stations_clickhouse"] > 100),
 ]
 for cls, c in s["spoofers_by_class"].items():
     checks.append((f"{cls}: {c['devices']} devices, all flagged {c['rule']}",

@@ -2,7 +2,9 @@
 # The service subcommands without any service: the example config parses,
 # usage errors exit 2, simulate writes its tower table and ground truth, and
 # the metrics endpoint of a running `quackpipe fraud` answers (its broker is
-# unreachable on purpose: the counters stay 0, the server must still work).
+# unreachable on purpose: the counters stay 0, the server must still work),
+# and it reloads its radio map on SIGHUP, keeping the old one when the file
+# is gone.
 set -euo pipefail
 qp=$1 src=$2
 tmp=$(mktemp -d)
@@ -47,7 +49,7 @@ grep -qvE '^LTE,208,1,[0-9]+,[0-9]+,0,[0-9.]+,[0-9.]+,1500,' "$tmp/towers.csv" &
 [[ $(wc -l <"$tmp/truth.tsv") == 51 ]] || fail "truth: $(wc -l <"$tmp/truth.tsv") lines, want 50 devices + summary"
 [[ $(tail -n 1 "$tmp/truth.tsv") == "# produced=0 malformed=0 devices=50 seed=42" ]] ||
   fail "truth summary: $(tail -n 1 "$tmp/truth.tsv")"
-head -n 50 "$tmp/truth.tsv" | grep -qvE $'^dev-0000[0-4][0-9]\t(honest|teleporter|replayer|tower_spoofer|time_traveler)$' &&
+head -n 50 "$tmp/truth.tsv" | grep -qvE $'^dev-0000[0-4][0-9]\t(honest|teleporter|replayer|tower_spoofer|time_traveler|radio_spoofer)$' &&
   fail "a truth line is not 'device<TAB>class'"
 head -n 50 "$tmp/truth.tsv" | grep -qv $'\thonest$' || fail "half the devices should spoof"
 # The same seed gives the same city and population; another seed another population.
@@ -101,4 +103,35 @@ rc=0
 wait "$pid" || rc=$?
 pid=
 [[ $rc == 0 ]] || fail "fraud exited $rc after SIGTERM: $(tail -n 5 "$tmp/fraud.log")"
+
+# ---- fraud-svc reloads its radio map on SIGHUP; a bad file keeps the old one ----
+map_rows() {  # map_rows N: a radio map file of N stations
+  echo "kind,mac,lat,lon,spread_m,devices,mobile"
+  for ((k = 1; k <= $1; k++)); do printf 'wifi,02:00:00:00:00:%02x,48.8566,2.3522,20,5,0\n' "$k"; done
+}
+# wait_log PATTERN: until the fraud log has a line matching PATTERN (30 s).
+wait_log() {
+  for ((i = 0; i < 300; i++)); do
+    grep -qE -- "$1" "$tmp/reload.log" && return 0
+    kill -0 "$pid" 2>/dev/null || fail "fraud exited: $(tail -n 5 "$tmp/reload.log")"
+    sleep 0.1
+  done
+  fail "no '$1' in the fraud log: $(grep -v kafka "$tmp/reload.log" | tail -n 5)"
+}
+map_rows 3 >"$tmp/radiomap.csv"
+"$qp" fraud --brokers 127.0.0.1:1 -X "qp.fraud.radiomap.path=$tmp/radiomap.csv" 2>"$tmp/reload.log" &
+pid=$!
+wait_log "radiomap.csv: 3 radio stations in the map"
+map_rows 5 >"$tmp/radiomap.csv"
+kill -HUP "$pid"
+wait_log "radiomap.csv: 5 radio stations in the map"
+grep -q "quackpipe fraud: SIGHUP, reloading" "$tmp/reload.log" || fail "SIGHUP not acknowledged"
+rm "$tmp/radiomap.csv"
+kill -HUP "$pid"
+wait_log "radio map not reloaded, the previous one stays in use: .*radiomap.csv"
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+[[ $rc == 0 ]] || fail "fraud exited $rc after SIGTERM: $(tail -n 5 "$tmp/reload.log")"
 echo "ok"

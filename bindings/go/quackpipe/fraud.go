@@ -90,6 +90,22 @@ func (f *FraudEngine) LoadTowers(path string) error {
 	return f.g.call(callAlone, func() error { return capi.Qp_fraud_load_towers(f.h, path) })
 }
 
+// LoadRadiomap replaces the radio map of the radio_mismatch rule by the
+// stations of a radio map file (docs/fraud.md); on failure the old map stays.
+func (f *FraudEngine) LoadRadiomap(path string) error {
+	defer runtime.KeepAlive(f)
+	return f.g.call(callAlone, func() error { return capi.Qp_fraud_load_radiomap(f.h, path) })
+}
+
+// RadiomapExport returns the radio map learned from the events evaluated
+// with qp.fraud.radiomap.learn = true, as a radio map file.
+func (f *FraudEngine) RadiomapExport() ([]byte, error) {
+	defer runtime.KeepAlive(f)
+	var out []byte
+	err := f.g.call(callAlone, func() error { return capi.Qp_fraud_radiomap_export(f.h, &out) })
+	return out, err
+}
+
 // AddRule registers a custom rule, run after the built-in ones for each
 // evaluated event; it flags the event with v.AddFlag. An error from rule
 // aborts that evaluation (nothing changes) and Evaluate returns it. Inside

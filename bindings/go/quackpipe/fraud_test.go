@@ -169,3 +169,72 @@ func TestAnErrorInARuleAbortsTheEvaluation(t *testing.T) {
 		t.Fatalf("LoadTowers: %v", err)
 	}
 }
+
+// Three phones learn the sample's radios where they scan; a phone that hears
+// them 1.5 km away is flagged radio_mismatch.
+func TestRadiomapLearnedExportedAndLoaded(t *testing.T) {
+	conf, err := NewConf(map[string]string{"qp.fraud.radiomap.learn": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conf.Close()
+	learner, err := NewFraudEngine(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer learner.Close()
+	for d := 0; d < 3; d++ {
+		for n := 0; n < 2; n++ { // a device's first event is never learned from
+			ev, err := Decode(makeEvent(t, "phone-r"+string(rune('0'+d)), map[string]any{
+				"ts_ms": 1767225600000 + n*60000,
+				"gps":   map[string]any{"lat": 48.8566 + float64(n)*1e-4, "lon": 2.3522, "accuracy_m": 8}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := learner.Evaluate(ev, ev.TsMs, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	text, err := learner.RadiomapExport()
+	if err != nil || !strings.HasPrefix(string(text), "kind,mac,lat,lon,spread_m,devices,mobile\n") {
+		t.Fatalf("export: %v %q", err, text)
+	}
+	path := t.TempDir() + "/radiomap.csv"
+	if err := os.WriteFile(path, text, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	engine, err := NewFraudEngine(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer engine.Close()
+	if err := engine.LoadRadiomap(path); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := engine.Counter("radio_stations"); n != 4 {
+		t.Fatalf("radio_stations = %d, want 4 (3 WiFi, 1 BLE)", n)
+	}
+	far, err := Decode(makeEvent(t, "phone-s", map[string]any{
+		"gps": map[string]any{"lat": 48.87, "lon": 2.3522, "accuracy_m": 8}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.Evaluate(far, far.TsMs, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, flag := range res.FraudFlags {
+		found = found || flag == "radio_mismatch"
+	}
+	if !found {
+		t.Fatalf("flags %v, want radio_mismatch", res.FraudFlags)
+	}
+	if err := engine.LoadRadiomap(path + ".missing"); err == nil {
+		t.Fatal("loading a missing file succeeded")
+	}
+	if n, _ := engine.Counter("radio_stations"); n != 4 {
+		t.Fatalf("after a failed reload radio_stations = %d, want 4", n)
+	}
+}

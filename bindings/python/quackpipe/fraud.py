@@ -82,6 +82,16 @@ class FraudEngine(Closing):
         in counter("tower_bad_lines") unless qp.fraud.towers.strict)."""
         self._g.call(capi.qp_fraud_load_towers, os.fspath(path))
 
+    def load_radiomap(self, path: str | os.PathLike[str]) -> None:
+        """Replaces the radio map of the radio_mismatch rule by a radio map
+        file's stations (docs/fraud.md); on failure the old map stays."""
+        self._g.call(capi.qp_fraud_load_radiomap, os.fspath(path))
+
+    def radiomap_export(self) -> bytes:
+        """The radio map learned from the events evaluated with
+        qp.fraud.radiomap.learn = true, as a radio map file."""
+        return self._g.call(capi.qp_fraud_radiomap_export)
+
     def add_rule(self, name: str, rule: Callable[[Event, FraudVerdict], None]) -> None:
         """Registers rule(event, verdict), run after the built-in rules for
         each evaluated event; it calls verdict.add_flag() to flag it. An

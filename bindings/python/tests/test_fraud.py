@@ -114,3 +114,29 @@ def test_engine_defaults_and_bad_input(tmp_path):
         assert "duplicate_scan_id" in result.fraud_flags
     with pytest.raises(quackpipe.ConfigError):
         quackpipe.FraudEngine({"qp.fraud.state.max.bytes": 1})
+
+
+def test_radiomap_learned_exported_and_loaded(tmp_path):
+    """Three phones learn the sample's radios where they scan; a phone that
+    hears them 1.5 km away is flagged radio_mismatch."""
+    with quackpipe.FraudEngine({"qp.fraud.radiomap.learn": True}) as learner:
+        for d in range(3):
+            for n in range(2):  # a device's first event is never learned from
+                ev = quackpipe.decode(make_event(
+                    f"phone-r{d}", ts_ms=1767225600000 + n * 60000,
+                    gps={"lat": 48.8566 + n * 1e-4, "lon": 2.3522, "accuracy_m": 8}))
+                learner.evaluate(ev, ev.ts_ms)
+        assert learner.counter("radio_learned") == 4  # 3 WiFi, 1 BLE
+        text = learner.radiomap_export()
+    assert text.startswith(b"kind,mac,lat,lon,spread_m,devices,mobile\n")
+    path = tmp_path / "radiomap.csv"
+    path.write_bytes(text)
+    with quackpipe.FraudEngine() as engine:
+        engine.load_radiomap(path)
+        assert engine.counter("radio_stations") == 4
+        far = quackpipe.decode(make_event(
+            "phone-s", gps={"lat": 48.87, "lon": 2.3522, "accuracy_m": 8}))
+        assert "radio_mismatch" in engine.evaluate(far, far.ts_ms).fraud_flags
+        with pytest.raises(quackpipe.InputOutputError):
+            engine.load_radiomap(tmp_path / "missing.csv")
+        assert engine.counter("radio_stations") == 4  # the old map stays

@@ -58,7 +58,7 @@ common=(--brokers "$QP_TEST_KAFKA_BROKERS"
 sim=(--devices "$devices" --spoofers "$spoofers" --malformed "$malformed_share" --seed "$seed")
 echo "e2e: run $run on $QP_TEST_KAFKA_BROKERS and $QP_TEST_CLICKHOUSE_URL"
 
-# ---- set-up: topics, the city's towers for fraud-svc ----
+# ---- set-up: topics, the city's towers and radio map for fraud-svc ----
 "$qp" topics create "${common[@]}" --timeout 60 >"$tmp/topics.out" 2>"$tmp/topics.log" ||
   fail "topics create: $(cat "$tmp/topics.log")"
 [[ $(grep -c ": ok\|: present" "$tmp/topics.out") == 4 ]] || fail "topics create: $(cat "$tmp/topics.out")"
@@ -71,12 +71,15 @@ grep -q "max.message.bytes=1114124 " "$tmp/dlq-configs" ||
   fail "$run-dlq: max.message.bytes is not 1048588 + 65536: $(cat "$tmp/dlq-configs")"
 "$qp" topics check "${common[@]}" --timeout 60 >/dev/null 2>"$tmp/topics.log" ||
   fail "topics check after create: $(cat "$tmp/topics.log")"
-"$qp" simulate "${sim[@]}" --events 0 --towers-out "$tmp/towers.csv" 2>/dev/null ||
-  fail "simulate --towers-out"
+"$qp" simulate "${sim[@]}" --events 0 --towers-out "$tmp/towers.csv" \
+  --radiomap-out "$tmp/radiomap.csv" 2>"$tmp/simulate-files.log" ||
+  fail "simulate --towers-out --radiomap-out: $(tail -n 5 "$tmp/simulate-files.log")"
 [[ -s $tmp/towers.csv ]] || fail "no tower table written"
+[[ $(wc -l <"$tmp/radiomap.csv") -gt 100 ]] || fail "radio map: $(wc -l <"$tmp/radiomap.csv") lines"
 
 # ---- the services, each in its own process ----
 "$qp" fraud "${common[@]}" -X "group.id=$run-fraud" -X "qp.fraud.towers.path=$tmp/towers.csv" \
+  -X "qp.fraud.radiomap.path=$tmp/radiomap.csv" \
   --metrics-port 0 --status-interval 5 2>"$tmp/fraud.log" &
 fraud_pid=$!
 "$qp" ch-writer "${common[@]}" -X "group.id=$run-ch-writer" --clickhouse "$QP_TEST_CLICKHOUSE_URL" \
@@ -166,7 +169,8 @@ from collections import Counter
 truth_path, devices_path, dlq_path, source_topic, expected = sys.argv[1:6]
 # Which rule catches each spoofer class (src/cli/demo_report.c).
 intended = {"teleporter": "impossible_travel", "replayer": "duplicate_content",
-            "tower_spoofer": "tower_mismatch", "time_traveler": "clock_skew"}
+            "tower_spoofer": "tower_mismatch", "time_traveler": "clock_skew",
+            "radio_spoofer": "radio_mismatch"}
 truth = {}
 for line in open(truth_path):
     if not line.startswith("#"):
@@ -204,4 +208,13 @@ if problems:
     print("\n".join(problems[:30]), file=sys.stderr)
     sys.exit(1)
 PY
+# ---- the radio map learned again, in ClickHouse, from the run's rows ----
+"$qp" radiomap --clickhouse "$QP_TEST_CLICKHOUSE_URL" -X "qp.inserter.table=$run" \
+  --out "$tmp/radiomap-ch.csv" 2>"$tmp/radiomap.log" ||
+  fail "quackpipe radiomap: $(cat "$tmp/radiomap.log")"
+[[ $(wc -l <"$tmp/radiomap-ch.csv") -gt 100 ]] ||
+  fail "radio map from ClickHouse: $(wc -l <"$tmp/radiomap-ch.csv") lines"
+grep -qE '^"(wifi|ble)","02(:[0-9a-f]{2}){5}",4[0-9.]+,2[0-9.]+,[0-9.e+-]+,[0-9]+,[01]$' \
+  "$tmp/radiomap-ch.csv" || fail "radio map rows: $(sed -n 2p "$tmp/radiomap-ch.csv")"
+
 echo "e2e: ok: $expected rows once each, $malformed dead letters, every spoofer caught, no honest device flagged"

@@ -56,9 +56,10 @@ static void rules_run_in_order_after_builtins(void **state)
 	assert_int_equal(qp_fraud_add_rule(f, "root_check", probe_rule, &b), QP_OK);
 	assert_string_equal(qp_fraud_rule_name(f, 0), "clock_skew");
 	assert_string_equal(qp_fraud_rule_name(f, 5), "tower_mismatch");
-	assert_string_equal(qp_fraud_rule_name(f, 6), "emulator_check");
-	assert_string_equal(qp_fraud_rule_name(f, 7), "root_check");
-	assert_null(qp_fraud_rule_name(f, 8));
+	assert_string_equal(qp_fraud_rule_name(f, 6), "radio_mismatch");
+	assert_string_equal(qp_fraud_rule_name(f, 7), "emulator_check");
+	assert_string_equal(qp_fraud_rule_name(f, 8), "root_check");
+	assert_null(qp_fraud_rule_name(f, 9));
 
 	/* clock_skew fires first; a sees it, b sees a's flag too. */
 	test_event_init(&t, "c", 1, T0 + 3600000, 48.85, 2.35, 10);
@@ -131,7 +132,7 @@ static void misuse_is_refused(void **state)
 	assert_int_equal(qp_fraud_add_rule(NULL, "x", probe_rule, &p), QP_ERR_INVALID_ARG);
 	assert_int_equal(qp_fraud_add_rule(f, "mine", probe_rule, &p), QP_OK);
 	assert_int_equal(qp_fraud_add_rule(f, "mine", probe_rule, &p), QP_ERR_INVALID_ARG);
-	assert_null(qp_fraud_rule_name(f, 7));
+	assert_null(qp_fraud_rule_name(f, 8));
 
 	/* From inside a rule, the engine cannot be re-entered. */
 	p.f = f;

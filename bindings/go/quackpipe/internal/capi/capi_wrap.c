@@ -421,11 +421,13 @@ static const char *qpb_enrichment_flag_at(const qp_enrichment_t *e, size_t i)
 }
 
 SWIGINTERN void delete_qp_inserter(struct qp_inserter *self){ qp_inserter_destroy(self); }
+SWIGINTERN void delete_qp_ingest(struct qp_ingest *self){ qp_ingest_destroy(self); }
+SWIGINTERN void delete_qp_ingest_response(struct qp_ingest_response *self){ qp_ingest_response_destroy(self); }
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-void _wrap_Swig_free_capi_5c0b1a72c04f6b0b(void *_swig_go_0) {
+void _wrap_Swig_free_capi_99109f5a178cf271(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -435,7 +437,7 @@ void _wrap_Swig_free_capi_5c0b1a72c04f6b0b(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_capi_5c0b1a72c04f6b0b(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_capi_99109f5a178cf271(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -448,7 +450,7 @@ void *_wrap_Swig_malloc_capi_5c0b1a72c04f6b0b(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_qpb_error_family_capi_5c0b1a72c04f6b0b(intgo _swig_go_0) {
+_gostring_ _wrap_qpb_error_family_capi_99109f5a178cf271(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -461,7 +463,7 @@ _gostring_ _wrap_qpb_error_family_capi_5c0b1a72c04f6b0b(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_QP_VERSION_NUMBER_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_VERSION_NUMBER_capi_99109f5a178cf271() {
   int result;
   intgo _swig_go_result;
   
@@ -472,7 +474,7 @@ intgo _wrap_QP_VERSION_NUMBER_capi_5c0b1a72c04f6b0b() {
 }
 
 
-_gostring_ _wrap_qp_version_str_capi_5c0b1a72c04f6b0b() {
+_gostring_ _wrap_qp_version_str_capi_99109f5a178cf271() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -483,7 +485,7 @@ _gostring_ _wrap_qp_version_str_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_qp_version_number_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_qp_version_number_capi_99109f5a178cf271() {
   int result;
   intgo _swig_go_result;
   
@@ -494,7 +496,7 @@ intgo _wrap_qp_version_number_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_OK_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_OK_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -506,7 +508,7 @@ intgo _wrap_QP_OK_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_GENERIC_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_GENERIC_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -518,7 +520,7 @@ intgo _wrap_QP_ERR_GENERIC_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_NOMEM_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_NOMEM_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -530,7 +532,7 @@ intgo _wrap_QP_ERR_NOMEM_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_INVALID_ARG_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_INVALID_ARG_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -542,7 +544,7 @@ intgo _wrap_QP_ERR_INVALID_ARG_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -554,7 +556,7 @@ intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_CONF_INVALID_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_CONF_INVALID_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -566,7 +568,7 @@ intgo _wrap_QP_ERR_CONF_INVALID_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_IO_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_IO_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -578,7 +580,7 @@ intgo _wrap_QP_ERR_IO_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_JSON_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_JSON_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -590,7 +592,7 @@ intgo _wrap_QP_ERR_JSON_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_TOO_LARGE_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_TOO_LARGE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -602,7 +604,7 @@ intgo _wrap_QP_ERR_TOO_LARGE_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_TOO_DEEP_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_TOO_DEEP_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -614,7 +616,7 @@ intgo _wrap_QP_ERR_TOO_DEEP_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_UTF8_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_UTF8_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -626,7 +628,7 @@ intgo _wrap_QP_ERR_UTF8_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -638,7 +640,7 @@ intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_MISSING_FIELD_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_MISSING_FIELD_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -650,7 +652,7 @@ intgo _wrap_QP_ERR_MISSING_FIELD_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_TYPE_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_FIELD_TYPE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -662,7 +664,7 @@ intgo _wrap_QP_ERR_FIELD_TYPE_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_RANGE_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_FIELD_RANGE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -674,7 +676,7 @@ intgo _wrap_QP_ERR_FIELD_RANGE_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_FORMAT_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_FIELD_FORMAT_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -686,7 +688,7 @@ intgo _wrap_QP_ERR_FIELD_FORMAT_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -698,7 +700,7 @@ intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -710,7 +712,7 @@ intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_KAFKA_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_KAFKA_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -722,7 +724,7 @@ intgo _wrap_QP_ERR_KAFKA_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_QUEUE_FULL_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_QUEUE_FULL_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -734,7 +736,7 @@ intgo _wrap_QP_ERR_QUEUE_FULL_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_TIMEOUT_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_TIMEOUT_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -746,7 +748,7 @@ intgo _wrap_QP_ERR_TIMEOUT_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -758,7 +760,7 @@ intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_NO_EVENT_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_NO_EVENT_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -770,7 +772,7 @@ intgo _wrap_QP_ERR_NO_EVENT_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_WAKEUP_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_WAKEUP_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -782,7 +784,7 @@ intgo _wrap_QP_ERR_WAKEUP_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_CLOSED_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_CLOSED_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -794,7 +796,7 @@ intgo _wrap_QP_ERR_CLOSED_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_STATE_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_STATE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -806,7 +808,7 @@ intgo _wrap_QP_ERR_STATE_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_HTTP_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_HTTP_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -818,7 +820,7 @@ intgo _wrap_QP_ERR_HTTP_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_CLICKHOUSE_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_CLICKHOUSE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -830,7 +832,7 @@ intgo _wrap_QP_ERR_CLICKHOUSE_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -842,7 +844,7 @@ intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -854,7 +856,7 @@ intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_NOT_FOUND_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_NOT_FOUND_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -866,7 +868,7 @@ intgo _wrap_QP_ERR_NOT_FOUND_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_TXN_ABORTED_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_TXN_ABORTED_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -878,7 +880,7 @@ intgo _wrap_QP_ERR_TXN_ABORTED_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ERR_USER_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ERR_USER_capi_99109f5a178cf271() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -890,7 +892,7 @@ intgo _wrap_QP_ERR_USER_capi_5c0b1a72c04f6b0b() {
 }
 
 
-_gostring_ _wrap_qp_err_str_capi_5c0b1a72c04f6b0b(intgo _swig_go_0) {
+_gostring_ _wrap_qp_err_str_capi_99109f5a178cf271(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -903,7 +905,7 @@ _gostring_ _wrap_qp_err_str_capi_5c0b1a72c04f6b0b(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_err_name_capi_5c0b1a72c04f6b0b(intgo _swig_go_0) {
+_gostring_ _wrap_qp_err_name_capi_99109f5a178cf271(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -916,7 +918,7 @@ _gostring_ _wrap_qp_err_name_capi_5c0b1a72c04f6b0b(intgo _swig_go_0) {
 }
 
 
-void _wrap_delete_qp_conf_capi_5c0b1a72c04f6b0b(struct qp_conf *_swig_go_0) {
+void _wrap_delete_qp_conf_capi_99109f5a178cf271(struct qp_conf *_swig_go_0) {
   struct qp_conf *arg1 = (struct qp_conf *) 0 ;
   
   arg1 = *(struct qp_conf **)&_swig_go_0; 
@@ -926,7 +928,7 @@ void _wrap_delete_qp_conf_capi_5c0b1a72c04f6b0b(struct qp_conf *_swig_go_0) {
 }
 
 
-intgo _wrap_QP_LOG_ERROR_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_LOG_ERROR_capi_99109f5a178cf271() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -938,7 +940,7 @@ intgo _wrap_QP_LOG_ERROR_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_LOG_WARNING_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_LOG_WARNING_capi_99109f5a178cf271() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -950,7 +952,7 @@ intgo _wrap_QP_LOG_WARNING_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_LOG_NOTICE_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_LOG_NOTICE_capi_99109f5a178cf271() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -962,7 +964,7 @@ intgo _wrap_QP_LOG_NOTICE_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_LOG_INFO_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_LOG_INFO_capi_99109f5a178cf271() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -974,7 +976,7 @@ intgo _wrap_QP_LOG_INFO_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_LOG_DEBUG_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_LOG_DEBUG_capi_99109f5a178cf271() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -986,7 +988,7 @@ intgo _wrap_QP_LOG_DEBUG_capi_5c0b1a72c04f6b0b() {
 }
 
 
-_gostring_ _wrap_qp_conf_new_capi_5c0b1a72c04f6b0b(qp_conf_t **_swig_go_0) {
+_gostring_ _wrap_qp_conf_new_capi_99109f5a178cf271(qp_conf_t **_swig_go_0) {
   qp_conf_t **arg1 = (qp_conf_t **) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -1008,7 +1010,7 @@ _gostring_ _wrap_qp_conf_new_capi_5c0b1a72c04f6b0b(qp_conf_t **_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_conf_dup_capi_5c0b1a72c04f6b0b(qp_conf_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_conf_dup_capi_99109f5a178cf271(qp_conf_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_conf_t **arg1 = (qp_conf_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -1032,7 +1034,7 @@ _gostring_ _wrap_qp_conf_dup_capi_5c0b1a72c04f6b0b(qp_conf_t **_swig_go_0, struc
 }
 
 
-_gostring_ _wrap_qp_conf_set_capi_5c0b1a72c04f6b0b(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+_gostring_ _wrap_qp_conf_set_capi_99109f5a178cf271(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -1068,7 +1070,7 @@ _gostring_ _wrap_qp_conf_set_capi_5c0b1a72c04f6b0b(struct qp_conf *_swig_go_0, _
 }
 
 
-_gostring_ _wrap_qp_conf_get_capi_5c0b1a72c04f6b0b(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_conf_get_capi_99109f5a178cf271(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -1095,7 +1097,7 @@ _gostring_ _wrap_qp_conf_get_capi_5c0b1a72c04f6b0b(struct qp_conf *_swig_go_0, _
 }
 
 
-_gostring_ _wrap_qp_conf_load_file_capi_5c0b1a72c04f6b0b(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_conf_load_file_capi_99109f5a178cf271(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -1124,7 +1126,7 @@ _gostring_ _wrap_qp_conf_load_file_capi_5c0b1a72c04f6b0b(struct qp_conf *_swig_g
 }
 
 
-void _wrap_qp_conf_set_log_cb_capi_5c0b1a72c04f6b0b(struct qp_conf *_swig_go_0, qp_log_cb *_swig_go_1) {
+void _wrap_qp_conf_set_log_cb_capi_99109f5a178cf271(struct qp_conf *_swig_go_0, qp_log_cb *_swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   qp_log_cb *arg2 = (qp_log_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -1140,7 +1142,7 @@ void _wrap_qp_conf_set_log_cb_capi_5c0b1a72c04f6b0b(struct qp_conf *_swig_go_0, 
 }
 
 
-_gostring_ _wrap_qp_conf_properties_markdown_capi_5c0b1a72c04f6b0b(_gostring_* _swig_go_0) {
+_gostring_ _wrap_qp_conf_properties_markdown_capi_99109f5a178cf271(_gostring_* _swig_go_0) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
   qp_err_t result;
@@ -1167,7 +1169,7 @@ _gostring_ _wrap_qp_conf_properties_markdown_capi_5c0b1a72c04f6b0b(_gostring_* _
 }
 
 
-_gostring_ _wrap_qpb_enrichment_new_capi_5c0b1a72c04f6b0b(qp_enrichment_t **_swig_go_0, long long _swig_go_1, _goslice_ _swig_go_2, double _swig_go_3, _gostring_ _swig_go_4, _gostring_ _swig_go_5) {
+_gostring_ _wrap_qpb_enrichment_new_capi_99109f5a178cf271(qp_enrichment_t **_swig_go_0, long long _swig_go_1, _goslice_ _swig_go_2, double _swig_go_3, _gostring_ _swig_go_4, _gostring_ _swig_go_5) {
   qp_enrichment_t **arg1 = (qp_enrichment_t **) 0 ;
   int64_t arg2 ;
   void *arg3 = (void *) 0 ;
@@ -1213,7 +1215,7 @@ _gostring_ _wrap_qpb_enrichment_new_capi_5c0b1a72c04f6b0b(qp_enrichment_t **_swi
 }
 
 
-intgo _wrap_QP_EVENT_MAX_BYTES_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_EVENT_MAX_BYTES_capi_99109f5a178cf271() {
   int result;
   intgo _swig_go_result;
   
@@ -1224,7 +1226,7 @@ intgo _wrap_QP_EVENT_MAX_BYTES_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_ABSENT_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_ABSENT_capi_99109f5a178cf271() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1236,7 +1238,7 @@ intgo _wrap_QP_ABSENT_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_NULL_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_NULL_capi_99109f5a178cf271() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1248,7 +1250,7 @@ intgo _wrap_QP_NULL_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_PRESENT_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_PRESENT_capi_99109f5a178cf271() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1260,7 +1262,7 @@ intgo _wrap_QP_PRESENT_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_qp_opt_double_t_presence_get_capi_5c0b1a72c04f6b0b(struct qp_opt_double *_swig_go_0) {
+intgo _wrap_qp_opt_double_t_presence_get_capi_99109f5a178cf271(struct qp_opt_double *_swig_go_0) {
   struct qp_opt_double *arg1 = (struct qp_opt_double *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1273,7 +1275,7 @@ intgo _wrap_qp_opt_double_t_presence_get_capi_5c0b1a72c04f6b0b(struct qp_opt_dou
 }
 
 
-double _wrap_qp_opt_double_t_value_get_capi_5c0b1a72c04f6b0b(struct qp_opt_double *_swig_go_0) {
+double _wrap_qp_opt_double_t_value_get_capi_99109f5a178cf271(struct qp_opt_double *_swig_go_0) {
   struct qp_opt_double *arg1 = (struct qp_opt_double *) 0 ;
   double result;
   double _swig_go_result;
@@ -1286,7 +1288,7 @@ double _wrap_qp_opt_double_t_value_get_capi_5c0b1a72c04f6b0b(struct qp_opt_doubl
 }
 
 
-intgo _wrap_qp_opt_int_t_presence_get_capi_5c0b1a72c04f6b0b(struct qp_opt_int *_swig_go_0) {
+intgo _wrap_qp_opt_int_t_presence_get_capi_99109f5a178cf271(struct qp_opt_int *_swig_go_0) {
   struct qp_opt_int *arg1 = (struct qp_opt_int *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1299,7 +1301,7 @@ intgo _wrap_qp_opt_int_t_presence_get_capi_5c0b1a72c04f6b0b(struct qp_opt_int *_
 }
 
 
-long long _wrap_qp_opt_int_t_value_get_capi_5c0b1a72c04f6b0b(struct qp_opt_int *_swig_go_0) {
+long long _wrap_qp_opt_int_t_value_get_capi_99109f5a178cf271(struct qp_opt_int *_swig_go_0) {
   struct qp_opt_int *arg1 = (struct qp_opt_int *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1312,7 +1314,7 @@ long long _wrap_qp_opt_int_t_value_get_capi_5c0b1a72c04f6b0b(struct qp_opt_int *
 }
 
 
-double _wrap_qp_gps_t_lat_get_capi_5c0b1a72c04f6b0b(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_lat_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1325,7 +1327,7 @@ double _wrap_qp_gps_t_lat_get_capi_5c0b1a72c04f6b0b(struct qp_gps *_swig_go_0) {
 }
 
 
-double _wrap_qp_gps_t_lon_get_capi_5c0b1a72c04f6b0b(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_lon_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1338,7 +1340,7 @@ double _wrap_qp_gps_t_lon_get_capi_5c0b1a72c04f6b0b(struct qp_gps *_swig_go_0) {
 }
 
 
-double _wrap_qp_gps_t_accuracy_m_get_capi_5c0b1a72c04f6b0b(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_accuracy_m_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1351,7 +1353,7 @@ double _wrap_qp_gps_t_accuracy_m_get_capi_5c0b1a72c04f6b0b(struct qp_gps *_swig_
 }
 
 
-struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_5c0b1a72c04f6b0b(struct qp_gps *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1364,7 +1366,7 @@ struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_5c0b1a72c04f6b0b(struct qp_gps *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1377,7 +1379,7 @@ struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_5c0b1a72c04f6b0b(struct 
 }
 
 
-_gostring_ _wrap_qp_gps_t_unknown_json_get_capi_5c0b1a72c04f6b0b(struct qp_gps *_swig_go_0) {
+_gostring_ _wrap_qp_gps_t_unknown_json_get_capi_99109f5a178cf271(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1390,7 +1392,7 @@ _gostring_ _wrap_qp_gps_t_unknown_json_get_capi_5c0b1a72c04f6b0b(struct qp_gps *
 }
 
 
-_gostring_ _wrap_qp_wifi_t_bssid_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_bssid_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1403,7 +1405,7 @@ _gostring_ _wrap_qp_wifi_t_bssid_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_swig
 }
 
 
-intgo _wrap_qp_wifi_t_ssid_presence_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_ssid_presence_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1416,7 +1418,7 @@ intgo _wrap_qp_wifi_t_ssid_presence_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_s
 }
 
 
-_gostring_ _wrap_qp_wifi_t_ssid_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_ssid_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1429,7 +1431,7 @@ _gostring_ _wrap_qp_wifi_t_ssid_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_swig_
 }
 
 
-intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1442,7 +1444,7 @@ intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_swig_g
 }
 
 
-intgo _wrap_qp_wifi_t_freq_mhz_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_freq_mhz_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1455,7 +1457,7 @@ intgo _wrap_qp_wifi_t_freq_mhz_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_swig_g
 }
 
 
-_gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_5c0b1a72c04f6b0b(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_99109f5a178cf271(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1468,7 +1470,7 @@ _gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_5c0b1a72c04f6b0b(struct qp_wifi
 }
 
 
-intgo _wrap_QP_RADIO_GSM_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_RADIO_GSM_capi_99109f5a178cf271() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1480,7 +1482,7 @@ intgo _wrap_QP_RADIO_GSM_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_RADIO_WCDMA_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_RADIO_WCDMA_capi_99109f5a178cf271() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1492,7 +1494,7 @@ intgo _wrap_QP_RADIO_WCDMA_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_RADIO_LTE_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_RADIO_LTE_capi_99109f5a178cf271() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1504,7 +1506,7 @@ intgo _wrap_QP_RADIO_LTE_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_RADIO_NR_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_RADIO_NR_capi_99109f5a178cf271() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1516,7 +1518,7 @@ intgo _wrap_QP_RADIO_NR_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_RADIO_CDMA_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_RADIO_CDMA_capi_99109f5a178cf271() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1528,7 +1530,7 @@ intgo _wrap_QP_RADIO_CDMA_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_qp_cell_t_radio_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_radio_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   qp_radio_t result;
   intgo _swig_go_result;
@@ -1541,7 +1543,7 @@ intgo _wrap_qp_cell_t_radio_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0
 }
 
 
-intgo _wrap_qp_cell_t_mcc_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_mcc_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1554,7 +1556,7 @@ intgo _wrap_qp_cell_t_mcc_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0) 
 }
 
 
-intgo _wrap_qp_cell_t_mnc_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_mnc_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1567,7 +1569,7 @@ intgo _wrap_qp_cell_t_mnc_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0) 
 }
 
 
-long long _wrap_qp_cell_t_area_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0) {
+long long _wrap_qp_cell_t_area_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1580,7 +1582,7 @@ long long _wrap_qp_cell_t_area_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_g
 }
 
 
-long long _wrap_qp_cell_t_cid_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0) {
+long long _wrap_qp_cell_t_cid_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1593,7 +1595,7 @@ long long _wrap_qp_cell_t_cid_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go
 }
 
 
-struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0) {
+struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   qp_opt_int_t *result = 0 ;
   struct qp_opt_int *_swig_go_result;
@@ -1606,7 +1608,7 @@ struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_5c0b1a72c04f6b0b(struct qp_cell 
 }
 
 
-bool _wrap_qp_cell_t_serving_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0) {
+bool _wrap_qp_cell_t_serving_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -1619,7 +1621,7 @@ bool _wrap_qp_cell_t_serving_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_cell_t_unknown_json_get_capi_5c0b1a72c04f6b0b(struct qp_cell *_swig_go_0) {
+_gostring_ _wrap_qp_cell_t_unknown_json_get_capi_99109f5a178cf271(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1632,7 +1634,7 @@ _gostring_ _wrap_qp_cell_t_unknown_json_get_capi_5c0b1a72c04f6b0b(struct qp_cell
 }
 
 
-_gostring_ _wrap_qp_ble_t_addr_get_capi_5c0b1a72c04f6b0b(struct qp_ble *_swig_go_0) {
+_gostring_ _wrap_qp_ble_t_addr_get_capi_99109f5a178cf271(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1645,7 +1647,7 @@ _gostring_ _wrap_qp_ble_t_addr_get_capi_5c0b1a72c04f6b0b(struct qp_ble *_swig_go
 }
 
 
-intgo _wrap_qp_ble_t_rssi_dbm_get_capi_5c0b1a72c04f6b0b(struct qp_ble *_swig_go_0) {
+intgo _wrap_qp_ble_t_rssi_dbm_get_capi_99109f5a178cf271(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1658,7 +1660,7 @@ intgo _wrap_qp_ble_t_rssi_dbm_get_capi_5c0b1a72c04f6b0b(struct qp_ble *_swig_go_
 }
 
 
-struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_5c0b1a72c04f6b0b(struct qp_ble *_swig_go_0) {
+struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_99109f5a178cf271(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   qp_opt_int_t *result = 0 ;
   struct qp_opt_int *_swig_go_result;
@@ -1671,7 +1673,7 @@ struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_5c0b1a72c04f6b0b(struct qp_b
 }
 
 
-struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_5c0b1a72c04f6b0b(struct qp_ble *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_99109f5a178cf271(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1684,7 +1686,7 @@ struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_5c0b1a72c04f6b0b(s
 }
 
 
-_gostring_ _wrap_qp_ble_t_unknown_json_get_capi_5c0b1a72c04f6b0b(struct qp_ble *_swig_go_0) {
+_gostring_ _wrap_qp_ble_t_unknown_json_get_capi_99109f5a178cf271(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1697,7 +1699,7 @@ _gostring_ _wrap_qp_ble_t_unknown_json_get_capi_5c0b1a72c04f6b0b(struct qp_ble *
 }
 
 
-long long _wrap_qp_enrichment_t_received_ms_get_capi_5c0b1a72c04f6b0b(struct qp_enrichment *_swig_go_0) {
+long long _wrap_qp_enrichment_t_received_ms_get_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1710,7 +1712,7 @@ long long _wrap_qp_enrichment_t_received_ms_get_capi_5c0b1a72c04f6b0b(struct qp_
 }
 
 
-long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_5c0b1a72c04f6b0b(struct qp_enrichment *_swig_go_0) {
+long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1723,7 +1725,7 @@ long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_5c0b1a72c04f6b0b(struc
 }
 
 
-double _wrap_qp_enrichment_t_quality_score_get_capi_5c0b1a72c04f6b0b(struct qp_enrichment *_swig_go_0) {
+double _wrap_qp_enrichment_t_quality_score_get_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   double result;
   double _swig_go_result;
@@ -1736,7 +1738,7 @@ double _wrap_qp_enrichment_t_quality_score_get_capi_5c0b1a72c04f6b0b(struct qp_e
 }
 
 
-_gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_5c0b1a72c04f6b0b(struct qp_enrichment *_swig_go_0) {
+_gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1749,7 +1751,7 @@ _gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_5c0b1a72c04f6b0b(stru
 }
 
 
-_gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_5c0b1a72c04f6b0b(struct qp_enrichment *_swig_go_0) {
+_gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1762,7 +1764,7 @@ _gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_5c0b1a72c04f6b0b(struct qp
 }
 
 
-void _wrap_delete_qp_enrichment_t_capi_5c0b1a72c04f6b0b(struct qp_enrichment *_swig_go_0) {
+void _wrap_delete_qp_enrichment_t_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   
   arg1 = *(struct qp_enrichment **)&_swig_go_0; 
@@ -1772,7 +1774,7 @@ void _wrap_delete_qp_enrichment_t_capi_5c0b1a72c04f6b0b(struct qp_enrichment *_s
 }
 
 
-intgo _wrap_qp_scan_event_t_schema_version_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+intgo _wrap_qp_scan_event_t_schema_version_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1785,7 +1787,7 @@ intgo _wrap_qp_scan_event_t_schema_version_get_capi_5c0b1a72c04f6b0b(struct qp_s
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1798,7 +1800,7 @@ _gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_5c0b1a72c04f6b0b(struct qp_sca
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_device_id_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_device_id_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1811,7 +1813,7 @@ _gostring_ _wrap_qp_scan_event_t_device_id_get_capi_5c0b1a72c04f6b0b(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_ts_ms_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_ts_ms_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1824,7 +1826,7 @@ long long _wrap_qp_scan_event_t_ts_ms_get_capi_5c0b1a72c04f6b0b(struct qp_scan_e
 }
 
 
-struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   qp_gps_t *result = 0 ;
   struct qp_gps *_swig_go_result;
@@ -1837,7 +1839,7 @@ struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_5c0b1a72c04f6b0b(struct qp_sca
 }
 
 
-long long _wrap_qp_scan_event_t_wifi_count_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_wifi_count_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1850,7 +1852,7 @@ long long _wrap_qp_scan_event_t_wifi_count_get_capi_5c0b1a72c04f6b0b(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_cell_count_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_cell_count_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1863,7 +1865,7 @@ long long _wrap_qp_scan_event_t_cell_count_get_capi_5c0b1a72c04f6b0b(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_ble_count_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_ble_count_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1876,7 +1878,7 @@ long long _wrap_qp_scan_event_t_ble_count_get_capi_5c0b1a72c04f6b0b(struct qp_sc
 }
 
 
-double _wrap_qp_scan_event_t_reward_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+double _wrap_qp_scan_event_t_reward_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   double result;
   double _swig_go_result;
@@ -1889,7 +1891,7 @@ double _wrap_qp_scan_event_t_reward_get_capi_5c0b1a72c04f6b0b(struct qp_scan_eve
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_app_version_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_app_version_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1902,7 +1904,7 @@ _gostring_ _wrap_qp_scan_event_t_app_version_get_capi_5c0b1a72c04f6b0b(struct qp
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_platform_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_platform_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1915,7 +1917,7 @@ _gostring_ _wrap_qp_scan_event_t_platform_get_capi_5c0b1a72c04f6b0b(struct qp_sc
 }
 
 
-bool _wrap_qp_scan_event_t_enriched_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+bool _wrap_qp_scan_event_t_enriched_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -1928,7 +1930,7 @@ bool _wrap_qp_scan_event_t_enriched_get_capi_5c0b1a72c04f6b0b(struct qp_scan_eve
 }
 
 
-struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   qp_enrichment_t *result = 0 ;
   struct qp_enrichment *_swig_go_result;
@@ -1941,7 +1943,7 @@ struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_5c0b1a72c04f6b0b
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1954,7 +1956,7 @@ _gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_5c0b1a72c04f6b0b(struct q
 }
 
 
-void _wrap_delete_qp_scan_event_t_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0) {
+void _wrap_delete_qp_scan_event_t_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   
   arg1 = *(struct qp_scan_event **)&_swig_go_0; 
@@ -1964,7 +1966,7 @@ void _wrap_delete_qp_scan_event_t_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_s
 }
 
 
-_gostring_ _wrap_qp_event_decode_capi_5c0b1a72c04f6b0b(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_event_decode_capi_99109f5a178cf271(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
   qp_scan_event_t **arg1 = (qp_scan_event_t **) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1992,7 +1994,7 @@ _gostring_ _wrap_qp_event_decode_capi_5c0b1a72c04f6b0b(qp_scan_event_t **_swig_g
 }
 
 
-_gostring_ _wrap_qp_event_decode_enriched_capi_5c0b1a72c04f6b0b(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_event_decode_enriched_capi_99109f5a178cf271(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
   qp_scan_event_t **arg1 = (qp_scan_event_t **) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -2020,7 +2022,7 @@ _gostring_ _wrap_qp_event_decode_enriched_capi_5c0b1a72c04f6b0b(qp_scan_event_t 
 }
 
 
-_gostring_ _wrap_qp_event_encode_capi_5c0b1a72c04f6b0b(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
+_gostring_ _wrap_qp_event_encode_capi_99109f5a178cf271(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
@@ -2049,7 +2051,7 @@ _gostring_ _wrap_qp_event_encode_capi_5c0b1a72c04f6b0b(_gostring_* _swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_event_encode_enriched_capi_5c0b1a72c04f6b0b(_gostring_* _swig_go_0, _goslice_ _swig_go_1, struct qp_enrichment *_swig_go_2) {
+_gostring_ _wrap_qp_event_encode_enriched_capi_99109f5a178cf271(_gostring_* _swig_go_0, _goslice_ _swig_go_1, struct qp_enrichment *_swig_go_2) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -2084,7 +2086,7 @@ _gostring_ _wrap_qp_event_encode_enriched_capi_5c0b1a72c04f6b0b(_gostring_* _swi
 }
 
 
-_gostring_ _wrap_qp_event_encode_row_capi_5c0b1a72c04f6b0b(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
+_gostring_ _wrap_qp_event_encode_row_capi_99109f5a178cf271(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
@@ -2113,7 +2115,7 @@ _gostring_ _wrap_qp_event_encode_row_capi_5c0b1a72c04f6b0b(_gostring_* _swig_go_
 }
 
 
-struct qp_wifi *_wrap_qp_event_wifi_at_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_wifi *_wrap_qp_event_wifi_at_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_wifi_t *result = 0 ;
@@ -2128,7 +2130,7 @@ struct qp_wifi *_wrap_qp_event_wifi_at_capi_5c0b1a72c04f6b0b(struct qp_scan_even
 }
 
 
-struct qp_cell *_wrap_qp_event_cell_at_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_cell *_wrap_qp_event_cell_at_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_cell_t *result = 0 ;
@@ -2143,7 +2145,7 @@ struct qp_cell *_wrap_qp_event_cell_at_capi_5c0b1a72c04f6b0b(struct qp_scan_even
 }
 
 
-struct qp_ble *_wrap_qp_event_ble_at_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_ble *_wrap_qp_event_ble_at_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_ble_t *result = 0 ;
@@ -2158,7 +2160,7 @@ struct qp_ble *_wrap_qp_event_ble_at_capi_5c0b1a72c04f6b0b(struct qp_scan_event 
 }
 
 
-_gostring_ _wrap_qp_event_flag_at_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_event_flag_at_capi_99109f5a178cf271(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2180,7 +2182,7 @@ _gostring_ _wrap_qp_event_flag_at_capi_5c0b1a72c04f6b0b(struct qp_scan_event *_s
 }
 
 
-_gostring_ _wrap_qp_radio_name_capi_5c0b1a72c04f6b0b(intgo _swig_go_0) {
+_gostring_ _wrap_qp_radio_name_capi_99109f5a178cf271(intgo _swig_go_0) {
   qp_radio_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2200,7 +2202,7 @@ _gostring_ _wrap_qp_radio_name_capi_5c0b1a72c04f6b0b(intgo _swig_go_0) {
 }
 
 
-void _wrap_delete_qp_mock_cluster_capi_5c0b1a72c04f6b0b(struct qp_mock_cluster *_swig_go_0) {
+void _wrap_delete_qp_mock_cluster_capi_99109f5a178cf271(struct qp_mock_cluster *_swig_go_0) {
   struct qp_mock_cluster *arg1 = (struct qp_mock_cluster *) 0 ;
   
   arg1 = *(struct qp_mock_cluster **)&_swig_go_0; 
@@ -2210,7 +2212,7 @@ void _wrap_delete_qp_mock_cluster_capi_5c0b1a72c04f6b0b(struct qp_mock_cluster *
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_new_capi_5c0b1a72c04f6b0b(qp_mock_cluster_t **_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_mock_cluster_new_capi_99109f5a178cf271(qp_mock_cluster_t **_swig_go_0, intgo _swig_go_1) {
   qp_mock_cluster_t **arg1 = (qp_mock_cluster_t **) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2234,7 +2236,7 @@ _gostring_ _wrap_qp_mock_cluster_new_capi_5c0b1a72c04f6b0b(qp_mock_cluster_t **_
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_bootstrap_capi_5c0b1a72c04f6b0b(struct qp_mock_cluster *_swig_go_0) {
+_gostring_ _wrap_qp_mock_cluster_bootstrap_capi_99109f5a178cf271(struct qp_mock_cluster *_swig_go_0) {
   qp_mock_cluster_t *arg1 = (qp_mock_cluster_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2247,7 +2249,7 @@ _gostring_ _wrap_qp_mock_cluster_bootstrap_capi_5c0b1a72c04f6b0b(struct qp_mock_
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_create_topic_capi_5c0b1a72c04f6b0b(struct qp_mock_cluster *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_mock_cluster_create_topic_capi_99109f5a178cf271(struct qp_mock_cluster *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2) {
   qp_mock_cluster_t *arg1 = (qp_mock_cluster_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int arg3 ;
@@ -2278,7 +2280,7 @@ _gostring_ _wrap_qp_mock_cluster_create_topic_capi_5c0b1a72c04f6b0b(struct qp_mo
 }
 
 
-void _wrap_delete_qp_headers_capi_5c0b1a72c04f6b0b(struct qp_headers *_swig_go_0) {
+void _wrap_delete_qp_headers_capi_99109f5a178cf271(struct qp_headers *_swig_go_0) {
   struct qp_headers *arg1 = (struct qp_headers *) 0 ;
   
   arg1 = *(struct qp_headers **)&_swig_go_0; 
@@ -2288,7 +2290,7 @@ void _wrap_delete_qp_headers_capi_5c0b1a72c04f6b0b(struct qp_headers *_swig_go_0
 }
 
 
-_gostring_ _wrap_qp_headers_new_capi_5c0b1a72c04f6b0b(qp_headers_t **_swig_go_0) {
+_gostring_ _wrap_qp_headers_new_capi_99109f5a178cf271(qp_headers_t **_swig_go_0) {
   qp_headers_t **arg1 = (qp_headers_t **) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -2310,7 +2312,7 @@ _gostring_ _wrap_qp_headers_new_capi_5c0b1a72c04f6b0b(qp_headers_t **_swig_go_0)
 }
 
 
-_gostring_ _wrap_qp_headers_add_capi_5c0b1a72c04f6b0b(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
+_gostring_ _wrap_qp_headers_add_capi_99109f5a178cf271(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2345,7 +2347,7 @@ _gostring_ _wrap_qp_headers_add_capi_5c0b1a72c04f6b0b(struct qp_headers *_swig_g
 }
 
 
-long long _wrap_qp_headers_count_capi_5c0b1a72c04f6b0b(struct qp_headers *_swig_go_0) {
+long long _wrap_qp_headers_count_capi_99109f5a178cf271(struct qp_headers *_swig_go_0) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2358,7 +2360,7 @@ long long _wrap_qp_headers_count_capi_5c0b1a72c04f6b0b(struct qp_headers *_swig_
 }
 
 
-_gostring_ _wrap_qp_headers_get_capi_5c0b1a72c04f6b0b(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_headers_get_capi_99109f5a178cf271(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void **arg3 = (void **) 0 ;
@@ -2396,7 +2398,7 @@ _gostring_ _wrap_qp_headers_get_capi_5c0b1a72c04f6b0b(struct qp_headers *_swig_g
 }
 
 
-_gostring_ _wrap_qp_headers_at_capi_5c0b1a72c04f6b0b(struct qp_headers *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+_gostring_ _wrap_qp_headers_at_capi_99109f5a178cf271(struct qp_headers *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   size_t arg2 ;
   char **arg3 = (char **) 0 ;
@@ -2435,7 +2437,7 @@ _gostring_ _wrap_qp_headers_at_capi_5c0b1a72c04f6b0b(struct qp_headers *_swig_go
 }
 
 
-void _wrap_delete_qp_producer_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go_0) {
+void _wrap_delete_qp_producer_capi_99109f5a178cf271(struct qp_producer *_swig_go_0) {
   struct qp_producer *arg1 = (struct qp_producer *) 0 ;
   
   arg1 = *(struct qp_producer **)&_swig_go_0; 
@@ -2445,7 +2447,7 @@ void _wrap_delete_qp_producer_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go
 }
 
 
-long long _wrap_qp_producer_stats_t_queued_get_capi_5c0b1a72c04f6b0b(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_queued_get_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2458,7 +2460,7 @@ long long _wrap_qp_producer_stats_t_queued_get_capi_5c0b1a72c04f6b0b(struct qp_p
 }
 
 
-long long _wrap_qp_producer_stats_t_delivered_get_capi_5c0b1a72c04f6b0b(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_delivered_get_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2471,7 +2473,7 @@ long long _wrap_qp_producer_stats_t_delivered_get_capi_5c0b1a72c04f6b0b(struct q
 }
 
 
-long long _wrap_qp_producer_stats_t_failed_get_capi_5c0b1a72c04f6b0b(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_failed_get_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2484,7 +2486,7 @@ long long _wrap_qp_producer_stats_t_failed_get_capi_5c0b1a72c04f6b0b(struct qp_p
 }
 
 
-long long _wrap_qp_producer_stats_t_in_flight_get_capi_5c0b1a72c04f6b0b(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_in_flight_get_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2497,7 +2499,7 @@ long long _wrap_qp_producer_stats_t_in_flight_get_capi_5c0b1a72c04f6b0b(struct q
 }
 
 
-long long _wrap_qp_producer_stats_t_rejected_get_capi_5c0b1a72c04f6b0b(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_rejected_get_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2510,7 +2512,7 @@ long long _wrap_qp_producer_stats_t_rejected_get_capi_5c0b1a72c04f6b0b(struct qp
 }
 
 
-struct qp_producer_stats *_wrap_new_qp_producer_stats_t_capi_5c0b1a72c04f6b0b() {
+struct qp_producer_stats *_wrap_new_qp_producer_stats_t_capi_99109f5a178cf271() {
   struct qp_producer_stats *result = 0 ;
   struct qp_producer_stats *_swig_go_result;
   
@@ -2521,7 +2523,7 @@ struct qp_producer_stats *_wrap_new_qp_producer_stats_t_capi_5c0b1a72c04f6b0b() 
 }
 
 
-void _wrap_delete_qp_producer_stats_t_capi_5c0b1a72c04f6b0b(struct qp_producer_stats *_swig_go_0) {
+void _wrap_delete_qp_producer_stats_t_capi_99109f5a178cf271(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   
   arg1 = *(struct qp_producer_stats **)&_swig_go_0; 
@@ -2531,7 +2533,7 @@ void _wrap_delete_qp_producer_stats_t_capi_5c0b1a72c04f6b0b(struct qp_producer_s
 }
 
 
-_gostring_ _wrap_qp_producer_new_capi_5c0b1a72c04f6b0b(qp_producer_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_producer_new_capi_99109f5a178cf271(qp_producer_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_producer_t **arg1 = (qp_producer_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2555,7 +2557,7 @@ _gostring_ _wrap_qp_producer_new_capi_5c0b1a72c04f6b0b(qp_producer_t **_swig_go_
 }
 
 
-void _wrap_qp_producer_set_delivery_cb_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go_0, qp_delivery_cb *_swig_go_1) {
+void _wrap_qp_producer_set_delivery_cb_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, qp_delivery_cb *_swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   qp_delivery_cb *arg2 = (qp_delivery_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2571,7 +2573,7 @@ void _wrap_qp_producer_set_delivery_cb_capi_5c0b1a72c04f6b0b(struct qp_producer 
 }
 
 
-_gostring_ _wrap_qp_producer_publish_event_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, struct qp_scan_event *_swig_go_2) {
+_gostring_ _wrap_qp_producer_publish_event_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, struct qp_scan_event *_swig_go_2) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_scan_event_t *arg3 = (qp_scan_event_t *) 0 ;
@@ -2606,7 +2608,7 @@ _gostring_ _wrap_qp_producer_publish_event_capi_5c0b1a72c04f6b0b(struct qp_produ
 }
 
 
-_gostring_ _wrap_qp_producer_publish_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3, struct qp_headers *_swig_go_4) {
+_gostring_ _wrap_qp_producer_publish_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3, struct qp_headers *_swig_go_4) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2653,7 +2655,7 @@ _gostring_ _wrap_qp_producer_publish_capi_5c0b1a72c04f6b0b(struct qp_producer *_
 }
 
 
-_gostring_ _wrap_qp_producer_poll_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_producer_poll_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2677,7 +2679,7 @@ _gostring_ _wrap_qp_producer_poll_capi_5c0b1a72c04f6b0b(struct qp_producer *_swi
 }
 
 
-_gostring_ _wrap_qp_producer_flush_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_producer_flush_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2701,7 +2703,7 @@ _gostring_ _wrap_qp_producer_flush_capi_5c0b1a72c04f6b0b(struct qp_producer *_sw
 }
 
 
-void _wrap_qp_producer_wakeup_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go_0) {
+void _wrap_qp_producer_wakeup_capi_99109f5a178cf271(struct qp_producer *_swig_go_0) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   
   arg1 = *(qp_producer_t **)&_swig_go_0; 
@@ -2711,7 +2713,7 @@ void _wrap_qp_producer_wakeup_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go
 }
 
 
-void _wrap_qp_producer_stats_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go_0, struct qp_producer_stats *_swig_go_1) {
+void _wrap_qp_producer_stats_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, struct qp_producer_stats *_swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   qp_producer_stats_t *arg2 = (qp_producer_stats_t *) 0 ;
   
@@ -2723,7 +2725,7 @@ void _wrap_qp_producer_stats_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_producer_close_capi_5c0b1a72c04f6b0b(struct qp_producer *_swig_go_0, intgo _swig_go_1, long long *_swig_go_2) {
+_gostring_ _wrap_qp_producer_close_capi_99109f5a178cf271(struct qp_producer *_swig_go_0, intgo _swig_go_1, long long *_swig_go_2) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   size_t *arg3 = (size_t *) 0 ;
@@ -2749,7 +2751,7 @@ _gostring_ _wrap_qp_producer_close_capi_5c0b1a72c04f6b0b(struct qp_producer *_sw
 }
 
 
-void _wrap_delete_qp_admin_capi_5c0b1a72c04f6b0b(struct qp_admin *_swig_go_0) {
+void _wrap_delete_qp_admin_capi_99109f5a178cf271(struct qp_admin *_swig_go_0) {
   struct qp_admin *arg1 = (struct qp_admin *) 0 ;
   
   arg1 = *(struct qp_admin **)&_swig_go_0; 
@@ -2759,7 +2761,7 @@ void _wrap_delete_qp_admin_capi_5c0b1a72c04f6b0b(struct qp_admin *_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_admin_new_capi_5c0b1a72c04f6b0b(qp_admin_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_admin_new_capi_99109f5a178cf271(qp_admin_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_admin_t **arg1 = (qp_admin_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2783,7 +2785,7 @@ _gostring_ _wrap_qp_admin_new_capi_5c0b1a72c04f6b0b(qp_admin_t **_swig_go_0, str
 }
 
 
-_gostring_ _wrap_qp_admin_ensure_topics_capi_5c0b1a72c04f6b0b(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_admin_ensure_topics_capi_99109f5a178cf271(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
   qp_admin_t *arg1 = (qp_admin_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2807,7 +2809,7 @@ _gostring_ _wrap_qp_admin_ensure_topics_capi_5c0b1a72c04f6b0b(struct qp_admin *_
 }
 
 
-_gostring_ _wrap_qp_admin_check_topics_capi_5c0b1a72c04f6b0b(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_admin_check_topics_capi_99109f5a178cf271(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
   qp_admin_t *arg1 = (qp_admin_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2831,7 +2833,7 @@ _gostring_ _wrap_qp_admin_check_topics_capi_5c0b1a72c04f6b0b(struct qp_admin *_s
 }
 
 
-void _wrap_delete_qp_message_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+void _wrap_delete_qp_message_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   struct qp_message *arg1 = (struct qp_message *) 0 ;
   
   arg1 = *(struct qp_message **)&_swig_go_0; 
@@ -2841,7 +2843,7 @@ void _wrap_delete_qp_message_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0
 }
 
 
-void _wrap_delete_qp_runner_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0) {
+void _wrap_delete_qp_runner_capi_99109f5a178cf271(struct qp_runner *_swig_go_0) {
   struct qp_runner *arg1 = (struct qp_runner *) 0 ;
   
   arg1 = *(struct qp_runner **)&_swig_go_0; 
@@ -2851,7 +2853,7 @@ void _wrap_delete_qp_runner_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0) 
 }
 
 
-intgo _wrap_QP_MESSAGE_EVENT_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_MESSAGE_EVENT_capi_99109f5a178cf271() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2863,7 +2865,7 @@ intgo _wrap_QP_MESSAGE_EVENT_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_MESSAGE_ASSIGNED_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_MESSAGE_ASSIGNED_capi_99109f5a178cf271() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2875,7 +2877,7 @@ intgo _wrap_QP_MESSAGE_ASSIGNED_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_MESSAGE_REVOKED_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_MESSAGE_REVOKED_capi_99109f5a178cf271() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2887,7 +2889,7 @@ intgo _wrap_QP_MESSAGE_REVOKED_capi_5c0b1a72c04f6b0b() {
 }
 
 
-_gostring_ _wrap_qp_runner_new_capi_5c0b1a72c04f6b0b(qp_runner_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_runner_new_capi_99109f5a178cf271(qp_runner_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_runner_t **arg1 = (qp_runner_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2911,7 +2913,7 @@ _gostring_ _wrap_qp_runner_new_capi_5c0b1a72c04f6b0b(qp_runner_t **_swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_runner_subscribe_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_runner_subscribe_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, _gostring_ _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -2940,7 +2942,7 @@ _gostring_ _wrap_qp_runner_subscribe_capi_5c0b1a72c04f6b0b(struct qp_runner *_sw
 }
 
 
-_gostring_ _wrap_qp_runner_next_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, qp_message_t **_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_next_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, qp_message_t **_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   int arg3 ;
@@ -2966,7 +2968,7 @@ _gostring_ _wrap_qp_runner_next_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go
 }
 
 
-_gostring_ _wrap_qp_runner_next_batch_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2, long long *_swig_go_3) {
+_gostring_ _wrap_qp_runner_next_batch_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2, long long *_swig_go_3) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   size_t arg3 ;
@@ -2998,7 +3000,7 @@ _gostring_ _wrap_qp_runner_next_batch_capi_5c0b1a72c04f6b0b(struct qp_runner *_s
 }
 
 
-_gostring_ _wrap_qp_runner_ack_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
+_gostring_ _wrap_qp_runner_ack_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t result;
@@ -3022,7 +3024,7 @@ _gostring_ _wrap_qp_runner_ack_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_runner_ack_batch_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_runner_ack_batch_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   size_t arg3 ;
@@ -3050,7 +3052,7 @@ _gostring_ _wrap_qp_runner_ack_batch_capi_5c0b1a72c04f6b0b(struct qp_runner *_sw
 }
 
 
-_gostring_ _wrap_qp_runner_retry_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
+_gostring_ _wrap_qp_runner_retry_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t result;
@@ -3074,7 +3076,7 @@ _gostring_ _wrap_qp_runner_retry_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_dead_letter_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3) {
+_gostring_ _wrap_qp_runner_dead_letter_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t arg3 ;
@@ -3111,7 +3113,7 @@ _gostring_ _wrap_qp_runner_dead_letter_capi_5c0b1a72c04f6b0b(struct qp_runner *_
 }
 
 
-intgo _wrap_QP_RUNNER_ACK_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_RUNNER_ACK_capi_99109f5a178cf271() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3123,7 +3125,7 @@ intgo _wrap_QP_RUNNER_ACK_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_RUNNER_RETRY_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_RUNNER_RETRY_capi_99109f5a178cf271() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3135,7 +3137,7 @@ intgo _wrap_QP_RUNNER_RETRY_capi_5c0b1a72c04f6b0b() {
 }
 
 
-intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_5c0b1a72c04f6b0b() {
+intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_99109f5a178cf271() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3147,7 +3149,7 @@ intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_5c0b1a72c04f6b0b() {
 }
 
 
-_gostring_ _wrap_qp_runner_run_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, qp_runner_handler_cb *_swig_go_1) {
+_gostring_ _wrap_qp_runner_run_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, qp_runner_handler_cb *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_runner_handler_cb *arg2 = (qp_runner_handler_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -3175,7 +3177,7 @@ _gostring_ _wrap_qp_runner_run_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_
 }
 
 
-void _wrap_qp_runner_wakeup_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0) {
+void _wrap_qp_runner_wakeup_capi_99109f5a178cf271(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   
   arg1 = *(qp_runner_t **)&_swig_go_0; 
@@ -3185,7 +3187,7 @@ void _wrap_qp_runner_wakeup_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0) 
 }
 
 
-_gostring_ _wrap_qp_runner_pause_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_pause_capi_99109f5a178cf271(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3207,7 +3209,7 @@ _gostring_ _wrap_qp_runner_pause_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_resume_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_resume_capi_99109f5a178cf271(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3229,7 +3231,7 @@ _gostring_ _wrap_qp_runner_resume_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_
 }
 
 
-_gostring_ _wrap_qp_runner_close_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_close_capi_99109f5a178cf271(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3251,7 +3253,7 @@ _gostring_ _wrap_qp_runner_close_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_rewind_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_runner_rewind_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, intgo _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -3275,7 +3277,7 @@ _gostring_ _wrap_qp_runner_rewind_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_
 }
 
 
-_gostring_ _wrap_qp_runner_begin_transaction_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_begin_transaction_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3301,7 +3303,7 @@ _gostring_ _wrap_qp_runner_begin_transaction_capi_5c0b1a72c04f6b0b(struct qp_run
 }
 
 
-_gostring_ _wrap_qp_runner_commit_transaction_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_commit_transaction_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3327,7 +3329,7 @@ _gostring_ _wrap_qp_runner_commit_transaction_capi_5c0b1a72c04f6b0b(struct qp_ru
 }
 
 
-_gostring_ _wrap_qp_runner_abort_transaction_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_abort_transaction_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3353,7 +3355,7 @@ _gostring_ _wrap_qp_runner_abort_transaction_capi_5c0b1a72c04f6b0b(struct qp_run
 }
 
 
-intgo _wrap_qp_message_kind_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_kind_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_message_kind_t result;
   intgo _swig_go_result;
@@ -3366,7 +3368,7 @@ intgo _wrap_qp_message_kind_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0)
 }
 
 
-_gostring_ _wrap_qp_message_topic_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_topic_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3386,7 +3388,7 @@ _gostring_ _wrap_qp_message_topic_capi_5c0b1a72c04f6b0b(struct qp_message *_swig
 }
 
 
-intgo _wrap_qp_message_partition_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_partition_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -3399,7 +3401,7 @@ intgo _wrap_qp_message_partition_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_
 }
 
 
-long long _wrap_qp_message_offset_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_offset_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3412,7 +3414,7 @@ long long _wrap_qp_message_offset_capi_5c0b1a72c04f6b0b(struct qp_message *_swig
 }
 
 
-_gostring_ _wrap_qp_message_key_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_key_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -3428,7 +3430,7 @@ _gostring_ _wrap_qp_message_key_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_g
 }
 
 
-_gostring_ _wrap_qp_message_value_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_value_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -3444,7 +3446,7 @@ _gostring_ _wrap_qp_message_value_capi_5c0b1a72c04f6b0b(struct qp_message *_swig
 }
 
 
-long long _wrap_qp_message_timestamp_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_timestamp_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3457,7 +3459,7 @@ long long _wrap_qp_message_timestamp_capi_5c0b1a72c04f6b0b(struct qp_message *_s
 }
 
 
-long long _wrap_qp_message_header_count_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_header_count_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3470,7 +3472,7 @@ long long _wrap_qp_message_header_count_capi_5c0b1a72c04f6b0b(struct qp_message 
 }
 
 
-_gostring_ _wrap_qp_message_header_at_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+_gostring_ _wrap_qp_message_header_at_capi_99109f5a178cf271(struct qp_message *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   char **arg3 = (char **) 0 ;
@@ -3509,7 +3511,7 @@ _gostring_ _wrap_qp_message_header_at_capi_5c0b1a72c04f6b0b(struct qp_message *_
 }
 
 
-_gostring_ _wrap_qp_message_header_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_message_header_capi_99109f5a178cf271(struct qp_message *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void **arg3 = (void **) 0 ;
@@ -3547,7 +3549,7 @@ _gostring_ _wrap_qp_message_header_capi_5c0b1a72c04f6b0b(struct qp_message *_swi
 }
 
 
-struct qp_scan_event *_wrap_qp_message_event_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+struct qp_scan_event *_wrap_qp_message_event_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_scan_event_t *result = 0 ;
   struct qp_scan_event *_swig_go_result;
@@ -3560,7 +3562,7 @@ struct qp_scan_event *_wrap_qp_message_event_capi_5c0b1a72c04f6b0b(struct qp_mes
 }
 
 
-intgo _wrap_qp_message_decode_error_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_decode_error_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_err_t result;
   intgo _swig_go_result;
@@ -3573,7 +3575,7 @@ intgo _wrap_qp_message_decode_error_capi_5c0b1a72c04f6b0b(struct qp_message *_sw
 }
 
 
-_gostring_ _wrap_qp_message_decode_detail_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_decode_detail_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3586,7 +3588,7 @@ _gostring_ _wrap_qp_message_decode_detail_capi_5c0b1a72c04f6b0b(struct qp_messag
 }
 
 
-intgo _wrap_qp_message_retry_count_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_retry_count_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3599,7 +3601,7 @@ intgo _wrap_qp_message_retry_count_capi_5c0b1a72c04f6b0b(struct qp_message *_swi
 }
 
 
-long long _wrap_qp_message_assignment_count_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_assignment_count_capi_99109f5a178cf271(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3612,7 +3614,7 @@ long long _wrap_qp_message_assignment_count_capi_5c0b1a72c04f6b0b(struct qp_mess
 }
 
 
-_gostring_ _wrap_qp_message_assignment_topic_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_message_assignment_topic_capi_99109f5a178cf271(struct qp_message *_swig_go_0, long long _swig_go_1) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3634,7 +3636,7 @@ _gostring_ _wrap_qp_message_assignment_topic_capi_5c0b1a72c04f6b0b(struct qp_mes
 }
 
 
-intgo _wrap_qp_message_assignment_partition_capi_5c0b1a72c04f6b0b(struct qp_message *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_qp_message_assignment_partition_capi_99109f5a178cf271(struct qp_message *_swig_go_0, long long _swig_go_1) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   int32_t result;
@@ -3649,7 +3651,7 @@ intgo _wrap_qp_message_assignment_partition_capi_5c0b1a72c04f6b0b(struct qp_mess
 }
 
 
-_gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_5c0b1a72c04f6b0b(struct qp_runner_partition_stats *_swig_go_0) {
+_gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3662,7 +3664,7 @@ _gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_5c0b1a72c04f6b0b(str
 }
 
 
-intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_5c0b1a72c04f6b0b(struct qp_runner_partition_stats *_swig_go_0) {
+intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -3675,7 +3677,7 @@ intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_5c0b1a72c04f6b0b(stru
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_position_get_capi_5c0b1a72c04f6b0b(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_position_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3688,7 +3690,7 @@ long long _wrap_qp_runner_partition_stats_t_position_get_capi_5c0b1a72c04f6b0b(s
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_5c0b1a72c04f6b0b(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3701,7 +3703,7 @@ long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_5c0b1a72c04f
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_lag_get_capi_5c0b1a72c04f6b0b(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_lag_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3714,7 +3716,7 @@ long long _wrap_qp_runner_partition_stats_t_lag_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_committed_get_capi_5c0b1a72c04f6b0b(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_committed_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3727,7 +3729,7 @@ long long _wrap_qp_runner_partition_stats_t_committed_get_capi_5c0b1a72c04f6b0b(
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_5c0b1a72c04f6b0b(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3740,7 +3742,7 @@ long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_5c0b1a72c04f6b0
 }
 
 
-struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_5c0b1a72c04f6b0b() {
+struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_99109f5a178cf271() {
   struct qp_runner_partition_stats *result = 0 ;
   struct qp_runner_partition_stats *_swig_go_result;
   
@@ -3751,7 +3753,7 @@ struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_5c0
 }
 
 
-void _wrap_delete_qp_runner_partition_stats_t_capi_5c0b1a72c04f6b0b(struct qp_runner_partition_stats *_swig_go_0) {
+void _wrap_delete_qp_runner_partition_stats_t_capi_99109f5a178cf271(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   
   arg1 = *(struct qp_runner_partition_stats **)&_swig_go_0; 
@@ -3761,7 +3763,7 @@ void _wrap_delete_qp_runner_partition_stats_t_capi_5c0b1a72c04f6b0b(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_consumed_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_consumed_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3774,7 +3776,7 @@ long long _wrap_qp_runner_stats_t_consumed_get_capi_5c0b1a72c04f6b0b(struct qp_r
 }
 
 
-long long _wrap_qp_runner_stats_t_acked_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_acked_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3787,7 +3789,7 @@ long long _wrap_qp_runner_stats_t_acked_get_capi_5c0b1a72c04f6b0b(struct qp_runn
 }
 
 
-long long _wrap_qp_runner_stats_t_retried_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_retried_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3800,7 +3802,7 @@ long long _wrap_qp_runner_stats_t_retried_get_capi_5c0b1a72c04f6b0b(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3813,7 +3815,7 @@ long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_decode_failed_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_decode_failed_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3826,7 +3828,7 @@ long long _wrap_qp_runner_stats_t_decode_failed_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3839,7 +3841,7 @@ long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_5c0b1a72c04f6b0b(struct qp
 }
 
 
-long long _wrap_qp_runner_stats_t_commits_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_commits_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3852,7 +3854,7 @@ long long _wrap_qp_runner_stats_t_commits_get_capi_5c0b1a72c04f6b0b(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_commit_failed_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_commit_failed_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3865,7 +3867,7 @@ long long _wrap_qp_runner_stats_t_commit_failed_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_held_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_held_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3878,7 +3880,7 @@ long long _wrap_qp_runner_stats_t_held_get_capi_5c0b1a72c04f6b0b(struct qp_runne
 }
 
 
-long long _wrap_qp_runner_stats_t_retry_pending_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_retry_pending_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3891,7 +3893,7 @@ long long _wrap_qp_runner_stats_t_retry_pending_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3904,7 +3906,7 @@ long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-bool _wrap_qp_runner_stats_t_paused_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+bool _wrap_qp_runner_stats_t_paused_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -3917,7 +3919,7 @@ bool _wrap_qp_runner_stats_t_paused_get_capi_5c0b1a72c04f6b0b(struct qp_runner_s
 }
 
 
-long long _wrap_qp_runner_stats_t_partition_count_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_partition_count_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3930,7 +3932,7 @@ long long _wrap_qp_runner_stats_t_partition_count_get_capi_5c0b1a72c04f6b0b(stru
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_truncated_get_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_truncated_get_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3943,7 +3945,7 @@ long long _wrap_qp_runner_stats_t_dlq_truncated_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-void _wrap_delete_qp_runner_stats_t_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0) {
+void _wrap_delete_qp_runner_stats_t_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   
   arg1 = *(struct qp_runner_stats **)&_swig_go_0; 
@@ -3953,7 +3955,7 @@ void _wrap_delete_qp_runner_stats_t_capi_5c0b1a72c04f6b0b(struct qp_runner_stats
 }
 
 
-_gostring_ _wrap_qp_runner_stats_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_go_0, qp_runner_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_runner_stats_capi_99109f5a178cf271(struct qp_runner *_swig_go_0, qp_runner_stats_t **_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_runner_stats_t **arg2 = (qp_runner_stats_t **) 0 ;
   qp_err_t result;
@@ -3977,7 +3979,7 @@ _gostring_ _wrap_qp_runner_stats_capi_5c0b1a72c04f6b0b(struct qp_runner *_swig_g
 }
 
 
-struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_5c0b1a72c04f6b0b(struct qp_runner_stats *_swig_go_0, long long _swig_go_1) {
+struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_99109f5a178cf271(struct qp_runner_stats *_swig_go_0, long long _swig_go_1) {
   qp_runner_stats_t *arg1 = (qp_runner_stats_t *) 0 ;
   size_t arg2 ;
   qp_runner_partition_stats_t *result = 0 ;
@@ -3992,7 +3994,7 @@ struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_5c0b1a
 }
 
 
-void _wrap_delete_qp_fraud_verdict_capi_5c0b1a72c04f6b0b(struct qp_fraud_verdict *_swig_go_0) {
+void _wrap_delete_qp_fraud_verdict_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0) {
   struct qp_fraud_verdict *arg1 = (struct qp_fraud_verdict *) 0 ;
   
   arg1 = *(struct qp_fraud_verdict **)&_swig_go_0; 
@@ -4002,7 +4004,7 @@ void _wrap_delete_qp_fraud_verdict_capi_5c0b1a72c04f6b0b(struct qp_fraud_verdict
 }
 
 
-void _wrap_delete_qp_fraud_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0) {
+void _wrap_delete_qp_fraud_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0) {
   struct qp_fraud *arg1 = (struct qp_fraud *) 0 ;
   
   arg1 = *(struct qp_fraud **)&_swig_go_0; 
@@ -4012,7 +4014,7 @@ void _wrap_delete_qp_fraud_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qpb_enrichment_flag_at_capi_5c0b1a72c04f6b0b(struct qp_enrichment *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qpb_enrichment_flag_at_capi_99109f5a178cf271(struct qp_enrichment *_swig_go_0, long long _swig_go_1) {
   qp_enrichment_t *arg1 = (qp_enrichment_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4034,7 +4036,7 @@ _gostring_ _wrap_qpb_enrichment_flag_at_capi_5c0b1a72c04f6b0b(struct qp_enrichme
 }
 
 
-_gostring_ _wrap_qp_fraud_new_capi_5c0b1a72c04f6b0b(qp_fraud_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_fraud_new_capi_99109f5a178cf271(qp_fraud_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_fraud_t **arg1 = (qp_fraud_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -4058,7 +4060,7 @@ _gostring_ _wrap_qp_fraud_new_capi_5c0b1a72c04f6b0b(qp_fraud_t **_swig_go_0, str
 }
 
 
-_gostring_ _wrap_qp_fraud_load_towers_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_fraud_load_towers_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -4087,7 +4089,65 @@ _gostring_ _wrap_qp_fraud_load_towers_capi_5c0b1a72c04f6b0b(struct qp_fraud *_sw
 }
 
 
-_gostring_ _wrap_qp_fraud_evaluate_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3, qp_enrichment_t **_swig_go_4) {
+_gostring_ _wrap_qp_fraud_load_radiomap_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+  qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
+  char *arg2 = (char *) 0 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_fraud_t **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  result = (qp_err_t)qp_fraud_load_radiomap(arg1,(char const *)arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  free(arg2); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_fraud_radiomap_export_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_* _swig_go_1) {
+  qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
+  qp_buf_t *arg2 = (qp_buf_t *) 0 ;
+  qp_buf_t buf2 = QP_BUF_INIT ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_fraud_t **)&_swig_go_0; 
+  arg2 = &buf2; 
+  
+  result = (qp_err_t)qp_fraud_radiomap_export((struct qp_fraud const *)arg1,arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  
+  *_swig_go_1 = Swig_AllocateString(buf2.ptr ? buf2.ptr : "", buf2.size);
+  
+  qp_buf_dispose(&buf2);
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_fraud_evaluate_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3, qp_enrichment_t **_swig_go_4) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   int64_t arg3 ;
@@ -4117,7 +4177,7 @@ _gostring_ _wrap_qp_fraud_evaluate_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_
 }
 
 
-_gostring_ _wrap_qp_fraud_warm_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3) {
+_gostring_ _wrap_qp_fraud_warm_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   int64_t arg3 ;
@@ -4145,7 +4205,7 @@ _gostring_ _wrap_qp_fraud_warm_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0
 }
 
 
-long long _wrap_qp_fraud_partition_revoked_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_qp_fraud_partition_revoked_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, intgo _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   int32_t arg2 ;
   size_t result;
@@ -4160,7 +4220,7 @@ long long _wrap_qp_fraud_partition_revoked_capi_5c0b1a72c04f6b0b(struct qp_fraud
 }
 
 
-_gostring_ _wrap_qp_fraud_add_rule_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1, qp_fraud_rule_cb *_swig_go_2) {
+_gostring_ _wrap_qp_fraud_add_rule_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1, qp_fraud_rule_cb *_swig_go_2) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_fraud_rule_cb *arg3 = (qp_fraud_rule_cb *) 0 ;
@@ -4195,7 +4255,7 @@ _gostring_ _wrap_qp_fraud_add_rule_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_
 }
 
 
-_gostring_ _wrap_qp_fraud_verdict_add_flag_capi_5c0b1a72c04f6b0b(struct qp_fraud_verdict *_swig_go_0, _gostring_ _swig_go_1, double _swig_go_2) {
+_gostring_ _wrap_qp_fraud_verdict_add_flag_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0, _gostring_ _swig_go_1, double _swig_go_2) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   char *arg2 = (char *) 0 ;
   double arg3 ;
@@ -4226,7 +4286,7 @@ _gostring_ _wrap_qp_fraud_verdict_add_flag_capi_5c0b1a72c04f6b0b(struct qp_fraud
 }
 
 
-double _wrap_qp_fraud_verdict_score_capi_5c0b1a72c04f6b0b(struct qp_fraud_verdict *_swig_go_0) {
+double _wrap_qp_fraud_verdict_score_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   double result;
   double _swig_go_result;
@@ -4239,7 +4299,7 @@ double _wrap_qp_fraud_verdict_score_capi_5c0b1a72c04f6b0b(struct qp_fraud_verdic
 }
 
 
-long long _wrap_qp_fraud_verdict_flag_count_capi_5c0b1a72c04f6b0b(struct qp_fraud_verdict *_swig_go_0) {
+long long _wrap_qp_fraud_verdict_flag_count_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4252,7 +4312,7 @@ long long _wrap_qp_fraud_verdict_flag_count_capi_5c0b1a72c04f6b0b(struct qp_frau
 }
 
 
-_gostring_ _wrap_qp_fraud_verdict_flag_at_capi_5c0b1a72c04f6b0b(struct qp_fraud_verdict *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_fraud_verdict_flag_at_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0, long long _swig_go_1) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4274,7 +4334,7 @@ _gostring_ _wrap_qp_fraud_verdict_flag_at_capi_5c0b1a72c04f6b0b(struct qp_fraud_
 }
 
 
-long long _wrap_qp_fraud_verdict_received_ms_capi_5c0b1a72c04f6b0b(struct qp_fraud_verdict *_swig_go_0) {
+long long _wrap_qp_fraud_verdict_received_ms_capi_99109f5a178cf271(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4287,7 +4347,7 @@ long long _wrap_qp_fraud_verdict_received_ms_capi_5c0b1a72c04f6b0b(struct qp_fra
 }
 
 
-_gostring_ _wrap_qp_fraud_rule_name_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_fraud_rule_name_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, long long _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4309,7 +4369,7 @@ _gostring_ _wrap_qp_fraud_rule_name_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig
 }
 
 
-long long _wrap_qp_fraud_rule_count_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+long long _wrap_qp_fraud_rule_count_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int64_t result;
@@ -4329,7 +4389,7 @@ long long _wrap_qp_fraud_rule_count_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig
 }
 
 
-long long _wrap_qp_fraud_counter_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+long long _wrap_qp_fraud_counter_capi_99109f5a178cf271(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int64_t result;
@@ -4349,7 +4409,7 @@ long long _wrap_qp_fraud_counter_capi_5c0b1a72c04f6b0b(struct qp_fraud *_swig_go
 }
 
 
-void _wrap_delete_qp_inserter_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0) {
+void _wrap_delete_qp_inserter_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   struct qp_inserter *arg1 = (struct qp_inserter *) 0 ;
   
   arg1 = *(struct qp_inserter **)&_swig_go_0; 
@@ -4359,7 +4419,7 @@ void _wrap_delete_qp_inserter_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4372,7 +4432,7 @@ long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_5c0b1a72c04f6b0b(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4385,7 +4445,7 @@ long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_5c0b1a72c04f6b0b(str
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4398,7 +4458,7 @@ long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_5c0b1a72c04f6b0b(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_batches_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_batches_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4411,7 +4471,7 @@ long long _wrap_qp_inserter_stats_t_batches_get_capi_5c0b1a72c04f6b0b(struct qp_
 }
 
 
-long long _wrap_qp_inserter_stats_t_requests_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_requests_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4424,7 +4484,7 @@ long long _wrap_qp_inserter_stats_t_requests_get_capi_5c0b1a72c04f6b0b(struct qp
 }
 
 
-long long _wrap_qp_inserter_stats_t_retries_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_retries_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4437,7 +4497,7 @@ long long _wrap_qp_inserter_stats_t_retries_get_capi_5c0b1a72c04f6b0b(struct qp_
 }
 
 
-long long _wrap_qp_inserter_stats_t_splits_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_splits_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4450,7 +4510,7 @@ long long _wrap_qp_inserter_stats_t_splits_get_capi_5c0b1a72c04f6b0b(struct qp_i
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4463,7 +4523,7 @@ long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_5c0b1a72c04f6b0b(struc
 }
 
 
-long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4476,7 +4536,7 @@ long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_5c0b1a72c04f6b0b(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_latency_count_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_latency_count_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4489,7 +4549,7 @@ long long _wrap_qp_inserter_stats_t_latency_count_get_capi_5c0b1a72c04f6b0b(stru
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4502,7 +4562,7 @@ double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_5c0b1a72c04f6b0b(struc
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4515,7 +4575,7 @@ double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4528,7 +4588,7 @@ double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4541,7 +4601,7 @@ double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   qp_err_t result;
   intgo _swig_go_result;
@@ -4554,7 +4614,7 @@ intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4567,7 +4627,7 @@ _gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_5c0b1a72c04f6b0b(struct
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4580,7 +4640,7 @@ _gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_5c0b1a72c04f6b0b(st
 }
 
 
-struct qp_inserter_stats *_wrap_new_qp_inserter_stats_t_capi_5c0b1a72c04f6b0b() {
+struct qp_inserter_stats *_wrap_new_qp_inserter_stats_t_capi_99109f5a178cf271() {
   struct qp_inserter_stats *result = 0 ;
   struct qp_inserter_stats *_swig_go_result;
   
@@ -4591,7 +4651,7 @@ struct qp_inserter_stats *_wrap_new_qp_inserter_stats_t_capi_5c0b1a72c04f6b0b() 
 }
 
 
-void _wrap_delete_qp_inserter_stats_t_capi_5c0b1a72c04f6b0b(struct qp_inserter_stats *_swig_go_0) {
+void _wrap_delete_qp_inserter_stats_t_capi_99109f5a178cf271(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   
   arg1 = *(struct qp_inserter_stats **)&_swig_go_0; 
@@ -4601,7 +4661,7 @@ void _wrap_delete_qp_inserter_stats_t_capi_5c0b1a72c04f6b0b(struct qp_inserter_s
 }
 
 
-_gostring_ _wrap_qp_inserter_new_capi_5c0b1a72c04f6b0b(qp_inserter_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_inserter_new_capi_99109f5a178cf271(qp_inserter_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_inserter_t **arg1 = (qp_inserter_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -4625,7 +4685,7 @@ _gostring_ _wrap_qp_inserter_new_capi_5c0b1a72c04f6b0b(qp_inserter_t **_swig_go_
 }
 
 
-void _wrap_qp_inserter_set_result_cb_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0, qp_inserter_result_cb *_swig_go_1) {
+void _wrap_qp_inserter_set_result_cb_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0, qp_inserter_result_cb *_swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_inserter_result_cb *arg2 = (qp_inserter_result_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -4641,7 +4701,7 @@ void _wrap_qp_inserter_set_result_cb_capi_5c0b1a72c04f6b0b(struct qp_inserter *_
 }
 
 
-_gostring_ _wrap_qp_inserter_ensure_table_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_ensure_table_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -4663,7 +4723,7 @@ _gostring_ _wrap_qp_inserter_ensure_table_capi_5c0b1a72c04f6b0b(struct qp_insert
 }
 
 
-_gostring_ _wrap_qp_inserter_add_row_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0, _goslice_ _swig_go_1, void *_swig_go_2) {
+_gostring_ _wrap_qp_inserter_add_row_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0, _goslice_ _swig_go_1, void *_swig_go_2) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -4693,7 +4753,7 @@ _gostring_ _wrap_qp_inserter_add_row_capi_5c0b1a72c04f6b0b(struct qp_inserter *_
 }
 
 
-long long _wrap_qp_inserter_due_in_ms_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0) {
+long long _wrap_qp_inserter_due_in_ms_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4706,7 +4766,7 @@ long long _wrap_qp_inserter_due_in_ms_capi_5c0b1a72c04f6b0b(struct qp_inserter *
 }
 
 
-long long _wrap_qp_inserter_pending_rows_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0) {
+long long _wrap_qp_inserter_pending_rows_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4719,7 +4779,7 @@ long long _wrap_qp_inserter_pending_rows_capi_5c0b1a72c04f6b0b(struct qp_inserte
 }
 
 
-_gostring_ _wrap_qp_inserter_flush_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_inserter_flush_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -4752,7 +4812,7 @@ _gostring_ _wrap_qp_inserter_flush_capi_5c0b1a72c04f6b0b(struct qp_inserter *_sw
 }
 
 
-_gostring_ _wrap_qp_inserter_query_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_inserter_query_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_buf_t *arg3 = (qp_buf_t *) 0 ;
@@ -4788,7 +4848,7 @@ _gostring_ _wrap_qp_inserter_query_capi_5c0b1a72c04f6b0b(struct qp_inserter *_sw
 }
 
 
-void _wrap_qp_inserter_wakeup_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0) {
+void _wrap_qp_inserter_wakeup_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   
   arg1 = *(qp_inserter_t **)&_swig_go_0; 
@@ -4798,7 +4858,7 @@ void _wrap_qp_inserter_wakeup_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go
 }
 
 
-struct qp_inserter_stats *_wrap_qp_inserter_stats_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0) {
+struct qp_inserter_stats *_wrap_qp_inserter_stats_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_inserter_stats_t *result = 0 ;
   struct qp_inserter_stats *_swig_go_result;
@@ -4811,7 +4871,7 @@ struct qp_inserter_stats *_wrap_qp_inserter_stats_capi_5c0b1a72c04f6b0b(struct q
 }
 
 
-_gostring_ _wrap_qp_inserter_latency_bucket_capi_5c0b1a72c04f6b0b(struct qp_inserter *_swig_go_0, long long _swig_go_1, double *_swig_go_2, long long *_swig_go_3) {
+_gostring_ _wrap_qp_inserter_latency_bucket_capi_99109f5a178cf271(struct qp_inserter *_swig_go_0, long long _swig_go_1, double *_swig_go_2, long long *_swig_go_3) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   size_t arg2 ;
   double *arg3 = (double *) 0 ;
@@ -4836,6 +4896,460 @@ _gostring_ _wrap_qp_inserter_latency_bucket_capi_5c0b1a72c04f6b0b(struct qp_inse
     }
   }
   return _swig_go_result;
+}
+
+
+void _wrap_delete_qp_ingest_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0) {
+  struct qp_ingest *arg1 = (struct qp_ingest *) 0 ;
+  
+  arg1 = *(struct qp_ingest **)&_swig_go_0; 
+  
+  delete_qp_ingest(arg1);
+  
+}
+
+
+void _wrap_delete_qp_ingest_response_capi_99109f5a178cf271(struct qp_ingest_response *_swig_go_0) {
+  struct qp_ingest_response *arg1 = (struct qp_ingest_response *) 0 ;
+  
+  arg1 = *(struct qp_ingest_response **)&_swig_go_0; 
+  
+  delete_qp_ingest_response(arg1);
+  
+}
+
+
+long long _wrap_qp_ingest_stats_t_requests_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->requests);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_accepted_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->accepted);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_duplicates_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->duplicates);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_refused_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->refused);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_unavailable_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->unavailable);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_delivered_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->delivered);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_delivery_failed_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->delivery_failed);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_tokens_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->tokens);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_status_2xx_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->status_2xx);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_status_4xx_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->status_4xx);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_status_5xx_get_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->status_5xx);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct qp_ingest_stats *_wrap_new_qp_ingest_stats_t_capi_99109f5a178cf271() {
+  struct qp_ingest_stats *result = 0 ;
+  struct qp_ingest_stats *_swig_go_result;
+  
+  
+  result = (struct qp_ingest_stats *)calloc(1, sizeof(struct qp_ingest_stats));
+  *(struct qp_ingest_stats **)&_swig_go_result = (struct qp_ingest_stats *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_qp_ingest_stats_t_capi_99109f5a178cf271(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  free((char *) arg1);
+  
+}
+
+
+_gostring_ _wrap_qp_ingest_new_capi_99109f5a178cf271(qp_ingest_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+  qp_ingest_t **arg1 = (qp_ingest_t **) 0 ;
+  qp_conf_t *arg2 = (qp_conf_t *) 0 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (qp_ingest_t **)_swig_go_0; 
+  arg2 = *(qp_conf_t **)&_swig_go_1; 
+  
+  result = (qp_err_t)qp_ingest_new(arg1,(struct qp_conf const *)arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_check_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4, qp_ingest_response_t **_swig_go_5) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  char *arg2 = (char *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  int64_t arg5 ;
+  qp_ingest_response_t **arg6 = (qp_ingest_response_t **) 0 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  
+  arg4 = (char *)malloc(_swig_go_3.n + 1);
+  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
+  arg4[_swig_go_3.n] = '\0';
+  
+  arg5 = (int64_t)_swig_go_4; 
+  arg6 = (qp_ingest_response_t **)_swig_go_5; 
+  
+  result = (qp_err_t)qp_ingest_check(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,arg5,arg6);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  free(arg2); 
+  free(arg3); 
+  free(arg4); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_handle_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _goslice_ _swig_go_4, qp_ingest_response_t **_swig_go_5) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  char *arg2 = (char *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  void *arg5 = (void *) 0 ;
+  size_t arg6 ;
+  qp_ingest_response_t **arg7 = (qp_ingest_response_t **) 0 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  
+  arg4 = (char *)malloc(_swig_go_3.n + 1);
+  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
+  arg4[_swig_go_3.n] = '\0';
+  
+  
+  arg5 = _swig_go_4.array ? _swig_go_4.array : (void *)"";
+  arg6 = (size_t)_swig_go_4.len;
+  
+  arg7 = (qp_ingest_response_t **)_swig_go_5; 
+  
+  result = (qp_err_t)qp_ingest_handle(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,(void const *)arg5,arg6,arg7);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  free(arg2); 
+  free(arg3); 
+  free(arg4); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_qp_ingest_response_status_capi_99109f5a178cf271(struct qp_ingest_response *_swig_go_0) {
+  qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(qp_ingest_response_t **)&_swig_go_0; 
+  
+  result = (int)qp_ingest_response_status((struct qp_ingest_response const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_response_body_capi_99109f5a178cf271(struct qp_ingest_response *_swig_go_0) {
+  qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
+  size_t *arg2 = (size_t *) 0 ;
+  size_t n2 = 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg2 = &n2; 
+  arg1 = *(qp_ingest_response_t **)&_swig_go_0; 
+  
+  result = (char *)qp_ingest_response_body((struct qp_ingest_response const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_response_header_count_capi_99109f5a178cf271(struct qp_ingest_response *_swig_go_0) {
+  qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(qp_ingest_response_t **)&_swig_go_0; 
+  
+  result = qp_ingest_response_header_count((struct qp_ingest_response const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_response_header_at_capi_99109f5a178cf271(struct qp_ingest_response *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+  qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
+  size_t arg2 ;
+  char **arg3 = (char **) 0 ;
+  char **arg4 = (char **) 0 ;
+  char const *s3 = NULL ;
+  char const *s4 = NULL ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_ingest_response_t **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  arg3 = (char **)&s3; 
+  arg4 = (char **)&s4; 
+  
+  result = (qp_err_t)qp_ingest_response_header_at((struct qp_ingest_response const *)arg1,arg2,(char const **)arg3,(char const **)arg4);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  
+  *_swig_go_2 = qpb_go_bytes(s3, s3 ? strlen(s3) : 0);
+  
+  
+  *_swig_go_3 = qpb_go_bytes(s4, s4 ? strlen(s4) : 0);
+  
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_poll_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  int arg2 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  result = (qp_err_t)qp_ingest_poll(arg1,arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_flush_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  int arg2 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  result = (qp_err_t)qp_ingest_flush(arg1,arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  return _swig_go_result;
+}
+
+
+void _wrap_qp_ingest_wakeup_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  
+  qp_ingest_wakeup(arg1);
+  
+}
+
+
+void _wrap_qp_ingest_stats_capi_99109f5a178cf271(struct qp_ingest *_swig_go_0, struct qp_ingest_stats *_swig_go_1) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  qp_ingest_stats_t *arg2 = (qp_ingest_stats_t *) 0 ;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  arg2 = *(qp_ingest_stats_t **)&_swig_go_1; 
+  
+  qp_ingest_stats((struct qp_ingest const *)arg1,arg2);
+  
 }
 
 
