@@ -21,6 +21,7 @@
 #include "quackpipe/producer.h"
 #include "quackpipe/admin.h"
 #include "quackpipe/runner.h"
+#include "quackpipe/ingest.h"
 #include "quackpipe/alerts.h"
 
 #endif /* QUACKPIPE_H */

@@ -11,12 +11,21 @@
 #   QP_CH_HTTP_PORT      HTTP port (default 18123)
 #   QP_CH_TCP_PORT       native TCP port (default 19000)
 #   QP_CH_START_TIMEOUT  seconds to wait for GET /ping (default 60)
+#   QP_CH_HTTPS_PORT     also serve HTTPS there, with a certificate for
+#                        127.0.0.1 signed by a CA made at start, and a user
+#                        with a random password (see `clickhouse.sh secure-conf`)
+#
+#   clickhouse.sh secure-conf   the client config file (qp.inserter.* keys) of
+#                               the HTTPS port: URL, user, password, CA
 set -euo pipefail
 
 run_dir=${QP_CH_RUN_DIR:-/tmp/quackpipe-clickhouse}
 http_port=${QP_CH_HTTP_PORT:-18123}
 tcp_port=${QP_CH_TCP_PORT:-19000}
 start_timeout=${QP_CH_START_TIMEOUT:-60}
+https_port=${QP_CH_HTTPS_PORT:-}
+tls_dir=$run_dir/tls
+secure_user=quackpipe_tls
 pid_file=$run_dir/server.pid
 url=http://127.0.0.1:$http_port
 
@@ -54,6 +63,73 @@ recorded_pid() {
 
 ping_ok() { [[ $(curl -s --max-time 2 "$url/ping" 2>/dev/null) == "Ok." ]]; }
 
+# ---- HTTPS (QP_CH_HTTPS_PORT): made once per run dir in $tls_dir (mode 700):
+# ca.pem (what clients trust), the server's key and certificate for
+# 127.0.0.1, a random password for $secure_user (the server keeps only its
+# SHA-256), and client.conf, the qp.inserter.* keys a client needs
+# (`quackpipe --config`), so that no password is on a command line.
+make_tls_files() {
+  [[ -f $tls_dir/client.conf ]] && return 0
+  command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
+  local tmp
+  mkdir -p "$run_dir"
+  tmp=$(mktemp -d "$run_dir/.tls.XXXXXX")
+  chmod 700 "$tmp"
+  (
+    cd "$tmp"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 \
+      -subj "/CN=quackpipe test CA (ClickHouse)" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+      -subj "/CN=127.0.0.1" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+      -out server.pem -days 30 -extfile san.ext 2>/dev/null
+    head -c 18 /dev/urandom | base64 | tr '+/' '-_' | tr -d '\n' >user.pass
+    sha256sum <user.pass | cut -d' ' -f1 >user.sha256
+  ) || { rm -rf "$tmp"; die "openssl could not make the test certificates"; }
+  cat >"$tmp/client.conf" <<EOF
+# Written by scripts/clickhouse.sh: a client of the HTTPS port.
+qp.inserter.backend = http
+qp.inserter.url = https://127.0.0.1:$https_port
+qp.inserter.user = $secure_user
+qp.inserter.password = $(cat "$tmp/user.pass")
+qp.inserter.tls.ca.location = $tls_dir/ca.pem
+EOF
+  chmod 600 "$tmp"/*
+  rm -rf "$tls_dir"
+  mv "$tmp" "$tls_dir"
+}
+
+https_config() {
+  [[ -n $https_port ]] || return 0
+  cat <<XML
+    <https_port>$https_port</https_port>
+    <openSSL>
+        <server>
+            <certificateFile>$tls_dir/server.pem</certificateFile>
+            <privateKeyFile>$tls_dir/server.key</privateKeyFile>
+            <verificationMode>none</verificationMode>
+            <loadDefaultCAFile>false</loadDefaultCAFile>
+            <cacheSessions>true</cacheSessions>
+            <disableProtocols>sslv2,sslv3,tlsv1,tlsv1_1</disableProtocols>
+            <preferServerCiphers>true</preferServerCiphers>
+        </server>
+    </openSSL>
+XML
+}
+
+secure_user_config() {
+  [[ -n $https_port ]] || return 0
+  cat <<XML
+        <$secure_user>
+            <password_sha256_hex>$(cat "$tls_dir/user.sha256")</password_sha256_hex>
+            <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+            <profile>default</profile>
+            <quota>default</quota>
+        </$secure_user>
+XML
+}
+
 write_config() {
   mkdir -p "$run_dir"/{data,tmp,log,user_files,format_schemas}
   cat >"$run_dir/config.xml" <<XML
@@ -67,6 +143,7 @@ write_config() {
         <count>2</count>
     </logger>
     <http_port>$http_port</http_port>
+$(https_config)
     <tcp_port>$tcp_port</tcp_port>
     <listen_host>127.0.0.1</listen_host>
     <max_connections>256</max_connections>
@@ -112,6 +189,7 @@ XML
             <profile>default</profile>
             <quota>default</quota>
         </quackpipe>
+$(secure_user_config)
     </users>
     <quotas>
         <default>
@@ -139,6 +217,7 @@ cmd_start() {
   if ping_ok; then
     die "something else already answers on $url (set QP_CH_HTTP_PORT to another port)"
   fi
+  [[ -z $https_port ]] || make_tls_files
   write_config
   # setsid: the server survives the calling shell and gets its own process
   # group, so `stop` can signal exactly it.
@@ -205,5 +284,9 @@ case ${1:-} in
   stop) cmd_stop ;;
   status) cmd_status ;;
   url) echo "$url" ;;
-  *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+  secure-conf)
+    [[ -f $tls_dir/client.conf ]] || die "no $tls_dir/client.conf: start with QP_CH_HTTPS_PORT set"
+    echo "$tls_dir/client.conf"
+    ;;
+  *) echo "usage: $0 start|stop|status|url|secure-conf" >&2; exit 2 ;;
 esac

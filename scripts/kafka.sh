@@ -7,7 +7,11 @@
 #   kafka.sh start|stop|status|bootstrap|clean      one node  (127.0.0.1:9092)
 #   kafka.sh cluster start|stop|status|bootstrap|clean  three nodes (19092-19094)
 #   kafka.sh cluster stop-node N|kill-node N|start-node N    failure tests
-#   kafka.sh run CLASS|ALIAS [ARGS...]  a Kafka tool from the same jars
+#   kafka.sh run CLASS|ALIAS [ARGS...]  a Kafka tool from the same jars (aliases: topics,
+#                                       configs, console-producer, console-consumer,
+#                                       consumer-groups, metadata-quorum, broker-api-versions, storage)
+#   kafka.sh secure-conf                the client config file of the TLS + SASL/SCRAM listener
+#                                       (one node started with QP_KAFKA_SECURE_PORT set)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +25,11 @@ libs=$kafka_home/libs
 single_dir=$(realpath -m "${QP_KAFKA_RUN_DIR:-/tmp/quackpipe-kafka}")
 single_port=${QP_KAFKA_PORT:-9092}
 single_ctl_port=${QP_KAFKA_CONTROLLER_PORT:-$((single_port + 1))}
+# Set: the single node also listens with SASL_SSL (SCRAM-SHA-512) there,
+# with certificates and a user made at start (see "secure listener" below).
+secure_port=${QP_KAFKA_SECURE_PORT:-}
+secure_user=${QP_KAFKA_SASL_USER:-quackpipe}
+secure_dir=$single_dir/tls
 
 cluster_dir=$(realpath -m "${QP_KAFKA_CLUSTER_RUN_DIR:-/tmp/quackpipe-kafka-cluster}")
 cluster_port=${QP_KAFKA_CLUSTER_PORT:-19092}
@@ -106,6 +115,7 @@ run_tool() {
 tool_class() {
   case $1 in
     topics) echo org.apache.kafka.tools.TopicCommand ;;
+    configs) echo kafka.admin.ConfigCommand ;;
     console-producer) echo kafka.tools.ConsoleProducer ;;
     console-consumer) echo org.apache.kafka.tools.consumer.ConsoleConsumer ;;
     consumer-groups) echo org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
@@ -166,9 +176,9 @@ write_node_config() {
 process.roles=broker,controller
 node.id=$id
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$ctl
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$ctl${node_secure_port:+,SECURE://127.0.0.1:$node_secure_port}
+advertised.listeners=PLAINTEXT://127.0.0.1:$port${node_secure_port:+,SECURE://127.0.0.1:$node_secure_port}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${node_secure_port:+,SECURE:SASL_SSL}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
@@ -191,6 +201,7 @@ group.initial.rebalance.delay.ms=0
 broker.heartbeat.interval.ms=1000
 broker.session.timeout.ms=6000
 EOF
+  [[ -z ${node_secure_port:-} ]] || secure_listener_config >>"$dir/server.properties"
   cat >"$dir/log4j.properties" <<EOF
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.RollingFileAppender
@@ -460,8 +471,90 @@ node_arg() {
   echo "$1"
 }
 
+# ---------------------------------------------------------------- secure listener
+# With QP_KAFKA_SECURE_PORT, the single node gets a SASL_SSL listener: TLS
+# with a certificate for 127.0.0.1 signed by a CA made here, and SCRAM-SHA-512
+# logins. Made once per run dir in $secure_dir (mode 700): ca.pem (what
+# clients trust), broker.p12 (the broker's key store), a random password for
+# the user $secure_user, and client.conf, the librdkafka keys a client needs
+# (`quackpipe --config`), so that no password is on a command line. The
+# PLAINTEXT listener stays for the tools and the tests' own checks.
+
+make_secure_files() {
+  [[ -f $secure_dir/client.conf ]] && return 0
+  command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
+  local tmp
+  mkdir -p "$single_dir"
+  tmp=$(mktemp -d "$single_dir/.tls.XXXXXX")
+  chmod 700 "$tmp"
+  (
+    cd "$tmp"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 \
+      -subj "/CN=quackpipe test CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr \
+      -subj "/CN=127.0.0.1" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+      -out broker.pem -days 30 -extfile san.ext 2>/dev/null
+    head -c 18 /dev/urandom | base64 | tr '+/' '-_' >store.pass
+    head -c 18 /dev/urandom | base64 | tr '+/' '-_' >user.pass
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+      -out broker.p12 -passout "file:store.pass"
+  ) || { rm -rf "$tmp"; die "openssl could not make the test certificates"; }
+  cat >"$tmp/client.conf" <<EOF
+# Written by scripts/kafka.sh: a client of the TLS + SASL/SCRAM listener.
+bootstrap.servers = 127.0.0.1:$secure_port
+security.protocol = SASL_SSL
+sasl.mechanisms = SCRAM-SHA-512
+sasl.username = $secure_user
+sasl.password = $(cat "$tmp/user.pass")
+ssl.ca.location = $secure_dir/ca.pem
+EOF
+  chmod 600 "$tmp"/*
+  rm -rf "$secure_dir"
+  mv "$tmp" "$secure_dir"
+}
+
+secure_listener_config() {
+  local pass
+  pass=$(cat "$secure_dir/store.pass")
+  cat <<EOF
+
+# TLS + SASL/SCRAM listener (QP_KAFKA_SECURE_PORT)
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.secure.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.secure.ssl.keystore.location=$secure_dir/broker.p12
+listener.name.secure.ssl.keystore.type=PKCS12
+listener.name.secure.ssl.keystore.password=$pass
+listener.name.secure.ssl.key.password=$pass
+EOF
+}
+
+# The SCRAM user, through the PLAINTEXT listener (idempotent).
+add_secure_user() {
+  local out
+  if ! out=$(run_tool kafka.admin.ConfigCommand --bootstrap-server "$single_bootstrap" --alter \
+      --add-config "SCRAM-SHA-512=[iterations=4096,password=$(cat "$secure_dir/user.pass")]" \
+      --entity-type users --entity-name "$secure_user" 2>&1); then
+    echo "$out" | grep -v "password=" >&2
+    die "could not add the SCRAM user $secure_user"
+  fi
+  info "TLS + SASL/SCRAM on 127.0.0.1:$secure_port, client config $secure_dir/client.conf"
+}
+
+start_single() {
+  if [[ -n $secure_port ]]; then
+    make_secure_files
+    port_open "$secure_port" && ! node_pid "$(node_dir "$single_dir" 1)" >/dev/null &&
+      die "port 127.0.0.1:$secure_port is taken by another process (QP_KAFKA_SECURE_PORT)"
+  fi
+  node_secure_port=$secure_port start_nodes "$single_dir" "$single_bootstrap" 1 1 "$single_port" "$single_ctl_port" 1 1
+  [[ -z $secure_port ]] || add_secure_user
+}
+
+
 usage() {
-  sed -n '2,11s/^# \{0,1\}//p' "$0" >&2
+  sed -n '2,15s/^# \{0,1\}//p' "$0" >&2
   exit 2
 }
 
@@ -472,7 +565,11 @@ cluster_bootstrap=$(for i in $(seq 0 $((cluster_size - 1))); do echo "127.0.0.1:
 
 case ${1:-} in
   fetch) fetch ;;
-  start) start_nodes "$single_dir" "$single_bootstrap" 1 1 "$single_port" "$single_ctl_port" 1 1 ;;
+  start) start_single ;;
+  secure-conf)
+    [[ -f $secure_dir/client.conf ]] || die "no $secure_dir/client.conf: start with QP_KAFKA_SECURE_PORT set"
+    echo "$secure_dir/client.conf"
+    ;;
   stop) stop_nodes TERM "$single_dir" 1 1 ;;
   status) status "$single_dir" "$single_bootstrap" "$single_port" 1 ;;
   bootstrap) echo "$single_bootstrap" ;;

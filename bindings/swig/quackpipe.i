@@ -132,3 +132,18 @@ QP_TAKES_CONF()
 QP_TAKES_CONF_END()
 QP_OPTIONAL_STRING_END(const char *dedup_token)
 
+
+/* the ingest API handler (no server: a host's HTTP server calls it) */
+%include "typemaps/ingest.i"
+QP_BLOCKING_DESTROY(qp_ingest)
+QP_OPAQUE_HANDLE(qp_ingest, qp_ingest_t, qp_ingest_destroy)
+QP_OPAQUE_HANDLE(qp_ingest_response, qp_ingest_response_t, qp_ingest_response_destroy)
+QP_BLOCKING(qp_ingest_new)
+QP_BLOCKING(qp_ingest_check)
+QP_BLOCKING(qp_ingest_handle)
+QP_BLOCKING(qp_ingest_poll)
+QP_BLOCKING(qp_ingest_flush)
+%apply size_t *RESULT_LEN { size_t *len };
+%include "quackpipe/ingest.h"
+%clear size_t *len;
+%clear const char **value;

@@ -11,7 +11,7 @@
  * More partitions than configured and another replication factor are only
  * logged (warning).
  *
- * On the embedded mock cluster (include/quackpipe/mock.h), which has no
+ * On the embedded mock cluster (include/quackpipe/sys/mock.h), which has no
  * CreateTopics or DescribeConfigs, topics are created through the mock
  * itself and the check compares partitions only; retention.ms is not
  * checked there, and a notice in the log says so.

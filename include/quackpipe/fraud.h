@@ -52,16 +52,25 @@ QP_EXTERN qp_err_t qp_fraud_new(qp_fraud_t **out, qp_conf_t *conf);
 QP_EXTERN void qp_fraud_destroy(qp_fraud_t *f);
 
 /*
- * Adds the cell towers of a CSV file in the OpenCelliD format
- * (radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,
- * updated,averageSignal) to the engine's table; a header line and blank
- * lines are allowed, and a row for a tower already known replaces it.
- * Rows of radios that events cannot carry (e.g. NBIOT) are skipped.
- * A bad line is skipped and counted ("tower_bad_lines"), with its line
- * number in a warning log line; with qp.fraud.towers.strict = true the first
- * bad line fails the call instead (QP_ERR_FIELD_FORMAT or QP_ERR_FIELD_RANGE,
- * detail "path:line: what was wrong"), rows before it staying loaded.
- * QP_ERR_IO if the file cannot be read.
+ * Adds the cell towers of a CSV file to the engine's table. With a header
+ * row, the columns are found by name, case-insensitively: radio (rat), mcc,
+ * net (mnc), area (lac, tac), cell (cid, cellid, cell_id, ci), lon (long,
+ * lng, longitude), lat (latitude), range; other columns (an index, country,
+ * network, continent...) are ignored, and a header lacking one of these
+ * fails with QP_ERR_MISSING_FIELD. Without a header, a row is the classic
+ * OpenCelliD one (radio,mcc,net,area,cell,unit,lon,lat,range,samples,
+ * changeable,created,updated,averageSignal). Fields may be double-quoted.
+ * Blank lines are allowed, and a row for a tower already known replaces it.
+ * Rows of radios that events cannot carry (e.g. NBIOT) are not used.
+ * A bad row is skipped and counted ("tower_bad_lines" and by reason), the
+ * first ones named with their line number in a warning log line, and a
+ * summary (loaded, skipped and why) is logged. A file that loads no tower,
+ * or skips more than qp.fraud.towers.skip.max.ratio of its rows, fails with
+ * QP_ERR_FIELD_FORMAT (what loaded stays loaded) unless
+ * qp.fraud.towers.accept.incomplete = true. With qp.fraud.towers.strict =
+ * true the first bad row fails the call instead (QP_ERR_FIELD_FORMAT or
+ * QP_ERR_FIELD_RANGE, detail "path:line: what was wrong"), rows before it
+ * staying loaded. QP_ERR_IO if the file cannot be read.
  */
 QP_EXTERN qp_err_t qp_fraud_load_towers(qp_fraud_t *f, const char *path);
 
@@ -194,7 +203,11 @@ QP_EXTERN int64_t qp_fraud_rule_count(const qp_fraud_t *f, const char *rule);
  *   "revoked"          devices dropped by qp_fraud_partition_revoked
  *   "state_bytes"      bytes allocated for device state now
  *   "towers"           towers in the table
- *   "tower_bad_lines"  bad lines skipped while loading towers
+ *   "tower_rows"       data rows read from tower files
+ *   "tower_bad_lines"  rows skipped while loading towers, of which:
+ *   "tower_bad_lines_fields"  with a wrong number of fields
+ *   "tower_bad_lines_value"   with a value that does not read as its type
+ *   "tower_bad_lines_range"   with a value out of its range
  *   "tower_bytes"      bytes allocated for the tower table
  *   "radio_stations"   stations in the radio map ("radio_stations_mobile":
  *                      of which mobile, never used; "radio_bad_lines": bad

@@ -268,7 +268,8 @@ typedef struct qp_runner_partition_stats {
 } qp_runner_partition_stats_t;
 
 typedef struct qp_runner_stats {
-	uint64_t consumed;      /* events fetched */
+	uint64_t consumed;      /* records fetched, each offset once per assignment
+	                           (a rewind's re-reads are not counted again) */
 	uint64_t acked;         /* events acked by the host */
 	uint64_t retried;       /* qp_runner_retry() calls that scheduled a retry */
 	uint64_t dead_lettered; /* dead-letter writes acknowledged */
@@ -282,6 +283,8 @@ typedef struct qp_runner_stats {
 	bool paused;
 	size_t partition_count; /* assigned partitions */
 	const qp_runner_partition_stats_t *partitions; /* partition_count */
+	uint64_t dlq_truncated; /* dead letters written with their value cut to
+	                           fit the dead-letter topic (docs/dlq.md) */
 	/* New fields are appended here. */
 } qp_runner_stats_t;
 

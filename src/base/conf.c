@@ -45,6 +45,12 @@ static const qp_prop_t qp_properties[] = {
 	  "Memory budget of the per-device state (records, LRU links, index); past it the least recently seen device is evicted. 256 MiB holds about a million devices." },
 	{ "qp.fraud.towers.strict", QP_PROP_BOOL, "false", 0, 0, NULL,
 	  "Fail loading a tower file at its first bad line instead of skipping and counting bad lines." },
+	{ "qp.fraud.towers.skip.max.ratio", QP_PROP_DOUBLE, "0.01", 0, 1, NULL,
+	  "Share of a tower file's rows that may be skipped as bad; past it (or when no tower "
+	  "loads) loading fails and fraud-svc does not start." },
+	{ "qp.fraud.towers.accept.incomplete", QP_PROP_BOOL, "false", 0, 0, NULL,
+	  "Load a tower file that loads nothing or skips more than "
+	  "qp.fraud.towers.skip.max.ratio of its rows, with a warning, instead of failing." },
 	{ "qp.fraud.score.accuracy.good.m", QP_PROP_DOUBLE, "50", 0, 100000, NULL,
 	  "GPS accuracy (metres) up to which the quality score is not lowered." },
 	{ "qp.fraud.score.accuracy.bad.m", QP_PROP_DOUBLE, "1000", 0, 100000, NULL,
@@ -267,6 +273,65 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.svc.flush.timeout.ms", QP_PROP_INT, "30000", 100, 3600000, NULL,
 	  "fraud-svc: how long a batch waits for its outputs to be acknowledged "
 	  "before it is re-delivered." },
+
+	/* ingest: the ingest API handler and `quackpipe ingest` (docs/ingest.md) */
+	{ "qp.ingest.auth", QP_PROP_ENUM, "keys", 0, 0, "keys|open",
+	  "keys: every request needs an API key of qp.ingest.keys.path (401 "
+	  "otherwise); open: no key asked (the demo, loopback tests)." },
+	{ "qp.ingest.keys.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "API keys file: lines `<sha256 hex of the key> <tenant> <app> "
+	  "[requests/s]`; only hashes are stored, compared in constant time." },
+	{ "qp.ingest.hmac.secrets.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "Device secrets file (lines `<device_id> <secret>`); when set, every "
+	  "POST and PUT must carry X-QP-Device-Id and X-QP-Signature: "
+	  "sha256=<hex HMAC-SHA256 of the body as sent> (403 otherwise)." },
+	{ "qp.ingest.rate.limit", QP_PROP_DOUBLE, "0", 0, 1e9, NULL,
+	  "Requests per second allowed per API key (a token bucket of one "
+	  "second's burst; 429 past it); 0: no limit. A key's own rate in the "
+	  "keys file wins." },
+	{ "qp.ingest.body.max.bytes", QP_PROP_INT, "1048576", 1024, 1073741824, NULL,
+	  "Largest request body as sent (413 past it, from Content-Length before "
+	  "the body is read)." },
+	{ "qp.ingest.body.decoded.max.bytes", QP_PROP_INT, "8388608", 1024, 1073741824, NULL,
+	  "Largest body after gzip decoding: inflating stops there (413), so a "
+	  "gzip bomb costs at most this much memory." },
+	{ "qp.ingest.batch.max.events", QP_PROP_INT, "1000", 1, 1000000, NULL,
+	  "Most events in one request (413 past it)." },
+	{ "qp.ingest.idempotency.window.ms", QP_PROP_INT, "600000", 0, 604800000, NULL,
+	  "How long a device's scan_id is remembered: a resubmission within it is "
+	  "answered 202 and not produced again; 0: no idempotency." },
+	{ "qp.ingest.idempotency.entries", QP_PROP_INT, "1048576", 1024, 1073741824, NULL,
+	  "Scan ids remembered at most (16 bytes each); past it the oldest nearby "
+	  "entry is forgotten before its window ends." },
+	{ "qp.ingest.retry.after.s", QP_PROP_INT, "1", 1, 3600, NULL,
+	  "Retry-After of 503 and 429 answers, in seconds." },
+	{ "qp.ingest.probe.interval.ms", QP_PROP_INT, "1000", 50, 600000, NULL,
+	  "How often qp_ingest_poll asks Kafka for metadata; while it does not "
+	  "answer, POSTs get 503 and /readyz fails." },
+	{ "qp.ingest.node.id", QP_PROP_STR, "", 0, 0, NULL,
+	  "This ingest node's name in the qp.ingest.node header; empty: the host name." },
+	{ "qp.ingest.listen.address", QP_PROP_STR, "127.0.0.1", 0, 0, NULL,
+	  "quackpipe ingest: IPv4 address to listen on (0.0.0.0: every interface)." },
+	{ "qp.ingest.port", QP_PROP_INT, "8080", 0, 65535, NULL,
+	  "quackpipe ingest: TCP port (0: any free port, printed at start)." },
+	{ "qp.ingest.threads", QP_PROP_INT, "0", 0, 1024, NULL,
+	  "quackpipe ingest: server threads, each with its own epoll set; 0: one per core." },
+	{ "qp.ingest.connections.max", QP_PROP_INT, "10000", 1, 1000000, NULL,
+	  "quackpipe ingest: open connections at most; more are refused." },
+	{ "qp.ingest.connection.timeout.s", QP_PROP_INT, "30", 1, 3600, NULL,
+	  "quackpipe ingest: an idle or stalled connection (a client that never "
+	  "finishes its body) is closed after this long." },
+	{ "qp.ingest.header.max.bytes", QP_PROP_INT, "32768", 4096, 1048576, NULL,
+	  "quackpipe ingest: memory per connection for the request line and "
+	  "headers (larger heads are refused)." },
+	{ "qp.ingest.tls.cert.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "quackpipe ingest: PEM certificate; with qp.ingest.tls.key.path, serve "
+	  "HTTPS (GnuTLS)." },
+	{ "qp.ingest.tls.key.path", QP_PROP_STR, "", 0, 0, NULL,
+	  "quackpipe ingest: PEM private key of the certificate." },
+	{ "qp.ingest.drain.timeout.ms", QP_PROP_INT, "10000", 0, 600000, NULL,
+	  "quackpipe ingest: on SIGTERM, how long requests in flight may take to "
+	  "finish before the server closes." },
 
 	/* alerts: push providers and alert-svc (docs/alerts.md) */
 	{ "qp.alerts.reward.min", QP_PROP_DOUBLE, "5", 0, 1e12, NULL,

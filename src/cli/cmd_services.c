@@ -35,10 +35,13 @@ static void print_counters(const qp_service_t *svc)
 		return;
 	}
 	fprintf(stderr, "quackpipe %s: consumed=%llu produced=%llu alerts=%llu inserted=%llu "
-	        "dead_lettered=%llu retried_batches=%llu\n", qp_service__name(svc),
-	        (unsigned long long)atomic_load(&c->consumed), (unsigned long long)atomic_load(&c->produced),
-	        (unsigned long long)atomic_load(&c->alerts), (unsigned long long)atomic_load(&c->inserted),
-	        (unsigned long long)atomic_load(&c->dead_lettered), (unsigned long long)atomic_load(&c->retried));
+	        "dead_lettered=%llu retried_batches=%llu decode_failed=%llu dlq_truncated=%llu\n",
+	        qp_service__name(svc), (unsigned long long)atomic_load(&c->consumed),
+	        (unsigned long long)atomic_load(&c->produced), (unsigned long long)atomic_load(&c->alerts),
+	        (unsigned long long)atomic_load(&c->inserted),
+	        (unsigned long long)atomic_load(&c->dead_lettered), (unsigned long long)atomic_load(&c->retried),
+	        (unsigned long long)atomic_load(&c->decode_failed),
+	        (unsigned long long)atomic_load(&c->dlq_truncated));
 }
 
 static void *log_status(void *arg)

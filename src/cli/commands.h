@@ -18,6 +18,7 @@ typedef struct qp_command {
 int qp_cmd_validate(int argc, char **argv);
 int qp_cmd_config(int argc, char **argv);
 int qp_cmd_enrich(int argc, char **argv);
+int qp_cmd_ingest(int argc, char **argv);
 /* Runs the service named argv[0] (services/service_int.h) until a stop
  * signal: every service's subcommand. */
 int qp_cmd_service(int argc, char **argv);

@@ -10,6 +10,7 @@ static const qp_command_t commands[] = {
 	{ "validate", qp_cmd_validate, "check scan events (NDJSON or JSON files) and report each" },
 	{ "config", qp_cmd_config, "print the library's configuration properties" },
 	{ "enrich", qp_cmd_enrich, "run the fraud rules offline on NDJSON scan events" },
+	{ "ingest", qp_cmd_ingest, "the ingest API over HTTP: phones' scans -> scan-events" },
 	{ "fraud", qp_cmd_service, "fraud-svc: scan-events -> rules -> scan-enriched, scan-alerts" },
 	{ "ch-writer", qp_cmd_service, "ch-writer: scan-enriched -> batches -> ClickHouse" },
 	{ "alerts", qp_cmd_service, "alert-svc: scan-alerts -> push (FCM / APNs / webhook), once per scan_id" },

@@ -106,12 +106,15 @@ void qp_fraud_destroy(qp_fraud_t *f)
 
 qp_err_t qp_fraud_load_towers(qp_fraud_t *f, const char *path)
 {
+	qp_towers_policy_t policy;
 	qp_err_t err;
 
 	if (!f || !path)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_fraud_load_towers: NULL argument");
-	err = qp_towers__load(&f->towers, path, qp_conf__bool(f->conf, "qp.fraud.towers.strict"),
-	                      f->conf);
+	policy.strict = qp_conf__bool(f->conf, "qp.fraud.towers.strict");
+	policy.skip_max_ratio = qp_conf__double(f->conf, "qp.fraud.towers.skip.max.ratio");
+	policy.accept_incomplete = qp_conf__bool(f->conf, "qp.fraud.towers.accept.incomplete");
+	err = qp_towers__load(&f->towers, path, &policy, f->conf);
 	if (!err)
 		qp_log__(f->conf, QP_LOG_INFO, "fraud", "%s: %zu towers in the table", path,
 		         f->towers.count);
@@ -542,8 +545,16 @@ int64_t qp_fraud_counter(const qp_fraud_t *f, const char *name)
 		return (int64_t)qp_fraud_state__bytes(&f->state);
 	if (!strcmp(name, "towers"))
 		return (int64_t)f->towers.count;
+	if (!strcmp(name, "tower_rows"))
+		return (int64_t)f->towers.rows;
 	if (!strcmp(name, "tower_bad_lines"))
 		return (int64_t)f->towers.bad_lines;
+	if (!strcmp(name, "tower_bad_lines_fields"))
+		return (int64_t)f->towers.skipped_by[QP_TOWERS_SKIP_FIELDS];
+	if (!strcmp(name, "tower_bad_lines_value"))
+		return (int64_t)f->towers.skipped_by[QP_TOWERS_SKIP_VALUE];
+	if (!strcmp(name, "tower_bad_lines_range"))
+		return (int64_t)f->towers.skipped_by[QP_TOWERS_SKIP_RANGE];
 	if (!strcmp(name, "tower_bytes"))
 		return (int64_t)qp_towers__bytes(&f->towers);
 	if (!strcmp(name, "radio_stations"))

@@ -22,22 +22,43 @@ typedef struct qp_tower {
 	uint32_t range_m;
 } qp_tower_t;
 
+/* Why a row was skipped. */
+typedef enum qp_towers_skip {
+	QP_TOWERS_SKIP_FIELDS, /* not as many fields as the header (or 14) */
+	QP_TOWERS_SKIP_VALUE,  /* a value that does not read as its type */
+	QP_TOWERS_SKIP_RANGE,  /* a value outside its range */
+	QP_TOWERS_SKIP_REASONS
+} qp_towers_skip_t;
+
 typedef struct qp_towers {
 	qp_tower_t *slots;
 	size_t mask;     /* slot count - 1; slot count is a power of two */
 	size_t count;
-	uint64_t bad_lines;
+	/* Over every file loaded: */
+	uint64_t rows;      /* data rows read (header and blank lines excluded) */
+	uint64_t bad_lines; /* rows skipped, by reason below */
+	uint64_t skipped_by[QP_TOWERS_SKIP_REASONS];
 } qp_towers_t;
+
+/* What to accept of a file (qp.fraud.towers.* keys). */
+typedef struct qp_towers_policy {
+	bool strict;            /* fail at the first bad row */
+	double skip_max_ratio;  /* share of rows that may be skipped */
+	bool accept_incomplete; /* load a table that fails the above, with a warning */
+} qp_towers_policy_t;
 
 /* Frees the table and resets it to empty (a zeroed qp_towers_t is empty). */
 void qp_towers__dispose(qp_towers_t *t);
 
 /*
- * Adds the rows of an OpenCelliD CSV file (see qp_fraud_load_towers for
- * the format and the strict/lenient handling of bad lines). conf, which
- * may be NULL, receives the warnings.
+ * Adds the rows of a tower CSV file (see qp_fraud_load_towers for the
+ * shapes read and the handling of bad lines). A file that loads no tower,
+ * or skips more than policy->skip_max_ratio of its rows, fails with
+ * QP_ERR_FIELD_FORMAT (what it loaded stays) unless
+ * policy->accept_incomplete. conf, which may be NULL, receives the summary
+ * and the warnings.
  */
-qp_err_t qp_towers__load(qp_towers_t *t, const char *path, bool strict,
+qp_err_t qp_towers__load(qp_towers_t *t, const char *path, const qp_towers_policy_t *policy,
                          const qp_conf_t *conf);
 
 /* Adds or replaces one tower. QP_ERR_NOMEM if the table cannot grow. */

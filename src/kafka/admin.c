@@ -19,6 +19,10 @@
 #include "quackpipe/admin.h"
 
 #define QP_TOPIC_COUNT 4
+#define DLQ 3 /* index of the dead-letter topic; the others feed it */
+/* What a dead letter adds to its record: the qp.error.* and qp.source.*
+ * headers. The dead-letter topic is created this much above its sources. */
+#define DLQ_HEADROOM_BYTES 65536
 
 static const struct {
 	const char *name_key, *partitions_key;
@@ -36,6 +40,7 @@ typedef struct qp_topic {
 	bool created; /* by this call, as configured: nothing to compare */
 	bool raced;   /* found missing, then "already exists" when created */
 	int found_partitions, found_replicas;
+	int64_t max_message_bytes; /* found by describe configs; -1 unknown */
 } qp_topic_t;
 
 struct qp_admin {
@@ -46,6 +51,7 @@ struct qp_admin {
 	int replication;
 	int64_t retention_ms;
 	qp_topic_t topics[QP_TOPIC_COUNT];
+	char security_error[400]; /* the last TLS or SASL failure; "" if none */
 };
 
 /* What one ensure or check found wrong, gathered for one error detail. */
@@ -94,6 +100,17 @@ static qp_err_t check_names(const qp_conf_t *conf)
 	return QP_OK;
 }
 
+/* librdkafka's error events, served by drain_logs(): logged, and a TLS or
+ * SASL failure kept, so that a timeout says why no broker answered. */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	qp_admin_t *a = opaque;
+
+	qp_log__(a->conf, QP_LOG_WARNING, "admin", "%s: %s", rd_kafka_err2name(err), reason);
+	if (qp_kafka__is_security_error(err))
+		snprintf(a->security_error, sizeof(a->security_error), "%s", reason);
+}
+
 /* The constructor proper; the caller keeps conf when it fails. */
 static qp_err_t admin_new(qp_admin_t **out, qp_conf_t *conf)
 {
@@ -118,13 +135,15 @@ static qp_err_t admin_new(qp_admin_t **out, qp_conf_t *conf)
 		free(a);
 		return err;
 	}
+	a->conf = conf;
+	rd_kafka_conf_set_error_cb(kconf, on_error);
+	rd_kafka_conf_set_opaque(kconf, a);
 	if ((err = qp_kafka__handle_new(&a->rk, RD_KAFKA_PRODUCER, kconf, "admin"))) {
 		free(a);
 		return err;
 	}
 	a->results = rd_kafka_queue_new(a->rk);
 	a->logs = qp_kafka__logs_attach(a->rk);
-	a->conf = conf;
 	a->bootstrap = qp_conf_get(conf, "bootstrap.servers");
 	if (!a->bootstrap)
 		a->bootstrap = qp_conf_get(conf, "metadata.broker.list");
@@ -161,6 +180,12 @@ static void drain_logs(qp_admin_t *a)
 static qp_err_t cluster_error(qp_admin_t *a, rd_kafka_resp_err_t err,
                               const char *what, int timeout_ms)
 {
+	drain_logs(a);
+	if (*a->security_error)
+		return qp_error__set(QP_ERR_KAFKA, "%s: cannot connect to %s: %s (check the "
+		                     "security.protocol, sasl.* and ssl.* settings)", what,
+		                     a->bootstrap ? a->bootstrap : "(no bootstrap.servers)",
+		                     a->security_error);
 	/* librdkafka says "transport" when no broker became reachable in time. */
 	if (err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT)
 		return qp_error__set(QP_ERR_TIMEOUT, "%s: no answer from %s within %d ms",
@@ -274,7 +299,12 @@ static qp_err_t wait_result(qp_admin_t *a, int timeout_ms, const char *what,
 	return QP_OK;
 }
 
-static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
+/* Creates the missing topics among first..last; the dead-letter topic
+ * with max.message.bytes dlq_max_bytes when that is positive. */
+static qp_err_t await_new_topics(qp_admin_t *a, int64_t deadline);
+
+static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t *f,
+                                  size_t first, size_t last, int64_t dlq_max_bytes)
 {
 	rd_kafka_NewTopic_t *requests[QP_TOPIC_COUNT];
 	qp_topic_t *asked[QP_TOPIC_COUNT];
@@ -282,12 +312,13 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 	rd_kafka_AdminOptions_t *options;
 	rd_kafka_event_t *ev;
 	int timeout = qp_clock__left_ms(deadline);
-	char errstr[512], retention[24];
+	char errstr[512], retention[24], max_bytes[24];
 	size_t n = 0, i, count;
 	qp_err_t err = QP_OK;
 
 	snprintf(retention, sizeof(retention), "%" PRId64, a->retention_ms);
-	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+	snprintf(max_bytes, sizeof(max_bytes), "%" PRId64, dlq_max_bytes);
+	for (i = first; i <= last; i++) {
 		qp_topic_t *topic = &a->topics[i];
 
 		if (topic->exists || topic->created)
@@ -299,6 +330,8 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 			continue;
 		}
 		rd_kafka_NewTopic_set_config(requests[n], "retention.ms", retention);
+		if (i == DLQ && dlq_max_bytes > 0)
+			rd_kafka_NewTopic_set_config(requests[n], "max.message.bytes", max_bytes);
 		asked[n++] = topic;
 	}
 	if (!n)
@@ -367,13 +400,21 @@ static void check_layout(qp_admin_t *a, qp_findings_t *f)
 	}
 }
 
-static void compare_retention(qp_admin_t *a, const rd_kafka_ConfigResource_t *res,
-                              qp_findings_t *f)
+/* Notes the topic's retention.ms (compared when the topic was not created
+ * by this call) and max.message.bytes. */
+static void read_configs(qp_admin_t *a, const rd_kafka_ConfigResource_t *res, qp_findings_t *f)
 {
 	const char *name = rd_kafka_ConfigResource_name(res);
 	const rd_kafka_ConfigEntry_t **entries;
+	bool retention_seen = false;
+	qp_topic_t *topic = NULL;
 	size_t count, i;
 
+	for (i = 0; i < QP_TOPIC_COUNT; i++)
+		if (!strcmp(a->topics[i].name, name))
+			topic = &a->topics[i];
+	if (!topic)
+		return;
 	if (rd_kafka_ConfigResource_error(res)) {
 		add_finding(&f->failures, "%s: describe configs: %s", name,
 		     rd_kafka_ConfigResource_error_string(res));
@@ -381,20 +422,25 @@ static void compare_retention(qp_admin_t *a, const rd_kafka_ConfigResource_t *re
 	}
 	entries = rd_kafka_ConfigResource_configs(res, &count);
 	for (i = 0; i < count; i++) {
+		const char *key = rd_kafka_ConfigEntry_name(entries[i]);
 		const char *value = rd_kafka_ConfigEntry_value(entries[i]);
 
-		if (strcmp(rd_kafka_ConfigEntry_name(entries[i]), "retention.ms"))
+		if (!strcmp(key, "max.message.bytes") && value)
+			topic->max_message_bytes = strtoll(value, NULL, 10);
+		if (strcmp(key, "retention.ms") || topic->created)
 			continue;
+		retention_seen = true;
 		if (!value || strtoll(value, NULL, 10) != a->retention_ms)
 			add_finding(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found %s",
 			     name, a->retention_ms, value ? value : "(none)");
-		return;
 	}
-	add_finding(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found none",
-	     name, a->retention_ms);
+	if (!retention_seen && !topic->created)
+		add_finding(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found none",
+		            name, a->retention_ms);
 }
 
-static qp_err_t check_retention(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
+/* Describes the configs of every topic that exists. */
+static qp_err_t describe_topics(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
 {
 	rd_kafka_ConfigResource_t *resources[QP_TOPIC_COUNT];
 	const rd_kafka_ConfigResource_t **described;
@@ -404,10 +450,12 @@ static qp_err_t check_retention(qp_admin_t *a, int64_t deadline, qp_findings_t *
 	size_t n = 0, i, count;
 	qp_err_t err;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
-		if (a->topics[i].exists && !a->topics[i].created)
+	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+		a->topics[i].max_message_bytes = -1;
+		if (a->topics[i].exists)
 			resources[n++] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
 			                                             a->topics[i].name);
+	}
 	if (!n)
 		return QP_OK;
 	options = admin_options(a, timeout);
@@ -419,9 +467,72 @@ static qp_err_t check_retention(qp_admin_t *a, int64_t deadline, qp_findings_t *
 	described = rd_kafka_DescribeConfigs_result_resources(
 		rd_kafka_event_DescribeConfigs_result(ev), &count);
 	for (i = 0; i < count; i++)
-		compare_retention(a, described[i], f);
+		read_configs(a, described[i], f);
 	rd_kafka_event_destroy(ev);
 	return QP_OK;
+}
+
+/* The largest max.message.bytes among the topics feeding the dead-letter
+ * topic, and which one has it; -1 if none is known. */
+static int64_t largest_source(const qp_admin_t *a, const char **which)
+{
+	int64_t largest = -1;
+	size_t i;
+
+	for (i = 0; i < QP_TOPIC_COUNT; i++)
+		if (i != DLQ && a->topics[i].max_message_bytes > largest) {
+			largest = a->topics[i].max_message_bytes;
+			*which = a->topics[i].name;
+		}
+	return largest;
+}
+
+/* A dead-letter topic taking smaller records than a topic feeding it would
+ * refuse the dead letter of a large record: reported, for a human. */
+static void check_dlq_size(qp_admin_t *a, qp_findings_t *f)
+{
+	const qp_topic_t *dlq = &a->topics[DLQ];
+	const char *source = NULL;
+	int64_t largest = largest_source(a, &source);
+
+	if (dlq->max_message_bytes >= 0 && largest > dlq->max_message_bytes)
+		add_finding(&f->mismatches, "%s: max.message.bytes: %" PRId64 ", smaller than %s's %"
+		     PRId64 " (a dead letter of its largest records would be cut to fit); "
+		     "set it to at least %" PRId64, dlq->name, dlq->max_message_bytes, source,
+		     largest, largest + DLQ_HEADROOM_BYTES);
+}
+
+/*
+ * Creates the missing topics: those feeding the dead-letter topic first,
+ * then the dead-letter topic, with a max.message.bytes above theirs so that
+ * the dead letter of any record they take fits.
+ */
+static qp_err_t create_all(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
+{
+	qp_findings_t sizes = { QP_BUF_INIT, QP_BUF_INIT, QP_BUF_INIT };
+	const char *source = NULL;
+	int64_t largest;
+	qp_err_t err;
+
+	if ((err = create_on_cluster(a, deadline, f, 0, DLQ - 1, 0)) ||
+	    (err = await_new_topics(a, deadline)))
+		return err;
+	if (a->topics[DLQ].exists)
+		return QP_OK;
+	/* Only the sizes matter here: the check after ensure reports the rest. */
+	err = describe_topics(a, deadline, &sizes);
+	findings_dispose(&sizes);
+	if (err)
+		return err;
+	largest = largest_source(a, &source);
+	if ((err = create_on_cluster(a, deadline, f, DLQ, DLQ,
+	                             largest > 0 ? largest + DLQ_HEADROOM_BYTES : 0)))
+		return err;
+	if (largest > 0)
+		qp_log__(a->conf, QP_LOG_INFO, "admin", "%s: max.message.bytes %" PRId64
+		         ", above %s's %" PRId64, a->topics[DLQ].name,
+		         largest + DLQ_HEADROOM_BYTES, source, largest);
+	return await_new_topics(a, deadline);
 }
 
 /*
@@ -502,18 +613,17 @@ static qp_err_t run(qp_admin_t *a, int timeout_ms, bool ensure)
 
 			on_mock = qp_mock__with_cluster(a->bootstrap, create_on_mock, &ctx) >= 0;
 		}
-		if (!on_mock && ((err = create_on_cluster(a, deadline, &f)) ||
-		                 (err = await_new_topics(a, deadline)))) {
+		if (!on_mock && (err = create_all(a, deadline, &f))) {
 			findings_dispose(&f);
 			return err;
 		}
 	}
 	check_layout(a, &f);
 	if (on_mock)
-		qp_log__(a->conf, QP_LOG_NOTICE, "admin", "retention.ms not checked: the "
-		         "embedded mock cluster keeps no topic configs");
-	else
-		err = check_retention(a, deadline, &f);
+		qp_log__(a->conf, QP_LOG_NOTICE, "admin", "retention.ms not checked, nor "
+		         "max.message.bytes: the embedded mock cluster keeps no topic configs");
+	else if (!(err = describe_topics(a, deadline, &f)))
+		check_dlq_size(a, &f);
 	if (err) {
 		findings_dispose(&f);
 		return err;

@@ -93,3 +93,9 @@ qp_err_t qp_kafka__error(rd_kafka_resp_err_t err, const char *what)
 {
 	return qp_error__set(QP_ERR_KAFKA, "%s: %s", what, rd_kafka_err2str(err));
 }
+
+bool qp_kafka__is_security_error(int err)
+{
+	return err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL ||
+	       err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED;
+}

@@ -6,6 +6,8 @@
 #ifndef QP_KAFKA_INT_H
 #define QP_KAFKA_INT_H
 
+#include <stdbool.h>
+
 #include <librdkafka/rdkafka.h>
 
 #include "base/conf_int.h"
@@ -43,6 +45,13 @@ qp_err_t qp_kafka__handle_new(rd_kafka_t **out, rd_kafka_type_t type, rd_kafka_c
                               const char *who);
 
 /* Records a librdkafka error as QP_ERR_KAFKA, "what: broker message". */
+/*
+ * True for errors that retrying cannot fix: the broker refused our
+ * credentials (SASL) or TLS failed (an unknown CA, a wrong certificate).
+ * librdkafka retries them for ever; a service stops at start instead.
+ */
+bool qp_kafka__is_security_error(int err);
+
 qp_err_t qp_kafka__error(rd_kafka_resp_err_t err, const char *what);
 
 /*

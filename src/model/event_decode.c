@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/event_batch_int.h"
 #include "model/event_int.h"
 
 typedef qp_event_decoder_t decoder_t;
@@ -624,6 +625,7 @@ static qp_err_t decode(qp_scan_event_t **out, const void *buf, size_t len, bool 
 	decoder_t dec;
 	qp_err_t err;
 
+	qp_event__pointer_reset();
 	if (!out)
 		return qp_error__set(QP_ERR_INVALID_ARG, "out is NULL");
 	*out = NULL;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/event_batch_int.h"
 #include "model/event_int.h"
 
 /* Appends text to out[*n..cap), control bytes as '?', cut at max bytes on a
@@ -51,6 +52,61 @@ static void format_path(const qp_event_path_t *path, char *out, size_t *n, size_
 	}
 }
 
+/* The failing field of the calling thread's last decode as a JSON pointer
+ * (RFC 6901), for the ingest API's problem details. */
+static _Thread_local char last_pointer[512];
+
+/* Appends text to the pointer; with escape, '~' as "~0" and '/' as "~1".
+ * Stops short (on a character boundary) when the buffer is full. */
+static void put_pointer(size_t *n, const char *text, bool escape)
+{
+	for (; *text; text++) {
+		const char *piece = !escape ? NULL : *text == '~' ? "~0" : *text == '/' ? "~1" : NULL;
+		size_t need = piece ? 2 : 1;
+
+		if (*n + need + 1 > sizeof(last_pointer)) {
+			/* Cut: drop a character left incomplete. */
+			while (*n > 0 && ((unsigned char)last_pointer[*n - 1] & 0xC0) == 0x80)
+				(*n)--;
+			if (*n > 0 && (unsigned char)last_pointer[*n - 1] >= 0xC0)
+				(*n)--;
+			break;
+		}
+		if (piece)
+			memcpy(last_pointer + *n, piece, 2);
+		else
+			last_pointer[*n] = *text;
+		*n += need;
+	}
+	last_pointer[*n] = '\0';
+}
+
+static void format_pointer(const qp_event_path_t *path, size_t *n)
+{
+	char index[32];
+
+	if (!path)
+		return;
+	format_pointer(path->parent, n);
+	put_pointer(n, "/", false);
+	if (path->key) {
+		put_pointer(n, path->key, true);
+	} else {
+		snprintf(index, sizeof(index), "%zu", path->index);
+		put_pointer(n, index, false);
+	}
+}
+
+void qp_event__pointer_reset(void)
+{
+	last_pointer[0] = '\0';
+}
+
+const char *qp_event__last_pointer(void)
+{
+	return last_pointer;
+}
+
 qp_err_t qp_event__fail(const qp_event_path_t *path, qp_err_t code, const char *fmt, ...)
 {
 	char where[256] = "event", what[512];
@@ -59,6 +115,9 @@ qp_err_t qp_event__fail(const qp_event_path_t *path, qp_err_t code, const char *
 
 	if (path)
 		format_path(path, where, &n, sizeof(where));
+	n = 0;
+	last_pointer[0] = '\0';
+	format_pointer(path, &n);
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);

@@ -73,7 +73,8 @@ static const struct {
 	const char *name, *help;
 	size_t offset;
 } counters[] = {
-	{ "quackpipe_events_consumed_total", "Events handed to the service by its consumer group.",
+	{ "quackpipe_events_consumed_total", "Records read from the input topic, those that failed "
+	  "to decode included (= produced or inserted + dead-lettered + in hand).",
 	  offsetof(qp_svc_counters_t, consumed) },
 	{ "quackpipe_events_produced_total", "Enriched events acknowledged by Kafka (fraud).",
 	  offsetof(qp_svc_counters_t, produced) },
@@ -85,7 +86,44 @@ static const struct {
 	  offsetof(qp_svc_counters_t, dead_lettered) },
 	{ "quackpipe_batches_retried_total", "Batches delivered again after a failure.",
 	  offsetof(qp_svc_counters_t, retried) },
+	{ "quackpipe_events_decode_failed_total", "Records that did not decode, dead-lettered "
+	  "(counted in events_dead_lettered_total too).",
+	  offsetof(qp_svc_counters_t, decode_failed) },
+	{ "quackpipe_dead_letters_truncated_total", "Dead letters larger than the dead-letter topic "
+	  "takes, written with their value cut (headers qp.original.size, qp.original.sha256).",
+	  offsetof(qp_svc_counters_t, dlq_truncated) },
 };
+
+/* fraud-svc's tower table, loaded at start: how big, what it skipped and why. */
+static qp_err_t format_towers(qp_buf_t *out, const qp_service_metrics_t *s)
+{
+	static const char *const reasons[] = { "fields", "value", "range" };
+	const qp_svc_counters_t *c = s->counters;
+	qp_metric_label_t service = { "service", s->service };
+	qp_err_t err;
+	size_t i;
+
+	if ((err = qp_metrics__family(out, "quackpipe_fraud_towers",
+	                              "Cell towers in the table loaded at start.", QP_METRIC_GAUGE)) ||
+	    (err = qp_metrics__gauge(out, "quackpipe_fraud_towers", service,
+	                             (double)atomic_load(&c->towers))) ||
+	    (err = qp_metrics__family(out, "quackpipe_fraud_tower_rows",
+	                              "Rows read from the tower table at start.", QP_METRIC_GAUGE)) ||
+	    (err = qp_metrics__gauge(out, "quackpipe_fraud_tower_rows", service,
+	                             (double)atomic_load(&c->tower_rows))) ||
+	    (err = qp_metrics__family(out, "quackpipe_fraud_tower_rows_skipped",
+	                              "Rows of the tower table skipped at start, by reason (fields: "
+	                              "wrong number, value: unreadable, range: out of range).",
+	                              QP_METRIC_GAUGE)))
+		return err;
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]) && !err; i++) {
+		qp_metric_label_t reason = { "reason", reasons[i] };
+
+		err = qp_metrics__gauge(out, "quackpipe_fraud_tower_rows_skipped", reason,
+		                        (double)atomic_load(&c->tower_rows_skipped[i]));
+	}
+	return err;
+}
 
 qp_err_t qp_service__format_metrics(qp_buf_t *out, const qp_service_metrics_t *sources,
                                     size_t count)
@@ -103,8 +141,11 @@ qp_err_t qp_service__format_metrics(qp_buf_t *out, const qp_service_metrics_t *s
 			err = qp_metrics__counter(out, counters[i].name, label, atomic_load(c));
 		}
 	}
-	for (j = 0; j < count && !err; j++)
-		if (sources[j].svc && sources[j].svc->type->metrics)
+	for (j = 0; j < count && !err; j++) {
+		if (sources[j].counters->has_towers)
+			err = format_towers(out, &sources[j]);
+		if (!err && sources[j].svc && sources[j].svc->type->metrics)
 			err = sources[j].svc->type->metrics(out, sources[j].svc);
+	}
 	return err;
 }

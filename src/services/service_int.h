@@ -31,19 +31,31 @@
 #define QP_SERVICE_INT_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "base/buf_int.h"
 #include "quackpipe.h"
 
 typedef struct qp_svc_counters {
-	atomic_uint_fast64_t consumed;      /* events handed to the service */
+	/* consumed = produced (fraud) or inserted (ch-writer) + dead_lettered
+	 * + those in hand: the counters of a dashboard add up. */
+	atomic_uint_fast64_t consumed;      /* records read from the input topic,
+	                                       those that failed to decode included */
 	atomic_uint_fast64_t produced;      /* fraud-svc: enriched events acknowledged */
 	atomic_uint_fast64_t alerts;        /* fraud-svc: alerts acknowledged */
 	atomic_uint_fast64_t inserted;      /* ch-writer: rows inserted */
 	atomic_uint_fast64_t dead_lettered; /* dead-letter writes acknowledged, its
 	                                       runner's decode failures included */
 	atomic_uint_fast64_t retried;       /* batches re-delivered after a failure */
+	atomic_uint_fast64_t decode_failed; /* records that did not decode (dead-lettered) */
+	atomic_uint_fast64_t dlq_truncated; /* dead letters cut to fit the DLQ topic */
+	/* fraud-svc's tower table, fixed at start (gauges; has_towers is set
+	 * by fraud-svc, whose metrics then show them). */
+	bool has_towers;
+	atomic_uint_fast64_t towers;        /* towers in the table */
+	atomic_uint_fast64_t tower_rows;    /* rows read from the tower file */
+	atomic_uint_fast64_t tower_rows_skipped[3]; /* by reason: fields, value, range */
 	atomic_int_fast64_t last_error;     /* qp_err_t of the last failure, 0 if none */
 	atomic_int_fast64_t partitions;     /* partitions assigned right now */
 } qp_svc_counters_t;

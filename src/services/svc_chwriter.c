@@ -213,7 +213,6 @@ static bool add_event(qp_ch_writer_t *svc, qp_message_t *msg)
 		return true;
 	}
 	track_offset(svc, msg);
-	atomic_fetch_add(&svc->service.counters.consumed, 1);
 	return true;
 }
 
@@ -297,7 +296,7 @@ static qp_err_t ch_writer_run(qp_service_t *service)
 		}
 		if (err && err != QP_ERR_NO_EVENT)
 			return err;
-		qp_svc__count_dead_letters(&svc->service.counters, svc->runner);
+		qp_svc__count_runner(&svc->service.counters, svc->runner);
 		if ((err = handle_batch(svc, count)))
 			return err;
 		if (qp_inserter_due_in_ms(svc->inserter) == 0 && (err = flush(svc)))

@@ -27,14 +27,33 @@ void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *m
 		atomic_fetch_sub(&counters->partitions, n);
 }
 
+/* The runner's dead-letter counts, which every service shows as its own. */
+static void copy_dead_letters(qp_svc_counters_t *counters, const qp_runner_stats_t *stats)
+{
+	atomic_store(&counters->dead_lettered, stats->dead_lettered);
+	atomic_store(&counters->decode_failed, stats->decode_failed);
+	atomic_store(&counters->dlq_truncated, stats->dlq_truncated);
+}
+
+void qp_svc__count_runner(qp_svc_counters_t *counters, qp_runner_t *runner)
+{
+	qp_runner_stats_t *stats;
+
+	/* The runner reads every record and sends decode failures to the DLQ
+	 * on its own: its counts are the ones that add up. */
+	if (qp_runner_stats(runner, &stats) == QP_OK) {
+		atomic_store(&counters->consumed, stats->consumed);
+		copy_dead_letters(counters, stats);
+		qp_runner_stats_destroy(stats);
+	}
+}
+
 void qp_svc__count_dead_letters(qp_svc_counters_t *counters, qp_runner_t *runner)
 {
 	qp_runner_stats_t *stats;
 
-	/* The runner sends decode failures to the DLQ on its own: its count is
-	 * the one that says what this service dead-lettered. */
 	if (qp_runner_stats(runner, &stats) == QP_OK) {
-		atomic_store(&counters->dead_lettered, stats->dead_lettered);
+		copy_dead_letters(counters, stats);
 		qp_runner_stats_destroy(stats);
 	}
 }

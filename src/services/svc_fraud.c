@@ -72,6 +72,20 @@ static qp_err_t set_transactional_id(qp_fraud_svc_t *svc, qp_conf_t *producer_co
 	return qp_conf_set(producer_conf, "transactional.id", id);
 }
 
+/* The tower table's figures for the metrics: fixed from now on. */
+static void count_towers(qp_svc_counters_t *c, const qp_fraud_t *engine)
+{
+	static const char *const skipped[] = { "tower_bad_lines_fields", "tower_bad_lines_value",
+	                                       "tower_bad_lines_range" };
+	size_t i;
+
+	c->has_towers = true;
+	atomic_store(&c->towers, (uint64_t)qp_fraud_counter(engine, "towers"));
+	atomic_store(&c->tower_rows, (uint64_t)qp_fraud_counter(engine, "tower_rows"));
+	for (i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++)
+		atomic_store(&c->tower_rows_skipped[i], (uint64_t)qp_fraud_counter(engine, skipped[i]));
+}
+
 static qp_err_t fraud_svc_new(qp_service_t **out, const qp_conf_t *conf)
 {
 	qp_fraud_svc_t *svc;
@@ -101,6 +115,7 @@ static qp_err_t fraud_svc_new(qp_service_t **out, const qp_conf_t *conf)
 	towers = qp_conf__str(svc->conf, "qp.fraud.towers.path");
 	if (towers && *towers && (err = qp_fraud_load_towers(svc->engine, towers)))
 		goto fail;
+	count_towers(&svc->service.counters, svc->engine);
 	svc->radiomap_path = qp_conf__str(svc->conf, "qp.fraud.radiomap.path");
 	svc->radiomap_reload_ms = qp_conf__int(svc->conf, "qp.fraud.radiomap.reload.s") * 1000;
 	svc->radiomap_next_ms = qp_clock__now_ms() + svc->radiomap_reload_ms;
@@ -388,7 +403,6 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 		atomic_store(&svc->service.counters.last_error, err);
 		atomic_fetch_add(&svc->service.counters.retried, 1);
 	} else {
-		atomic_fetch_add(&svc->service.counters.consumed, events);
 		atomic_fetch_add(&svc->service.counters.produced, events);
 		atomic_fetch_add(&svc->service.counters.alerts, alerts);
 	}
@@ -429,7 +443,7 @@ static qp_err_t fraud_svc_run(qp_service_t *service)
 		size_t count = 0;
 		qp_err_t err = qp_runner_next_batch(svc->runner, svc->batch, svc->batch_max, 500, &count);
 
-		qp_svc__count_dead_letters(&svc->service.counters, svc->runner);
+		qp_svc__count_runner(&svc->service.counters, svc->runner);
 		maybe_reload_radiomap(svc);
 		if (err == QP_ERR_NO_EVENT) {
 			qp_producer_poll(svc->producer, 0);

@@ -34,8 +34,13 @@ qp_err_t qp_svc__conf_with_default(qp_conf_t **out, const qp_conf_t *conf,
 /* The value of a decimal header (not NUL-terminated), or fallback. */
 int64_t qp_svc__decimal(const void *value, size_t len, int64_t fallback);
 
-/* Copies the runner's count of acknowledged dead-letter writes into
- * counters->dead_lettered; called by the thread that runs the service. */
+/* Copies the runner's counts (records read, dead letters acknowledged,
+ * decode failures, dead letters cut) into counters; called by the thread
+ * that runs the service. */
+void qp_svc__count_runner(qp_svc_counters_t *counters, qp_runner_t *runner);
+
+/* The same without consumed, for a service that counts what it handled
+ * itself (alert-svc). */
 void qp_svc__count_dead_letters(qp_svc_counters_t *counters, qp_runner_t *runner);
 
 #endif

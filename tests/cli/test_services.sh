@@ -58,8 +58,18 @@ cmp -s "$tmp/truth.tsv" "$tmp/again.tsv" || fail "the same seed gave another gro
 "$qp" simulate --events 0 --devices 50 --spoofers 0.5 --seed 43 --truth-out "$tmp/other.tsv" 2>/dev/null
 cmp -s <(head -n 50 "$tmp/truth.tsv") <(head -n 50 "$tmp/other.tsv") && fail "seed 43 gave the population of seed 42"
 
+# ---- a tower table that loads nothing stops fraud at start, saying why ----
+sed 's/^/0,/; s/$/,France,Orange,Europe/' "$tmp/towers.csv" >"$tmp/towers18.csv"
+expect_usage "tower table of 18 columns without a header" \
+  "towers18.csv: no tower loaded from 169 rows; first: line 1: expected 14 comma-separated fields, found 18" \
+  fraud --brokers 127.0.0.1:1 -X "qp.fraud.towers.path=$tmp/towers18.csv"
+# The same with its header is read by column names.
+{ echo ",radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal,country,network,continent"
+  cat "$tmp/towers18.csv"; } >"$tmp/towers-header.csv"
+
 # ---- the metrics endpoint of a running service ----
-"$qp" fraud --brokers 127.0.0.1:1 -X qp.log.level=2 --metrics-port 0 2>"$tmp/fraud.log" &
+"$qp" fraud --brokers 127.0.0.1:1 -X qp.log.level=2 --metrics-port 0 \
+  -X "qp.fraud.towers.path=$tmp/towers-header.csv" 2>"$tmp/fraud.log" &
 pid=$!
 port=
 for ((i = 0; i < 300; i++)); do
@@ -73,11 +83,15 @@ url=http://127.0.0.1:$port
 curl -sS -i --max-time 10 "$url/metrics" | tr -d '\r' >"$tmp/metrics" || fail "GET /metrics"
 head -n 1 "$tmp/metrics" | grep -qx "HTTP/1.0 200 OK" || fail "status: $(head -n 1 "$tmp/metrics")"
 grep -qix "content-type: text/plain; version=0.0.4; charset=utf-8" "$tmp/metrics" || fail "content type"
-for name in events_consumed events_produced alerts_produced rows_inserted events_dead_lettered batches_retried; do
+for name in events_consumed events_produced alerts_produced rows_inserted events_dead_lettered batches_retried \
+            events_decode_failed dead_letters_truncated; do
   grep -qx "# HELP quackpipe_${name}_total .*" "$tmp/metrics" || fail "no HELP for $name"
   grep -qx "# TYPE quackpipe_${name}_total counter" "$tmp/metrics" || fail "no TYPE for $name"
   grep -qx "quackpipe_${name}_total{service=\"fraud\"} 0" "$tmp/metrics" || fail "no sample for $name"
 done
+grep -qx 'quackpipe_fraud_towers{service="fraud"} 169' "$tmp/metrics" || fail "no tower count in the metrics"
+grep -qx 'quackpipe_fraud_tower_rows_skipped{reason="fields"} 0' "$tmp/metrics" ||
+  fail "no skipped tower rows in the metrics"
 for path in / /metricsx /metrics/more; do
   [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$url$path") == 404 ]] || fail "GET $path is not 404"
 done

@@ -5,7 +5,7 @@ one to one (qp_err_t results raise, ``T **out`` results are returned,
 buffers are bytes). This package adds the few pythonic shapes: Conf(**kw),
 decode() -> Event with attribute access, lists for wifi/cell/ble, objects
 that own their handle (MockCluster, Producer, Admin, Runner, FraudEngine,
-Inserter) with close() safe from any thread, callbacks as callables, stats
+Inserter, Ingest) with close() safe from any thread, callbacks as callables, stats
 as plain dataclasses. See docs/bindings.md.
 """
 
@@ -24,6 +24,7 @@ from .runner import (Message, MessageKind, PartitionStats, Runner, RunnerStats,
                      Verdict)
 from .fraud import FraudEngine, FraudVerdict
 from .inserter import Inserter, InserterStats
+from .ingest import Ingest, IngestResponse, IngestStats
 
 __version__ = capi.qp_version_str()
 
@@ -34,7 +35,7 @@ __all__ = [
     "err_name", "err_str", "MockCluster", "Producer", "ProducerStats",
     "DeliveryReport", "Admin", "Runner", "Message", "MessageKind", "Verdict",
     "RunnerStats", "PartitionStats", "FraudEngine", "FraudVerdict", "Inserter",
-    "InserterStats",
+    "InserterStats", "Ingest", "IngestResponse", "IngestStats",
 ]
 
 

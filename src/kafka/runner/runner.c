@@ -29,6 +29,18 @@ void qp_runner__error_cb(rd_kafka_t *rk, int err, const char *reason,
 	qp_runner_t *r = opaque;
 	char fatal[400];
 
+	if (qp_kafka__is_security_error(err)) {
+		/* Wrong credentials or an unknown CA: no retry will do. */
+		qp_log__(r->conf, QP_LOG_ERROR, MODULE, "%s: %s: %s", rd_kafka_name(rk),
+		         rd_kafka_err2name(err), reason);
+		if (!r->fatal) {
+			r->fatal = QP_ERR_KAFKA;
+			snprintf(r->fatal_detail, sizeof(r->fatal_detail),
+			         "cannot connect to Kafka: %s (check the security.protocol, "
+			         "sasl.* and ssl.* settings)", reason);
+		}
+		return;
+	}
 	if (err != RD_KAFKA_RESP_ERR__FATAL) {
 		/* Transient (brokers down, timeouts): librdkafka recovers. */
 		qp_log__(r->conf, QP_LOG_WARNING, MODULE, "%s: %s: %s",

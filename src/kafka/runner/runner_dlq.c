@@ -10,6 +10,8 @@
 #include "kafka/runner/runner_int.h"
 
 #define MODULE "runner"
+/* The dead-letter producer's message.max.bytes unless set: 16 MiB. */
+#define DLQ_PRODUCER_MAX_BYTES "16777216"
 
 static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
                         void *opaque)
@@ -20,6 +22,7 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
 	r->stats.dlq_in_flight--;
 	if (!report->err) {
 		r->stats.dead_lettered++;
+		r->stats.dlq_truncated += msg->dlq_cut;
 		qp_runner__offset_done(r, msg);
 		qp_log__(r->conf, QP_LOG_DEBUG, MODULE, "%s [%d] at %lld dead-lettered",
 		         qp_message_topic(msg), (int)qp_message_partition(msg),
@@ -28,11 +31,15 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *report,
 		return;
 	}
 	r->stats.dlq_failed++;
-	qp_log__(r->conf, QP_LOG_WARNING, MODULE,
-	         "dead-letter write of %s [%d] at %lld to %s failed: %s",
-	         qp_message_topic(msg), (int)qp_message_partition(msg),
-	         (long long)qp_message_offset(msg), r->dlq_topic,
-	         rd_kafka_err2str(report->err));
+	/* Too large: sent again cut to fit (qp_runner__dlq_send), said once there. */
+	if (report->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+		msg->dlq_too_large = true;
+	else
+		qp_log__(r->conf, QP_LOG_WARNING, MODULE,
+		         "dead-letter write of %s [%d] at %lld to %s failed: %s",
+		         qp_message_topic(msg), (int)qp_message_partition(msg),
+		         (long long)qp_message_offset(msg), r->dlq_topic,
+		         rd_kafka_err2str(report->err));
 	if (!qp_runner__part_by_gen(r, msg->generation)) {
 		/* The partition is gone: its new owner dead-letters it. */
 		qp_runner__message_free(r, msg);
@@ -53,8 +60,13 @@ qp_err_t qp_runner__dlq_new(qp_runner_t *r)
 	if ((err = qp_kafka__producer_conf_new(&kconf, r->conf)))
 		return err;
 	/* A record in the dead-letter topic is the only copy once the source
-	 * offset is committed: no loss, no duplicates from retries. */
-	if ((err = qp_kafka__conf_set(kconf, "enable.idempotence", "true")) ||
+	 * offset is committed: no loss, no duplicates from retries. And the
+	 * dead letter of a record as large as its topic takes (1048588 bytes by
+	 * default, more than librdkafka's 1000000) is not refused here: the
+	 * topic's own max.message.bytes decides (runner_dlq_fit.c). */
+	if ((!qp_conf_get(r->conf, "message.max.bytes") &&
+	     (err = qp_kafka__conf_set(kconf, "message.max.bytes", DLQ_PRODUCER_MAX_BYTES))) ||
+	    (err = qp_kafka__conf_set(kconf, "enable.idempotence", "true")) ||
 	    (err = qp_kafka__conf_set(kconf, "acks", "all")) ||
 	    (err = qp_runner__kafka_conf(r, kconf))) {
 		rd_kafka_conf_destroy(kconf);
@@ -107,26 +119,37 @@ static rd_kafka_headers_t *build_headers(const qp_message_t *msg)
 	qp_dlq__headers(&qh, &src);
 	for (i = 0; i < QP_DLQ_HEADER_COUNT; i++)
 		rd_kafka_header_add(hdrs, qh.h[i].name, -1, qh.h[i].value, -1);
+	qp_runner__dlq_cut_headers(msg, hdrs);
 	return hdrs;
 }
 
 void qp_runner__dlq_send(qp_runner_t *r, qp_message_t *msg)
 {
-	rd_kafka_headers_t *hdrs = build_headers(msg);
+	rd_kafka_headers_t *hdrs;
 	rd_kafka_resp_err_t kerr;
+	int cuts = 0;
 
-	/* No copy: the payload and key live in msg->rkm until the report. */
-	kerr = rd_kafka_producev(r->dlq, RD_KAFKA_V_TOPIC(r->dlq_topic),
-	                         RD_KAFKA_V_KEY(msg->rkm->key, msg->rkm->key_len),
-	                         RD_KAFKA_V_VALUE(msg->rkm->payload, msg->rkm->len),
-	                         RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(msg),
-	                         RD_KAFKA_V_END);
-	if (!kerr) {
-		msg->state = QP_MSG_DLQ;
-		r->stats.dlq_in_flight++;
-		return;
-	}
-	rd_kafka_headers_destroy(hdrs);
+	do {
+		if (msg->dlq_too_large)
+			qp_runner__dlq_cut_to_fit(r, msg);
+		hdrs = build_headers(msg);
+		/* No copy: the payload and key live in msg->rkm until the report. */
+		kerr = rd_kafka_producev(r->dlq, RD_KAFKA_V_TOPIC(r->dlq_topic),
+		                         RD_KAFKA_V_KEY(msg->rkm->key, msg->rkm->key_len),
+		                         RD_KAFKA_V_VALUE(msg->rkm->payload,
+		                                          qp_runner__dlq_value_len(msg)),
+		                         RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(msg),
+		                         RD_KAFKA_V_END);
+		msg->dlq_too_large = false;
+		if (!kerr) {
+			msg->state = QP_MSG_DLQ;
+			r->stats.dlq_in_flight++;
+			return;
+		}
+		rd_kafka_headers_destroy(hdrs);
+		/* Larger than the producer itself takes: cut and try at once. */
+		msg->dlq_too_large = kerr == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
+	} while (msg->dlq_too_large && ++cuts < 8);
 	r->stats.dlq_failed++;
 	qp_log__(r->conf, QP_LOG_WARNING, MODULE,
 	         "dead-letter write of %s [%d] at %lld not queued: %s",

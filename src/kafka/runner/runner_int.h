@@ -7,6 +7,7 @@
  *   runner_rebalance.c rebalance callback, revocation, commits, rewind
  *   runner_txn.c      exactly-once: transactions carrying the offsets
  *   runner_dlq.c      the dead-letter producer
+ *   runner_dlq_fit.c  cutting a dead letter the topic would refuse
  *   runner_message.c  message accessors and release
  *   runner_stats.c    metrics snapshot
  *   runner_track.c    per-partition offset tracking (pure)
@@ -153,6 +154,9 @@ struct qp_message {
 	int64_t first_failure_ms;   /* epoch ms; 0 before the first failure */
 	int64_t due_ms;             /* monotonic; retry heap key */
 	unsigned dlq_attempts;
+	bool dlq_too_large;         /* the last dead-letter write was refused as too large */
+	bool dlq_cut;               /* the dead letter carries only the first */
+	size_t dlq_cut_len;         /* dlq_cut_len bytes of the value, to fit */
 	qp_err_t dlq_code;
 	char *dlq_text;
 
@@ -169,6 +173,8 @@ typedef struct qp_runner_part {
 	uint64_t generation; /* unique per assignment, so stale acks miss */
 	qp_track_t track;
 	int64_t committed;   /* last offset committed (or in flight); -1 none */
+	int64_t read_until;  /* after the highest offset read in this assignment:
+	                        records below it (a rewind's) are not counted again */
 	bool revoking;       /* a REVOKED notice for it is pending */
 } qp_runner_part_t;
 
@@ -190,6 +196,9 @@ struct qp_runner {
 
 	/* settings */
 	char *dlq_topic;
+	int64_t dlq_record_max;      /* largest record the dead-letter topic takes;
+	                                0 until a dead letter was too large */
+	bool dlq_cut_logged;         /* the error about cut dead letters is said */
 	qp_runner_decode_t decode;   /* qp.runner.decode */
 	bool dlq_auto;
 	bool transactional;          /* commits only through transactions */
@@ -258,6 +267,14 @@ void qp_runner__offsets_committed(qp_runner_t *r,
 qp_err_t qp_runner__dlq_new(qp_runner_t *r);
 /* Hands msg to the dead-letter producer (re-attempted later on failure). */
 void qp_runner__dlq_send(qp_runner_t *r, qp_message_t *msg);
+
+/* runner_dlq_fit.c: msg's dead letter was refused as too large; cuts its
+ * value (further) to what the dead-letter topic takes, and says so once. */
+void qp_runner__dlq_cut_to_fit(qp_runner_t *r, qp_message_t *msg);
+/* The value bytes msg's dead letter carries. */
+size_t qp_runner__dlq_value_len(const qp_message_t *msg);
+/* Adds the headers of a cut dead letter (qp.original.size, .sha256). */
+void qp_runner__dlq_cut_headers(const qp_message_t *msg, rd_kafka_headers_t *hdrs);
 /* Serves delivery reports and the producer's logs. */
 void qp_runner__dlq_poll(qp_runner_t *r);
 /* Waits up to the close timeout for writes in flight. */

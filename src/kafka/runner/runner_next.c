@@ -124,7 +124,12 @@ static qp_message_t *take(qp_runner_t *r, rd_kafka_message_t *rkm)
 		snprintf(r->fatal_detail, sizeof(r->fatal_detail), "runner: out of memory");
 		return NULL;
 	}
-	r->stats.consumed++;
+	/* Each offset once per assignment, so consumed = acked + dead-lettered
+	 * + in hand holds after a rewind too. */
+	if (rkm->offset >= part->read_until) {
+		r->stats.consumed++;
+		part->read_until = rkm->offset + 1;
+	}
 	qp_runner__decode(r, msg);
 	if (msg->decode_err && r->dlq_auto) {
 		msg->dlq_code = msg->decode_err;

@@ -42,16 +42,6 @@
 #define DEADLINE_MS 120000
 
 KF_FILE_CLUSTER
-/* Copies a counters snapshot into *st (and frees the snapshot). */
-static void stats_into(const qp_alerts_t *svc, qp_alerts_stats_t *st)
-{
-	qp_alerts_stats_t *snapshot;
-
-	assert_int_equal(qp_alerts_stats(svc, &snapshot), QP_OK);
-	*st = *snapshot;
-	qp_alerts_stats_destroy(snapshot);
-}
-
 static push_double_t dbl;
 
 /* The file's cluster, and the push double beside it. */
@@ -122,6 +112,16 @@ static void produce_alert(const topics_t *t, const char *id, const char *device,
 }
 
 #ifndef QP_TEST_REAL_KAFKA
+
+/* Copies a counters snapshot into *st (and frees the snapshot). */
+static void stats_into(const qp_alerts_t *svc, qp_alerts_stats_t *st)
+{
+	qp_alerts_stats_t *snapshot;
+
+	assert_int_equal(qp_alerts_stats(svc, &snapshot), QP_OK);
+	*st = *snapshot;
+	qp_alerts_stats_destroy(snapshot);
+}
 
 static qp_conf_t *alerts_conf(const topics_t *t, const char *group)
 {

@@ -13,6 +13,7 @@
 #   usage: e2e.sh QUACKPIPE
 set -euo pipefail
 qp=$1
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 events=20000 devices=500 spoofers=0.1 malformed_share=0.01 seed=${QP_E2E_SEED:-7}
 drain_timeout_s=300 stop_timeout_s=60
 
@@ -61,6 +62,13 @@ echo "e2e: run $run on $QP_TEST_KAFKA_BROKERS and $QP_TEST_CLICKHOUSE_URL"
 "$qp" topics create "${common[@]}" --timeout 60 >"$tmp/topics.out" 2>"$tmp/topics.log" ||
   fail "topics create: $(cat "$tmp/topics.log")"
 [[ $(grep -c ": ok\|: present" "$tmp/topics.out") == 4 ]] || fail "topics create: $(cat "$tmp/topics.out")"
+# The dead-letter topic takes the dead letter of the largest event (Kafka's
+# own config tool, by its alias, reads it back).
+"$src/scripts/kafka.sh" run configs --bootstrap-server "$QP_TEST_KAFKA_BROKERS" --describe \
+  --entity-type topics --entity-name "$run-dlq" >"$tmp/dlq-configs" 2>&1 ||
+  fail "kafka.sh run configs: $(tail -n 3 "$tmp/dlq-configs")"
+grep -q "max.message.bytes=1114124 " "$tmp/dlq-configs" ||
+  fail "$run-dlq: max.message.bytes is not 1048588 + 65536: $(cat "$tmp/dlq-configs")"
 "$qp" topics check "${common[@]}" --timeout 60 >/dev/null 2>"$tmp/topics.log" ||
   fail "topics check after create: $(cat "$tmp/topics.log")"
 "$qp" simulate "${sim[@]}" --events 0 --towers-out "$tmp/towers.csv" \
@@ -104,8 +112,12 @@ done
 port=$(sed -nE 's|.*metrics at http://127\.0\.0\.1:([0-9]+)/metrics.*|\1|p' "$tmp/fraud.log" | head -n 1)
 [[ -n $port ]] || fail "fraud did not print its metrics address"
 curl -sS --max-time 10 "http://127.0.0.1:$port/metrics" >"$tmp/metrics.txt" || fail "GET /metrics failed"
-grep -qx "quackpipe_events_consumed_total{service=\"fraud\"} $expected" "$tmp/metrics.txt" ||
-  fail "metrics: consumed is not $expected: $(grep consumed "$tmp/metrics.txt")"
+# Every record read counts, the malformed ones too: consumed = produced + dead-lettered.
+read_total=$((expected + malformed))
+grep -qx "quackpipe_events_consumed_total{service=\"fraud\"} $read_total" "$tmp/metrics.txt" ||
+  fail "metrics: consumed is not $read_total: $(grep consumed "$tmp/metrics.txt")"
+grep -qx "quackpipe_events_decode_failed_total{service=\"fraud\"} $malformed" "$tmp/metrics.txt" ||
+  fail "metrics: decode failures are not $malformed: $(grep decode_failed "$tmp/metrics.txt")"
 
 # ---- graceful shutdown: SIGTERM, each exits 0 within the bound ----
 stop_service() { # NAME PID
@@ -122,7 +134,7 @@ stop_service() { # NAME PID
 stop_service fraud "$fraud_pid"
 stop_service ch-writer "$writer_pid"
 fraud_pid= writer_pid=
-grep -q "quackpipe fraud: consumed=$expected produced=$expected .* dead_lettered=$malformed " "$tmp/fraud.log" ||
+grep -q "quackpipe fraud: consumed=$read_total produced=$expected .* dead_lettered=$malformed " "$tmp/fraud.log" ||
   fail "fraud's final counters: $(grep 'consumed=' "$tmp/fraud.log" | tail -n 1)"
 grep -q "quackpipe ch-writer: consumed=$expected .* inserted=$expected dead_lettered=0 " "$tmp/ch-writer.log" ||
   fail "ch-writer's final counters: $(grep 'consumed=' "$tmp/ch-writer.log" | tail -n 1)"

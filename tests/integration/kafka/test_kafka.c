@@ -3,7 +3,10 @@
  * scripts/services.sh): ensure creates the topics with partitions and
  * retention, repeats harmlessly, reports a topic laid out otherwise without
  * changing it; the producer's events are read back keyed, ordered and
- * partitioned as the Java client would. Every topic has a name unique to
+ * partitioned as the Java client would; the dead-letter topic is created
+ * larger than its sources, a smaller one is reported, and a dead letter
+ * larger than it still takes is written cut, with headers saying so, and
+ * the partition moves on. Every topic has a name unique to
  * the run and is deleted at the end. Topic state is read with plain
  * librdkafka, not through the library.
  */
@@ -17,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
+#include <openssl/evp.h>
 
 #include "kafka_read.h"
 #include "partition_spec.h"
@@ -40,7 +44,8 @@ static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q)
 }
 
 /* Creates a topic directly, as another tool or an operator would. */
-static void create_topic(const char *name, int partitions, const char *retention_ms)
+static void create_topic_sized(const char *name, int partitions, const char *retention_ms,
+                               const char *max_message_bytes)
 {
 	rd_kafka_queue_t *q = rd_kafka_queue_new(admin_rk);
 	char errstr[256];
@@ -52,6 +57,9 @@ static void create_topic(const char *name, int partitions, const char *retention
 
 	assert_non_null(nt);
 	assert_int_equal(rd_kafka_NewTopic_set_config(nt, "retention.ms", retention_ms), 0);
+	if (max_message_bytes)
+		assert_int_equal(rd_kafka_NewTopic_set_config(nt, "max.message.bytes",
+		                                              max_message_bytes), 0);
 	rd_kafka_CreateTopics(admin_rk, &nt, 1, NULL, q);
 	ev = admin_wait(q);
 	results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
@@ -63,8 +71,13 @@ static void create_topic(const char *name, int partitions, const char *retention
 	rd_kafka_queue_destroy(q);
 }
 
-/* retention.ms of a topic as the broker describes it. */
-static long long retention_of(const char *name)
+static void create_topic(const char *name, int partitions, const char *retention_ms)
+{
+	create_topic_sized(name, partitions, retention_ms, NULL);
+}
+
+/* A topic config as the broker describes it. */
+static long long config_of(const char *name, const char *key)
 {
 	rd_kafka_queue_t *q = rd_kafka_queue_new(admin_rk);
 	rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name);
@@ -81,12 +94,17 @@ static long long retention_of(const char *name)
 	assert_int_equal(n, 1);
 	entries = rd_kafka_ConfigResource_configs(described[0], &n);
 	for (i = 0; i < n; i++)
-		if (!strcmp(rd_kafka_ConfigEntry_name(entries[i]), "retention.ms"))
+		if (!strcmp(rd_kafka_ConfigEntry_name(entries[i]), key))
 			value = atoll(rd_kafka_ConfigEntry_value(entries[i]));
 	rd_kafka_event_destroy(ev);
 	rd_kafka_ConfigResource_destroy(res);
 	rd_kafka_queue_destroy(q);
 	return value;
+}
+
+static long long retention_of(const char *name)
+{
+	return config_of(name, "retention.ms");
 }
 
 /* Deletes every topic of this run. */
@@ -183,7 +201,7 @@ static void test_ensure_creates_with_partitions_and_retention(void **state)
 {
 	qp_conf_t *conf = run_conf("a");
 	qp_admin_t *admin;
-	char name[128];
+	char name[128], events[128];
 
 	assert_int_equal(qp_conf_set(conf, "qp.topic.retention.ms", "172800000"), QP_OK);
 	assert_int_equal(qp_admin_new(&admin, conf), QP_OK);
@@ -196,6 +214,10 @@ static void test_ensure_creates_with_partitions_and_retention(void **state)
 	assert_int_equal(test_kafka_partitions(brokers, topic_name("a", "alerts", name, sizeof(name))), 1);
 	assert_int_equal(test_kafka_partitions(brokers, topic_name("a", "dlq", name, sizeof(name))), 1);
 	assert_int_equal(retention_of(name), 172800000);
+	/* The dead letter of the largest record a source takes fits. */
+	assert_int_equal(config_of(name, "max.message.bytes"),
+	                 config_of(topic_name("a", "events", events, sizeof(events)),
+	                           "max.message.bytes") + 65536);
 
 	/* Again, and the check alone: all as configured. */
 	assert_int_equal(qp_admin_ensure_topics(admin, TIMEOUT_MS), QP_OK);
@@ -284,12 +306,149 @@ static void test_produced_events_read_back_ordered_by_device(void **state)
 	test_records_free(records, total);
 }
 
+/* A dead-letter topic taking smaller records than its sources is reported. */
+static void test_small_dead_letter_topic_is_reported(void **state)
+{
+	qp_conf_t *conf = run_conf("s");
+	qp_admin_t *admin;
+	char dlq[128];
+
+	create_topic_sized(topic_name("s", "dlq", dlq, sizeof(dlq)), 1, "604800000", "10000");
+	assert_int_equal(qp_admin_new(&admin, conf), QP_OK);
+	assert_int_equal(qp_admin_ensure_topics(admin, TIMEOUT_MS), QP_ERR_TOPIC_MISMATCH);
+	if (!strstr(qp_error_last(), "-dlq: max.message.bytes: 10000, smaller than ") ||
+	    !strstr(qp_error_last(), "(a dead letter of its largest records would be cut to fit)"))
+		fail_msg("ensure: %s", qp_error_last());
+	assert_int_equal(config_of(dlq, "max.message.bytes"), 10000); /* kept */
+	assert_int_equal(qp_admin_check_topics(admin, TIMEOUT_MS), QP_ERR_TOPIC_MISMATCH);
+	qp_admin_destroy(admin);
+}
+
+#define BIG_RECORD 20000
+
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n, i;
+
+	assert_true(EVP_Digest(data, len, md, &n, EVP_sha256(), NULL));
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/* Counts the error lines saying a dead letter was cut. */
+static void count_cut_errors(qp_log_level_t level, const char *module, const char *message,
+                             void *opaque)
+{
+	if (level == QP_LOG_ERROR && strstr(message, "written with its value cut"))
+		++*(int *)opaque;
+}
+
+/* The record of the dead letters whose source offset is offset. */
+static test_record_t *dead_letter_of(test_record_t *records, size_t n, int offset)
+{
+	char header[48];
+	size_t i;
+
+	snprintf(header, sizeof(header), "qp.source.offset=%d;", offset);
+	for (i = 0; i < n; i++)
+		if (strstr(records[i].header_names, header))
+			return &records[i];
+	fail_msg("no dead letter of offset %d", offset);
+	return NULL;
+}
+
+/*
+ * Poison records larger than the dead-letter topic takes (max.message.bytes
+ * 4096) at offsets 0 and 2, a small one at 1: the large ones' dead letters
+ * are written with the value cut, headers giving the original size and
+ * digest, counted, and said once in an error; the partition goes on (the
+ * small one's dead letter is whole, nothing is held back).
+ */
+static void test_oversized_dead_letter_is_cut_and_the_partition_moves_on(void **state)
+{
+	qp_conf_t *conf = run_conf("o"), *runner_conf, *producer_conf;
+	qp_producer_t *producer;
+	qp_runner_t *runner;
+	qp_runner_stats_t *stats = NULL;
+	qp_message_t *msg;
+	test_record_t *records, *rec;
+	char events[128], dlq[128], digest[65], header[128];
+	char *big = malloc(BIG_RECORD);
+	time_t deadline = time(NULL) + 60;
+	int cut_errors = 0, offset;
+
+	memset(big, 'x', BIG_RECORD);
+	memcpy(big, "{\"not json", 10);
+	create_topic(topic_name("o", "events", events, sizeof(events)), 1, "604800000");
+	create_topic_sized(topic_name("o", "dlq", dlq, sizeof(dlq)), 1, "604800000", "4096");
+	assert_int_equal(qp_conf_dup(&runner_conf, conf), QP_OK);
+	assert_int_equal(qp_conf_dup(&producer_conf, conf), QP_OK);
+	assert_int_equal(qp_producer_new(&producer, producer_conf), QP_OK);
+	assert_int_equal(qp_producer_publish(producer, NULL, "phone-1", 7, big, BIG_RECORD, NULL), QP_OK);
+	assert_int_equal(qp_producer_publish(producer, NULL, "phone-1", 7, "also not json", 13, NULL),
+	                 QP_OK);
+	assert_int_equal(qp_producer_publish(producer, NULL, "phone-1", 7, big, BIG_RECORD, NULL), QP_OK);
+	assert_int_equal(qp_producer_flush(producer, TIMEOUT_MS), QP_OK);
+	qp_producer_destroy(producer);
+
+	snprintf(header, sizeof(header), "%so-group", prefix);
+	assert_int_equal(qp_conf_set(runner_conf, "group.id", header), QP_OK);
+	assert_int_equal(qp_conf_set(runner_conf, "auto.offset.reset", "earliest"), QP_OK);
+	qp_conf_set_log_cb(runner_conf, count_cut_errors, &cut_errors);
+	assert_int_equal(qp_runner_new(&runner, runner_conf), QP_OK);
+	assert_int_equal(qp_runner_subscribe(runner, events), QP_OK);
+	for (;;) {
+		qp_err_t err = qp_runner_next(runner, &msg, 500);
+
+		if (err == QP_OK)
+			qp_runner_ack(runner, msg); /* notices */
+		else if (err != QP_ERR_NO_EVENT)
+			fail_msg("next: %s", qp_error_last());
+		qp_runner_stats_destroy(stats);
+		assert_int_equal(qp_runner_stats(runner, &stats), QP_OK);
+		if (stats->dead_lettered == 3)
+			break;
+		if (time(NULL) > deadline)
+			fail_msg("after 60 s: %llu dead letters written, %llu refused",
+			         (unsigned long long)stats->dead_lettered,
+			         (unsigned long long)stats->dlq_failed);
+	}
+	assert_int_equal(stats->consumed, 3);
+	assert_int_equal(stats->decode_failed, 3);
+	assert_int_equal(stats->dlq_truncated, 2);
+	assert_int_equal(stats->partition_count, 1);
+	assert_int_equal(stats->partitions[0].outstanding, 0); /* nothing held back */
+	qp_runner_stats_destroy(stats);
+	qp_runner_destroy(runner);
+	assert_int_equal(cut_errors, 1); /* said once, counted always */
+
+	records = test_kafka_read(brokers, dlq, 3);
+	sha256_hex(big, BIG_RECORD, digest);
+	snprintf(header, sizeof(header), "qp.original.sha256=%s;", digest);
+	for (offset = 0; offset <= 2; offset += 2) {
+		rec = dead_letter_of(records, 3, offset);
+		assert_true(rec->value_len > 0 && rec->value_len < 4096);
+		assert_memory_equal(rec->value, big, rec->value_len);
+		assert_non_null(strstr(rec->header_names, "qp.original.size=20000;"));
+		assert_non_null(strstr(rec->header_names, header));
+	}
+	rec = dead_letter_of(records, 3, 1);
+	assert_string_equal(rec->value, "also not json");
+	assert_null(strstr(rec->header_names, "qp.original.size"));
+	test_records_free(records, 3);
+	free(big);
+	qp_conf_destroy(conf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ensure_creates_with_partitions_and_retention),
 		cmocka_unit_test(test_other_layout_is_reported_and_kept),
 		cmocka_unit_test(test_produced_events_read_back_ordered_by_device),
+		cmocka_unit_test(test_small_dead_letter_topic_is_reported),
+		cmocka_unit_test(test_oversized_dead_letter_is_cut_and_the_partition_moves_on),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

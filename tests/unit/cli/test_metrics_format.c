@@ -39,9 +39,9 @@ static void every_counter_once_per_service(void **state)
 	atomic_store(&writer.dead_lettered, 3);
 	atomic_store(&writer.retried, 18446744073709551615ull);
 	assert_int_equal(qp_service__format_metrics(&out, sources, 2), QP_OK);
-	assert_int_equal(count_lines(out.ptr, "# HELP quackpipe_"), 6);
-	assert_int_equal(count_lines(out.ptr, "# TYPE quackpipe_"), 6);
-	assert_int_equal(count_lines(out.ptr, "quackpipe_"), 12);
+	assert_int_equal(count_lines(out.ptr, "# HELP quackpipe_"), 8);
+	assert_int_equal(count_lines(out.ptr, "# TYPE quackpipe_"), 8);
+	assert_int_equal(count_lines(out.ptr, "quackpipe_"), 16);
 	assert_non_null(strstr(out.ptr, "# TYPE quackpipe_events_consumed_total counter\n"
 	                                "quackpipe_events_consumed_total{service=\"fraud\"} 12345\n"
 	                                "quackpipe_events_consumed_total{service=\"ch-writer\"} 0\n"));
@@ -51,6 +51,33 @@ static void every_counter_once_per_service(void **state)
 	assert_non_null(strstr(out.ptr, "\nquackpipe_batches_retried_total{service=\"ch-writer\"} "
 	                                "18446744073709551615\n"));
 	assert_int_equal(out.ptr[out.size - 1], '\n');
+	qp_buf_dispose(&out);
+}
+
+/* fraud-svc's tower table: gauges, for the service that has one only. */
+static void tower_table_of_fraud_only(void **state)
+{
+	qp_svc_counters_t fraud, writer;
+	qp_service_metrics_t sources[] = { { "fraud", &fraud, NULL }, { "ch-writer", &writer, NULL } };
+	qp_buf_t out = QP_BUF_INIT;
+
+	(void)state;
+	memset(&fraud, 0, sizeof(fraud));
+	memset(&writer, 0, sizeof(writer));
+	fraud.has_towers = true;
+	atomic_store(&fraud.towers, 168);
+	atomic_store(&fraud.tower_rows, 170);
+	atomic_store(&fraud.tower_rows_skipped[0], 1);
+	atomic_store(&fraud.tower_rows_skipped[2], 1);
+	assert_int_equal(qp_service__format_metrics(&out, sources, 2), QP_OK);
+	assert_non_null(strstr(out.ptr, "# TYPE quackpipe_fraud_towers gauge\n"
+	                                "quackpipe_fraud_towers{service=\"fraud\"} 168\n"));
+	assert_non_null(strstr(out.ptr, "\nquackpipe_fraud_tower_rows{service=\"fraud\"} 170\n"));
+	assert_non_null(strstr(out.ptr, "\nquackpipe_fraud_tower_rows_skipped{reason=\"fields\"} 1\n"
+	                                "quackpipe_fraud_tower_rows_skipped{reason=\"value\"} 0\n"
+	                                "quackpipe_fraud_tower_rows_skipped{reason=\"range\"} 1\n"));
+	assert_null(strstr(out.ptr, "ch-writer\"} 168"));
+	assert_int_equal(count_lines(out.ptr, "quackpipe_fraud_"), 5);
 	qp_buf_dispose(&out);
 }
 
@@ -75,6 +102,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_counter_once_per_service),
+		cmocka_unit_test(tower_table_of_fraud_only),
 		cmocka_unit_test(port_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,34 +166,34 @@ typedef long long swig_type_136;
 typedef long long swig_type_137;
 typedef long long swig_type_138;
 typedef long long swig_type_139;
-typedef _gostring_ swig_type_140;
-typedef long long swig_type_141;
-typedef _gostring_ swig_type_142;
+typedef long long swig_type_140;
+typedef _gostring_ swig_type_141;
+typedef long long swig_type_142;
 typedef _gostring_ swig_type_143;
 typedef _gostring_ swig_type_144;
 typedef _gostring_ swig_type_145;
 typedef _gostring_ swig_type_146;
 typedef _gostring_ swig_type_147;
 typedef _gostring_ swig_type_148;
-typedef long long swig_type_149;
-typedef _gostring_ swig_type_150;
-typedef long long swig_type_151;
+typedef _gostring_ swig_type_149;
+typedef long long swig_type_150;
+typedef _gostring_ swig_type_151;
 typedef long long swig_type_152;
-typedef _gostring_ swig_type_153;
+typedef long long swig_type_153;
 typedef _gostring_ swig_type_154;
 typedef _gostring_ swig_type_155;
 typedef _gostring_ swig_type_156;
-typedef long long swig_type_157;
-typedef _gostring_ swig_type_158;
-typedef long long swig_type_159;
+typedef _gostring_ swig_type_157;
+typedef long long swig_type_158;
+typedef _gostring_ swig_type_159;
 typedef long long swig_type_160;
-typedef _gostring_ swig_type_161;
-typedef long long swig_type_162;
+typedef long long swig_type_161;
+typedef _gostring_ swig_type_162;
 typedef long long swig_type_163;
-typedef _gostring_ swig_type_164;
-typedef long long swig_type_165;
-typedef _gostring_ swig_type_166;
-typedef long long swig_type_167;
+typedef long long swig_type_164;
+typedef _gostring_ swig_type_165;
+typedef long long swig_type_166;
+typedef _gostring_ swig_type_167;
 typedef long long swig_type_168;
 typedef long long swig_type_169;
 typedef long long swig_type_170;
@@ -203,292 +203,348 @@ typedef long long swig_type_173;
 typedef long long swig_type_174;
 typedef long long swig_type_175;
 typedef long long swig_type_176;
-typedef _gostring_ swig_type_177;
+typedef long long swig_type_177;
 typedef _gostring_ swig_type_178;
 typedef _gostring_ swig_type_179;
 typedef _gostring_ swig_type_180;
 typedef _gostring_ swig_type_181;
-typedef _goslice_ swig_type_182;
-typedef long long swig_type_183;
+typedef _gostring_ swig_type_182;
+typedef _goslice_ swig_type_183;
 typedef long long swig_type_184;
-typedef _gostring_ swig_type_185;
+typedef long long swig_type_185;
 typedef _gostring_ swig_type_186;
 typedef _gostring_ swig_type_187;
 typedef _gostring_ swig_type_188;
 typedef _gostring_ swig_type_189;
 typedef _gostring_ swig_type_190;
-typedef long long swig_type_191;
-extern void _wrap_Swig_free_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_Swig_malloc_capi_e39ea23ecc42d745(swig_intgo arg1);
-extern swig_type_1 _wrap_qpb_error_family_capi_e39ea23ecc42d745(swig_intgo arg1);
-extern swig_intgo _wrap_QP_VERSION_NUMBER_capi_e39ea23ecc42d745(void);
-extern swig_type_2 _wrap_qp_version_str_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_qp_version_number_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_OK_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_GENERIC_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_NOMEM_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_INVALID_ARG_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_CONF_INVALID_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_IO_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_JSON_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_TOO_LARGE_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_TOO_DEEP_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_UTF8_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_MISSING_FIELD_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_FIELD_TYPE_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_FIELD_RANGE_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_FIELD_FORMAT_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_KAFKA_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_QUEUE_FULL_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_TIMEOUT_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_NO_EVENT_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_WAKEUP_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_CLOSED_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_STATE_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_NOT_FOUND_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_HTTP_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_CLICKHOUSE_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_TXN_ABORTED_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ERR_USER_capi_e39ea23ecc42d745(void);
-extern swig_type_3 _wrap_qp_err_str_capi_e39ea23ecc42d745(swig_intgo arg1);
-extern swig_type_4 _wrap_qp_err_name_capi_e39ea23ecc42d745(swig_intgo arg1);
-extern void _wrap_delete_qp_conf_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_QP_LOG_ERROR_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_LOG_WARNING_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_LOG_NOTICE_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_LOG_INFO_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_LOG_DEBUG_capi_e39ea23ecc42d745(void);
-extern swig_type_5 _wrap_qp_conf_new_capi_e39ea23ecc42d745(swig_voidp arg1);
-extern swig_type_6 _wrap_qp_conf_dup_capi_e39ea23ecc42d745(swig_voidp arg1, uintptr_t arg2);
-extern swig_type_7 _wrap_qp_conf_set_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_8 arg2, swig_type_9 arg3);
-extern swig_type_10 _wrap_qp_conf_get_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_11 arg2);
-extern swig_type_12 _wrap_qp_conf_load_file_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_13 arg2);
-extern void _wrap_qp_conf_set_log_cb_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2);
-extern swig_type_14 _wrap_qp_conf_properties_markdown_capi_e39ea23ecc42d745(swig_voidp arg1);
-extern swig_intgo _wrap_QP_EVENT_MAX_BYTES_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_ABSENT_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_NULL_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_PRESENT_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_qp_opt_double_t_presence_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern double _wrap_qp_opt_double_t_value_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_opt_int_t_presence_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_15 _wrap_qp_opt_int_t_value_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern double _wrap_qp_gps_t_lat_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern double _wrap_qp_gps_t_lon_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern double _wrap_qp_gps_t_accuracy_m_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_qp_gps_t_altitude_m_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_qp_gps_t_speed_mps_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_16 _wrap_qp_gps_t_unknown_json_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_17 _wrap_qp_wifi_t_bssid_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_wifi_t_ssid_presence_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_18 _wrap_qp_wifi_t_ssid_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_wifi_t_freq_mhz_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_19 _wrap_qp_wifi_t_unknown_json_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_QP_RADIO_GSM_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_RADIO_WCDMA_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_RADIO_LTE_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_RADIO_NR_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_RADIO_CDMA_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_qp_cell_t_radio_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_cell_t_mcc_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_cell_t_mnc_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_20 _wrap_qp_cell_t_area_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_21 _wrap_qp_cell_t_cid_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_qp_cell_t_dbm_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern _Bool _wrap_qp_cell_t_serving_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_22 _wrap_qp_cell_t_unknown_json_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_23 _wrap_qp_ble_t_addr_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_ble_t_rssi_dbm_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_qp_ble_t_tx_power_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_qp_ble_t_signal_strength_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_24 _wrap_qp_ble_t_unknown_json_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_25 _wrap_qp_enrichment_t_received_ms_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_26 _wrap_qp_enrichment_t_fraud_flag_count_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern double _wrap_qp_enrichment_t_quality_score_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_27 _wrap_qp_enrichment_t_location_cluster_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_28 _wrap_qp_enrichment_t_enriched_by_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern void _wrap_delete_qp_enrichment_t_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_scan_event_t_schema_version_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_29 _wrap_qp_scan_event_t_scan_id_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_30 _wrap_qp_scan_event_t_device_id_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_31 _wrap_qp_scan_event_t_ts_ms_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_qp_scan_event_t_gps_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_32 _wrap_qp_scan_event_t_wifi_count_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_33 _wrap_qp_scan_event_t_cell_count_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_34 _wrap_qp_scan_event_t_ble_count_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern double _wrap_qp_scan_event_t_reward_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_35 _wrap_qp_scan_event_t_app_version_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_36 _wrap_qp_scan_event_t_platform_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern _Bool _wrap_qp_scan_event_t_enriched_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_qp_scan_event_t_enrichment_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_37 _wrap_qp_scan_event_t_unknown_json_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern void _wrap_delete_qp_scan_event_t_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_38 _wrap_qp_event_decode_capi_e39ea23ecc42d745(swig_voidp arg1, swig_type_39 arg2);
-extern swig_type_40 _wrap_qp_event_decode_enriched_capi_e39ea23ecc42d745(swig_voidp arg1, swig_type_41 arg2);
-extern swig_type_42 _wrap_qp_event_encode_capi_e39ea23ecc42d745(swig_voidp arg1, uintptr_t arg2);
-extern swig_type_43 _wrap_qp_event_encode_enriched_capi_e39ea23ecc42d745(swig_voidp arg1, swig_type_44 arg2, uintptr_t arg3);
-extern swig_type_45 _wrap_qp_event_encode_row_capi_e39ea23ecc42d745(swig_voidp arg1, uintptr_t arg2);
-extern uintptr_t _wrap_qp_event_wifi_at_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_46 arg2);
-extern uintptr_t _wrap_qp_event_cell_at_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_47 arg2);
-extern uintptr_t _wrap_qp_event_ble_at_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_48 arg2);
-extern swig_type_49 _wrap_qp_event_flag_at_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_50 arg2);
-extern swig_type_51 _wrap_qp_enrichment_new_capi_e39ea23ecc42d745(swig_voidp arg1, swig_type_52 arg2, double arg3, swig_type_53 arg4, swig_type_54 arg5);
-extern swig_type_55 _wrap_qp_enrichment_add_flag_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_56 arg2);
-extern swig_type_57 _wrap_qp_enrichment_flag_at_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_58 arg2);
-extern swig_type_59 _wrap_qp_radio_name_capi_e39ea23ecc42d745(swig_intgo arg1);
-extern void _wrap_delete_qp_mock_cluster_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_60 _wrap_qp_mock_cluster_new_capi_e39ea23ecc42d745(swig_voidp arg1, swig_intgo arg2);
-extern swig_type_61 _wrap_qp_mock_cluster_bootstrap_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_62 _wrap_qp_mock_cluster_create_topic_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_63 arg2, swig_intgo arg3);
-extern void _wrap_delete_qp_headers_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_64 _wrap_qp_headers_new_capi_e39ea23ecc42d745(swig_voidp arg1);
-extern swig_type_65 _wrap_qp_headers_add_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_66 arg2, swig_type_67 arg3);
-extern swig_type_68 _wrap_qp_headers_count_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_69 _wrap_qp_headers_get_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_70 arg2, swig_voidp arg3);
-extern swig_type_71 _wrap_qp_headers_at_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_72 arg2, swig_voidp arg3, swig_voidp arg4);
-extern void _wrap_delete_qp_producer_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_73 _wrap_qp_producer_stats_t_queued_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_74 _wrap_qp_producer_stats_t_delivered_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_75 _wrap_qp_producer_stats_t_failed_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_76 _wrap_qp_producer_stats_t_in_flight_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_77 _wrap_qp_producer_stats_t_rejected_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern void _wrap_delete_qp_producer_stats_t_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_78 _wrap_qp_producer_new_capi_e39ea23ecc42d745(swig_voidp arg1, uintptr_t arg2);
-extern void _wrap_qp_producer_set_delivery_cb_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2);
-extern swig_type_79 _wrap_qp_producer_publish_event_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_80 arg2, uintptr_t arg3);
-extern swig_type_81 _wrap_qp_producer_publish_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_82 arg2, swig_type_83 arg3, swig_type_84 arg4, uintptr_t arg5);
-extern swig_type_85 _wrap_qp_producer_poll_capi_e39ea23ecc42d745(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_86 _wrap_qp_producer_flush_capi_e39ea23ecc42d745(uintptr_t arg1, swig_intgo arg2);
-extern void _wrap_qp_producer_wakeup_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_87 _wrap_qp_producer_stats_capi_e39ea23ecc42d745(uintptr_t arg1, swig_voidp arg2);
-extern swig_type_88 _wrap_qp_producer_close_capi_e39ea23ecc42d745(uintptr_t arg1, swig_intgo arg2, swig_voidp arg3);
-extern void _wrap_delete_qp_admin_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_89 _wrap_qp_admin_new_capi_e39ea23ecc42d745(swig_voidp arg1, uintptr_t arg2);
-extern swig_type_90 _wrap_qp_admin_ensure_topics_capi_e39ea23ecc42d745(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_91 _wrap_qp_admin_check_topics_capi_e39ea23ecc42d745(uintptr_t arg1, swig_intgo arg2);
-extern void _wrap_delete_qp_message_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern void _wrap_delete_qp_runner_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_QP_MESSAGE_EVENT_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_MESSAGE_ASSIGNED_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_MESSAGE_REVOKED_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_qp_message_kind_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_92 _wrap_qp_message_topic_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_message_partition_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_93 _wrap_qp_message_offset_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_94 _wrap_qp_message_key_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_95 _wrap_qp_message_value_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_96 _wrap_qp_message_timestamp_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_qp_message_headers_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_qp_message_event_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_message_decode_error_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_97 _wrap_qp_message_decode_detail_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_message_retry_count_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_98 _wrap_qp_message_assignment_count_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_99 _wrap_qp_message_assignment_topic_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_100 arg2);
-extern swig_intgo _wrap_qp_message_assignment_partition_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_101 arg2);
-extern swig_type_102 _wrap_qp_runner_new_capi_e39ea23ecc42d745(swig_voidp arg1, uintptr_t arg2);
-extern swig_type_103 _wrap_qp_runner_subscribe_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_104 arg2);
-extern swig_type_105 _wrap_qp_runner_next_capi_e39ea23ecc42d745(uintptr_t arg1, swig_voidp arg2, swig_intgo arg3);
-extern swig_type_106 _wrap_qp_runner_next_batch_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_107 arg2, swig_intgo arg3, swig_voidp arg4);
-extern swig_type_108 _wrap_qp_runner_ack_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2);
-extern swig_type_109 _wrap_qp_runner_ack_batch_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_110 arg2);
-extern swig_type_111 _wrap_qp_runner_retry_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2);
-extern swig_type_112 _wrap_qp_runner_dead_letter_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3, swig_type_113 arg4);
-extern swig_intgo _wrap_QP_RUNNER_ACK_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_RUNNER_RETRY_capi_e39ea23ecc42d745(void);
-extern swig_intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_e39ea23ecc42d745(void);
-extern swig_type_114 _wrap_qp_runner_run_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2);
-extern void _wrap_qp_runner_wakeup_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_115 _wrap_qp_runner_pause_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_116 _wrap_qp_runner_resume_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_117 _wrap_qp_runner_close_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_118 _wrap_qp_runner_rewind_capi_e39ea23ecc42d745(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_119 _wrap_qp_runner_begin_transaction_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
-extern swig_type_120 _wrap_qp_runner_commit_transaction_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
-extern swig_type_121 _wrap_qp_runner_abort_transaction_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
-extern swig_type_122 _wrap_qp_runner_partition_stats_t_topic_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_123 _wrap_qp_runner_partition_stats_t_position_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_124 _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_125 _wrap_qp_runner_partition_stats_t_lag_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_126 _wrap_qp_runner_partition_stats_t_committed_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_127 _wrap_qp_runner_partition_stats_t_outstanding_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_new_qp_runner_partition_stats_t_capi_e39ea23ecc42d745(void);
-extern void _wrap_delete_qp_runner_partition_stats_t_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_128 _wrap_qp_runner_stats_t_consumed_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_129 _wrap_qp_runner_stats_t_acked_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_130 _wrap_qp_runner_stats_t_retried_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_131 _wrap_qp_runner_stats_t_dead_lettered_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_132 _wrap_qp_runner_stats_t_decode_failed_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_133 _wrap_qp_runner_stats_t_dlq_failed_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_134 _wrap_qp_runner_stats_t_commits_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_135 _wrap_qp_runner_stats_t_commit_failed_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_136 _wrap_qp_runner_stats_t_held_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_137 _wrap_qp_runner_stats_t_retry_pending_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_138 _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern _Bool _wrap_qp_runner_stats_t_paused_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_139 _wrap_qp_runner_stats_t_partition_count_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern void _wrap_delete_qp_runner_stats_t_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_140 _wrap_qp_runner_stats_capi_e39ea23ecc42d745(uintptr_t arg1, swig_voidp arg2);
-extern uintptr_t _wrap_qp_runner_stats_partition_at_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_141 arg2);
-extern void _wrap_delete_qp_fraud_verdict_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern void _wrap_delete_qp_fraud_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_142 _wrap_qp_fraud_new_capi_e39ea23ecc42d745(swig_voidp arg1, uintptr_t arg2);
-extern swig_type_143 _wrap_qp_fraud_load_towers_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_144 arg2);
-extern swig_type_145 _wrap_qp_fraud_load_radiomap_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_146 arg2);
-extern swig_type_147 _wrap_qp_fraud_radiomap_export_capi_e39ea23ecc42d745(uintptr_t arg1, swig_voidp arg2);
-extern swig_type_148 _wrap_qp_fraud_evaluate_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2, swig_type_149 arg3, swig_intgo arg4, swig_voidp arg5);
-extern swig_type_150 _wrap_qp_fraud_warm_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2, swig_type_151 arg3, swig_intgo arg4);
-extern swig_type_152 _wrap_qp_fraud_partition_revoked_capi_e39ea23ecc42d745(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_153 _wrap_qp_fraud_add_rule_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_154 arg2, uintptr_t arg3);
-extern swig_type_155 _wrap_qp_fraud_verdict_add_flag_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_156 arg2, double arg3);
-extern double _wrap_qp_fraud_verdict_score_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_157 _wrap_qp_fraud_verdict_flag_count_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_158 _wrap_qp_fraud_verdict_flag_at_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_159 arg2);
-extern swig_type_160 _wrap_qp_fraud_verdict_received_ms_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern _Bool _wrap_qp_fraud_verdict_alert_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern uintptr_t _wrap_qp_fraud_last_verdict_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_161 _wrap_qp_fraud_rule_name_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_162 arg2);
-extern swig_type_163 _wrap_qp_fraud_rule_count_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_164 arg2);
-extern swig_type_165 _wrap_qp_fraud_counter_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_166 arg2);
-extern void _wrap_delete_qp_inserter_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_167 _wrap_qp_inserter_stats_t_rows_inserted_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_168 _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_169 _wrap_qp_inserter_stats_t_rows_rejected_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_170 _wrap_qp_inserter_stats_t_batches_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_171 _wrap_qp_inserter_stats_t_requests_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_172 _wrap_qp_inserter_stats_t_retries_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_173 _wrap_qp_inserter_stats_t_splits_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_174 _wrap_qp_inserter_stats_t_rows_pending_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_175 _wrap_qp_inserter_stats_t_bytes_pending_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_176 _wrap_qp_inserter_stats_t_latency_count_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_177 _wrap_qp_inserter_stats_t_last_error_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_178 _wrap_qp_inserter_stats_t_server_version_get_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern void _wrap_delete_qp_inserter_stats_t_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_179 _wrap_qp_inserter_new_capi_e39ea23ecc42d745(swig_voidp arg1, uintptr_t arg2);
-extern void _wrap_qp_inserter_set_result_cb_capi_e39ea23ecc42d745(uintptr_t arg1, uintptr_t arg2);
-extern swig_type_180 _wrap_qp_inserter_ensure_table_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_181 _wrap_qp_inserter_add_row_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_182 arg2, uintptr_t arg3);
-extern swig_type_183 _wrap_qp_inserter_due_in_ms_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_184 _wrap_qp_inserter_pending_rows_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_185 _wrap_qp_inserter_flush_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_186 arg2);
-extern swig_type_187 _wrap_qp_inserter_query_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_188 arg2, swig_voidp arg3);
-extern void _wrap_qp_inserter_wakeup_capi_e39ea23ecc42d745(uintptr_t arg1);
-extern swig_type_189 _wrap_qp_inserter_stats_capi_e39ea23ecc42d745(uintptr_t arg1, swig_voidp arg2);
-extern swig_type_190 _wrap_qp_inserter_latency_bucket_capi_e39ea23ecc42d745(uintptr_t arg1, swig_type_191 arg2, swig_voidp arg3, swig_voidp arg4);
+typedef _gostring_ swig_type_191;
+typedef long long swig_type_192;
+typedef long long swig_type_193;
+typedef long long swig_type_194;
+typedef long long swig_type_195;
+typedef long long swig_type_196;
+typedef long long swig_type_197;
+typedef long long swig_type_198;
+typedef long long swig_type_199;
+typedef long long swig_type_200;
+typedef long long swig_type_201;
+typedef long long swig_type_202;
+typedef long long swig_type_203;
+typedef _gostring_ swig_type_204;
+typedef _gostring_ swig_type_205;
+typedef _gostring_ swig_type_206;
+typedef _gostring_ swig_type_207;
+typedef _gostring_ swig_type_208;
+typedef long long swig_type_209;
+typedef _gostring_ swig_type_210;
+typedef _gostring_ swig_type_211;
+typedef _gostring_ swig_type_212;
+typedef _gostring_ swig_type_213;
+typedef _goslice_ swig_type_214;
+typedef _gostring_ swig_type_215;
+typedef long long swig_type_216;
+typedef _gostring_ swig_type_217;
+typedef long long swig_type_218;
+typedef _gostring_ swig_type_219;
+typedef _gostring_ swig_type_220;
+extern void _wrap_Swig_free_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_Swig_malloc_capi_16b14556dc102ac1(swig_intgo arg1);
+extern swig_type_1 _wrap_qpb_error_family_capi_16b14556dc102ac1(swig_intgo arg1);
+extern swig_intgo _wrap_QP_VERSION_NUMBER_capi_16b14556dc102ac1(void);
+extern swig_type_2 _wrap_qp_version_str_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_qp_version_number_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_OK_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_GENERIC_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_NOMEM_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_INVALID_ARG_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_CONF_INVALID_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_IO_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_JSON_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_TOO_LARGE_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_TOO_DEEP_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_UTF8_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_MISSING_FIELD_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_FIELD_TYPE_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_FIELD_RANGE_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_FIELD_FORMAT_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_KAFKA_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_QUEUE_FULL_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_TIMEOUT_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_NO_EVENT_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_WAKEUP_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_CLOSED_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_STATE_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_NOT_FOUND_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_HTTP_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_CLICKHOUSE_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_TXN_ABORTED_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ERR_USER_capi_16b14556dc102ac1(void);
+extern swig_type_3 _wrap_qp_err_str_capi_16b14556dc102ac1(swig_intgo arg1);
+extern swig_type_4 _wrap_qp_err_name_capi_16b14556dc102ac1(swig_intgo arg1);
+extern void _wrap_delete_qp_conf_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_QP_LOG_ERROR_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_LOG_WARNING_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_LOG_NOTICE_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_LOG_INFO_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_LOG_DEBUG_capi_16b14556dc102ac1(void);
+extern swig_type_5 _wrap_qp_conf_new_capi_16b14556dc102ac1(swig_voidp arg1);
+extern swig_type_6 _wrap_qp_conf_dup_capi_16b14556dc102ac1(swig_voidp arg1, uintptr_t arg2);
+extern swig_type_7 _wrap_qp_conf_set_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_8 arg2, swig_type_9 arg3);
+extern swig_type_10 _wrap_qp_conf_get_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_11 arg2);
+extern swig_type_12 _wrap_qp_conf_load_file_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_13 arg2);
+extern void _wrap_qp_conf_set_log_cb_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2);
+extern swig_type_14 _wrap_qp_conf_properties_markdown_capi_16b14556dc102ac1(swig_voidp arg1);
+extern swig_intgo _wrap_QP_EVENT_MAX_BYTES_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_ABSENT_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_NULL_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_PRESENT_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_qp_opt_double_t_presence_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern double _wrap_qp_opt_double_t_value_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_opt_int_t_presence_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_15 _wrap_qp_opt_int_t_value_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern double _wrap_qp_gps_t_lat_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern double _wrap_qp_gps_t_lon_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern double _wrap_qp_gps_t_accuracy_m_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_qp_gps_t_altitude_m_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_qp_gps_t_speed_mps_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_16 _wrap_qp_gps_t_unknown_json_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_17 _wrap_qp_wifi_t_bssid_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_wifi_t_ssid_presence_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_18 _wrap_qp_wifi_t_ssid_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_wifi_t_freq_mhz_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_19 _wrap_qp_wifi_t_unknown_json_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_QP_RADIO_GSM_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_RADIO_WCDMA_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_RADIO_LTE_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_RADIO_NR_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_RADIO_CDMA_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_qp_cell_t_radio_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_cell_t_mcc_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_cell_t_mnc_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_20 _wrap_qp_cell_t_area_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_21 _wrap_qp_cell_t_cid_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_qp_cell_t_dbm_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern _Bool _wrap_qp_cell_t_serving_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_22 _wrap_qp_cell_t_unknown_json_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_23 _wrap_qp_ble_t_addr_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_ble_t_rssi_dbm_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_qp_ble_t_tx_power_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_qp_ble_t_signal_strength_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_24 _wrap_qp_ble_t_unknown_json_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_25 _wrap_qp_enrichment_t_received_ms_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_26 _wrap_qp_enrichment_t_fraud_flag_count_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern double _wrap_qp_enrichment_t_quality_score_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_27 _wrap_qp_enrichment_t_location_cluster_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_28 _wrap_qp_enrichment_t_enriched_by_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern void _wrap_delete_qp_enrichment_t_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_scan_event_t_schema_version_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_29 _wrap_qp_scan_event_t_scan_id_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_30 _wrap_qp_scan_event_t_device_id_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_31 _wrap_qp_scan_event_t_ts_ms_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_qp_scan_event_t_gps_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_32 _wrap_qp_scan_event_t_wifi_count_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_33 _wrap_qp_scan_event_t_cell_count_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_34 _wrap_qp_scan_event_t_ble_count_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern double _wrap_qp_scan_event_t_reward_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_35 _wrap_qp_scan_event_t_app_version_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_36 _wrap_qp_scan_event_t_platform_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern _Bool _wrap_qp_scan_event_t_enriched_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_qp_scan_event_t_enrichment_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_37 _wrap_qp_scan_event_t_unknown_json_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern void _wrap_delete_qp_scan_event_t_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_38 _wrap_qp_event_decode_capi_16b14556dc102ac1(swig_voidp arg1, swig_type_39 arg2);
+extern swig_type_40 _wrap_qp_event_decode_enriched_capi_16b14556dc102ac1(swig_voidp arg1, swig_type_41 arg2);
+extern swig_type_42 _wrap_qp_event_encode_capi_16b14556dc102ac1(swig_voidp arg1, uintptr_t arg2);
+extern swig_type_43 _wrap_qp_event_encode_enriched_capi_16b14556dc102ac1(swig_voidp arg1, swig_type_44 arg2, uintptr_t arg3);
+extern swig_type_45 _wrap_qp_event_encode_row_capi_16b14556dc102ac1(swig_voidp arg1, uintptr_t arg2);
+extern uintptr_t _wrap_qp_event_wifi_at_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_46 arg2);
+extern uintptr_t _wrap_qp_event_cell_at_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_47 arg2);
+extern uintptr_t _wrap_qp_event_ble_at_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_48 arg2);
+extern swig_type_49 _wrap_qp_event_flag_at_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_50 arg2);
+extern swig_type_51 _wrap_qp_enrichment_new_capi_16b14556dc102ac1(swig_voidp arg1, swig_type_52 arg2, double arg3, swig_type_53 arg4, swig_type_54 arg5);
+extern swig_type_55 _wrap_qp_enrichment_add_flag_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_56 arg2);
+extern swig_type_57 _wrap_qp_enrichment_flag_at_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_58 arg2);
+extern swig_type_59 _wrap_qp_radio_name_capi_16b14556dc102ac1(swig_intgo arg1);
+extern void _wrap_delete_qp_mock_cluster_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_60 _wrap_qp_mock_cluster_new_capi_16b14556dc102ac1(swig_voidp arg1, swig_intgo arg2);
+extern swig_type_61 _wrap_qp_mock_cluster_bootstrap_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_62 _wrap_qp_mock_cluster_create_topic_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_63 arg2, swig_intgo arg3);
+extern void _wrap_delete_qp_headers_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_64 _wrap_qp_headers_new_capi_16b14556dc102ac1(swig_voidp arg1);
+extern swig_type_65 _wrap_qp_headers_add_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_66 arg2, swig_type_67 arg3);
+extern swig_type_68 _wrap_qp_headers_count_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_69 _wrap_qp_headers_get_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_70 arg2, swig_voidp arg3);
+extern swig_type_71 _wrap_qp_headers_at_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_72 arg2, swig_voidp arg3, swig_voidp arg4);
+extern void _wrap_delete_qp_producer_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_73 _wrap_qp_producer_stats_t_queued_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_74 _wrap_qp_producer_stats_t_delivered_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_75 _wrap_qp_producer_stats_t_failed_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_76 _wrap_qp_producer_stats_t_in_flight_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_77 _wrap_qp_producer_stats_t_rejected_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern void _wrap_delete_qp_producer_stats_t_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_78 _wrap_qp_producer_new_capi_16b14556dc102ac1(swig_voidp arg1, uintptr_t arg2);
+extern void _wrap_qp_producer_set_delivery_cb_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2);
+extern swig_type_79 _wrap_qp_producer_publish_event_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_80 arg2, uintptr_t arg3);
+extern swig_type_81 _wrap_qp_producer_publish_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_82 arg2, swig_type_83 arg3, swig_type_84 arg4, uintptr_t arg5);
+extern swig_type_85 _wrap_qp_producer_poll_capi_16b14556dc102ac1(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_86 _wrap_qp_producer_flush_capi_16b14556dc102ac1(uintptr_t arg1, swig_intgo arg2);
+extern void _wrap_qp_producer_wakeup_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_87 _wrap_qp_producer_stats_capi_16b14556dc102ac1(uintptr_t arg1, swig_voidp arg2);
+extern swig_type_88 _wrap_qp_producer_close_capi_16b14556dc102ac1(uintptr_t arg1, swig_intgo arg2, swig_voidp arg3);
+extern void _wrap_delete_qp_admin_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_89 _wrap_qp_admin_new_capi_16b14556dc102ac1(swig_voidp arg1, uintptr_t arg2);
+extern swig_type_90 _wrap_qp_admin_ensure_topics_capi_16b14556dc102ac1(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_91 _wrap_qp_admin_check_topics_capi_16b14556dc102ac1(uintptr_t arg1, swig_intgo arg2);
+extern void _wrap_delete_qp_message_capi_16b14556dc102ac1(uintptr_t arg1);
+extern void _wrap_delete_qp_runner_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_QP_MESSAGE_EVENT_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_MESSAGE_ASSIGNED_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_MESSAGE_REVOKED_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_qp_message_kind_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_92 _wrap_qp_message_topic_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_message_partition_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_93 _wrap_qp_message_offset_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_94 _wrap_qp_message_key_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_95 _wrap_qp_message_value_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_96 _wrap_qp_message_timestamp_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_qp_message_headers_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_qp_message_event_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_message_decode_error_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_97 _wrap_qp_message_decode_detail_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_message_retry_count_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_98 _wrap_qp_message_assignment_count_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_99 _wrap_qp_message_assignment_topic_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_100 arg2);
+extern swig_intgo _wrap_qp_message_assignment_partition_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_101 arg2);
+extern swig_type_102 _wrap_qp_runner_new_capi_16b14556dc102ac1(swig_voidp arg1, uintptr_t arg2);
+extern swig_type_103 _wrap_qp_runner_subscribe_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_104 arg2);
+extern swig_type_105 _wrap_qp_runner_next_capi_16b14556dc102ac1(uintptr_t arg1, swig_voidp arg2, swig_intgo arg3);
+extern swig_type_106 _wrap_qp_runner_next_batch_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_107 arg2, swig_intgo arg3, swig_voidp arg4);
+extern swig_type_108 _wrap_qp_runner_ack_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2);
+extern swig_type_109 _wrap_qp_runner_ack_batch_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_110 arg2);
+extern swig_type_111 _wrap_qp_runner_retry_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2);
+extern swig_type_112 _wrap_qp_runner_dead_letter_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3, swig_type_113 arg4);
+extern swig_intgo _wrap_QP_RUNNER_ACK_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_RUNNER_RETRY_capi_16b14556dc102ac1(void);
+extern swig_intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_16b14556dc102ac1(void);
+extern swig_type_114 _wrap_qp_runner_run_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2);
+extern void _wrap_qp_runner_wakeup_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_115 _wrap_qp_runner_pause_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_116 _wrap_qp_runner_resume_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_117 _wrap_qp_runner_close_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_118 _wrap_qp_runner_rewind_capi_16b14556dc102ac1(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_119 _wrap_qp_runner_begin_transaction_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
+extern swig_type_120 _wrap_qp_runner_commit_transaction_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
+extern swig_type_121 _wrap_qp_runner_abort_transaction_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
+extern swig_type_122 _wrap_qp_runner_partition_stats_t_topic_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_123 _wrap_qp_runner_partition_stats_t_position_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_124 _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_125 _wrap_qp_runner_partition_stats_t_lag_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_126 _wrap_qp_runner_partition_stats_t_committed_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_127 _wrap_qp_runner_partition_stats_t_outstanding_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_new_qp_runner_partition_stats_t_capi_16b14556dc102ac1(void);
+extern void _wrap_delete_qp_runner_partition_stats_t_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_128 _wrap_qp_runner_stats_t_consumed_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_129 _wrap_qp_runner_stats_t_acked_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_130 _wrap_qp_runner_stats_t_retried_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_131 _wrap_qp_runner_stats_t_dead_lettered_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_132 _wrap_qp_runner_stats_t_decode_failed_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_133 _wrap_qp_runner_stats_t_dlq_failed_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_134 _wrap_qp_runner_stats_t_commits_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_135 _wrap_qp_runner_stats_t_commit_failed_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_136 _wrap_qp_runner_stats_t_held_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_137 _wrap_qp_runner_stats_t_retry_pending_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_138 _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern _Bool _wrap_qp_runner_stats_t_paused_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_139 _wrap_qp_runner_stats_t_partition_count_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_140 _wrap_qp_runner_stats_t_dlq_truncated_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern void _wrap_delete_qp_runner_stats_t_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_141 _wrap_qp_runner_stats_capi_16b14556dc102ac1(uintptr_t arg1, swig_voidp arg2);
+extern uintptr_t _wrap_qp_runner_stats_partition_at_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_142 arg2);
+extern void _wrap_delete_qp_fraud_verdict_capi_16b14556dc102ac1(uintptr_t arg1);
+extern void _wrap_delete_qp_fraud_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_143 _wrap_qp_fraud_new_capi_16b14556dc102ac1(swig_voidp arg1, uintptr_t arg2);
+extern swig_type_144 _wrap_qp_fraud_load_towers_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_145 arg2);
+extern swig_type_146 _wrap_qp_fraud_load_radiomap_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_147 arg2);
+extern swig_type_148 _wrap_qp_fraud_radiomap_export_capi_16b14556dc102ac1(uintptr_t arg1, swig_voidp arg2);
+extern swig_type_149 _wrap_qp_fraud_evaluate_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2, swig_type_150 arg3, swig_intgo arg4, swig_voidp arg5);
+extern swig_type_151 _wrap_qp_fraud_warm_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2, swig_type_152 arg3, swig_intgo arg4);
+extern swig_type_153 _wrap_qp_fraud_partition_revoked_capi_16b14556dc102ac1(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_154 _wrap_qp_fraud_add_rule_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_155 arg2, uintptr_t arg3);
+extern swig_type_156 _wrap_qp_fraud_verdict_add_flag_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_157 arg2, double arg3);
+extern double _wrap_qp_fraud_verdict_score_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_158 _wrap_qp_fraud_verdict_flag_count_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_159 _wrap_qp_fraud_verdict_flag_at_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_160 arg2);
+extern swig_type_161 _wrap_qp_fraud_verdict_received_ms_capi_16b14556dc102ac1(uintptr_t arg1);
+extern _Bool _wrap_qp_fraud_verdict_alert_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_qp_fraud_last_verdict_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_162 _wrap_qp_fraud_rule_name_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_163 arg2);
+extern swig_type_164 _wrap_qp_fraud_rule_count_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_165 arg2);
+extern swig_type_166 _wrap_qp_fraud_counter_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_167 arg2);
+extern void _wrap_delete_qp_inserter_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_168 _wrap_qp_inserter_stats_t_rows_inserted_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_169 _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_170 _wrap_qp_inserter_stats_t_rows_rejected_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_171 _wrap_qp_inserter_stats_t_batches_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_172 _wrap_qp_inserter_stats_t_requests_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_173 _wrap_qp_inserter_stats_t_retries_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_174 _wrap_qp_inserter_stats_t_splits_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_175 _wrap_qp_inserter_stats_t_rows_pending_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_176 _wrap_qp_inserter_stats_t_bytes_pending_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_177 _wrap_qp_inserter_stats_t_latency_count_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_178 _wrap_qp_inserter_stats_t_last_error_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_179 _wrap_qp_inserter_stats_t_server_version_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern void _wrap_delete_qp_inserter_stats_t_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_180 _wrap_qp_inserter_new_capi_16b14556dc102ac1(swig_voidp arg1, uintptr_t arg2);
+extern void _wrap_qp_inserter_set_result_cb_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2);
+extern swig_type_181 _wrap_qp_inserter_ensure_table_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_182 _wrap_qp_inserter_add_row_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_183 arg2, uintptr_t arg3);
+extern swig_type_184 _wrap_qp_inserter_due_in_ms_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_185 _wrap_qp_inserter_pending_rows_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_186 _wrap_qp_inserter_flush_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_187 arg2);
+extern swig_type_188 _wrap_qp_inserter_query_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_189 arg2, swig_voidp arg3);
+extern void _wrap_qp_inserter_wakeup_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_190 _wrap_qp_inserter_stats_capi_16b14556dc102ac1(uintptr_t arg1, swig_voidp arg2);
+extern swig_type_191 _wrap_qp_inserter_latency_bucket_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_192 arg2, swig_voidp arg3, swig_voidp arg4);
+extern void _wrap_delete_qp_ingest_capi_16b14556dc102ac1(uintptr_t arg1);
+extern void _wrap_delete_qp_ingest_response_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_193 _wrap_qp_ingest_stats_t_requests_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_194 _wrap_qp_ingest_stats_t_accepted_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_195 _wrap_qp_ingest_stats_t_duplicates_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_196 _wrap_qp_ingest_stats_t_refused_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_197 _wrap_qp_ingest_stats_t_unavailable_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_198 _wrap_qp_ingest_stats_t_delivered_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_199 _wrap_qp_ingest_stats_t_delivery_failed_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_200 _wrap_qp_ingest_stats_t_tokens_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_201 _wrap_qp_ingest_stats_t_status_2xx_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_202 _wrap_qp_ingest_stats_t_status_4xx_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_203 _wrap_qp_ingest_stats_t_status_5xx_get_capi_16b14556dc102ac1(uintptr_t arg1);
+extern uintptr_t _wrap_new_qp_ingest_stats_t_capi_16b14556dc102ac1(void);
+extern void _wrap_delete_qp_ingest_stats_t_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_204 _wrap_qp_ingest_new_capi_16b14556dc102ac1(swig_voidp arg1, uintptr_t arg2);
+extern swig_type_205 _wrap_qp_ingest_check_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_206 arg2, swig_type_207 arg3, swig_type_208 arg4, swig_type_209 arg5, swig_voidp arg6);
+extern swig_type_210 _wrap_qp_ingest_handle_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_211 arg2, swig_type_212 arg3, swig_type_213 arg4, swig_type_214 arg5, swig_voidp arg6);
+extern swig_intgo _wrap_qp_ingest_response_status_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_215 _wrap_qp_ingest_response_body_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_216 _wrap_qp_ingest_response_header_count_capi_16b14556dc102ac1(uintptr_t arg1);
+extern swig_type_217 _wrap_qp_ingest_response_header_at_capi_16b14556dc102ac1(uintptr_t arg1, swig_type_218 arg2, swig_voidp arg3, swig_voidp arg4);
+extern swig_type_219 _wrap_qp_ingest_poll_capi_16b14556dc102ac1(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_220 _wrap_qp_ingest_flush_capi_16b14556dc102ac1(uintptr_t arg1, swig_intgo arg2);
+extern void _wrap_qp_ingest_wakeup_capi_16b14556dc102ac1(uintptr_t arg1);
+extern void _wrap_qp_ingest_stats_capi_16b14556dc102ac1(uintptr_t arg1, uintptr_t arg2);
 #undef intgo
 */
 import "C"
@@ -531,20 +587,20 @@ func swigCopyString(s string) string {
 
 func Swig_free(arg1 uintptr) {
 	_swig_i_0 := arg1
-	C._wrap_Swig_free_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_Swig_free_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 func Swig_malloc(arg1 int) (_swig_ret uintptr) {
 	var swig_r uintptr
 	_swig_i_0 := arg1
-	swig_r = (uintptr)(C._wrap_Swig_malloc_capi_e39ea23ecc42d745(C.swig_intgo(_swig_i_0)))
+	swig_r = (uintptr)(C._wrap_Swig_malloc_capi_16b14556dc102ac1(C.swig_intgo(_swig_i_0)))
 	return swig_r
 }
 
 func Qpb_error_family(arg1 int) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qpb_error_family_capi_e39ea23ecc42d745(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_qpb_error_family_capi_16b14556dc102ac1(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -572,14 +628,14 @@ const QP_VERSION_PATCH int = 0
 const QP_VERSION string = "0.2.0"
 func _swig_getQP_VERSION_NUMBER() (_swig_ret int) {
 	var swig_r int
-	swig_r = (int)(C._wrap_QP_VERSION_NUMBER_capi_e39ea23ecc42d745())
+	swig_r = (int)(C._wrap_QP_VERSION_NUMBER_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_VERSION_NUMBER int = _swig_getQP_VERSION_NUMBER()
 func Qp_version_str() (_swig_ret string) {
 	var swig_r string
-	swig_r_p := C._wrap_qp_version_str_capi_e39ea23ecc42d745()
+	swig_r_p := C._wrap_qp_version_str_capi_16b14556dc102ac1()
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -588,238 +644,238 @@ func Qp_version_str() (_swig_ret string) {
 
 func Qp_version_number() (_swig_ret int) {
 	var swig_r int
-	swig_r = (int)(C._wrap_qp_version_number_capi_e39ea23ecc42d745())
+	swig_r = (int)(C._wrap_qp_version_number_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 type Enum_SS_qp_err int
 func _swig_getQP_OK() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_OK_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_OK_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_OK Enum_SS_qp_err = _swig_getQP_OK()
 func _swig_getQP_ERR_GENERIC() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_GENERIC_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_GENERIC_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_GENERIC Enum_SS_qp_err = _swig_getQP_ERR_GENERIC()
 func _swig_getQP_ERR_NOMEM() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_NOMEM_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_NOMEM_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_NOMEM Enum_SS_qp_err = _swig_getQP_ERR_NOMEM()
 func _swig_getQP_ERR_INVALID_ARG() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_INVALID_ARG_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_INVALID_ARG_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_INVALID_ARG Enum_SS_qp_err = _swig_getQP_ERR_INVALID_ARG()
 func _swig_getQP_ERR_CONF_UNKNOWN() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_CONF_UNKNOWN_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_CONF_UNKNOWN_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_CONF_UNKNOWN Enum_SS_qp_err = _swig_getQP_ERR_CONF_UNKNOWN()
 func _swig_getQP_ERR_CONF_INVALID() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_CONF_INVALID_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_CONF_INVALID_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_CONF_INVALID Enum_SS_qp_err = _swig_getQP_ERR_CONF_INVALID()
 func _swig_getQP_ERR_IO() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_IO_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_IO_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_IO Enum_SS_qp_err = _swig_getQP_ERR_IO()
 func _swig_getQP_ERR_JSON() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_JSON_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_JSON_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_JSON Enum_SS_qp_err = _swig_getQP_ERR_JSON()
 func _swig_getQP_ERR_TOO_LARGE() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_TOO_LARGE_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_TOO_LARGE_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_TOO_LARGE Enum_SS_qp_err = _swig_getQP_ERR_TOO_LARGE()
 func _swig_getQP_ERR_TOO_DEEP() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_TOO_DEEP_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_TOO_DEEP_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_TOO_DEEP Enum_SS_qp_err = _swig_getQP_ERR_TOO_DEEP()
 func _swig_getQP_ERR_UTF8() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_UTF8_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_UTF8_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_UTF8 Enum_SS_qp_err = _swig_getQP_ERR_UTF8()
 func _swig_getQP_ERR_DUPLICATE_KEY() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_DUPLICATE_KEY_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_DUPLICATE_KEY_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_DUPLICATE_KEY Enum_SS_qp_err = _swig_getQP_ERR_DUPLICATE_KEY()
 func _swig_getQP_ERR_MISSING_FIELD() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_MISSING_FIELD_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_MISSING_FIELD_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_MISSING_FIELD Enum_SS_qp_err = _swig_getQP_ERR_MISSING_FIELD()
 func _swig_getQP_ERR_FIELD_TYPE() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_FIELD_TYPE_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_FIELD_TYPE_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_FIELD_TYPE Enum_SS_qp_err = _swig_getQP_ERR_FIELD_TYPE()
 func _swig_getQP_ERR_FIELD_RANGE() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_FIELD_RANGE_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_FIELD_RANGE_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_FIELD_RANGE Enum_SS_qp_err = _swig_getQP_ERR_FIELD_RANGE()
 func _swig_getQP_ERR_FIELD_FORMAT() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_FIELD_FORMAT_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_FIELD_FORMAT_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_FIELD_FORMAT Enum_SS_qp_err = _swig_getQP_ERR_FIELD_FORMAT()
 func _swig_getQP_ERR_FORBIDDEN_FIELD() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_FORBIDDEN_FIELD_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_FORBIDDEN_FIELD_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_FORBIDDEN_FIELD Enum_SS_qp_err = _swig_getQP_ERR_FORBIDDEN_FIELD()
 func _swig_getQP_ERR_SCHEMA_VERSION() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_SCHEMA_VERSION_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_SCHEMA_VERSION_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_SCHEMA_VERSION Enum_SS_qp_err = _swig_getQP_ERR_SCHEMA_VERSION()
 func _swig_getQP_ERR_KAFKA() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_KAFKA_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_KAFKA_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_KAFKA Enum_SS_qp_err = _swig_getQP_ERR_KAFKA()
 func _swig_getQP_ERR_QUEUE_FULL() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_QUEUE_FULL_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_QUEUE_FULL_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_QUEUE_FULL Enum_SS_qp_err = _swig_getQP_ERR_QUEUE_FULL()
 func _swig_getQP_ERR_TIMEOUT() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_TIMEOUT_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_TIMEOUT_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_TIMEOUT Enum_SS_qp_err = _swig_getQP_ERR_TIMEOUT()
 func _swig_getQP_ERR_TOPIC_MISMATCH() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_TOPIC_MISMATCH_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_TOPIC_MISMATCH_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_TOPIC_MISMATCH Enum_SS_qp_err = _swig_getQP_ERR_TOPIC_MISMATCH()
 func _swig_getQP_ERR_NO_EVENT() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_NO_EVENT_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_NO_EVENT_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_NO_EVENT Enum_SS_qp_err = _swig_getQP_ERR_NO_EVENT()
 func _swig_getQP_ERR_WAKEUP() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_WAKEUP_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_WAKEUP_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_WAKEUP Enum_SS_qp_err = _swig_getQP_ERR_WAKEUP()
 func _swig_getQP_ERR_CLOSED() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_CLOSED_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_CLOSED_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_CLOSED Enum_SS_qp_err = _swig_getQP_ERR_CLOSED()
 func _swig_getQP_ERR_STATE() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_STATE_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_STATE_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_STATE Enum_SS_qp_err = _swig_getQP_ERR_STATE()
 func _swig_getQP_ERR_NOT_FOUND() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_NOT_FOUND_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_NOT_FOUND_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_NOT_FOUND Enum_SS_qp_err = _swig_getQP_ERR_NOT_FOUND()
 func _swig_getQP_ERR_HTTP() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_HTTP_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_HTTP_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_HTTP Enum_SS_qp_err = _swig_getQP_ERR_HTTP()
 func _swig_getQP_ERR_CLICKHOUSE() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_CLICKHOUSE_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_CLICKHOUSE_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_CLICKHOUSE Enum_SS_qp_err = _swig_getQP_ERR_CLICKHOUSE()
 func _swig_getQP_ERR_NOT_AVAILABLE() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_NOT_AVAILABLE_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_NOT_AVAILABLE_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_NOT_AVAILABLE Enum_SS_qp_err = _swig_getQP_ERR_NOT_AVAILABLE()
 func _swig_getQP_ERR_RETRIES_EXHAUSTED() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_RETRIES_EXHAUSTED_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_RETRIES_EXHAUSTED_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_RETRIES_EXHAUSTED Enum_SS_qp_err = _swig_getQP_ERR_RETRIES_EXHAUSTED()
 func _swig_getQP_ERR_TXN_ABORTED() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_TXN_ABORTED_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_TXN_ABORTED_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ERR_TXN_ABORTED Enum_SS_qp_err = _swig_getQP_ERR_TXN_ABORTED()
 func _swig_getQP_ERR_USER() (_swig_ret Enum_SS_qp_err) {
 	var swig_r Enum_SS_qp_err
-	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_USER_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_err)(C._wrap_QP_ERR_USER_capi_16b14556dc102ac1())
 	return swig_r
 }
 
@@ -827,7 +883,7 @@ var QP_ERR_USER Enum_SS_qp_err = _swig_getQP_ERR_USER()
 func Qp_err_str(arg1 int) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_err_str_capi_e39ea23ecc42d745(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_qp_err_str_capi_16b14556dc102ac1(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -837,7 +893,7 @@ func Qp_err_str(arg1 int) (_swig_ret string) {
 func Qp_err_name(arg1 int) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_err_name_capi_e39ea23ecc42d745(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_qp_err_name_capi_16b14556dc102ac1(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -855,7 +911,7 @@ func (p SwigcptrQp_conf) SwigIsQp_conf() {
 
 func DeleteQp_conf(arg1 Qp_conf) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_conf_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_conf_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_conf interface {
@@ -866,35 +922,35 @@ type Qp_conf interface {
 type Enum_SS_qp_log_level int
 func _swig_getQP_LOG_ERROR() (_swig_ret Enum_SS_qp_log_level) {
 	var swig_r Enum_SS_qp_log_level
-	swig_r = (Enum_SS_qp_log_level)(C._wrap_QP_LOG_ERROR_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_log_level)(C._wrap_QP_LOG_ERROR_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_LOG_ERROR Enum_SS_qp_log_level = _swig_getQP_LOG_ERROR()
 func _swig_getQP_LOG_WARNING() (_swig_ret Enum_SS_qp_log_level) {
 	var swig_r Enum_SS_qp_log_level
-	swig_r = (Enum_SS_qp_log_level)(C._wrap_QP_LOG_WARNING_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_log_level)(C._wrap_QP_LOG_WARNING_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_LOG_WARNING Enum_SS_qp_log_level = _swig_getQP_LOG_WARNING()
 func _swig_getQP_LOG_NOTICE() (_swig_ret Enum_SS_qp_log_level) {
 	var swig_r Enum_SS_qp_log_level
-	swig_r = (Enum_SS_qp_log_level)(C._wrap_QP_LOG_NOTICE_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_log_level)(C._wrap_QP_LOG_NOTICE_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_LOG_NOTICE Enum_SS_qp_log_level = _swig_getQP_LOG_NOTICE()
 func _swig_getQP_LOG_INFO() (_swig_ret Enum_SS_qp_log_level) {
 	var swig_r Enum_SS_qp_log_level
-	swig_r = (Enum_SS_qp_log_level)(C._wrap_QP_LOG_INFO_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_log_level)(C._wrap_QP_LOG_INFO_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_LOG_INFO Enum_SS_qp_log_level = _swig_getQP_LOG_INFO()
 func _swig_getQP_LOG_DEBUG() (_swig_ret Enum_SS_qp_log_level) {
 	var swig_r Enum_SS_qp_log_level
-	swig_r = (Enum_SS_qp_log_level)(C._wrap_QP_LOG_DEBUG_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_log_level)(C._wrap_QP_LOG_DEBUG_capi_16b14556dc102ac1())
 	return swig_r
 }
 
@@ -902,7 +958,7 @@ var QP_LOG_DEBUG Enum_SS_qp_log_level = _swig_getQP_LOG_DEBUG()
 func Qp_conf_new(arg1 *uintptr) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_conf_new_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0))
+	swig_r_p := C._wrap_qp_conf_new_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -913,7 +969,7 @@ func Qp_conf_dup(arg1 *uintptr, arg2 Qp_conf) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r_p := C._wrap_qp_conf_dup_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_conf_dup_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -925,7 +981,7 @@ func Qp_conf_set(arg1 Qp_conf, arg2 string, arg3 string) (_swig_ret error) {
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_conf_set_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_8)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_9)(unsafe.Pointer(&_swig_i_2)))
+	swig_r_p := C._wrap_qp_conf_set_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_8)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_9)(unsafe.Pointer(&_swig_i_2)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -942,7 +998,7 @@ func Qp_conf_get(arg1 Qp_conf, arg2 string) (_swig_ret *string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_conf_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_11)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_qp_conf_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_11)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -961,7 +1017,7 @@ func Qp_conf_load_file(arg1 Qp_conf, arg2 string) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_conf_load_file_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_13)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_qp_conf_load_file_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_13)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -974,14 +1030,14 @@ func Qp_conf_load_file(arg1 Qp_conf, arg2 string) (_swig_ret error) {
 func Qp_conf_set_log_cb(arg1 Qp_conf, arg2 uintptr) {
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	C._wrap_qp_conf_set_log_cb_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
+	C._wrap_qp_conf_set_log_cb_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
 }
 
 func Qp_conf_properties_markdown(arg1 *[]byte) (_swig_ret error) {
 	var swig_r string
 	var _swig_i_0 *string
  _swig_i_0 = new(string) 
-	swig_r_p := C._wrap_qp_conf_properties_markdown_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0))
+	swig_r_p := C._wrap_qp_conf_properties_markdown_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 
 	if arg1 != nil {
@@ -998,7 +1054,7 @@ func Qp_conf_properties_markdown(arg1 *[]byte) (_swig_ret error) {
 const QP_EVENT_SCHEMA_VERSION int = 1
 func _swig_getQP_EVENT_MAX_BYTES() (_swig_ret int) {
 	var swig_r int
-	swig_r = (int)(C._wrap_QP_EVENT_MAX_BYTES_capi_e39ea23ecc42d745())
+	swig_r = (int)(C._wrap_QP_EVENT_MAX_BYTES_capi_16b14556dc102ac1())
 	return swig_r
 }
 
@@ -1012,21 +1068,21 @@ const QP_EVENT_MAX_FLAGS int = 32
 type Enum_SS_qp_presence int
 func _swig_getQP_ABSENT() (_swig_ret Enum_SS_qp_presence) {
 	var swig_r Enum_SS_qp_presence
-	swig_r = (Enum_SS_qp_presence)(C._wrap_QP_ABSENT_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_presence)(C._wrap_QP_ABSENT_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_ABSENT Enum_SS_qp_presence = _swig_getQP_ABSENT()
 func _swig_getQP_NULL() (_swig_ret Enum_SS_qp_presence) {
 	var swig_r Enum_SS_qp_presence
-	swig_r = (Enum_SS_qp_presence)(C._wrap_QP_NULL_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_presence)(C._wrap_QP_NULL_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_NULL Enum_SS_qp_presence = _swig_getQP_NULL()
 func _swig_getQP_PRESENT() (_swig_ret Enum_SS_qp_presence) {
 	var swig_r Enum_SS_qp_presence
-	swig_r = (Enum_SS_qp_presence)(C._wrap_QP_PRESENT_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_presence)(C._wrap_QP_PRESENT_capi_16b14556dc102ac1())
 	return swig_r
 }
 
@@ -1043,14 +1099,14 @@ func (p SwigcptrQp_opt_double_t) SwigIsQp_opt_double_t() {
 func (arg1 SwigcptrQp_opt_double_t) GetPresence() (_swig_ret Enum_SS_qp_presence) {
 	var swig_r Enum_SS_qp_presence
 	_swig_i_0 := arg1
-	swig_r = (Enum_SS_qp_presence)(C._wrap_qp_opt_double_t_presence_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_qp_presence)(C._wrap_qp_opt_double_t_presence_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_opt_double_t) GetValue() (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := arg1
-	swig_r = (float64)(C._wrap_qp_opt_double_t_value_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_opt_double_t_value_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -1073,14 +1129,14 @@ func (p SwigcptrQp_opt_int_t) SwigIsQp_opt_int_t() {
 func (arg1 SwigcptrQp_opt_int_t) GetPresence() (_swig_ret Enum_SS_qp_presence) {
 	var swig_r Enum_SS_qp_presence
 	_swig_i_0 := arg1
-	swig_r = (Enum_SS_qp_presence)(C._wrap_qp_opt_int_t_presence_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_qp_presence)(C._wrap_qp_opt_int_t_presence_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_opt_int_t) GetValue() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_opt_int_t_value_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_opt_int_t_value_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -1103,42 +1159,42 @@ func (p SwigcptrQp_gps_t) SwigIsQp_gps_t() {
 func (arg1 SwigcptrQp_gps_t) GetLat() (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := arg1
-	swig_r = (float64)(C._wrap_qp_gps_t_lat_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_gps_t_lat_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_gps_t) GetLon() (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := arg1
-	swig_r = (float64)(C._wrap_qp_gps_t_lon_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_gps_t_lon_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_gps_t) GetAccuracy_m() (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := arg1
-	swig_r = (float64)(C._wrap_qp_gps_t_accuracy_m_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_gps_t_accuracy_m_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_gps_t) GetAltitude_m() (_swig_ret Qp_opt_double_t) {
 	var swig_r Qp_opt_double_t
 	_swig_i_0 := arg1
-	swig_r = (Qp_opt_double_t)(SwigcptrQp_opt_double_t(C._wrap_qp_gps_t_altitude_m_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))))
+	swig_r = (Qp_opt_double_t)(SwigcptrQp_opt_double_t(C._wrap_qp_gps_t_altitude_m_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_gps_t) GetSpeed_mps() (_swig_ret Qp_opt_double_t) {
 	var swig_r Qp_opt_double_t
 	_swig_i_0 := arg1
-	swig_r = (Qp_opt_double_t)(SwigcptrQp_opt_double_t(C._wrap_qp_gps_t_speed_mps_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))))
+	swig_r = (Qp_opt_double_t)(SwigcptrQp_opt_double_t(C._wrap_qp_gps_t_speed_mps_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_gps_t) GetUnknown_json() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_gps_t_unknown_json_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_gps_t_unknown_json_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1168,7 +1224,7 @@ func (p SwigcptrQp_wifi_t) SwigIsQp_wifi_t() {
 func (arg1 SwigcptrQp_wifi_t) GetBssid() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_wifi_t_bssid_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_wifi_t_bssid_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1178,14 +1234,14 @@ func (arg1 SwigcptrQp_wifi_t) GetBssid() (_swig_ret string) {
 func (arg1 SwigcptrQp_wifi_t) GetSsid_presence() (_swig_ret Enum_SS_qp_presence) {
 	var swig_r Enum_SS_qp_presence
 	_swig_i_0 := arg1
-	swig_r = (Enum_SS_qp_presence)(C._wrap_qp_wifi_t_ssid_presence_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_qp_presence)(C._wrap_qp_wifi_t_ssid_presence_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_wifi_t) GetSsid() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_wifi_t_ssid_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_wifi_t_ssid_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1195,21 +1251,21 @@ func (arg1 SwigcptrQp_wifi_t) GetSsid() (_swig_ret string) {
 func (arg1 SwigcptrQp_wifi_t) GetRssi_dbm() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_qp_wifi_t_rssi_dbm_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_qp_wifi_t_rssi_dbm_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_wifi_t) GetFreq_mhz() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_qp_wifi_t_freq_mhz_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_qp_wifi_t_freq_mhz_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_wifi_t) GetUnknown_json() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_wifi_t_unknown_json_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_wifi_t_unknown_json_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1230,35 +1286,35 @@ type Qp_wifi_t interface {
 type Enum_SS_qp_radio int
 func _swig_getQP_RADIO_GSM() (_swig_ret Enum_SS_qp_radio) {
 	var swig_r Enum_SS_qp_radio
-	swig_r = (Enum_SS_qp_radio)(C._wrap_QP_RADIO_GSM_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_radio)(C._wrap_QP_RADIO_GSM_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_RADIO_GSM Enum_SS_qp_radio = _swig_getQP_RADIO_GSM()
 func _swig_getQP_RADIO_WCDMA() (_swig_ret Enum_SS_qp_radio) {
 	var swig_r Enum_SS_qp_radio
-	swig_r = (Enum_SS_qp_radio)(C._wrap_QP_RADIO_WCDMA_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_radio)(C._wrap_QP_RADIO_WCDMA_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_RADIO_WCDMA Enum_SS_qp_radio = _swig_getQP_RADIO_WCDMA()
 func _swig_getQP_RADIO_LTE() (_swig_ret Enum_SS_qp_radio) {
 	var swig_r Enum_SS_qp_radio
-	swig_r = (Enum_SS_qp_radio)(C._wrap_QP_RADIO_LTE_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_radio)(C._wrap_QP_RADIO_LTE_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_RADIO_LTE Enum_SS_qp_radio = _swig_getQP_RADIO_LTE()
 func _swig_getQP_RADIO_NR() (_swig_ret Enum_SS_qp_radio) {
 	var swig_r Enum_SS_qp_radio
-	swig_r = (Enum_SS_qp_radio)(C._wrap_QP_RADIO_NR_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_radio)(C._wrap_QP_RADIO_NR_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_RADIO_NR Enum_SS_qp_radio = _swig_getQP_RADIO_NR()
 func _swig_getQP_RADIO_CDMA() (_swig_ret Enum_SS_qp_radio) {
 	var swig_r Enum_SS_qp_radio
-	swig_r = (Enum_SS_qp_radio)(C._wrap_QP_RADIO_CDMA_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_radio)(C._wrap_QP_RADIO_CDMA_capi_16b14556dc102ac1())
 	return swig_r
 }
 
@@ -1275,56 +1331,56 @@ func (p SwigcptrQp_cell_t) SwigIsQp_cell_t() {
 func (arg1 SwigcptrQp_cell_t) GetRadio() (_swig_ret Enum_SS_qp_radio) {
 	var swig_r Enum_SS_qp_radio
 	_swig_i_0 := arg1
-	swig_r = (Enum_SS_qp_radio)(C._wrap_qp_cell_t_radio_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_qp_radio)(C._wrap_qp_cell_t_radio_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_cell_t) GetMcc() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_qp_cell_t_mcc_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_qp_cell_t_mcc_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_cell_t) GetMnc() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_qp_cell_t_mnc_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_qp_cell_t_mnc_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_cell_t) GetArea() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_cell_t_area_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_cell_t_area_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_cell_t) GetCid() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_cell_t_cid_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_cell_t_cid_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_cell_t) GetDbm() (_swig_ret Qp_opt_int_t) {
 	var swig_r Qp_opt_int_t
 	_swig_i_0 := arg1
-	swig_r = (Qp_opt_int_t)(SwigcptrQp_opt_int_t(C._wrap_qp_cell_t_dbm_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))))
+	swig_r = (Qp_opt_int_t)(SwigcptrQp_opt_int_t(C._wrap_qp_cell_t_dbm_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_cell_t) GetServing() (_swig_ret bool) {
 	var swig_r bool
 	_swig_i_0 := arg1
-	swig_r = (bool)(C._wrap_qp_cell_t_serving_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (bool)(C._wrap_qp_cell_t_serving_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_cell_t) GetUnknown_json() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_cell_t_unknown_json_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_cell_t_unknown_json_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1356,7 +1412,7 @@ func (p SwigcptrQp_ble_t) SwigIsQp_ble_t() {
 func (arg1 SwigcptrQp_ble_t) GetAddr() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_ble_t_addr_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_ble_t_addr_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1366,28 +1422,28 @@ func (arg1 SwigcptrQp_ble_t) GetAddr() (_swig_ret string) {
 func (arg1 SwigcptrQp_ble_t) GetRssi_dbm() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_qp_ble_t_rssi_dbm_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_qp_ble_t_rssi_dbm_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_ble_t) GetTx_power() (_swig_ret Qp_opt_int_t) {
 	var swig_r Qp_opt_int_t
 	_swig_i_0 := arg1
-	swig_r = (Qp_opt_int_t)(SwigcptrQp_opt_int_t(C._wrap_qp_ble_t_tx_power_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))))
+	swig_r = (Qp_opt_int_t)(SwigcptrQp_opt_int_t(C._wrap_qp_ble_t_tx_power_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_ble_t) GetSignal_strength() (_swig_ret Qp_opt_double_t) {
 	var swig_r Qp_opt_double_t
 	_swig_i_0 := arg1
-	swig_r = (Qp_opt_double_t)(SwigcptrQp_opt_double_t(C._wrap_qp_ble_t_signal_strength_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))))
+	swig_r = (Qp_opt_double_t)(SwigcptrQp_opt_double_t(C._wrap_qp_ble_t_signal_strength_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_ble_t) GetUnknown_json() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_ble_t_unknown_json_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_ble_t_unknown_json_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1416,28 +1472,28 @@ func (p SwigcptrQp_enrichment_t) SwigIsQp_enrichment_t() {
 func (arg1 SwigcptrQp_enrichment_t) GetReceived_ms() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_enrichment_t_received_ms_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_enrichment_t_received_ms_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_enrichment_t) GetFraud_flag_count() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_enrichment_t_fraud_flag_count_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_enrichment_t_fraud_flag_count_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_enrichment_t) GetQuality_score() (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := arg1
-	swig_r = (float64)(C._wrap_qp_enrichment_t_quality_score_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_enrichment_t_quality_score_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_enrichment_t) GetLocation_cluster() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_enrichment_t_location_cluster_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_enrichment_t_location_cluster_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1447,7 +1503,7 @@ func (arg1 SwigcptrQp_enrichment_t) GetLocation_cluster() (_swig_ret string) {
 func (arg1 SwigcptrQp_enrichment_t) GetEnriched_by() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_enrichment_t_enriched_by_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_enrichment_t_enriched_by_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1456,7 +1512,7 @@ func (arg1 SwigcptrQp_enrichment_t) GetEnriched_by() (_swig_ret string) {
 
 func DeleteQp_enrichment_t(arg1 Qp_enrichment_t) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_enrichment_t_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_enrichment_t_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_enrichment_t interface {
@@ -1481,14 +1537,14 @@ func (p SwigcptrQp_scan_event_t) SwigIsQp_scan_event_t() {
 func (arg1 SwigcptrQp_scan_event_t) GetSchema_version() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_qp_scan_event_t_schema_version_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_qp_scan_event_t_schema_version_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_scan_event_t) GetScan_id() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_scan_event_t_scan_id_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_scan_event_t_scan_id_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1498,7 +1554,7 @@ func (arg1 SwigcptrQp_scan_event_t) GetScan_id() (_swig_ret string) {
 func (arg1 SwigcptrQp_scan_event_t) GetDevice_id() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_scan_event_t_device_id_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_scan_event_t_device_id_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1508,49 +1564,49 @@ func (arg1 SwigcptrQp_scan_event_t) GetDevice_id() (_swig_ret string) {
 func (arg1 SwigcptrQp_scan_event_t) GetTs_ms() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_scan_event_t_ts_ms_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_scan_event_t_ts_ms_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_scan_event_t) GetGps() (_swig_ret Qp_gps_t) {
 	var swig_r Qp_gps_t
 	_swig_i_0 := arg1
-	swig_r = (Qp_gps_t)(SwigcptrQp_gps_t(C._wrap_qp_scan_event_t_gps_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))))
+	swig_r = (Qp_gps_t)(SwigcptrQp_gps_t(C._wrap_qp_scan_event_t_gps_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_scan_event_t) GetWifi_count() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_scan_event_t_wifi_count_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_scan_event_t_wifi_count_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_scan_event_t) GetCell_count() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_scan_event_t_cell_count_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_scan_event_t_cell_count_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_scan_event_t) GetBle_count() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_scan_event_t_ble_count_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_scan_event_t_ble_count_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_scan_event_t) GetReward() (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := arg1
-	swig_r = (float64)(C._wrap_qp_scan_event_t_reward_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_scan_event_t_reward_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_scan_event_t) GetApp_version() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_scan_event_t_app_version_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_scan_event_t_app_version_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1560,7 +1616,7 @@ func (arg1 SwigcptrQp_scan_event_t) GetApp_version() (_swig_ret string) {
 func (arg1 SwigcptrQp_scan_event_t) GetPlatform() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_scan_event_t_platform_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_scan_event_t_platform_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1570,21 +1626,21 @@ func (arg1 SwigcptrQp_scan_event_t) GetPlatform() (_swig_ret string) {
 func (arg1 SwigcptrQp_scan_event_t) GetEnriched() (_swig_ret bool) {
 	var swig_r bool
 	_swig_i_0 := arg1
-	swig_r = (bool)(C._wrap_qp_scan_event_t_enriched_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (bool)(C._wrap_qp_scan_event_t_enriched_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_scan_event_t) GetEnrichment() (_swig_ret Qp_enrichment_t) {
 	var swig_r Qp_enrichment_t
 	_swig_i_0 := arg1
-	swig_r = (Qp_enrichment_t)(SwigcptrQp_enrichment_t(C._wrap_qp_scan_event_t_enrichment_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))))
+	swig_r = (Qp_enrichment_t)(SwigcptrQp_enrichment_t(C._wrap_qp_scan_event_t_enrichment_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_scan_event_t) GetUnknown_json() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_scan_event_t_unknown_json_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_scan_event_t_unknown_json_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1593,7 +1649,7 @@ func (arg1 SwigcptrQp_scan_event_t) GetUnknown_json() (_swig_ret string) {
 
 func DeleteQp_scan_event_t(arg1 Qp_scan_event_t) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_scan_event_t_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_scan_event_t_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_scan_event_t interface {
@@ -1619,7 +1675,7 @@ func Qp_event_decode(arg1 *uintptr, arg2 []byte) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_event_decode_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), *(*C.swig_type_39)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_qp_event_decode_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), *(*C.swig_type_39)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -1633,7 +1689,7 @@ func Qp_event_decode_enriched(arg1 *uintptr, arg2 []byte) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_event_decode_enriched_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), *(*C.swig_type_41)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_qp_event_decode_enriched_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), *(*C.swig_type_41)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -1648,7 +1704,7 @@ func Qp_event_encode(arg1 *[]byte, arg2 Qp_scan_event_t) (_swig_ret error) {
 	var _swig_i_0 *string
  _swig_i_0 = new(string) 
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r_p := C._wrap_qp_event_encode_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_event_encode_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 
 	if arg1 != nil {
@@ -1668,7 +1724,7 @@ func Qp_event_encode_enriched(arg1 *[]byte, arg2 []byte, arg3 Qp_enrichment_t) (
  _swig_i_0 = new(string) 
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r_p := C._wrap_qp_event_encode_enriched_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), *(*C.swig_type_44)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))
+	swig_r_p := C._wrap_qp_event_encode_enriched_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), *(*C.swig_type_44)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 
 	if arg1 != nil {
@@ -1690,7 +1746,7 @@ func Qp_event_encode_row(arg1 *[]byte, arg2 Qp_scan_event_t) (_swig_ret error) {
 	var _swig_i_0 *string
  _swig_i_0 = new(string) 
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r_p := C._wrap_qp_event_encode_row_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_event_encode_row_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 
 	if arg1 != nil {
@@ -1708,7 +1764,7 @@ func Qp_event_wifi_at(arg1 Qp_scan_event_t, arg2 int64) (_swig_ret Qp_wifi_t) {
 	var swig_r Qp_wifi_t
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Qp_wifi_t)(SwigcptrQp_wifi_t(C._wrap_qp_event_wifi_at_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_46(_swig_i_1))))
+	swig_r = (Qp_wifi_t)(SwigcptrQp_wifi_t(C._wrap_qp_event_wifi_at_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_46(_swig_i_1))))
 	return swig_r
 }
 
@@ -1716,7 +1772,7 @@ func Qp_event_cell_at(arg1 Qp_scan_event_t, arg2 int64) (_swig_ret Qp_cell_t) {
 	var swig_r Qp_cell_t
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Qp_cell_t)(SwigcptrQp_cell_t(C._wrap_qp_event_cell_at_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_47(_swig_i_1))))
+	swig_r = (Qp_cell_t)(SwigcptrQp_cell_t(C._wrap_qp_event_cell_at_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_47(_swig_i_1))))
 	return swig_r
 }
 
@@ -1724,7 +1780,7 @@ func Qp_event_ble_at(arg1 Qp_scan_event_t, arg2 int64) (_swig_ret Qp_ble_t) {
 	var swig_r Qp_ble_t
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Qp_ble_t)(SwigcptrQp_ble_t(C._wrap_qp_event_ble_at_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_48(_swig_i_1))))
+	swig_r = (Qp_ble_t)(SwigcptrQp_ble_t(C._wrap_qp_event_ble_at_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_48(_swig_i_1))))
 	return swig_r
 }
 
@@ -1732,7 +1788,7 @@ func Qp_event_flag_at(arg1 Qp_scan_event_t, arg2 int64) (_swig_ret *string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_event_flag_at_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_50(_swig_i_1))
+	swig_r_p := C._wrap_qp_event_flag_at_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_50(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 *string
 
@@ -1751,7 +1807,7 @@ func Qp_enrichment_new(arg1 *uintptr, arg2 int64, arg3 float64, arg4 string, arg
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r_p := C._wrap_qp_enrichment_new_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), C.swig_type_52(_swig_i_1), C.double(_swig_i_2), *(*C.swig_type_53)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_54)(unsafe.Pointer(&_swig_i_4)))
+	swig_r_p := C._wrap_qp_enrichment_new_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.swig_type_52(_swig_i_1), C.double(_swig_i_2), *(*C.swig_type_53)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_54)(unsafe.Pointer(&_swig_i_4)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg4
@@ -1768,7 +1824,7 @@ func Qp_enrichment_add_flag(arg1 Qp_enrichment_t, arg2 string) (_swig_ret error)
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_enrichment_add_flag_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_56)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_qp_enrichment_add_flag_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_56)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -1782,7 +1838,7 @@ func Qp_enrichment_flag_at(arg1 Qp_enrichment_t, arg2 int64) (_swig_ret *string)
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_enrichment_flag_at_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_58(_swig_i_1))
+	swig_r_p := C._wrap_qp_enrichment_flag_at_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_58(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 *string
 
@@ -1797,7 +1853,7 @@ func Qp_enrichment_flag_at(arg1 Qp_enrichment_t, arg2 int64) (_swig_ret *string)
 func Qp_radio_name(arg1 Enum_SS_qp_radio) (_swig_ret *string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_radio_name_capi_e39ea23ecc42d745(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_qp_radio_name_capi_16b14556dc102ac1(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 *string
 
@@ -1820,7 +1876,7 @@ func (p SwigcptrQp_mock_cluster) SwigIsQp_mock_cluster() {
 
 func DeleteQp_mock_cluster(arg1 Qp_mock_cluster) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_mock_cluster_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_mock_cluster_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_mock_cluster interface {
@@ -1832,7 +1888,7 @@ func Qp_mock_cluster_new(arg1 *uintptr, arg2 int) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_mock_cluster_new_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), C.swig_intgo(_swig_i_1))
+	swig_r_p := C._wrap_qp_mock_cluster_new_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.swig_intgo(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -1842,7 +1898,7 @@ func Qp_mock_cluster_new(arg1 *uintptr, arg2 int) (_swig_ret error) {
 func Qp_mock_cluster_bootstrap(arg1 Qp_mock_cluster) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_qp_mock_cluster_bootstrap_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_mock_cluster_bootstrap_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1854,7 +1910,7 @@ func Qp_mock_cluster_create_topic(arg1 Qp_mock_cluster, arg2 string, arg3 int) (
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_mock_cluster_create_topic_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_63)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2))
+	swig_r_p := C._wrap_qp_mock_cluster_create_topic_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_63)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -1875,7 +1931,7 @@ func (p SwigcptrQp_headers) SwigIsQp_headers() {
 
 func DeleteQp_headers(arg1 Qp_headers) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_headers_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_headers_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_headers interface {
@@ -1888,7 +1944,7 @@ const QP_HEADER_INGEST_US string = "qp.ingest.us"
 func Qp_headers_new(arg1 *uintptr) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_headers_new_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0))
+	swig_r_p := C._wrap_qp_headers_new_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -1900,7 +1956,7 @@ func Qp_headers_add(arg1 Qp_headers, arg2 string, arg3 []byte) (_swig_ret error)
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_headers_add_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_66)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_67)(unsafe.Pointer(&_swig_i_2)))
+	swig_r_p := C._wrap_qp_headers_add_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_66)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_67)(unsafe.Pointer(&_swig_i_2)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -1916,7 +1972,7 @@ func Qp_headers_add(arg1 Qp_headers, arg2 string, arg3 []byte) (_swig_ret error)
 func Qp_headers_count(arg1 Qp_headers) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_qp_headers_count_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_headers_count_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -1926,7 +1982,7 @@ func Qp_headers_get(arg1 Qp_headers, arg2 string, arg3 *[]byte) (_swig_ret error
 	_swig_i_1 := arg2
 	var _swig_i_2 *string
  _swig_i_2 = new(string) 
-	swig_r_p := C._wrap_qp_headers_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_70)(unsafe.Pointer(&_swig_i_1)), C.swig_voidp(_swig_i_2))
+	swig_r_p := C._wrap_qp_headers_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_70)(unsafe.Pointer(&_swig_i_1)), C.swig_voidp(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 
 	if b := qpbBytes(*_swig_i_2); arg3 != nil {
@@ -1949,7 +2005,7 @@ func Qp_headers_at(arg1 Qp_headers, arg2 int64, arg3 *string, arg4 *[]byte) (_sw
  _swig_i_2 = new(string) 
 	var _swig_i_3 *string
  _swig_i_3 = new(string) 
-	swig_r_p := C._wrap_qp_headers_at_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_72(_swig_i_1), C.swig_voidp(_swig_i_2), C.swig_voidp(_swig_i_3))
+	swig_r_p := C._wrap_qp_headers_at_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_72(_swig_i_1), C.swig_voidp(_swig_i_2), C.swig_voidp(_swig_i_3))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 
 	if b := qpbBytes(*_swig_i_2); arg3 != nil {
@@ -1977,7 +2033,7 @@ func (p SwigcptrQp_producer) SwigIsQp_producer() {
 
 func DeleteQp_producer(arg1 Qp_producer) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_producer_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_producer_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_producer interface {
@@ -1997,41 +2053,41 @@ func (p SwigcptrQp_producer_stats_t) SwigIsQp_producer_stats_t() {
 func (arg1 SwigcptrQp_producer_stats_t) GetQueued() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_producer_stats_t_queued_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_producer_stats_t_queued_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_producer_stats_t) GetDelivered() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_producer_stats_t_delivered_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_producer_stats_t_delivered_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_producer_stats_t) GetFailed() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_producer_stats_t_failed_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_producer_stats_t_failed_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_producer_stats_t) GetIn_flight() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_producer_stats_t_in_flight_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_producer_stats_t_in_flight_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_producer_stats_t) GetRejected() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_producer_stats_t_rejected_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_producer_stats_t_rejected_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func DeleteQp_producer_stats_t(arg1 Qp_producer_stats_t) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_producer_stats_t_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_producer_stats_t_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_producer_stats_t interface {
@@ -2048,7 +2104,7 @@ func Qp_producer_new(arg1 *uintptr, arg2 Qp_conf) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r_p := C._wrap_qp_producer_new_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_producer_new_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2058,7 +2114,7 @@ func Qp_producer_new(arg1 *uintptr, arg2 Qp_conf) (_swig_ret error) {
 func Qp_producer_set_delivery_cb(arg1 Qp_producer, arg2 uintptr) {
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	C._wrap_qp_producer_set_delivery_cb_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
+	C._wrap_qp_producer_set_delivery_cb_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
 }
 
 func Qp_producer_publish_event(arg1 Qp_producer, arg2 string, arg3 Qp_scan_event_t) (_swig_ret error) {
@@ -2066,7 +2122,7 @@ func Qp_producer_publish_event(arg1 Qp_producer, arg2 string, arg3 Qp_scan_event
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r_p := C._wrap_qp_producer_publish_event_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_80)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))
+	swig_r_p := C._wrap_qp_producer_publish_event_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_80)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -2083,7 +2139,7 @@ func Qp_producer_publish(arg1 Qp_producer, arg2 string, arg3 []byte, arg4 []byte
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r_p := C._wrap_qp_producer_publish_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_82)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_83)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_84)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))
+	swig_r_p := C._wrap_qp_producer_publish_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_82)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_83)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_84)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -2103,7 +2159,7 @@ func Qp_producer_poll(arg1 Qp_producer, arg2 int) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_producer_poll_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	swig_r_p := C._wrap_qp_producer_poll_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2114,7 +2170,7 @@ func Qp_producer_flush(arg1 Qp_producer, arg2 int) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_producer_flush_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	swig_r_p := C._wrap_qp_producer_flush_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2123,14 +2179,14 @@ func Qp_producer_flush(arg1 Qp_producer, arg2 int) (_swig_ret error) {
 
 func Qp_producer_wakeup(arg1 Qp_producer) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_qp_producer_wakeup_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_qp_producer_wakeup_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 func Qp_producer_stats(arg1 Qp_producer, arg2 *uintptr) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_producer_stats_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1))
+	swig_r_p := C._wrap_qp_producer_stats_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2142,7 +2198,7 @@ func Qp_producer_close(arg1 Qp_producer, arg2 int, arg3 *int64) (_swig_ret error
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_producer_close_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_voidp(_swig_i_2))
+	swig_r_p := C._wrap_qp_producer_close_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_voidp(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2160,7 +2216,7 @@ func (p SwigcptrQp_admin) SwigIsQp_admin() {
 
 func DeleteQp_admin(arg1 Qp_admin) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_admin_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_admin_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_admin interface {
@@ -2172,7 +2228,7 @@ func Qp_admin_new(arg1 *uintptr, arg2 Qp_conf) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r_p := C._wrap_qp_admin_new_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_admin_new_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2183,7 +2239,7 @@ func Qp_admin_ensure_topics(arg1 Qp_admin, arg2 int) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_admin_ensure_topics_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	swig_r_p := C._wrap_qp_admin_ensure_topics_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2194,7 +2250,7 @@ func Qp_admin_check_topics(arg1 Qp_admin, arg2 int) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_admin_check_topics_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	swig_r_p := C._wrap_qp_admin_check_topics_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2212,7 +2268,7 @@ func (p SwigcptrQp_message) SwigIsQp_message() {
 
 func DeleteQp_message(arg1 Qp_message) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_message_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_message_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_message interface {
@@ -2231,7 +2287,7 @@ func (p SwigcptrQp_runner) SwigIsQp_runner() {
 
 func DeleteQp_runner(arg1 Qp_runner) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_runner_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_runner_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_runner interface {
@@ -2242,21 +2298,21 @@ type Qp_runner interface {
 type Enum_SS_qp_message_kind int
 func _swig_getQP_MESSAGE_EVENT() (_swig_ret Enum_SS_qp_message_kind) {
 	var swig_r Enum_SS_qp_message_kind
-	swig_r = (Enum_SS_qp_message_kind)(C._wrap_QP_MESSAGE_EVENT_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_message_kind)(C._wrap_QP_MESSAGE_EVENT_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_MESSAGE_EVENT Enum_SS_qp_message_kind = _swig_getQP_MESSAGE_EVENT()
 func _swig_getQP_MESSAGE_ASSIGNED() (_swig_ret Enum_SS_qp_message_kind) {
 	var swig_r Enum_SS_qp_message_kind
-	swig_r = (Enum_SS_qp_message_kind)(C._wrap_QP_MESSAGE_ASSIGNED_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_message_kind)(C._wrap_QP_MESSAGE_ASSIGNED_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_MESSAGE_ASSIGNED Enum_SS_qp_message_kind = _swig_getQP_MESSAGE_ASSIGNED()
 func _swig_getQP_MESSAGE_REVOKED() (_swig_ret Enum_SS_qp_message_kind) {
 	var swig_r Enum_SS_qp_message_kind
-	swig_r = (Enum_SS_qp_message_kind)(C._wrap_QP_MESSAGE_REVOKED_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_message_kind)(C._wrap_QP_MESSAGE_REVOKED_capi_16b14556dc102ac1())
 	return swig_r
 }
 
@@ -2264,14 +2320,14 @@ var QP_MESSAGE_REVOKED Enum_SS_qp_message_kind = _swig_getQP_MESSAGE_REVOKED()
 func Qp_message_kind(arg1 Qp_message) (_swig_ret Enum_SS_qp_message_kind) {
 	var swig_r Enum_SS_qp_message_kind
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_qp_message_kind)(C._wrap_qp_message_kind_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_qp_message_kind)(C._wrap_qp_message_kind_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Qp_message_topic(arg1 Qp_message) (_swig_ret *string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_qp_message_topic_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_message_topic_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 *string
 
@@ -2286,21 +2342,21 @@ func Qp_message_topic(arg1 Qp_message) (_swig_ret *string) {
 func Qp_message_partition(arg1 Qp_message) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_qp_message_partition_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_qp_message_partition_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Qp_message_offset(arg1 Qp_message) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_qp_message_offset_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_message_offset_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Qp_message_key(arg1 Qp_message) (_swig_ret []byte) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_qp_message_key_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_message_key_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 []byte
  swig_r_1 = qpbBytes(swig_r) 
@@ -2310,7 +2366,7 @@ func Qp_message_key(arg1 Qp_message) (_swig_ret []byte) {
 func Qp_message_value(arg1 Qp_message) (_swig_ret []byte) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_qp_message_value_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_message_value_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 []byte
  swig_r_1 = qpbBytes(swig_r) 
@@ -2320,35 +2376,35 @@ func Qp_message_value(arg1 Qp_message) (_swig_ret []byte) {
 func Qp_message_timestamp(arg1 Qp_message) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_qp_message_timestamp_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_message_timestamp_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Qp_message_headers(arg1 Qp_message) (_swig_ret Qp_headers) {
 	var swig_r Qp_headers
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Qp_headers)(SwigcptrQp_headers(C._wrap_qp_message_headers_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))))
+	swig_r = (Qp_headers)(SwigcptrQp_headers(C._wrap_qp_message_headers_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Qp_message_event(arg1 Qp_message) (_swig_ret Qp_scan_event_t) {
 	var swig_r Qp_scan_event_t
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Qp_scan_event_t)(SwigcptrQp_scan_event_t(C._wrap_qp_message_event_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))))
+	swig_r = (Qp_scan_event_t)(SwigcptrQp_scan_event_t(C._wrap_qp_message_event_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Qp_message_decode_error(arg1 Qp_message) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_qp_message_decode_error_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_qp_message_decode_error_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Qp_message_decode_detail(arg1 Qp_message) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_qp_message_decode_detail_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_message_decode_detail_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2358,14 +2414,14 @@ func Qp_message_decode_detail(arg1 Qp_message) (_swig_ret string) {
 func Qp_message_retry_count(arg1 Qp_message) (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (uint)(C._wrap_qp_message_retry_count_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_qp_message_retry_count_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Qp_message_assignment_count(arg1 Qp_message) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_qp_message_assignment_count_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_message_assignment_count_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -2373,7 +2429,7 @@ func Qp_message_assignment_topic(arg1 Qp_message, arg2 int64) (_swig_ret *string
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_message_assignment_topic_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_100(_swig_i_1))
+	swig_r_p := C._wrap_qp_message_assignment_topic_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_100(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 *string
 
@@ -2389,7 +2445,7 @@ func Qp_message_assignment_partition(arg1 Qp_message, arg2 int64) (_swig_ret int
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_qp_message_assignment_partition_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_101(_swig_i_1)))
+	swig_r = (int)(C._wrap_qp_message_assignment_partition_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_101(_swig_i_1)))
 	return swig_r
 }
 
@@ -2397,7 +2453,7 @@ func Qp_runner_new(arg1 *uintptr, arg2 Qp_conf) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r_p := C._wrap_qp_runner_new_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_runner_new_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2408,7 +2464,7 @@ func Qp_runner_subscribe(arg1 Qp_runner, arg2 string) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_runner_subscribe_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_104)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_qp_runner_subscribe_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_104)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -2423,7 +2479,7 @@ func Qp_runner_next(arg1 Qp_runner, arg2 *uintptr, arg3 int) (_swig_ret error) {
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_runner_next_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1), C.swig_intgo(_swig_i_2))
+	swig_r_p := C._wrap_qp_runner_next_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1), C.swig_intgo(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2436,7 +2492,7 @@ func Qp_runner_next_batch(arg1 Qp_runner, arg2 []uintptr, arg3 int, arg4 *int64)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r_p := C._wrap_qp_runner_next_batch_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_107)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_voidp(_swig_i_3))
+	swig_r_p := C._wrap_qp_runner_next_batch_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_107)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_voidp(_swig_i_3))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -2450,7 +2506,7 @@ func Qp_runner_ack(arg1 Qp_runner, arg2 Qp_message) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r_p := C._wrap_qp_runner_ack_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_runner_ack_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2461,7 +2517,7 @@ func Qp_runner_ack_batch(arg1 Qp_runner, arg2 []uintptr) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_runner_ack_batch_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_110)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_qp_runner_ack_batch_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_110)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -2475,7 +2531,7 @@ func Qp_runner_retry(arg1 Qp_runner, arg2 Qp_message) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r_p := C._wrap_qp_runner_retry_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_runner_retry_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2488,7 +2544,7 @@ func Qp_runner_dead_letter(arg1 Qp_runner, arg2 Qp_message, arg3 int, arg4 strin
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r_p := C._wrap_qp_runner_dead_letter_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2), *(*C.swig_type_113)(unsafe.Pointer(&_swig_i_3)))
+	swig_r_p := C._wrap_qp_runner_dead_letter_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2), *(*C.swig_type_113)(unsafe.Pointer(&_swig_i_3)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg4
@@ -2501,21 +2557,21 @@ func Qp_runner_dead_letter(arg1 Qp_runner, arg2 Qp_message, arg3 int, arg4 strin
 type Enum_SS_qp_runner_verdict int
 func _swig_getQP_RUNNER_ACK() (_swig_ret Enum_SS_qp_runner_verdict) {
 	var swig_r Enum_SS_qp_runner_verdict
-	swig_r = (Enum_SS_qp_runner_verdict)(C._wrap_QP_RUNNER_ACK_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_runner_verdict)(C._wrap_QP_RUNNER_ACK_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_RUNNER_ACK Enum_SS_qp_runner_verdict = _swig_getQP_RUNNER_ACK()
 func _swig_getQP_RUNNER_RETRY() (_swig_ret Enum_SS_qp_runner_verdict) {
 	var swig_r Enum_SS_qp_runner_verdict
-	swig_r = (Enum_SS_qp_runner_verdict)(C._wrap_QP_RUNNER_RETRY_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_runner_verdict)(C._wrap_QP_RUNNER_RETRY_capi_16b14556dc102ac1())
 	return swig_r
 }
 
 var QP_RUNNER_RETRY Enum_SS_qp_runner_verdict = _swig_getQP_RUNNER_RETRY()
 func _swig_getQP_RUNNER_DEAD_LETTER() (_swig_ret Enum_SS_qp_runner_verdict) {
 	var swig_r Enum_SS_qp_runner_verdict
-	swig_r = (Enum_SS_qp_runner_verdict)(C._wrap_QP_RUNNER_DEAD_LETTER_capi_e39ea23ecc42d745())
+	swig_r = (Enum_SS_qp_runner_verdict)(C._wrap_QP_RUNNER_DEAD_LETTER_capi_16b14556dc102ac1())
 	return swig_r
 }
 
@@ -2524,7 +2580,7 @@ func Qp_runner_run(arg1 Qp_runner, arg2 uintptr) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_runner_run_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_runner_run_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2533,13 +2589,13 @@ func Qp_runner_run(arg1 Qp_runner, arg2 uintptr) (_swig_ret error) {
 
 func Qp_runner_wakeup(arg1 Qp_runner) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_qp_runner_wakeup_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_qp_runner_wakeup_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 func Qp_runner_pause(arg1 Qp_runner) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_qp_runner_pause_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_runner_pause_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2549,7 +2605,7 @@ func Qp_runner_pause(arg1 Qp_runner) (_swig_ret error) {
 func Qp_runner_resume(arg1 Qp_runner) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_qp_runner_resume_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_runner_resume_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2559,7 +2615,7 @@ func Qp_runner_resume(arg1 Qp_runner) (_swig_ret error) {
 func Qp_runner_close(arg1 Qp_runner) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_qp_runner_close_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_runner_close_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2570,7 +2626,7 @@ func Qp_runner_rewind(arg1 Qp_runner, arg2 int) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_runner_rewind_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	swig_r_p := C._wrap_qp_runner_rewind_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2582,7 +2638,7 @@ func Qp_runner_begin_transaction(arg1 Qp_runner, arg2 Qp_producer, arg3 int) (_s
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_runner_begin_transaction_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2))
+	swig_r_p := C._wrap_qp_runner_begin_transaction_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2594,7 +2650,7 @@ func Qp_runner_commit_transaction(arg1 Qp_runner, arg2 Qp_producer, arg3 int) (_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_runner_commit_transaction_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2))
+	swig_r_p := C._wrap_qp_runner_commit_transaction_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2606,7 +2662,7 @@ func Qp_runner_abort_transaction(arg1 Qp_runner, arg2 Qp_producer, arg3 int) (_s
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_runner_abort_transaction_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2))
+	swig_r_p := C._wrap_qp_runner_abort_transaction_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2625,7 +2681,7 @@ func (p SwigcptrQp_runner_partition_stats_t) SwigIsQp_runner_partition_stats_t()
 func (arg1 SwigcptrQp_runner_partition_stats_t) GetTopic() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_runner_partition_stats_t_topic_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_runner_partition_stats_t_topic_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2635,54 +2691,54 @@ func (arg1 SwigcptrQp_runner_partition_stats_t) GetTopic() (_swig_ret string) {
 func (arg1 SwigcptrQp_runner_partition_stats_t) GetPartition() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_qp_runner_partition_stats_t_partition_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_qp_runner_partition_stats_t_partition_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_partition_stats_t) GetPosition() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_runner_partition_stats_t_position_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_runner_partition_stats_t_position_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_partition_stats_t) GetHigh_watermark() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_runner_partition_stats_t_high_watermark_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_runner_partition_stats_t_high_watermark_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_partition_stats_t) GetLag() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_runner_partition_stats_t_lag_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_runner_partition_stats_t_lag_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_partition_stats_t) GetCommitted() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_runner_partition_stats_t_committed_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_runner_partition_stats_t_committed_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_partition_stats_t) GetOutstanding() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_runner_partition_stats_t_outstanding_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_runner_partition_stats_t_outstanding_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func NewQp_runner_partition_stats_t() (_swig_ret Qp_runner_partition_stats_t) {
 	var swig_r Qp_runner_partition_stats_t
-	swig_r = (Qp_runner_partition_stats_t)(SwigcptrQp_runner_partition_stats_t(C._wrap_new_qp_runner_partition_stats_t_capi_e39ea23ecc42d745()))
+	swig_r = (Qp_runner_partition_stats_t)(SwigcptrQp_runner_partition_stats_t(C._wrap_new_qp_runner_partition_stats_t_capi_16b14556dc102ac1()))
 	return swig_r
 }
 
 func DeleteQp_runner_partition_stats_t(arg1 Qp_runner_partition_stats_t) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_runner_partition_stats_t_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_runner_partition_stats_t_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_runner_partition_stats_t interface {
@@ -2709,97 +2765,104 @@ func (p SwigcptrQp_runner_stats_t) SwigIsQp_runner_stats_t() {
 func (arg1 SwigcptrQp_runner_stats_t) GetConsumed() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_runner_stats_t_consumed_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_runner_stats_t_consumed_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetAcked() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_runner_stats_t_acked_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_runner_stats_t_acked_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetRetried() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_runner_stats_t_retried_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_runner_stats_t_retried_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetDead_lettered() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_runner_stats_t_dead_lettered_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_runner_stats_t_dead_lettered_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetDecode_failed() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_runner_stats_t_decode_failed_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_runner_stats_t_decode_failed_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetDlq_failed() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_runner_stats_t_dlq_failed_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_runner_stats_t_dlq_failed_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetCommits() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_runner_stats_t_commits_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_runner_stats_t_commits_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetCommit_failed() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_runner_stats_t_commit_failed_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_runner_stats_t_commit_failed_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetHeld() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_runner_stats_t_held_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_runner_stats_t_held_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetRetry_pending() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_runner_stats_t_retry_pending_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_runner_stats_t_retry_pending_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetDlq_in_flight() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_runner_stats_t_dlq_in_flight_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_runner_stats_t_dlq_in_flight_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetPaused() (_swig_ret bool) {
 	var swig_r bool
 	_swig_i_0 := arg1
-	swig_r = (bool)(C._wrap_qp_runner_stats_t_paused_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (bool)(C._wrap_qp_runner_stats_t_paused_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_runner_stats_t) GetPartition_count() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_qp_runner_stats_t_partition_count_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_runner_stats_t_partition_count_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_runner_stats_t) GetDlq_truncated() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_runner_stats_t_dlq_truncated_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func DeleteQp_runner_stats_t(arg1 Qp_runner_stats_t) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_runner_stats_t_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_runner_stats_t_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_runner_stats_t interface {
@@ -2818,13 +2881,14 @@ type Qp_runner_stats_t interface {
 	GetDlq_in_flight() (_swig_ret int64)
 	GetPaused() (_swig_ret bool)
 	GetPartition_count() (_swig_ret int64)
+	GetDlq_truncated() (_swig_ret uint64)
 }
 
 func Qp_runner_stats(arg1 Qp_runner, arg2 *uintptr) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_runner_stats_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1))
+	swig_r_p := C._wrap_qp_runner_stats_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2835,7 +2899,7 @@ func Qp_runner_stats_partition_at(arg1 Qp_runner_stats_t, arg2 int64) (_swig_ret
 	var swig_r Qp_runner_partition_stats_t
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Qp_runner_partition_stats_t)(SwigcptrQp_runner_partition_stats_t(C._wrap_qp_runner_stats_partition_at_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_141(_swig_i_1))))
+	swig_r = (Qp_runner_partition_stats_t)(SwigcptrQp_runner_partition_stats_t(C._wrap_qp_runner_stats_partition_at_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_142(_swig_i_1))))
 	return swig_r
 }
 
@@ -2850,7 +2914,7 @@ func (p SwigcptrQp_fraud_verdict) SwigIsQp_fraud_verdict() {
 
 func DeleteQp_fraud_verdict(arg1 Qp_fraud_verdict) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_fraud_verdict_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_fraud_verdict_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_fraud_verdict interface {
@@ -2869,7 +2933,7 @@ func (p SwigcptrQp_fraud) SwigIsQp_fraud() {
 
 func DeleteQp_fraud(arg1 Qp_fraud) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_fraud_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_fraud_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_fraud interface {
@@ -2882,7 +2946,7 @@ func Qp_fraud_new(arg1 *uintptr, arg2 Qp_conf) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r_p := C._wrap_qp_fraud_new_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_fraud_new_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2893,7 +2957,7 @@ func Qp_fraud_load_towers(arg1 Qp_fraud, arg2 string) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_fraud_load_towers_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_144)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_qp_fraud_load_towers_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_145)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -2907,7 +2971,7 @@ func Qp_fraud_load_radiomap(arg1 Qp_fraud, arg2 string) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_fraud_load_radiomap_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_146)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_qp_fraud_load_radiomap_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_147)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -2922,7 +2986,7 @@ func Qp_fraud_radiomap_export(arg1 Qp_fraud, arg2 *[]byte) (_swig_ret error) {
 	_swig_i_0 := getSwigcptr(arg1)
 	var _swig_i_1 *string
  _swig_i_1 = new(string) 
-	swig_r_p := C._wrap_qp_fraud_radiomap_export_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1))
+	swig_r_p := C._wrap_qp_fraud_radiomap_export_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 
 	if arg2 != nil {
@@ -2943,7 +3007,7 @@ func Qp_fraud_evaluate(arg1 Qp_fraud, arg2 Qp_scan_event_t, arg3 int64, arg4 int
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r_p := C._wrap_qp_fraud_evaluate_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_type_149(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_voidp(_swig_i_4))
+	swig_r_p := C._wrap_qp_fraud_evaluate_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_type_150(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_voidp(_swig_i_4))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2956,7 +3020,7 @@ func Qp_fraud_warm(arg1 Qp_fraud, arg2 Qp_scan_event_t, arg3 int64, arg4 int) (_
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r_p := C._wrap_qp_fraud_warm_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_type_151(_swig_i_2), C.swig_intgo(_swig_i_3))
+	swig_r_p := C._wrap_qp_fraud_warm_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_type_152(_swig_i_2), C.swig_intgo(_swig_i_3))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -2967,7 +3031,7 @@ func Qp_fraud_partition_revoked(arg1 Qp_fraud, arg2 int) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_qp_fraud_partition_revoked_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int64)(C._wrap_qp_fraud_partition_revoked_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -2976,7 +3040,7 @@ func Qp_fraud_add_rule(arg1 Qp_fraud, arg2 string, arg3 uintptr) (_swig_ret erro
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_fraud_add_rule_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_154)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))
+	swig_r_p := C._wrap_qp_fraud_add_rule_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_155)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -2991,7 +3055,7 @@ func Qp_fraud_verdict_add_flag(arg1 Qp_fraud_verdict, arg2 string, arg3 float64)
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_fraud_verdict_add_flag_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_156)(unsafe.Pointer(&_swig_i_1)), C.double(_swig_i_2))
+	swig_r_p := C._wrap_qp_fraud_verdict_add_flag_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_157)(unsafe.Pointer(&_swig_i_1)), C.double(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -3004,14 +3068,14 @@ func Qp_fraud_verdict_add_flag(arg1 Qp_fraud_verdict, arg2 string, arg3 float64)
 func Qp_fraud_verdict_score(arg1 Qp_fraud_verdict) (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (float64)(C._wrap_qp_fraud_verdict_score_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_fraud_verdict_score_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Qp_fraud_verdict_flag_count(arg1 Qp_fraud_verdict) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_qp_fraud_verdict_flag_count_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_fraud_verdict_flag_count_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3019,7 +3083,7 @@ func Qp_fraud_verdict_flag_at(arg1 Qp_fraud_verdict, arg2 int64) (_swig_ret *str
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_fraud_verdict_flag_at_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_159(_swig_i_1))
+	swig_r_p := C._wrap_qp_fraud_verdict_flag_at_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_160(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 *string
 
@@ -3034,21 +3098,21 @@ func Qp_fraud_verdict_flag_at(arg1 Qp_fraud_verdict, arg2 int64) (_swig_ret *str
 func Qp_fraud_verdict_received_ms(arg1 Qp_fraud_verdict) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_qp_fraud_verdict_received_ms_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_fraud_verdict_received_ms_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Qp_fraud_verdict_alert(arg1 Qp_fraud_verdict) (_swig_ret bool) {
 	var swig_r bool
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (bool)(C._wrap_qp_fraud_verdict_alert_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (bool)(C._wrap_qp_fraud_verdict_alert_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Qp_fraud_last_verdict(arg1 Qp_fraud) (_swig_ret Qp_fraud_verdict) {
 	var swig_r Qp_fraud_verdict
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Qp_fraud_verdict)(SwigcptrQp_fraud_verdict(C._wrap_qp_fraud_last_verdict_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))))
+	swig_r = (Qp_fraud_verdict)(SwigcptrQp_fraud_verdict(C._wrap_qp_fraud_last_verdict_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
@@ -3056,7 +3120,7 @@ func Qp_fraud_rule_name(arg1 Qp_fraud, arg2 int64) (_swig_ret *string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_fraud_rule_name_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_162(_swig_i_1))
+	swig_r_p := C._wrap_qp_fraud_rule_name_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_163(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 *string
 
@@ -3072,7 +3136,7 @@ func Qp_fraud_rule_count(arg1 Qp_fraud, arg2 string) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_qp_fraud_rule_count_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_164)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (int64)(C._wrap_qp_fraud_rule_count_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_165)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3083,7 +3147,7 @@ func Qp_fraud_counter(arg1 Qp_fraud, arg2 string) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_qp_fraud_counter_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_166)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (int64)(C._wrap_qp_fraud_counter_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_167)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3101,7 +3165,7 @@ func (p SwigcptrQp_inserter) SwigIsQp_inserter() {
 
 func DeleteQp_inserter(arg1 Qp_inserter) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_inserter_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_inserter_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_inserter interface {
@@ -3121,112 +3185,112 @@ func (p SwigcptrQp_inserter_stats_t) SwigIsQp_inserter_stats_t() {
 func (arg1 SwigcptrQp_inserter_stats_t) GetRows_inserted() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_rows_inserted_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_rows_inserted_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetBytes_inserted() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_bytes_inserted_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_bytes_inserted_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetRows_rejected() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_rows_rejected_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_rows_rejected_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetBatches() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_batches_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_batches_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetRequests() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_requests_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_requests_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetRetries() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_retries_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_retries_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetSplits() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_splits_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_splits_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetRows_pending() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_rows_pending_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_rows_pending_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetBytes_pending() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_bytes_pending_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_bytes_pending_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetLatency_count() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_latency_count_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_qp_inserter_stats_t_latency_count_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetLatency_mean_ms() (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := arg1
-	swig_r = (float64)(C._wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetLatency_p50_ms() (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := arg1
-	swig_r = (float64)(C._wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetLatency_p99_ms() (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := arg1
-	swig_r = (float64)(C._wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetLatency_max_ms() (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := arg1
-	swig_r = (float64)(C._wrap_qp_inserter_stats_t_latency_max_ms_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_qp_inserter_stats_t_latency_max_ms_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetLast_error_code() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_qp_inserter_stats_t_last_error_code_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_qp_inserter_stats_t_last_error_code_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrQp_inserter_stats_t) GetLast_error() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_inserter_stats_t_last_error_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_inserter_stats_t_last_error_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -3236,7 +3300,7 @@ func (arg1 SwigcptrQp_inserter_stats_t) GetLast_error() (_swig_ret string) {
 func (arg1 SwigcptrQp_inserter_stats_t) GetServer_version() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_qp_inserter_stats_t_server_version_get_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_inserter_stats_t_server_version_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -3245,7 +3309,7 @@ func (arg1 SwigcptrQp_inserter_stats_t) GetServer_version() (_swig_ret string) {
 
 func DeleteQp_inserter_stats_t(arg1 Qp_inserter_stats_t) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_qp_inserter_stats_t_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_qp_inserter_stats_t_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 type Qp_inserter_stats_t interface {
@@ -3274,7 +3338,7 @@ func Qp_inserter_new(arg1 *uintptr, arg2 Qp_conf) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r_p := C._wrap_qp_inserter_new_capi_e39ea23ecc42d745(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r_p := C._wrap_qp_inserter_new_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -3284,13 +3348,13 @@ func Qp_inserter_new(arg1 *uintptr, arg2 Qp_conf) (_swig_ret error) {
 func Qp_inserter_set_result_cb(arg1 Qp_inserter, arg2 uintptr) {
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	C._wrap_qp_inserter_set_result_cb_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
+	C._wrap_qp_inserter_set_result_cb_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
 }
 
 func Qp_inserter_ensure_table(arg1 Qp_inserter) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_qp_inserter_ensure_table_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_qp_inserter_ensure_table_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -3302,7 +3366,7 @@ func Qp_inserter_add_row(arg1 Qp_inserter, arg2 []byte, arg3 uintptr) (_swig_ret
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_qp_inserter_add_row_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_182)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))
+	swig_r_p := C._wrap_qp_inserter_add_row_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_183)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -3315,14 +3379,14 @@ func Qp_inserter_add_row(arg1 Qp_inserter, arg2 []byte, arg3 uintptr) (_swig_ret
 func Qp_inserter_due_in_ms(arg1 Qp_inserter) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_qp_inserter_due_in_ms_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_inserter_due_in_ms_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Qp_inserter_pending_rows(arg1 Qp_inserter) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_qp_inserter_pending_rows_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_qp_inserter_pending_rows_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3330,7 +3394,7 @@ func Qp_inserter_flush(arg1 Qp_inserter, arg2 string) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_inserter_flush_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_qp_inserter_flush_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_187)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -3346,7 +3410,7 @@ func Qp_inserter_query(arg1 Qp_inserter, arg2 string, arg3 *[]byte) (_swig_ret e
 	_swig_i_1 := arg2
 	var _swig_i_2 *string
  _swig_i_2 = new(string) 
-	swig_r_p := C._wrap_qp_inserter_query_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_1)), C.swig_voidp(_swig_i_2))
+	swig_r_p := C._wrap_qp_inserter_query_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_1)), C.swig_voidp(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 
 	if arg3 != nil {
@@ -3365,14 +3429,14 @@ func Qp_inserter_query(arg1 Qp_inserter, arg2 string, arg3 *[]byte) (_swig_ret e
 
 func Qp_inserter_wakeup(arg1 Qp_inserter) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_qp_inserter_wakeup_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0))
+	C._wrap_qp_inserter_wakeup_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
 }
 
 func Qp_inserter_stats(arg1 Qp_inserter, arg2 *uintptr) (_swig_ret error) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_qp_inserter_stats_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1))
+	swig_r_p := C._wrap_qp_inserter_stats_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
@@ -3385,11 +3449,306 @@ func Qp_inserter_latency_bucket(arg1 Qp_inserter, arg2 int64, arg3 *float64, arg
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r_p := C._wrap_qp_inserter_latency_bucket_capi_e39ea23ecc42d745(C.uintptr_t(_swig_i_0), C.swig_type_191(_swig_i_1), C.swig_voidp(_swig_i_2), C.swig_voidp(_swig_i_3))
+	swig_r_p := C._wrap_qp_inserter_latency_bucket_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_192(_swig_i_1), C.swig_voidp(_swig_i_2), C.swig_voidp(_swig_i_3))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 error
  swig_r_1 = errorFrom(swigCopyString(swig_r)) 
 	return swig_r_1
+}
+
+type SwigcptrQp_ingest uintptr
+
+func (p SwigcptrQp_ingest) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrQp_ingest) SwigIsQp_ingest() {
+}
+
+func DeleteQp_ingest(arg1 Qp_ingest) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_delete_qp_ingest_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
+}
+
+type Qp_ingest interface {
+	Swigcptr() uintptr
+	SwigIsQp_ingest()
+}
+
+type SwigcptrQp_ingest_response uintptr
+
+func (p SwigcptrQp_ingest_response) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrQp_ingest_response) SwigIsQp_ingest_response() {
+}
+
+func DeleteQp_ingest_response(arg1 Qp_ingest_response) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_delete_qp_ingest_response_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
+}
+
+type Qp_ingest_response interface {
+	Swigcptr() uintptr
+	SwigIsQp_ingest_response()
+}
+
+type SwigcptrQp_ingest_stats_t uintptr
+
+func (p SwigcptrQp_ingest_stats_t) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrQp_ingest_stats_t) SwigIsQp_ingest_stats_t() {
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetRequests() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_requests_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetAccepted() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_accepted_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetDuplicates() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_duplicates_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetRefused() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_refused_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetUnavailable() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_unavailable_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetDelivered() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_delivered_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetDelivery_failed() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_delivery_failed_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetTokens() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_tokens_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetStatus_2xx() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_status_2xx_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetStatus_4xx() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_status_4xx_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetStatus_5xx() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_status_5xx_get_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func NewQp_ingest_stats_t() (_swig_ret Qp_ingest_stats_t) {
+	var swig_r Qp_ingest_stats_t
+	swig_r = (Qp_ingest_stats_t)(SwigcptrQp_ingest_stats_t(C._wrap_new_qp_ingest_stats_t_capi_16b14556dc102ac1()))
+	return swig_r
+}
+
+func DeleteQp_ingest_stats_t(arg1 Qp_ingest_stats_t) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_delete_qp_ingest_stats_t_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
+}
+
+type Qp_ingest_stats_t interface {
+	Swigcptr() uintptr
+	SwigIsQp_ingest_stats_t()
+	GetRequests() (_swig_ret uint64)
+	GetAccepted() (_swig_ret uint64)
+	GetDuplicates() (_swig_ret uint64)
+	GetRefused() (_swig_ret uint64)
+	GetUnavailable() (_swig_ret uint64)
+	GetDelivered() (_swig_ret uint64)
+	GetDelivery_failed() (_swig_ret uint64)
+	GetTokens() (_swig_ret uint64)
+	GetStatus_2xx() (_swig_ret uint64)
+	GetStatus_4xx() (_swig_ret uint64)
+	GetStatus_5xx() (_swig_ret uint64)
+}
+
+func Qp_ingest_new(arg1 *uintptr, arg2 Qp_conf) (_swig_ret error) {
+	var swig_r string
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	swig_r_p := C._wrap_qp_ingest_new_capi_16b14556dc102ac1(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 error
+ swig_r_1 = errorFrom(swigCopyString(swig_r)) 
+	return swig_r_1
+}
+
+func Qp_ingest_check(arg1 Qp_ingest, arg2 string, arg3 string, arg4 string, arg5 int64, arg6 *uintptr) (_swig_ret error) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := arg5
+	_swig_i_5 := arg6
+	swig_r_p := C._wrap_qp_ingest_check_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_3)), C.swig_type_209(_swig_i_4), C.swig_voidp(_swig_i_5))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	var swig_r_1 error
+ swig_r_1 = errorFrom(swigCopyString(swig_r)) 
+	return swig_r_1
+}
+
+func Qp_ingest_handle(arg1 Qp_ingest, arg2 string, arg3 string, arg4 string, arg5 []byte, arg6 *uintptr) (_swig_ret error) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := arg5
+	_swig_i_5 := arg6
+	swig_r_p := C._wrap_qp_ingest_handle_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_212)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_213)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_214)(unsafe.Pointer(&_swig_i_4)), C.swig_voidp(_swig_i_5))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg5
+	}
+	var swig_r_1 error
+ swig_r_1 = errorFrom(swigCopyString(swig_r)) 
+	return swig_r_1
+}
+
+func Qp_ingest_response_status(arg1 Qp_ingest_response) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_qp_ingest_response_status_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Qp_ingest_response_body(arg1 Qp_ingest_response) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_qp_ingest_response_body_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Qp_ingest_response_header_count(arg1 Qp_ingest_response) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_qp_ingest_response_header_count_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Qp_ingest_response_header_at(arg1 Qp_ingest_response, arg2 int64, arg3 *string, arg4 *string) (_swig_ret error) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	var _swig_i_2 *string
+ _swig_i_2 = new(string) 
+	var _swig_i_3 *string
+ _swig_i_3 = new(string) 
+	swig_r_p := C._wrap_qp_ingest_response_header_at_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_type_218(_swig_i_1), C.swig_voidp(_swig_i_2), C.swig_voidp(_swig_i_3))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+
+	if b := qpbBytes(*_swig_i_2); arg3 != nil {
+		*arg3 = string(b)
+	}
+
+
+	if b := qpbBytes(*_swig_i_3); arg4 != nil {
+		*arg4 = string(b)
+	}
+
+	var swig_r_1 error
+ swig_r_1 = errorFrom(swigCopyString(swig_r)) 
+	return swig_r_1
+}
+
+func Qp_ingest_poll(arg1 Qp_ingest, arg2 int) (_swig_ret error) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_qp_ingest_poll_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 error
+ swig_r_1 = errorFrom(swigCopyString(swig_r)) 
+	return swig_r_1
+}
+
+func Qp_ingest_flush(arg1 Qp_ingest, arg2 int) (_swig_ret error) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_qp_ingest_flush_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 error
+ swig_r_1 = errorFrom(swigCopyString(swig_r)) 
+	return swig_r_1
+}
+
+func Qp_ingest_wakeup(arg1 Qp_ingest) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_qp_ingest_wakeup_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0))
+}
+
+func Qp_ingest_stats(arg1 Qp_ingest, arg2 Qp_ingest_stats_t) {
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := getSwigcptr(arg2)
+	C._wrap_qp_ingest_stats_capi_16b14556dc102ac1(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
 }
 
 

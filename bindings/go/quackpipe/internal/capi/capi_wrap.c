@@ -339,11 +339,13 @@ SWIGINTERN void delete_qp_fraud_verdict(struct qp_fraud_verdict *self){ qpb_forg
 SWIGINTERN void delete_qp_fraud(struct qp_fraud *self){ qp_fraud_destroy(self); }
 SWIGINTERN void delete_qp_inserter(struct qp_inserter *self){ qp_inserter_destroy(self); }
 SWIGINTERN void delete_qp_inserter_stats(struct qp_inserter_stats *self){ qp_inserter_stats_destroy(self); }
+SWIGINTERN void delete_qp_ingest(struct qp_ingest *self){ qp_ingest_destroy(self); }
+SWIGINTERN void delete_qp_ingest_response(struct qp_ingest_response *self){ qp_ingest_response_destroy(self); }
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-void _wrap_Swig_free_capi_e39ea23ecc42d745(void *_swig_go_0) {
+void _wrap_Swig_free_capi_16b14556dc102ac1(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -353,7 +355,7 @@ void _wrap_Swig_free_capi_e39ea23ecc42d745(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_capi_e39ea23ecc42d745(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_capi_16b14556dc102ac1(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -366,7 +368,7 @@ void *_wrap_Swig_malloc_capi_e39ea23ecc42d745(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_qpb_error_family_capi_e39ea23ecc42d745(intgo _swig_go_0) {
+_gostring_ _wrap_qpb_error_family_capi_16b14556dc102ac1(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -379,7 +381,7 @@ _gostring_ _wrap_qpb_error_family_capi_e39ea23ecc42d745(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_QP_VERSION_NUMBER_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_VERSION_NUMBER_capi_16b14556dc102ac1() {
   int result;
   intgo _swig_go_result;
   
@@ -390,7 +392,7 @@ intgo _wrap_QP_VERSION_NUMBER_capi_e39ea23ecc42d745() {
 }
 
 
-_gostring_ _wrap_qp_version_str_capi_e39ea23ecc42d745() {
+_gostring_ _wrap_qp_version_str_capi_16b14556dc102ac1() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -401,7 +403,7 @@ _gostring_ _wrap_qp_version_str_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_qp_version_number_capi_e39ea23ecc42d745() {
+intgo _wrap_qp_version_number_capi_16b14556dc102ac1() {
   int result;
   intgo _swig_go_result;
   
@@ -412,7 +414,7 @@ intgo _wrap_qp_version_number_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_OK_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_OK_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -424,7 +426,7 @@ intgo _wrap_QP_OK_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_GENERIC_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_GENERIC_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -436,7 +438,7 @@ intgo _wrap_QP_ERR_GENERIC_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_NOMEM_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_NOMEM_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -448,7 +450,7 @@ intgo _wrap_QP_ERR_NOMEM_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_INVALID_ARG_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_INVALID_ARG_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -460,7 +462,7 @@ intgo _wrap_QP_ERR_INVALID_ARG_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -472,7 +474,7 @@ intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_CONF_INVALID_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_CONF_INVALID_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -484,7 +486,7 @@ intgo _wrap_QP_ERR_CONF_INVALID_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_IO_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_IO_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -496,7 +498,7 @@ intgo _wrap_QP_ERR_IO_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_JSON_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_JSON_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -508,7 +510,7 @@ intgo _wrap_QP_ERR_JSON_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_TOO_LARGE_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_TOO_LARGE_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -520,7 +522,7 @@ intgo _wrap_QP_ERR_TOO_LARGE_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_TOO_DEEP_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_TOO_DEEP_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -532,7 +534,7 @@ intgo _wrap_QP_ERR_TOO_DEEP_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_UTF8_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_UTF8_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -544,7 +546,7 @@ intgo _wrap_QP_ERR_UTF8_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -556,7 +558,7 @@ intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_MISSING_FIELD_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_MISSING_FIELD_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -568,7 +570,7 @@ intgo _wrap_QP_ERR_MISSING_FIELD_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_TYPE_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_FIELD_TYPE_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -580,7 +582,7 @@ intgo _wrap_QP_ERR_FIELD_TYPE_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_RANGE_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_FIELD_RANGE_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -592,7 +594,7 @@ intgo _wrap_QP_ERR_FIELD_RANGE_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_FORMAT_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_FIELD_FORMAT_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -604,7 +606,7 @@ intgo _wrap_QP_ERR_FIELD_FORMAT_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -616,7 +618,7 @@ intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -628,7 +630,7 @@ intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_KAFKA_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_KAFKA_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -640,7 +642,7 @@ intgo _wrap_QP_ERR_KAFKA_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_QUEUE_FULL_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_QUEUE_FULL_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -652,7 +654,7 @@ intgo _wrap_QP_ERR_QUEUE_FULL_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_TIMEOUT_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_TIMEOUT_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -664,7 +666,7 @@ intgo _wrap_QP_ERR_TIMEOUT_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -676,7 +678,7 @@ intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_NO_EVENT_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_NO_EVENT_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -688,7 +690,7 @@ intgo _wrap_QP_ERR_NO_EVENT_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_WAKEUP_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_WAKEUP_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -700,7 +702,7 @@ intgo _wrap_QP_ERR_WAKEUP_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_CLOSED_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_CLOSED_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -712,7 +714,7 @@ intgo _wrap_QP_ERR_CLOSED_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_STATE_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_STATE_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -724,7 +726,7 @@ intgo _wrap_QP_ERR_STATE_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_NOT_FOUND_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_NOT_FOUND_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -736,7 +738,7 @@ intgo _wrap_QP_ERR_NOT_FOUND_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_HTTP_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_HTTP_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -748,7 +750,7 @@ intgo _wrap_QP_ERR_HTTP_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_CLICKHOUSE_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_CLICKHOUSE_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -760,7 +762,7 @@ intgo _wrap_QP_ERR_CLICKHOUSE_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -772,7 +774,7 @@ intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -784,7 +786,7 @@ intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_TXN_ABORTED_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_TXN_ABORTED_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -796,7 +798,7 @@ intgo _wrap_QP_ERR_TXN_ABORTED_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ERR_USER_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ERR_USER_capi_16b14556dc102ac1() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -808,7 +810,7 @@ intgo _wrap_QP_ERR_USER_capi_e39ea23ecc42d745() {
 }
 
 
-_gostring_ _wrap_qp_err_str_capi_e39ea23ecc42d745(intgo _swig_go_0) {
+_gostring_ _wrap_qp_err_str_capi_16b14556dc102ac1(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -821,7 +823,7 @@ _gostring_ _wrap_qp_err_str_capi_e39ea23ecc42d745(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_err_name_capi_e39ea23ecc42d745(intgo _swig_go_0) {
+_gostring_ _wrap_qp_err_name_capi_16b14556dc102ac1(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -834,7 +836,7 @@ _gostring_ _wrap_qp_err_name_capi_e39ea23ecc42d745(intgo _swig_go_0) {
 }
 
 
-void _wrap_delete_qp_conf_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0) {
+void _wrap_delete_qp_conf_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0) {
   struct qp_conf *arg1 = (struct qp_conf *) 0 ;
   
   arg1 = *(struct qp_conf **)&_swig_go_0; 
@@ -844,7 +846,7 @@ void _wrap_delete_qp_conf_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0) {
 }
 
 
-intgo _wrap_QP_LOG_ERROR_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_LOG_ERROR_capi_16b14556dc102ac1() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -856,7 +858,7 @@ intgo _wrap_QP_LOG_ERROR_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_LOG_WARNING_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_LOG_WARNING_capi_16b14556dc102ac1() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -868,7 +870,7 @@ intgo _wrap_QP_LOG_WARNING_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_LOG_NOTICE_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_LOG_NOTICE_capi_16b14556dc102ac1() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -880,7 +882,7 @@ intgo _wrap_QP_LOG_NOTICE_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_LOG_INFO_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_LOG_INFO_capi_16b14556dc102ac1() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -892,7 +894,7 @@ intgo _wrap_QP_LOG_INFO_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_LOG_DEBUG_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_LOG_DEBUG_capi_16b14556dc102ac1() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -904,7 +906,7 @@ intgo _wrap_QP_LOG_DEBUG_capi_e39ea23ecc42d745() {
 }
 
 
-_gostring_ _wrap_qp_conf_new_capi_e39ea23ecc42d745(qp_conf_t **_swig_go_0) {
+_gostring_ _wrap_qp_conf_new_capi_16b14556dc102ac1(qp_conf_t **_swig_go_0) {
   qp_conf_t **arg1 = (qp_conf_t **) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -926,7 +928,7 @@ _gostring_ _wrap_qp_conf_new_capi_e39ea23ecc42d745(qp_conf_t **_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_conf_dup_capi_e39ea23ecc42d745(qp_conf_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_conf_dup_capi_16b14556dc102ac1(qp_conf_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_conf_t **arg1 = (qp_conf_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -950,7 +952,7 @@ _gostring_ _wrap_qp_conf_dup_capi_e39ea23ecc42d745(qp_conf_t **_swig_go_0, struc
 }
 
 
-_gostring_ _wrap_qp_conf_set_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+_gostring_ _wrap_qp_conf_set_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -986,7 +988,7 @@ _gostring_ _wrap_qp_conf_set_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, _
 }
 
 
-_gostring_ _wrap_qp_conf_get_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_conf_get_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -1013,7 +1015,7 @@ _gostring_ _wrap_qp_conf_get_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, _
 }
 
 
-_gostring_ _wrap_qp_conf_load_file_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_conf_load_file_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -1042,7 +1044,7 @@ _gostring_ _wrap_qp_conf_load_file_capi_e39ea23ecc42d745(struct qp_conf *_swig_g
 }
 
 
-void _wrap_qp_conf_set_log_cb_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, qp_log_cb *_swig_go_1) {
+void _wrap_qp_conf_set_log_cb_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, qp_log_cb *_swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   qp_log_cb *arg2 = (qp_log_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -1058,7 +1060,7 @@ void _wrap_qp_conf_set_log_cb_capi_e39ea23ecc42d745(struct qp_conf *_swig_go_0, 
 }
 
 
-_gostring_ _wrap_qp_conf_properties_markdown_capi_e39ea23ecc42d745(_gostring_* _swig_go_0) {
+_gostring_ _wrap_qp_conf_properties_markdown_capi_16b14556dc102ac1(_gostring_* _swig_go_0) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
   qp_err_t result;
@@ -1085,7 +1087,7 @@ _gostring_ _wrap_qp_conf_properties_markdown_capi_e39ea23ecc42d745(_gostring_* _
 }
 
 
-intgo _wrap_QP_EVENT_MAX_BYTES_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_EVENT_MAX_BYTES_capi_16b14556dc102ac1() {
   int result;
   intgo _swig_go_result;
   
@@ -1096,7 +1098,7 @@ intgo _wrap_QP_EVENT_MAX_BYTES_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_ABSENT_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_ABSENT_capi_16b14556dc102ac1() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1108,7 +1110,7 @@ intgo _wrap_QP_ABSENT_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_NULL_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_NULL_capi_16b14556dc102ac1() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1120,7 +1122,7 @@ intgo _wrap_QP_NULL_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_PRESENT_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_PRESENT_capi_16b14556dc102ac1() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1132,7 +1134,7 @@ intgo _wrap_QP_PRESENT_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_qp_opt_double_t_presence_get_capi_e39ea23ecc42d745(struct qp_opt_double *_swig_go_0) {
+intgo _wrap_qp_opt_double_t_presence_get_capi_16b14556dc102ac1(struct qp_opt_double *_swig_go_0) {
   struct qp_opt_double *arg1 = (struct qp_opt_double *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1145,7 +1147,7 @@ intgo _wrap_qp_opt_double_t_presence_get_capi_e39ea23ecc42d745(struct qp_opt_dou
 }
 
 
-double _wrap_qp_opt_double_t_value_get_capi_e39ea23ecc42d745(struct qp_opt_double *_swig_go_0) {
+double _wrap_qp_opt_double_t_value_get_capi_16b14556dc102ac1(struct qp_opt_double *_swig_go_0) {
   struct qp_opt_double *arg1 = (struct qp_opt_double *) 0 ;
   double result;
   double _swig_go_result;
@@ -1158,7 +1160,7 @@ double _wrap_qp_opt_double_t_value_get_capi_e39ea23ecc42d745(struct qp_opt_doubl
 }
 
 
-intgo _wrap_qp_opt_int_t_presence_get_capi_e39ea23ecc42d745(struct qp_opt_int *_swig_go_0) {
+intgo _wrap_qp_opt_int_t_presence_get_capi_16b14556dc102ac1(struct qp_opt_int *_swig_go_0) {
   struct qp_opt_int *arg1 = (struct qp_opt_int *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1171,7 +1173,7 @@ intgo _wrap_qp_opt_int_t_presence_get_capi_e39ea23ecc42d745(struct qp_opt_int *_
 }
 
 
-long long _wrap_qp_opt_int_t_value_get_capi_e39ea23ecc42d745(struct qp_opt_int *_swig_go_0) {
+long long _wrap_qp_opt_int_t_value_get_capi_16b14556dc102ac1(struct qp_opt_int *_swig_go_0) {
   struct qp_opt_int *arg1 = (struct qp_opt_int *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1184,7 +1186,7 @@ long long _wrap_qp_opt_int_t_value_get_capi_e39ea23ecc42d745(struct qp_opt_int *
 }
 
 
-double _wrap_qp_gps_t_lat_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_lat_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1197,7 +1199,7 @@ double _wrap_qp_gps_t_lat_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
 }
 
 
-double _wrap_qp_gps_t_lon_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_lon_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1210,7 +1212,7 @@ double _wrap_qp_gps_t_lon_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
 }
 
 
-double _wrap_qp_gps_t_accuracy_m_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_accuracy_m_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1223,7 +1225,7 @@ double _wrap_qp_gps_t_accuracy_m_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_
 }
 
 
-struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1236,7 +1238,7 @@ struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_e39ea23ecc42d745(struct
 }
 
 
-struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1249,7 +1251,7 @@ struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_e39ea23ecc42d745(struct 
 }
 
 
-_gostring_ _wrap_qp_gps_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_gps *_swig_go_0) {
+_gostring_ _wrap_qp_gps_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1262,7 +1264,7 @@ _gostring_ _wrap_qp_gps_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_gps *
 }
 
 
-_gostring_ _wrap_qp_wifi_t_bssid_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_bssid_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1275,7 +1277,7 @@ _gostring_ _wrap_qp_wifi_t_bssid_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig
 }
 
 
-intgo _wrap_qp_wifi_t_ssid_presence_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_ssid_presence_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1288,7 +1290,7 @@ intgo _wrap_qp_wifi_t_ssid_presence_get_capi_e39ea23ecc42d745(struct qp_wifi *_s
 }
 
 
-_gostring_ _wrap_qp_wifi_t_ssid_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_ssid_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1301,7 +1303,7 @@ _gostring_ _wrap_qp_wifi_t_ssid_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_
 }
 
 
-intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1314,7 +1316,7 @@ intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_g
 }
 
 
-intgo _wrap_qp_wifi_t_freq_mhz_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_freq_mhz_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1327,7 +1329,7 @@ intgo _wrap_qp_wifi_t_freq_mhz_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_g
 }
 
 
-_gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1340,7 +1342,7 @@ _gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_wifi
 }
 
 
-intgo _wrap_QP_RADIO_GSM_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_RADIO_GSM_capi_16b14556dc102ac1() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1352,7 +1354,7 @@ intgo _wrap_QP_RADIO_GSM_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_RADIO_WCDMA_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_RADIO_WCDMA_capi_16b14556dc102ac1() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1364,7 +1366,7 @@ intgo _wrap_QP_RADIO_WCDMA_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_RADIO_LTE_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_RADIO_LTE_capi_16b14556dc102ac1() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1376,7 +1378,7 @@ intgo _wrap_QP_RADIO_LTE_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_RADIO_NR_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_RADIO_NR_capi_16b14556dc102ac1() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1388,7 +1390,7 @@ intgo _wrap_QP_RADIO_NR_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_RADIO_CDMA_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_RADIO_CDMA_capi_16b14556dc102ac1() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1400,7 +1402,7 @@ intgo _wrap_QP_RADIO_CDMA_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_qp_cell_t_radio_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_radio_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   qp_radio_t result;
   intgo _swig_go_result;
@@ -1413,7 +1415,7 @@ intgo _wrap_qp_cell_t_radio_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0
 }
 
 
-intgo _wrap_qp_cell_t_mcc_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_mcc_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1426,7 +1428,7 @@ intgo _wrap_qp_cell_t_mcc_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) 
 }
 
 
-intgo _wrap_qp_cell_t_mnc_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_mnc_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1439,7 +1441,7 @@ intgo _wrap_qp_cell_t_mnc_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) 
 }
 
 
-long long _wrap_qp_cell_t_area_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
+long long _wrap_qp_cell_t_area_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1452,7 +1454,7 @@ long long _wrap_qp_cell_t_area_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_g
 }
 
 
-long long _wrap_qp_cell_t_cid_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
+long long _wrap_qp_cell_t_cid_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1465,7 +1467,7 @@ long long _wrap_qp_cell_t_cid_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go
 }
 
 
-struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
+struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   qp_opt_int_t *result = 0 ;
   struct qp_opt_int *_swig_go_result;
@@ -1478,7 +1480,7 @@ struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_e39ea23ecc42d745(struct qp_cell 
 }
 
 
-bool _wrap_qp_cell_t_serving_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
+bool _wrap_qp_cell_t_serving_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -1491,7 +1493,7 @@ bool _wrap_qp_cell_t_serving_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_cell_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_cell *_swig_go_0) {
+_gostring_ _wrap_qp_cell_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1504,7 +1506,7 @@ _gostring_ _wrap_qp_cell_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_cell
 }
 
 
-_gostring_ _wrap_qp_ble_t_addr_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_0) {
+_gostring_ _wrap_qp_ble_t_addr_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1517,7 +1519,7 @@ _gostring_ _wrap_qp_ble_t_addr_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go
 }
 
 
-intgo _wrap_qp_ble_t_rssi_dbm_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_0) {
+intgo _wrap_qp_ble_t_rssi_dbm_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1530,7 +1532,7 @@ intgo _wrap_qp_ble_t_rssi_dbm_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_
 }
 
 
-struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_0) {
+struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   qp_opt_int_t *result = 0 ;
   struct qp_opt_int *_swig_go_result;
@@ -1543,7 +1545,7 @@ struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_e39ea23ecc42d745(struct qp_b
 }
 
 
-struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1556,7 +1558,7 @@ struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_e39ea23ecc42d745(s
 }
 
 
-_gostring_ _wrap_qp_ble_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_ble *_swig_go_0) {
+_gostring_ _wrap_qp_ble_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1569,7 +1571,7 @@ _gostring_ _wrap_qp_ble_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_ble *
 }
 
 
-long long _wrap_qp_enrichment_t_received_ms_get_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
+long long _wrap_qp_enrichment_t_received_ms_get_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1582,7 +1584,7 @@ long long _wrap_qp_enrichment_t_received_ms_get_capi_e39ea23ecc42d745(struct qp_
 }
 
 
-long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
+long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1595,7 +1597,7 @@ long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_e39ea23ecc42d745(struc
 }
 
 
-double _wrap_qp_enrichment_t_quality_score_get_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
+double _wrap_qp_enrichment_t_quality_score_get_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   double result;
   double _swig_go_result;
@@ -1608,7 +1610,7 @@ double _wrap_qp_enrichment_t_quality_score_get_capi_e39ea23ecc42d745(struct qp_e
 }
 
 
-_gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
+_gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1621,7 +1623,7 @@ _gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_e39ea23ecc42d745(stru
 }
 
 
-_gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
+_gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1634,7 +1636,7 @@ _gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_e39ea23ecc42d745(struct qp
 }
 
 
-void _wrap_delete_qp_enrichment_t_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0) {
+void _wrap_delete_qp_enrichment_t_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   
   arg1 = *(struct qp_enrichment **)&_swig_go_0; 
@@ -1644,7 +1646,7 @@ void _wrap_delete_qp_enrichment_t_capi_e39ea23ecc42d745(struct qp_enrichment *_s
 }
 
 
-intgo _wrap_qp_scan_event_t_schema_version_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+intgo _wrap_qp_scan_event_t_schema_version_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1657,7 +1659,7 @@ intgo _wrap_qp_scan_event_t_schema_version_get_capi_e39ea23ecc42d745(struct qp_s
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1670,7 +1672,7 @@ _gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_e39ea23ecc42d745(struct qp_sca
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_device_id_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_device_id_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1683,7 +1685,7 @@ _gostring_ _wrap_qp_scan_event_t_device_id_get_capi_e39ea23ecc42d745(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_ts_ms_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_ts_ms_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1696,7 +1698,7 @@ long long _wrap_qp_scan_event_t_ts_ms_get_capi_e39ea23ecc42d745(struct qp_scan_e
 }
 
 
-struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   qp_gps_t *result = 0 ;
   struct qp_gps *_swig_go_result;
@@ -1709,7 +1711,7 @@ struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_e39ea23ecc42d745(struct qp_sca
 }
 
 
-long long _wrap_qp_scan_event_t_wifi_count_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_wifi_count_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1722,7 +1724,7 @@ long long _wrap_qp_scan_event_t_wifi_count_get_capi_e39ea23ecc42d745(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_cell_count_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_cell_count_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1735,7 +1737,7 @@ long long _wrap_qp_scan_event_t_cell_count_get_capi_e39ea23ecc42d745(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_ble_count_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_ble_count_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1748,7 +1750,7 @@ long long _wrap_qp_scan_event_t_ble_count_get_capi_e39ea23ecc42d745(struct qp_sc
 }
 
 
-double _wrap_qp_scan_event_t_reward_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+double _wrap_qp_scan_event_t_reward_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   double result;
   double _swig_go_result;
@@ -1761,7 +1763,7 @@ double _wrap_qp_scan_event_t_reward_get_capi_e39ea23ecc42d745(struct qp_scan_eve
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_app_version_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_app_version_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1774,7 +1776,7 @@ _gostring_ _wrap_qp_scan_event_t_app_version_get_capi_e39ea23ecc42d745(struct qp
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_platform_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_platform_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1787,7 +1789,7 @@ _gostring_ _wrap_qp_scan_event_t_platform_get_capi_e39ea23ecc42d745(struct qp_sc
 }
 
 
-bool _wrap_qp_scan_event_t_enriched_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+bool _wrap_qp_scan_event_t_enriched_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -1800,7 +1802,7 @@ bool _wrap_qp_scan_event_t_enriched_get_capi_e39ea23ecc42d745(struct qp_scan_eve
 }
 
 
-struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   qp_enrichment_t *result = 0 ;
   struct qp_enrichment *_swig_go_result;
@@ -1813,7 +1815,7 @@ struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_e39ea23ecc42d745
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1826,7 +1828,7 @@ _gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_e39ea23ecc42d745(struct q
 }
 
 
-void _wrap_delete_qp_scan_event_t_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0) {
+void _wrap_delete_qp_scan_event_t_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   
   arg1 = *(struct qp_scan_event **)&_swig_go_0; 
@@ -1836,7 +1838,7 @@ void _wrap_delete_qp_scan_event_t_capi_e39ea23ecc42d745(struct qp_scan_event *_s
 }
 
 
-_gostring_ _wrap_qp_event_decode_capi_e39ea23ecc42d745(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_event_decode_capi_16b14556dc102ac1(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
   qp_scan_event_t **arg1 = (qp_scan_event_t **) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1864,7 +1866,7 @@ _gostring_ _wrap_qp_event_decode_capi_e39ea23ecc42d745(qp_scan_event_t **_swig_g
 }
 
 
-_gostring_ _wrap_qp_event_decode_enriched_capi_e39ea23ecc42d745(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_event_decode_enriched_capi_16b14556dc102ac1(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
   qp_scan_event_t **arg1 = (qp_scan_event_t **) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1892,7 +1894,7 @@ _gostring_ _wrap_qp_event_decode_enriched_capi_e39ea23ecc42d745(qp_scan_event_t 
 }
 
 
-_gostring_ _wrap_qp_event_encode_capi_e39ea23ecc42d745(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
+_gostring_ _wrap_qp_event_encode_capi_16b14556dc102ac1(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
@@ -1921,7 +1923,7 @@ _gostring_ _wrap_qp_event_encode_capi_e39ea23ecc42d745(_gostring_* _swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_event_encode_enriched_capi_e39ea23ecc42d745(_gostring_* _swig_go_0, _goslice_ _swig_go_1, struct qp_enrichment *_swig_go_2) {
+_gostring_ _wrap_qp_event_encode_enriched_capi_16b14556dc102ac1(_gostring_* _swig_go_0, _goslice_ _swig_go_1, struct qp_enrichment *_swig_go_2) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1956,7 +1958,7 @@ _gostring_ _wrap_qp_event_encode_enriched_capi_e39ea23ecc42d745(_gostring_* _swi
 }
 
 
-_gostring_ _wrap_qp_event_encode_row_capi_e39ea23ecc42d745(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
+_gostring_ _wrap_qp_event_encode_row_capi_16b14556dc102ac1(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
@@ -1985,7 +1987,7 @@ _gostring_ _wrap_qp_event_encode_row_capi_e39ea23ecc42d745(_gostring_* _swig_go_
 }
 
 
-struct qp_wifi *_wrap_qp_event_wifi_at_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_wifi *_wrap_qp_event_wifi_at_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_wifi_t *result = 0 ;
@@ -2000,7 +2002,7 @@ struct qp_wifi *_wrap_qp_event_wifi_at_capi_e39ea23ecc42d745(struct qp_scan_even
 }
 
 
-struct qp_cell *_wrap_qp_event_cell_at_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_cell *_wrap_qp_event_cell_at_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_cell_t *result = 0 ;
@@ -2015,7 +2017,7 @@ struct qp_cell *_wrap_qp_event_cell_at_capi_e39ea23ecc42d745(struct qp_scan_even
 }
 
 
-struct qp_ble *_wrap_qp_event_ble_at_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_ble *_wrap_qp_event_ble_at_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_ble_t *result = 0 ;
@@ -2030,7 +2032,7 @@ struct qp_ble *_wrap_qp_event_ble_at_capi_e39ea23ecc42d745(struct qp_scan_event 
 }
 
 
-_gostring_ _wrap_qp_event_flag_at_capi_e39ea23ecc42d745(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_event_flag_at_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2052,7 +2054,7 @@ _gostring_ _wrap_qp_event_flag_at_capi_e39ea23ecc42d745(struct qp_scan_event *_s
 }
 
 
-_gostring_ _wrap_qp_enrichment_new_capi_e39ea23ecc42d745(qp_enrichment_t **_swig_go_0, long long _swig_go_1, double _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4) {
+_gostring_ _wrap_qp_enrichment_new_capi_16b14556dc102ac1(qp_enrichment_t **_swig_go_0, long long _swig_go_1, double _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4) {
   qp_enrichment_t **arg1 = (qp_enrichment_t **) 0 ;
   int64_t arg2 ;
   double arg3 ;
@@ -2092,7 +2094,7 @@ _gostring_ _wrap_qp_enrichment_new_capi_e39ea23ecc42d745(qp_enrichment_t **_swig
 }
 
 
-_gostring_ _wrap_qp_enrichment_add_flag_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_enrichment_add_flag_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0, _gostring_ _swig_go_1) {
   qp_enrichment_t *arg1 = (qp_enrichment_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -2121,7 +2123,7 @@ _gostring_ _wrap_qp_enrichment_add_flag_capi_e39ea23ecc42d745(struct qp_enrichme
 }
 
 
-_gostring_ _wrap_qp_enrichment_flag_at_capi_e39ea23ecc42d745(struct qp_enrichment *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_enrichment_flag_at_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0, long long _swig_go_1) {
   qp_enrichment_t *arg1 = (qp_enrichment_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2143,7 +2145,7 @@ _gostring_ _wrap_qp_enrichment_flag_at_capi_e39ea23ecc42d745(struct qp_enrichmen
 }
 
 
-_gostring_ _wrap_qp_radio_name_capi_e39ea23ecc42d745(intgo _swig_go_0) {
+_gostring_ _wrap_qp_radio_name_capi_16b14556dc102ac1(intgo _swig_go_0) {
   qp_radio_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2163,7 +2165,7 @@ _gostring_ _wrap_qp_radio_name_capi_e39ea23ecc42d745(intgo _swig_go_0) {
 }
 
 
-void _wrap_delete_qp_mock_cluster_capi_e39ea23ecc42d745(struct qp_mock_cluster *_swig_go_0) {
+void _wrap_delete_qp_mock_cluster_capi_16b14556dc102ac1(struct qp_mock_cluster *_swig_go_0) {
   struct qp_mock_cluster *arg1 = (struct qp_mock_cluster *) 0 ;
   
   arg1 = *(struct qp_mock_cluster **)&_swig_go_0; 
@@ -2173,7 +2175,7 @@ void _wrap_delete_qp_mock_cluster_capi_e39ea23ecc42d745(struct qp_mock_cluster *
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_new_capi_e39ea23ecc42d745(qp_mock_cluster_t **_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_mock_cluster_new_capi_16b14556dc102ac1(qp_mock_cluster_t **_swig_go_0, intgo _swig_go_1) {
   qp_mock_cluster_t **arg1 = (qp_mock_cluster_t **) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2197,7 +2199,7 @@ _gostring_ _wrap_qp_mock_cluster_new_capi_e39ea23ecc42d745(qp_mock_cluster_t **_
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_bootstrap_capi_e39ea23ecc42d745(struct qp_mock_cluster *_swig_go_0) {
+_gostring_ _wrap_qp_mock_cluster_bootstrap_capi_16b14556dc102ac1(struct qp_mock_cluster *_swig_go_0) {
   qp_mock_cluster_t *arg1 = (qp_mock_cluster_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2210,7 +2212,7 @@ _gostring_ _wrap_qp_mock_cluster_bootstrap_capi_e39ea23ecc42d745(struct qp_mock_
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_create_topic_capi_e39ea23ecc42d745(struct qp_mock_cluster *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_mock_cluster_create_topic_capi_16b14556dc102ac1(struct qp_mock_cluster *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2) {
   qp_mock_cluster_t *arg1 = (qp_mock_cluster_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int arg3 ;
@@ -2241,7 +2243,7 @@ _gostring_ _wrap_qp_mock_cluster_create_topic_capi_e39ea23ecc42d745(struct qp_mo
 }
 
 
-void _wrap_delete_qp_headers_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0) {
+void _wrap_delete_qp_headers_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0) {
   struct qp_headers *arg1 = (struct qp_headers *) 0 ;
   
   arg1 = *(struct qp_headers **)&_swig_go_0; 
@@ -2251,7 +2253,7 @@ void _wrap_delete_qp_headers_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0
 }
 
 
-_gostring_ _wrap_qp_headers_new_capi_e39ea23ecc42d745(qp_headers_t **_swig_go_0) {
+_gostring_ _wrap_qp_headers_new_capi_16b14556dc102ac1(qp_headers_t **_swig_go_0) {
   qp_headers_t **arg1 = (qp_headers_t **) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -2273,7 +2275,7 @@ _gostring_ _wrap_qp_headers_new_capi_e39ea23ecc42d745(qp_headers_t **_swig_go_0)
 }
 
 
-_gostring_ _wrap_qp_headers_add_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
+_gostring_ _wrap_qp_headers_add_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2308,7 +2310,7 @@ _gostring_ _wrap_qp_headers_add_capi_e39ea23ecc42d745(struct qp_headers *_swig_g
 }
 
 
-long long _wrap_qp_headers_count_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0) {
+long long _wrap_qp_headers_count_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2321,7 +2323,7 @@ long long _wrap_qp_headers_count_capi_e39ea23ecc42d745(struct qp_headers *_swig_
 }
 
 
-_gostring_ _wrap_qp_headers_get_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_headers_get_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void **arg3 = (void **) 0 ;
@@ -2359,7 +2361,7 @@ _gostring_ _wrap_qp_headers_get_capi_e39ea23ecc42d745(struct qp_headers *_swig_g
 }
 
 
-_gostring_ _wrap_qp_headers_at_capi_e39ea23ecc42d745(struct qp_headers *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+_gostring_ _wrap_qp_headers_at_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   size_t arg2 ;
   char **arg3 = (char **) 0 ;
@@ -2398,7 +2400,7 @@ _gostring_ _wrap_qp_headers_at_capi_e39ea23ecc42d745(struct qp_headers *_swig_go
 }
 
 
-void _wrap_delete_qp_producer_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0) {
+void _wrap_delete_qp_producer_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0) {
   struct qp_producer *arg1 = (struct qp_producer *) 0 ;
   
   arg1 = *(struct qp_producer **)&_swig_go_0; 
@@ -2408,7 +2410,7 @@ void _wrap_delete_qp_producer_capi_e39ea23ecc42d745(struct qp_producer *_swig_go
 }
 
 
-long long _wrap_qp_producer_stats_t_queued_get_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_queued_get_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2421,7 +2423,7 @@ long long _wrap_qp_producer_stats_t_queued_get_capi_e39ea23ecc42d745(struct qp_p
 }
 
 
-long long _wrap_qp_producer_stats_t_delivered_get_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_delivered_get_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2434,7 +2436,7 @@ long long _wrap_qp_producer_stats_t_delivered_get_capi_e39ea23ecc42d745(struct q
 }
 
 
-long long _wrap_qp_producer_stats_t_failed_get_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_failed_get_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2447,7 +2449,7 @@ long long _wrap_qp_producer_stats_t_failed_get_capi_e39ea23ecc42d745(struct qp_p
 }
 
 
-long long _wrap_qp_producer_stats_t_in_flight_get_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_in_flight_get_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2460,7 +2462,7 @@ long long _wrap_qp_producer_stats_t_in_flight_get_capi_e39ea23ecc42d745(struct q
 }
 
 
-long long _wrap_qp_producer_stats_t_rejected_get_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_rejected_get_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2473,7 +2475,7 @@ long long _wrap_qp_producer_stats_t_rejected_get_capi_e39ea23ecc42d745(struct qp
 }
 
 
-void _wrap_delete_qp_producer_stats_t_capi_e39ea23ecc42d745(struct qp_producer_stats *_swig_go_0) {
+void _wrap_delete_qp_producer_stats_t_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   
   arg1 = *(struct qp_producer_stats **)&_swig_go_0; 
@@ -2483,7 +2485,7 @@ void _wrap_delete_qp_producer_stats_t_capi_e39ea23ecc42d745(struct qp_producer_s
 }
 
 
-_gostring_ _wrap_qp_producer_new_capi_e39ea23ecc42d745(qp_producer_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_producer_new_capi_16b14556dc102ac1(qp_producer_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_producer_t **arg1 = (qp_producer_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2507,7 +2509,7 @@ _gostring_ _wrap_qp_producer_new_capi_e39ea23ecc42d745(qp_producer_t **_swig_go_
 }
 
 
-void _wrap_qp_producer_set_delivery_cb_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, qp_delivery_cb *_swig_go_1) {
+void _wrap_qp_producer_set_delivery_cb_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, qp_delivery_cb *_swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   qp_delivery_cb *arg2 = (qp_delivery_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2523,7 +2525,7 @@ void _wrap_qp_producer_set_delivery_cb_capi_e39ea23ecc42d745(struct qp_producer 
 }
 
 
-_gostring_ _wrap_qp_producer_publish_event_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, struct qp_scan_event *_swig_go_2) {
+_gostring_ _wrap_qp_producer_publish_event_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, struct qp_scan_event *_swig_go_2) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_scan_event_t *arg3 = (qp_scan_event_t *) 0 ;
@@ -2558,7 +2560,7 @@ _gostring_ _wrap_qp_producer_publish_event_capi_e39ea23ecc42d745(struct qp_produ
 }
 
 
-_gostring_ _wrap_qp_producer_publish_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3, struct qp_headers *_swig_go_4) {
+_gostring_ _wrap_qp_producer_publish_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3, struct qp_headers *_swig_go_4) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2605,7 +2607,7 @@ _gostring_ _wrap_qp_producer_publish_capi_e39ea23ecc42d745(struct qp_producer *_
 }
 
 
-_gostring_ _wrap_qp_producer_poll_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_producer_poll_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2629,7 +2631,7 @@ _gostring_ _wrap_qp_producer_poll_capi_e39ea23ecc42d745(struct qp_producer *_swi
 }
 
 
-_gostring_ _wrap_qp_producer_flush_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_producer_flush_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2653,7 +2655,7 @@ _gostring_ _wrap_qp_producer_flush_capi_e39ea23ecc42d745(struct qp_producer *_sw
 }
 
 
-void _wrap_qp_producer_wakeup_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0) {
+void _wrap_qp_producer_wakeup_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   
   arg1 = *(qp_producer_t **)&_swig_go_0; 
@@ -2663,7 +2665,7 @@ void _wrap_qp_producer_wakeup_capi_e39ea23ecc42d745(struct qp_producer *_swig_go
 }
 
 
-_gostring_ _wrap_qp_producer_stats_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, qp_producer_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_producer_stats_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, qp_producer_stats_t **_swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   qp_producer_stats_t **arg2 = (qp_producer_stats_t **) 0 ;
   qp_err_t result;
@@ -2687,7 +2689,7 @@ _gostring_ _wrap_qp_producer_stats_capi_e39ea23ecc42d745(struct qp_producer *_sw
 }
 
 
-_gostring_ _wrap_qp_producer_close_capi_e39ea23ecc42d745(struct qp_producer *_swig_go_0, intgo _swig_go_1, long long *_swig_go_2) {
+_gostring_ _wrap_qp_producer_close_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, intgo _swig_go_1, long long *_swig_go_2) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   size_t *arg3 = (size_t *) 0 ;
@@ -2713,7 +2715,7 @@ _gostring_ _wrap_qp_producer_close_capi_e39ea23ecc42d745(struct qp_producer *_sw
 }
 
 
-void _wrap_delete_qp_admin_capi_e39ea23ecc42d745(struct qp_admin *_swig_go_0) {
+void _wrap_delete_qp_admin_capi_16b14556dc102ac1(struct qp_admin *_swig_go_0) {
   struct qp_admin *arg1 = (struct qp_admin *) 0 ;
   
   arg1 = *(struct qp_admin **)&_swig_go_0; 
@@ -2723,7 +2725,7 @@ void _wrap_delete_qp_admin_capi_e39ea23ecc42d745(struct qp_admin *_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_admin_new_capi_e39ea23ecc42d745(qp_admin_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_admin_new_capi_16b14556dc102ac1(qp_admin_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_admin_t **arg1 = (qp_admin_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2747,7 +2749,7 @@ _gostring_ _wrap_qp_admin_new_capi_e39ea23ecc42d745(qp_admin_t **_swig_go_0, str
 }
 
 
-_gostring_ _wrap_qp_admin_ensure_topics_capi_e39ea23ecc42d745(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_admin_ensure_topics_capi_16b14556dc102ac1(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
   qp_admin_t *arg1 = (qp_admin_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2771,7 +2773,7 @@ _gostring_ _wrap_qp_admin_ensure_topics_capi_e39ea23ecc42d745(struct qp_admin *_
 }
 
 
-_gostring_ _wrap_qp_admin_check_topics_capi_e39ea23ecc42d745(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_admin_check_topics_capi_16b14556dc102ac1(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
   qp_admin_t *arg1 = (qp_admin_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2795,7 +2797,7 @@ _gostring_ _wrap_qp_admin_check_topics_capi_e39ea23ecc42d745(struct qp_admin *_s
 }
 
 
-void _wrap_delete_qp_message_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+void _wrap_delete_qp_message_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   struct qp_message *arg1 = (struct qp_message *) 0 ;
   
   arg1 = *(struct qp_message **)&_swig_go_0; 
@@ -2805,7 +2807,7 @@ void _wrap_delete_qp_message_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0
 }
 
 
-void _wrap_delete_qp_runner_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) {
+void _wrap_delete_qp_runner_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) {
   struct qp_runner *arg1 = (struct qp_runner *) 0 ;
   
   arg1 = *(struct qp_runner **)&_swig_go_0; 
@@ -2815,7 +2817,7 @@ void _wrap_delete_qp_runner_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) 
 }
 
 
-intgo _wrap_QP_MESSAGE_EVENT_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_MESSAGE_EVENT_capi_16b14556dc102ac1() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2827,7 +2829,7 @@ intgo _wrap_QP_MESSAGE_EVENT_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_MESSAGE_ASSIGNED_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_MESSAGE_ASSIGNED_capi_16b14556dc102ac1() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2839,7 +2841,7 @@ intgo _wrap_QP_MESSAGE_ASSIGNED_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_MESSAGE_REVOKED_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_MESSAGE_REVOKED_capi_16b14556dc102ac1() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2851,7 +2853,7 @@ intgo _wrap_QP_MESSAGE_REVOKED_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_qp_message_kind_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_kind_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_message_kind_t result;
   intgo _swig_go_result;
@@ -2864,7 +2866,7 @@ intgo _wrap_qp_message_kind_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0)
 }
 
 
-_gostring_ _wrap_qp_message_topic_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_topic_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2884,7 +2886,7 @@ _gostring_ _wrap_qp_message_topic_capi_e39ea23ecc42d745(struct qp_message *_swig
 }
 
 
-intgo _wrap_qp_message_partition_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_partition_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -2897,7 +2899,7 @@ intgo _wrap_qp_message_partition_capi_e39ea23ecc42d745(struct qp_message *_swig_
 }
 
 
-long long _wrap_qp_message_offset_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_offset_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2910,7 +2912,7 @@ long long _wrap_qp_message_offset_capi_e39ea23ecc42d745(struct qp_message *_swig
 }
 
 
-_gostring_ _wrap_qp_message_key_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_key_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -2926,7 +2928,7 @@ _gostring_ _wrap_qp_message_key_capi_e39ea23ecc42d745(struct qp_message *_swig_g
 }
 
 
-_gostring_ _wrap_qp_message_value_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_value_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -2942,7 +2944,7 @@ _gostring_ _wrap_qp_message_value_capi_e39ea23ecc42d745(struct qp_message *_swig
 }
 
 
-long long _wrap_qp_message_timestamp_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_timestamp_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2955,7 +2957,7 @@ long long _wrap_qp_message_timestamp_capi_e39ea23ecc42d745(struct qp_message *_s
 }
 
 
-struct qp_headers *_wrap_qp_message_headers_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+struct qp_headers *_wrap_qp_message_headers_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_headers_t *result = 0 ;
   struct qp_headers *_swig_go_result;
@@ -2968,7 +2970,7 @@ struct qp_headers *_wrap_qp_message_headers_capi_e39ea23ecc42d745(struct qp_mess
 }
 
 
-struct qp_scan_event *_wrap_qp_message_event_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+struct qp_scan_event *_wrap_qp_message_event_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_scan_event_t *result = 0 ;
   struct qp_scan_event *_swig_go_result;
@@ -2981,7 +2983,7 @@ struct qp_scan_event *_wrap_qp_message_event_capi_e39ea23ecc42d745(struct qp_mes
 }
 
 
-intgo _wrap_qp_message_decode_error_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_decode_error_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_err_t result;
   intgo _swig_go_result;
@@ -2994,7 +2996,7 @@ intgo _wrap_qp_message_decode_error_capi_e39ea23ecc42d745(struct qp_message *_sw
 }
 
 
-_gostring_ _wrap_qp_message_decode_detail_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_decode_detail_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3007,7 +3009,7 @@ _gostring_ _wrap_qp_message_decode_detail_capi_e39ea23ecc42d745(struct qp_messag
 }
 
 
-intgo _wrap_qp_message_retry_count_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_retry_count_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3020,7 +3022,7 @@ intgo _wrap_qp_message_retry_count_capi_e39ea23ecc42d745(struct qp_message *_swi
 }
 
 
-long long _wrap_qp_message_assignment_count_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_assignment_count_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3033,7 +3035,7 @@ long long _wrap_qp_message_assignment_count_capi_e39ea23ecc42d745(struct qp_mess
 }
 
 
-_gostring_ _wrap_qp_message_assignment_topic_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_message_assignment_topic_capi_16b14556dc102ac1(struct qp_message *_swig_go_0, long long _swig_go_1) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3055,7 +3057,7 @@ _gostring_ _wrap_qp_message_assignment_topic_capi_e39ea23ecc42d745(struct qp_mes
 }
 
 
-intgo _wrap_qp_message_assignment_partition_capi_e39ea23ecc42d745(struct qp_message *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_qp_message_assignment_partition_capi_16b14556dc102ac1(struct qp_message *_swig_go_0, long long _swig_go_1) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   int32_t result;
@@ -3070,7 +3072,7 @@ intgo _wrap_qp_message_assignment_partition_capi_e39ea23ecc42d745(struct qp_mess
 }
 
 
-_gostring_ _wrap_qp_runner_new_capi_e39ea23ecc42d745(qp_runner_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_runner_new_capi_16b14556dc102ac1(qp_runner_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_runner_t **arg1 = (qp_runner_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -3094,7 +3096,7 @@ _gostring_ _wrap_qp_runner_new_capi_e39ea23ecc42d745(qp_runner_t **_swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_runner_subscribe_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_runner_subscribe_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, _gostring_ _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -3123,7 +3125,7 @@ _gostring_ _wrap_qp_runner_subscribe_capi_e39ea23ecc42d745(struct qp_runner *_sw
 }
 
 
-_gostring_ _wrap_qp_runner_next_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, qp_message_t **_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_next_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, qp_message_t **_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   int arg3 ;
@@ -3149,7 +3151,7 @@ _gostring_ _wrap_qp_runner_next_capi_e39ea23ecc42d745(struct qp_runner *_swig_go
 }
 
 
-_gostring_ _wrap_qp_runner_next_batch_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2, long long *_swig_go_3) {
+_gostring_ _wrap_qp_runner_next_batch_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2, long long *_swig_go_3) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   size_t arg3 ;
@@ -3181,7 +3183,7 @@ _gostring_ _wrap_qp_runner_next_batch_capi_e39ea23ecc42d745(struct qp_runner *_s
 }
 
 
-_gostring_ _wrap_qp_runner_ack_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
+_gostring_ _wrap_qp_runner_ack_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t result;
@@ -3205,7 +3207,7 @@ _gostring_ _wrap_qp_runner_ack_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_runner_ack_batch_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_runner_ack_batch_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   size_t arg3 ;
@@ -3233,7 +3235,7 @@ _gostring_ _wrap_qp_runner_ack_batch_capi_e39ea23ecc42d745(struct qp_runner *_sw
 }
 
 
-_gostring_ _wrap_qp_runner_retry_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
+_gostring_ _wrap_qp_runner_retry_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t result;
@@ -3257,7 +3259,7 @@ _gostring_ _wrap_qp_runner_retry_capi_e39ea23ecc42d745(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_dead_letter_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3) {
+_gostring_ _wrap_qp_runner_dead_letter_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t arg3 ;
@@ -3294,7 +3296,7 @@ _gostring_ _wrap_qp_runner_dead_letter_capi_e39ea23ecc42d745(struct qp_runner *_
 }
 
 
-intgo _wrap_QP_RUNNER_ACK_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_RUNNER_ACK_capi_16b14556dc102ac1() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3306,7 +3308,7 @@ intgo _wrap_QP_RUNNER_ACK_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_RUNNER_RETRY_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_RUNNER_RETRY_capi_16b14556dc102ac1() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3318,7 +3320,7 @@ intgo _wrap_QP_RUNNER_RETRY_capi_e39ea23ecc42d745() {
 }
 
 
-intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_e39ea23ecc42d745() {
+intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_16b14556dc102ac1() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3330,7 +3332,7 @@ intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_e39ea23ecc42d745() {
 }
 
 
-_gostring_ _wrap_qp_runner_run_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, qp_runner_handler_cb *_swig_go_1) {
+_gostring_ _wrap_qp_runner_run_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, qp_runner_handler_cb *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_runner_handler_cb *arg2 = (qp_runner_handler_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -3358,7 +3360,7 @@ _gostring_ _wrap_qp_runner_run_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_
 }
 
 
-void _wrap_qp_runner_wakeup_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) {
+void _wrap_qp_runner_wakeup_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   
   arg1 = *(qp_runner_t **)&_swig_go_0; 
@@ -3368,7 +3370,7 @@ void _wrap_qp_runner_wakeup_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) 
 }
 
 
-_gostring_ _wrap_qp_runner_pause_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_pause_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3390,7 +3392,7 @@ _gostring_ _wrap_qp_runner_pause_capi_e39ea23ecc42d745(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_resume_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_resume_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3412,7 +3414,7 @@ _gostring_ _wrap_qp_runner_resume_capi_e39ea23ecc42d745(struct qp_runner *_swig_
 }
 
 
-_gostring_ _wrap_qp_runner_close_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_close_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3434,7 +3436,7 @@ _gostring_ _wrap_qp_runner_close_capi_e39ea23ecc42d745(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_rewind_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_runner_rewind_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, intgo _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -3458,7 +3460,7 @@ _gostring_ _wrap_qp_runner_rewind_capi_e39ea23ecc42d745(struct qp_runner *_swig_
 }
 
 
-_gostring_ _wrap_qp_runner_begin_transaction_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_begin_transaction_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3484,7 +3486,7 @@ _gostring_ _wrap_qp_runner_begin_transaction_capi_e39ea23ecc42d745(struct qp_run
 }
 
 
-_gostring_ _wrap_qp_runner_commit_transaction_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_commit_transaction_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3510,7 +3512,7 @@ _gostring_ _wrap_qp_runner_commit_transaction_capi_e39ea23ecc42d745(struct qp_ru
 }
 
 
-_gostring_ _wrap_qp_runner_abort_transaction_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_abort_transaction_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3536,7 +3538,7 @@ _gostring_ _wrap_qp_runner_abort_transaction_capi_e39ea23ecc42d745(struct qp_run
 }
 
 
-_gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
+_gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3549,7 +3551,7 @@ _gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_e39ea23ecc42d745(str
 }
 
 
-intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
+intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -3562,7 +3564,7 @@ intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_e39ea23ecc42d745(stru
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_position_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_position_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3575,7 +3577,7 @@ long long _wrap_qp_runner_partition_stats_t_position_get_capi_e39ea23ecc42d745(s
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3588,7 +3590,7 @@ long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_e39ea23ecc42
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_lag_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_lag_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3601,7 +3603,7 @@ long long _wrap_qp_runner_partition_stats_t_lag_get_capi_e39ea23ecc42d745(struct
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_committed_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_committed_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3614,7 +3616,7 @@ long long _wrap_qp_runner_partition_stats_t_committed_get_capi_e39ea23ecc42d745(
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3627,7 +3629,7 @@ long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_e39ea23ecc42d74
 }
 
 
-struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_e39ea23ecc42d745() {
+struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_16b14556dc102ac1() {
   struct qp_runner_partition_stats *result = 0 ;
   struct qp_runner_partition_stats *_swig_go_result;
   
@@ -3638,7 +3640,7 @@ struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_e39
 }
 
 
-void _wrap_delete_qp_runner_partition_stats_t_capi_e39ea23ecc42d745(struct qp_runner_partition_stats *_swig_go_0) {
+void _wrap_delete_qp_runner_partition_stats_t_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   
   arg1 = *(struct qp_runner_partition_stats **)&_swig_go_0; 
@@ -3648,7 +3650,7 @@ void _wrap_delete_qp_runner_partition_stats_t_capi_e39ea23ecc42d745(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_consumed_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_consumed_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3661,7 +3663,7 @@ long long _wrap_qp_runner_stats_t_consumed_get_capi_e39ea23ecc42d745(struct qp_r
 }
 
 
-long long _wrap_qp_runner_stats_t_acked_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_acked_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3674,7 +3676,7 @@ long long _wrap_qp_runner_stats_t_acked_get_capi_e39ea23ecc42d745(struct qp_runn
 }
 
 
-long long _wrap_qp_runner_stats_t_retried_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_retried_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3687,7 +3689,7 @@ long long _wrap_qp_runner_stats_t_retried_get_capi_e39ea23ecc42d745(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3700,7 +3702,7 @@ long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_e39ea23ecc42d745(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_decode_failed_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_decode_failed_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3713,7 +3715,7 @@ long long _wrap_qp_runner_stats_t_decode_failed_get_capi_e39ea23ecc42d745(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3726,7 +3728,7 @@ long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_e39ea23ecc42d745(struct qp
 }
 
 
-long long _wrap_qp_runner_stats_t_commits_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_commits_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3739,7 +3741,7 @@ long long _wrap_qp_runner_stats_t_commits_get_capi_e39ea23ecc42d745(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_commit_failed_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_commit_failed_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3752,7 +3754,7 @@ long long _wrap_qp_runner_stats_t_commit_failed_get_capi_e39ea23ecc42d745(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_held_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_held_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3765,7 +3767,7 @@ long long _wrap_qp_runner_stats_t_held_get_capi_e39ea23ecc42d745(struct qp_runne
 }
 
 
-long long _wrap_qp_runner_stats_t_retry_pending_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_retry_pending_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3778,7 +3780,7 @@ long long _wrap_qp_runner_stats_t_retry_pending_get_capi_e39ea23ecc42d745(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3791,7 +3793,7 @@ long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_e39ea23ecc42d745(struct
 }
 
 
-bool _wrap_qp_runner_stats_t_paused_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+bool _wrap_qp_runner_stats_t_paused_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -3804,7 +3806,7 @@ bool _wrap_qp_runner_stats_t_paused_get_capi_e39ea23ecc42d745(struct qp_runner_s
 }
 
 
-long long _wrap_qp_runner_stats_t_partition_count_get_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_partition_count_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3817,7 +3819,20 @@ long long _wrap_qp_runner_stats_t_partition_count_get_capi_e39ea23ecc42d745(stru
 }
 
 
-void _wrap_delete_qp_runner_stats_t_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_truncated_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+  struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_runner_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->dlq_truncated);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_qp_runner_stats_t_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   
   arg1 = *(struct qp_runner_stats **)&_swig_go_0; 
@@ -3827,7 +3842,7 @@ void _wrap_delete_qp_runner_stats_t_capi_e39ea23ecc42d745(struct qp_runner_stats
 }
 
 
-_gostring_ _wrap_qp_runner_stats_capi_e39ea23ecc42d745(struct qp_runner *_swig_go_0, qp_runner_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_runner_stats_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, qp_runner_stats_t **_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_runner_stats_t **arg2 = (qp_runner_stats_t **) 0 ;
   qp_err_t result;
@@ -3851,7 +3866,7 @@ _gostring_ _wrap_qp_runner_stats_capi_e39ea23ecc42d745(struct qp_runner *_swig_g
 }
 
 
-struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_e39ea23ecc42d745(struct qp_runner_stats *_swig_go_0, long long _swig_go_1) {
+struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0, long long _swig_go_1) {
   qp_runner_stats_t *arg1 = (qp_runner_stats_t *) 0 ;
   size_t arg2 ;
   qp_runner_partition_stats_t *result = 0 ;
@@ -3866,7 +3881,7 @@ struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_e39ea2
 }
 
 
-void _wrap_delete_qp_fraud_verdict_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0) {
+void _wrap_delete_qp_fraud_verdict_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0) {
   struct qp_fraud_verdict *arg1 = (struct qp_fraud_verdict *) 0 ;
   
   arg1 = *(struct qp_fraud_verdict **)&_swig_go_0; 
@@ -3876,7 +3891,7 @@ void _wrap_delete_qp_fraud_verdict_capi_e39ea23ecc42d745(struct qp_fraud_verdict
 }
 
 
-void _wrap_delete_qp_fraud_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0) {
+void _wrap_delete_qp_fraud_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0) {
   struct qp_fraud *arg1 = (struct qp_fraud *) 0 ;
   
   arg1 = *(struct qp_fraud **)&_swig_go_0; 
@@ -3886,7 +3901,7 @@ void _wrap_delete_qp_fraud_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_fraud_new_capi_e39ea23ecc42d745(qp_fraud_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_fraud_new_capi_16b14556dc102ac1(qp_fraud_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_fraud_t **arg1 = (qp_fraud_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -3910,7 +3925,7 @@ _gostring_ _wrap_qp_fraud_new_capi_e39ea23ecc42d745(qp_fraud_t **_swig_go_0, str
 }
 
 
-_gostring_ _wrap_qp_fraud_load_towers_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_fraud_load_towers_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -3939,7 +3954,7 @@ _gostring_ _wrap_qp_fraud_load_towers_capi_e39ea23ecc42d745(struct qp_fraud *_sw
 }
 
 
-_gostring_ _wrap_qp_fraud_load_radiomap_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_fraud_load_radiomap_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -3968,7 +3983,7 @@ _gostring_ _wrap_qp_fraud_load_radiomap_capi_e39ea23ecc42d745(struct qp_fraud *_
 }
 
 
-_gostring_ _wrap_qp_fraud_radiomap_export_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_* _swig_go_1) {
+_gostring_ _wrap_qp_fraud_radiomap_export_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_* _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_buf_t *arg2 = (qp_buf_t *) 0 ;
   qp_buf_t buf2 = QP_BUF_INIT ;
@@ -3997,7 +4012,7 @@ _gostring_ _wrap_qp_fraud_radiomap_export_capi_e39ea23ecc42d745(struct qp_fraud 
 }
 
 
-_gostring_ _wrap_qp_fraud_evaluate_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3, qp_enrichment_t **_swig_go_4) {
+_gostring_ _wrap_qp_fraud_evaluate_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3, qp_enrichment_t **_swig_go_4) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   int64_t arg3 ;
@@ -4027,7 +4042,7 @@ _gostring_ _wrap_qp_fraud_evaluate_capi_e39ea23ecc42d745(struct qp_fraud *_swig_
 }
 
 
-_gostring_ _wrap_qp_fraud_warm_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3) {
+_gostring_ _wrap_qp_fraud_warm_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   int64_t arg3 ;
@@ -4055,7 +4070,7 @@ _gostring_ _wrap_qp_fraud_warm_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0
 }
 
 
-long long _wrap_qp_fraud_partition_revoked_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_qp_fraud_partition_revoked_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, intgo _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   int32_t arg2 ;
   size_t result;
@@ -4070,7 +4085,7 @@ long long _wrap_qp_fraud_partition_revoked_capi_e39ea23ecc42d745(struct qp_fraud
 }
 
 
-_gostring_ _wrap_qp_fraud_add_rule_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1, qp_fraud_rule_cb *_swig_go_2) {
+_gostring_ _wrap_qp_fraud_add_rule_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1, qp_fraud_rule_cb *_swig_go_2) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_fraud_rule_cb *arg3 = (qp_fraud_rule_cb *) 0 ;
@@ -4105,7 +4120,7 @@ _gostring_ _wrap_qp_fraud_add_rule_capi_e39ea23ecc42d745(struct qp_fraud *_swig_
 }
 
 
-_gostring_ _wrap_qp_fraud_verdict_add_flag_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0, _gostring_ _swig_go_1, double _swig_go_2) {
+_gostring_ _wrap_qp_fraud_verdict_add_flag_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0, _gostring_ _swig_go_1, double _swig_go_2) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   char *arg2 = (char *) 0 ;
   double arg3 ;
@@ -4136,7 +4151,7 @@ _gostring_ _wrap_qp_fraud_verdict_add_flag_capi_e39ea23ecc42d745(struct qp_fraud
 }
 
 
-double _wrap_qp_fraud_verdict_score_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0) {
+double _wrap_qp_fraud_verdict_score_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   double result;
   double _swig_go_result;
@@ -4149,7 +4164,7 @@ double _wrap_qp_fraud_verdict_score_capi_e39ea23ecc42d745(struct qp_fraud_verdic
 }
 
 
-long long _wrap_qp_fraud_verdict_flag_count_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0) {
+long long _wrap_qp_fraud_verdict_flag_count_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4162,7 +4177,7 @@ long long _wrap_qp_fraud_verdict_flag_count_capi_e39ea23ecc42d745(struct qp_frau
 }
 
 
-_gostring_ _wrap_qp_fraud_verdict_flag_at_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_fraud_verdict_flag_at_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0, long long _swig_go_1) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4184,7 +4199,7 @@ _gostring_ _wrap_qp_fraud_verdict_flag_at_capi_e39ea23ecc42d745(struct qp_fraud_
 }
 
 
-long long _wrap_qp_fraud_verdict_received_ms_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0) {
+long long _wrap_qp_fraud_verdict_received_ms_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4197,7 +4212,7 @@ long long _wrap_qp_fraud_verdict_received_ms_capi_e39ea23ecc42d745(struct qp_fra
 }
 
 
-bool _wrap_qp_fraud_verdict_alert_capi_e39ea23ecc42d745(struct qp_fraud_verdict *_swig_go_0) {
+bool _wrap_qp_fraud_verdict_alert_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -4210,7 +4225,7 @@ bool _wrap_qp_fraud_verdict_alert_capi_e39ea23ecc42d745(struct qp_fraud_verdict 
 }
 
 
-struct qp_fraud_verdict *_wrap_qp_fraud_last_verdict_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0) {
+struct qp_fraud_verdict *_wrap_qp_fraud_last_verdict_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_fraud_verdict_t *result = 0 ;
   struct qp_fraud_verdict *_swig_go_result;
@@ -4223,7 +4238,7 @@ struct qp_fraud_verdict *_wrap_qp_fraud_last_verdict_capi_e39ea23ecc42d745(struc
 }
 
 
-_gostring_ _wrap_qp_fraud_rule_name_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_fraud_rule_name_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, long long _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4245,7 +4260,7 @@ _gostring_ _wrap_qp_fraud_rule_name_capi_e39ea23ecc42d745(struct qp_fraud *_swig
 }
 
 
-long long _wrap_qp_fraud_rule_count_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+long long _wrap_qp_fraud_rule_count_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int64_t result;
@@ -4265,7 +4280,7 @@ long long _wrap_qp_fraud_rule_count_capi_e39ea23ecc42d745(struct qp_fraud *_swig
 }
 
 
-long long _wrap_qp_fraud_counter_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+long long _wrap_qp_fraud_counter_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int64_t result;
@@ -4285,7 +4300,7 @@ long long _wrap_qp_fraud_counter_capi_e39ea23ecc42d745(struct qp_fraud *_swig_go
 }
 
 
-void _wrap_delete_qp_inserter_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0) {
+void _wrap_delete_qp_inserter_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0) {
   struct qp_inserter *arg1 = (struct qp_inserter *) 0 ;
   
   arg1 = *(struct qp_inserter **)&_swig_go_0; 
@@ -4295,7 +4310,7 @@ void _wrap_delete_qp_inserter_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4308,7 +4323,7 @@ long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_e39ea23ecc42d745(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4321,7 +4336,7 @@ long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_e39ea23ecc42d745(str
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4334,7 +4349,7 @@ long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_e39ea23ecc42d745(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_batches_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_batches_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4347,7 +4362,7 @@ long long _wrap_qp_inserter_stats_t_batches_get_capi_e39ea23ecc42d745(struct qp_
 }
 
 
-long long _wrap_qp_inserter_stats_t_requests_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_requests_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4360,7 +4375,7 @@ long long _wrap_qp_inserter_stats_t_requests_get_capi_e39ea23ecc42d745(struct qp
 }
 
 
-long long _wrap_qp_inserter_stats_t_retries_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_retries_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4373,7 +4388,7 @@ long long _wrap_qp_inserter_stats_t_retries_get_capi_e39ea23ecc42d745(struct qp_
 }
 
 
-long long _wrap_qp_inserter_stats_t_splits_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_splits_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4386,7 +4401,7 @@ long long _wrap_qp_inserter_stats_t_splits_get_capi_e39ea23ecc42d745(struct qp_i
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4399,7 +4414,7 @@ long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_e39ea23ecc42d745(struc
 }
 
 
-long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4412,7 +4427,7 @@ long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_e39ea23ecc42d745(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_latency_count_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_latency_count_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4425,7 +4440,7 @@ long long _wrap_qp_inserter_stats_t_latency_count_get_capi_e39ea23ecc42d745(stru
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4438,7 +4453,7 @@ double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_e39ea23ecc42d745(struc
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4451,7 +4466,7 @@ double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_e39ea23ecc42d745(struct
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4464,7 +4479,7 @@ double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_e39ea23ecc42d745(struct
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4477,7 +4492,7 @@ double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_e39ea23ecc42d745(struct
 }
 
 
-intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   qp_err_t result;
   intgo _swig_go_result;
@@ -4490,7 +4505,7 @@ intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_e39ea23ecc42d745(struct
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4503,7 +4518,7 @@ _gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_e39ea23ecc42d745(struct
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4516,7 +4531,7 @@ _gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_e39ea23ecc42d745(st
 }
 
 
-void _wrap_delete_qp_inserter_stats_t_capi_e39ea23ecc42d745(struct qp_inserter_stats *_swig_go_0) {
+void _wrap_delete_qp_inserter_stats_t_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   
   arg1 = *(struct qp_inserter_stats **)&_swig_go_0; 
@@ -4526,7 +4541,7 @@ void _wrap_delete_qp_inserter_stats_t_capi_e39ea23ecc42d745(struct qp_inserter_s
 }
 
 
-_gostring_ _wrap_qp_inserter_new_capi_e39ea23ecc42d745(qp_inserter_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_inserter_new_capi_16b14556dc102ac1(qp_inserter_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_inserter_t **arg1 = (qp_inserter_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -4550,7 +4565,7 @@ _gostring_ _wrap_qp_inserter_new_capi_e39ea23ecc42d745(qp_inserter_t **_swig_go_
 }
 
 
-void _wrap_qp_inserter_set_result_cb_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, qp_inserter_result_cb *_swig_go_1) {
+void _wrap_qp_inserter_set_result_cb_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, qp_inserter_result_cb *_swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_inserter_result_cb *arg2 = (qp_inserter_result_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -4566,7 +4581,7 @@ void _wrap_qp_inserter_set_result_cb_capi_e39ea23ecc42d745(struct qp_inserter *_
 }
 
 
-_gostring_ _wrap_qp_inserter_ensure_table_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_ensure_table_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -4588,7 +4603,7 @@ _gostring_ _wrap_qp_inserter_ensure_table_capi_e39ea23ecc42d745(struct qp_insert
 }
 
 
-_gostring_ _wrap_qp_inserter_add_row_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, _goslice_ _swig_go_1, void *_swig_go_2) {
+_gostring_ _wrap_qp_inserter_add_row_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, _goslice_ _swig_go_1, void *_swig_go_2) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -4618,7 +4633,7 @@ _gostring_ _wrap_qp_inserter_add_row_capi_e39ea23ecc42d745(struct qp_inserter *_
 }
 
 
-long long _wrap_qp_inserter_due_in_ms_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0) {
+long long _wrap_qp_inserter_due_in_ms_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4631,7 +4646,7 @@ long long _wrap_qp_inserter_due_in_ms_capi_e39ea23ecc42d745(struct qp_inserter *
 }
 
 
-long long _wrap_qp_inserter_pending_rows_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0) {
+long long _wrap_qp_inserter_pending_rows_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4644,7 +4659,7 @@ long long _wrap_qp_inserter_pending_rows_capi_e39ea23ecc42d745(struct qp_inserte
 }
 
 
-_gostring_ _wrap_qp_inserter_flush_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_inserter_flush_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -4677,7 +4692,7 @@ _gostring_ _wrap_qp_inserter_flush_capi_e39ea23ecc42d745(struct qp_inserter *_sw
 }
 
 
-_gostring_ _wrap_qp_inserter_query_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_inserter_query_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_buf_t *arg3 = (qp_buf_t *) 0 ;
@@ -4713,7 +4728,7 @@ _gostring_ _wrap_qp_inserter_query_capi_e39ea23ecc42d745(struct qp_inserter *_sw
 }
 
 
-void _wrap_qp_inserter_wakeup_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0) {
+void _wrap_qp_inserter_wakeup_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   
   arg1 = *(qp_inserter_t **)&_swig_go_0; 
@@ -4723,7 +4738,7 @@ void _wrap_qp_inserter_wakeup_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, qp_inserter_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_inserter_stats_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, qp_inserter_stats_t **_swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_inserter_stats_t **arg2 = (qp_inserter_stats_t **) 0 ;
   qp_err_t result;
@@ -4747,7 +4762,7 @@ _gostring_ _wrap_qp_inserter_stats_capi_e39ea23ecc42d745(struct qp_inserter *_sw
 }
 
 
-_gostring_ _wrap_qp_inserter_latency_bucket_capi_e39ea23ecc42d745(struct qp_inserter *_swig_go_0, long long _swig_go_1, double *_swig_go_2, long long *_swig_go_3) {
+_gostring_ _wrap_qp_inserter_latency_bucket_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, long long _swig_go_1, double *_swig_go_2, long long *_swig_go_3) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   size_t arg2 ;
   double *arg3 = (double *) 0 ;
@@ -4772,6 +4787,460 @@ _gostring_ _wrap_qp_inserter_latency_bucket_capi_e39ea23ecc42d745(struct qp_inse
     }
   }
   return _swig_go_result;
+}
+
+
+void _wrap_delete_qp_ingest_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0) {
+  struct qp_ingest *arg1 = (struct qp_ingest *) 0 ;
+  
+  arg1 = *(struct qp_ingest **)&_swig_go_0; 
+  
+  delete_qp_ingest(arg1);
+  
+}
+
+
+void _wrap_delete_qp_ingest_response_capi_16b14556dc102ac1(struct qp_ingest_response *_swig_go_0) {
+  struct qp_ingest_response *arg1 = (struct qp_ingest_response *) 0 ;
+  
+  arg1 = *(struct qp_ingest_response **)&_swig_go_0; 
+  
+  delete_qp_ingest_response(arg1);
+  
+}
+
+
+long long _wrap_qp_ingest_stats_t_requests_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->requests);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_accepted_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->accepted);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_duplicates_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->duplicates);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_refused_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->refused);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_unavailable_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->unavailable);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_delivered_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->delivered);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_delivery_failed_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->delivery_failed);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_tokens_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->tokens);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_status_2xx_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->status_2xx);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_status_4xx_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->status_4xx);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_status_5xx_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->status_5xx);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct qp_ingest_stats *_wrap_new_qp_ingest_stats_t_capi_16b14556dc102ac1() {
+  struct qp_ingest_stats *result = 0 ;
+  struct qp_ingest_stats *_swig_go_result;
+  
+  
+  result = (struct qp_ingest_stats *)calloc(1, sizeof(struct qp_ingest_stats));
+  *(struct qp_ingest_stats **)&_swig_go_result = (struct qp_ingest_stats *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_qp_ingest_stats_t_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  free((char *) arg1);
+  
+}
+
+
+_gostring_ _wrap_qp_ingest_new_capi_16b14556dc102ac1(qp_ingest_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+  qp_ingest_t **arg1 = (qp_ingest_t **) 0 ;
+  qp_conf_t *arg2 = (qp_conf_t *) 0 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (qp_ingest_t **)_swig_go_0; 
+  arg2 = *(qp_conf_t **)&_swig_go_1; 
+  
+  result = (qp_err_t)qp_ingest_new(arg1,(struct qp_conf const *)arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_check_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4, qp_ingest_response_t **_swig_go_5) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  char *arg2 = (char *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  int64_t arg5 ;
+  qp_ingest_response_t **arg6 = (qp_ingest_response_t **) 0 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  
+  arg4 = (char *)malloc(_swig_go_3.n + 1);
+  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
+  arg4[_swig_go_3.n] = '\0';
+  
+  arg5 = (int64_t)_swig_go_4; 
+  arg6 = (qp_ingest_response_t **)_swig_go_5; 
+  
+  result = (qp_err_t)qp_ingest_check(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,arg5,arg6);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  free(arg2); 
+  free(arg3); 
+  free(arg4); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_handle_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _goslice_ _swig_go_4, qp_ingest_response_t **_swig_go_5) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  char *arg2 = (char *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  void *arg5 = (void *) 0 ;
+  size_t arg6 ;
+  qp_ingest_response_t **arg7 = (qp_ingest_response_t **) 0 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  
+  arg4 = (char *)malloc(_swig_go_3.n + 1);
+  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
+  arg4[_swig_go_3.n] = '\0';
+  
+  
+  arg5 = _swig_go_4.array ? _swig_go_4.array : (void *)"";
+  arg6 = (size_t)_swig_go_4.len;
+  
+  arg7 = (qp_ingest_response_t **)_swig_go_5; 
+  
+  result = (qp_err_t)qp_ingest_handle(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,(void const *)arg5,arg6,arg7);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  free(arg2); 
+  free(arg3); 
+  free(arg4); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_qp_ingest_response_status_capi_16b14556dc102ac1(struct qp_ingest_response *_swig_go_0) {
+  qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(qp_ingest_response_t **)&_swig_go_0; 
+  
+  result = (int)qp_ingest_response_status((struct qp_ingest_response const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_response_body_capi_16b14556dc102ac1(struct qp_ingest_response *_swig_go_0) {
+  qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
+  size_t *arg2 = (size_t *) 0 ;
+  size_t n2 = 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg2 = &n2; 
+  arg1 = *(qp_ingest_response_t **)&_swig_go_0; 
+  
+  result = (char *)qp_ingest_response_body((struct qp_ingest_response const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_response_header_count_capi_16b14556dc102ac1(struct qp_ingest_response *_swig_go_0) {
+  qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(qp_ingest_response_t **)&_swig_go_0; 
+  
+  result = qp_ingest_response_header_count((struct qp_ingest_response const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_response_header_at_capi_16b14556dc102ac1(struct qp_ingest_response *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+  qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
+  size_t arg2 ;
+  char **arg3 = (char **) 0 ;
+  char **arg4 = (char **) 0 ;
+  char const *s3 = NULL ;
+  char const *s4 = NULL ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_ingest_response_t **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  arg3 = (char **)&s3; 
+  arg4 = (char **)&s4; 
+  
+  result = (qp_err_t)qp_ingest_response_header_at((struct qp_ingest_response const *)arg1,arg2,(char const **)arg3,(char const **)arg4);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  
+  *_swig_go_2 = qpb_go_bytes(s3, s3 ? strlen(s3) : 0);
+  
+  
+  *_swig_go_3 = qpb_go_bytes(s4, s4 ? strlen(s4) : 0);
+  
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_poll_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  int arg2 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  result = (qp_err_t)qp_ingest_poll(arg1,arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_qp_ingest_flush_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  int arg2 ;
+  qp_err_t result;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  result = (qp_err_t)qp_ingest_flush(arg1,arg2);
+  {
+    if (result == QP_OK) {
+      _swig_go_result = Swig_AllocateString("", 0);
+    } else {
+      char text[1100];
+      int n = snprintf(text, sizeof(text), "%d %s", (int)result, qpb_error_detail(result));
+      
+      _swig_go_result = Swig_AllocateString(text, n < 0 ? 0 : n >= (int)sizeof(text) ? sizeof(text) - 1 : (size_t)n);
+    }
+  }
+  return _swig_go_result;
+}
+
+
+void _wrap_qp_ingest_wakeup_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  
+  qp_ingest_wakeup(arg1);
+  
+}
+
+
+void _wrap_qp_ingest_stats_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0, struct qp_ingest_stats *_swig_go_1) {
+  qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
+  qp_ingest_stats_t *arg2 = (qp_ingest_stats_t *) 0 ;
+  
+  arg1 = *(qp_ingest_t **)&_swig_go_0; 
+  arg2 = *(qp_ingest_stats_t **)&_swig_go_1; 
+  
+  qp_ingest_stats((struct qp_ingest const *)arg1,arg2);
+  
 }
 
 

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# bench/run restart: the largest gap in scan-enriched when fraud-svc is
+# restarted (SIGTERM, then started again at once) under a steady load, at
+# 3,000 and 10,000 events/s, against the local Kafka broker (started here if
+# not running, then stopped again). Issue 15 part 3: the target is <= 1 s.
+#
+# Per rate: `quackpipe simulate --rate R` feeds scan-events for the whole
+# run; fraud-svc runs HISTORY_S seconds (so that warming has a history to
+# replay, up to its 5-minute window), is restarted, and runs on AFTER_S
+# seconds. The gap is the largest distance between consecutive record
+# timestamps (CreateTime: when fraud-svc produced them) in scan-enriched from
+# 2 s before the SIGTERM to the end. Measured with warming (the default,
+# qp.fraud.warm.window.ms) and, as the baseline in the same run, without
+# (qp.fraud.warm.window.ms=0): what warming costs at a restart.
+# Usage: bench/run restart [HISTORY_S [AFTER_S [RATE...]]]   (default 60 15 3000 10000)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=$1
+shift
+history_s=${1:-60}
+after_s=${2:-15}
+shift 2 2>/dev/null || shift $#
+rates=("$@")
+((${#rates[@]})) || rates=(3000 10000)
+cmake --build "$build" --target quackpipe -j2 >/dev/null
+qp=$build/src/cli/quackpipe
+command -v python3 >/dev/null || { echo "restart: python3 is needed" >&2; exit 1; }
+
+source "$here/support/services.sh"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  bench_services_down
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+bench_services_up kafka
+brokers=$(bash "$root/scripts/kafka.sh" bootstrap)
+
+now_ms() { date +%s%3N; }
+
+# gap RATE WARM_WINDOW_MS: prints the largest gap in ms.
+gap() {
+  local rate=$1 warm=$2 run=restart_$$_${1}_${2}_$RANDOM sim fraud t_term
+  local conf=(--brokers "$brokers" -X "qp.topic.events=$run-events" -X "qp.topic.enriched=$run-enriched"
+              -X "qp.topic.alerts=$run-alerts" -X "qp.topic.dlq=$run-dlq")
+  "$qp" topics create "${conf[@]}" --timeout 60 >/dev/null 2>"$tmp/topics.log" ||
+    { cat "$tmp/topics.log" >&2; exit 1; }
+  "$qp" simulate "${conf[@]}" --rate "$rate" --duration $((history_s + after_s + 10)) \
+    --devices 20000 --malformed 0 >/dev/null 2>"$tmp/simulate.log" &
+  sim=$!; pids+=("$sim")
+  "$qp" fraud "${conf[@]}" -X "qp.fraud.warm.window.ms=$warm" 2>"$tmp/fraud1.log" &
+  fraud=$!; pids+=("$fraud")
+  sleep "$history_s"
+  t_term=$(now_ms)
+  kill -TERM "$fraud"
+  wait "$fraud" || { echo "restart: fraud exited $? at SIGTERM" >&2; tail -n 5 "$tmp/fraud1.log" >&2; exit 1; }
+  "$qp" fraud "${conf[@]}" -X "qp.fraud.warm.window.ms=$warm" 2>"$tmp/fraud2.log" &
+  fraud=$!; pids+=("$fraud")
+  sleep "$after_s"
+  kill -TERM "$fraud" "$sim" 2>/dev/null || true
+  wait "$fraud" "$sim" 2>/dev/null || true
+  # The rate reached (a loaded machine may fall short of the one asked).
+  echo "restart: rate $rate, warm window $warm ms: $(grep 'produced' "$tmp/simulate.log" | tail -n 1)" >&2
+  bash "$root/scripts/kafka.sh" run console-consumer --bootstrap-server "$brokers" \
+    --topic "$run-enriched" --from-beginning --timeout-ms 15000 \
+    --property print.timestamp=true --property print.value=false 2>/dev/null |
+    sed -n 's/^CreateTime:\([0-9]*\).*/\1/p' >"$tmp/ts.txt" || true
+  python3 - "$tmp/ts.txt" "$((t_term - 2000))" <<'PY'
+import sys
+ts = sorted(int(l) for l in open(sys.argv[1]) if l.strip())
+since = int(sys.argv[2])
+window = [t for t in ts if t >= since]
+if len(window) < 2:
+    sys.exit("restart: no enriched records around the restart")
+print(max(b - a for a, b in zip(window, window[1:])))
+PY
+}
+
+for rate in "${rates[@]}"; do
+  with=$(gap "$rate" 300000)
+  without=$(gap "$rate" 0)
+  ratio=$(python3 -c "print(f'{$with / max($without, 1):.2f}')")
+  echo "RESULT name=restart_gap_ms_r$rate value=$with unit=ms baseline=no_warming baseline_value=$without ratio=$ratio"
+done

@@ -1,0 +1,594 @@
+/*
+ * The ingest API handler (include/quackpipe/ingest.h), request by request,
+ * on librdkafka's mock cluster: every status it answers, hostile bodies,
+ * keys and signatures, idempotent resubmission, batches all-or-nothing,
+ * push tokens, and 503 when the queue is full or Kafka does not answer.
+ * What a 202 produced is read back from the topic with a plain consumer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "base/digest_int.h"
+#include "kafka_read.h"
+#include "quackpipe.h"
+#include "quackpipe/sys/mock.h"
+
+#define KEY "test-key-acme"
+#define AUTH "Authorization: Bearer " KEY "\r\n"
+#define JSON AUTH "Content-Type: application/json\r\n"
+#define NDJSON AUTH "Content-Type: application/x-ndjson\r\n"
+
+static qp_mock_cluster_t *mc;
+static char keys_path[64], secrets_path[64];
+
+/* A file holding text; its path in path (a mkstemp template). */
+static void write_file(char *path, const char *text)
+{
+	int fd;
+
+	strcpy(path, "/tmp/qp-ingest-test-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static int setup(void **state)
+{
+	uint8_t hash[QP_SHA256_LEN];
+	char line[256];
+	int n, i;
+
+	if (qp_mock_cluster_new(&mc, 1))
+		return -1;
+	qp_digest__sha256(KEY, strlen(KEY), hash);
+	for (i = 0, n = 0; i < QP_SHA256_LEN; i++)
+		n += snprintf(line + n, sizeof(line) - n, "%02x", hash[i]);
+	/* The second key allows one request per second. */
+	snprintf(line + n, sizeof(line) - n, " acme field-app\n"
+	         "%064d slow app 1\n", 0);
+	write_file(keys_path, line);
+	write_file(secrets_path, "# device secrets\ndev-signed s3cret\n");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	unlink(keys_path);
+	unlink(secrets_path);
+	qp_mock_cluster_destroy(mc);
+	return 0;
+}
+
+/* A handler on the mock cluster with its own topics (prefix), plus
+ * key/value pairs, NULL-terminated. */
+static qp_ingest_t *handler(const char *prefix, ...)
+{
+	static const char *suffixes[] = { "events", "tokens" };
+	qp_ingest_t *ing;
+	qp_conf_t *conf;
+	char topic[128];
+	const char *key;
+	va_list ap;
+	size_t i;
+
+	assert_int_equal(qp_conf_new(&conf), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "bootstrap.servers", qp_mock_cluster_bootstrap(mc)),
+	                 QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.ingest.keys.path", keys_path), QP_OK);
+	for (i = 0; i < 2; i++) {
+		snprintf(topic, sizeof(topic), "%s-%s", prefix, suffixes[i]);
+		qp_mock_cluster_create_topic(mc, topic, 2);
+		assert_int_equal(qp_conf_set(conf, i ? "qp.topic.device_tokens" : "qp.topic.events",
+		                             topic), QP_OK);
+	}
+	va_start(ap, prefix);
+	while ((key = va_arg(ap, const char *)))
+		assert_int_equal(qp_conf_set(conf, key, va_arg(ap, const char *)), QP_OK);
+	va_end(ap);
+	assert_int_equal(qp_ingest_new(&ing, conf), QP_OK);
+	qp_conf_destroy(conf);
+	return ing;
+}
+
+static char *event(int n, const char *device, int rssi)
+{
+	char *text = malloc(512);
+
+	snprintf(text, 512, "{\"schema_version\":1,\"scan_id\":\"00000000-0000-4000-8000-%012d\","
+	         "\"device_id\":\"%s\",\"ts_ms\":1718900000123,\"gps\":{\"lat\":48.85,"
+	         "\"lon\":2.35,\"accuracy_m\":8.5},\"wifi\":[{\"bssid\":\"a4:2b:b0:11:22:33\","
+	         "\"rssi_dbm\":%d,\"freq_mhz\":2437}],\"reward\":0.25,\"app_version\":\"2.4.1\","
+	         "\"platform\":\"android\"}", n, device, rssi);
+	return text;
+}
+
+/* The response to a request; the test frees it. */
+static qp_ingest_response_t *ask(qp_ingest_t *ing, const char *method, const char *path,
+                                 const char *headers, const void *body, size_t len)
+{
+	qp_ingest_response_t *r;
+
+	assert_int_equal(qp_ingest_handle(ing, method, path, headers, body, len, &r), QP_OK);
+	assert_non_null(r);
+	return r;
+}
+
+/* Asks, checks status and that the body contains want (may be NULL). */
+static void expect(qp_ingest_t *ing, const char *method, const char *path, const char *headers,
+                   const char *body, int status, const char *want)
+{
+	qp_ingest_response_t *r = ask(ing, method, path, headers, body, strlen(body));
+	const char *text = qp_ingest_response_body(r, NULL);
+
+	if (qp_ingest_response_status(r) != status || (want && !strstr(text, want)))
+		fail_msg("%s %s: got %d %s, want %d with %s", method, path,
+		         qp_ingest_response_status(r), text, status, want ? want : "");
+	qp_ingest_response_destroy(r);
+}
+
+static const char *header_of(const qp_ingest_response_t *r, const char *name)
+{
+	const char *n, *v;
+	size_t i;
+
+	for (i = 0; qp_ingest_response_header_at(r, i, &n, &v) == QP_OK; i++)
+		if (!strcmp(n, name))
+			return v;
+	return NULL;
+}
+
+static void test_single_event_is_produced_with_edge_headers(void **state)
+{
+	qp_ingest_t *ing = handler("single", NULL);
+	char *ev = event(1, "dev-1", -60);
+	qp_ingest_response_t *r = ask(ing, "POST", "/v1/scans", JSON, ev, strlen(ev));
+	test_record_t *rec;
+
+	assert_int_equal(qp_ingest_response_status(r), 202);
+	assert_string_equal(header_of(r, "Content-Type"), "application/json");
+	assert_non_null(strstr(qp_ingest_response_body(r, NULL),
+	                       "\"accepted\":1,\"duplicates\":0,\"scan_ids\":"
+	                       "[\"00000000-0000-4000-8000-000000000001\"]"));
+	qp_ingest_response_destroy(r);
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "single-events", 1);
+	assert_string_equal(rec[0].key, "dev-1");
+	assert_string_equal(rec[0].value, ev); /* the bytes as sent */
+	assert_non_null(strstr(rec[0].header_names, QP_HEADER_RECEIVED_MS "="));
+	assert_non_null(strstr(rec[0].header_names, QP_HEADER_INGEST_US "="));
+	assert_non_null(strstr(rec[0].header_names, "qp.tenant=acme"));
+	assert_non_null(strstr(rec[0].header_names, "qp.app=field-app"));
+	assert_non_null(strstr(rec[0].header_names, "qp.ingest.node="));
+	test_records_free(rec, 1);
+	free(ev);
+	qp_ingest_destroy(ing);
+}
+
+static void test_batches_array_and_ndjson(void **state)
+{
+	qp_ingest_t *ing = handler("batch", NULL);
+	char *a = event(1, "dev-a", -60), *b = event(2, "dev-b", -61), *c = event(3, "dev-a", -62);
+	char body[2048];
+	qp_ingest_stats_t stats;
+	test_record_t *rec;
+
+	snprintf(body, sizeof(body), " [\n%s ,%s]\n", a, b);
+	expect(ing, "POST", "/v1/scans", JSON, body, 202, "\"accepted\":2");
+	snprintf(body, sizeof(body), "%s\r\n\n", c);
+	expect(ing, "POST", "/v1/scans?x=1", NDJSON, body, 202, "\"accepted\":1");
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+	qp_ingest_stats(ing, &stats);
+	assert_int_equal(stats.accepted, 3);
+	assert_int_equal(stats.delivered, 3);
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "batch-events", 3);
+	test_records_free(rec, 3);
+	free(a);
+	free(b);
+	free(c);
+	qp_ingest_destroy(ing);
+}
+
+static void test_invalid_event_refuses_the_whole_batch_with_pointers(void **state)
+{
+	qp_ingest_t *ing = handler("invalid", NULL);
+	char *good = event(1, "dev-1", -60), *bad = event(2, "dev-1", 17);
+	char body[2048];
+	qp_ingest_response_t *r;
+	qp_ingest_stats_t stats;
+	const char *text;
+
+	snprintf(body, sizeof(body), "%s\n%s\n", good, bad);
+	r = ask(ing, "POST", "/v1/scans", NDJSON, body, strlen(body));
+	text = qp_ingest_response_body(r, NULL);
+	assert_int_equal(qp_ingest_response_status(r), 422);
+	assert_string_equal(header_of(r, "Content-Type"), "application/problem+json");
+	assert_non_null(strstr(text, "\"status\":422"));
+	assert_non_null(strstr(text, "{\"index\":1,\"pointer\":\"/wifi/0/rssi_dbm\","
+	                             "\"code\":\"QP_ERR_FIELD_RANGE\""));
+	qp_ingest_response_destroy(r);
+	/* A single event's errors carry no index. */
+	expect(ing, "POST", "/v1/scans", JSON, bad, 422, "[{\"pointer\":\"/wifi/0/rssi_dbm\"");
+	expect(ing, "POST", "/v1/scans", JSON, "{\"schema_version\":1}", 422, "\"pointer\":\"/scan_id\"");
+	expect(ing, "POST", "/v1/scans", JSON, "[]", 422, "no event");
+	qp_ingest_stats(ing, &stats);
+	assert_int_equal(stats.accepted, 0); /* the good event was not taken either */
+	assert_int_equal(stats.refused, 5);
+	free(good);
+	free(bad);
+	qp_ingest_destroy(ing);
+}
+
+static void test_hostile_bodies(void **state)
+{
+	qp_ingest_t *ing = handler("hostile", NULL);
+	char *ev = event(1, "dev-1", -60), *deep = malloc(20001), body[1024];
+	int i;
+
+	/* truncated */
+	expect(ing, "POST", "/v1/scans", JSON, "{\"schema_version\":1,\"scan_id\":\"0000", 400,
+	       "QP_ERR_JSON");
+	/* nested far deeper than an event may be, as one event and in a batch */
+	for (i = 0; i < 10000; i++) {
+		deep[i] = '[';
+		deep[10000 + i] = ']';
+	}
+	deep[20000] = '\0';
+	expect(ing, "POST", "/v1/scans", JSON, deep, 400, "QP_ERR_TOO_DEEP");
+	deep[0] = '{';
+	expect(ing, "POST", "/v1/scans", JSON, deep, 400, "\"status\":400");
+	/* invalid UTF-8 inside a string */
+	snprintf(body, sizeof(body), "%s", ev);
+	memcpy(strstr(body, "android"), "\xC3\x28", 2);
+	expect(ing, "POST", "/v1/scans", JSON, body, 400, "QP_ERR_UTF8");
+	/* duplicate keys */
+	snprintf(body, sizeof(body), "{\"device_id\":\"a\",%s", ev + 1);
+	expect(ing, "POST", "/v1/scans", JSON, body, 400, "QP_ERR_DUPLICATE_KEY");
+	/* a number no double holds, and one past the decoder's text limit */
+	snprintf(body, sizeof(body), "%s", ev);
+	memcpy(strstr(body, "48.85"), "1e999", 5);
+	expect(ing, "POST", "/v1/scans", JSON, body, 422, "\"pointer\":\"/gps/lat\"");
+	expect(ing, "POST", "/v1/scans", JSON,
+	       "[{\"reward\":1234567890123456789012345678901234567890123456789012345678901234567890}]",
+	       422, "\"status\":422");
+	/* not an event at all */
+	expect(ing, "POST", "/v1/scans", JSON, "[1,\"x\",null]", 422, "\"index\":2");
+	expect(ing, "POST", "/v1/scans", JSON, "", 400, "malformed");
+	free(deep);
+	free(ev);
+	qp_ingest_destroy(ing);
+}
+
+static void test_keys(void **state)
+{
+	qp_ingest_t *ing = handler("keys", NULL), *open;
+	char *ev = event(1, "dev-1", -60);
+	qp_ingest_response_t *r;
+
+	r = ask(ing, "POST", "/v1/scans", "Content-Type: application/json\r\n", ev, strlen(ev));
+	assert_int_equal(qp_ingest_response_status(r), 401);
+	assert_string_equal(header_of(r, "WWW-Authenticate"), "Bearer realm=\"quackpipe\"");
+	qp_ingest_response_destroy(r);
+	r = ask(ing, "POST", "/v1/scans",
+	        "authorization: bearer wrong-key\nContent-Type: application/json", ev, strlen(ev));
+	assert_int_equal(qp_ingest_response_status(r), 401);
+	assert_non_null(strstr(header_of(r, "WWW-Authenticate"), "invalid_token"));
+	qp_ingest_response_destroy(r);
+	/* The key's name is case-insensitive, its value is not. */
+	expect(ing, "POST", "/v1/scans", "AUTHORIZATION: Bearer " KEY "\ncontent-type: "
+	       "Application/JSON; charset=utf-8\n", ev, 202, NULL);
+	qp_ingest_destroy(ing);
+	open = handler("keys-open", "qp.ingest.auth", "open", NULL);
+	expect(open, "POST", "/v1/scans", "Content-Type: application/json", ev, 202, NULL);
+	qp_ingest_destroy(open);
+	free(ev);
+}
+
+static void test_keys_file_is_required_and_checked(void **state)
+{
+	qp_ingest_t *ing;
+	qp_conf_t *conf;
+	char bad[64];
+
+	assert_int_equal(qp_conf_new(&conf), QP_OK);
+	assert_int_equal(qp_ingest_new(&ing, conf), QP_ERR_CONF_INVALID);
+	assert_non_null(strstr(qp_error_last(), "qp.ingest.keys.path"));
+	write_file(bad, "# a comment\nnot-a-hash acme app\n");
+	assert_int_equal(qp_conf_set(conf, "qp.ingest.keys.path", bad), QP_OK);
+	assert_int_equal(qp_ingest_new(&ing, conf), QP_ERR_CONF_INVALID);
+	assert_non_null(strstr(qp_error_last(), ":2: the key hash"));
+	unlink(bad);
+	qp_conf_destroy(conf);
+}
+
+static void test_head_refusals(void **state)
+{
+	qp_ingest_t *ing = handler("head", "qp.ingest.body.max.bytes", "4096",
+	                           "qp.ingest.batch.max.events", "2", NULL);
+	char *ev = event(1, "dev-1", -60), body[2048];
+	qp_ingest_response_t *r;
+
+	/* 413 from Content-Length alone, before any body is read */
+	assert_int_equal(qp_ingest_check(ing, "POST", "/v1/scans", JSON, 5000, &r), QP_OK);
+	assert_int_equal(qp_ingest_response_status(r), 413);
+	qp_ingest_response_destroy(r);
+	assert_int_equal(qp_ingest_check(ing, "POST", "/v1/scans", JSON, 100, &r), QP_OK);
+	assert_null(r);
+	assert_int_equal(qp_ingest_check(ing, "POST", "/v1/scans", "", 100, &r), QP_OK);
+	assert_int_equal(qp_ingest_response_status(r), 401);
+	qp_ingest_response_destroy(r);
+	/* ...and from the body when the length was not known */
+	r = ask(ing, "POST", "/v1/scans", JSON, "x", 4097);
+	assert_int_equal(qp_ingest_response_status(r), 413);
+	qp_ingest_response_destroy(r);
+	snprintf(body, sizeof(body), "%s\n%s\n%s\n", ev, ev, ev);
+	expect(ing, "POST", "/v1/scans", NDJSON, body, 413, "more than 2 events");
+	expect(ing, "POST", "/v1/scans", AUTH "Content-Type: text/plain\r\n", ev, 415, NULL);
+	expect(ing, "POST", "/v1/scans", AUTH, ev, 415, NULL);
+	expect(ing, "POST", "/v1/scans", JSON "Content-Encoding: br\r\n", ev, 415, "encoding");
+	expect(ing, "POST", "/v1/nope", JSON, ev, 404, "not-found");
+	expect(ing, "POST", "/v1/devices/bad%2Fid/push-token", JSON, "{}", 404, NULL);
+	r = ask(ing, "GET", "/v1/scans", JSON, "", 0);
+	assert_int_equal(qp_ingest_response_status(r), 405);
+	assert_string_equal(header_of(r, "Allow"), "POST");
+	qp_ingest_response_destroy(r);
+	free(ev);
+	qp_ingest_destroy(ing);
+}
+
+static size_t gzip(const void *in, size_t len, unsigned char *out, size_t cap)
+{
+	z_stream zs = { 0 };
+
+	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+	                 Z_OK);
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&zs);
+	return cap - zs.avail_out;
+}
+
+static void test_gzip_and_bombs(void **state)
+{
+	qp_ingest_t *ing = handler("gzip", "qp.ingest.body.decoded.max.bytes", "1048576", NULL);
+	const char *headers = JSON "Content-Encoding: gzip\r\n";
+	char *ev = event(1, "dev-1", -60), *zeros = calloc(1, 64 << 20);
+	unsigned char *packed = malloc(1 << 20);
+	qp_ingest_response_t *r;
+	size_t n;
+
+	n = gzip(ev, strlen(ev), packed, 1 << 20);
+	r = ask(ing, "POST", "/v1/scans", headers, packed, n);
+	assert_int_equal(qp_ingest_response_status(r), 202);
+	qp_ingest_response_destroy(r);
+	/* 64 MiB of zeros packs into about 64 KiB: inflating stops at 1 MiB */
+	n = gzip(zeros, 64 << 20, packed, 1 << 20);
+	assert_true(n < 100000);
+	r = ask(ing, "POST", "/v1/scans", headers, packed, n);
+	assert_int_equal(qp_ingest_response_status(r), 413);
+	assert_non_null(strstr(qp_ingest_response_body(r, NULL), "inflates past 1048576"));
+	qp_ingest_response_destroy(r);
+	/* not gzip, and gzip cut short */
+	expect(ing, "POST", "/v1/scans", headers, ev, 400, "gzip");
+	n = gzip(ev, strlen(ev), packed, 1 << 20);
+	r = ask(ing, "POST", "/v1/scans", headers, packed, n / 2);
+	assert_int_equal(qp_ingest_response_status(r), 400);
+	qp_ingest_response_destroy(r);
+	free(packed);
+	free(zeros);
+	free(ev);
+	qp_ingest_destroy(ing);
+}
+
+static void sign(const char *body, const char *secret, char *headers, size_t cap,
+                 const char *device)
+{
+	uint8_t mac[QP_SHA256_LEN];
+	int n, i;
+
+	qp_digest__hmac_sha256(secret, strlen(secret), body, strlen(body), mac);
+	n = snprintf(headers, cap, JSON "X-QP-Device-Id: %s\r\nX-QP-Signature: sha256=", device);
+	for (i = 0; i < QP_SHA256_LEN; i++)
+		n += snprintf(headers + n, cap - n, "%02x", mac[i]);
+}
+
+static void test_signatures(void **state)
+{
+	qp_ingest_t *ing = handler("hmac", "qp.ingest.hmac.secrets.path", secrets_path, NULL);
+	char *ev = event(1, "dev-signed", -60), *other = event(2, "dev-other", -60);
+	char headers[512];
+
+	sign(ev, "s3cret", headers, sizeof(headers), "dev-signed");
+	expect(ing, "POST", "/v1/scans", headers, ev, 202, NULL);
+	expect(ing, "POST", "/v1/scans", JSON, ev, 403, "signatures are required");
+	sign(ev, "wrong", headers, sizeof(headers), "dev-signed");
+	expect(ing, "POST", "/v1/scans", headers, ev, 403, "does not match");
+	sign(ev, "s3cret", headers, sizeof(headers), "dev-unknown");
+	expect(ing, "POST", "/v1/scans", headers, ev, 403, "no secret");
+	/* a good signature over another device's event */
+	sign(other, "s3cret", headers, sizeof(headers), "dev-signed");
+	expect(ing, "POST", "/v1/scans", headers, other, 403, "\"pointer\":\"/device_id\"");
+	sign("{\"platform\":\"fcm\",\"token\":\"t\"}", "s3cret", headers, sizeof(headers),
+	     "dev-signed");
+	expect(ing, "PUT", "/v1/devices/dev-other/push-token", headers,
+	       "{\"platform\":\"fcm\",\"token\":\"t\"}", 403, "another device");
+	free(ev);
+	free(other);
+	qp_ingest_destroy(ing);
+}
+
+static void test_resubmission_is_answered_again_not_produced_again(void **state)
+{
+	qp_ingest_t *ing = handler("idem", NULL);
+	char *a = event(1, "dev-1", -60), *b = event(2, "dev-1", -60), body[2048];
+	qp_ingest_stats_t stats;
+
+	expect(ing, "POST", "/v1/scans", JSON, a, 202, "\"accepted\":1,\"duplicates\":0");
+	expect(ing, "POST", "/v1/scans", JSON, a, 202, "\"accepted\":0,\"duplicates\":1");
+	snprintf(body, sizeof(body), "[%s,%s,%s]", a, b, b);
+	expect(ing, "POST", "/v1/scans", JSON, body, 202, "\"accepted\":1,\"duplicates\":2");
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+	qp_ingest_stats(ing, &stats);
+	assert_int_equal(stats.accepted, 2);
+	assert_int_equal(stats.duplicates, 3);
+	assert_int_equal(stats.delivered, 2);
+	free(a);
+	free(b);
+	qp_ingest_destroy(ing);
+}
+
+static void test_rate_limit(void **state)
+{
+	qp_ingest_t *ing = handler("rate", "qp.ingest.rate.limit", "1", NULL);
+	char *ev = event(1, "dev-1", -60);
+	qp_ingest_response_t *r;
+
+	expect(ing, "POST", "/v1/scans", JSON, ev, 202, NULL);
+	r = ask(ing, "POST", "/v1/scans", JSON, ev, strlen(ev));
+	assert_int_equal(qp_ingest_response_status(r), 429);
+	assert_string_equal(header_of(r, "Retry-After"), "1");
+	qp_ingest_response_destroy(r);
+	free(ev);
+	qp_ingest_destroy(ing);
+}
+
+/* A handler whose brokers never answer: nothing is delivered, so the
+ * queue fills; the probe finds nobody. */
+static qp_ingest_t *unreachable(const char *max_messages)
+{
+	qp_ingest_t *ing;
+	qp_conf_t *conf;
+
+	assert_int_equal(qp_conf_new(&conf), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "bootstrap.servers", "127.0.0.1:1"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.ingest.keys.path", keys_path), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "queue.buffering.max.messages", max_messages), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.ingest.probe.interval.ms", "100"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.producer.close.timeout.ms", "0"), QP_OK);
+	assert_int_equal(qp_ingest_new(&ing, conf), QP_OK);
+	qp_conf_destroy(conf);
+	return ing;
+}
+
+static void test_queue_full_is_503_and_the_batch_resent_is_not_doubled(void **state)
+{
+	qp_ingest_t *ing = unreachable("2");
+	char *a = event(1, "dev-1", -60), *b = event(2, "dev-1", -60), *c = event(3, "dev-1", -60);
+	char body[2048];
+	qp_ingest_response_t *r;
+	qp_ingest_stats_t stats;
+
+	snprintf(body, sizeof(body), "[%s,%s,%s]", a, b, c);
+	r = ask(ing, "POST", "/v1/scans", JSON, body, strlen(body));
+	assert_int_equal(qp_ingest_response_status(r), 503);
+	assert_string_equal(header_of(r, "Retry-After"), "1");
+	assert_non_null(strstr(qp_ingest_response_body(r, NULL), "2 of the 3 event(s) were queued"));
+	qp_ingest_response_destroy(r);
+	/* the resend finds two taken and the queue still full for the third */
+	expect(ing, "POST", "/v1/scans", JSON, body, 503, "2 of the 3");
+	expect(ing, "GET", "/readyz", "", "", 503, "queue full");
+	qp_ingest_stats(ing, &stats);
+	assert_int_equal(stats.accepted, 2);
+	assert_int_equal(stats.duplicates, 2);
+	assert_int_equal(stats.unavailable, 2);
+	free(a);
+	free(b);
+	free(c);
+	qp_ingest_destroy(ing);
+}
+
+static void test_kafka_unreachable_is_503(void **state)
+{
+	qp_ingest_t *ing = unreachable("1000");
+	char *ev = event(1, "dev-1", -60);
+	qp_ingest_response_t *r;
+
+	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK); /* probes: nobody answers */
+	r = ask(ing, "POST", "/v1/scans", JSON, ev, strlen(ev));
+	assert_int_equal(qp_ingest_response_status(r), 503);
+	assert_non_null(header_of(r, "Retry-After"));
+	assert_non_null(strstr(qp_ingest_response_body(r, NULL), "Kafka is unreachable"));
+	qp_ingest_response_destroy(r);
+	expect(ing, "GET", "/readyz", "", "", 503, "Kafka unreachable");
+	expect(ing, "GET", "/healthz", "", "", 200, "ok");
+	expect(ing, "GET", "/metrics", "", "", 200, "quackpipe_ingest_kafka_up 0");
+	free(ev);
+	qp_ingest_destroy(ing);
+}
+
+static void test_push_token(void **state)
+{
+	qp_ingest_t *ing = handler("token", NULL);
+	test_record_t *rec;
+
+	expect(ing, "PUT", "/v1/devices/dev-7/push-token", JSON,
+	       "{\"platform\":\"apns\",\"token\":\"ab\\u00e9cd\"}", 202, "\"device_id\":\"dev-7\"");
+	expect(ing, "PUT", "/v1/devices/dev-7/push-token", JSON,
+	       "{\"platform\":\"pigeon\",\"token\":\"x\"}", 422, "\"pointer\":\"/platform\"");
+	expect(ing, "PUT", "/v1/devices/dev-7/push-token", JSON, "{\"platform\":\"fcm\"}", 422,
+	       "\"pointer\":\"/token\"");
+	expect(ing, "PUT", "/v1/devices/dev-7/push-token", JSON, "[", 400, NULL);
+	expect(ing, "PUT", "/v1/devices/dev-7/push-token", NDJSON, "{}", 415, NULL);
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "token-tokens", 1);
+	assert_string_equal(rec[0].key, "dev-7");
+	assert_string_equal(rec[0].value,
+	                    "{\"platform\":\"apns\",\"token\":\"ab\xc3\xa9" "cd\",\"app\":\"field-app\"}");
+	test_records_free(rec, 1);
+	qp_ingest_destroy(ing);
+}
+
+static void test_health_and_metrics(void **state)
+{
+	qp_ingest_t *ing = handler("health", NULL);
+	char *ev = event(1, "dev-1", -60);
+	qp_ingest_stats_t stats;
+
+	expect(ing, "GET", "/healthz", "", "", 200, "\"status\":\"ok\"");
+	expect(ing, "GET", "/readyz", "", "", 200, "ready");
+	expect(ing, "POST", "/v1/scans", JSON, ev, 202, NULL);
+	expect(ing, "POST", "/v1/scans", "", ev, 401, NULL);
+	expect(ing, "GET", "/metrics", "", "", 200, "quackpipe_ingest_accepted_total 1\n");
+	expect(ing, "GET", "/metrics", "", "", 200,
+	       "quackpipe_ingest_responses_total{status=\"401\"} 1\n");
+	qp_ingest_stats(ing, &stats);
+	assert_int_equal(stats.requests, 6);
+	assert_int_equal(stats.status_2xx, 5);
+	assert_int_equal(stats.status_4xx, 1);
+	free(ev);
+	qp_ingest_destroy(ing);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_single_event_is_produced_with_edge_headers),
+		cmocka_unit_test(test_batches_array_and_ndjson),
+		cmocka_unit_test(test_invalid_event_refuses_the_whole_batch_with_pointers),
+		cmocka_unit_test(test_hostile_bodies),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_keys_file_is_required_and_checked),
+		cmocka_unit_test(test_head_refusals),
+		cmocka_unit_test(test_gzip_and_bombs),
+		cmocka_unit_test(test_signatures),
+		cmocka_unit_test(test_resubmission_is_answered_again_not_produced_again),
+		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_queue_full_is_503_and_the_batch_resent_is_not_doubled),
+		cmocka_unit_test(test_kafka_unreachable_is_503),
+		cmocka_unit_test(test_push_token),
+		cmocka_unit_test(test_health_and_metrics),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
