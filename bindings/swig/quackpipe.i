@@ -144,6 +144,8 @@ QP_BLOCKING(qp_ingest_handle)
 QP_BLOCKING(qp_ingest_poll)
 QP_BLOCKING(qp_ingest_flush)
 %apply size_t *RESULT_LEN { size_t *len };
+QP_TAKES_CONF()
 %include "quackpipe/ingest.h"
+QP_TAKES_CONF_END()
 %clear size_t *len;
 %clear const char **value;

@@ -71,14 +71,15 @@ typedef struct qp_ingest_stats {
 } qp_ingest_stats_t;
 
 /*
- * Creates a handler from conf (not kept: copied): the qp.ingest.* keys,
- * the topics, and the producer's (librdkafka keys pass through).
+ * Creates a handler from conf: the qp.ingest.* keys, the topics, and the
+ * producer's (librdkafka keys pass through). Takes ownership of conf, on
+ * success and on failure alike (docs/abi.md).
  * qp.ingest.auth=keys (the default) needs qp.ingest.keys.path; open mode
  * must be asked for. QP_ERR_CONF_INVALID for a missing or bad keys or
  * secrets file (detail: file and line), QP_ERR_IO when one cannot be read,
  * the errors of qp_producer_new.
  */
-QP_EXTERN qp_err_t qp_ingest_new(qp_ingest_t **out, const qp_conf_t *conf);
+QP_EXTERN qp_err_t qp_ingest_new(qp_ingest_t **out, qp_conf_t *conf);
 
 /*
  * The answer to a request known only by its head, before its body is read:

@@ -132,7 +132,9 @@ static void ingest_svc_destroy(ingest_svc_t *svc)
 	free(svc);
 }
 
-static qp_err_t ingest_svc_new(ingest_svc_t **out, const qp_conf_t *conf, int metrics_port)
+/* Takes conf, on success and failure alike: the handler owns it, so the
+ * options' strings, borrowed from it, live as long as svc->ingest. */
+static qp_err_t ingest_svc_new(ingest_svc_t **out, qp_conf_t *conf, int metrics_port)
 {
 	ingest_svc_t *svc = calloc(1, sizeof(*svc));
 	qp_http_handler_t handler = { on_head, on_body, NULL };
@@ -150,8 +152,10 @@ static qp_err_t ingest_svc_new(ingest_svc_t **out, const qp_conf_t *conf, int me
 	qp_err_t err;
 
 	*out = NULL;
-	if (!svc)
+	if (!svc) {
+		qp_conf_destroy(conf);
 		return QP_ERR_NOMEM;
+	}
 	svc->drain_ms = (int)qp_conf__int(conf, "qp.ingest.drain.timeout.ms");
 	svc->close_ms = (int)qp_conf__int(conf, "qp.producer.close.timeout.ms");
 	if ((err = qp_ingest_new(&svc->ingest, conf))) {
@@ -268,9 +272,7 @@ int qp_cmd_ingest(int argc, char **argv)
 	}
 	if ((rc = cli_args_end(&args, &conf)) >= 0)
 		return rc;
-	err = ingest_svc_new(&svc, conf, metrics_port);
-	qp_conf_destroy(conf);
-	if (err) {
+	if ((err = ingest_svc_new(&svc, conf, metrics_port))) {
 		fprintf(stderr, "quackpipe ingest: %s\n", qp_error_last());
 		return QP_EXIT_USAGE;
 	}

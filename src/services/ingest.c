@@ -78,20 +78,25 @@ static void on_delivery(const char *topic, int32_t partition, int64_t offset, co
 	         (int)(key_len > 256 ? 256 : key_len), (const char *)key, message);
 }
 
-qp_err_t qp_ingest_new(qp_ingest_t **out, const qp_conf_t *conf)
+qp_err_t qp_ingest_new(qp_ingest_t **out, qp_conf_t *conf)
 {
 	qp_ingest_t *ing;
 	qp_conf_t *producer_conf = NULL;
 	const char *node;
 	qp_err_t err;
 
-	if (!out || !conf)
+	/* The conf is taken on success and failure alike (docs/abi.md): the
+	 * handler keeps it (logging, limits), so no caller frees it. */
+	if (!out || !conf) {
+		qp_conf_destroy(conf);
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_ingest_new: NULL argument");
+	}
 	*out = NULL;
-	if (!(ing = calloc(1, sizeof(*ing))))
+	if (!(ing = calloc(1, sizeof(*ing)))) {
+		qp_conf_destroy(conf);
 		return qp_error__code(QP_ERR_NOMEM);
-	if ((err = qp_conf_dup(&ing->conf, conf)))
-		goto fail;
+	}
+	ing->conf = conf;
 	ing->body_max = (size_t)qp_conf__int(conf, "qp.ingest.body.max.bytes");
 	ing->decoded_max = (size_t)qp_conf__int(conf, "qp.ingest.body.decoded.max.bytes");
 	ing->batch_max = (size_t)qp_conf__int(conf, "qp.ingest.batch.max.events");

@@ -163,7 +163,7 @@ bool qp_ingest__header_value(const char *headers, const char *name, char *out, s
 enum { QP_INGEST__STATUS_SLOTS = 16 };
 
 struct qp_ingest {
-	qp_conf_t *conf;          /* copy: logging and limits */
+	qp_conf_t *conf;          /* owned: logging and limits */
 	qp_producer_t *producer;
 	char *topic_events;
 	char *topic_tokens;

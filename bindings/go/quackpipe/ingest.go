@@ -30,15 +30,11 @@ type Ingest struct {
 	h capi.Qp_ingest
 }
 
-// NewIngest creates a handler from conf (copied: it stays the caller's).
+// NewIngest creates a handler from conf, which it takes over (conf is
+// closed afterwards, also when it fails).
 func NewIngest(conf *Conf) (*Ingest, error) {
-	if conf == nil || conf.h == nil {
-		return nil, capi.Closed("conf")
-	}
 	var p uintptr
-	hs := conf.hooks.clone()
-	err := capi.Qp_ingest_new(&p, conf.h)
-	runtime.KeepAlive(conf)
+	hs, err := conf.handOver(func(c capi.Qp_conf) error { return capi.Qp_ingest_new(&p, c) })
 	if err != nil {
 		return nil, err
 	}

@@ -67,8 +67,9 @@ def _response(h):
 
 
 class Ingest(Closing):
-    """``Ingest(conf)``: the handler, with its own producer (the conf is
-    copied; qp.ingest.* keys, topics, librdkafka keys). handle() and
+    """``Ingest(conf)``: the handler, with its own producer; it takes the
+    Conf over (a mapping is turned into one; qp.ingest.* keys, topics,
+    librdkafka keys). handle() and
     check() may be called from many threads at once (they release the
     GIL); poll() must be called regularly from one thread (delivery reports
     and the Kafka probe); close() flushes and frees."""

@@ -63,8 +63,8 @@ func open(brokers string, mock bool, keys string) (*quackpipe.Ingest, *quackpipe
 	}
 	conf, err := quackpipe.NewConf(props)
 	if err == nil {
-		defer conf.Close()
 		var in *quackpipe.Ingest
+		// NewIngest takes conf over, also when it fails.
 		if in, err = quackpipe.NewIngest(conf); err == nil {
 			return in, mc, nil
 		}

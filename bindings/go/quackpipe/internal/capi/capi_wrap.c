@@ -345,7 +345,7 @@ SWIGINTERN void delete_qp_ingest_response(struct qp_ingest_response *self){ qp_i
 extern "C" {
 #endif
 
-void _wrap_Swig_free_capi_16b14556dc102ac1(void *_swig_go_0) {
+void _wrap_Swig_free_capi_28bbccd75037211d(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -355,7 +355,7 @@ void _wrap_Swig_free_capi_16b14556dc102ac1(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_capi_16b14556dc102ac1(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_capi_28bbccd75037211d(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -368,7 +368,7 @@ void *_wrap_Swig_malloc_capi_16b14556dc102ac1(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_qpb_error_family_capi_16b14556dc102ac1(intgo _swig_go_0) {
+_gostring_ _wrap_qpb_error_family_capi_28bbccd75037211d(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -381,7 +381,7 @@ _gostring_ _wrap_qpb_error_family_capi_16b14556dc102ac1(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_QP_VERSION_NUMBER_capi_16b14556dc102ac1() {
+intgo _wrap_QP_VERSION_NUMBER_capi_28bbccd75037211d() {
   int result;
   intgo _swig_go_result;
   
@@ -392,7 +392,7 @@ intgo _wrap_QP_VERSION_NUMBER_capi_16b14556dc102ac1() {
 }
 
 
-_gostring_ _wrap_qp_version_str_capi_16b14556dc102ac1() {
+_gostring_ _wrap_qp_version_str_capi_28bbccd75037211d() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -403,7 +403,7 @@ _gostring_ _wrap_qp_version_str_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_qp_version_number_capi_16b14556dc102ac1() {
+intgo _wrap_qp_version_number_capi_28bbccd75037211d() {
   int result;
   intgo _swig_go_result;
   
@@ -414,7 +414,7 @@ intgo _wrap_qp_version_number_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_OK_capi_16b14556dc102ac1() {
+intgo _wrap_QP_OK_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -426,7 +426,7 @@ intgo _wrap_QP_OK_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_GENERIC_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_GENERIC_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -438,7 +438,7 @@ intgo _wrap_QP_ERR_GENERIC_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_NOMEM_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_NOMEM_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -450,7 +450,7 @@ intgo _wrap_QP_ERR_NOMEM_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_INVALID_ARG_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_INVALID_ARG_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -462,7 +462,7 @@ intgo _wrap_QP_ERR_INVALID_ARG_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -474,7 +474,7 @@ intgo _wrap_QP_ERR_CONF_UNKNOWN_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_CONF_INVALID_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_CONF_INVALID_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -486,7 +486,7 @@ intgo _wrap_QP_ERR_CONF_INVALID_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_IO_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_IO_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -498,7 +498,7 @@ intgo _wrap_QP_ERR_IO_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_JSON_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_JSON_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -510,7 +510,7 @@ intgo _wrap_QP_ERR_JSON_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_TOO_LARGE_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_TOO_LARGE_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -522,7 +522,7 @@ intgo _wrap_QP_ERR_TOO_LARGE_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_TOO_DEEP_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_TOO_DEEP_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -534,7 +534,7 @@ intgo _wrap_QP_ERR_TOO_DEEP_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_UTF8_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_UTF8_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -546,7 +546,7 @@ intgo _wrap_QP_ERR_UTF8_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -558,7 +558,7 @@ intgo _wrap_QP_ERR_DUPLICATE_KEY_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_MISSING_FIELD_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_MISSING_FIELD_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -570,7 +570,7 @@ intgo _wrap_QP_ERR_MISSING_FIELD_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_TYPE_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_FIELD_TYPE_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -582,7 +582,7 @@ intgo _wrap_QP_ERR_FIELD_TYPE_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_RANGE_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_FIELD_RANGE_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -594,7 +594,7 @@ intgo _wrap_QP_ERR_FIELD_RANGE_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_FIELD_FORMAT_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_FIELD_FORMAT_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -606,7 +606,7 @@ intgo _wrap_QP_ERR_FIELD_FORMAT_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -618,7 +618,7 @@ intgo _wrap_QP_ERR_FORBIDDEN_FIELD_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -630,7 +630,7 @@ intgo _wrap_QP_ERR_SCHEMA_VERSION_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_KAFKA_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_KAFKA_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -642,7 +642,7 @@ intgo _wrap_QP_ERR_KAFKA_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_QUEUE_FULL_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_QUEUE_FULL_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -654,7 +654,7 @@ intgo _wrap_QP_ERR_QUEUE_FULL_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_TIMEOUT_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_TIMEOUT_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -666,7 +666,7 @@ intgo _wrap_QP_ERR_TIMEOUT_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -678,7 +678,7 @@ intgo _wrap_QP_ERR_TOPIC_MISMATCH_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_NO_EVENT_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_NO_EVENT_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -690,7 +690,7 @@ intgo _wrap_QP_ERR_NO_EVENT_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_WAKEUP_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_WAKEUP_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -702,7 +702,7 @@ intgo _wrap_QP_ERR_WAKEUP_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_CLOSED_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_CLOSED_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -714,7 +714,7 @@ intgo _wrap_QP_ERR_CLOSED_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_STATE_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_STATE_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -726,7 +726,7 @@ intgo _wrap_QP_ERR_STATE_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_NOT_FOUND_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_NOT_FOUND_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -738,7 +738,7 @@ intgo _wrap_QP_ERR_NOT_FOUND_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_HTTP_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_HTTP_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -750,7 +750,7 @@ intgo _wrap_QP_ERR_HTTP_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_CLICKHOUSE_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_CLICKHOUSE_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -762,7 +762,7 @@ intgo _wrap_QP_ERR_CLICKHOUSE_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -774,7 +774,7 @@ intgo _wrap_QP_ERR_NOT_AVAILABLE_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -786,7 +786,7 @@ intgo _wrap_QP_ERR_RETRIES_EXHAUSTED_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_TXN_ABORTED_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_TXN_ABORTED_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -798,7 +798,7 @@ intgo _wrap_QP_ERR_TXN_ABORTED_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ERR_USER_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ERR_USER_capi_28bbccd75037211d() {
   enum qp_err result;
   intgo _swig_go_result;
   
@@ -810,7 +810,7 @@ intgo _wrap_QP_ERR_USER_capi_16b14556dc102ac1() {
 }
 
 
-_gostring_ _wrap_qp_err_str_capi_16b14556dc102ac1(intgo _swig_go_0) {
+_gostring_ _wrap_qp_err_str_capi_28bbccd75037211d(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -823,7 +823,7 @@ _gostring_ _wrap_qp_err_str_capi_16b14556dc102ac1(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_err_name_capi_16b14556dc102ac1(intgo _swig_go_0) {
+_gostring_ _wrap_qp_err_name_capi_28bbccd75037211d(intgo _swig_go_0) {
   qp_err_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -836,7 +836,7 @@ _gostring_ _wrap_qp_err_name_capi_16b14556dc102ac1(intgo _swig_go_0) {
 }
 
 
-void _wrap_delete_qp_conf_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0) {
+void _wrap_delete_qp_conf_capi_28bbccd75037211d(struct qp_conf *_swig_go_0) {
   struct qp_conf *arg1 = (struct qp_conf *) 0 ;
   
   arg1 = *(struct qp_conf **)&_swig_go_0; 
@@ -846,7 +846,7 @@ void _wrap_delete_qp_conf_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0) {
 }
 
 
-intgo _wrap_QP_LOG_ERROR_capi_16b14556dc102ac1() {
+intgo _wrap_QP_LOG_ERROR_capi_28bbccd75037211d() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -858,7 +858,7 @@ intgo _wrap_QP_LOG_ERROR_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_LOG_WARNING_capi_16b14556dc102ac1() {
+intgo _wrap_QP_LOG_WARNING_capi_28bbccd75037211d() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -870,7 +870,7 @@ intgo _wrap_QP_LOG_WARNING_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_LOG_NOTICE_capi_16b14556dc102ac1() {
+intgo _wrap_QP_LOG_NOTICE_capi_28bbccd75037211d() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -882,7 +882,7 @@ intgo _wrap_QP_LOG_NOTICE_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_LOG_INFO_capi_16b14556dc102ac1() {
+intgo _wrap_QP_LOG_INFO_capi_28bbccd75037211d() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -894,7 +894,7 @@ intgo _wrap_QP_LOG_INFO_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_LOG_DEBUG_capi_16b14556dc102ac1() {
+intgo _wrap_QP_LOG_DEBUG_capi_28bbccd75037211d() {
   enum qp_log_level result;
   intgo _swig_go_result;
   
@@ -906,7 +906,7 @@ intgo _wrap_QP_LOG_DEBUG_capi_16b14556dc102ac1() {
 }
 
 
-_gostring_ _wrap_qp_conf_new_capi_16b14556dc102ac1(qp_conf_t **_swig_go_0) {
+_gostring_ _wrap_qp_conf_new_capi_28bbccd75037211d(qp_conf_t **_swig_go_0) {
   qp_conf_t **arg1 = (qp_conf_t **) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -928,7 +928,7 @@ _gostring_ _wrap_qp_conf_new_capi_16b14556dc102ac1(qp_conf_t **_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_conf_dup_capi_16b14556dc102ac1(qp_conf_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_conf_dup_capi_28bbccd75037211d(qp_conf_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_conf_t **arg1 = (qp_conf_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -952,7 +952,7 @@ _gostring_ _wrap_qp_conf_dup_capi_16b14556dc102ac1(qp_conf_t **_swig_go_0, struc
 }
 
 
-_gostring_ _wrap_qp_conf_set_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+_gostring_ _wrap_qp_conf_set_capi_28bbccd75037211d(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -988,7 +988,7 @@ _gostring_ _wrap_qp_conf_set_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, _
 }
 
 
-_gostring_ _wrap_qp_conf_get_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_conf_get_capi_28bbccd75037211d(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -1015,7 +1015,7 @@ _gostring_ _wrap_qp_conf_get_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, _
 }
 
 
-_gostring_ _wrap_qp_conf_load_file_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_conf_load_file_capi_28bbccd75037211d(struct qp_conf *_swig_go_0, _gostring_ _swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -1044,7 +1044,7 @@ _gostring_ _wrap_qp_conf_load_file_capi_16b14556dc102ac1(struct qp_conf *_swig_g
 }
 
 
-void _wrap_qp_conf_set_log_cb_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, qp_log_cb *_swig_go_1) {
+void _wrap_qp_conf_set_log_cb_capi_28bbccd75037211d(struct qp_conf *_swig_go_0, qp_log_cb *_swig_go_1) {
   qp_conf_t *arg1 = (qp_conf_t *) 0 ;
   qp_log_cb *arg2 = (qp_log_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -1060,7 +1060,7 @@ void _wrap_qp_conf_set_log_cb_capi_16b14556dc102ac1(struct qp_conf *_swig_go_0, 
 }
 
 
-_gostring_ _wrap_qp_conf_properties_markdown_capi_16b14556dc102ac1(_gostring_* _swig_go_0) {
+_gostring_ _wrap_qp_conf_properties_markdown_capi_28bbccd75037211d(_gostring_* _swig_go_0) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
   qp_err_t result;
@@ -1087,7 +1087,7 @@ _gostring_ _wrap_qp_conf_properties_markdown_capi_16b14556dc102ac1(_gostring_* _
 }
 
 
-intgo _wrap_QP_EVENT_MAX_BYTES_capi_16b14556dc102ac1() {
+intgo _wrap_QP_EVENT_MAX_BYTES_capi_28bbccd75037211d() {
   int result;
   intgo _swig_go_result;
   
@@ -1098,7 +1098,7 @@ intgo _wrap_QP_EVENT_MAX_BYTES_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_ABSENT_capi_16b14556dc102ac1() {
+intgo _wrap_QP_ABSENT_capi_28bbccd75037211d() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1110,7 +1110,7 @@ intgo _wrap_QP_ABSENT_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_NULL_capi_16b14556dc102ac1() {
+intgo _wrap_QP_NULL_capi_28bbccd75037211d() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1122,7 +1122,7 @@ intgo _wrap_QP_NULL_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_PRESENT_capi_16b14556dc102ac1() {
+intgo _wrap_QP_PRESENT_capi_28bbccd75037211d() {
   enum qp_presence result;
   intgo _swig_go_result;
   
@@ -1134,7 +1134,7 @@ intgo _wrap_QP_PRESENT_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_qp_opt_double_t_presence_get_capi_16b14556dc102ac1(struct qp_opt_double *_swig_go_0) {
+intgo _wrap_qp_opt_double_t_presence_get_capi_28bbccd75037211d(struct qp_opt_double *_swig_go_0) {
   struct qp_opt_double *arg1 = (struct qp_opt_double *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1147,7 +1147,7 @@ intgo _wrap_qp_opt_double_t_presence_get_capi_16b14556dc102ac1(struct qp_opt_dou
 }
 
 
-double _wrap_qp_opt_double_t_value_get_capi_16b14556dc102ac1(struct qp_opt_double *_swig_go_0) {
+double _wrap_qp_opt_double_t_value_get_capi_28bbccd75037211d(struct qp_opt_double *_swig_go_0) {
   struct qp_opt_double *arg1 = (struct qp_opt_double *) 0 ;
   double result;
   double _swig_go_result;
@@ -1160,7 +1160,7 @@ double _wrap_qp_opt_double_t_value_get_capi_16b14556dc102ac1(struct qp_opt_doubl
 }
 
 
-intgo _wrap_qp_opt_int_t_presence_get_capi_16b14556dc102ac1(struct qp_opt_int *_swig_go_0) {
+intgo _wrap_qp_opt_int_t_presence_get_capi_28bbccd75037211d(struct qp_opt_int *_swig_go_0) {
   struct qp_opt_int *arg1 = (struct qp_opt_int *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1173,7 +1173,7 @@ intgo _wrap_qp_opt_int_t_presence_get_capi_16b14556dc102ac1(struct qp_opt_int *_
 }
 
 
-long long _wrap_qp_opt_int_t_value_get_capi_16b14556dc102ac1(struct qp_opt_int *_swig_go_0) {
+long long _wrap_qp_opt_int_t_value_get_capi_28bbccd75037211d(struct qp_opt_int *_swig_go_0) {
   struct qp_opt_int *arg1 = (struct qp_opt_int *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1186,7 +1186,7 @@ long long _wrap_qp_opt_int_t_value_get_capi_16b14556dc102ac1(struct qp_opt_int *
 }
 
 
-double _wrap_qp_gps_t_lat_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_lat_get_capi_28bbccd75037211d(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1199,7 +1199,7 @@ double _wrap_qp_gps_t_lat_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
 }
 
 
-double _wrap_qp_gps_t_lon_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_lon_get_capi_28bbccd75037211d(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1212,7 +1212,7 @@ double _wrap_qp_gps_t_lon_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
 }
 
 
-double _wrap_qp_gps_t_accuracy_m_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
+double _wrap_qp_gps_t_accuracy_m_get_capi_28bbccd75037211d(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   double result;
   double _swig_go_result;
@@ -1225,7 +1225,7 @@ double _wrap_qp_gps_t_accuracy_m_get_capi_16b14556dc102ac1(struct qp_gps *_swig_
 }
 
 
-struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_28bbccd75037211d(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1238,7 +1238,7 @@ struct qp_opt_double *_wrap_qp_gps_t_altitude_m_get_capi_16b14556dc102ac1(struct
 }
 
 
-struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_28bbccd75037211d(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1251,7 +1251,7 @@ struct qp_opt_double *_wrap_qp_gps_t_speed_mps_get_capi_16b14556dc102ac1(struct 
 }
 
 
-_gostring_ _wrap_qp_gps_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_gps *_swig_go_0) {
+_gostring_ _wrap_qp_gps_t_unknown_json_get_capi_28bbccd75037211d(struct qp_gps *_swig_go_0) {
   struct qp_gps *arg1 = (struct qp_gps *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1264,7 +1264,7 @@ _gostring_ _wrap_qp_gps_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_gps *
 }
 
 
-_gostring_ _wrap_qp_wifi_t_bssid_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_bssid_get_capi_28bbccd75037211d(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1277,7 +1277,7 @@ _gostring_ _wrap_qp_wifi_t_bssid_get_capi_16b14556dc102ac1(struct qp_wifi *_swig
 }
 
 
-intgo _wrap_qp_wifi_t_ssid_presence_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_ssid_presence_get_capi_28bbccd75037211d(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   qp_presence_t result;
   intgo _swig_go_result;
@@ -1290,7 +1290,7 @@ intgo _wrap_qp_wifi_t_ssid_presence_get_capi_16b14556dc102ac1(struct qp_wifi *_s
 }
 
 
-_gostring_ _wrap_qp_wifi_t_ssid_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_ssid_get_capi_28bbccd75037211d(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1303,7 +1303,7 @@ _gostring_ _wrap_qp_wifi_t_ssid_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_
 }
 
 
-intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_28bbccd75037211d(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1316,7 +1316,7 @@ intgo _wrap_qp_wifi_t_rssi_dbm_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_g
 }
 
 
-intgo _wrap_qp_wifi_t_freq_mhz_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
+intgo _wrap_qp_wifi_t_freq_mhz_get_capi_28bbccd75037211d(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1329,7 +1329,7 @@ intgo _wrap_qp_wifi_t_freq_mhz_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_g
 }
 
 
-_gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_wifi *_swig_go_0) {
+_gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_28bbccd75037211d(struct qp_wifi *_swig_go_0) {
   struct qp_wifi *arg1 = (struct qp_wifi *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1342,7 +1342,7 @@ _gostring_ _wrap_qp_wifi_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_wifi
 }
 
 
-intgo _wrap_QP_RADIO_GSM_capi_16b14556dc102ac1() {
+intgo _wrap_QP_RADIO_GSM_capi_28bbccd75037211d() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1354,7 +1354,7 @@ intgo _wrap_QP_RADIO_GSM_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_RADIO_WCDMA_capi_16b14556dc102ac1() {
+intgo _wrap_QP_RADIO_WCDMA_capi_28bbccd75037211d() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1366,7 +1366,7 @@ intgo _wrap_QP_RADIO_WCDMA_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_RADIO_LTE_capi_16b14556dc102ac1() {
+intgo _wrap_QP_RADIO_LTE_capi_28bbccd75037211d() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1378,7 +1378,7 @@ intgo _wrap_QP_RADIO_LTE_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_RADIO_NR_capi_16b14556dc102ac1() {
+intgo _wrap_QP_RADIO_NR_capi_28bbccd75037211d() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1390,7 +1390,7 @@ intgo _wrap_QP_RADIO_NR_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_RADIO_CDMA_capi_16b14556dc102ac1() {
+intgo _wrap_QP_RADIO_CDMA_capi_28bbccd75037211d() {
   enum qp_radio result;
   intgo _swig_go_result;
   
@@ -1402,7 +1402,7 @@ intgo _wrap_QP_RADIO_CDMA_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_qp_cell_t_radio_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_radio_get_capi_28bbccd75037211d(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   qp_radio_t result;
   intgo _swig_go_result;
@@ -1415,7 +1415,7 @@ intgo _wrap_qp_cell_t_radio_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0
 }
 
 
-intgo _wrap_qp_cell_t_mcc_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_mcc_get_capi_28bbccd75037211d(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1428,7 +1428,7 @@ intgo _wrap_qp_cell_t_mcc_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) 
 }
 
 
-intgo _wrap_qp_cell_t_mnc_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
+intgo _wrap_qp_cell_t_mnc_get_capi_28bbccd75037211d(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1441,7 +1441,7 @@ intgo _wrap_qp_cell_t_mnc_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) 
 }
 
 
-long long _wrap_qp_cell_t_area_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
+long long _wrap_qp_cell_t_area_get_capi_28bbccd75037211d(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1454,7 +1454,7 @@ long long _wrap_qp_cell_t_area_get_capi_16b14556dc102ac1(struct qp_cell *_swig_g
 }
 
 
-long long _wrap_qp_cell_t_cid_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
+long long _wrap_qp_cell_t_cid_get_capi_28bbccd75037211d(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1467,7 +1467,7 @@ long long _wrap_qp_cell_t_cid_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go
 }
 
 
-struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
+struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_28bbccd75037211d(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   qp_opt_int_t *result = 0 ;
   struct qp_opt_int *_swig_go_result;
@@ -1480,7 +1480,7 @@ struct qp_opt_int *_wrap_qp_cell_t_dbm_get_capi_16b14556dc102ac1(struct qp_cell 
 }
 
 
-bool _wrap_qp_cell_t_serving_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
+bool _wrap_qp_cell_t_serving_get_capi_28bbccd75037211d(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -1493,7 +1493,7 @@ bool _wrap_qp_cell_t_serving_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_cell_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_cell *_swig_go_0) {
+_gostring_ _wrap_qp_cell_t_unknown_json_get_capi_28bbccd75037211d(struct qp_cell *_swig_go_0) {
   struct qp_cell *arg1 = (struct qp_cell *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1506,7 +1506,7 @@ _gostring_ _wrap_qp_cell_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_cell
 }
 
 
-_gostring_ _wrap_qp_ble_t_addr_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_0) {
+_gostring_ _wrap_qp_ble_t_addr_get_capi_28bbccd75037211d(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1519,7 +1519,7 @@ _gostring_ _wrap_qp_ble_t_addr_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go
 }
 
 
-intgo _wrap_qp_ble_t_rssi_dbm_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_0) {
+intgo _wrap_qp_ble_t_rssi_dbm_get_capi_28bbccd75037211d(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1532,7 +1532,7 @@ intgo _wrap_qp_ble_t_rssi_dbm_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_
 }
 
 
-struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_0) {
+struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_28bbccd75037211d(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   qp_opt_int_t *result = 0 ;
   struct qp_opt_int *_swig_go_result;
@@ -1545,7 +1545,7 @@ struct qp_opt_int *_wrap_qp_ble_t_tx_power_get_capi_16b14556dc102ac1(struct qp_b
 }
 
 
-struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_0) {
+struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_28bbccd75037211d(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   qp_opt_double_t *result = 0 ;
   struct qp_opt_double *_swig_go_result;
@@ -1558,7 +1558,7 @@ struct qp_opt_double *_wrap_qp_ble_t_signal_strength_get_capi_16b14556dc102ac1(s
 }
 
 
-_gostring_ _wrap_qp_ble_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_ble *_swig_go_0) {
+_gostring_ _wrap_qp_ble_t_unknown_json_get_capi_28bbccd75037211d(struct qp_ble *_swig_go_0) {
   struct qp_ble *arg1 = (struct qp_ble *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1571,7 +1571,7 @@ _gostring_ _wrap_qp_ble_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_ble *
 }
 
 
-long long _wrap_qp_enrichment_t_received_ms_get_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
+long long _wrap_qp_enrichment_t_received_ms_get_capi_28bbccd75037211d(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1584,7 +1584,7 @@ long long _wrap_qp_enrichment_t_received_ms_get_capi_16b14556dc102ac1(struct qp_
 }
 
 
-long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
+long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_28bbccd75037211d(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1597,7 +1597,7 @@ long long _wrap_qp_enrichment_t_fraud_flag_count_get_capi_16b14556dc102ac1(struc
 }
 
 
-double _wrap_qp_enrichment_t_quality_score_get_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
+double _wrap_qp_enrichment_t_quality_score_get_capi_28bbccd75037211d(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   double result;
   double _swig_go_result;
@@ -1610,7 +1610,7 @@ double _wrap_qp_enrichment_t_quality_score_get_capi_16b14556dc102ac1(struct qp_e
 }
 
 
-_gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
+_gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_28bbccd75037211d(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1623,7 +1623,7 @@ _gostring_ _wrap_qp_enrichment_t_location_cluster_get_capi_16b14556dc102ac1(stru
 }
 
 
-_gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
+_gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_28bbccd75037211d(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1636,7 +1636,7 @@ _gostring_ _wrap_qp_enrichment_t_enriched_by_get_capi_16b14556dc102ac1(struct qp
 }
 
 
-void _wrap_delete_qp_enrichment_t_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0) {
+void _wrap_delete_qp_enrichment_t_capi_28bbccd75037211d(struct qp_enrichment *_swig_go_0) {
   struct qp_enrichment *arg1 = (struct qp_enrichment *) 0 ;
   
   arg1 = *(struct qp_enrichment **)&_swig_go_0; 
@@ -1646,7 +1646,7 @@ void _wrap_delete_qp_enrichment_t_capi_16b14556dc102ac1(struct qp_enrichment *_s
 }
 
 
-intgo _wrap_qp_scan_event_t_schema_version_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+intgo _wrap_qp_scan_event_t_schema_version_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -1659,7 +1659,7 @@ intgo _wrap_qp_scan_event_t_schema_version_get_capi_16b14556dc102ac1(struct qp_s
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1672,7 +1672,7 @@ _gostring_ _wrap_qp_scan_event_t_scan_id_get_capi_16b14556dc102ac1(struct qp_sca
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_device_id_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_device_id_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1685,7 +1685,7 @@ _gostring_ _wrap_qp_scan_event_t_device_id_get_capi_16b14556dc102ac1(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_ts_ms_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_ts_ms_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1698,7 +1698,7 @@ long long _wrap_qp_scan_event_t_ts_ms_get_capi_16b14556dc102ac1(struct qp_scan_e
 }
 
 
-struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   qp_gps_t *result = 0 ;
   struct qp_gps *_swig_go_result;
@@ -1711,7 +1711,7 @@ struct qp_gps *_wrap_qp_scan_event_t_gps_get_capi_16b14556dc102ac1(struct qp_sca
 }
 
 
-long long _wrap_qp_scan_event_t_wifi_count_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_wifi_count_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1724,7 +1724,7 @@ long long _wrap_qp_scan_event_t_wifi_count_get_capi_16b14556dc102ac1(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_cell_count_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_cell_count_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1737,7 +1737,7 @@ long long _wrap_qp_scan_event_t_cell_count_get_capi_16b14556dc102ac1(struct qp_s
 }
 
 
-long long _wrap_qp_scan_event_t_ble_count_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+long long _wrap_qp_scan_event_t_ble_count_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1750,7 +1750,7 @@ long long _wrap_qp_scan_event_t_ble_count_get_capi_16b14556dc102ac1(struct qp_sc
 }
 
 
-double _wrap_qp_scan_event_t_reward_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+double _wrap_qp_scan_event_t_reward_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   double result;
   double _swig_go_result;
@@ -1763,7 +1763,7 @@ double _wrap_qp_scan_event_t_reward_get_capi_16b14556dc102ac1(struct qp_scan_eve
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_app_version_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_app_version_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1776,7 +1776,7 @@ _gostring_ _wrap_qp_scan_event_t_app_version_get_capi_16b14556dc102ac1(struct qp
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_platform_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_platform_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1789,7 +1789,7 @@ _gostring_ _wrap_qp_scan_event_t_platform_get_capi_16b14556dc102ac1(struct qp_sc
 }
 
 
-bool _wrap_qp_scan_event_t_enriched_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+bool _wrap_qp_scan_event_t_enriched_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -1802,7 +1802,7 @@ bool _wrap_qp_scan_event_t_enriched_get_capi_16b14556dc102ac1(struct qp_scan_eve
 }
 
 
-struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   qp_enrichment_t *result = 0 ;
   struct qp_enrichment *_swig_go_result;
@@ -1815,7 +1815,7 @@ struct qp_enrichment *_wrap_qp_scan_event_t_enrichment_get_capi_16b14556dc102ac1
 }
 
 
-_gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+_gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1828,7 +1828,7 @@ _gostring_ _wrap_qp_scan_event_t_unknown_json_get_capi_16b14556dc102ac1(struct q
 }
 
 
-void _wrap_delete_qp_scan_event_t_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0) {
+void _wrap_delete_qp_scan_event_t_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0) {
   struct qp_scan_event *arg1 = (struct qp_scan_event *) 0 ;
   
   arg1 = *(struct qp_scan_event **)&_swig_go_0; 
@@ -1838,7 +1838,7 @@ void _wrap_delete_qp_scan_event_t_capi_16b14556dc102ac1(struct qp_scan_event *_s
 }
 
 
-_gostring_ _wrap_qp_event_decode_capi_16b14556dc102ac1(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_event_decode_capi_28bbccd75037211d(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
   qp_scan_event_t **arg1 = (qp_scan_event_t **) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1866,7 +1866,7 @@ _gostring_ _wrap_qp_event_decode_capi_16b14556dc102ac1(qp_scan_event_t **_swig_g
 }
 
 
-_gostring_ _wrap_qp_event_decode_enriched_capi_16b14556dc102ac1(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_event_decode_enriched_capi_28bbccd75037211d(qp_scan_event_t **_swig_go_0, _goslice_ _swig_go_1) {
   qp_scan_event_t **arg1 = (qp_scan_event_t **) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1894,7 +1894,7 @@ _gostring_ _wrap_qp_event_decode_enriched_capi_16b14556dc102ac1(qp_scan_event_t 
 }
 
 
-_gostring_ _wrap_qp_event_encode_capi_16b14556dc102ac1(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
+_gostring_ _wrap_qp_event_encode_capi_28bbccd75037211d(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
@@ -1923,7 +1923,7 @@ _gostring_ _wrap_qp_event_encode_capi_16b14556dc102ac1(_gostring_* _swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_event_encode_enriched_capi_16b14556dc102ac1(_gostring_* _swig_go_0, _goslice_ _swig_go_1, struct qp_enrichment *_swig_go_2) {
+_gostring_ _wrap_qp_event_encode_enriched_capi_28bbccd75037211d(_gostring_* _swig_go_0, _goslice_ _swig_go_1, struct qp_enrichment *_swig_go_2) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1958,7 +1958,7 @@ _gostring_ _wrap_qp_event_encode_enriched_capi_16b14556dc102ac1(_gostring_* _swi
 }
 
 
-_gostring_ _wrap_qp_event_encode_row_capi_16b14556dc102ac1(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
+_gostring_ _wrap_qp_event_encode_row_capi_28bbccd75037211d(_gostring_* _swig_go_0, struct qp_scan_event *_swig_go_1) {
   qp_buf_t *arg1 = (qp_buf_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   qp_buf_t buf1 = QP_BUF_INIT ;
@@ -1987,7 +1987,7 @@ _gostring_ _wrap_qp_event_encode_row_capi_16b14556dc102ac1(_gostring_* _swig_go_
 }
 
 
-struct qp_wifi *_wrap_qp_event_wifi_at_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_wifi *_wrap_qp_event_wifi_at_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_wifi_t *result = 0 ;
@@ -2002,7 +2002,7 @@ struct qp_wifi *_wrap_qp_event_wifi_at_capi_16b14556dc102ac1(struct qp_scan_even
 }
 
 
-struct qp_cell *_wrap_qp_event_cell_at_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_cell *_wrap_qp_event_cell_at_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_cell_t *result = 0 ;
@@ -2017,7 +2017,7 @@ struct qp_cell *_wrap_qp_event_cell_at_capi_16b14556dc102ac1(struct qp_scan_even
 }
 
 
-struct qp_ble *_wrap_qp_event_ble_at_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+struct qp_ble *_wrap_qp_event_ble_at_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   qp_ble_t *result = 0 ;
@@ -2032,7 +2032,7 @@ struct qp_ble *_wrap_qp_event_ble_at_capi_16b14556dc102ac1(struct qp_scan_event 
 }
 
 
-_gostring_ _wrap_qp_event_flag_at_capi_16b14556dc102ac1(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_event_flag_at_capi_28bbccd75037211d(struct qp_scan_event *_swig_go_0, long long _swig_go_1) {
   qp_scan_event_t *arg1 = (qp_scan_event_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2054,7 +2054,7 @@ _gostring_ _wrap_qp_event_flag_at_capi_16b14556dc102ac1(struct qp_scan_event *_s
 }
 
 
-_gostring_ _wrap_qp_enrichment_new_capi_16b14556dc102ac1(qp_enrichment_t **_swig_go_0, long long _swig_go_1, double _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4) {
+_gostring_ _wrap_qp_enrichment_new_capi_28bbccd75037211d(qp_enrichment_t **_swig_go_0, long long _swig_go_1, double _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4) {
   qp_enrichment_t **arg1 = (qp_enrichment_t **) 0 ;
   int64_t arg2 ;
   double arg3 ;
@@ -2094,7 +2094,7 @@ _gostring_ _wrap_qp_enrichment_new_capi_16b14556dc102ac1(qp_enrichment_t **_swig
 }
 
 
-_gostring_ _wrap_qp_enrichment_add_flag_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_enrichment_add_flag_capi_28bbccd75037211d(struct qp_enrichment *_swig_go_0, _gostring_ _swig_go_1) {
   qp_enrichment_t *arg1 = (qp_enrichment_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -2123,7 +2123,7 @@ _gostring_ _wrap_qp_enrichment_add_flag_capi_16b14556dc102ac1(struct qp_enrichme
 }
 
 
-_gostring_ _wrap_qp_enrichment_flag_at_capi_16b14556dc102ac1(struct qp_enrichment *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_enrichment_flag_at_capi_28bbccd75037211d(struct qp_enrichment *_swig_go_0, long long _swig_go_1) {
   qp_enrichment_t *arg1 = (qp_enrichment_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2145,7 +2145,7 @@ _gostring_ _wrap_qp_enrichment_flag_at_capi_16b14556dc102ac1(struct qp_enrichmen
 }
 
 
-_gostring_ _wrap_qp_radio_name_capi_16b14556dc102ac1(intgo _swig_go_0) {
+_gostring_ _wrap_qp_radio_name_capi_28bbccd75037211d(intgo _swig_go_0) {
   qp_radio_t arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2165,7 +2165,7 @@ _gostring_ _wrap_qp_radio_name_capi_16b14556dc102ac1(intgo _swig_go_0) {
 }
 
 
-void _wrap_delete_qp_mock_cluster_capi_16b14556dc102ac1(struct qp_mock_cluster *_swig_go_0) {
+void _wrap_delete_qp_mock_cluster_capi_28bbccd75037211d(struct qp_mock_cluster *_swig_go_0) {
   struct qp_mock_cluster *arg1 = (struct qp_mock_cluster *) 0 ;
   
   arg1 = *(struct qp_mock_cluster **)&_swig_go_0; 
@@ -2175,7 +2175,7 @@ void _wrap_delete_qp_mock_cluster_capi_16b14556dc102ac1(struct qp_mock_cluster *
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_new_capi_16b14556dc102ac1(qp_mock_cluster_t **_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_mock_cluster_new_capi_28bbccd75037211d(qp_mock_cluster_t **_swig_go_0, intgo _swig_go_1) {
   qp_mock_cluster_t **arg1 = (qp_mock_cluster_t **) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2199,7 +2199,7 @@ _gostring_ _wrap_qp_mock_cluster_new_capi_16b14556dc102ac1(qp_mock_cluster_t **_
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_bootstrap_capi_16b14556dc102ac1(struct qp_mock_cluster *_swig_go_0) {
+_gostring_ _wrap_qp_mock_cluster_bootstrap_capi_28bbccd75037211d(struct qp_mock_cluster *_swig_go_0) {
   qp_mock_cluster_t *arg1 = (qp_mock_cluster_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2212,7 +2212,7 @@ _gostring_ _wrap_qp_mock_cluster_bootstrap_capi_16b14556dc102ac1(struct qp_mock_
 }
 
 
-_gostring_ _wrap_qp_mock_cluster_create_topic_capi_16b14556dc102ac1(struct qp_mock_cluster *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_mock_cluster_create_topic_capi_28bbccd75037211d(struct qp_mock_cluster *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2) {
   qp_mock_cluster_t *arg1 = (qp_mock_cluster_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int arg3 ;
@@ -2243,7 +2243,7 @@ _gostring_ _wrap_qp_mock_cluster_create_topic_capi_16b14556dc102ac1(struct qp_mo
 }
 
 
-void _wrap_delete_qp_headers_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0) {
+void _wrap_delete_qp_headers_capi_28bbccd75037211d(struct qp_headers *_swig_go_0) {
   struct qp_headers *arg1 = (struct qp_headers *) 0 ;
   
   arg1 = *(struct qp_headers **)&_swig_go_0; 
@@ -2253,7 +2253,7 @@ void _wrap_delete_qp_headers_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0
 }
 
 
-_gostring_ _wrap_qp_headers_new_capi_16b14556dc102ac1(qp_headers_t **_swig_go_0) {
+_gostring_ _wrap_qp_headers_new_capi_28bbccd75037211d(qp_headers_t **_swig_go_0) {
   qp_headers_t **arg1 = (qp_headers_t **) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -2275,7 +2275,7 @@ _gostring_ _wrap_qp_headers_new_capi_16b14556dc102ac1(qp_headers_t **_swig_go_0)
 }
 
 
-_gostring_ _wrap_qp_headers_add_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
+_gostring_ _wrap_qp_headers_add_capi_28bbccd75037211d(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2310,7 +2310,7 @@ _gostring_ _wrap_qp_headers_add_capi_16b14556dc102ac1(struct qp_headers *_swig_g
 }
 
 
-long long _wrap_qp_headers_count_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0) {
+long long _wrap_qp_headers_count_capi_28bbccd75037211d(struct qp_headers *_swig_go_0) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2323,7 +2323,7 @@ long long _wrap_qp_headers_count_capi_16b14556dc102ac1(struct qp_headers *_swig_
 }
 
 
-_gostring_ _wrap_qp_headers_get_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_headers_get_capi_28bbccd75037211d(struct qp_headers *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void **arg3 = (void **) 0 ;
@@ -2361,7 +2361,7 @@ _gostring_ _wrap_qp_headers_get_capi_16b14556dc102ac1(struct qp_headers *_swig_g
 }
 
 
-_gostring_ _wrap_qp_headers_at_capi_16b14556dc102ac1(struct qp_headers *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+_gostring_ _wrap_qp_headers_at_capi_28bbccd75037211d(struct qp_headers *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
   qp_headers_t *arg1 = (qp_headers_t *) 0 ;
   size_t arg2 ;
   char **arg3 = (char **) 0 ;
@@ -2400,7 +2400,7 @@ _gostring_ _wrap_qp_headers_at_capi_16b14556dc102ac1(struct qp_headers *_swig_go
 }
 
 
-void _wrap_delete_qp_producer_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0) {
+void _wrap_delete_qp_producer_capi_28bbccd75037211d(struct qp_producer *_swig_go_0) {
   struct qp_producer *arg1 = (struct qp_producer *) 0 ;
   
   arg1 = *(struct qp_producer **)&_swig_go_0; 
@@ -2410,7 +2410,7 @@ void _wrap_delete_qp_producer_capi_16b14556dc102ac1(struct qp_producer *_swig_go
 }
 
 
-long long _wrap_qp_producer_stats_t_queued_get_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_queued_get_capi_28bbccd75037211d(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2423,7 +2423,7 @@ long long _wrap_qp_producer_stats_t_queued_get_capi_16b14556dc102ac1(struct qp_p
 }
 
 
-long long _wrap_qp_producer_stats_t_delivered_get_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_delivered_get_capi_28bbccd75037211d(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2436,7 +2436,7 @@ long long _wrap_qp_producer_stats_t_delivered_get_capi_16b14556dc102ac1(struct q
 }
 
 
-long long _wrap_qp_producer_stats_t_failed_get_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_failed_get_capi_28bbccd75037211d(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2449,7 +2449,7 @@ long long _wrap_qp_producer_stats_t_failed_get_capi_16b14556dc102ac1(struct qp_p
 }
 
 
-long long _wrap_qp_producer_stats_t_in_flight_get_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_in_flight_get_capi_28bbccd75037211d(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2462,7 +2462,7 @@ long long _wrap_qp_producer_stats_t_in_flight_get_capi_16b14556dc102ac1(struct q
 }
 
 
-long long _wrap_qp_producer_stats_t_rejected_get_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
+long long _wrap_qp_producer_stats_t_rejected_get_capi_28bbccd75037211d(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -2475,7 +2475,7 @@ long long _wrap_qp_producer_stats_t_rejected_get_capi_16b14556dc102ac1(struct qp
 }
 
 
-void _wrap_delete_qp_producer_stats_t_capi_16b14556dc102ac1(struct qp_producer_stats *_swig_go_0) {
+void _wrap_delete_qp_producer_stats_t_capi_28bbccd75037211d(struct qp_producer_stats *_swig_go_0) {
   struct qp_producer_stats *arg1 = (struct qp_producer_stats *) 0 ;
   
   arg1 = *(struct qp_producer_stats **)&_swig_go_0; 
@@ -2485,7 +2485,7 @@ void _wrap_delete_qp_producer_stats_t_capi_16b14556dc102ac1(struct qp_producer_s
 }
 
 
-_gostring_ _wrap_qp_producer_new_capi_16b14556dc102ac1(qp_producer_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_producer_new_capi_28bbccd75037211d(qp_producer_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_producer_t **arg1 = (qp_producer_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2509,7 +2509,7 @@ _gostring_ _wrap_qp_producer_new_capi_16b14556dc102ac1(qp_producer_t **_swig_go_
 }
 
 
-void _wrap_qp_producer_set_delivery_cb_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, qp_delivery_cb *_swig_go_1) {
+void _wrap_qp_producer_set_delivery_cb_capi_28bbccd75037211d(struct qp_producer *_swig_go_0, qp_delivery_cb *_swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   qp_delivery_cb *arg2 = (qp_delivery_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2525,7 +2525,7 @@ void _wrap_qp_producer_set_delivery_cb_capi_16b14556dc102ac1(struct qp_producer 
 }
 
 
-_gostring_ _wrap_qp_producer_publish_event_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, struct qp_scan_event *_swig_go_2) {
+_gostring_ _wrap_qp_producer_publish_event_capi_28bbccd75037211d(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, struct qp_scan_event *_swig_go_2) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_scan_event_t *arg3 = (qp_scan_event_t *) 0 ;
@@ -2560,7 +2560,7 @@ _gostring_ _wrap_qp_producer_publish_event_capi_16b14556dc102ac1(struct qp_produ
 }
 
 
-_gostring_ _wrap_qp_producer_publish_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3, struct qp_headers *_swig_go_4) {
+_gostring_ _wrap_qp_producer_publish_capi_28bbccd75037211d(struct qp_producer *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3, struct qp_headers *_swig_go_4) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -2607,7 +2607,7 @@ _gostring_ _wrap_qp_producer_publish_capi_16b14556dc102ac1(struct qp_producer *_
 }
 
 
-_gostring_ _wrap_qp_producer_poll_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_producer_poll_capi_28bbccd75037211d(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2631,7 +2631,7 @@ _gostring_ _wrap_qp_producer_poll_capi_16b14556dc102ac1(struct qp_producer *_swi
 }
 
 
-_gostring_ _wrap_qp_producer_flush_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_producer_flush_capi_28bbccd75037211d(struct qp_producer *_swig_go_0, intgo _swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2655,7 +2655,7 @@ _gostring_ _wrap_qp_producer_flush_capi_16b14556dc102ac1(struct qp_producer *_sw
 }
 
 
-void _wrap_qp_producer_wakeup_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0) {
+void _wrap_qp_producer_wakeup_capi_28bbccd75037211d(struct qp_producer *_swig_go_0) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   
   arg1 = *(qp_producer_t **)&_swig_go_0; 
@@ -2665,7 +2665,7 @@ void _wrap_qp_producer_wakeup_capi_16b14556dc102ac1(struct qp_producer *_swig_go
 }
 
 
-_gostring_ _wrap_qp_producer_stats_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, qp_producer_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_producer_stats_capi_28bbccd75037211d(struct qp_producer *_swig_go_0, qp_producer_stats_t **_swig_go_1) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   qp_producer_stats_t **arg2 = (qp_producer_stats_t **) 0 ;
   qp_err_t result;
@@ -2689,7 +2689,7 @@ _gostring_ _wrap_qp_producer_stats_capi_16b14556dc102ac1(struct qp_producer *_sw
 }
 
 
-_gostring_ _wrap_qp_producer_close_capi_16b14556dc102ac1(struct qp_producer *_swig_go_0, intgo _swig_go_1, long long *_swig_go_2) {
+_gostring_ _wrap_qp_producer_close_capi_28bbccd75037211d(struct qp_producer *_swig_go_0, intgo _swig_go_1, long long *_swig_go_2) {
   qp_producer_t *arg1 = (qp_producer_t *) 0 ;
   int arg2 ;
   size_t *arg3 = (size_t *) 0 ;
@@ -2715,7 +2715,7 @@ _gostring_ _wrap_qp_producer_close_capi_16b14556dc102ac1(struct qp_producer *_sw
 }
 
 
-void _wrap_delete_qp_admin_capi_16b14556dc102ac1(struct qp_admin *_swig_go_0) {
+void _wrap_delete_qp_admin_capi_28bbccd75037211d(struct qp_admin *_swig_go_0) {
   struct qp_admin *arg1 = (struct qp_admin *) 0 ;
   
   arg1 = *(struct qp_admin **)&_swig_go_0; 
@@ -2725,7 +2725,7 @@ void _wrap_delete_qp_admin_capi_16b14556dc102ac1(struct qp_admin *_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_admin_new_capi_16b14556dc102ac1(qp_admin_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_admin_new_capi_28bbccd75037211d(qp_admin_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_admin_t **arg1 = (qp_admin_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -2749,7 +2749,7 @@ _gostring_ _wrap_qp_admin_new_capi_16b14556dc102ac1(qp_admin_t **_swig_go_0, str
 }
 
 
-_gostring_ _wrap_qp_admin_ensure_topics_capi_16b14556dc102ac1(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_admin_ensure_topics_capi_28bbccd75037211d(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
   qp_admin_t *arg1 = (qp_admin_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2773,7 +2773,7 @@ _gostring_ _wrap_qp_admin_ensure_topics_capi_16b14556dc102ac1(struct qp_admin *_
 }
 
 
-_gostring_ _wrap_qp_admin_check_topics_capi_16b14556dc102ac1(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_admin_check_topics_capi_28bbccd75037211d(struct qp_admin *_swig_go_0, intgo _swig_go_1) {
   qp_admin_t *arg1 = (qp_admin_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -2797,7 +2797,7 @@ _gostring_ _wrap_qp_admin_check_topics_capi_16b14556dc102ac1(struct qp_admin *_s
 }
 
 
-void _wrap_delete_qp_message_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+void _wrap_delete_qp_message_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   struct qp_message *arg1 = (struct qp_message *) 0 ;
   
   arg1 = *(struct qp_message **)&_swig_go_0; 
@@ -2807,7 +2807,7 @@ void _wrap_delete_qp_message_capi_16b14556dc102ac1(struct qp_message *_swig_go_0
 }
 
 
-void _wrap_delete_qp_runner_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) {
+void _wrap_delete_qp_runner_capi_28bbccd75037211d(struct qp_runner *_swig_go_0) {
   struct qp_runner *arg1 = (struct qp_runner *) 0 ;
   
   arg1 = *(struct qp_runner **)&_swig_go_0; 
@@ -2817,7 +2817,7 @@ void _wrap_delete_qp_runner_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) 
 }
 
 
-intgo _wrap_QP_MESSAGE_EVENT_capi_16b14556dc102ac1() {
+intgo _wrap_QP_MESSAGE_EVENT_capi_28bbccd75037211d() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2829,7 +2829,7 @@ intgo _wrap_QP_MESSAGE_EVENT_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_MESSAGE_ASSIGNED_capi_16b14556dc102ac1() {
+intgo _wrap_QP_MESSAGE_ASSIGNED_capi_28bbccd75037211d() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2841,7 +2841,7 @@ intgo _wrap_QP_MESSAGE_ASSIGNED_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_MESSAGE_REVOKED_capi_16b14556dc102ac1() {
+intgo _wrap_QP_MESSAGE_REVOKED_capi_28bbccd75037211d() {
   enum qp_message_kind result;
   intgo _swig_go_result;
   
@@ -2853,7 +2853,7 @@ intgo _wrap_QP_MESSAGE_REVOKED_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_qp_message_kind_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_kind_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_message_kind_t result;
   intgo _swig_go_result;
@@ -2866,7 +2866,7 @@ intgo _wrap_qp_message_kind_capi_16b14556dc102ac1(struct qp_message *_swig_go_0)
 }
 
 
-_gostring_ _wrap_qp_message_topic_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_topic_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2886,7 +2886,7 @@ _gostring_ _wrap_qp_message_topic_capi_16b14556dc102ac1(struct qp_message *_swig
 }
 
 
-intgo _wrap_qp_message_partition_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_partition_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -2899,7 +2899,7 @@ intgo _wrap_qp_message_partition_capi_16b14556dc102ac1(struct qp_message *_swig_
 }
 
 
-long long _wrap_qp_message_offset_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_offset_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2912,7 +2912,7 @@ long long _wrap_qp_message_offset_capi_16b14556dc102ac1(struct qp_message *_swig
 }
 
 
-_gostring_ _wrap_qp_message_key_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_key_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -2928,7 +2928,7 @@ _gostring_ _wrap_qp_message_key_capi_16b14556dc102ac1(struct qp_message *_swig_g
 }
 
 
-_gostring_ _wrap_qp_message_value_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_value_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -2944,7 +2944,7 @@ _gostring_ _wrap_qp_message_value_capi_16b14556dc102ac1(struct qp_message *_swig
 }
 
 
-long long _wrap_qp_message_timestamp_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_timestamp_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2957,7 +2957,7 @@ long long _wrap_qp_message_timestamp_capi_16b14556dc102ac1(struct qp_message *_s
 }
 
 
-struct qp_headers *_wrap_qp_message_headers_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+struct qp_headers *_wrap_qp_message_headers_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_headers_t *result = 0 ;
   struct qp_headers *_swig_go_result;
@@ -2970,7 +2970,7 @@ struct qp_headers *_wrap_qp_message_headers_capi_16b14556dc102ac1(struct qp_mess
 }
 
 
-struct qp_scan_event *_wrap_qp_message_event_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+struct qp_scan_event *_wrap_qp_message_event_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_scan_event_t *result = 0 ;
   struct qp_scan_event *_swig_go_result;
@@ -2983,7 +2983,7 @@ struct qp_scan_event *_wrap_qp_message_event_capi_16b14556dc102ac1(struct qp_mes
 }
 
 
-intgo _wrap_qp_message_decode_error_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_decode_error_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   qp_err_t result;
   intgo _swig_go_result;
@@ -2996,7 +2996,7 @@ intgo _wrap_qp_message_decode_error_capi_16b14556dc102ac1(struct qp_message *_sw
 }
 
 
-_gostring_ _wrap_qp_message_decode_detail_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+_gostring_ _wrap_qp_message_decode_detail_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3009,7 +3009,7 @@ _gostring_ _wrap_qp_message_decode_detail_capi_16b14556dc102ac1(struct qp_messag
 }
 
 
-intgo _wrap_qp_message_retry_count_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+intgo _wrap_qp_message_retry_count_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3022,7 +3022,7 @@ intgo _wrap_qp_message_retry_count_capi_16b14556dc102ac1(struct qp_message *_swi
 }
 
 
-long long _wrap_qp_message_assignment_count_capi_16b14556dc102ac1(struct qp_message *_swig_go_0) {
+long long _wrap_qp_message_assignment_count_capi_28bbccd75037211d(struct qp_message *_swig_go_0) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3035,7 +3035,7 @@ long long _wrap_qp_message_assignment_count_capi_16b14556dc102ac1(struct qp_mess
 }
 
 
-_gostring_ _wrap_qp_message_assignment_topic_capi_16b14556dc102ac1(struct qp_message *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_message_assignment_topic_capi_28bbccd75037211d(struct qp_message *_swig_go_0, long long _swig_go_1) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3057,7 +3057,7 @@ _gostring_ _wrap_qp_message_assignment_topic_capi_16b14556dc102ac1(struct qp_mes
 }
 
 
-intgo _wrap_qp_message_assignment_partition_capi_16b14556dc102ac1(struct qp_message *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_qp_message_assignment_partition_capi_28bbccd75037211d(struct qp_message *_swig_go_0, long long _swig_go_1) {
   qp_message_t *arg1 = (qp_message_t *) 0 ;
   size_t arg2 ;
   int32_t result;
@@ -3072,7 +3072,7 @@ intgo _wrap_qp_message_assignment_partition_capi_16b14556dc102ac1(struct qp_mess
 }
 
 
-_gostring_ _wrap_qp_runner_new_capi_16b14556dc102ac1(qp_runner_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_runner_new_capi_28bbccd75037211d(qp_runner_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_runner_t **arg1 = (qp_runner_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -3096,7 +3096,7 @@ _gostring_ _wrap_qp_runner_new_capi_16b14556dc102ac1(qp_runner_t **_swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_runner_subscribe_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_runner_subscribe_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, _gostring_ _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -3125,7 +3125,7 @@ _gostring_ _wrap_qp_runner_subscribe_capi_16b14556dc102ac1(struct qp_runner *_sw
 }
 
 
-_gostring_ _wrap_qp_runner_next_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, qp_message_t **_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_next_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, qp_message_t **_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   int arg3 ;
@@ -3151,7 +3151,7 @@ _gostring_ _wrap_qp_runner_next_capi_16b14556dc102ac1(struct qp_runner *_swig_go
 }
 
 
-_gostring_ _wrap_qp_runner_next_batch_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2, long long *_swig_go_3) {
+_gostring_ _wrap_qp_runner_next_batch_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2, long long *_swig_go_3) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   size_t arg3 ;
@@ -3183,7 +3183,7 @@ _gostring_ _wrap_qp_runner_next_batch_capi_16b14556dc102ac1(struct qp_runner *_s
 }
 
 
-_gostring_ _wrap_qp_runner_ack_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
+_gostring_ _wrap_qp_runner_ack_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t result;
@@ -3207,7 +3207,7 @@ _gostring_ _wrap_qp_runner_ack_capi_16b14556dc102ac1(struct qp_runner *_swig_go_
 }
 
 
-_gostring_ _wrap_qp_runner_ack_batch_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1) {
+_gostring_ _wrap_qp_runner_ack_batch_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, _goslice_ _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t **arg2 = (qp_message_t **) 0 ;
   size_t arg3 ;
@@ -3235,7 +3235,7 @@ _gostring_ _wrap_qp_runner_ack_batch_capi_16b14556dc102ac1(struct qp_runner *_sw
 }
 
 
-_gostring_ _wrap_qp_runner_retry_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
+_gostring_ _wrap_qp_runner_retry_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t result;
@@ -3259,7 +3259,7 @@ _gostring_ _wrap_qp_runner_retry_capi_16b14556dc102ac1(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_dead_letter_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3) {
+_gostring_ _wrap_qp_runner_dead_letter_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, struct qp_message *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_message_t *arg2 = (qp_message_t *) 0 ;
   qp_err_t arg3 ;
@@ -3296,7 +3296,7 @@ _gostring_ _wrap_qp_runner_dead_letter_capi_16b14556dc102ac1(struct qp_runner *_
 }
 
 
-intgo _wrap_QP_RUNNER_ACK_capi_16b14556dc102ac1() {
+intgo _wrap_QP_RUNNER_ACK_capi_28bbccd75037211d() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3308,7 +3308,7 @@ intgo _wrap_QP_RUNNER_ACK_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_RUNNER_RETRY_capi_16b14556dc102ac1() {
+intgo _wrap_QP_RUNNER_RETRY_capi_28bbccd75037211d() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3320,7 +3320,7 @@ intgo _wrap_QP_RUNNER_RETRY_capi_16b14556dc102ac1() {
 }
 
 
-intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_16b14556dc102ac1() {
+intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_28bbccd75037211d() {
   enum qp_runner_verdict result;
   intgo _swig_go_result;
   
@@ -3332,7 +3332,7 @@ intgo _wrap_QP_RUNNER_DEAD_LETTER_capi_16b14556dc102ac1() {
 }
 
 
-_gostring_ _wrap_qp_runner_run_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, qp_runner_handler_cb *_swig_go_1) {
+_gostring_ _wrap_qp_runner_run_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, qp_runner_handler_cb *_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_runner_handler_cb *arg2 = (qp_runner_handler_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -3360,7 +3360,7 @@ _gostring_ _wrap_qp_runner_run_capi_16b14556dc102ac1(struct qp_runner *_swig_go_
 }
 
 
-void _wrap_qp_runner_wakeup_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) {
+void _wrap_qp_runner_wakeup_capi_28bbccd75037211d(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   
   arg1 = *(qp_runner_t **)&_swig_go_0; 
@@ -3370,7 +3370,7 @@ void _wrap_qp_runner_wakeup_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) 
 }
 
 
-_gostring_ _wrap_qp_runner_pause_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_pause_capi_28bbccd75037211d(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3392,7 +3392,7 @@ _gostring_ _wrap_qp_runner_pause_capi_16b14556dc102ac1(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_resume_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_resume_capi_28bbccd75037211d(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3414,7 +3414,7 @@ _gostring_ _wrap_qp_runner_resume_capi_16b14556dc102ac1(struct qp_runner *_swig_
 }
 
 
-_gostring_ _wrap_qp_runner_close_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0) {
+_gostring_ _wrap_qp_runner_close_capi_28bbccd75037211d(struct qp_runner *_swig_go_0) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -3436,7 +3436,7 @@ _gostring_ _wrap_qp_runner_close_capi_16b14556dc102ac1(struct qp_runner *_swig_g
 }
 
 
-_gostring_ _wrap_qp_runner_rewind_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_runner_rewind_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, intgo _swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -3460,7 +3460,7 @@ _gostring_ _wrap_qp_runner_rewind_capi_16b14556dc102ac1(struct qp_runner *_swig_
 }
 
 
-_gostring_ _wrap_qp_runner_begin_transaction_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_begin_transaction_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3486,7 +3486,7 @@ _gostring_ _wrap_qp_runner_begin_transaction_capi_16b14556dc102ac1(struct qp_run
 }
 
 
-_gostring_ _wrap_qp_runner_commit_transaction_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_commit_transaction_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3512,7 +3512,7 @@ _gostring_ _wrap_qp_runner_commit_transaction_capi_16b14556dc102ac1(struct qp_ru
 }
 
 
-_gostring_ _wrap_qp_runner_abort_transaction_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
+_gostring_ _wrap_qp_runner_abort_transaction_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, struct qp_producer *_swig_go_1, intgo _swig_go_2) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_producer_t *arg2 = (qp_producer_t *) 0 ;
   int arg3 ;
@@ -3538,7 +3538,7 @@ _gostring_ _wrap_qp_runner_abort_transaction_capi_16b14556dc102ac1(struct qp_run
 }
 
 
-_gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
+_gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_28bbccd75037211d(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3551,7 +3551,7 @@ _gostring_ _wrap_qp_runner_partition_stats_t_topic_get_capi_16b14556dc102ac1(str
 }
 
 
-intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
+intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_28bbccd75037211d(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int32_t result;
   intgo _swig_go_result;
@@ -3564,7 +3564,7 @@ intgo _wrap_qp_runner_partition_stats_t_partition_get_capi_16b14556dc102ac1(stru
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_position_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_position_get_capi_28bbccd75037211d(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3577,7 +3577,7 @@ long long _wrap_qp_runner_partition_stats_t_position_get_capi_16b14556dc102ac1(s
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_28bbccd75037211d(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3590,7 +3590,7 @@ long long _wrap_qp_runner_partition_stats_t_high_watermark_get_capi_16b14556dc10
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_lag_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_lag_get_capi_28bbccd75037211d(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3603,7 +3603,7 @@ long long _wrap_qp_runner_partition_stats_t_lag_get_capi_16b14556dc102ac1(struct
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_committed_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_committed_get_capi_28bbccd75037211d(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3616,7 +3616,7 @@ long long _wrap_qp_runner_partition_stats_t_committed_get_capi_16b14556dc102ac1(
 }
 
 
-long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
+long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_28bbccd75037211d(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3629,7 +3629,7 @@ long long _wrap_qp_runner_partition_stats_t_outstanding_get_capi_16b14556dc102ac
 }
 
 
-struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_16b14556dc102ac1() {
+struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_28bbccd75037211d() {
   struct qp_runner_partition_stats *result = 0 ;
   struct qp_runner_partition_stats *_swig_go_result;
   
@@ -3640,7 +3640,7 @@ struct qp_runner_partition_stats *_wrap_new_qp_runner_partition_stats_t_capi_16b
 }
 
 
-void _wrap_delete_qp_runner_partition_stats_t_capi_16b14556dc102ac1(struct qp_runner_partition_stats *_swig_go_0) {
+void _wrap_delete_qp_runner_partition_stats_t_capi_28bbccd75037211d(struct qp_runner_partition_stats *_swig_go_0) {
   struct qp_runner_partition_stats *arg1 = (struct qp_runner_partition_stats *) 0 ;
   
   arg1 = *(struct qp_runner_partition_stats **)&_swig_go_0; 
@@ -3650,7 +3650,7 @@ void _wrap_delete_qp_runner_partition_stats_t_capi_16b14556dc102ac1(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_consumed_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_consumed_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3663,7 +3663,7 @@ long long _wrap_qp_runner_stats_t_consumed_get_capi_16b14556dc102ac1(struct qp_r
 }
 
 
-long long _wrap_qp_runner_stats_t_acked_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_acked_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3676,7 +3676,7 @@ long long _wrap_qp_runner_stats_t_acked_get_capi_16b14556dc102ac1(struct qp_runn
 }
 
 
-long long _wrap_qp_runner_stats_t_retried_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_retried_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3689,7 +3689,7 @@ long long _wrap_qp_runner_stats_t_retried_get_capi_16b14556dc102ac1(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3702,7 +3702,7 @@ long long _wrap_qp_runner_stats_t_dead_lettered_get_capi_16b14556dc102ac1(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_decode_failed_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_decode_failed_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3715,7 +3715,7 @@ long long _wrap_qp_runner_stats_t_decode_failed_get_capi_16b14556dc102ac1(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3728,7 +3728,7 @@ long long _wrap_qp_runner_stats_t_dlq_failed_get_capi_16b14556dc102ac1(struct qp
 }
 
 
-long long _wrap_qp_runner_stats_t_commits_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_commits_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3741,7 +3741,7 @@ long long _wrap_qp_runner_stats_t_commits_get_capi_16b14556dc102ac1(struct qp_ru
 }
 
 
-long long _wrap_qp_runner_stats_t_commit_failed_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_commit_failed_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3754,7 +3754,7 @@ long long _wrap_qp_runner_stats_t_commit_failed_get_capi_16b14556dc102ac1(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_held_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_held_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3767,7 +3767,7 @@ long long _wrap_qp_runner_stats_t_held_get_capi_16b14556dc102ac1(struct qp_runne
 }
 
 
-long long _wrap_qp_runner_stats_t_retry_pending_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_retry_pending_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3780,7 +3780,7 @@ long long _wrap_qp_runner_stats_t_retry_pending_get_capi_16b14556dc102ac1(struct
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3793,7 +3793,7 @@ long long _wrap_qp_runner_stats_t_dlq_in_flight_get_capi_16b14556dc102ac1(struct
 }
 
 
-bool _wrap_qp_runner_stats_t_paused_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+bool _wrap_qp_runner_stats_t_paused_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -3806,7 +3806,7 @@ bool _wrap_qp_runner_stats_t_paused_get_capi_16b14556dc102ac1(struct qp_runner_s
 }
 
 
-long long _wrap_qp_runner_stats_t_partition_count_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_partition_count_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3819,7 +3819,7 @@ long long _wrap_qp_runner_stats_t_partition_count_get_capi_16b14556dc102ac1(stru
 }
 
 
-long long _wrap_qp_runner_stats_t_dlq_truncated_get_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+long long _wrap_qp_runner_stats_t_dlq_truncated_get_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3832,7 +3832,7 @@ long long _wrap_qp_runner_stats_t_dlq_truncated_get_capi_16b14556dc102ac1(struct
 }
 
 
-void _wrap_delete_qp_runner_stats_t_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0) {
+void _wrap_delete_qp_runner_stats_t_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0) {
   struct qp_runner_stats *arg1 = (struct qp_runner_stats *) 0 ;
   
   arg1 = *(struct qp_runner_stats **)&_swig_go_0; 
@@ -3842,7 +3842,7 @@ void _wrap_delete_qp_runner_stats_t_capi_16b14556dc102ac1(struct qp_runner_stats
 }
 
 
-_gostring_ _wrap_qp_runner_stats_capi_16b14556dc102ac1(struct qp_runner *_swig_go_0, qp_runner_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_runner_stats_capi_28bbccd75037211d(struct qp_runner *_swig_go_0, qp_runner_stats_t **_swig_go_1) {
   qp_runner_t *arg1 = (qp_runner_t *) 0 ;
   qp_runner_stats_t **arg2 = (qp_runner_stats_t **) 0 ;
   qp_err_t result;
@@ -3866,7 +3866,7 @@ _gostring_ _wrap_qp_runner_stats_capi_16b14556dc102ac1(struct qp_runner *_swig_g
 }
 
 
-struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_16b14556dc102ac1(struct qp_runner_stats *_swig_go_0, long long _swig_go_1) {
+struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_28bbccd75037211d(struct qp_runner_stats *_swig_go_0, long long _swig_go_1) {
   qp_runner_stats_t *arg1 = (qp_runner_stats_t *) 0 ;
   size_t arg2 ;
   qp_runner_partition_stats_t *result = 0 ;
@@ -3881,7 +3881,7 @@ struct qp_runner_partition_stats *_wrap_qp_runner_stats_partition_at_capi_16b145
 }
 
 
-void _wrap_delete_qp_fraud_verdict_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0) {
+void _wrap_delete_qp_fraud_verdict_capi_28bbccd75037211d(struct qp_fraud_verdict *_swig_go_0) {
   struct qp_fraud_verdict *arg1 = (struct qp_fraud_verdict *) 0 ;
   
   arg1 = *(struct qp_fraud_verdict **)&_swig_go_0; 
@@ -3891,7 +3891,7 @@ void _wrap_delete_qp_fraud_verdict_capi_16b14556dc102ac1(struct qp_fraud_verdict
 }
 
 
-void _wrap_delete_qp_fraud_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0) {
+void _wrap_delete_qp_fraud_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0) {
   struct qp_fraud *arg1 = (struct qp_fraud *) 0 ;
   
   arg1 = *(struct qp_fraud **)&_swig_go_0; 
@@ -3901,7 +3901,7 @@ void _wrap_delete_qp_fraud_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0) {
 }
 
 
-_gostring_ _wrap_qp_fraud_new_capi_16b14556dc102ac1(qp_fraud_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_fraud_new_capi_28bbccd75037211d(qp_fraud_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_fraud_t **arg1 = (qp_fraud_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -3925,7 +3925,7 @@ _gostring_ _wrap_qp_fraud_new_capi_16b14556dc102ac1(qp_fraud_t **_swig_go_0, str
 }
 
 
-_gostring_ _wrap_qp_fraud_load_towers_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_fraud_load_towers_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -3954,7 +3954,7 @@ _gostring_ _wrap_qp_fraud_load_towers_capi_16b14556dc102ac1(struct qp_fraud *_sw
 }
 
 
-_gostring_ _wrap_qp_fraud_load_radiomap_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_fraud_load_radiomap_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -3983,7 +3983,7 @@ _gostring_ _wrap_qp_fraud_load_radiomap_capi_16b14556dc102ac1(struct qp_fraud *_
 }
 
 
-_gostring_ _wrap_qp_fraud_radiomap_export_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_* _swig_go_1) {
+_gostring_ _wrap_qp_fraud_radiomap_export_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0, _gostring_* _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_buf_t *arg2 = (qp_buf_t *) 0 ;
   qp_buf_t buf2 = QP_BUF_INIT ;
@@ -4012,7 +4012,7 @@ _gostring_ _wrap_qp_fraud_radiomap_export_capi_16b14556dc102ac1(struct qp_fraud 
 }
 
 
-_gostring_ _wrap_qp_fraud_evaluate_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3, qp_enrichment_t **_swig_go_4) {
+_gostring_ _wrap_qp_fraud_evaluate_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3, qp_enrichment_t **_swig_go_4) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   int64_t arg3 ;
@@ -4042,7 +4042,7 @@ _gostring_ _wrap_qp_fraud_evaluate_capi_16b14556dc102ac1(struct qp_fraud *_swig_
 }
 
 
-_gostring_ _wrap_qp_fraud_warm_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3) {
+_gostring_ _wrap_qp_fraud_warm_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0, struct qp_scan_event *_swig_go_1, long long _swig_go_2, intgo _swig_go_3) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_scan_event_t *arg2 = (qp_scan_event_t *) 0 ;
   int64_t arg3 ;
@@ -4070,7 +4070,7 @@ _gostring_ _wrap_qp_fraud_warm_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0
 }
 
 
-long long _wrap_qp_fraud_partition_revoked_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_qp_fraud_partition_revoked_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0, intgo _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   int32_t arg2 ;
   size_t result;
@@ -4085,7 +4085,7 @@ long long _wrap_qp_fraud_partition_revoked_capi_16b14556dc102ac1(struct qp_fraud
 }
 
 
-_gostring_ _wrap_qp_fraud_add_rule_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1, qp_fraud_rule_cb *_swig_go_2) {
+_gostring_ _wrap_qp_fraud_add_rule_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1, qp_fraud_rule_cb *_swig_go_2) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_fraud_rule_cb *arg3 = (qp_fraud_rule_cb *) 0 ;
@@ -4120,7 +4120,7 @@ _gostring_ _wrap_qp_fraud_add_rule_capi_16b14556dc102ac1(struct qp_fraud *_swig_
 }
 
 
-_gostring_ _wrap_qp_fraud_verdict_add_flag_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0, _gostring_ _swig_go_1, double _swig_go_2) {
+_gostring_ _wrap_qp_fraud_verdict_add_flag_capi_28bbccd75037211d(struct qp_fraud_verdict *_swig_go_0, _gostring_ _swig_go_1, double _swig_go_2) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   char *arg2 = (char *) 0 ;
   double arg3 ;
@@ -4151,7 +4151,7 @@ _gostring_ _wrap_qp_fraud_verdict_add_flag_capi_16b14556dc102ac1(struct qp_fraud
 }
 
 
-double _wrap_qp_fraud_verdict_score_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0) {
+double _wrap_qp_fraud_verdict_score_capi_28bbccd75037211d(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   double result;
   double _swig_go_result;
@@ -4164,7 +4164,7 @@ double _wrap_qp_fraud_verdict_score_capi_16b14556dc102ac1(struct qp_fraud_verdic
 }
 
 
-long long _wrap_qp_fraud_verdict_flag_count_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0) {
+long long _wrap_qp_fraud_verdict_flag_count_capi_28bbccd75037211d(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4177,7 +4177,7 @@ long long _wrap_qp_fraud_verdict_flag_count_capi_16b14556dc102ac1(struct qp_frau
 }
 
 
-_gostring_ _wrap_qp_fraud_verdict_flag_at_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_fraud_verdict_flag_at_capi_28bbccd75037211d(struct qp_fraud_verdict *_swig_go_0, long long _swig_go_1) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4199,7 +4199,7 @@ _gostring_ _wrap_qp_fraud_verdict_flag_at_capi_16b14556dc102ac1(struct qp_fraud_
 }
 
 
-long long _wrap_qp_fraud_verdict_received_ms_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0) {
+long long _wrap_qp_fraud_verdict_received_ms_capi_28bbccd75037211d(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4212,7 +4212,7 @@ long long _wrap_qp_fraud_verdict_received_ms_capi_16b14556dc102ac1(struct qp_fra
 }
 
 
-bool _wrap_qp_fraud_verdict_alert_capi_16b14556dc102ac1(struct qp_fraud_verdict *_swig_go_0) {
+bool _wrap_qp_fraud_verdict_alert_capi_28bbccd75037211d(struct qp_fraud_verdict *_swig_go_0) {
   qp_fraud_verdict_t *arg1 = (qp_fraud_verdict_t *) 0 ;
   bool result;
   bool _swig_go_result;
@@ -4225,7 +4225,7 @@ bool _wrap_qp_fraud_verdict_alert_capi_16b14556dc102ac1(struct qp_fraud_verdict 
 }
 
 
-struct qp_fraud_verdict *_wrap_qp_fraud_last_verdict_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0) {
+struct qp_fraud_verdict *_wrap_qp_fraud_last_verdict_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   qp_fraud_verdict_t *result = 0 ;
   struct qp_fraud_verdict *_swig_go_result;
@@ -4238,7 +4238,7 @@ struct qp_fraud_verdict *_wrap_qp_fraud_last_verdict_capi_16b14556dc102ac1(struc
 }
 
 
-_gostring_ _wrap_qp_fraud_rule_name_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_qp_fraud_rule_name_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0, long long _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4260,7 +4260,7 @@ _gostring_ _wrap_qp_fraud_rule_name_capi_16b14556dc102ac1(struct qp_fraud *_swig
 }
 
 
-long long _wrap_qp_fraud_rule_count_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+long long _wrap_qp_fraud_rule_count_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int64_t result;
@@ -4280,7 +4280,7 @@ long long _wrap_qp_fraud_rule_count_capi_16b14556dc102ac1(struct qp_fraud *_swig
 }
 
 
-long long _wrap_qp_fraud_counter_capi_16b14556dc102ac1(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
+long long _wrap_qp_fraud_counter_capi_28bbccd75037211d(struct qp_fraud *_swig_go_0, _gostring_ _swig_go_1) {
   qp_fraud_t *arg1 = (qp_fraud_t *) 0 ;
   char *arg2 = (char *) 0 ;
   int64_t result;
@@ -4300,7 +4300,7 @@ long long _wrap_qp_fraud_counter_capi_16b14556dc102ac1(struct qp_fraud *_swig_go
 }
 
 
-void _wrap_delete_qp_inserter_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0) {
+void _wrap_delete_qp_inserter_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0) {
   struct qp_inserter *arg1 = (struct qp_inserter *) 0 ;
   
   arg1 = *(struct qp_inserter **)&_swig_go_0; 
@@ -4310,7 +4310,7 @@ void _wrap_delete_qp_inserter_capi_16b14556dc102ac1(struct qp_inserter *_swig_go
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4323,7 +4323,7 @@ long long _wrap_qp_inserter_stats_t_rows_inserted_get_capi_16b14556dc102ac1(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4336,7 +4336,7 @@ long long _wrap_qp_inserter_stats_t_bytes_inserted_get_capi_16b14556dc102ac1(str
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4349,7 +4349,7 @@ long long _wrap_qp_inserter_stats_t_rows_rejected_get_capi_16b14556dc102ac1(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_batches_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_batches_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4362,7 +4362,7 @@ long long _wrap_qp_inserter_stats_t_batches_get_capi_16b14556dc102ac1(struct qp_
 }
 
 
-long long _wrap_qp_inserter_stats_t_requests_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_requests_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4375,7 +4375,7 @@ long long _wrap_qp_inserter_stats_t_requests_get_capi_16b14556dc102ac1(struct qp
 }
 
 
-long long _wrap_qp_inserter_stats_t_retries_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_retries_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4388,7 +4388,7 @@ long long _wrap_qp_inserter_stats_t_retries_get_capi_16b14556dc102ac1(struct qp_
 }
 
 
-long long _wrap_qp_inserter_stats_t_splits_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_splits_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4401,7 +4401,7 @@ long long _wrap_qp_inserter_stats_t_splits_get_capi_16b14556dc102ac1(struct qp_i
 }
 
 
-long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4414,7 +4414,7 @@ long long _wrap_qp_inserter_stats_t_rows_pending_get_capi_16b14556dc102ac1(struc
 }
 
 
-long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4427,7 +4427,7 @@ long long _wrap_qp_inserter_stats_t_bytes_pending_get_capi_16b14556dc102ac1(stru
 }
 
 
-long long _wrap_qp_inserter_stats_t_latency_count_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+long long _wrap_qp_inserter_stats_t_latency_count_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4440,7 +4440,7 @@ long long _wrap_qp_inserter_stats_t_latency_count_get_capi_16b14556dc102ac1(stru
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4453,7 +4453,7 @@ double _wrap_qp_inserter_stats_t_latency_mean_ms_get_capi_16b14556dc102ac1(struc
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4466,7 +4466,7 @@ double _wrap_qp_inserter_stats_t_latency_p50_ms_get_capi_16b14556dc102ac1(struct
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4479,7 +4479,7 @@ double _wrap_qp_inserter_stats_t_latency_p99_ms_get_capi_16b14556dc102ac1(struct
 }
 
 
-double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   double result;
   double _swig_go_result;
@@ -4492,7 +4492,7 @@ double _wrap_qp_inserter_stats_t_latency_max_ms_get_capi_16b14556dc102ac1(struct
 }
 
 
-intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   qp_err_t result;
   intgo _swig_go_result;
@@ -4505,7 +4505,7 @@ intgo _wrap_qp_inserter_stats_t_last_error_code_get_capi_16b14556dc102ac1(struct
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4518,7 +4518,7 @@ _gostring_ _wrap_qp_inserter_stats_t_last_error_get_capi_16b14556dc102ac1(struct
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4531,7 +4531,7 @@ _gostring_ _wrap_qp_inserter_stats_t_server_version_get_capi_16b14556dc102ac1(st
 }
 
 
-void _wrap_delete_qp_inserter_stats_t_capi_16b14556dc102ac1(struct qp_inserter_stats *_swig_go_0) {
+void _wrap_delete_qp_inserter_stats_t_capi_28bbccd75037211d(struct qp_inserter_stats *_swig_go_0) {
   struct qp_inserter_stats *arg1 = (struct qp_inserter_stats *) 0 ;
   
   arg1 = *(struct qp_inserter_stats **)&_swig_go_0; 
@@ -4541,7 +4541,7 @@ void _wrap_delete_qp_inserter_stats_t_capi_16b14556dc102ac1(struct qp_inserter_s
 }
 
 
-_gostring_ _wrap_qp_inserter_new_capi_16b14556dc102ac1(qp_inserter_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_inserter_new_capi_28bbccd75037211d(qp_inserter_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_inserter_t **arg1 = (qp_inserter_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -4565,7 +4565,7 @@ _gostring_ _wrap_qp_inserter_new_capi_16b14556dc102ac1(qp_inserter_t **_swig_go_
 }
 
 
-void _wrap_qp_inserter_set_result_cb_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, qp_inserter_result_cb *_swig_go_1) {
+void _wrap_qp_inserter_set_result_cb_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0, qp_inserter_result_cb *_swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_inserter_result_cb *arg2 = (qp_inserter_result_cb *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -4581,7 +4581,7 @@ void _wrap_qp_inserter_set_result_cb_capi_16b14556dc102ac1(struct qp_inserter *_
 }
 
 
-_gostring_ _wrap_qp_inserter_ensure_table_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0) {
+_gostring_ _wrap_qp_inserter_ensure_table_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_err_t result;
   _gostring_ _swig_go_result;
@@ -4603,7 +4603,7 @@ _gostring_ _wrap_qp_inserter_ensure_table_capi_16b14556dc102ac1(struct qp_insert
 }
 
 
-_gostring_ _wrap_qp_inserter_add_row_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, _goslice_ _swig_go_1, void *_swig_go_2) {
+_gostring_ _wrap_qp_inserter_add_row_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0, _goslice_ _swig_go_1, void *_swig_go_2) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -4633,7 +4633,7 @@ _gostring_ _wrap_qp_inserter_add_row_capi_16b14556dc102ac1(struct qp_inserter *_
 }
 
 
-long long _wrap_qp_inserter_due_in_ms_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0) {
+long long _wrap_qp_inserter_due_in_ms_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4646,7 +4646,7 @@ long long _wrap_qp_inserter_due_in_ms_capi_16b14556dc102ac1(struct qp_inserter *
 }
 
 
-long long _wrap_qp_inserter_pending_rows_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0) {
+long long _wrap_qp_inserter_pending_rows_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4659,7 +4659,7 @@ long long _wrap_qp_inserter_pending_rows_capi_16b14556dc102ac1(struct qp_inserte
 }
 
 
-_gostring_ _wrap_qp_inserter_flush_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_qp_inserter_flush_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_err_t result;
@@ -4692,7 +4692,7 @@ _gostring_ _wrap_qp_inserter_flush_capi_16b14556dc102ac1(struct qp_inserter *_sw
 }
 
 
-_gostring_ _wrap_qp_inserter_query_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
+_gostring_ _wrap_qp_inserter_query_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0, _gostring_ _swig_go_1, _gostring_* _swig_go_2) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   char *arg2 = (char *) 0 ;
   qp_buf_t *arg3 = (qp_buf_t *) 0 ;
@@ -4728,7 +4728,7 @@ _gostring_ _wrap_qp_inserter_query_capi_16b14556dc102ac1(struct qp_inserter *_sw
 }
 
 
-void _wrap_qp_inserter_wakeup_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0) {
+void _wrap_qp_inserter_wakeup_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   
   arg1 = *(qp_inserter_t **)&_swig_go_0; 
@@ -4738,7 +4738,7 @@ void _wrap_qp_inserter_wakeup_capi_16b14556dc102ac1(struct qp_inserter *_swig_go
 }
 
 
-_gostring_ _wrap_qp_inserter_stats_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, qp_inserter_stats_t **_swig_go_1) {
+_gostring_ _wrap_qp_inserter_stats_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0, qp_inserter_stats_t **_swig_go_1) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   qp_inserter_stats_t **arg2 = (qp_inserter_stats_t **) 0 ;
   qp_err_t result;
@@ -4762,7 +4762,7 @@ _gostring_ _wrap_qp_inserter_stats_capi_16b14556dc102ac1(struct qp_inserter *_sw
 }
 
 
-_gostring_ _wrap_qp_inserter_latency_bucket_capi_16b14556dc102ac1(struct qp_inserter *_swig_go_0, long long _swig_go_1, double *_swig_go_2, long long *_swig_go_3) {
+_gostring_ _wrap_qp_inserter_latency_bucket_capi_28bbccd75037211d(struct qp_inserter *_swig_go_0, long long _swig_go_1, double *_swig_go_2, long long *_swig_go_3) {
   qp_inserter_t *arg1 = (qp_inserter_t *) 0 ;
   size_t arg2 ;
   double *arg3 = (double *) 0 ;
@@ -4790,7 +4790,7 @@ _gostring_ _wrap_qp_inserter_latency_bucket_capi_16b14556dc102ac1(struct qp_inse
 }
 
 
-void _wrap_delete_qp_ingest_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0) {
+void _wrap_delete_qp_ingest_capi_28bbccd75037211d(struct qp_ingest *_swig_go_0) {
   struct qp_ingest *arg1 = (struct qp_ingest *) 0 ;
   
   arg1 = *(struct qp_ingest **)&_swig_go_0; 
@@ -4800,7 +4800,7 @@ void _wrap_delete_qp_ingest_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0) 
 }
 
 
-void _wrap_delete_qp_ingest_response_capi_16b14556dc102ac1(struct qp_ingest_response *_swig_go_0) {
+void _wrap_delete_qp_ingest_response_capi_28bbccd75037211d(struct qp_ingest_response *_swig_go_0) {
   struct qp_ingest_response *arg1 = (struct qp_ingest_response *) 0 ;
   
   arg1 = *(struct qp_ingest_response **)&_swig_go_0; 
@@ -4810,7 +4810,7 @@ void _wrap_delete_qp_ingest_response_capi_16b14556dc102ac1(struct qp_ingest_resp
 }
 
 
-long long _wrap_qp_ingest_stats_t_requests_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_requests_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4823,7 +4823,7 @@ long long _wrap_qp_ingest_stats_t_requests_get_capi_16b14556dc102ac1(struct qp_i
 }
 
 
-long long _wrap_qp_ingest_stats_t_accepted_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_accepted_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4836,7 +4836,7 @@ long long _wrap_qp_ingest_stats_t_accepted_get_capi_16b14556dc102ac1(struct qp_i
 }
 
 
-long long _wrap_qp_ingest_stats_t_duplicates_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_duplicates_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4849,7 +4849,7 @@ long long _wrap_qp_ingest_stats_t_duplicates_get_capi_16b14556dc102ac1(struct qp
 }
 
 
-long long _wrap_qp_ingest_stats_t_refused_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_refused_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4862,7 +4862,7 @@ long long _wrap_qp_ingest_stats_t_refused_get_capi_16b14556dc102ac1(struct qp_in
 }
 
 
-long long _wrap_qp_ingest_stats_t_unavailable_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_unavailable_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4875,7 +4875,7 @@ long long _wrap_qp_ingest_stats_t_unavailable_get_capi_16b14556dc102ac1(struct q
 }
 
 
-long long _wrap_qp_ingest_stats_t_delivered_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_delivered_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4888,7 +4888,7 @@ long long _wrap_qp_ingest_stats_t_delivered_get_capi_16b14556dc102ac1(struct qp_
 }
 
 
-long long _wrap_qp_ingest_stats_t_delivery_failed_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_delivery_failed_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4901,7 +4901,7 @@ long long _wrap_qp_ingest_stats_t_delivery_failed_get_capi_16b14556dc102ac1(stru
 }
 
 
-long long _wrap_qp_ingest_stats_t_tokens_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_tokens_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4914,7 +4914,7 @@ long long _wrap_qp_ingest_stats_t_tokens_get_capi_16b14556dc102ac1(struct qp_ing
 }
 
 
-long long _wrap_qp_ingest_stats_t_status_2xx_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_status_2xx_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4927,7 +4927,7 @@ long long _wrap_qp_ingest_stats_t_status_2xx_get_capi_16b14556dc102ac1(struct qp
 }
 
 
-long long _wrap_qp_ingest_stats_t_status_4xx_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_status_4xx_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4940,7 +4940,7 @@ long long _wrap_qp_ingest_stats_t_status_4xx_get_capi_16b14556dc102ac1(struct qp
 }
 
 
-long long _wrap_qp_ingest_stats_t_status_5xx_get_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+long long _wrap_qp_ingest_stats_t_status_5xx_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -4953,7 +4953,7 @@ long long _wrap_qp_ingest_stats_t_status_5xx_get_capi_16b14556dc102ac1(struct qp
 }
 
 
-struct qp_ingest_stats *_wrap_new_qp_ingest_stats_t_capi_16b14556dc102ac1() {
+struct qp_ingest_stats *_wrap_new_qp_ingest_stats_t_capi_28bbccd75037211d() {
   struct qp_ingest_stats *result = 0 ;
   struct qp_ingest_stats *_swig_go_result;
   
@@ -4964,7 +4964,7 @@ struct qp_ingest_stats *_wrap_new_qp_ingest_stats_t_capi_16b14556dc102ac1() {
 }
 
 
-void _wrap_delete_qp_ingest_stats_t_capi_16b14556dc102ac1(struct qp_ingest_stats *_swig_go_0) {
+void _wrap_delete_qp_ingest_stats_t_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
   struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
   
   arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
@@ -4974,7 +4974,7 @@ void _wrap_delete_qp_ingest_stats_t_capi_16b14556dc102ac1(struct qp_ingest_stats
 }
 
 
-_gostring_ _wrap_qp_ingest_new_capi_16b14556dc102ac1(qp_ingest_t **_swig_go_0, struct qp_conf *_swig_go_1) {
+_gostring_ _wrap_qp_ingest_new_capi_28bbccd75037211d(qp_ingest_t **_swig_go_0, struct qp_conf *_swig_go_1) {
   qp_ingest_t **arg1 = (qp_ingest_t **) 0 ;
   qp_conf_t *arg2 = (qp_conf_t *) 0 ;
   qp_err_t result;
@@ -4983,7 +4983,7 @@ _gostring_ _wrap_qp_ingest_new_capi_16b14556dc102ac1(qp_ingest_t **_swig_go_0, s
   arg1 = (qp_ingest_t **)_swig_go_0; 
   arg2 = *(qp_conf_t **)&_swig_go_1; 
   
-  result = (qp_err_t)qp_ingest_new(arg1,(struct qp_conf const *)arg2);
+  result = (qp_err_t)qp_ingest_new(arg1,arg2);
   {
     if (result == QP_OK) {
       _swig_go_result = Swig_AllocateString("", 0);
@@ -4998,7 +4998,7 @@ _gostring_ _wrap_qp_ingest_new_capi_16b14556dc102ac1(qp_ingest_t **_swig_go_0, s
 }
 
 
-_gostring_ _wrap_qp_ingest_check_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4, qp_ingest_response_t **_swig_go_5) {
+_gostring_ _wrap_qp_ingest_check_capi_28bbccd75037211d(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4, qp_ingest_response_t **_swig_go_5) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -5045,7 +5045,7 @@ _gostring_ _wrap_qp_ingest_check_capi_16b14556dc102ac1(struct qp_ingest *_swig_g
 }
 
 
-_gostring_ _wrap_qp_ingest_handle_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _goslice_ _swig_go_4, qp_ingest_response_t **_swig_go_5) {
+_gostring_ _wrap_qp_ingest_handle_capi_28bbccd75037211d(struct qp_ingest *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _goslice_ _swig_go_4, qp_ingest_response_t **_swig_go_5) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -5096,7 +5096,7 @@ _gostring_ _wrap_qp_ingest_handle_capi_16b14556dc102ac1(struct qp_ingest *_swig_
 }
 
 
-intgo _wrap_qp_ingest_response_status_capi_16b14556dc102ac1(struct qp_ingest_response *_swig_go_0) {
+intgo _wrap_qp_ingest_response_status_capi_28bbccd75037211d(struct qp_ingest_response *_swig_go_0) {
   qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5109,7 +5109,7 @@ intgo _wrap_qp_ingest_response_status_capi_16b14556dc102ac1(struct qp_ingest_res
 }
 
 
-_gostring_ _wrap_qp_ingest_response_body_capi_16b14556dc102ac1(struct qp_ingest_response *_swig_go_0) {
+_gostring_ _wrap_qp_ingest_response_body_capi_28bbccd75037211d(struct qp_ingest_response *_swig_go_0) {
   qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t n2 = 0 ;
@@ -5125,7 +5125,7 @@ _gostring_ _wrap_qp_ingest_response_body_capi_16b14556dc102ac1(struct qp_ingest_
 }
 
 
-long long _wrap_qp_ingest_response_header_count_capi_16b14556dc102ac1(struct qp_ingest_response *_swig_go_0) {
+long long _wrap_qp_ingest_response_header_count_capi_28bbccd75037211d(struct qp_ingest_response *_swig_go_0) {
   qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5138,7 +5138,7 @@ long long _wrap_qp_ingest_response_header_count_capi_16b14556dc102ac1(struct qp_
 }
 
 
-_gostring_ _wrap_qp_ingest_response_header_at_capi_16b14556dc102ac1(struct qp_ingest_response *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
+_gostring_ _wrap_qp_ingest_response_header_at_capi_28bbccd75037211d(struct qp_ingest_response *_swig_go_0, long long _swig_go_1, _gostring_* _swig_go_2, _gostring_* _swig_go_3) {
   qp_ingest_response_t *arg1 = (qp_ingest_response_t *) 0 ;
   size_t arg2 ;
   char **arg3 = (char **) 0 ;
@@ -5174,7 +5174,7 @@ _gostring_ _wrap_qp_ingest_response_header_at_capi_16b14556dc102ac1(struct qp_in
 }
 
 
-_gostring_ _wrap_qp_ingest_poll_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_ingest_poll_capi_28bbccd75037211d(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -5198,7 +5198,7 @@ _gostring_ _wrap_qp_ingest_poll_capi_16b14556dc102ac1(struct qp_ingest *_swig_go
 }
 
 
-_gostring_ _wrap_qp_ingest_flush_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_qp_ingest_flush_capi_28bbccd75037211d(struct qp_ingest *_swig_go_0, intgo _swig_go_1) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   int arg2 ;
   qp_err_t result;
@@ -5222,7 +5222,7 @@ _gostring_ _wrap_qp_ingest_flush_capi_16b14556dc102ac1(struct qp_ingest *_swig_g
 }
 
 
-void _wrap_qp_ingest_wakeup_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0) {
+void _wrap_qp_ingest_wakeup_capi_28bbccd75037211d(struct qp_ingest *_swig_go_0) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   
   arg1 = *(qp_ingest_t **)&_swig_go_0; 
@@ -5232,7 +5232,7 @@ void _wrap_qp_ingest_wakeup_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0) 
 }
 
 
-void _wrap_qp_ingest_stats_capi_16b14556dc102ac1(struct qp_ingest *_swig_go_0, struct qp_ingest_stats *_swig_go_1) {
+void _wrap_qp_ingest_stats_capi_28bbccd75037211d(struct qp_ingest *_swig_go_0, struct qp_ingest_stats *_swig_go_1) {
   qp_ingest_t *arg1 = (qp_ingest_t *) 0 ;
   qp_ingest_stats_t *arg2 = (qp_ingest_stats_t *) 0 ;
   
