@@ -2,11 +2,13 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli_conf.h"
 #include "cli/commands.h"
+#include "cli/metrics_http.h"
 #include "base/errors_int.h"
 
 volatile sig_atomic_t cli_stop_requested;
@@ -158,6 +160,18 @@ qp_err_t cli_new_admin(void *out, qp_conf_t *conf) { return qp_admin_new(out, co
 qp_err_t cli_new_inserter(void *out, qp_conf_t *conf) { return qp_inserter_new(out, conf); }
 qp_err_t cli_new_producer(void *out, qp_conf_t *conf) { return qp_producer_new(out, conf); }
 qp_err_t cli_new_runner(void *out, qp_conf_t *conf) { return qp_runner_new(out, conf); }
+
+bool cli_args_service_option(const char *opt, const char *value, int *status_interval_s,
+                             int *metrics_port)
+{
+	int interval;
+
+	if (!strcmp(opt, "--status-interval") && (interval = atoi(value)) > 0) {
+		*status_interval_s = interval;
+		return true;
+	}
+	return !strcmp(opt, "--metrics-port") && !cli_metrics_parse_port(value, metrics_port);
+}
 
 qp_err_t cli_new_from_copy(void *out, const qp_conf_t *conf, cli_new_fn *construct,
                            const char *const *settings)

@@ -76,6 +76,16 @@ const char *cli_args_value(cli_args_t *args);
 void cli_args_bad(cli_args_t *args);
 
 /*
+ * The options of the long-running services (fraud, ch-writer, alerts,
+ * ingest) beside cli_args_next()'s: --status-interval S (S > 0) into
+ * *status_interval_s and --metrics-port P into *metrics_port. Returns true
+ * when opt is one of them with a valid value; false otherwise (the caller
+ * tries its own options, then cli_args_bad()).
+ */
+bool cli_args_service_option(const char *opt, const char *value, int *status_interval_s,
+                             int *metrics_port);
+
+/*
  * Ends the loop. Returns -1 when the subcommand should go on, with *conf
  * set to the configuration (the caller destroys it); otherwise the exit
  * code, with the configuration destroyed and *conf NULL.
@@ -96,8 +106,9 @@ qp_err_t cli_new_runner(void *out, qp_conf_t *conf);
 /*
  * Builds an object with construct() from a copy of conf, so that conf stays
  * the caller's for later use. settings (NULL, or "key", "value" pairs ended
- * by NULL) are set on the copy first. A constructor takes its conf only on
- * success, so the copy is destroyed here when anything fails. Returns the
+ * by NULL) are set on the copy first. construct() takes the copy, on
+ * success and failure alike (docs/abi.md); it is destroyed here only when a
+ * setting fails before construct() is called. Returns the
  * error of qp_conf_dup(), qp_conf_set() or construct() (detail in
  * qp_error_last()).
  */

@@ -262,11 +262,9 @@ int qp_cmd_ingest(int argc, char **argv)
 	cli_block_stop_signals();
 	cli_args_begin(&args, argc, argv, 1, "ingest", usage, NULL);
 	while ((opt = cli_args_next(&args)) && (value = cli_args_value(&args))) {
-		if (!strcmp(opt, "--status-interval") && (status_interval_s = atoi(value)) > 0)
+		if (cli_args_service_option(opt, value, &status_interval_s, &metrics_port))
 			continue;
 		if (!strcmp(opt, "--port") && qp_conf_set(args.conf, "qp.ingest.port", value) == QP_OK)
-			continue;
-		if (!strcmp(opt, "--metrics-port") && !cli_metrics_parse_port(value, &metrics_port))
 			continue;
 		cli_args_bad(&args);
 	}

@@ -16,55 +16,40 @@
 #include "cli/cli_radiomap.h"
 #include "cli/commands.h"
 
+/* One kind of station's half of the query: the stations of column, by MAC,
+ * with where they stand, their spread, the devices that saw them. */
+#define RADIOMAP_STATIONS(kind, column)                                                   \
+	"    SELECT\n"                                                                    \
+	"        '" kind "' AS kind,\n"                                                   \
+	"        lower(replaceAll(station, '-', ':')) AS mac,\n"                          \
+	"        sum(w * lat) / sum(w) AS c_lat,\n"                                       \
+	"        sum(w * lon) / sum(w) AS c_lon,\n"                                       \
+	"        111320 * sqrt(greatest(0, sum(w * lat * lat) / sum(w) - c_lat * c_lat)\n" \
+	"            + greatest(0, sum(w * lon * lon) / sum(w) - c_lon * c_lon)\n"        \
+	"              * pow(cos(c_lat * pi() / 180), 2)) AS spread_m,\n"                 \
+	"        uniqExact(device_id) AS devices,\n"                                      \
+	"        greatCircleDistance(quantile(0.05)(lon), quantile(0.05)(lat),\n"         \
+	"                            quantile(0.95)(lon), quantile(0.95)(lat)) > "        \
+	"{mobile_span} AS mobile\n"                                                       \
+	"    FROM\n"                                                                      \
+	"    (\n"                                                                         \
+	"        SELECT device_id, lat, lon, 1 / pow(greatest(accuracy_m, 3), 2) AS w,\n" \
+	"               " column " AS stations\n"                                         \
+	"        FROM {table}\n"                                                          \
+	"        WHERE empty(fraud_flags) AND quality_score >= {min_quality}\n"           \
+	"          AND accuracy_m <= {max_accuracy}\n"                                    \
+	"    )\n"                                                                         \
+	"    ARRAY JOIN stations AS station\n"                                            \
+	"    GROUP BY mac\n"                                                              \
+	"    HAVING devices >= {min_devices}\n"
+
 static const char radiomap_template[] =
 	"SELECT kind, mac, c_lat, c_lon, spread_m, devices, mobile\n"
 	"FROM\n"
 	"(\n"
-	"    SELECT\n"
-	"        'wifi' AS kind,\n"
-	"        lower(replaceAll(station, '-', ':')) AS mac,\n"
-	"        sum(w * lat) / sum(w) AS c_lat,\n"
-	"        sum(w * lon) / sum(w) AS c_lon,\n"
-	"        111320 * sqrt(greatest(0, sum(w * lat * lat) / sum(w) - c_lat * c_lat)\n"
-	"            + greatest(0, sum(w * lon * lon) / sum(w) - c_lon * c_lon)\n"
-	"              * pow(cos(c_lat * pi() / 180), 2)) AS spread_m,\n"
-	"        uniqExact(device_id) AS devices,\n"
-	"        greatCircleDistance(quantile(0.05)(lon), quantile(0.05)(lat),\n"
-	"                            quantile(0.95)(lon), quantile(0.95)(lat)) > {mobile_span} AS mobile\n"
-	"    FROM\n"
-	"    (\n"
-	"        SELECT device_id, lat, lon, 1 / pow(greatest(accuracy_m, 3), 2) AS w,\n"
-	"               wifi_bssid AS stations\n"
-	"        FROM {table}\n"
-	"        WHERE empty(fraud_flags) AND quality_score >= {min_quality}\n"
-	"          AND accuracy_m <= {max_accuracy}\n"
-	"    )\n"
-	"    ARRAY JOIN stations AS station\n"
-	"    GROUP BY mac\n"
-	"    HAVING devices >= {min_devices}\n"
+	RADIOMAP_STATIONS("wifi", "wifi_bssid")
 	"    UNION ALL\n"
-	"    SELECT\n"
-	"        'ble' AS kind,\n"
-	"        lower(replaceAll(station, '-', ':')) AS mac,\n"
-	"        sum(w * lat) / sum(w) AS c_lat,\n"
-	"        sum(w * lon) / sum(w) AS c_lon,\n"
-	"        111320 * sqrt(greatest(0, sum(w * lat * lat) / sum(w) - c_lat * c_lat)\n"
-	"            + greatest(0, sum(w * lon * lon) / sum(w) - c_lon * c_lon)\n"
-	"              * pow(cos(c_lat * pi() / 180), 2)) AS spread_m,\n"
-	"        uniqExact(device_id) AS devices,\n"
-	"        greatCircleDistance(quantile(0.05)(lon), quantile(0.05)(lat),\n"
-	"                            quantile(0.95)(lon), quantile(0.95)(lat)) > {mobile_span} AS mobile\n"
-	"    FROM\n"
-	"    (\n"
-	"        SELECT device_id, lat, lon, 1 / pow(greatest(accuracy_m, 3), 2) AS w,\n"
-	"               ble_addr AS stations\n"
-	"        FROM {table}\n"
-	"        WHERE empty(fraud_flags) AND quality_score >= {min_quality}\n"
-	"          AND accuracy_m <= {max_accuracy}\n"
-	"    )\n"
-	"    ARRAY JOIN stations AS station\n"
-	"    GROUP BY mac\n"
-	"    HAVING devices >= {min_devices}\n"
+	RADIOMAP_STATIONS("ble", "ble_addr")
 	")\n"
 	"FORMAT CSV\n";
 

@@ -121,11 +121,8 @@ static int run_service(const qp_service_type_t *type, int argc, char **argv)
 		block_hangup(); /* before any thread starts, so every one blocks it */
 	cli_args_begin(&args, argc, argv, 1, type->name, usage, type);
 	while ((opt = cli_args_next(&args)) && (value = cli_args_value(&args))) {
-		if (!strcmp(opt, "--status-interval") && (log.interval_s = atoi(value)) > 0)
-			continue;
-		if (!strcmp(opt, "--metrics-port") && !cli_metrics_parse_port(value, &metrics_port))
-			continue;
-		cli_args_bad(&args);
+		if (!cli_args_service_option(opt, value, &log.interval_s, &metrics_port))
+			cli_args_bad(&args);
 	}
 	if ((rc = cli_args_end(&args, &conf)) >= 0)
 		return rc;

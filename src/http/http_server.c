@@ -167,6 +167,7 @@ qp_err_t qp_http__start(qp_http_server_t **out, const qp_http_options_t *o,
 	struct sockaddr_in addr = { 0 };
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
 	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem tls_options[3];
 	qp_http_server_t *s;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = o->threads > 0 ? (unsigned)o->threads : cores > 0 ? (unsigned)cores : 1;
@@ -189,28 +190,21 @@ qp_err_t qp_http__start(qp_http_server_t **out, const qp_http_options_t *o,
 			goto fail;
 		flags |= MHD_USE_TLS;
 	}
-	if (flags & MHD_USE_TLS)
-		s->daemon = MHD_start_daemon(
-			flags, 0, NULL, NULL, on_request, s,
-			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-			MHD_OPTION_THREAD_POOL_SIZE, threads,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->connections_max,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
-			MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->header_max,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-			MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert,
-			MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
-			MHD_OPTION_END);
-	else
-		s->daemon = MHD_start_daemon(
-			flags, 0, NULL, NULL, on_request, s,
-			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-			MHD_OPTION_THREAD_POOL_SIZE, threads,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->connections_max,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
-			MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->header_max,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-			MHD_OPTION_END);
+	/* The certificate and key as an option array: empty (its END alone)
+	 * without TLS, so that one call serves both. */
+	tls_options[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert };
+	tls_options[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key };
+	tls_options[2] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	s->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->connections_max,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->header_max,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_ARRAY, (flags & MHD_USE_TLS) ? tls_options : tls_options + 2,
+		MHD_OPTION_END);
 	if (!s->daemon) {
 		err = qp_error__set(QP_ERR_IO, "cannot serve HTTP%s on %s:%d (port in use, "
 		                    "or a bad certificate or key)", (flags & MHD_USE_TLS) ? "S" : "",

@@ -22,19 +22,7 @@
 
 #include "base/buf_int.h"
 #include "it_common.h"
-
-/* A copy of the inserter's counters (its strings dropped: they belong to
- * the snapshot, freed at once). */
-static qp_inserter_stats_t stats_copy(qp_inserter_t *ins)
-{
-	qp_inserter_stats_t *snapshot, copy;
-
-	assert_int_equal(qp_inserter_stats(ins, &snapshot), QP_OK);
-	copy = *snapshot;
-	copy.last_error = copy.server_version = NULL;
-	qp_inserter_stats_destroy(snapshot);
-	return copy;
-}
+#include "inserter_stats.h"
 
 #ifdef QP_TEST_EMBEDDED
 static char data_dir[256];
@@ -202,7 +190,7 @@ static void poison_rows_reported_rest_inserted(void **state)
 	assert_non_null(strstr(r.last_error, "Code: "));
 	assert_non_null(strstr(r.last_error, "ts_ms"));
 	assert_int_equal(test_count(ins, "count()", db, ""), 97);
-	assert_int_equal(stats_copy(ins).rows_rejected, 3);
+	assert_int_equal(qp_test_inserter_stats(ins).rows_rejected, 3);
 	drop(ins, db);
 	qp_buf_dispose(&row);
 	qp_inserter_destroy(ins);
@@ -257,7 +245,7 @@ static void server_restart_loses_nothing_and_bounds_memory(void **state)
 	assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_ERR_QUEUE_FULL);
 	assert_int_equal(qp_inserter_pending_rows(ins), 500);
 	assert_int_equal(r.ok, 1000); /* nothing reported while down */
-	assert_true(stats_copy(ins).retries >= 2);
+	assert_true(qp_test_inserter_stats(ins).retries >= 2);
 
 	assert_int_equal(script("start"), 0);
 	if (qp_inserter_flush(ins, "restart:1000-1499"))
@@ -333,7 +321,7 @@ static void user_password_and_gzip(void **state)
 	assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
 	assert_int_equal(qp_inserter_flush(ins, NULL), QP_ERR_CLICKHOUSE);
 	assert_non_null(strstr(qp_error_last(), "193"));
-	assert_int_equal(stats_copy(ins).retries, 0);
+	assert_int_equal(qp_test_inserter_stats(ins).retries, 0);
 	assert_int_equal(qp_inserter_pending_rows(ins), 1);
 	qp_buf_dispose(&row);
 	qp_inserter_destroy(ins);
@@ -350,7 +338,7 @@ static void missing_table_is_not_retried(void **state)
 	assert_int_equal(qp_inserter_add_row(ins, row.ptr, row.size, NULL), QP_OK);
 	assert_int_equal(qp_inserter_flush(ins, NULL), QP_ERR_CLICKHOUSE);
 	assert_non_null(strstr(qp_error_last(), "Code: 81")); /* UNKNOWN_DATABASE */
-	assert_int_equal(stats_copy(ins).retries, 0);
+	assert_int_equal(qp_test_inserter_stats(ins).retries, 0);
 	/* Creating it is the fix, and the same rows then go in. */
 	assert_int_equal(qp_inserter_ensure_table(ins), QP_OK);
 	assert_int_equal(qp_inserter_flush(ins, NULL), QP_OK);

@@ -241,6 +241,24 @@ static void copy_destroyed_on_failure(void **state)
 	qp_conf_destroy(conf);
 }
 
+/* The services' shared options: taken when valid, left alone otherwise
+ * (the caller then refuses them). */
+static void service_options(void **state)
+{
+	int interval = 10, port = -1;
+
+	(void)state;
+	assert_true(cli_args_service_option("--status-interval", "3", &interval, &port));
+	assert_true(cli_args_service_option("--metrics-port", "0", &interval, &port));
+	assert_int_equal(interval, 3);
+	assert_int_equal(port, 0);
+	assert_false(cli_args_service_option("--status-interval", "0", &interval, &port));
+	assert_false(cli_args_service_option("--metrics-port", "65536", &interval, &port));
+	assert_false(cli_args_service_option("--port", "80", &interval, &port));
+	assert_int_equal(interval, 3);
+	assert_int_equal(port, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +270,7 @@ int main(void)
 		cmocka_unit_test_setup(config_file_loaded, setup),
 		cmocka_unit_test(copy_gets_the_settings),
 		cmocka_unit_test(copy_destroyed_on_failure),
+		cmocka_unit_test(service_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

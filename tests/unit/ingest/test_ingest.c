@@ -145,6 +145,24 @@ static const char *header_of(const qp_ingest_response_t *r, const char *name)
 	return NULL;
 }
 
+/* A POST of body to /v1/scans refused with status and a Retry-After
+ * header (equal to retry_after unless NULL), its body containing want
+ * (unless NULL). */
+static void expect_retry(qp_ingest_t *ing, const char *body, int status, const char *retry_after,
+                         const char *want)
+{
+	qp_ingest_response_t *r = ask(ing, "POST", "/v1/scans", JSON, body, strlen(body));
+	const char *header = header_of(r, "Retry-After");
+
+	assert_int_equal(qp_ingest_response_status(r), status);
+	assert_non_null(header);
+	if (retry_after)
+		assert_string_equal(header, retry_after);
+	if (want)
+		assert_non_null(strstr(qp_ingest_response_body(r, NULL), want));
+	qp_ingest_response_destroy(r);
+}
+
 static void test_single_event_is_produced_with_edge_headers(void **state)
 {
 	qp_ingest_t *ing = handler("single", NULL);
@@ -452,13 +470,9 @@ static void test_rate_limit(void **state)
 {
 	qp_ingest_t *ing = handler("rate", "qp.ingest.rate.limit", "1", NULL);
 	char *ev = event(1, "dev-1", -60);
-	qp_ingest_response_t *r;
 
 	expect(ing, "POST", "/v1/scans", JSON, ev, 202, NULL);
-	r = ask(ing, "POST", "/v1/scans", JSON, ev, strlen(ev));
-	assert_int_equal(qp_ingest_response_status(r), 429);
-	assert_string_equal(header_of(r, "Retry-After"), "1");
-	qp_ingest_response_destroy(r);
+	expect_retry(ing, ev, 429, "1", NULL);
 	free(ev);
 	qp_ingest_destroy(ing);
 }
@@ -485,15 +499,10 @@ static void test_queue_full_is_503_and_the_batch_resent_is_not_doubled(void **st
 	qp_ingest_t *ing = unreachable("2");
 	char *a = event(1, "dev-1", -60), *b = event(2, "dev-1", -60), *c = event(3, "dev-1", -60);
 	char body[2048];
-	qp_ingest_response_t *r;
 	qp_ingest_stats_t stats;
 
 	snprintf(body, sizeof(body), "[%s,%s,%s]", a, b, c);
-	r = ask(ing, "POST", "/v1/scans", JSON, body, strlen(body));
-	assert_int_equal(qp_ingest_response_status(r), 503);
-	assert_string_equal(header_of(r, "Retry-After"), "1");
-	assert_non_null(strstr(qp_ingest_response_body(r, NULL), "2 of the 3 event(s) were queued"));
-	qp_ingest_response_destroy(r);
+	expect_retry(ing, body, 503, "1", "2 of the 3 event(s) were queued");
 	/* the resend finds two taken and the queue still full for the third */
 	expect(ing, "POST", "/v1/scans", JSON, body, 503, "2 of the 3");
 	expect(ing, "GET", "/readyz", "", "", 503, "queue full");
@@ -511,14 +520,9 @@ static void test_kafka_unreachable_is_503(void **state)
 {
 	qp_ingest_t *ing = unreachable("1000");
 	char *ev = event(1, "dev-1", -60);
-	qp_ingest_response_t *r;
 
 	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK); /* probes: nobody answers */
-	r = ask(ing, "POST", "/v1/scans", JSON, ev, strlen(ev));
-	assert_int_equal(qp_ingest_response_status(r), 503);
-	assert_non_null(header_of(r, "Retry-After"));
-	assert_non_null(strstr(qp_ingest_response_body(r, NULL), "Kafka is unreachable"));
-	qp_ingest_response_destroy(r);
+	expect_retry(ing, ev, 503, NULL, "Kafka is unreachable");
 	expect(ing, "GET", "/readyz", "", "", 503, "Kafka unreachable");
 	expect(ing, "GET", "/healthz", "", "", 200, "ok");
 	expect(ing, "GET", "/metrics", "", "", 200, "quackpipe_ingest_kafka_up 0");

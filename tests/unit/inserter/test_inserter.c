@@ -14,6 +14,7 @@
 #include "base/buf_int.h"
 #include "base/errors_int.h"
 #include "clickhouse/inserter_int.h"
+#include "inserter_stats.h"
 
 /* ---- a fake ClickHouse: rows containing "POISON" fail with code 27 ---- */
 
@@ -33,19 +34,6 @@ typedef struct fake {
 	qp_buf_t stored;         /* every accepted row, in order */
 	atomic_int *wakeup_on_insert; /* set this flag during an insert */
 } fake_t;
-
-/* A copy of the inserter's counters (its strings dropped: they belong to
- * the snapshot, freed at once). */
-static qp_inserter_stats_t stats_copy(qp_inserter_t *ins)
-{
-	qp_inserter_stats_t *snapshot, copy;
-
-	assert_int_equal(qp_inserter_stats(ins, &snapshot), QP_OK);
-	copy = *snapshot;
-	copy.last_error = copy.server_version = NULL;
-	qp_inserter_stats_destroy(snapshot);
-	return copy;
-}
 
 static size_t count_lines(const char *body, size_t len)
 {
@@ -318,7 +306,7 @@ static void transient_failures_retried_with_backoff(void **state)
 
 		assert_true(h.sleeps[i] >= d / 2 && h.sleeps[i] <= d);
 	}
-	assert_int_equal(stats_copy(ins).retries, 3);
+	assert_int_equal(qp_test_inserter_stats(ins).retries, 3);
 	assert_int_equal(h.results, 5);
 	qp_inserter_destroy(ins);
 }
@@ -375,7 +363,7 @@ static void failure_mid_bisection_keeps_only_unreported_rows(void **state)
 	for (i = 0; i < 4; i++)
 		assert_int_equal(h.status[i], QP_OK);
 	assert_int_equal(qp_inserter_pending_rows(ins), 4);
-	assert_int_equal(stats_copy(ins).bytes_pending,
+	assert_int_equal(qp_test_inserter_stats(ins).bytes_pending,
 	                 3 * strlen("{\"scan_id\":\"s-4\"}\n") +
 	                 strlen("{\"scan_id\":\"POISON-6\"}\n"));
 	/* Resumed: only rows 4-7 are sent again, each reported once. */
