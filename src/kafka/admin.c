@@ -439,33 +439,67 @@ static void read_configs(qp_admin_t *a, const rd_kafka_ConfigResource_t *res, qp
 		            name, a->retention_ms);
 }
 
-/* Describes the configs of every topic that exists. */
-static qp_err_t describe_topics(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
+/* Whether a broker answered "unknown topic" for one of the topics. */
+static bool any_unknown_topic(const rd_kafka_ConfigResource_t **described, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (rd_kafka_ConfigResource_error(described[i]) ==
+		    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+			return true;
+	return false;
+}
+
+/* One DescribeConfigs request for every topic that exists; *ev holds the
+ * answer. */
+static qp_err_t request_configs(qp_admin_t *a, int64_t deadline, rd_kafka_event_t **ev)
 {
 	rd_kafka_ConfigResource_t *resources[QP_TOPIC_COUNT];
-	const rd_kafka_ConfigResource_t **described;
 	rd_kafka_AdminOptions_t *options;
-	rd_kafka_event_t *ev;
 	int timeout = qp_clock__left_ms(deadline);
-	size_t n = 0, i, count;
-	qp_err_t err;
+	size_t n = 0, i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++) {
-		a->topics[i].max_message_bytes = -1;
+	*ev = NULL;
+	for (i = 0; i < QP_TOPIC_COUNT; i++)
 		if (a->topics[i].exists)
 			resources[n++] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
 			                                             a->topics[i].name);
-	}
 	if (!n)
 		return QP_OK;
 	options = admin_options(a, timeout);
 	rd_kafka_DescribeConfigs(a->rk, resources, n, options, a->results);
 	rd_kafka_AdminOptions_destroy(options);
 	rd_kafka_ConfigResource_destroy_array(resources, n);
-	if ((err = wait_result(a, timeout, "describe configs", &ev)))
-		return err;
-	described = rd_kafka_DescribeConfigs_result_resources(
-		rd_kafka_event_DescribeConfigs_result(ev), &count);
+	return wait_result(a, timeout, "describe configs", ev);
+}
+
+/*
+ * Describes the configs of every topic that exists. A topic created a
+ * moment ago can be unknown to the broker answering DescribeConfigs for a
+ * while after the metadata already shows it (seen on a fresh three-broker
+ * cluster), so an "unknown topic" answer is asked again until the deadline.
+ */
+static qp_err_t describe_topics(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
+{
+	struct timespec pause = { 0, 100 * 1000000L };
+	const rd_kafka_ConfigResource_t **described;
+	rd_kafka_event_t *ev;
+	size_t i, count;
+	qp_err_t err;
+
+	for (i = 0; i < QP_TOPIC_COUNT; i++)
+		a->topics[i].max_message_bytes = -1;
+	for (;;) {
+		if ((err = request_configs(a, deadline, &ev)) || !ev)
+			return err;
+		described = rd_kafka_DescribeConfigs_result_resources(
+			rd_kafka_event_DescribeConfigs_result(ev), &count);
+		if (!any_unknown_topic(described, count) || qp_clock__left_ms(deadline) <= 200)
+			break;
+		rd_kafka_event_destroy(ev);
+		nanosleep(&pause, NULL);
+	}
 	for (i = 0; i < count; i++)
 		read_configs(a, described[i], f);
 	rd_kafka_event_destroy(ev);
