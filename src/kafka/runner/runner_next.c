@@ -192,15 +192,6 @@ qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 		/* Serves rebalance, commit, error and log callbacks too. */
 		if ((rkm = rd_kafka_consumer_poll(r->rk, 0))) {
 			if ((msg = take(r, rkm))) {
-				/* A rebalance served within this very poll may have
-				 * queued an ASSIGNED notice; it goes first, so the host
-				 * never sees an event of a partition before learning it
-				 * owns it (under load the fetcher can deliver a record
-				 * of the new assignment in the same poll). */
-				if (r->ready_head) {
-					qp_runner__ready_push(r, msg);
-					continue;
-				}
 				*out = hand_out(r, msg);
 				return QP_OK;
 			}
