@@ -18,6 +18,7 @@
 #   clickhouse.sh secure-conf   the client config file (qp.inserter.* keys) of
 #                               the HTTPS port: URL, user, password, CA
 set -euo pipefail
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/test-tls.sh"
 
 run_dir=${QP_CH_RUN_DIR:-/tmp/quackpipe-clickhouse}
 http_port=${QP_CH_HTTP_PORT:-18123}
@@ -77,14 +78,8 @@ make_tls_files() {
   chmod 700 "$tmp"
   (
     cd "$tmp"
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 \
-      -subj "/CN=quackpipe test CA (ClickHouse)" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
-      -subj "/CN=127.0.0.1" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-      -out server.pem -days 30 -extfile san.ext 2>/dev/null
-    head -c 18 /dev/urandom | base64 | tr '+/' '-_' | tr -d '\n' >user.pass
+    test_ca_and_cert server " (ClickHouse)" || exit 1
+    test_secret >user.pass
     sha256sum <user.pass | cut -d' ' -f1 >user.sha256
   ) || { rm -rf "$tmp"; die "openssl could not make the test certificates"; }
   cat >"$tmp/client.conf" <<EOF

@@ -15,6 +15,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/lib/test-tls.sh"
 pom=$here/kafka/pom.xml
 
 version=${QP_KAFKA_VERSION:-3.9.1}
@@ -489,15 +490,9 @@ make_secure_files() {
   chmod 700 "$tmp"
   (
     cd "$tmp"
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 \
-      -subj "/CN=quackpipe test CA" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr \
-      -subj "/CN=127.0.0.1" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
-    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-      -out broker.pem -days 30 -extfile san.ext 2>/dev/null
-    head -c 18 /dev/urandom | base64 | tr '+/' '-_' >store.pass
-    head -c 18 /dev/urandom | base64 | tr '+/' '-_' >user.pass
+    test_ca_and_cert broker "" || exit 1
+    test_secret >store.pass
+    test_secret >user.pass
     openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
       -out broker.p12 -passout "file:store.pass"
   ) || { rm -rf "$tmp"; die "openssl could not make the test certificates"; }
