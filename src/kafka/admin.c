@@ -18,19 +18,23 @@
 #include "kafka/mock_int.h"
 #include "quackpipe/admin.h"
 
-#define QP_TOPIC_COUNT 4
-#define DLQ 3 /* index of the dead-letter topic; the others feed it */
+#define QP_TOPIC_COUNT 5
+#define DLQ 3 /* index of the dead-letter topic; those before feed it */
 /* What a dead letter adds to its record: the qp.error.* and qp.source.*
  * headers. The dead-letter topic is created this much above its sources. */
 #define DLQ_HEADROOM_BYTES 65536
 
 static const struct {
 	const char *name_key, *partitions_key;
+	const char *segment_bytes_key; /* compacted (a changelog): its segment.bytes */
 } topic_keys[QP_TOPIC_COUNT] = {
-	{ "qp.topic.events", "qp.topic.events.partitions" },
-	{ "qp.topic.enriched", "qp.topic.enriched.partitions" },
-	{ "qp.topic.alerts", "qp.topic.alerts.partitions" },
-	{ "qp.topic.dlq", "qp.topic.dlq.partitions" },
+	{ "qp.topic.events", "qp.topic.events.partitions", NULL },
+	{ "qp.topic.enriched", "qp.topic.enriched.partitions", NULL },
+	{ "qp.topic.alerts", "qp.topic.alerts.partitions", NULL },
+	{ "qp.topic.dlq", "qp.topic.dlq.partitions", NULL },
+	/* partitioned as the events, whose devices' state it keeps */
+	{ "qp.topic.fraud.state", "qp.topic.events.partitions",
+	  "qp.topic.fraud.state.segment.bytes" },
 };
 
 typedef struct qp_topic {
@@ -51,6 +55,7 @@ struct qp_admin {
 	int replication;
 	int64_t retention_ms;
 	qp_topic_t topics[QP_TOPIC_COUNT];
+	size_t topic_count; /* without the changelog when its name is empty */
 	char security_error[400]; /* the last TLS or SASL failure; "" if none */
 };
 
@@ -122,7 +127,8 @@ static qp_err_t admin_new(qp_admin_t **out, qp_conf_t *conf)
 	if (!out || !conf)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_admin_new: NULL argument");
 	*out = NULL;
-	if ((err = check_names(conf)))
+	if ((err = qp_conf__name_after_events(conf, "qp.topic.fraud.state")) ||
+	    (err = check_names(conf)))
 		return err;
 	if (!(a = calloc(1, sizeof(*a))))
 		return qp_error__code(QP_ERR_NOMEM);
@@ -152,6 +158,8 @@ static qp_err_t admin_new(qp_admin_t **out, qp_conf_t *conf)
 	for (i = 0; i < QP_TOPIC_COUNT; i++) {
 		a->topics[i].name = qp_conf__str(conf, topic_keys[i].name_key);
 		a->topics[i].partitions = (int)qp_conf__int(conf, topic_keys[i].partitions_key);
+		if (*a->topics[i].name)
+			a->topic_count = i + 1; /* only the last, optional one may be "" */
 	}
 	*out = a;
 	return QP_OK;
@@ -209,7 +217,7 @@ static qp_err_t read_layout(qp_admin_t *a, int64_t deadline)
 	drain_logs(a);
 	if (kerr)
 		return cluster_error(a, kerr, "cluster metadata", timeout);
-	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+	for (i = 0; i < a->topic_count; i++) {
 		qp_topic_t *topic = &a->topics[i];
 
 		topic->exists = false;
@@ -239,7 +247,7 @@ static int create_on_mock(qp_mock_cluster_t *mc, void *opaque)
 	int brokers = qp_mock__broker_count(mc);
 	size_t i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+	for (i = 0; i < a->topic_count; i++) {
 		qp_topic_t *topic = &a->topics[i];
 
 		if (topic->exists || topic->created)
@@ -330,6 +338,11 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 			continue;
 		}
 		rd_kafka_NewTopic_set_config(requests[n], "retention.ms", retention);
+		if (topic_keys[i].segment_bytes_key) {
+			rd_kafka_NewTopic_set_config(requests[n], "cleanup.policy", "compact");
+			rd_kafka_NewTopic_set_config(requests[n], "segment.bytes",
+			                             qp_conf_get(a->conf, topic_keys[i].segment_bytes_key));
+		}
 		if (i == DLQ && dlq_max_bytes > 0)
 			rd_kafka_NewTopic_set_config(requests[n], "max.message.bytes", max_bytes);
 		asked[n++] = topic;
@@ -377,7 +390,7 @@ static void check_layout(qp_admin_t *a, qp_findings_t *f)
 {
 	size_t i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+	for (i = 0; i < a->topic_count; i++) {
 		const qp_topic_t *t = &a->topics[i];
 
 		if (t->created)
@@ -410,7 +423,7 @@ static void read_configs(qp_admin_t *a, const rd_kafka_ConfigResource_t *res, qp
 	qp_topic_t *topic = NULL;
 	size_t count, i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		if (!strcmp(a->topics[i].name, name))
 			topic = &a->topics[i];
 	if (!topic)
@@ -427,6 +440,10 @@ static void read_configs(qp_admin_t *a, const rd_kafka_ConfigResource_t *res, qp
 
 		if (!strcmp(key, "max.message.bytes") && value)
 			topic->max_message_bytes = strtoll(value, NULL, 10);
+		if (!strcmp(key, "cleanup.policy") && topic_keys[topic - a->topics].segment_bytes_key &&
+		    (!value || !strstr(value, "compact")))
+			add_finding(&f->mismatches, "%s: cleanup.policy: expected compact, found %s",
+			            name, value ? value : "(none)");
 		if (strcmp(key, "retention.ms") || topic->created)
 			continue;
 		retention_seen = true;
@@ -461,7 +478,7 @@ static qp_err_t request_configs(qp_admin_t *a, int64_t deadline, rd_kafka_event_
 	size_t n = 0, i;
 
 	*ev = NULL;
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		if (a->topics[i].exists)
 			resources[n++] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
 			                                             a->topics[i].name);
@@ -488,7 +505,7 @@ static qp_err_t describe_topics(qp_admin_t *a, int64_t deadline, qp_findings_t *
 	size_t i, count;
 	qp_err_t err;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		a->topics[i].max_message_bytes = -1;
 	for (;;) {
 		if ((err = request_configs(a, deadline, &ev)) || !ev)
@@ -513,7 +530,7 @@ static int64_t largest_source(const qp_admin_t *a, const char **which)
 	int64_t largest = -1;
 	size_t i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		if (i != DLQ && a->topics[i].max_message_bytes > largest) {
 			largest = a->topics[i].max_message_bytes;
 			*which = a->topics[i].name;
@@ -549,6 +566,7 @@ static qp_err_t create_all(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
 	qp_err_t err;
 
 	if ((err = create_on_cluster(a, deadline, f, 0, DLQ - 1, 0)) ||
+	    (err = create_on_cluster(a, deadline, f, DLQ + 1, a->topic_count - 1, 0)) ||
 	    (err = await_new_topics(a, deadline)))
 		return err;
 	if (a->topics[DLQ].exists)
@@ -582,14 +600,14 @@ static qp_err_t await_new_topics(qp_admin_t *a, int64_t deadline)
 	qp_err_t err;
 	size_t i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		any |= a->topics[i].raced || a->topics[i].created;
 	while (any) {
 		bool all_seen = true;
 
 		if ((err = read_layout(a, deadline)))
 			return err;
-		for (i = 0; i < QP_TOPIC_COUNT; i++)
+		for (i = 0; i < a->topic_count; i++)
 			if ((a->topics[i].raced || a->topics[i].created) && !a->topics[i].exists)
 				all_seen = false;
 		if (all_seen)
@@ -637,7 +655,7 @@ static qp_err_t run(qp_admin_t *a, int timeout_ms, bool ensure)
 	qp_err_t err;
 	size_t i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		a->topics[i].created = a->topics[i].raced = false;
 	if ((err = read_layout(a, deadline)))
 		return err;
