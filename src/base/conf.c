@@ -205,9 +205,11 @@ static const qp_prop_t qp_properties[] = {
 	  "Partitions of the alerts topic." },
 	{ "qp.topic.dlq.partitions", QP_PROP_INT, "1", 1, 100000, NULL,
 	  "Partitions of the dead-letter topic." },
-	{ "qp.topic.fraud.state.segment.bytes", QP_PROP_INT, "4194304", 1048576, 1073741824, NULL,
-	  "segment.bytes of the fraud-state changelog the library creates: the "
-	  "uncompacted head a restore reads is at most about this per partition." },
+	{ "qp.topic.fraud.state.segment.bytes", QP_PROP_INT, "1048576", 1048576, 1073741824, NULL,
+	  "segment.bytes of the fraud-state changelog the library creates (with "
+	  "min.cleanable.dirty.ratio 0.1): the broker compacts only closed "
+	  "segments, so a restore reads the devices' snapshots plus up to about "
+	  "this much per partition." },
 	{ "qp.topic.replication.factor", QP_PROP_INT, "1", -1, 32767, NULL,
 	  "Replication factor of topics the library creates; -1 = the broker's "
 	  "default.replication.factor (0 is refused)." },

@@ -339,9 +339,12 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 		}
 		rd_kafka_NewTopic_set_config(requests[n], "retention.ms", retention);
 		if (topic_keys[i].segment_bytes_key) {
+			/* A changelog is read whole at a restore: small segments
+			 * and an eager cleaner keep it near one record per key. */
 			rd_kafka_NewTopic_set_config(requests[n], "cleanup.policy", "compact");
 			rd_kafka_NewTopic_set_config(requests[n], "segment.bytes",
 			                             qp_conf_get(a->conf, topic_keys[i].segment_bytes_key));
+			rd_kafka_NewTopic_set_config(requests[n], "min.cleanable.dirty.ratio", "0.1");
 		}
 		if (i == DLQ && dlq_max_bytes > 0)
 			rd_kafka_NewTopic_set_config(requests[n], "max.message.bytes", max_bytes);
