@@ -11,6 +11,11 @@
  * Either way a batch is read again from a state rebuilt up to it (the
  * warmer, svc_warm.c), as is every newly assigned partition, so an event
  * is judged the same however often it is read.
+ *
+ * The state is rebuilt from the changelog (qp.topic.fraud.state): with each
+ * event, the device's state after it goes there, in the batch with the
+ * outputs (publish_snapshot), so a snapshot is acknowledged, or committed
+ * in the transaction, before the offsets it covers are.
  */
 #include <stdio.h>
 #include <stdlib.h>

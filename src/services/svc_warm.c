@@ -145,7 +145,7 @@ static bool none_missing(const qp_fraud_t *engine, ahead_t *ahead, size_t count)
 static qp_err_t restore(qp_warmer_t *w, qp_fraud_t *engine, const char *topic,
                         int32_t partition, size_t *restored, bool *complete)
 {
-	qp_replay_record_t rec;
+	qp_replay_record_t rec = { 0 };
 	ahead_t *ahead = NULL;
 	size_t ahead_count = 0, ahead_alloc = 0, seq = 0;
 	int64_t committed, end, started = qp_clock__now_ms();
