@@ -127,6 +127,8 @@ static bool none_missing(const qp_fraud_t *engine, ahead_t *ahead, size_t count)
 {
 	size_t i;
 
+	if (!count)
+		return true;
 	qsort(ahead, count, sizeof(*ahead), by_key_then_seq);
 	for (i = 0; i < count; i++) {
 		bool first = !i || ahead[i - 1].key != ahead[i].key;
