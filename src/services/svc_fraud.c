@@ -30,7 +30,7 @@
 #include "kafka/probe_int.h"
 #include "services/svc_int.h"
 
-/* How long the start waits for the changelog topic's metadata. */
+/* How long the first assignment waits for the changelog topic's metadata. */
 #define STATE_TOPIC_PROBE_MS 10000
 
 typedef struct qp_fraud_svc {

@@ -13,11 +13,15 @@
  *    judged a duplicate, because the new owner rebuilt the device's state
  *    from the events before the committed offset; with warming off it is
  *    not (which shows what the test measures);
+ *  - the changelog: a fraud-svc stopped and started again restores its
+ *    devices from it and judges as one never stopped; a changelog topic
+ *    that does not exist stops the service at its first assignment;
  *  - exactly-once: `quackpipe fraud` with qp.fraud.exactly.once, killed with
  *    SIGKILL mid-stream and started again, leaves every input event in
  *    scan-enriched exactly once for read_committed readers, in order per
  *    device, and none of them judged a duplicate of itself.
  */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -363,6 +367,31 @@ static void restored_from_changelog_judges_as_never_restarted(void **state)
 	free(got_cold);
 }
 
+/* A changelog topic that does not exist would fail every batch's
+ * deliveries: the service stops at its first assignment, saying so. */
+static void missing_changelog_stops_the_service(void **state)
+{
+	topics_t t = make_topics(1);
+	qp_conf_t *conf = kf_runner_conf(kf, kf_unique(kf, "fraud-svc"), t.dlq);
+	struct timespec deadline;
+	service_thread_t run;
+
+	assert_int_equal(qp_conf_set(conf, "qp.topic.events", t.events), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.enriched", t.enriched), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.alerts", t.alerts), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.fraud.state", kf_unique(kf, "no-such-state")),
+	                 QP_OK);
+	kf_fill(kf, t.events, 1, "dev-nostate", 0, 1);
+	service_thread_start(&run, &qp_fraud_svc__type, conf);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += DEADLINE_MS / 1000;
+	/* It ends by itself, at the first assignment, with nothing produced. */
+	assert_int_equal(pthread_timedjoin_np(run.thread, NULL, &deadline), 0);
+	assert_int_equal(run.result, QP_ERR_CONF_INVALID);
+	assert_int_equal(atomic_load(&qp_service__stats(run.svc)->produced), 0);
+	qp_service__destroy(run.svc);
+}
+
 /* ---- exactly-once: `quackpipe fraud` killed and restarted ---- */
 
 #define EOS_DEVICES 20
@@ -494,6 +523,7 @@ int main(void)
 #ifdef QP_TEST_REAL_KAFKA
 		cmocka_unit_test(new_owner_warms_the_partition),
 		cmocka_unit_test(restored_from_changelog_judges_as_never_restarted),
+		cmocka_unit_test(missing_changelog_stops_the_service),
 		cmocka_unit_test(killed_exactly_once_service_writes_each_event_once),
 #else
 		cmocka_unit_test(failed_outputs_are_read_again_and_judged_alike),
