@@ -17,7 +17,8 @@
 #   none       no warming at all (printed to stderr: the floor a restart
 #              costs without any state to bring back).
 # After each run every event simulated must be in scan-enriched (no loss),
-# counted by distinct scan_id.
+# counted by distinct scan_id, once (no duplicate). Where the largest gap
+# began, from the SIGTERM, goes to stderr.
 # Usage: bench/run restart [HISTORY_S [AFTER_S [RATE...]]]   (default 60 15 3000 10000)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -72,11 +73,19 @@ gap() {
   "$qp" fraud "${conf[@]}" "${warm[@]}" 2>"$tmp/fraud2.log" &
   fraud=$!; pids+=("$fraud")
   sleep "$after_s"
-  # The simulator first, then fraud-svc once it has caught up: every event
-  # delivered must then be in scan-enriched.
+  # The simulator first, then fraud-svc once it has caught up (scan-enriched
+  # holds as many records as events were delivered, or 120 s passed): every
+  # event delivered must then be in scan-enriched.
   kill -TERM "$sim" 2>/dev/null || true
   wait "$sim" 2>/dev/null || true
-  sleep 3
+  local delivered i
+  delivered=$(sed -n 's/.*delivered \([0-9]*\).*/\1/p' "$tmp/simulate.log" | tail -n 1)
+  for ((i = 0; i < 60; i++)); do
+    (($(bash "$root/scripts/kafka.sh" run org.apache.kafka.tools.GetOffsetShell \
+        --bootstrap-server "$brokers" --topic "$run-enriched" 2>/dev/null |
+        awk -F: '{ n += $3 } END { print n + 0 }') >= ${delivered:-0})) && break
+    sleep 2
+  done
   kill -TERM "$fraud" 2>/dev/null || true
   wait "$fraud" 2>/dev/null || true
   # The rate reached (a loaded machine may fall short of the one asked).
@@ -106,7 +115,11 @@ since = int(sys.argv[2])
 window = [t for t in ts if t >= since]
 if len(window) < 2:
     sys.exit("restart: no enriched records around the restart")
-print(max(b - a for a, b in zip(window, window[1:])))
+gap, at = max((b - a, a) for a, b in zip(window, window[1:]))
+# Where it was, from the SIGTERM: a gap far from 0 is the machine's, not the restart's.
+print(f"restart: {sys.argv[4]}: largest gap {gap} ms, from {at - since - 2000:+d} ms after "
+      f"the SIGTERM", file=sys.stderr)
+print(gap)
 PY
 }
 
