@@ -496,11 +496,6 @@ int64_t qp_inserter_due_in_ms(const qp_inserter_t *ins)
 	return qp_batch__due_in_ms(&ins->batch, now);
 }
 
-bool qp_inserter__sealed(const qp_inserter_t *ins)
-{
-	return ins->batch.sealed && qp_batch__pending_rows(&ins->batch);
-}
-
 size_t qp_inserter_pending_rows(const qp_inserter_t *ins)
 {
 	return ins ? qp_batch__pending_rows(&ins->batch) : 0;

@@ -29,10 +29,4 @@ void qp_inserter__set_sleep(qp_inserter_t *ins, qp_inserter_sleep_fn *fn,
  */
 bool qp_inserter__take_wakeup(qp_inserter_t *ins);
 
-/*
- * A flush failed and its rows are still pending: the batch takes no rows
- * and qp_inserter_due_in_ms() counts the backoff until the next attempt.
- */
-bool qp_inserter__sealed(const qp_inserter_t *ins);
-
 #endif

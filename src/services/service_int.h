@@ -133,10 +133,6 @@ const qp_fraud_t *qp_fraud_svc__engine(const qp_service_t *svc);
 /* ch-writer: the inserter, for queries once run has returned; NULL for
  * another service. */
 qp_inserter_t *qp_ch_writer__inserter(qp_service_t *svc);
-/* ch-writer inserting through a ready inserter instead of the one its conf
- * names (tests: a fake backend). Takes the inserter, on failure too. */
-qp_err_t qp_ch_writer__new_with_inserter(qp_service_t **out, const qp_conf_t *conf,
-                                         qp_inserter_t *inserter);
 /* alert-svc: its counters (qp_alerts_stats, include/quackpipe/alerts.h, on
  * the qp_alerts_t that svc is); zeroes for another service. */
 void qp_alert_svc__stats(const qp_service_t *svc, qp_alerts_stats_t *out);

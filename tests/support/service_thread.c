@@ -19,14 +19,9 @@ static void *run(void *arg)
 
 void service_thread_start(service_thread_t *t, const qp_service_type_t *type, qp_conf_t *conf)
 {
+	t->result = QP_OK;
 	assert_int_equal(qp_service__new(&t->svc, type, conf), QP_OK);
 	qp_conf_destroy(conf);
-	service_thread_run(t);
-}
-
-void service_thread_run(service_thread_t *t)
-{
-	t->result = QP_OK;
 	assert_int_equal(pthread_create(&t->thread, NULL, run, t), 0);
 }
 

@@ -20,9 +20,6 @@ typedef struct service_thread {
  * the test if it cannot. */
 void service_thread_start(service_thread_t *t, const qp_service_type_t *type, qp_conf_t *conf);
 
-/* Starts the run of the service already in t->svc (made by the test). */
-void service_thread_run(service_thread_t *t);
-
 /* Waits until *counter reaches target or timeout_ms passed; returns it. */
 uint64_t service_thread_wait(const atomic_uint_fast64_t *counter, uint64_t target, int timeout_ms);
 
