@@ -11,8 +11,9 @@
  * The service has the shape of the others (new / run / wakeup / stats /
  * destroy) but is not a qp_service_type_t of services/service_int.h yet:
  * those live in the library, and the HTTP server (src/http/) is the
- * program's, so that the library needs no libmicrohttpd. Moving it there
- * is the step that would let `qp_cmd_service` and the demo run it.
+ * program's, so that the library needs no libmicrohttpd. The handler glue
+ * (cli_ingest_http.c) is shared with the demo, which serves the API
+ * in-process to its phones.
  */
 #include <stdatomic.h>
 #include <stdio.h>
