@@ -136,11 +136,11 @@ static void on_answer(void *tag, int status, int retry_after_s, const char *body
 	p = &u->phones[index];
 	p->in_flight = false;
 	count_status(st, status);
+	if (status == 400 || status == 422)
+		st->refused_request_events += p->sending_count;
 	if (status == 202) {
 		st->accepted += p->sending_count;
-	} else if ((status == 400 || status == 422) &&
-	           (st->refused_request_events += p->sending_count,
-	            dropped = drop_refused(p, body, len)) > 0) {
+	} else if ((status == 400 || status == 422) && (dropped = drop_refused(p, body, len)) > 0) {
 		st->refused += dropped;
 		if (p->sending_count) {
 			make_ready(u, index); /* the rest, at once */
@@ -228,12 +228,13 @@ qp_err_t cli_upload_poll(cli_upload_t *u, int timeout_ms)
 
 qp_err_t cli_upload_add(cli_upload_t *u, const sim_submission_t *s)
 {
-	phone_t *p = &u->phones[s->device_index];
+	phone_t *p;
 	qp_err_t err;
 
 	if (s->device_index >= u->devices)
 		return qp_error__set(QP_ERR_INVALID_ARG, "upload: phone %u of %u", s->device_index,
 		                     u->devices);
+	p = &u->phones[s->device_index];
 	if (qp_buf__put(&p->queued, s->json, s->len) || qp_buf__putc(&p->queued, '\n'))
 		return qp_error__code(QP_ERR_NOMEM);
 	p->queued_count++;
