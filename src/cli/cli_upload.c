@@ -297,8 +297,9 @@ qp_err_t cli_upload_flush(cli_upload_t *u, int timeout_ms)
 	}
 }
 
-const cli_upload_stats_t *cli_upload_stats(const cli_upload_t *u)
+const cli_upload_stats_t *cli_upload_stats(cli_upload_t *u)
 {
+	u->stats.connects = qp_http__client_connects(u->client);
 	return &u->stats;
 }
 

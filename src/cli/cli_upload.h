@@ -32,6 +32,7 @@ typedef struct cli_upload_stats {
 	uint64_t refused_request_events; /* events in requests answered 400 / 422 */
 	uint64_t requests;    /* POST /v1/scans answered, retries included */
 	uint64_t tokens;      /* PUT push-token answered 202 */
+	uint64_t connects;    /* connections opened (keep-alive: about as many as asked) */
 	uint64_t tokens_failed;
 	int statuses[CLI_UPLOAD_STATUSES]; /* POST /v1/scans answers by status */
 	uint64_t status_count[CLI_UPLOAD_STATUSES];
@@ -62,7 +63,7 @@ qp_err_t cli_upload_poll(cli_upload_t *u, int timeout_ms);
 qp_err_t cli_upload_flush(cli_upload_t *u, int timeout_ms);
 
 /* The counters so far (read on the uploading thread). */
-const cli_upload_stats_t *cli_upload_stats(const cli_upload_t *u);
+const cli_upload_stats_t *cli_upload_stats(cli_upload_t *u);
 
 /* The first failure seen (status and why), "" if none. */
 const char *cli_upload_first_failure(const cli_upload_t *u);

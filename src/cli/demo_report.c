@@ -246,7 +246,8 @@ qp_err_t demo_json(qp_buf_t *out, const demo_totals_t *t, qp_inserter_t *ins, co
 		const cli_upload_stats_t *u = &t->upload;
 		const qp_ingest_stats_t *in = &t->ingest;
 
-		qp_buf__printf(out, ",\"http\":{\"requests\":%" PRIu64 ",\"status\":", u->requests);
+		qp_buf__printf(out, ",\"http\":{\"requests\":%" PRIu64 ",\"connects\":%" PRIu64
+		               ",\"status\":", u->requests, u->connects);
 		put_statuses(out, u);
 		qp_buf__printf(out, ",\"accepted\":%" PRIu64 ",\"refused\":%" PRIu64
 		               ",\"failed\":%" PRIu64 ",\"refused_request_events\":%" PRIu64

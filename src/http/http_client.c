@@ -27,6 +27,7 @@ struct qp_http_client {
 	slot_t *slots;
 	int slot_count;
 	size_t busy;
+	uint64_t connects;
 	long timeout_ms;
 	qp_http_client_done_cb done;
 	void *opaque;
@@ -181,6 +182,11 @@ size_t qp_http__client_busy(const qp_http_client_t *c)
 	return c->busy;
 }
 
+uint64_t qp_http__client_connects(const qp_http_client_t *c)
+{
+	return c->connects;
+}
+
 /* Hands every finished transfer to the callback and frees its slot. */
 static void collect(qp_http_client_t *c)
 {
@@ -189,11 +195,13 @@ static void collect(qp_http_client_t *c)
 
 	while ((msg = curl_multi_info_read(c->multi, &left))) {
 		slot_t *s = NULL;
-		long status = 0;
+		long status = 0, connects = 0;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+		if (curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK)
+			c->connects += (uint64_t)connects;
 		if (msg->data.result == CURLE_OK)
 			curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
 		curl_multi_remove_handle(c->multi, s->easy);

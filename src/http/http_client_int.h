@@ -12,6 +12,7 @@
 #define QP_HTTP_CLIENT_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "quackpipe/errors.h"
 
@@ -40,6 +41,10 @@ qp_err_t qp_http__client_send(qp_http_client_t *c, const char *method, const cha
 
 /* Requests started and not yet handed to the callback. */
 size_t qp_http__client_busy(const qp_http_client_t *c);
+
+/* Connections opened so far (about `connections` when keep-alive works;
+ * one per request when it does not). */
+uint64_t qp_http__client_connects(const qp_http_client_t *c);
 
 /* Drives the transfers for up to timeout_ms (0: only what is ready),
  * calling the callback for each request that finished. QP_ERR_IO when

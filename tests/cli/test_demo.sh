@@ -80,6 +80,8 @@ else:
         ("ingest.delivered == ingest.accepted", i["delivered"] == i["accepted"]),
         ("ingest.delivery_failed == 0", i["delivery_failed"] == 0),
         ("requests == sum of the statuses", h["requests"] == sum(h["status"].values())),
+        ("connections kept alive (connects < requests / 10)",
+         0 < h["connects"] < h["requests"] / 10),
         ("202 answers > 0", status.get(202, 0) > 0),
         ("400/422 answers > 0", status.get(400, 0) + status.get(422, 0) > 0),
         ("ingest.status_2xx == 2xx answers + tokens", i["status_2xx"] == by_class(2) + h["tokens"]),

@@ -167,6 +167,8 @@ static void test_phones_upload_their_own_batches_in_order(void **state)
 	assert_int_equal(st->refused + st->failed, 0);
 	assert_int_equal(st->requests, 3);
 	assert_int_equal(status_count(st, 202), 3);
+	/* kept alive: no more connections than asked for */
+	assert_in_range(st->connects, 1, 2);
 	assert_string_equal(cli_upload_first_failure(f->upload), "");
 }
 
