@@ -349,11 +349,15 @@ static qp_err_t start_alerts(demo_t *d)
 	char url[64];
 	qp_err_t err;
 
-	if ((err = demo_sink_start(&d->sink)) || (err = qp_conf_dup(&conf, d->conf)))
+	if ((err = qp_conf_dup(&conf, d->conf)))
 		return err;
+	if ((err = qp_conf__set_default(conf, "qp.alerts.webhook.secret", "demo")) ||
+	    (err = demo_sink_start(&d->sink, qp_conf_get(conf, "qp.alerts.webhook.secret")))) {
+		qp_conf_destroy(conf);
+		return err;
+	}
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/push", demo_sink_port(d->sink));
 	if (!(err = qp_conf_set(conf, "qp.alerts.webhook.url", url)) &&
-	    !(err = qp_conf__set_default(conf, "qp.alerts.webhook.secret", "demo")) &&
 	    !(err = qp_conf_set(conf, "qp.alerts.reward.min",
 	                        qp_conf_get(conf, "qp.fraud.alert.reward.min"))) &&
 	    !(err = qp_conf_set(conf, "qp.alerts.max.age.ms", "0")) &&

@@ -70,9 +70,10 @@ bool demo_ids_add(demo_ids_t *ids, const char *id, size_t len);
 uint64_t demo_ids_count(demo_ids_t *ids);
 
 /* The webhook receiver alert-svc pushes to (POST /push on 127.0.0.1, an
- * ephemeral port): counts pushes, and distinct scan_ids by Idempotency-Key. */
+ * ephemeral port): checks each push's signature with secret (403 if it does
+ * not verify), counts pushes, and distinct scan_ids by Idempotency-Key. */
 typedef struct demo_sink demo_sink_t;
-qp_err_t demo_sink_start(demo_sink_t **out);
+qp_err_t demo_sink_start(demo_sink_t **out, const char *secret);
 int demo_sink_port(const demo_sink_t *sink);
 void demo_sink_counts(demo_sink_t *sink, uint64_t *pushes, uint64_t *distinct);
 void demo_sink_stop(demo_sink_t *sink); /* accepts NULL */

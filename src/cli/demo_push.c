@@ -1,8 +1,11 @@
 /*
  * The demo's push side: the in-process webhook receiver alert-svc pushes to
- * (the embedded default of docs/architecture.md's push providers: a local
- * webhook receiver), counting each push and each distinct scan_id by its
- * Idempotency-Key; and the set of distinct scan ids both counts use.
+ * (the embedded default of DESIGN.md's push side: a local webhook
+ * receiver), which checks each push's signature as a real receiver would
+ * (403 when it does not verify: alert-svc dead-letters it, and the
+ * accounting shows the push missing) and counts each push and each
+ * distinct scan_id by its Idempotency-Key; and the set of distinct scan
+ * ids both counts use.
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <pthread.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/digest_int.h"
 #include "base/errors_int.h"
 #include "base/hash64_int.h"
 #include "cli/demo.h"
@@ -106,6 +110,7 @@ struct demo_sink {
 	qp_http_server_t *http;
 	demo_ids_t *scan_ids;
 	atomic_uint_fast64_t pushes;
+	char *secret; /* qp.alerts.webhook.secret */
 };
 
 static void answer(qp_http_reply_t *reply, int status, const char *body)
@@ -124,6 +129,22 @@ static void on_head(void *opaque, const char *method, const char *path, const ch
 		answer(reply, 404, "POST /push only\n");
 }
 
+/* X-Quackpipe-Signature: sha256=<hex of HMAC-SHA256(secret, body)>. */
+static bool signed_by(const char *headers, const char *secret, const void *body, size_t len)
+{
+	static const char name[] = "X-Quackpipe-Signature: sha256=";
+	const char *hex = strcasestr(headers, name);
+	uint8_t want[QP_SHA256_LEN], got[QP_SHA256_LEN];
+
+	if (!hex)
+		return false;
+	hex += sizeof(name) - 1;
+	qp_digest__hmac_sha256(secret, strlen(secret), body, len, want);
+	return strcspn(hex, "\r\n") == 2 * QP_SHA256_LEN &&
+	       qp_digest__from_hex(hex, 2 * QP_SHA256_LEN, got, sizeof(got)) &&
+	       qp_digest__equal(want, got, sizeof(want));
+}
+
 static void on_body(void *opaque, const char *method, const char *path, const char *headers,
                     const void *body, size_t len, qp_http_reply_t *reply)
 {
@@ -131,9 +152,13 @@ static void on_body(void *opaque, const char *method, const char *path, const ch
 	demo_sink_t *sink = opaque;
 	const char *key = strcasestr(headers, name), *end;
 
-	(void)method; (void)path; (void)body; (void)len;
+	(void)method; (void)path;
 	if (!key) {
 		answer(reply, 400, "no Idempotency-Key\n");
+		return;
+	}
+	if (!signed_by(headers, sink->secret, body, len)) {
+		answer(reply, 403, "the signature does not verify\n");
 		return;
 	}
 	key += sizeof(name) - 1;
@@ -143,7 +168,7 @@ static void on_body(void *opaque, const char *method, const char *path, const ch
 	answer(reply, 200, "{}\n");
 }
 
-qp_err_t demo_sink_start(demo_sink_t **out)
+qp_err_t demo_sink_start(demo_sink_t **out, const char *secret)
 {
 	/* More connections than alert-svc holds pushes (qp.alerts.inflight.max):
 	 * past the limit a connection would wait unanswered, and its push time out
@@ -157,6 +182,10 @@ qp_err_t demo_sink_start(demo_sink_t **out)
 	if (!sink)
 		return qp_error__code(QP_ERR_NOMEM);
 	handler.opaque = sink;
+	if (!(sink->secret = strdup(secret))) {
+		free(sink);
+		return qp_error__code(QP_ERR_NOMEM);
+	}
 	if ((err = demo_ids_new(&sink->scan_ids)) ||
 	    (err = qp_http__start(&sink->http, &options, &handler))) {
 		demo_sink_stop(sink);
@@ -183,5 +212,6 @@ void demo_sink_stop(demo_sink_t *sink)
 		return;
 	qp_http__stop(sink->http);
 	demo_ids_destroy(sink->scan_ids);
+	free(sink->secret);
 	free(sink);
 }
