@@ -18,22 +18,31 @@
 #include "kafka/mock_int.h"
 #include "quackpipe/admin.h"
 
-#define QP_TOPIC_COUNT 5
-#define DLQ 3 /* index of the dead-letter topic; those before feed it */
+#define QP_TOPIC_COUNT 7
+#define DLQ 5 /* index of the dead-letter topic; fraud-svc's changelog after it */
 /* What a dead letter adds to its record: the qp.error.* and qp.source.*
  * headers. The dead-letter topic is created this much above its sources. */
 #define DLQ_HEADROOM_BYTES 65536
 
+/* The compacted topics are tables (alert-svc's device tokens and record of
+ * pushes): kept by key, not by age, so cleanup.policy=compact is created
+ * and checked instead of retention.ms, and no record of them is ever
+ * dead-lettered (they do not count for the dead-letter topic's size). */
 static const struct {
 	const char *name_key, *partitions_key;
-	const char *segment_bytes_key; /* compacted (a changelog): its segment.bytes */
+	bool compacted;
+	const char *segment_bytes_key; /* a changelog's segment.bytes; NULL: the broker's */
 } topic_keys[QP_TOPIC_COUNT] = {
-	{ "qp.topic.events", "qp.topic.events.partitions", NULL },
-	{ "qp.topic.enriched", "qp.topic.enriched.partitions", NULL },
-	{ "qp.topic.alerts", "qp.topic.alerts.partitions", NULL },
-	{ "qp.topic.dlq", "qp.topic.dlq.partitions", NULL },
-	/* partitioned as the events, whose devices' state it keeps */
-	{ "qp.topic.fraud.state", "qp.topic.events.partitions",
+	{ "qp.topic.events", "qp.topic.events.partitions", false, NULL },
+	{ "qp.topic.enriched", "qp.topic.enriched.partitions", false, NULL },
+	{ "qp.topic.alerts", "qp.topic.alerts.partitions", false, NULL },
+	{ "qp.topic.device_tokens", "qp.topic.device_tokens.partitions", true, NULL },
+	{ "qp.topic.alerts_sent", "qp.topic.alerts_sent.partitions", true, NULL },
+	{ "qp.topic.dlq", "qp.topic.dlq.partitions", false, NULL },
+	/* fraud-svc's device-state changelog, partitioned as the events whose
+	 * devices' state it keeps; the one topic that may be unnamed (""), so
+	 * last: a->topic_count leaves it out then */
+	{ "qp.topic.fraud.state", "qp.topic.events.partitions", true,
 	  "qp.topic.fraud.state.segment.bytes" },
 };
 
@@ -337,15 +346,17 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 			add_finding(&f->failures, "%s: create: %s", topic->name, errstr);
 			continue;
 		}
-		rd_kafka_NewTopic_set_config(requests[n], "retention.ms", retention);
+		if (topic_keys[i].compacted)
+			rd_kafka_NewTopic_set_config(requests[n], "cleanup.policy", "compact");
 		if (topic_keys[i].segment_bytes_key) {
 			/* A changelog is read whole at a restore: small segments
 			 * and an eager cleaner keep it near one record per key. */
-			rd_kafka_NewTopic_set_config(requests[n], "cleanup.policy", "compact");
 			rd_kafka_NewTopic_set_config(requests[n], "segment.bytes",
 			                             qp_conf_get(a->conf, topic_keys[i].segment_bytes_key));
 			rd_kafka_NewTopic_set_config(requests[n], "min.cleanable.dirty.ratio", "0.1");
 		}
+		if (!topic_keys[i].compacted)
+			rd_kafka_NewTopic_set_config(requests[n], "retention.ms", retention);
 		if (i == DLQ && dlq_max_bytes > 0)
 			rd_kafka_NewTopic_set_config(requests[n], "max.message.bytes", max_bytes);
 		asked[n++] = topic;
@@ -381,8 +392,7 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 		for (k = 0; k < n; k++)
 			if (!strcmp(asked[k]->name, name))
 				asked[k]->created = true;
-		qp_log__(a->conf, QP_LOG_INFO, "admin", "created %s: retention.ms %s",
-		         name, retention);
+		qp_log__(a->conf, QP_LOG_INFO, "admin", "created %s", name);
 	}
 	rd_kafka_event_destroy(ev);
 	return err;
@@ -422,13 +432,15 @@ static void read_configs(qp_admin_t *a, const rd_kafka_ConfigResource_t *res, qp
 {
 	const char *name = rd_kafka_ConfigResource_name(res);
 	const rd_kafka_ConfigEntry_t **entries;
-	bool retention_seen = false;
+	bool retention_seen = false, compacted = false;
 	qp_topic_t *topic = NULL;
 	size_t count, i;
 
 	for (i = 0; i < a->topic_count; i++)
-		if (!strcmp(a->topics[i].name, name))
+		if (!strcmp(a->topics[i].name, name)) {
 			topic = &a->topics[i];
+			compacted = topic_keys[i].compacted;
+		}
 	if (!topic)
 		return;
 	if (rd_kafka_ConfigResource_error(res)) {
@@ -443,18 +455,18 @@ static void read_configs(qp_admin_t *a, const rd_kafka_ConfigResource_t *res, qp
 
 		if (!strcmp(key, "max.message.bytes") && value)
 			topic->max_message_bytes = strtoll(value, NULL, 10);
-		if (!strcmp(key, "cleanup.policy") && topic_keys[topic - a->topics].segment_bytes_key &&
+		if (compacted && !strcmp(key, "cleanup.policy") && !topic->created &&
 		    (!value || !strstr(value, "compact")))
 			add_finding(&f->mismatches, "%s: cleanup.policy: expected compact, found %s",
 			            name, value ? value : "(none)");
-		if (strcmp(key, "retention.ms") || topic->created)
+		if (compacted || strcmp(key, "retention.ms") || topic->created)
 			continue;
 		retention_seen = true;
 		if (!value || strtoll(value, NULL, 10) != a->retention_ms)
 			add_finding(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found %s",
 			     name, a->retention_ms, value ? value : "(none)");
 	}
-	if (!retention_seen && !topic->created)
+	if (!retention_seen && !topic->created && !compacted)
 		add_finding(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found none",
 		            name, a->retention_ms);
 }
@@ -534,7 +546,7 @@ static int64_t largest_source(const qp_admin_t *a, const char **which)
 	size_t i;
 
 	for (i = 0; i < a->topic_count; i++)
-		if (i != DLQ && a->topics[i].max_message_bytes > largest) {
+		if (i != DLQ && !topic_keys[i].compacted && a->topics[i].max_message_bytes > largest) {
 			largest = a->topics[i].max_message_bytes;
 			*which = a->topics[i].name;
 		}
