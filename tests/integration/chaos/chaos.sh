@@ -175,9 +175,10 @@ done
 
 # ---- SIGTERM: each service exits 0 (ingest: every 202 of its own delivered) ----
 stop_failures=()
-for name in ingest alerts fraud ch-writer; do
-  pl_stop "$name"
-  [[ $pl_rc == 0 ]] || stop_failures+=("$name: $pl_rc: $(tail -n 2 "$tmp/$name.$(cat "$tmp/pids/$name.starts").log" | tr '\n' ' ')")
+pl_stop "${pl_services[@]}"
+for name in "${pl_services[@]}"; do
+  [[ ${pl_rc[$name]} == 0 ]] ||
+    stop_failures+=("$name: ${pl_rc[$name]}: $(tail -n 2 "$tmp/$name.$(cat "$tmp/pids/$name.starts").log" | tr '\n' ' ')")
 done
 kill "$pl_rss_pid" 2>/dev/null; pl_rss_pid=
 kill "$pl_supervisor_pid" 2>/dev/null; pl_supervisor_pid=
@@ -187,7 +188,6 @@ kill "$pl_supervisor_pid" 2>/dev/null; pl_supervisor_pid=
 pl_ch "SELECT scan_id, count() FROM quackpipe.$table FINAL GROUP BY scan_id FORMAT TSV" >"$tmp/final.tsv"
 pl_ch "SELECT count() FROM quackpipe.$table" >"$tmp/rows.txt"
 read_topic "$run-dlq" "$tmp/dlq.json"
-read_topic "$run-alerts" "$tmp/alerts.json"
 pl_double_stats >"$tmp/pushes.json"
 cp "$tmp/load/summary.json" "$tmp/load-summary.json"
 pl_say "load: $(cat "$tmp/load-summary.json")"

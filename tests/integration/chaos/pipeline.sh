@@ -87,6 +87,7 @@ pl_start_double() {
   mkdir -p "$tmp/double"
   "$pushdouble" -dir "$tmp/double" >"$tmp/double.log" 2>&1 &
   pl_double_pid=$!
+  disown "$pl_double_pid" # killed at the end: no "Killed" notice from bash
   local i
   for ((i = 0; i < 300; i++)); do
     [[ -s $tmp/double/addr ]] && break
@@ -188,27 +189,35 @@ pl_supervise() {
     done
   ) &
   pl_supervisor_pid=$!
+  disown "$pl_supervisor_pid"
 }
 
-# pl_stop NAME: SIGTERM, and its exit status (0 expected) into pl_rc; the
-# supervisor leaves it alone from now on.
+# pl_stop NAME...: SIGTERM to each at once, then each one's exit status (0
+# expected) into pl_rc[NAME]; the supervisor leaves them alone from now on.
+declare -A pl_rc
 pl_stop() {
-  local pid i
-  touch "$tmp/pids/$1.stopping"
+  local name pid i
+  declare -A pids
+  for name in "$@"; do touch "$tmp/pids/$name.stopping"; done
   sleep 1.5 # a start the supervisor began has written its pid
-  pid=$(cat "$tmp/pids/$1")
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 600; i++)); do
-    [[ -e $tmp/pids/rc.$pid ]] && break
-    sleep 0.1
+  for name in "$@"; do
+    pids[$name]=$(cat "$tmp/pids/$name")
+    kill -TERM "${pids[$name]}" 2>/dev/null || true
   done
-  if [[ -e $tmp/pids/rc.$pid ]]; then
-    pl_rc=$(cat "$tmp/pids/rc.$pid")
-  else
-    kill -KILL "$pid" 2>/dev/null
-    pl_rc="still running 60 s after SIGTERM"
-  fi
-  pl_note "stop $1 $pid rc=$pl_rc"
+  for name in "$@"; do
+    pid=${pids[$name]}
+    for ((i = 0; i < 600; i++)); do
+      [[ -e $tmp/pids/rc.$pid ]] && break
+      sleep 0.1
+    done
+    if [[ -e $tmp/pids/rc.$pid ]]; then
+      pl_rc[$name]=$(cat "$tmp/pids/rc.$pid")
+    else
+      kill -KILL "$pid" 2>/dev/null
+      pl_rc[$name]="still running 60 s after SIGTERM"
+    fi
+    pl_note "stop $name $pid rc=${pl_rc[$name]}"
+  done
 }
 
 # pl_start_all: ingest (waiting until it listens), fraud, ch-writer, alerts,
@@ -239,4 +248,5 @@ pl_rss_start() {
     done
   ) >"$tmp/rss.tsv" &
   pl_rss_pid=$!
+  disown "$pl_rss_pid"
 }
