@@ -108,7 +108,8 @@ clickhouse_restart() {
   pl_note "clickhouse-up"
 }
 
-# ---- the schedule, from the seed: "second action [arg]" ----
+# ---- the schedule, from the seed: "second action [arg]" (drawn in this
+# shell: bash seeds $RANDOM afresh in every subshell, a pipeline's too) ----
 RANDOM=$seed
 {
   for name in "${pl_services[@]}"; do
@@ -117,7 +118,8 @@ RANDOM=$seed
   echo "$((5 + RANDOM % 10)) inject"
   echo "$((load_s * 2 / 5 + RANDOM % (load_s / 5))) broker $((2 + RANDOM % 4))"
   echo "$((15 + RANDOM % (load_s * 3 / 5))) clickhouse $((1 + RANDOM % 4))"
-} | sort -n >"$tmp/schedule"
+} >"$tmp/schedule.drawn"
+sort -n "$tmp/schedule.drawn" >"$tmp/schedule"
 pl_say "schedule: $(tr '\n' ';' <"$tmp/schedule")"
 
 python3 "$here/scanload.py" --url "$ingest_url" --key "$pl_key" --rate "$rate" \
@@ -146,11 +148,14 @@ pl_say "load done: $(tail -n 1 "$tmp/load.log")"
 # ---- drain: every scan_id answered 202 in ClickHouse (bounded) ----
 accepted=$(cut -f1 "$tmp/load/accepted.tsv" | sort -u | wc -l)
 ((accepted > load_s * rate / 2)) || pl_fail "only $accepted events answered 202 of $((load_s * rate))"
-distinct=0
-for ((i = 0; i < 120; i++)); do
+# Up to 120 s, or until 20 s pass without a new row (what is missing then
+# will not come: check.py names it).
+distinct=0 last=-1 still=0
+for ((i = 0; i < 120 && still < 20; i++)); do
   distinct=$(curl -sf --max-time 30 "$ch_url/" --data-binary "SELECT uniqExact(scan_id) FROM quackpipe.$table" || true)
   [[ $distinct =~ ^[0-9]+$ ]] || distinct=0
   ((distinct >= accepted)) && break
+  if ((distinct == last)); then still=$((still + 1)); else still=0 last=$distinct; fi
   sleep 1
 done
 pl_say "ClickHouse: $distinct distinct scan_ids of $accepted answered 202"
