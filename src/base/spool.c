@@ -293,8 +293,10 @@ static qp_err_t recover(qp_spool_t *s)
 	 * moved can leave them behind. */
 	while (drop < s->nsegs && s->segs[drop].number < head_number)
 		unlink_segment(s, s->segs[drop++].number);
-	memmove(s->segs, s->segs + drop, (s->nsegs - drop) * sizeof(*s->segs));
-	s->nsegs -= drop;
+	if (drop) {
+		memmove(s->segs, s->segs + drop, (s->nsegs - drop) * sizeof(*s->segs));
+		s->nsegs -= drop;
+	}
 	if (s->nsegs && s->segs[0].number == head_number && head_off <= s->segs[0].size)
 		s->head_off = head_off;
 	for (i = 0; i < s->nsegs; i++) {
