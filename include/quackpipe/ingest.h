@@ -64,10 +64,15 @@ typedef struct qp_ingest_stats {
 	uint64_t refused;         /* events in requests answered 400 or 422 */
 	uint64_t unavailable;     /* requests answered 503 */
 	uint64_t delivered;       /* events acknowledged by the brokers */
-	uint64_t delivery_failed; /* events whose delivery failed after their 202 */
+	uint64_t delivery_failed; /* events whose delivery failed after their 202
+	                           * (spooled, when there is a spool) */
 	uint64_t tokens;          /* push tokens queued */
 	uint64_t status_2xx, status_4xx, status_5xx;
-	uint64_t reserved[5];     /* zero; room for later counters */
+	/* The spool (qp.ingest.spool.dir): events whose delivery failed after
+	 * their 202, written to disk; those produced again and confirmed; what
+	 * the spool holds now. */
+	uint64_t spooled, replayed, spool_bytes, spool_records;
+	uint64_t reserved[1];     /* zero; room for later counters */
 } qp_ingest_stats_t;
 
 /*

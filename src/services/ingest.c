@@ -60,22 +60,27 @@ static int64_t wall_us(void)
 
 /* ---- lifecycle ---- */
 
-static void on_delivery(const char *topic, int32_t partition, int64_t offset, const void *key,
-                        size_t key_len, qp_err_t err, const char *message, void *opaque)
+static void on_report(const qp_report_full_t *r, void *opaque)
 {
 	qp_ingest_t *ing = opaque;
 
-	if (strcmp(topic, ing->topic_events) != 0)
+	if (strcmp(r->topic, ing->topic_events) != 0)
 		return;
-	if (!err) {
+	if (!r->err)
 		atomic_fetch_add(&ing->delivered, 1);
+	else if (!(r->tag & QP_INGEST__REPLAY_TAG))
+		atomic_fetch_add(&ing->delivery_failed, 1);
+	if (r->tag) {
+		/* The spool keeps it (ingest_spool.c). */
+		qp_ingest__spool_report(ing, r);
 		return;
 	}
-	/* Answered 202 and lost: no spool yet (docs/ingest.md), so it is at
-	 * least counted and logged with the device. */
-	atomic_fetch_add(&ing->delivery_failed, 1);
-	qp_log__(ing->conf, QP_LOG_ERROR, "ingest", "delivery of an event of device %.*s failed: %s",
-	         (int)(key_len > 256 ? 256 : key_len), (const char *)key, message);
+	/* No spool (qp.ingest.spool.dir empty): answered 202 and lost, so it
+	 * is at least counted and logged with the device. */
+	if (r->err)
+		qp_log__(ing->conf, QP_LOG_ERROR, "ingest", "delivery of an event of device %.*s "
+		         "failed, and no spool keeps it: %s",
+		         (int)(r->key_len > 256 ? 256 : r->key_len), (const char *)r->key, r->message);
 }
 
 qp_err_t qp_ingest_new(qp_ingest_t **out, qp_conf_t *conf)
@@ -127,7 +132,9 @@ qp_err_t qp_ingest_new(qp_ingest_t **out, qp_conf_t *conf)
 		goto fail;
 	if ((err = qp_producer_new(&ing->producer, producer_conf))) /* takes it, even on failure */
 		goto fail;
-	qp_producer_set_delivery_cb(ing->producer, on_delivery, ing);
+	qp_producer__set_report_cb(ing->producer, on_report, ing);
+	if ((err = qp_ingest__spool_new(ing)))
+		goto fail;
 	/* Optimistic until the first probe says otherwise: librdkafka buffers
 	 * while it connects, as the reference design does. */
 	atomic_store(&ing->kafka_up, true);
@@ -142,7 +149,10 @@ void qp_ingest_destroy(qp_ingest_t *ing)
 {
 	if (!ing)
 		return;
+	/* The producer first: what it drops at close is reported failed, and
+	 * spooled for the next run. */
 	qp_producer_destroy(ing->producer);
+	qp_ingest__spool_destroy(ing->spool);
 	qp_ingest__idem_destroy(ing->idem);
 	qp_ingest__auth_dispose(&ing->auth);
 	free(ing->topic_events);
@@ -176,6 +186,7 @@ qp_err_t qp_ingest_poll(qp_ingest_t *ing, int timeout_ms)
 				         "Kafka: answering 503 until they can (%s)", qp_error_last());
 		}
 	}
+	qp_ingest__spool_poll(ing);
 	return err;
 }
 
@@ -217,12 +228,11 @@ static qp_ingest_response_t *json_answer(int status, const char *body)
 	return r;
 }
 
-static bool is_ready(qp_ingest_t *ing)
+static bool queue_was_full(qp_ingest_t *ing)
 {
 	int64_t full = atomic_load(&ing->queue_full_ms);
 
-	return atomic_load(&ing->kafka_up) &&
-	       (!full || qp_clock__now_ms() - full > 1000 * (int64_t)ing->retry_after_s);
+	return full && qp_clock__now_ms() - full <= 1000 * (int64_t)ing->retry_after_s;
 }
 
 static qp_ingest_response_t *answer_get(qp_ingest_t *ing, route_t route)
@@ -232,15 +242,21 @@ static qp_ingest_response_t *answer_get(qp_ingest_t *ing, route_t route)
 	switch (route) {
 	case ROUTE_HEALTHZ:
 		return json_answer(200, "{\"status\":\"ok\"}\n");
-	case ROUTE_READYZ:
-		if (is_ready(ing))
+	case ROUTE_READYZ: {
+		const char *spool = qp_ingest__spool_busy(ing);
+		char body[128];
+
+		if (!atomic_load(&ing->kafka_up))
+			spool = "Kafka unreachable or the events topic missing";
+		else if (queue_was_full(ing))
+			spool = "producer queue full";
+		if (!spool)
 			return json_answer(200, "{\"status\":\"ready\"}\n");
-		r = json_answer(503, atomic_load(&ing->kafka_up)
-		                         ? "{\"status\":\"not ready\",\"reason\":\"producer queue full\"}\n"
-		                         : "{\"status\":\"not ready\",\"reason\":\"Kafka unreachable "
-		                           "or the events topic missing\"}\n");
+		snprintf(body, sizeof(body), "{\"status\":\"not ready\",\"reason\":\"%s\"}\n", spool);
+		r = json_answer(503, body);
 		qp_ingest__header(r, "Retry-After", "%d", ing->retry_after_s);
 		return r;
+	}
 	case ROUTE_METRICS:
 		if (!(r = qp_ingest__response(200)) || qp_ingest__metrics(ing, &r->body)) {
 			qp_ingest_response_destroy(r);
@@ -477,6 +493,11 @@ static qp_err_t edge_headers(qp_ingest_t *ing, const request_t *req, int64_t rec
 	return QP_OK;
 }
 
+static uint64_t spool_size(const qp_ingest_event_t *e, const qp_headers_t *headers)
+{
+	return qp_ingest__spool_size(strlen(e->event->device_id), e->len, headers);
+}
+
 /* Puts every event in the producer's queue (those not already taken), then
  * answers 202; or 503 at the first the queue refuses. */
 static qp_ingest_response_t *produce(qp_ingest_t *ing, const request_t *req,
@@ -485,26 +506,39 @@ static qp_ingest_response_t *produce(qp_ingest_t *ing, const request_t *req,
 	qp_ingest_response_t *r;
 	qp_headers_t *headers;
 	size_t i, fresh = 0, dup = 0;
+	uint64_t need = 0, used = 0;
 	qp_err_t err = QP_OK;
 
 	if (edge_headers(ing, req, received_ms, &headers))
 		return NULL;
+	/* With a spool, each event's room there is reserved before it is
+	 * produced (its tag says how much), so its failure always fits. */
+	for (i = 0; ing->spool && i < batch->count; i++)
+		need += spool_size(&batch->events[i], headers);
+	if (!qp_ingest__spool_admit(ing, need, batch->count, &r)) {
+		qp_headers_destroy(headers);
+		return r;
+	}
 	for (i = 0; i < batch->count; i++) {
 		const qp_ingest_event_t *e = &batch->events[i];
 		uint64_t id = qp_ingest__idem_id(e->event->device_id, e->event->scan_id);
+		uint64_t tag = ing->spool ? spool_size(e, headers) : 0;
 
 		if (!qp_ingest__idem_claim(ing->idem, id, qp_clock__now_ms())) {
 			dup++;
 			continue;
 		}
-		err = qp_producer_publish(ing->producer, ing->topic_events, e->event->device_id,
-		                          strlen(e->event->device_id), e->raw, e->len, headers);
+		err = qp_producer__publish_tagged(ing->producer, ing->topic_events,
+		                                  e->event->device_id, strlen(e->event->device_id),
+		                                  e->raw, e->len, headers, tag);
 		if (err) {
 			qp_ingest__idem_release(ing->idem, id);
 			break;
 		}
+		used += tag;
 		fresh++;
 	}
+	qp_ingest__spool_produced(ing, need - used, batch->count - fresh);
 	qp_headers_destroy(headers);
 	atomic_fetch_add(&ing->accepted, fresh);
 	atomic_fetch_add(&ing->duplicates, dup);
