@@ -152,7 +152,7 @@ void qp_ingest_destroy(qp_ingest_t *ing)
 	/* The producer first: what it drops at close is reported failed, and
 	 * spooled for the next run. */
 	qp_producer_destroy(ing->producer);
-	qp_ingest__spool_destroy(ing->spool);
+	qp_ingest__spool_destroy(ing);
 	qp_ingest__idem_destroy(ing->idem);
 	qp_ingest__auth_dispose(&ing->auth);
 	free(ing->topic_events);

@@ -167,7 +167,8 @@ typedef struct qp_ingest_spool qp_ingest_spool_t;
 /* Opens the spool of qp.ingest.spool.dir into ing->spool (NULL when the
  * key is empty) and registers the producer's report callback. */
 qp_err_t qp_ingest__spool_new(qp_ingest_t *ing);
-void qp_ingest__spool_destroy(qp_ingest_spool_t *sp);
+/* After the producer is destroyed (every report in): closes the spool. */
+void qp_ingest__spool_destroy(qp_ingest_t *ing);
 
 /* The bytes one event would take in the spool. */
 uint64_t qp_ingest__spool_size(size_t key_len, size_t value_len, const qp_headers_t *headers);

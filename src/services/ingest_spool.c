@@ -211,6 +211,8 @@ static qp_err_t republish(qp_ingest_t *ing, const qp_buf_t *rec, uint64_t seq)
 
 /* ---- lifecycle ---- */
 
+static void finish_window(qp_ingest_t *ing);
+
 qp_err_t qp_ingest__spool_new(qp_ingest_t *ing)
 {
 	const char *dir = qp_conf__str(ing->conf, "qp.ingest.spool.dir");
@@ -254,16 +256,23 @@ qp_err_t qp_ingest__spool_new(qp_ingest_t *ing)
 	return QP_OK;
 }
 
-void qp_ingest__spool_destroy(qp_ingest_spool_t *sp)
+void qp_ingest__spool_destroy(qp_ingest_t *ing)
 {
+	qp_ingest_spool_t *sp = ing->spool;
+
 	if (!sp)
 		return;
+	/* The producer is gone, so every replay has its report: the
+	 * delivered ones leave the spool now, not again at the next start. */
+	if (sp->window_len && !sp->outstanding)
+		finish_window(ing);
 	qp_spool__close(sp->file);
 	pthread_rwlock_destroy(&sp->gate);
 	pthread_mutex_destroy(&sp->lock);
 	free(sp->delivered);
 	qp_buf_dispose(&sp->record);
 	free(sp);
+	ing->spool = NULL;
 }
 
 /* ---- fresh events ---- */
