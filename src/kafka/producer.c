@@ -219,7 +219,6 @@ static void queue_report(qp_producer_t *p, const rd_kafka_message_t *m)
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	qp_producer_t *p = opaque;
-
 	bool whole = wants_message(p, m);
 	qp_report_full_t full = {
 		.topic = rd_kafka_topic_name(m->rkt), .partition = m->partition,

@@ -64,8 +64,15 @@ static void on_report(const qp_report_full_t *r, void *opaque)
 {
 	qp_ingest_t *ing = opaque;
 
-	if (strcmp(r->topic, ing->topic_events) != 0)
+	if (strcmp(r->topic, ing->topic_events) != 0) {
+		/* Push tokens are not spooled: a compacted topic keeps the
+		 * last, and the phone registers its token again. */
+		if (r->err)
+			qp_log__(ing->conf, QP_LOG_WARNING, "ingest", "a push token of device "
+			         "%.*s was not delivered: %s", (int)(r->key_len > 256 ? 256 : r->key_len),
+			         r->key ? (const char *)r->key : "", r->message);
 		return;
+	}
 	if (!r->err)
 		atomic_fetch_add(&ing->delivered, 1);
 	else if (!(r->tag & QP_INGEST__REPLAY_TAG))
@@ -383,6 +390,10 @@ static qp_ingest_response_t *decide_head(qp_ingest_t *ing, const char *method, c
 	if (!atomic_load(&ing->kafka_up))
 		return qp_ingest__unavailable(ing, "Kafka is unreachable (or the events topic is "
 		                                   "missing)");
+	/* Refused before the body is read; qp_ingest__spool_admit decides
+	 * for good. */
+	if (req->route == ROUTE_SCANS && qp_ingest__spool_replaying(ing))
+		return qp_ingest__unavailable(ing, QP_INGEST__REPLAYING);
 	return NULL;
 }
 

@@ -198,6 +198,12 @@ void qp_ingest__spool_report(qp_ingest_t *ing, const qp_report_full_t *r);
  * makes appends durable, replays when Kafka answers. */
 void qp_ingest__spool_poll(qp_ingest_t *ing);
 
+/* Whether new events are refused because the spool holds events (what
+ * the head of a request can tell before its body is read). */
+bool qp_ingest__spool_replaying(const qp_ingest_t *ing);
+#define QP_INGEST__REPLAYING "events whose delivery failed are being produced again " \
+	"first (the spool)"
+
 /* Why events are refused now (NULL: they are not): the spool is being
  * replayed or was found full within Retry-After. */
 const char *qp_ingest__spool_busy(const qp_ingest_t *ing);

@@ -302,8 +302,7 @@ bool qp_ingest__spool_admit(qp_ingest_t *ing, uint64_t need, size_t count,
 	pthread_rwlock_rdlock(&sp->gate);
 	if (atomic_load(&sp->active)) {
 		pthread_rwlock_unlock(&sp->gate);
-		*refusal = qp_ingest__unavailable(ing, "events whose delivery failed are being "
-		                                        "produced again first (the spool)");
+		*refusal = qp_ingest__unavailable(ing, QP_INGEST__REPLAYING);
 		return false;
 	}
 	/* Reserved before the check, so two requests cannot both take the
@@ -330,6 +329,11 @@ void qp_ingest__spool_produced(qp_ingest_t *ing, uint64_t unused, size_t unpubli
 	atomic_fetch_sub(&sp->reserved, unused);
 	atomic_fetch_sub(&sp->fresh_in_flight, unpublished);
 	pthread_rwlock_unlock(&sp->gate);
+}
+
+bool qp_ingest__spool_replaying(const qp_ingest_t *ing)
+{
+	return ing->spool && atomic_load(&ing->spool->active);
 }
 
 const char *qp_ingest__spool_busy(const qp_ingest_t *ing)

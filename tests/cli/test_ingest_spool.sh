@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `quackpipe ingest` with its spool (qp.ingest.spool.dir) while its own
 # broker (scripts/kafka.sh on the ports given) is stopped after events were
-# answered 202: their deliveries time out (message.timeout.ms=3000) and go
+# answered 202: their deliveries time out (message.timeout.ms=4000) and go
 # to the spool; more requests are answered 202 until the spool could not
 # keep them all, then 503 "spool full" (nothing dropped); while the spool
 # holds events, POSTs and /readyz answer 503; the broker back, the spool is
@@ -31,9 +31,9 @@ batch() {
   for ((n = $1; n <= $2; n++)); do event "$n" "${devices[n % 3]}"; done
 }
 post() { # post FIRST LAST: the status of POSTing that batch; body in $tmp/body
-  batch "$1" "$2" >"$tmp/batch.ndjson"
+  [[ -f $tmp/batch-$1-$2 ]] || batch "$1" "$2" >"$tmp/batch-$1-$2"
   curl -sS -D "$tmp/headers" -o "$tmp/body" -w '%{http_code}' --max-time 30 -H "$AUTH" \
-    -H 'Content-Type: application/x-ndjson' --data-binary @"$tmp/batch.ndjson" "$url/v1/scans" ||
+    -H 'Content-Type: application/x-ndjson' --data-binary @"$tmp/batch-$1-$2" "$url/v1/scans" ||
     fail "curl"
 }
 metric() { # metric NAME: its value in /metrics
@@ -57,7 +57,7 @@ expect_503() { # expect_503 PATTERN: the last post was 503 with Retry-After, bod
 kafka start
 make_topics "$brokers" "$topic"
 start_ingest "$brokers" "$topic" "$port" -X qp.ingest.spool.dir="$tmp/spool" \
-  -X qp.ingest.spool.max.bytes=65536 -X message.timeout.ms=3000 \
+  -X qp.ingest.spool.max.bytes=65536 -X message.timeout.ms=4000 \
   -X qp.ingest.probe.interval.ms=600000 -X reconnect.backoff.max.ms=500
 wait_ready "$url" 200
 
@@ -69,7 +69,9 @@ accepted+=(1-30)
 wait_metric delivered_total 30
 
 # Kafka stopped: batches of 40 are answered 202 (in the producer's queue)
-# until their spool room is all reserved, then 503 "spool full".
+# until their spool room is all reserved, then 503 "spool full". Made
+# beforehand, so that they are all posted well within message.timeout.ms.
+for ((b = 0; b < 10; b++)); do batch $((31 + 40 * b)) $((70 + 40 * b)) >"$tmp/batch-$((31 + 40 * b))-$((70 + 40 * b))"; done
 kafka stop
 first=31 full=
 for ((b = 0; b < 10; b++)); do
