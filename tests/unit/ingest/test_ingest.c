@@ -661,6 +661,50 @@ static void test_failed_deliveries_are_spooled_and_produced_again(void **state)
 	assert_int_equal(rmdir(dir), 0); /* the emptied spool leaves no file */
 }
 
+static bool five_replayed(const qp_ingest_stats_t *st)
+{
+	return st->replayed == 5 && st->spool_records == 0;
+}
+
+/* Events answered 202 and still undelivered when the handler is destroyed
+ * (the producer closed: SIGTERM during an outage) go to the spool, and the
+ * next handler on that directory produces them. */
+static void test_events_undelivered_at_close_are_spooled(void **state)
+{
+	char dir[] = "/tmp/qp-ingest-spool-XXXXXX", body[4096], *ev;
+	qp_ingest_stats_t st;
+	qp_ingest_t *ing;
+	test_record_t *rec;
+	int n, len = 0;
+
+	assert_non_null(mkdtemp(dir));
+	ing = handler("spoolclose", "qp.ingest.spool.dir", dir, "qp.producer.close.timeout.ms",
+	              "100", "qp.ingest.probe.interval.ms", "600000", NULL);
+	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK);
+	rd_kafka_mock_broker_set_down(qp_mock__cluster(mc), 1);
+	for (n = 1; n <= 5; n++) {
+		ev = event(n, "dev-close", -60);
+		len += snprintf(body + len, sizeof(body) - (size_t)len, "%s\n", ev);
+		free(ev);
+	}
+	expect(ing, "POST", "/v1/scans", NDJSON, body, 202, "\"accepted\":5");
+	qp_ingest_stats(ing, &st);
+	assert_int_equal(st.spooled, 0); /* still in the producer's queue */
+	qp_ingest_destroy(ing);
+
+	rd_kafka_mock_broker_set_up(qp_mock__cluster(mc), 1);
+	ing = handler("spoolclose", "qp.ingest.spool.dir", dir, NULL);
+	qp_ingest_stats(ing, &st);
+	assert_int_equal(st.spool_records, 5);
+	poll_until(ing, five_replayed, "replayed five");
+	qp_ingest_destroy(ing);
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "spoolclose-events", 5);
+	for (n = 0; n < 5; n++)
+		assert_int_equal(atoi(strstr(rec[n].value, "8000-") + 5), n + 1);
+	test_records_free(rec, 5);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* A request whose events the spool could not all keep, were they to fail,
  * is refused before any is produced. */
 static void test_spool_full_is_503_before_anything_is_dropped(void **state)
@@ -707,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_push_token),
 		cmocka_unit_test(test_health_and_metrics),
 		cmocka_unit_test(test_failed_deliveries_are_spooled_and_produced_again),
+		cmocka_unit_test(test_events_undelivered_at_close_are_spooled),
 		cmocka_unit_test(test_spool_full_is_503_before_anything_is_dropped),
 	};
 
