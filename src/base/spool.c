@@ -101,6 +101,18 @@ static bool read_at(int fd, void *buf, size_t len, uint64_t off)
 	return true;
 }
 
+/* Makes a created or renamed entry of the directory durable: fdatasync of
+ * a file does not cover its name. */
+static void sync_dir(const qp_spool_t *s)
+{
+	int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 /* ---- the head file ---- */
 
 static qp_err_t write_head(qp_spool_t *s, uint64_t number)
@@ -118,6 +130,7 @@ static qp_err_t write_head(qp_spool_t *s, uint64_t number)
 	close(fd);
 	if (!ok || rename(tmp, path) != 0)
 		return io_error("cannot write", path);
+	sync_dir(s);
 	return QP_OK;
 }
 
@@ -375,6 +388,7 @@ static qp_err_t roll(qp_spool_t *s)
 	seg_path(s, s->next_number, path, sizeof(path));
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644)) < 0)
 		return io_error("cannot create", path);
+	sync_dir(s);
 	if ((err = add_segment(s, s->next_number, 0))) {
 		close(fd);
 		unlink(path);
