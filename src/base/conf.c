@@ -197,6 +197,10 @@ static const qp_prop_t qp_properties[] = {
 	  "Partitions of the enriched topic." },
 	{ "qp.topic.alerts.partitions", QP_PROP_INT, "1", 1, 100000, NULL,
 	  "Partitions of the alerts topic." },
+	{ "qp.topic.device_tokens.partitions", QP_PROP_INT, "1", 1, 100000, NULL,
+	  "Partitions of the device tokens topic (compacted: cleanup.policy=compact)." },
+	{ "qp.topic.alerts_sent.partitions", QP_PROP_INT, "1", 1, 100000, NULL,
+	  "Partitions of alert-svc's record of pushes (compacted: cleanup.policy=compact)." },
 	{ "qp.topic.dlq.partitions", QP_PROP_INT, "1", 1, 100000, NULL,
 	  "Partitions of the dead-letter topic." },
 	{ "qp.topic.replication.factor", QP_PROP_INT, "1", -1, 32767, NULL,
@@ -319,6 +323,12 @@ static const qp_prop_t qp_properties[] = {
 	  "it too, so a failed delivery always fits: when it is reached, POSTs "
 	  "answer 503 with Retry-After and /readyz fails, before anything would "
 	  "have to be dropped." },
+	{ "qp.ingest.received.header", QP_PROP_BOOL, "false", 0, 0, NULL,
+	  "Take a request's receipt time from its X-QP-Received-Ms header (epoch "
+	  "ms) when it has one, instead of this node's clock: for replays of "
+	  "recorded traffic and the demo's simulated phones, whose clock runs "
+	  "faster than the wall's. Never where phones connect: a client could "
+	  "choose its own receipt time and slip past the clock_skew rule." },
 	{ "qp.ingest.node.id", QP_PROP_STR, "", 0, 0, NULL,
 	  "This ingest node's name in the qp.ingest.node header; empty: the host name." },
 	{ "qp.ingest.listen.address", QP_PROP_STR, "127.0.0.1", 0, 0, NULL,

@@ -113,6 +113,7 @@ qp_err_t qp_ingest_new(qp_ingest_t **out, qp_conf_t *conf)
 	ing->decoded_max = (size_t)qp_conf__int(conf, "qp.ingest.body.decoded.max.bytes");
 	ing->batch_max = (size_t)qp_conf__int(conf, "qp.ingest.batch.max.events");
 	ing->retry_after_s = (int)qp_conf__int(conf, "qp.ingest.retry.after.s");
+	ing->received_header = qp_conf__bool(conf, "qp.ingest.received.header");
 	ing->probe_interval_ms = qp_conf__int(conf, "qp.ingest.probe.interval.ms");
 	ing->default_rate = qp_conf__double(conf, "qp.ingest.rate.limit");
 	ing->topic_events = strdup(qp_conf__str(conf, "qp.topic.events"));
@@ -583,12 +584,28 @@ static qp_ingest_response_t *produce(qp_ingest_t *ing, const request_t *req,
 	return r;
 }
 
+/* When the request was received: this node's clock, or, when the host
+ * trusts its clients' clocks (qp.ingest.received.header), theirs. */
+static int64_t received_at(const qp_ingest_t *ing, const char *headers)
+{
+	char value[32], *end;
+	long long ms;
+
+	if (ing->received_header &&
+	    qp_ingest__header_value(headers, "X-QP-Received-Ms", value, sizeof(value))) {
+		ms = strtoll(value, &end, 10);
+		if (end != value && !*end && ms > 0)
+			return (int64_t)ms;
+	}
+	return qp_ingest__wall_ms();
+}
+
 static qp_ingest_response_t *handle_body(qp_ingest_t *ing, const request_t *req,
                                          const char *headers, const void *body, size_t len)
 {
 	qp_ingest_batch_t batch = { 0 };
 	qp_ingest_response_t *r;
-	int64_t received_ms = qp_ingest__wall_ms();
+	int64_t received_ms = received_at(ing, headers);
 	const char *device = NULL, *why = NULL, *text = body;
 	size_t text_len = len;
 	char detail[160];

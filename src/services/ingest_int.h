@@ -229,6 +229,7 @@ struct qp_ingest {
 	qp_ingest_spool_t *spool; /* NULL: no qp.ingest.spool.dir */
 	size_t body_max, decoded_max, batch_max;
 	int retry_after_s;
+	bool received_header; /* qp.ingest.received.header: trust X-QP-Received-Ms */
 	int64_t probe_interval_ms;
 	double default_rate;
 

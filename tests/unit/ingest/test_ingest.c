@@ -191,6 +191,42 @@ static void test_single_event_is_produced_with_edge_headers(void **state)
 	qp_ingest_destroy(ing);
 }
 
+/* qp.ingest.received.header: a request's X-QP-Received-Ms becomes the
+ * receipt time only when the host trusts its clients' clocks (the demo's
+ * simulated phones); otherwise the header is ignored, and a bad value too. */
+static void test_received_header_is_trusted_only_when_asked(void **state)
+{
+	static const struct { const char *trust, *value; bool taken; } cases[] = {
+		{ "false", "1718900000999", false },
+		{ "true", "1718900000999", true },
+		{ "true", "soon", false },
+	};
+	char *ev = event(7, "dev-7", -60), headers[512], prefix[32], topic[48], want[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		qp_ingest_t *ing;
+		test_record_t *rec;
+
+		snprintf(prefix, sizeof(prefix), "received-%zu", i);
+		ing = handler(prefix, "qp.ingest.received.header", cases[i].trust, NULL);
+		snprintf(headers, sizeof(headers), JSON "X-QP-Received-Ms: %s\r\n", cases[i].value);
+		expect(ing, "POST", "/v1/scans", headers, ev, 202, NULL);
+		assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+		snprintf(topic, sizeof(topic), "%s-events", prefix);
+		rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), topic, 1);
+		snprintf(want, sizeof(want), QP_HEADER_RECEIVED_MS "=%s;", cases[i].value);
+		if ((strstr(rec[0].header_names, want) != NULL) != cases[i].taken)
+			fail_msg("received.header=%s, X-QP-Received-Ms: %s: headers %s", cases[i].trust,
+			         cases[i].value, rec[0].header_names);
+		assert_non_null(strstr(rec[0].header_names, QP_HEADER_RECEIVED_MS "="));
+		test_records_free(rec, 1);
+		qp_ingest_destroy(ing);
+	}
+	free(ev);
+}
+
 static void test_batches_array_and_ndjson(void **state)
 {
 	qp_ingest_t *ing = handler("batch", NULL);
@@ -749,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_queue_full_is_503_and_the_batch_resent_is_not_doubled),
 		cmocka_unit_test(test_kafka_unreachable_is_503),
 		cmocka_unit_test(test_push_token),
+		cmocka_unit_test(test_received_header_is_trusted_only_when_asked),
 		cmocka_unit_test(test_health_and_metrics),
 		cmocka_unit_test(test_failed_deliveries_are_spooled_and_produced_again),
 		cmocka_unit_test(test_events_undelivered_at_close_are_spooled),
