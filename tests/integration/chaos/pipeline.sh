@@ -109,7 +109,12 @@ pl_args() {
     printf '%s chaos load\n' "$(printf '%s' "$pl_key" | sha256sum | cut -d' ' -f1)" >"$tmp/keys"
     pl_argv=("$qp" ingest "${pl_common[@]}" --port "$PL_INGEST_PORT" --status-interval 5
              -X "qp.ingest.keys.path=$tmp/keys" -X qp.ingest.probe.interval.ms=200
-             -X reconnect.backoff.max.ms=500 -X message.timeout.ms=300000) ;;
+             -X reconnect.backoff.max.ms=500
+             # The spool (one directory for every incarnation, so that a
+             # restarted ingest replays what its predecessor spooled), and a
+             # delivery given up on after 10 s: a failed event is on disk
+             # then, safe from a SIGKILL, instead of in memory for minutes.
+             -X "qp.ingest.spool.dir=$tmp/spool" -X message.timeout.ms=10000) ;;
   fraud)
     pl_argv=("$qp" fraud "${pl_common[@]}" "${member[@]}" -X "group.id=$run-fraud") ;;
   ch-writer)
