@@ -20,12 +20,13 @@ chdb=$("$root/scripts/chdb.sh" | head -n 1)
 age_ms=2000 # qp.inserter.batch.age.ms default
 printf 'benchmark e2e: libquackpipe demo pipeline, %s events per run, %s cores, load %s\n' \
   "$events" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
-if [[ -n ${QP_E2E_DEMO_ARGS:-} ]]; then
+if [[ ${QP_E2E_DEMO_ARGS:-} == *--brokers* ]]; then
   printf 'conditions: the demo'"'"'s defaults on real services (%s), --max-lag 30000, batch age %d ms\n' \
     "$QP_E2E_DEMO_ARGS" "$age_ms"
 else
-  printf 'conditions: the demo'"'"'s defaults: mock cluster (events and enriched 12 partitions), --max-lag 30000, embedded ClickHouse %s, batch age %d ms\n' \
-    "$chdb" "$age_ms"
+  # Other options (e.g. --direct) on the mock cluster are named too.
+  printf 'conditions: the demo'"'"'s defaults%s: mock cluster (events and enriched 12 partitions), --max-lag 30000, embedded ClickHouse %s, batch age %d ms\n' \
+    "${QP_E2E_DEMO_ARGS:+ with $QP_E2E_DEMO_ARGS}" "$chdb" "$age_ms"
 fi
 read -r -a extra <<< "${QP_E2E_DEMO_ARGS:-}"
 for rate in "${rates[@]}"; do

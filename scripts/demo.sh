@@ -5,8 +5,11 @@
 # build-release/, where docs/bindings.md and the README's quick start pick
 # them up), and runs `quackpipe demo`:
 # the whole pipeline in one process on the embedded defaults (librdkafka's
-# mock cluster, the embedded ClickHouse). Extra arguments go to the demo,
-# e.g. scripts/demo.sh --events 300000 --json
+# mock cluster, the embedded ClickHouse): simulated phones upload to the
+# ingest API over HTTP on loopback, alert-svc pushes to an in-process
+# webhook receiver. Extra arguments go to the demo,
+# e.g. scripts/demo.sh --events 300000 --json, or --direct to publish the
+# phones' scans straight to scan-events.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

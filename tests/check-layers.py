@@ -32,7 +32,9 @@ LAYERS = {
 # compiler's headers (<stdio.h>, <pthread.h>, <emmintrin.h>, ...) are free.
 THIRD_PARTY = {
     "librdkafka/": {"kafka"},
-    "curl/": {"clickhouse", "push"},
+    # libcurl: ClickHouse over HTTP, the push providers, and the programs'
+    # HTTP client beside their server in http/ (the demo's phones)
+    "curl/": {"clickhouse", "push", "http"},
     "dlfcn.h": {"clickhouse"},  # libchdb is loaded at run time
     "microhttpd.h": {"http"},
     "openssl/": {"base", "push"},  # hashing/HMAC in base; JWT signing in push
@@ -116,6 +118,8 @@ def self_test(src):
         "kafka/bad_sibling.c": '#include "clickhouse/ch_int.h"\n',
         "model/bad_kafka.c": "#include <librdkafka/rdkafka.h>\n",
         "base/bad_curl.h": "#include <curl/curl.h>\n",
+        "sim/bad_curl.c": "#include <curl/curl.h>\n",
+        "cli/bad_call.c": "void f(void) { curl_easy_perform(0); }\n",
         "services/bad_call.c": "void f(void) { rd_kafka_poll(0, 0); }\n",
     }
     failures = 0

@@ -1,11 +1,14 @@
 /*
  * quackpipe demo: the whole pipeline in one process, on the embedded
  * defaults (librdkafka's mock cluster, the embedded ClickHouse) or, with
- * --brokers / --clickhouse, against real services. The simulator plays the
- * ingest API; fraud-svc, ch-writer and two counters (alerts, dead letters)
- * run on their own threads exactly as they would in their own processes.
- * The run ends with a report from ClickHouse, checked against the
- * simulator's ground truth; the exit status says whether the accounting held.
+ * --brokers / --clickhouse, against real services. The simulated phones
+ * upload through the ingest API, served in-process over HTTP on loopback
+ * (or, with --direct, are published to scan-events as before); fraud-svc,
+ * ch-writer, alert-svc (pushing to an in-process webhook receiver that
+ * counts) and two counters (alerts, dead letters) run on their own threads
+ * exactly as they would in their own processes. The run ends with a report
+ * from ClickHouse, checked against the simulator's ground truth and every
+ * stage's counters; the exit status says whether the accounting held.
  */
 #define _GNU_SOURCE /* nftw */
 #include <errno.h>
@@ -23,9 +26,12 @@
 #include "base/conf_int.h"
 #include "cli/commands.h"
 #include "cli/demo.h"
+#include "cli/cli_ingest_http.h"
 #include "cli/cli_publish.h"
 #include "cli/cli_radiomap.h"
+#include "cli/cli_upload.h"
 #include "cli/metrics_http.h"
+#include "http/http_int.h"
 #include "services/service_int.h"
 #include "quackpipe/sys/mock.h"
 
@@ -37,30 +43,57 @@ typedef struct demo_options {
 	int timeout_s;
 	int metrics_port; /* -1: none */
 	bool json;
+	bool direct; /* publish to scan-events, not through the ingest API */
+	uint32_t batch; /* events per upload of a phone */
+	int connections; /* the phones' connections to the ingest API */
 	sim_options_t sim;
 } demo_options_t;
 
-/* A runner that only counts what reaches a topic (alerts, dead letters). */
+/* A runner that counts what reaches a topic (alerts, dead letters); with
+ * `tokened`, also the distinct scan_ids of events whose device has a push
+ * token (the pushes alert-svc owes). */
 typedef struct topic_counter {
 	qp_runner_t *runner;
 	pthread_t thread;
 	atomic_uint_fast64_t count;
+	demo_ids_t *tokened;
 } topic_counter_t;
+
+/* The ingest API in-process: the handler, its HTTP server, the thread that
+ * serves its producer's delivery reports. */
+typedef struct demo_ingest {
+	qp_ingest_t *handler;
+	qp_http_server_t *http;
+	pthread_t thread;
+	atomic_bool stop;
+	bool running;
+} demo_ingest_t;
 
 typedef struct demo {
 	demo_options_t opt;
 	qp_conf_t *conf;
 	qp_mock_cluster_t *mock;
 	char workdir[64];
-	qp_service_t *fraud, *writer;
-	pthread_t fraud_thread, writer_thread;
+	qp_service_t *fraud, *writer, *alert_svc;
+	pthread_t fraud_thread, writer_thread, alert_thread;
 	topic_counter_t alerts, dlq;
-	qp_producer_t *producer;
+	qp_producer_t *producer; /* --direct */
+	demo_ingest_t ingest;    /* through the ingest API */
+	cli_upload_t *upload;
+	demo_sink_t *sink;
 	cli_metrics_t *metrics;
 	sim_t *sim;
-	uint64_t produced, malformed;
+	uint64_t submitted, produced, malformed, push_tokens;
 	bool tty;
 } demo_t;
+
+/* Whether device_id ("dev-000123") is one of the phones with a push token. */
+static bool has_token(const char *device_id)
+{
+	unsigned index;
+
+	return sscanf(device_id, "dev-%u", &index) == 1 && index % DEMO_TOKEN_EVERY == 0;
+}
 
 static void *run_service(void *svc)
 {
@@ -77,8 +110,18 @@ static void *run_counter(void *arg)
 	while ((err = qp_runner_next(c->runner, &msg, 500)) != QP_ERR_WAKEUP && err != QP_ERR_CLOSED) {
 		if (err)
 			continue;
-		if (qp_message_kind(msg) == QP_MESSAGE_EVENT)
+		if (qp_message_kind(msg) == QP_MESSAGE_EVENT) {
 			atomic_fetch_add(&c->count, 1);
+			if (c->tokened) {
+				size_t len;
+				const void *value = qp_message_value(msg, &len);
+				qp_scan_event_t *ev = NULL;
+
+				if (qp_event_decode_enriched(&ev, value, len) == QP_OK && has_token(ev->device_id))
+					demo_ids_add(c->tokened, ev->scan_id, strlen(ev->scan_id));
+				qp_event_destroy(ev);
+			}
+		}
 		qp_runner_ack(c->runner, msg);
 	}
 	return NULL;
@@ -115,7 +158,8 @@ static void counter_stop(topic_counter_t *c)
 static qp_err_t name_this_run(demo_t *d)
 {
 	static const char *const topics[] = { "qp.topic.events", "qp.topic.enriched",
-	                                      "qp.topic.alerts", "qp.topic.dlq" };
+	                                      "qp.topic.alerts", "qp.topic.dlq",
+	                                      "qp.topic.device_tokens", "qp.topic.alerts_sent" };
 	const char *run = d->workdir + sizeof("/tmp/quackpipe-demo-") - 1;
 	char name[256];
 	qp_err_t err = QP_OK;
@@ -184,11 +228,158 @@ static qp_err_t prepare(demo_t *d)
 	return err;
 }
 
+/* ---- the ingest API, in-process ---- */
+
+static void *run_ingest(void *arg)
+{
+	demo_ingest_t *in = arg;
+
+	while (!atomic_load(&in->stop))
+		qp_ingest_poll(in->handler, 100);
+	return NULL;
+}
+
+/*
+ * Serves the ingest API on 127.0.0.1 (an ephemeral port) to the phones:
+ * open mode, which the demo asks for explicitly, and the phones' simulated
+ * receipt times trusted (qp.ingest.received.header), for the simulated
+ * clock runs faster than the wall's.
+ */
+static qp_err_t start_ingest(demo_t *d)
+{
+	static const char *const settings[] = {
+		"qp.ingest.auth", "open",
+		"qp.ingest.received.header", "true",
+		"qp.ingest.node.id", "demo",
+	};
+	qp_http_options_t options = { "127.0.0.1", 0, 0, 1024, 30, 32768, 0, NULL, NULL };
+	qp_http_handler_t handler = { cli_ingest_on_head, cli_ingest_on_body, NULL };
+	qp_conf_t *conf;
+	char url[64];
+	size_t i;
+	qp_err_t err;
+
+	if ((err = qp_conf_dup(&conf, d->conf)))
+		return err;
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]) && !err; i += 2)
+		err = qp_conf_set(conf, settings[i], settings[i + 1]);
+	options.body_max = (size_t)qp_conf__int(conf, "qp.ingest.body.max.bytes");
+	if (err) {
+		qp_conf_destroy(conf);
+		return err;
+	}
+	if ((err = qp_ingest_new(&d->ingest.handler, conf))) /* takes conf */
+		return err;
+	handler.opaque = d->ingest.handler;
+	if ((err = qp_http__start(&d->ingest.http, &options, &handler)))
+		return err;
+	pthread_create(&d->ingest.thread, NULL, run_ingest, &d->ingest);
+	d->ingest.running = true;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", qp_http__port(d->ingest.http));
+	return cli_upload_new(&d->upload, url, d->opt.sim.devices, d->opt.batch, d->opt.connections);
+}
+
+/* Stops serving, then the reports' thread; the handler stays for its counters. */
+static void stop_ingest(demo_t *d)
+{
+	qp_http__stop(d->ingest.http);
+	d->ingest.http = NULL;
+	if (d->ingest.running) {
+		atomic_store(&d->ingest.stop, true);
+		qp_ingest_wakeup(d->ingest.handler);
+		pthread_join(d->ingest.thread, NULL);
+		d->ingest.running = false;
+	}
+}
+
+/* The events the pipeline received: published, or taken by the ingest API. */
+static uint64_t produced_now(demo_t *d)
+{
+	qp_ingest_stats_t st;
+
+	if (d->opt.direct)
+		return d->produced;
+	qp_ingest_stats(d->ingest.handler, &st);
+	return st.accepted;
+}
+
+/* ---- push tokens and alert-svc ---- */
+
+/* Every DEMO_TOKEN_EVERY-th phone registers a webhook token: through the
+ * ingest API's PUT /v1/devices/{id}/push-token, or (--direct) written to
+ * the tokens topic as that endpoint writes it. Before alert-svc starts, so
+ * that it loads them all. */
+static qp_err_t register_tokens(demo_t *d)
+{
+	const char *topic = qp_conf_get(d->conf, "qp.topic.device_tokens");
+	char token[64], value[160];
+	uint32_t i;
+	qp_err_t err = QP_OK;
+
+	for (i = 0; i < d->opt.sim.devices && !err; i += DEMO_TOKEN_EVERY) {
+		const char *device = sim_device_id(d->sim, i);
+		int n;
+
+		snprintf(token, sizeof(token), "demo-%s", device);
+		n = snprintf(value, sizeof(value), "{\"platform\":\"webhook\",\"token\":\"%s\",\"app\":\"\"}",
+		             token);
+		if (!d->opt.direct)
+			err = cli_upload_token(d->upload, device, "webhook", token);
+		else
+			while ((err = qp_producer_publish(d->producer, topic, device, strlen(device),
+			                                  value, (size_t)n, NULL)) == QP_ERR_QUEUE_FULL)
+				qp_producer_poll(d->producer, 5);
+		d->push_tokens++;
+	}
+	if (err)
+		return err;
+	if (d->opt.direct)
+		return qp_producer_flush(d->producer, 60000);
+	if ((err = cli_upload_flush(d->upload, 60000)))
+		return err;
+	return qp_ingest_flush(d->ingest.handler, 60000);
+}
+
+/* alert-svc, pushing by webhook to the in-process receiver: every alert
+ * pushed (no reward floor beyond fraud-svc's, no age limit, no rate limit),
+ * so that pushes = distinct alert scan_ids whose device has a token. */
+static qp_err_t start_alerts(demo_t *d)
+{
+	qp_conf_t *conf;
+	char url[64];
+	qp_err_t err;
+
+	if ((err = qp_conf_dup(&conf, d->conf)))
+		return err;
+	if ((err = qp_conf__set_default(conf, "qp.alerts.webhook.secret", "demo")) ||
+	    (err = demo_sink_start(&d->sink, qp_conf_get(conf, "qp.alerts.webhook.secret")))) {
+		qp_conf_destroy(conf);
+		return err;
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/push", demo_sink_port(d->sink));
+	if (!(err = qp_conf_set(conf, "qp.alerts.webhook.url", url)) &&
+	    !(err = qp_conf_set(conf, "qp.alerts.reward.min",
+	                        qp_conf_get(conf, "qp.fraud.alert.reward.min"))) &&
+	    !(err = qp_conf_set(conf, "qp.alerts.max.age.ms", "0")) &&
+	    !(err = qp_conf_set(conf, "qp.alerts.rate.per.min", "1000000000")) &&
+	    !(err = qp_conf_set(conf, "qp.alerts.rate.burst", "1000000")))
+		err = qp_service__new(&d->alert_svc, &qp_alert_svc__type, conf);
+	qp_conf_destroy(conf);
+	if (!err)
+		pthread_create(&d->alert_thread, NULL, run_service, d->alert_svc);
+	return err;
+}
+
 static qp_err_t start_services(demo_t *d)
 {
 	qp_err_t err;
 
-	if ((err = qp_service__new(&d->fraud, &qp_fraud_svc__type, d->conf)) ||
+	if ((err = demo_ids_new(&d->alerts.tokened)) ||
+	    (!d->opt.direct && (err = start_ingest(d))) ||
+	    (d->opt.direct && (err = cli_new_from_copy(&d->producer, d->conf, cli_new_producer, NULL))) ||
+	    (err = register_tokens(d)) ||
+	    (err = start_alerts(d)) ||
+	    (err = qp_service__new(&d->fraud, &qp_fraud_svc__type, d->conf)) ||
 	    (err = qp_service__new(&d->writer, &qp_ch_writer__type, d->conf)) ||
 	    (err = counter_start(&d->alerts, d->conf, "demo-alerts", qp_conf_get(d->conf, "qp.topic.alerts"))) ||
 	    (err = counter_start(&d->dlq, d->conf, "demo-dlq", qp_conf_get(d->conf, "qp.topic.dlq"))))
@@ -199,22 +390,25 @@ static qp_err_t start_services(demo_t *d)
 		qp_service_metrics_t sources[] = {
 			{ qp_service__name(d->fraud), qp_service__stats(d->fraud), d->fraud },
 			{ qp_service__name(d->writer), qp_service__stats(d->writer), d->writer },
+			{ qp_service__name(d->alert_svc), qp_service__stats(d->alert_svc), d->alert_svc },
 		};
 
-		if ((err = cli_metrics_start(&d->metrics, "demo", d->opt.metrics_port, sources, 2)))
+		if ((err = cli_metrics_start(&d->metrics, "demo", d->opt.metrics_port, sources, 3)))
 			return err;
 	}
-	return cli_new_from_copy(&d->producer, d->conf, cli_new_producer, NULL);
+	return QP_OK;
 }
 
 /* ---- the run ---- */
 
-/* Submissions not yet settled: neither a row in ClickHouse nor a dead letter. */
+/* Events received and not yet settled: neither a row in ClickHouse nor a
+ * dead letter. */
 static uint64_t lag(demo_t *d)
 {
 	uint64_t settled = atomic_load(&qp_service__stats(d->writer)->inserted) +
 	                   atomic_load(&d->dlq.count);
 
+	d->produced = produced_now(d);
 	return d->produced > settled ? d->produced - settled : 0;
 }
 
@@ -224,15 +418,53 @@ static void progress(demo_t *d, double started, bool final)
 	const qp_svc_counters_t *wc = qp_service__stats(d->writer);
 	double elapsed = qp_clock__now_s() - started;
 	uint64_t enriched = atomic_load(&fc->produced), rows = atomic_load(&wc->inserted);
+	uint64_t pushes, distinct;
 
-
-	fprintf(stderr, "%s%6.1fs  produced %llu (%.0f/s)  enriched %llu  dlq %llu  alerts %llu  "
-	        "rows %llu  lag %lld%s", d->tty ? "\r\033[K" : "", elapsed,
-	        (unsigned long long)d->produced, elapsed > 0 ? d->produced / elapsed : 0.0,
+	demo_sink_counts(d->sink, &pushes, &distinct);
+	fprintf(stderr, "%s%6.1fs  submitted %llu (%.0f/s)  enriched %llu  dlq %llu  alerts %llu  "
+	        "pushes %llu  rows %llu  lag %lld%s", d->tty ? "\r\033[K" : "", elapsed,
+	        (unsigned long long)d->submitted, elapsed > 0 ? d->submitted / elapsed : 0.0,
 	        (unsigned long long)enriched, (unsigned long long)atomic_load(&d->dlq.count),
-	        (unsigned long long)atomic_load(&d->alerts.count), (unsigned long long)rows,
-	        (long long)lag(d),
+	        (unsigned long long)atomic_load(&d->alerts.count), (unsigned long long)pushes,
+	        (unsigned long long)rows, (long long)lag(d),
 	        d->tty && !final ? "" : "\n");
+}
+
+/* Hands one submission to the pipeline: a phone's upload queue, or
+ * scan-events directly. */
+static qp_err_t submit(demo_t *d, const sim_submission_t *s, const char *topic)
+{
+	qp_err_t err;
+
+	if (!d->opt.direct)
+		return cli_upload_add(d->upload, s);
+	if ((err = cli_ingest_publish(d->producer, topic, s)))
+		return err;
+	d->produced++;
+	return QP_OK;
+}
+
+/* Serves the uploads or the producer for up to timeout_ms. */
+static void serve(demo_t *d, int timeout_ms)
+{
+	if (d->opt.direct)
+		qp_producer_poll(d->producer, timeout_ms);
+	else
+		cli_upload_poll(d->upload, timeout_ms);
+}
+
+/* Every upload answered and every event taken acknowledged by Kafka. */
+static qp_err_t flush_all(demo_t *d)
+{
+	qp_err_t err;
+
+	if (d->opt.direct)
+		return qp_producer_flush(d->producer, 60000);
+	if ((err = cli_upload_flush(d->upload, 60000)))
+		return err;
+	err = qp_ingest_flush(d->ingest.handler, 60000);
+	d->produced = produced_now(d);
+	return err;
 }
 
 static qp_err_t produce_all(demo_t *d, double started)
@@ -242,27 +474,28 @@ static qp_err_t produce_all(demo_t *d, double started)
 	sim_submission_t s;
 	qp_err_t err;
 
-	while (d->produced < d->opt.events && !cli_stop_requested) {
-		if ((err = sim_next(d->sim, &s)) ||
-		    (err = cli_ingest_publish(d->producer, topic, &s)))
-			return err == QP_ERR_WAKEUP ? qp_producer_flush(d->producer, 60000) : err;
-		d->produced++;
+	while (d->submitted < d->opt.events && !cli_stop_requested) {
+		if ((err = sim_next(d->sim, &s)) || (err = submit(d, &s, topic)))
+			return err == QP_ERR_WAKEUP ? flush_all(d) : err;
+		d->submitted++;
 		d->malformed += s.malformed;
-		cli_ingest_pace(d->producer, started, d->produced, d->opt.rate);
+		while (d->opt.rate > 0 && !cli_stop_requested &&
+		       qp_clock__now_s() < started + (double)d->submitted / d->opt.rate)
+			serve(d, 1);
 		/* Backpressure, as an ingest API would apply it. It matters on the
 		 * mock cluster, which keeps only the last 5 MB of each partition
 		 * (librdkafka 2.0.2): events further behind would be lost. */
-		while ((d->produced & 255) == 0 && lag(d) > d->opt.max_lag && !cli_stop_requested)
-			qp_producer_poll(d->producer, 2);
-		if ((d->produced & 1023) == 0) {
-			qp_producer_poll(d->producer, 0);
+		while ((d->submitted & 255) == 0 && lag(d) > d->opt.max_lag && !cli_stop_requested)
+			serve(d, 2);
+		if ((d->submitted & 1023) == 0) {
+			serve(d, 0);
 			if (qp_clock__now_s() >= next_report) {
 				progress(d, started, false);
 				next_report += 1.0;
 			}
 		}
 	}
-	return qp_producer_flush(d->producer, 60000);
+	return flush_all(d);
 }
 
 /* Waits (bounded) until both services own partitions, so that the figures
@@ -277,6 +510,20 @@ static void wait_assigned(demo_t *d)
 		usleep(10000);
 }
 
+/* Whether alert-svc has decided every alert: pushed, or why not. */
+static bool alerts_settled(demo_t *d)
+{
+	qp_alerts_stats_t st;
+	uint64_t decided;
+	int p;
+
+	qp_alert_svc__stats(d->alert_svc, &st);
+	decided = st.deduplicated + st.below_threshold + st.too_old + st.rate_limited + st.no_token;
+	for (p = 0; p < QP_ALERTS_PROVIDER_COUNT; p++)
+		decided += st.provider[p].sent + st.provider[p].failed;
+	return st.consumed >= atomic_load(&d->alerts.count) && decided >= st.consumed;
+}
+
 /* Waits until every event has come out the other end, or the time is up. */
 static bool wait_drained(demo_t *d, double started)
 {
@@ -288,7 +535,7 @@ static bool wait_drained(demo_t *d, double started)
 
 		if (enriched + dlq >= d->produced &&
 		    atomic_load(&qp_service__stats(d->writer)->inserted) >= enriched &&
-		    atomic_load(&d->alerts.count) >= atomic_load(&fc->alerts))
+		    atomic_load(&d->alerts.count) >= atomic_load(&fc->alerts) && alerts_settled(d))
 			return true;
 		usleep(20000);
 		if (qp_clock__now_s() >= next_report) {
@@ -311,8 +558,10 @@ static void stop_services(demo_t *d)
 {
 	stop_service(d->fraud, d->fraud_thread);
 	stop_service(d->writer, d->writer_thread);
+	stop_service(d->alert_svc, d->alert_thread);
 	counter_stop(&d->alerts);
 	counter_stop(&d->dlq);
+	stop_ingest(d);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -324,9 +573,14 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 static void cleanup(demo_t *d)
 {
 	cli_metrics_stop(d->metrics);
+	cli_upload_destroy(d->upload);
+	qp_ingest_destroy(d->ingest.handler);
 	qp_producer_destroy(d->producer);
 	qp_service__destroy(d->fraud);
 	qp_service__destroy(d->writer);
+	qp_service__destroy(d->alert_svc);
+	demo_sink_stop(d->sink);
+	demo_ids_destroy(d->alerts.tokened);
 	qp_mock_cluster_destroy(d->mock);
 	sim_destroy(d->sim);
 	qp_conf_destroy(d->conf);
@@ -365,7 +619,8 @@ static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
 	qp_inserter_t *ins;
 	char table[160];
 	demo_totals_t t;
-	qp_buf_t out = QP_BUF_INIT, problems = QP_BUF_INIT;
+	qp_buf_t out = QP_BUF_INIT, problems = QP_BUF_INIT, paths = QP_BUF_INIT;
+	qp_alerts_stats_t alerts;
 	bool holds;
 	qp_err_t err;
 
@@ -377,14 +632,27 @@ static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
 	memset(&t, 0, sizeof(t));
 	snprintf(table, sizeof(table), "%s.%s", qp_conf_get(d->conf, "qp.inserter.database"),
 	         qp_conf_get(d->conf, "qp.inserter.table"));
+	t.http = !d->opt.direct;
+	t.submitted = d->submitted;
 	t.produced = d->produced;
 	t.malformed = d->malformed;
 	t.enriched = atomic_load(&fc->produced);
 	t.alerts = atomic_load(&d->alerts.count);
 	t.dlq = atomic_load(&d->dlq.count);
+	if (t.http) {
+		t.upload = *cli_upload_stats(d->upload);
+		qp_ingest_stats(d->ingest.handler, &t.ingest);
+	}
+	t.push_tokens = d->push_tokens;
+	t.alerts_with_token = demo_ids_count(d->alerts.tokened);
+	qp_alert_svc__stats(d->alert_svc, &alerts);
+	t.alerts_consumed = alerts.consumed;
+	t.pushes_sent = alerts.provider[QP_ALERTS_WEBHOOK].sent;
+	t.pushes_retried = alerts.provider[QP_ALERTS_WEBHOOK].retried;
+	demo_sink_counts(d->sink, &t.push_requests, &t.pushes);
 	t.elapsed_s = elapsed;
-	t.events_per_s = elapsed > 0 ? d->produced / elapsed : 0;
-	t.cpu_us_per_event = d->produced ? cpu_s * 1e6 / (double)d->produced : 0;
+	t.events_per_s = elapsed > 0 ? d->submitted / elapsed : 0;
+	t.cpu_us_per_event = d->submitted ? cpu_s * 1e6 / (double)d->submitted : 0;
 	t.e2e_p50_ms = qp_ch_writer__latency_ms(d->writer, 0.50);
 	t.e2e_p99_ms = qp_ch_writer__latency_ms(d->writer, 0.99);
 	t.radio_stations = (uint64_t)qp_fraud_counter(qp_fraud_svc__engine(d->fraud), "radio_stations");
@@ -400,18 +668,21 @@ static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
 		return QP_EXIT_FAILURE;
 	}
 	holds = demo_accounting_holds(&t, &problems);
+	if (t.http && *cli_upload_first_failure(d->upload))
+		qp_buf__printf(&problems, "first failed upload: %s\n", cli_upload_first_failure(d->upload));
 	if (!drained)
 		qp_buf__printf(&problems, "the pipeline did not drain within %d s\n", d->opt.timeout_s);
 	if (d->opt.json) {
 		printf("%s\n", out.ptr);
 	} else {
+		demo_describe_paths(&paths, &t, d->opt.connections, d->opt.batch);
 		printf("\nquackpipe demo: %llu submissions in %.1f s (%.0f events/s, %.0f us CPU per event), "
-		       "end-to-end p50 %.0f ms, p99 %.0f ms\n  enriched %llu, dead-lettered %llu (malformed sent: %llu), alerts %llu, "
+		       "end-to-end p50 %.0f ms, p99 %.0f ms\n%s  enriched %llu, dead-lettered %llu (malformed sent: %llu), alerts %llu, "
 		       "rows in ClickHouse %llu (distinct scan_id %llu)\n  spoofers detected %llu of %llu, "
 		       "honest devices flagged %llu of %llu\n  radio map: %llu stations mapped, %llu "
 		       "of them marked mobile (learned again from ClickHouse: %llu)\n%s",
-		       (unsigned long long)t.produced, t.elapsed_s, t.events_per_s, t.cpu_us_per_event,
-		       t.e2e_p50_ms, t.e2e_p99_ms,
+		       (unsigned long long)t.submitted, t.elapsed_s, t.events_per_s, t.cpu_us_per_event,
+		       t.e2e_p50_ms, t.e2e_p99_ms, paths.ptr,
 		       (unsigned long long)t.enriched, (unsigned long long)t.dlq, (unsigned long long)t.malformed,
 		       (unsigned long long)t.alerts, (unsigned long long)t.rows_in_clickhouse,
 		       (unsigned long long)t.distinct_scan_ids, (unsigned long long)t.spoofers_detected,
@@ -423,11 +694,15 @@ static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
 	if (problems.size)
 		fprintf(stderr, "quackpipe demo: the accounting does not hold:\n%s", problems.ptr);
 	else if (!d->opt.json)
-		printf("\naccounting holds: produced = enriched + dlq, every enriched event in ClickHouse once, "
-		       "every spoofer class caught by its rule\n");
+		printf("\naccounting holds: %sproduced = enriched + dlq, malformed = refused + dlq, "
+		       "every enriched event in ClickHouse once, every spoofer class caught by its rule, "
+		       "pushes = distinct alert scan_ids whose device has a token\n",
+		       t.http ? "submitted = accepted + refused, accepted = produced once (the API's and the "
+		                "phones' counts agree), " : "");
 	holds = holds && drained;
 	qp_inserter_destroy(ins);
 	qp_buf_dispose(&out);
+	qp_buf_dispose(&paths);
 	qp_buf_dispose(&problems);
 	return holds ? QP_EXIT_OK : QP_EXIT_FAILURE;
 }
@@ -437,11 +712,16 @@ static void usage(FILE *out, const void *opaque)
 	(void)opaque;
 	fprintf(out,
 		"usage: quackpipe demo [OPTIONS]\n\n"
-		"The whole pipeline in one process: simulated phones -> scan-events -> fraud-svc ->\n"
-		"scan-enriched -> ch-writer -> ClickHouse, with alerts and dead letters counted.\n"
-		"Embedded defaults: librdkafka's mock cluster and the embedded ClickHouse.\n\n"
+		"The whole pipeline in one process: simulated phones -> ingest API (HTTP on\n"
+		"loopback) -> scan-events -> fraud-svc -> scan-enriched -> ch-writer -> ClickHouse;\n"
+		"scan-alerts -> alert-svc -> pushes to an in-process webhook receiver; dead letters\n"
+		"counted. Embedded defaults: librdkafka's mock cluster and the embedded ClickHouse.\n\n"
 		"options:\n"
 		"  --events N          submissions to simulate (default 100000)\n"
+		"  --direct            publish the phones' events to scan-events directly, not\n"
+		"                      through the ingest API\n"
+		"  --batch N           events per upload of a phone (default 8)\n"
+		"  --connections N     the phones' keep-alive connections to the API (default 8)\n"
 		"%s"
 		"  --max-lag N         hold submissions while N are in flight (default 30000)\n"
 		"  --radiomap-warmup N learn the radio map from a warm-up run of N submissions\n"
@@ -456,8 +736,11 @@ static int parse(demo_t *d, int argc, char **argv)
 {
 	cli_args_t args;
 	const char *a, *v;
+	unsigned long n;
 
 	d->opt.events = 100000;
+	d->opt.batch = 8;
+	d->opt.connections = 8;
 	d->opt.max_lag = 30000;
 	d->opt.radiomap_warmup = UINT64_MAX;
 	d->opt.timeout_s = 300;
@@ -469,12 +752,24 @@ static int parse(demo_t *d, int argc, char **argv)
 			d->opt.json = true;
 			continue;
 		}
+		if (!strcmp(a, "--direct")) {
+			d->opt.direct = true;
+			continue;
+		}
 		if (!(v = cli_args_value(&args)))
 			break;
 		if (!strcmp(a, "--events") && (d->opt.events = strtoull(v, NULL, 10)) > 0)
 			continue;
 		if (!strcmp(a, "--max-lag") && (d->opt.max_lag = strtoull(v, NULL, 10)) > 0)
 			continue;
+		if (!strcmp(a, "--batch") && (n = strtoul(v, NULL, 10)) > 0 && n <= 1000) {
+			d->opt.batch = (uint32_t)n;
+			continue;
+		}
+		if (!strcmp(a, "--connections") && (n = strtoul(v, NULL, 10)) > 0 && n <= 256) {
+			d->opt.connections = (int)n;
+			continue;
+		}
 		if (!strcmp(a, "--radiomap-warmup")) {
 			d->opt.radiomap_warmup = strtoull(v, NULL, 10);
 			continue;

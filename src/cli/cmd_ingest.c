@@ -11,8 +11,9 @@
  * The service has the shape of the others (new / run / wakeup / stats /
  * destroy) but is not a qp_service_type_t of services/service_int.h yet:
  * those live in the library, and the HTTP server (src/http/) is the
- * program's, so that the library needs no libmicrohttpd. Moving it there
- * is the step that would let `qp_cmd_service` and the demo run it.
+ * program's, so that the library needs no libmicrohttpd. The handler glue
+ * (cli_ingest_http.c) is shared with the demo, which serves the API
+ * in-process to its phones.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "base/conf_int.h"
 #include "cli/cli_conf.h"
 #include "cli/commands.h"
+#include "cli/cli_ingest_http.h"
 #include "cli/metrics_http.h"
 #include "http/http_int.h"
 
@@ -35,57 +37,6 @@ typedef struct ingest_svc {
 	int close_ms;
 	int status_interval_s;
 } ingest_svc_t;
-
-/* ---- the handler seen by the HTTP server ---- */
-
-static void release_response(void *owner)
-{
-	qp_ingest_response_destroy(owner);
-}
-
-/* Copies resp into reply; a failed handler call (out of memory) is 500. */
-static void to_reply(qp_err_t err, qp_ingest_response_t *resp, qp_http_reply_t *reply)
-{
-	const char *name, *value;
-	size_t i;
-
-	if (err) {
-		reply->status = 500;
-		reply->body = "{\"status\":500,\"title\":\"Internal error\"}\n";
-		reply->len = strlen(reply->body);
-		return;
-	}
-	if (!resp)
-		return;
-	reply->status = qp_ingest_response_status(resp);
-	reply->body = qp_ingest_response_body(resp, &reply->len);
-	for (i = 0; i < QP_HTTP__MAX_HEADERS &&
-	            qp_ingest_response_header_at(resp, i, &name, &value) == QP_OK; i++) {
-		reply->header_names[i] = name;
-		reply->header_values[i] = value;
-	}
-	reply->header_count = i;
-	reply->owner = resp;
-	reply->release = release_response;
-}
-
-static void on_head(void *opaque, const char *method, const char *path, const char *headers,
-                    int64_t content_length, qp_http_reply_t *reply)
-{
-	qp_ingest_response_t *resp = NULL;
-	qp_err_t err = qp_ingest_check(opaque, method, path, headers, content_length, &resp);
-
-	to_reply(err, resp, reply);
-}
-
-static void on_body(void *opaque, const char *method, const char *path, const char *headers,
-                    const void *body, size_t len, qp_http_reply_t *reply)
-{
-	qp_ingest_response_t *resp = NULL;
-	qp_err_t err = qp_ingest_handle(opaque, method, path, headers, body, len, &resp);
-
-	to_reply(err, resp, reply);
-}
 
 /* The operators' port (--metrics-port, loopback) answers the three GETs of
  * the handler and nothing else: no event can enter through it. */
@@ -107,7 +58,7 @@ static void on_ops_head(void *opaque, const char *method, const char *path,
 	if (!is_ops_path(path))
 		not_found(reply);
 	else
-		on_head(opaque, method, path, headers, content_length, reply);
+		cli_ingest_on_head(opaque, method, path, headers, content_length, reply);
 }
 
 static void on_ops_body(void *opaque, const char *method, const char *path,
@@ -117,7 +68,7 @@ static void on_ops_body(void *opaque, const char *method, const char *path,
 	if (!is_ops_path(path))
 		not_found(reply);
 	else
-		on_body(opaque, method, path, headers, body, len, reply);
+		cli_ingest_on_body(opaque, method, path, headers, body, len, reply);
 }
 
 /* ---- the service ---- */
@@ -137,7 +88,7 @@ static void ingest_svc_destroy(ingest_svc_t *svc)
 static qp_err_t ingest_svc_new(ingest_svc_t **out, qp_conf_t *conf, int metrics_port)
 {
 	ingest_svc_t *svc = calloc(1, sizeof(*svc));
-	qp_http_handler_t handler = { on_head, on_body, NULL };
+	qp_http_handler_t handler = { cli_ingest_on_head, cli_ingest_on_body, NULL };
 	qp_http_options_t options = {
 		qp_conf__str(conf, "qp.ingest.listen.address"),
 		(int)qp_conf__int(conf, "qp.ingest.port"),
@@ -200,11 +151,14 @@ static void print_stats(const ingest_svc_t *svc)
 
 	qp_ingest_stats(svc->ingest, &s);
 	fprintf(stderr, "quackpipe ingest: requests=%llu accepted=%llu duplicates=%llu "
-	        "refused=%llu unavailable=%llu delivered=%llu delivery_failed=%llu tokens=%llu\n",
+	        "refused=%llu unavailable=%llu delivered=%llu delivery_failed=%llu tokens=%llu "
+	        "spooled=%llu replayed=%llu spool_bytes=%llu\n",
 	        (unsigned long long)s.requests, (unsigned long long)s.accepted,
 	        (unsigned long long)s.duplicates, (unsigned long long)s.refused,
 	        (unsigned long long)s.unavailable, (unsigned long long)s.delivered,
-	        (unsigned long long)s.delivery_failed, (unsigned long long)s.tokens);
+	        (unsigned long long)s.delivery_failed, (unsigned long long)s.tokens,
+	        (unsigned long long)s.spooled, (unsigned long long)s.replayed,
+	        (unsigned long long)s.spool_bytes);
 }
 
 /* Serves delivery reports until woken; then drains and flushes. */

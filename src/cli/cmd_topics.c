@@ -1,7 +1,8 @@
 /*
  * quackpipe topics create | check: provisions or verifies the pipeline's
- * four topics (qp.topic.*) through the admin module. A mismatch is never
- * fixed here (docs/admin.md says why): it is printed for a human.
+ * six topics (qp.topic.*: four streams and alert-svc's two compacted
+ * tables) through the admin module. A mismatch is never fixed here
+ * (docs/admin.md says why): it is printed for a human.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,24 +25,32 @@ static void usage(FILE *out, const void *opaque)
 		"  --timeout S         give the cluster S seconds in all (default 30)\n"
 		"%s"
 		"  --help              this text\n\n"
-		"Topics: qp.topic.events, .enriched, .alerts, .dlq; layout: qp.topic.<name>.partitions,\n"
-		"qp.topic.replication.factor, qp.topic.retention.ms (docs/admin.md).\n", cli_conf_usage);
+		"Topics: qp.topic.events, .enriched, .alerts, .dlq, and alert-svc's compacted\n"
+		"qp.topic.device_tokens and .alerts_sent (cleanup.policy=compact); layout:\n"
+		"qp.topic.<name>.partitions, qp.topic.replication.factor, qp.topic.retention.ms\n"
+		"(docs/admin.md).\n", cli_conf_usage);
 }
 
 static void print_layout(const qp_conf_t *conf, const char *state)
 {
-	static const char *const names[] = { "events", "enriched", "alerts", "dlq" };
+	/* The last two are alert-svc's tables: compacted, kept by key. */
+	static const char *const names[] = { "events", "enriched", "alerts", "dlq",
+	                                      "device_tokens", "alerts_sent" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char topic_key[32], partitions_key[48];
+		char topic_key[32], partitions_key[48], kept[48];
 
 		snprintf(topic_key, sizeof(topic_key), "qp.topic.%s", names[i]);
 		snprintf(partitions_key, sizeof(partitions_key), "qp.topic.%s.partitions", names[i]);
-		printf("%s: partitions %s, replication factor %s, retention.ms %s: %s\n",
+		if (i >= 4)
+			snprintf(kept, sizeof(kept), "cleanup.policy compact");
+		else
+			snprintf(kept, sizeof(kept), "retention.ms %s",
+			         qp_conf_get(conf, "qp.topic.retention.ms"));
+		printf("%s: partitions %s, replication factor %s, %s: %s\n",
 		       qp_conf_get(conf, topic_key), qp_conf_get(conf, partitions_key),
-		       qp_conf_get(conf, "qp.topic.replication.factor"),
-		       qp_conf_get(conf, "qp.topic.retention.ms"), state);
+		       qp_conf_get(conf, "qp.topic.replication.factor"), kept, state);
 	}
 }
 

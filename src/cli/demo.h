@@ -7,13 +7,27 @@
 #include <stdint.h>
 
 #include "quackpipe.h"
+#include "cli/cli_upload.h"
 #include "sim/simulator.h"
+
+/* Every third phone registers a push token (a webhook label), so the
+ * accounting of pushes tells phones with a token from those without. */
+#define DEMO_TOKEN_EVERY 3
 
 /* Which rule should catch each spoofer class of the simulator. */
 extern const char *const demo_intended_rule[SIM_CLASS_COUNT];
 
 typedef struct demo_totals {
-	uint64_t produced, malformed, enriched, alerts, dlq;
+	bool http; /* the phones went through the ingest API (else published directly) */
+	uint64_t submitted; /* events the phones made */
+	uint64_t produced;  /* events in scan-events: published, or taken by the ingest API */
+	uint64_t malformed, enriched, alerts, dlq;
+	cli_upload_stats_t upload; /* the phones' side of the ingest API (http) */
+	qp_ingest_stats_t ingest;  /* the ingest API's side (http) */
+	/* pushes: tokens registered, alerts whose device has one (distinct
+	 * scan_ids), what alert-svc did and what the webhook receiver got */
+	uint64_t push_tokens, alerts_with_token, alerts_consumed, pushes_sent, pushes_retried;
+	uint64_t push_requests, pushes;
 	uint64_t rows_in_clickhouse, distinct_scan_ids;
 	uint64_t spoofers_total, spoofers_detected, honest_devices, honest_devices_flagged;
 	uint64_t class_total[SIM_CLASS_COUNT], class_detected[SIM_CLASS_COUNT];
@@ -39,7 +53,29 @@ qp_err_t demo_queries(qp_buf_t *out, qp_inserter_t *ins, const char *table);
  */
 bool demo_accounting_holds(const demo_totals_t *t, qp_buf_t *problems);
 
+/* Appends the human lines on the way in (HTTP statuses, or --direct) and
+ * on the pushes. */
+qp_err_t demo_describe_paths(qp_buf_t *out, const demo_totals_t *t, int connections,
+                             uint32_t batch);
+
 /* The summary as one JSON object (no newline), rules from the fraud engine. */
 qp_err_t demo_json(qp_buf_t *out, const demo_totals_t *t, qp_inserter_t *ins, const char *table);
+
+/* A set of ids (thread-safe), for distinct counts. */
+typedef struct demo_ids demo_ids_t;
+qp_err_t demo_ids_new(demo_ids_t **out);
+void demo_ids_destroy(demo_ids_t *ids); /* accepts NULL */
+/* Adds id; true when it was not there yet. */
+bool demo_ids_add(demo_ids_t *ids, const char *id, size_t len);
+uint64_t demo_ids_count(demo_ids_t *ids);
+
+/* The webhook receiver alert-svc pushes to (POST /push on 127.0.0.1, an
+ * ephemeral port): checks each push's signature with secret (403 if it does
+ * not verify), counts pushes, and distinct scan_ids by Idempotency-Key. */
+typedef struct demo_sink demo_sink_t;
+qp_err_t demo_sink_start(demo_sink_t **out, const char *secret);
+int demo_sink_port(const demo_sink_t *sink);
+void demo_sink_counts(demo_sink_t *sink, uint64_t *pushes, uint64_t *distinct);
+void demo_sink_stop(demo_sink_t *sink); /* accepts NULL */
 
 #endif

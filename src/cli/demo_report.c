@@ -109,23 +109,79 @@ qp_err_t demo_queries(qp_buf_t *out, qp_inserter_t *ins, const char *table)
 	return err;
 }
 
+/* Appends "left (a) != right (b)" to problems when a != b. */
+static void expect_equal(qp_buf_t *problems, const char *left, uint64_t a, const char *right,
+                         uint64_t b)
+{
+	if (a != b)
+		qp_buf__printf(problems, "%s (%" PRIu64 ") != %s (%" PRIu64 ")\n", left, a, right, b);
+}
+
+/*
+ * The way in through the ingest API: every event a phone made was taken
+ * (202) or refused by name (400 / 422) and given up, none lost otherwise;
+ * the phones and the API count the same answers; what the API took was
+ * produced once, and acknowledged by Kafka.
+ */
+static void http_accounting(const demo_totals_t *t, qp_buf_t *problems)
+{
+	const cli_upload_stats_t *u = &t->upload;
+	const qp_ingest_stats_t *in = &t->ingest;
+	uint64_t ok = 0, client_4xx = 0, client_5xx = 0;
+	int i;
+
+	for (i = 0; i < CLI_UPLOAD_STATUSES && u->statuses[i]; i++) {
+		ok += u->statuses[i] / 100 == 2 ? u->status_count[i] : 0;
+		client_4xx += u->statuses[i] / 100 == 4 ? u->status_count[i] : 0;
+		client_5xx += u->statuses[i] / 100 == 5 ? u->status_count[i] : 0;
+	}
+	expect_equal(problems, "submitted", t->submitted, "accepted + refused",
+	             u->accepted + u->refused);
+	expect_equal(problems, "events given up without a refusal naming them", u->failed, "0", 0);
+	expect_equal(problems, "accepted (events in 202 answers)", u->accepted,
+	             "the API's events produced", in->accepted);
+	expect_equal(problems, "produced", t->produced, "the API's events produced", in->accepted);
+	expect_equal(problems, "the API's events delivered to Kafka", in->delivered,
+	             "its events produced", in->accepted);
+	expect_equal(problems, "events in requests answered 400/422", u->refused_request_events,
+	             "the API's refused events", in->refused);
+	expect_equal(problems, "2xx answers the phones got", ok + u->tokens,
+	             "2xx answers the API gave", in->status_2xx);
+	expect_equal(problems, "4xx answers the phones got", client_4xx,
+	             "4xx answers the API gave", in->status_4xx);
+	expect_equal(problems, "5xx answers the phones got", client_5xx,
+	             "5xx answers the API gave", in->status_5xx);
+	expect_equal(problems, "push tokens the API took", u->tokens, "tokens registered",
+	             t->push_tokens);
+	expect_equal(problems, "push tokens queued by the API", in->tokens, "tokens registered",
+	             t->push_tokens);
+}
+
 bool demo_accounting_holds(const demo_totals_t *t, qp_buf_t *problems)
 {
 	size_t before = problems->size;
+	uint64_t refused = t->http ? t->upload.refused : 0;
 	int cls;
 
-	if (t->produced != t->enriched + t->dlq)
-		qp_buf__printf(problems, "produced (%" PRIu64 ") != enriched (%" PRIu64 ") + dlq (%" PRIu64 ")\n",
-		               t->produced, t->enriched, t->dlq);
-	if (t->dlq != t->malformed)
-		qp_buf__printf(problems, "dlq (%" PRIu64 ") != malformed submissions (%" PRIu64 ")\n",
-		               t->dlq, t->malformed);
-	if (t->rows_in_clickhouse != t->enriched)
-		qp_buf__printf(problems, "rows_in_clickhouse (%" PRIu64 ") != enriched (%" PRIu64 ")\n",
-		               t->rows_in_clickhouse, t->enriched);
-	if (t->distinct_scan_ids != t->enriched)
-		qp_buf__printf(problems, "distinct scan_id in ClickHouse (%" PRIu64 ") != enriched (%" PRIu64 ")\n",
-		               t->distinct_scan_ids, t->enriched);
+	if (t->http)
+		http_accounting(t, problems);
+	else
+		expect_equal(problems, "submitted", t->submitted, "produced", t->produced);
+	expect_equal(problems, "produced", t->produced, "enriched + dlq", t->enriched + t->dlq);
+	expect_equal(problems, "malformed submissions", t->malformed,
+	             "refused at the edge + dlq", refused + t->dlq);
+	expect_equal(problems, "rows_in_clickhouse", t->rows_in_clickhouse, "enriched", t->enriched);
+	expect_equal(problems, "distinct scan_id in ClickHouse", t->distinct_scan_ids, "enriched",
+	             t->enriched);
+	/* At most one push per scan_id, one for each alert of a device with a
+	 * token, each accepted by the receiver. */
+	expect_equal(problems, "pushes (distinct scan_ids the webhook received)", t->pushes,
+	             "distinct alert scan_ids whose device has a token", t->alerts_with_token);
+	expect_equal(problems, "push requests received", t->push_requests,
+	             "distinct scan_ids pushed", t->pushes);
+	expect_equal(problems, "pushes alert-svc sent", t->pushes_sent, "push requests received",
+	             t->push_requests);
+	expect_equal(problems, "alerts alert-svc read", t->alerts_consumed, "alerts", t->alerts);
 	for (cls = 1; cls < SIM_CLASS_COUNT; cls++)
 		if (t->class_detected[cls] != t->class_total[cls])
 			qp_buf__printf(problems, "%s: %" PRIu64 " of %" PRIu64 " devices flagged %s\n",
@@ -134,6 +190,40 @@ bool demo_accounting_holds(const demo_totals_t *t, qp_buf_t *problems)
 	if (t->honest_devices_flagged)
 		qp_buf__printf(problems, "%" PRIu64 " honest devices flagged\n", t->honest_devices_flagged);
 	return problems->size == before;
+}
+
+/* {"202":n,"422":m}: the phones' answers by status. */
+static qp_err_t put_statuses(qp_buf_t *out, const cli_upload_stats_t *u)
+{
+	int i;
+
+	qp_buf__putc(out, '{');
+	for (i = 0; i < CLI_UPLOAD_STATUSES && u->statuses[i]; i++)
+		qp_buf__printf(out, "%s\"%d\":%" PRIu64, i ? "," : "", u->statuses[i],
+		               u->status_count[i]);
+	if (u->status_other)
+		qp_buf__printf(out, "%s\"other\":%" PRIu64, i ? "," : "", u->status_other);
+	return qp_buf__putc(out, '}');
+}
+
+qp_err_t demo_describe_paths(qp_buf_t *out, const demo_totals_t *t, int connections,
+                             uint32_t batch)
+{
+	if (!t->http) {
+		qp_buf__puts(out, "  published straight to scan-events (--direct)\n");
+	} else {
+		qp_buf__printf(out, "  through the ingest API (%d keep-alive connections, uploads of %u "
+		               "events): %" PRIu64 " requests, by status ", connections, batch,
+		               t->upload.requests);
+		put_statuses(out, &t->upload);
+		qp_buf__printf(out, "; accepted %" PRIu64 ", refused at the edge %" PRIu64
+		               ", produced %" PRIu64 "\n", t->upload.accepted, t->upload.refused,
+		               t->ingest.accepted);
+	}
+	return qp_buf__printf(out, "  pushes: %" PRIu64 " phones with a token, %" PRIu64
+	                      " alerts of theirs, %" PRIu64 " pushes received by the webhook "
+	                      "(alert-svc read %" PRIu64 " alerts)\n", t->push_tokens,
+	                      t->alerts_with_token, t->pushes, t->alerts_consumed);
 }
 
 qp_err_t demo_json(qp_buf_t *out, const demo_totals_t *t, qp_inserter_t *ins, const char *table)
@@ -146,11 +236,38 @@ qp_err_t demo_json(qp_buf_t *out, const demo_totals_t *t, qp_inserter_t *ins, co
 	if ((err = query(ins, &rules, "SELECT flag, count() FROM %s ARRAY JOIN fraud_flags AS flag "
 	                 "GROUP BY flag ORDER BY flag FORMAT TSV", table)))
 		goto done;
-	qp_buf__printf(out, "{\"produced\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"enriched\":%" PRIu64
+	qp_buf__printf(out, "{\"mode\":\"%s\",\"submitted\":%" PRIu64 ",\"produced\":%" PRIu64
+	               ",\"malformed\":%" PRIu64 ",\"enriched\":%" PRIu64
 	               ",\"alerts\":%" PRIu64 ",\"dlq\":%" PRIu64 ",\"rows_in_clickhouse\":%" PRIu64
-	               ",\"distinct_scan_ids\":%" PRIu64 ",\"flagged_by_rule\":{",
+	               ",\"distinct_scan_ids\":%" PRIu64, t->http ? "http" : "direct", t->submitted,
 	               t->produced, t->malformed, t->enriched, t->alerts, t->dlq,
 	               t->rows_in_clickhouse, t->distinct_scan_ids);
+	if (t->http) {
+		const cli_upload_stats_t *u = &t->upload;
+		const qp_ingest_stats_t *in = &t->ingest;
+
+		qp_buf__printf(out, ",\"http\":{\"requests\":%" PRIu64 ",\"connects\":%" PRIu64
+		               ",\"status\":", u->requests, u->connects);
+		put_statuses(out, u);
+		qp_buf__printf(out, ",\"accepted\":%" PRIu64 ",\"refused\":%" PRIu64
+		               ",\"failed\":%" PRIu64 ",\"refused_request_events\":%" PRIu64
+		               ",\"tokens\":%" PRIu64 "},\"ingest\":{\"accepted\":%" PRIu64
+		               ",\"duplicates\":%" PRIu64 ",\"refused\":%" PRIu64
+		               ",\"unavailable\":%" PRIu64 ",\"delivered\":%" PRIu64
+		               ",\"delivery_failed\":%" PRIu64 ",\"tokens\":%" PRIu64
+		               ",\"status_2xx\":%" PRIu64 ",\"status_4xx\":%" PRIu64
+		               ",\"status_5xx\":%" PRIu64 "}",
+		               u->accepted, u->refused, u->failed, u->refused_request_events, u->tokens,
+		               in->accepted, in->duplicates, in->refused, in->unavailable, in->delivered,
+		               in->delivery_failed, in->tokens, in->status_2xx, in->status_4xx,
+		               in->status_5xx);
+	}
+	qp_buf__printf(out, ",\"push_tokens\":%" PRIu64 ",\"alerts_with_token\":%" PRIu64
+	               ",\"alerts_consumed\":%" PRIu64 ",\"pushes_sent\":%" PRIu64
+	               ",\"pushes_retried\":%" PRIu64 ",\"push_requests\":%" PRIu64
+	               ",\"pushes\":%" PRIu64 ",\"flagged_by_rule\":{",
+	               t->push_tokens, t->alerts_with_token, t->alerts_consumed, t->pushes_sent,
+	               t->pushes_retried, t->push_requests, t->pushes);
 	{
 		char *line, *save = NULL;
 		bool first = true;

@@ -18,19 +18,26 @@
 #include "kafka/mock_int.h"
 #include "quackpipe/admin.h"
 
-#define QP_TOPIC_COUNT 4
-#define DLQ 3 /* index of the dead-letter topic; the others feed it */
+#define QP_TOPIC_COUNT 6
+#define DLQ 5 /* index of the dead-letter topic, created last */
 /* What a dead letter adds to its record: the qp.error.* and qp.source.*
  * headers. The dead-letter topic is created this much above its sources. */
 #define DLQ_HEADROOM_BYTES 65536
 
+/* The compacted topics are tables (alert-svc's device tokens and record of
+ * pushes): kept by key, not by age, so cleanup.policy=compact is created
+ * and checked instead of retention.ms, and no record of them is ever
+ * dead-lettered (they do not count for the dead-letter topic's size). */
 static const struct {
 	const char *name_key, *partitions_key;
+	bool compacted;
 } topic_keys[QP_TOPIC_COUNT] = {
-	{ "qp.topic.events", "qp.topic.events.partitions" },
-	{ "qp.topic.enriched", "qp.topic.enriched.partitions" },
-	{ "qp.topic.alerts", "qp.topic.alerts.partitions" },
-	{ "qp.topic.dlq", "qp.topic.dlq.partitions" },
+	{ "qp.topic.events", "qp.topic.events.partitions", false },
+	{ "qp.topic.enriched", "qp.topic.enriched.partitions", false },
+	{ "qp.topic.alerts", "qp.topic.alerts.partitions", false },
+	{ "qp.topic.device_tokens", "qp.topic.device_tokens.partitions", true },
+	{ "qp.topic.alerts_sent", "qp.topic.alerts_sent.partitions", true },
+	{ "qp.topic.dlq", "qp.topic.dlq.partitions", false },
 };
 
 typedef struct qp_topic {
@@ -329,7 +336,10 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 			add_finding(&f->failures, "%s: create: %s", topic->name, errstr);
 			continue;
 		}
-		rd_kafka_NewTopic_set_config(requests[n], "retention.ms", retention);
+		if (topic_keys[i].compacted)
+			rd_kafka_NewTopic_set_config(requests[n], "cleanup.policy", "compact");
+		else
+			rd_kafka_NewTopic_set_config(requests[n], "retention.ms", retention);
 		if (i == DLQ && dlq_max_bytes > 0)
 			rd_kafka_NewTopic_set_config(requests[n], "max.message.bytes", max_bytes);
 		asked[n++] = topic;
@@ -365,8 +375,7 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 		for (k = 0; k < n; k++)
 			if (!strcmp(asked[k]->name, name))
 				asked[k]->created = true;
-		qp_log__(a->conf, QP_LOG_INFO, "admin", "created %s: retention.ms %s",
-		         name, retention);
+		qp_log__(a->conf, QP_LOG_INFO, "admin", "created %s", name);
 	}
 	rd_kafka_event_destroy(ev);
 	return err;
@@ -406,13 +415,15 @@ static void read_configs(qp_admin_t *a, const rd_kafka_ConfigResource_t *res, qp
 {
 	const char *name = rd_kafka_ConfigResource_name(res);
 	const rd_kafka_ConfigEntry_t **entries;
-	bool retention_seen = false;
+	bool retention_seen = false, compacted = false;
 	qp_topic_t *topic = NULL;
 	size_t count, i;
 
 	for (i = 0; i < QP_TOPIC_COUNT; i++)
-		if (!strcmp(a->topics[i].name, name))
+		if (!strcmp(a->topics[i].name, name)) {
 			topic = &a->topics[i];
+			compacted = topic_keys[i].compacted;
+		}
 	if (!topic)
 		return;
 	if (rd_kafka_ConfigResource_error(res)) {
@@ -427,14 +438,18 @@ static void read_configs(qp_admin_t *a, const rd_kafka_ConfigResource_t *res, qp
 
 		if (!strcmp(key, "max.message.bytes") && value)
 			topic->max_message_bytes = strtoll(value, NULL, 10);
-		if (strcmp(key, "retention.ms") || topic->created)
+		if (compacted && !strcmp(key, "cleanup.policy") && !topic->created &&
+		    (!value || !strstr(value, "compact")))
+			add_finding(&f->mismatches, "%s: cleanup.policy: expected compact, found %s",
+			            name, value ? value : "(none)");
+		if (compacted || strcmp(key, "retention.ms") || topic->created)
 			continue;
 		retention_seen = true;
 		if (!value || strtoll(value, NULL, 10) != a->retention_ms)
 			add_finding(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found %s",
 			     name, a->retention_ms, value ? value : "(none)");
 	}
-	if (!retention_seen && !topic->created)
+	if (!retention_seen && !topic->created && !compacted)
 		add_finding(&f->mismatches, "%s: retention.ms: expected %" PRId64 ", found none",
 		            name, a->retention_ms);
 }
@@ -514,7 +529,7 @@ static int64_t largest_source(const qp_admin_t *a, const char **which)
 	size_t i;
 
 	for (i = 0; i < QP_TOPIC_COUNT; i++)
-		if (i != DLQ && a->topics[i].max_message_bytes > largest) {
+		if (i != DLQ && !topic_keys[i].compacted && a->topics[i].max_message_bytes > largest) {
 			largest = a->topics[i].max_message_bytes;
 			*which = a->topics[i].name;
 		}

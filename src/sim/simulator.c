@@ -557,6 +557,7 @@ qp_err_t sim_next(sim_t *sim, sim_submission_t *out)
 	out->json = sim->json.ptr;
 	out->len = sim->json.size;
 	out->device_id = d->id;
+	out->device_index = index;
 	out->device_class = d->device_class;
 	out->received_ms = now + (int64_t)rnd_range(&sim->rng, 50, 500);
 
@@ -594,6 +595,11 @@ qp_err_t sim_write_truth(const sim_t *sim, qp_buf_t *out)
 		err = qp_buf__printf(out, "%s\t%s\n", sim->devices[i].id,
 		                     sim_class_name(sim->devices[i].device_class));
 	return err;
+}
+
+const char *sim_device_id(const sim_t *sim, uint32_t index)
+{
+	return index < sim->count ? sim->devices[index].id : NULL;
 }
 
 int sim_device_class(const sim_t *sim, const char *device_id)

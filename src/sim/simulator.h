@@ -47,6 +47,7 @@ typedef struct sim_submission {
 	const char *json; /* borrowed; valid until the next sim_next() */
 	size_t len;
 	const char *device_id;
+	uint32_t device_index; /* 0 .. devices - 1: the phone's number */
 	int64_t received_ms; /* when the ingest API got it (simulated) */
 	bool malformed;
 	sim_device_class_t device_class;
@@ -66,6 +67,9 @@ qp_err_t sim_write_towers(const sim_t *sim, qp_buf_t *out);
 
 /* Ground truth, one line per device: "dev-000123<TAB>teleporter\n". */
 qp_err_t sim_write_truth(const sim_t *sim, qp_buf_t *out);
+
+/* The id of phone number index (< the devices simulated), borrowed. */
+const char *sim_device_id(const sim_t *sim, uint32_t index);
 
 /* Ground truth: the class of device `device_id`, or -1 if unknown. */
 int sim_device_class(const sim_t *sim, const char *device_id);

@@ -28,14 +28,13 @@ events() {
   for ((n = $1; n <= $2; n++)); do event "$n" "$3"; done
 }
 
-# make_topics BROKERS TOPIC: TOPIC-events (6 partitions) and TOPIC-tokens.
+# make_topics BROKERS TOPIC: TOPIC-events (6 partitions) and TOPIC-tokens
+# (compacted, as topics create makes the device tokens topic).
 make_topics() {
-  local t
-  for t in events tokens; do
-    "$qp" topics create --brokers "$1" -X qp.topic.events="$2-$t" -X qp.topic.enriched="$2-en" \
-      -X qp.topic.alerts="$2-al" -X qp.topic.dlq="$2-dlq" >"$tmp/topics.log" 2>&1 ||
-      fail "topics create: $(cat "$tmp/topics.log")"
-  done
+  "$qp" topics create --brokers "$1" -X qp.topic.events="$2-events" -X qp.topic.enriched="$2-en" \
+    -X qp.topic.alerts="$2-al" -X qp.topic.dlq="$2-dlq" -X qp.topic.device_tokens="$2-tokens" \
+    -X qp.topic.alerts_sent="$2-sent" >"$tmp/topics.log" 2>&1 ||
+    fail "topics create: $(cat "$tmp/topics.log")"
 }
 
 # start_ingest BROKERS TOPIC PORT [ARGS...]: the service in the background

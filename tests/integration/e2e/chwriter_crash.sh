@@ -39,7 +39,8 @@ trap cleanup EXIT
 
 common=(--brokers "$QP_TEST_KAFKA_BROKERS" -X "qp.topic.events=$run-events"
         -X "qp.topic.enriched=$run-enriched" -X "qp.topic.alerts=$run-alerts"
-        -X "qp.topic.dlq=$run-dlq")
+        -X "qp.topic.dlq=$run-dlq" -X "qp.topic.device_tokens=$run-tokens"
+        -X "qp.topic.alerts_sent=$run-sent")
 writer=("$qp" ch-writer "${common[@]}" -X "group.id=$run-writer" -X "qp.inserter.table=$run"
         --clickhouse "$QP_TEST_CLICKHOUSE_URL" -X qp.inserter.batch.rows=1000)
 wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds

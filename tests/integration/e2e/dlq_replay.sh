@@ -41,7 +41,8 @@ trap cleanup EXIT
 
 common=(--brokers "$QP_TEST_KAFKA_BROKERS"
         -X "qp.topic.events=$run-events" -X "qp.topic.enriched=$run-enriched"
-        -X "qp.topic.alerts=$run-alerts" -X "qp.topic.dlq=$run-dlq")
+        -X "qp.topic.alerts=$run-alerts" -X "qp.topic.dlq=$run-dlq"
+        -X "qp.topic.device_tokens=$run-tokens" -X "qp.topic.alerts_sent=$run-sent")
 replay=("$qp" dlq replay "${common[@]}")
 echo "dlq_replay: run $run on $QP_TEST_KAFKA_BROKERS"
 

@@ -54,14 +54,15 @@ trap cleanup EXIT
 
 common=(--brokers "$QP_TEST_KAFKA_BROKERS"
         -X "qp.topic.events=$run-events" -X "qp.topic.enriched=$run-enriched"
-        -X "qp.topic.alerts=$run-alerts" -X "qp.topic.dlq=$run-dlq")
+        -X "qp.topic.alerts=$run-alerts" -X "qp.topic.dlq=$run-dlq"
+        -X "qp.topic.device_tokens=$run-tokens" -X "qp.topic.alerts_sent=$run-sent")
 sim=(--devices "$devices" --spoofers "$spoofers" --malformed "$malformed_share" --seed "$seed")
 echo "e2e: run $run on $QP_TEST_KAFKA_BROKERS and $QP_TEST_CLICKHOUSE_URL"
 
 # ---- set-up: topics, the city's towers and radio map for fraud-svc ----
 "$qp" topics create "${common[@]}" --timeout 60 >"$tmp/topics.out" 2>"$tmp/topics.log" ||
   fail "topics create: $(cat "$tmp/topics.log")"
-[[ $(grep -c ": ok\|: present" "$tmp/topics.out") == 4 ]] || fail "topics create: $(cat "$tmp/topics.out")"
+[[ $(grep -c ": ok\|: present" "$tmp/topics.out") == 6 ]] || fail "topics create: $(cat "$tmp/topics.out")"
 # The dead-letter topic takes the dead letter of the largest event (Kafka's
 # own config tool, by its alias, reads it back).
 "$src/scripts/kafka.sh" run configs --bootstrap-server "$QP_TEST_KAFKA_BROKERS" --describe \

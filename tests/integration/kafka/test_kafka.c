@@ -76,17 +76,17 @@ static void create_topic(const char *name, int partitions, const char *retention
 	create_topic_sized(name, partitions, retention_ms, NULL);
 }
 
-/* A topic config as the broker describes it. */
-static long long config_of(const char *name, const char *key)
+/* A topic config as the broker describes it, as text ("" if absent). */
+static void config_text_of(const char *name, const char *key, char *out, size_t size)
 {
 	rd_kafka_queue_t *q = rd_kafka_queue_new(admin_rk);
 	rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name);
 	const rd_kafka_ConfigResource_t **described;
 	const rd_kafka_ConfigEntry_t **entries;
 	rd_kafka_event_t *ev;
-	long long value = -2;
 	size_t n, i;
 
+	out[0] = '\0';
 	rd_kafka_DescribeConfigs(admin_rk, &res, 1, NULL, q);
 	ev = admin_wait(q);
 	described = rd_kafka_DescribeConfigs_result_resources(
@@ -95,11 +95,18 @@ static long long config_of(const char *name, const char *key)
 	entries = rd_kafka_ConfigResource_configs(described[0], &n);
 	for (i = 0; i < n; i++)
 		if (!strcmp(rd_kafka_ConfigEntry_name(entries[i]), key))
-			value = atoll(rd_kafka_ConfigEntry_value(entries[i]));
+			snprintf(out, size, "%s", rd_kafka_ConfigEntry_value(entries[i]));
 	rd_kafka_event_destroy(ev);
 	rd_kafka_ConfigResource_destroy(res);
 	rd_kafka_queue_destroy(q);
-	return value;
+}
+
+static long long config_of(const char *name, const char *key)
+{
+	char value[64];
+
+	config_text_of(name, key, value, sizeof(value));
+	return value[0] ? atoll(value) : -2;
 }
 
 static long long retention_of(const char *name)
@@ -173,17 +180,18 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* A configuration naming this run's four topics after `tag`. */
+/* A configuration naming this run's six topics after `tag`. */
 static qp_conf_t *run_conf(const char *tag)
 {
-	static const char *const roles[] = { "events", "enriched", "alerts", "dlq" };
+	static const char *const roles[] = { "events", "enriched", "alerts", "dlq",
+	                                     "device_tokens", "alerts_sent" };
 	char key[64], name[128];
 	qp_conf_t *conf;
 	size_t i;
 
 	assert_int_equal(qp_conf_new(&conf), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "bootstrap.servers", brokers), QP_OK);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		snprintf(key, sizeof(key), "qp.topic.%s", roles[i]);
 		snprintf(name, sizeof(name), "%s%s-%s", prefix, tag, roles[i]);
 		assert_int_equal(qp_conf_set(conf, key, name), QP_OK);
@@ -214,6 +222,18 @@ static void test_ensure_creates_with_partitions_and_retention(void **state)
 	assert_int_equal(test_kafka_partitions(brokers, topic_name("a", "alerts", name, sizeof(name))), 1);
 	assert_int_equal(test_kafka_partitions(brokers, topic_name("a", "dlq", name, sizeof(name))), 1);
 	assert_int_equal(retention_of(name), 172800000);
+	/* alert-svc's two tables: compacted, one partition. */
+	{
+		static const char *const tables[] = { "device_tokens", "alerts_sent" };
+		char policy[32];
+
+		for (size_t i = 0; i < 2; i++) {
+			assert_int_equal(test_kafka_partitions(brokers, topic_name("a", tables[i], events,
+			                                                           sizeof(events))), 1);
+			config_text_of(events, "cleanup.policy", policy, sizeof(policy));
+			assert_string_equal(policy, "compact");
+		}
+	}
 	/* The dead letter of the largest record a source takes fits. */
 	assert_int_equal(config_of(name, "max.message.bytes"),
 	                 config_of(topic_name("a", "events", events, sizeof(events)),
@@ -229,17 +249,21 @@ static void test_other_layout_is_reported_and_kept(void **state)
 {
 	qp_conf_t *conf = run_conf("m");
 	qp_admin_t *admin;
-	char events[128], dlq[128], expected[512];
+	char events[128], dlq[128], tokens[128], expected[640];
 
 	topic_name("m", "events", events, sizeof(events));
 	topic_name("m", "dlq", dlq, sizeof(dlq));
+	topic_name("m", "device_tokens", tokens, sizeof(tokens));
 	create_topic(events, 2, "604800000");
 	create_topic(dlq, 1, "86400000");
+	/* A table made as a stream: old tokens would be deleted by age. */
+	create_topic(tokens, 1, "604800000");
 	assert_int_equal(qp_admin_new(&admin, conf), QP_OK);
 	if (qp_admin_ensure_topics(admin, TIMEOUT_MS) != QP_ERR_TOPIC_MISMATCH)
 		fail_msg("ensure: %s: %s", qp_err_name(qp_error_last_code()), qp_error_last());
 	snprintf(expected, sizeof(expected), "%s: partitions: expected 6, found 2; "
-	         "%s: retention.ms: expected 604800000, found 86400000", events, dlq);
+	         "%s: cleanup.policy: expected compact, found delete; "
+	         "%s: retention.ms: expected 604800000, found 86400000", events, tokens, dlq);
 	assert_string_equal(qp_error_last(), expected);
 	/* nothing was changed */
 	assert_int_equal(test_kafka_partitions(brokers, events), 2);

@@ -81,6 +81,9 @@ static void test_ensure_creates_the_pipeline_topics(void **state)
 	assert_int_equal(test_kafka_partitions(bootstrap, "scan-enriched"), 5);
 	assert_int_equal(test_kafka_partitions(bootstrap, "scan-alerts"), 1);
 	assert_int_equal(test_kafka_partitions(bootstrap, "scan-dlq"), 1);
+	/* alert-svc's tables (the mock keeps no cleanup.policy to check) */
+	assert_int_equal(test_kafka_partitions(bootstrap, "device-tokens"), 1);
+	assert_int_equal(test_kafka_partitions(bootstrap, "alerts-sent"), 1);
 	assert_non_null(strstr(logs.text, "created scan-events on the mock cluster: 6 partitions"));
 	/* The degraded check says what it could not check. */
 	assert_non_null(strstr(logs.text, "retention.ms not checked"));
@@ -104,6 +107,7 @@ static void test_check_names_missing_topics(void **state)
 	assert_int_equal(qp_admin_check_topics(admin, 10000), QP_ERR_NOT_FOUND);
 	assert_string_equal(qp_error_last(),
 	                    "raw-scans: does not exist; scan-alerts: does not exist; "
+	                    "device-tokens: does not exist; alerts-sent: does not exist; "
 	                    "scan-dlq: does not exist (qp_admin_ensure_topics creates it)");
 	/* the check created nothing */
 	assert_int_equal(test_kafka_partitions(qp_mock_cluster_bootstrap(mc), "raw-scans"), -1);
@@ -147,7 +151,8 @@ static void test_mismatch_comes_before_missing(void **state)
 	assert_int_equal(qp_admin_check_topics(admin, 10000), QP_ERR_TOPIC_MISMATCH);
 	assert_string_equal(qp_error_last(), "scan-dlq: partitions: expected 2, found 1; "
 	                    "scan-events: does not exist; scan-enriched: does not exist; "
-	                    "scan-alerts: does not exist");
+	                    "scan-alerts: does not exist; device-tokens: does not exist; "
+	                    "alerts-sent: does not exist");
 	qp_admin_destroy(admin);
 }
 
