@@ -64,10 +64,15 @@ typedef struct qp_ingest_stats {
 	uint64_t refused;         /* events in requests answered 400 or 422 */
 	uint64_t unavailable;     /* requests answered 503 */
 	uint64_t delivered;       /* events acknowledged by the brokers */
-	uint64_t delivery_failed; /* events whose delivery failed after their 202 */
+	uint64_t delivery_failed; /* events whose delivery failed after their 202
+	                           * (spooled, when there is a spool) */
 	uint64_t tokens;          /* push tokens queued */
 	uint64_t status_2xx, status_4xx, status_5xx;
-	uint64_t reserved[5];     /* zero; room for later counters */
+	/* The spool (qp.ingest.spool.dir): events whose delivery failed after
+	 * their 202, written to disk; those produced again and confirmed; what
+	 * the spool holds now. */
+	uint64_t spooled, replayed, spool_bytes, spool_records;
+	uint64_t reserved[1];     /* zero; room for later counters */
 } qp_ingest_stats_t;
 
 /*
@@ -76,8 +81,9 @@ typedef struct qp_ingest_stats {
  * success and on failure alike (docs/abi.md).
  * qp.ingest.auth=keys (the default) needs qp.ingest.keys.path; open mode
  * must be asked for. QP_ERR_CONF_INVALID for a missing or bad keys or
- * secrets file (detail: file and line), QP_ERR_IO when one cannot be read,
- * the errors of qp_producer_new.
+ * secrets file (detail: file and line), QP_ERR_IO when one cannot be read
+ * or the spool directory (qp.ingest.spool.dir) cannot be opened, the
+ * errors of qp_producer_new.
  */
 QP_EXTERN qp_err_t qp_ingest_new(qp_ingest_t **out, qp_conf_t *conf);
 
@@ -119,9 +125,11 @@ QP_EXTERN qp_err_t qp_ingest_response_header_at(const qp_ingest_response_t *resp
 QP_EXTERN void qp_ingest_response_destroy(qp_ingest_response_t *resp);
 
 /*
- * Serves the producer's delivery reports (counting them) for up to
- * timeout_ms, and probes Kafka when a probe is due. QP_ERR_WAKEUP when
- * qp_ingest_wakeup() ended the wait.
+ * Serves the producer's delivery reports (counting them; a failed event
+ * goes to the spool of qp.ingest.spool.dir) for up to timeout_ms, probes
+ * Kafka when a probe is due, syncs the spool and produces it again when
+ * Kafka answers (docs/ingest.md). QP_ERR_WAKEUP when qp_ingest_wakeup()
+ * ended the wait.
  */
 QP_EXTERN qp_err_t qp_ingest_poll(qp_ingest_t *ing, int timeout_ms);
 
@@ -135,8 +143,9 @@ QP_EXTERN void qp_ingest_wakeup(qp_ingest_t *ing);
 /* Copies the counters into *out. Any thread. */
 QP_EXTERN void qp_ingest_stats(const qp_ingest_t *ing, qp_ingest_stats_t *out);
 
-/* Flushes for qp.producer.close.timeout.ms, closes the producer, frees.
- * Accepts NULL. */
+/* Flushes for qp.producer.close.timeout.ms, closes the producer (events
+ * still undelivered then go to the spool, if there is one, and are
+ * produced by the next handler on that directory), frees. Accepts NULL. */
 QP_EXTERN void qp_ingest_destroy(qp_ingest_t *ing);
 
 QP_END_DECL

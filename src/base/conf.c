@@ -324,6 +324,17 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.ingest.probe.interval.ms", QP_PROP_INT, "1000", 50, 600000, NULL,
 	  "How often qp_ingest_poll asks Kafka for metadata; while it does not "
 	  "answer, POSTs get 503 and /readyz fails." },
+	{ "qp.ingest.spool.dir", QP_PROP_STR, "", 0, 0, NULL,
+	  "Directory of the on-disk spool: an event answered 202 whose delivery "
+	  "fails later is written there and produced again, in order, when Kafka "
+	  "answers (docs/ingest.md). Empty: no spool; such an event is logged, "
+	  "counted in delivery_failed and lost." },
+	{ "qp.ingest.spool.max.bytes", QP_PROP_INT, "1073741824", 65536, 1099511627776.0, NULL,
+	  "Bound of the spool (records and their framing; the disk may hold one "
+	  "segment, an eighth of it, more). The events in flight count against "
+	  "it too, so a failed delivery always fits: when it is reached, POSTs "
+	  "answer 503 with Retry-After and /readyz fails, before anything would "
+	  "have to be dropped." },
 	{ "qp.ingest.received.header", QP_PROP_BOOL, "false", 0, 0, NULL,
 	  "Take a request's receipt time from its X-QP-Received-Ms header (epoch "
 	  "ms) when it has one, instead of this node's clock: for replays of "

@@ -151,11 +151,14 @@ static void print_stats(const ingest_svc_t *svc)
 
 	qp_ingest_stats(svc->ingest, &s);
 	fprintf(stderr, "quackpipe ingest: requests=%llu accepted=%llu duplicates=%llu "
-	        "refused=%llu unavailable=%llu delivered=%llu delivery_failed=%llu tokens=%llu\n",
+	        "refused=%llu unavailable=%llu delivered=%llu delivery_failed=%llu tokens=%llu "
+	        "spooled=%llu replayed=%llu spool_bytes=%llu\n",
 	        (unsigned long long)s.requests, (unsigned long long)s.accepted,
 	        (unsigned long long)s.duplicates, (unsigned long long)s.refused,
 	        (unsigned long long)s.unavailable, (unsigned long long)s.delivered,
-	        (unsigned long long)s.delivery_failed, (unsigned long long)s.tokens);
+	        (unsigned long long)s.delivery_failed, (unsigned long long)s.tokens,
+	        (unsigned long long)s.spooled, (unsigned long long)s.replayed,
+	        (unsigned long long)s.spool_bytes);
 }
 
 /* Serves delivery reports until woken; then drains and flushes. */

@@ -22,6 +22,7 @@
 #include "kafka/changelog_int.h"
 #include "kafka/kafka_int.h"
 #include "kafka/producer_int.h"
+#include "kafka/report_int.h"
 
 /* A long wait is cut into slices this long, to notice a wakeup. */
 #define QP_PRODUCER_SLICE_MS 50
@@ -44,9 +45,11 @@ typedef struct qp_report {
 	int32_t partition;
 	int64_t offset;
 	rd_kafka_resp_err_t err;
-	size_t key_len;
-	bool has_key;
-	char data[]; /* topic, NUL, then the key bytes */
+	size_t key_len, value_len;
+	bool has_key, has_value, possibly_persisted;
+	uint64_t tag;
+	rd_kafka_headers_t *headers; /* a failed message's, for the full report */
+	char data[]; /* topic, NUL, the key bytes, then the value bytes */
 } qp_report_t;
 
 struct qp_producer {
@@ -59,6 +62,8 @@ struct qp_producer {
 
 	qp_delivery_cb *delivery_cb;
 	void *delivery_opaque;
+	qp_report_full_cb *report_cb; /* in place of delivery_cb (report_int.h) */
+	void *report_opaque;
 
 	atomic_uint_least64_t queued, delivered, failed, rejected;
 	atomic_bool wakeup, closed; /* lock-free (below): set from signal handlers */
@@ -99,18 +104,27 @@ static qp_err_t report_code(rd_kafka_resp_err_t err)
 	}
 }
 
-static void call_delivery_cb(qp_producer_t *p, const char *topic, int32_t partition,
-                             int64_t offset, const void *key, size_t key_len,
-                             rd_kafka_resp_err_t err)
+/* One report, to the full callback or the public one. */
+static void call_delivery_cb(qp_producer_t *p, qp_report_full_t *r, rd_kafka_resp_err_t err,
+                             rd_kafka_headers_t *headers)
 {
 	const qp_producer_t *was = serving;
+	qp_headers_t view = { headers };
 
 	/* A publish from inside the callback must not re-enter it. */
 	serving = NULL;
 	/* librdkafka says -1001 (RD_KAFKA_OFFSET_INVALID) for "not stored". */
-	p->delivery_cb(topic, partition, offset < 0 ? -1 : offset, key, key_len,
-	               report_code(err),
-	               err ? rd_kafka_err2str(err) : "", p->delivery_opaque);
+	if (r->offset < 0)
+		r->offset = -1;
+	r->err = report_code(err);
+	r->message = err ? rd_kafka_err2str(err) : "";
+	if (p->report_cb) {
+		r->headers = headers ? &view : NULL;
+		p->report_cb(r, p->report_opaque);
+	} else {
+		p->delivery_cb(r->topic, r->partition, r->offset, r->key, r->key_len, r->err,
+		               r->message, p->delivery_opaque);
+	}
 	serving = was;
 }
 
@@ -127,21 +141,51 @@ static void hand_over_kept(qp_producer_t *p)
 	atomic_store(&p->kept_count, 0);
 	pthread_mutex_unlock(&p->lock);
 	for (; r; r = next) {
-		const char *topic = r->data;
+		const char *topic = r->data, *key = topic + strlen(topic) + 1;
+		qp_report_full_t full = {
+			.topic = topic, .partition = r->partition, .offset = r->offset,
+			.key = r->has_key ? key : NULL, .key_len = r->key_len,
+			.value = r->has_value ? key + r->key_len : NULL, .value_len = r->value_len,
+			.tag = r->tag, .possibly_persisted = r->possibly_persisted,
+		};
 
 		next = r->next;
-		call_delivery_cb(p, topic, r->partition, r->offset,
-		                 r->has_key ? topic + strlen(topic) + 1 : NULL,
-		                 r->key_len, r->err);
+		call_delivery_cb(p, &full, r->err, r->headers);
+		if (r->headers)
+			rd_kafka_headers_destroy(r->headers);
 		free(r);
 	}
+}
+
+/* Whether a report must carry the message's value and headers: a failed
+ * one, to a full callback. */
+static bool wants_message(const qp_producer_t *p, const rd_kafka_message_t *m)
+{
+	return p->report_cb && m->err;
+}
+
+static bool possibly_persisted(const rd_kafka_message_t *m)
+{
+	return rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED;
+}
+
+static rd_kafka_headers_t *headers_of(const rd_kafka_message_t *m)
+{
+	rd_kafka_headers_t *h = NULL;
+
+	if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return NULL;
+	return h;
 }
 
 static void queue_report(qp_producer_t *p, const rd_kafka_message_t *m)
 {
 	const char *topic = rd_kafka_topic_name(m->rkt);
 	size_t topic_len = strlen(topic);
-	qp_report_t *r = malloc(sizeof(*r) + topic_len + 1 + m->key_len);
+	bool whole = wants_message(p, m);
+	size_t value_len = whole ? m->len : 0;
+	rd_kafka_headers_t *h = whole ? headers_of(m) : NULL;
+	qp_report_t *r = malloc(sizeof(*r) + topic_len + 1 + m->key_len + value_len);
 
 	if (!r) {
 		/* The counters already hold it; only the callback misses it. */
@@ -155,9 +199,16 @@ static void queue_report(qp_producer_t *p, const rd_kafka_message_t *m)
 	r->err = m->err;
 	r->has_key = m->key != NULL;
 	r->key_len = m->key_len;
+	r->has_value = whole && m->payload;
+	r->value_len = value_len;
+	r->tag = (uint64_t)(uintptr_t)m->_private;
+	r->possibly_persisted = possibly_persisted(m);
+	r->headers = h ? rd_kafka_headers_copy(h) : NULL;
 	memcpy(r->data, topic, topic_len + 1);
 	if (m->key_len)
 		memcpy(r->data + topic_len + 1, m->key, m->key_len);
+	if (value_len)
+		memcpy(r->data + topic_len + 1 + m->key_len, m->payload, value_len);
 	pthread_mutex_lock(&p->lock);
 	*p->kept_tail = r;
 	p->kept_tail = &r->next;
@@ -169,17 +220,25 @@ static void queue_report(qp_producer_t *p, const rd_kafka_message_t *m)
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	qp_producer_t *p = opaque;
+	bool whole = wants_message(p, m);
+	qp_report_full_t full = {
+		.topic = rd_kafka_topic_name(m->rkt), .partition = m->partition,
+		.offset = m->offset, .key = m->key, .key_len = m->key_len,
+		.value = whole ? m->payload : NULL, .value_len = whole ? m->len : 0,
+		.tag = (uint64_t)(uintptr_t)m->_private,
+		.possibly_persisted = possibly_persisted(m),
+	};
 
 	atomic_fetch_add(m->err ? &p->failed : &p->delivered, 1);
-	if (!p->delivery_cb)
+	if (!p->delivery_cb && !p->report_cb)
 		return;
 	if (serving != p) {
 		queue_report(p, m);
 		return;
 	}
 	hand_over_kept(p); /* older reports first */
-	call_delivery_cb(p, rd_kafka_topic_name(m->rkt), m->partition, m->offset,
-	                 m->key, m->key_len, m->err);
+	/* The message's own headers, borrowed for the call. */
+	call_delivery_cb(p, &full, m->err, whole ? headers_of(m) : NULL);
 }
 
 /* librdkafka's error callback: inside rd_kafka_poll/flush. */
@@ -283,6 +342,12 @@ void qp_producer_set_delivery_cb(qp_producer_t *p, qp_delivery_cb *cb, void *opa
 	p->delivery_opaque = opaque;
 }
 
+void qp_producer__set_report_cb(qp_producer_t *p, qp_report_full_cb *cb, void *opaque)
+{
+	p->report_cb = cb;
+	p->report_opaque = opaque;
+}
+
 typedef struct qp_message {
 	const char *topic;
 	const void *key;
@@ -291,6 +356,7 @@ typedef struct qp_message {
 	size_t value_len;
 	int flags; /* RD_KAFKA_MSG_F_COPY or _FREE */
 	rd_kafka_headers_t *headers; /* librdkafka's once accepted */
+	uint64_t tag; /* back in the report (report_int.h) */
 	int32_t partition; /* RD_KAFKA_PARTITION_UA: the partitioner's choice */
 } qp_message_t;
 
@@ -303,7 +369,8 @@ static rd_kafka_resp_err_t produce(qp_producer_t *p, qp_message_t *m)
 	                        RD_KAFKA_V_KEY(m->key, m->key_len),
 	                        RD_KAFKA_V_VALUE(m->value, m->value_len),
 	                        RD_KAFKA_V_MSGFLAGS(m->flags),
-	                        RD_KAFKA_V_HEADERS(m->headers), RD_KAFKA_V_END);
+	                        RD_KAFKA_V_HEADERS(m->headers),
+	                        RD_KAFKA_V_OPAQUE((void *)(uintptr_t)m->tag), RD_KAFKA_V_END);
 	if (!err)
 		m->headers = NULL;
 	return err;
@@ -388,8 +455,15 @@ qp_err_t qp_producer_publish(qp_producer_t *p, const char *topic, const void *ke
                              size_t key_len, const void *value, size_t value_len,
                              const qp_headers_t *headers)
 {
+	return qp_producer__publish_tagged(p, topic, key, key_len, value, value_len, headers, 0);
+}
+
+qp_err_t qp_producer__publish_tagged(qp_producer_t *p, const char *topic, const void *key,
+                                     size_t key_len, const void *value, size_t value_len,
+                                     const qp_headers_t *headers, uint64_t tag)
+{
 	qp_message_t m = { topic, key, key_len, (void *)value, value_len,
-	                   RD_KAFKA_MSG_F_COPY, NULL, RD_KAFKA_PARTITION_UA };
+	                   RD_KAFKA_MSG_F_COPY, NULL, tag, RD_KAFKA_PARTITION_UA };
 
 	if (!p || (!value && value_len))
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_producer_publish: NULL argument");
@@ -405,7 +479,7 @@ qp_err_t qp_producer__publish_to(qp_producer_t *p, const char *topic, int32_t pa
                                  size_t value_len)
 {
 	qp_message_t m = { topic, key, key_len, (void *)value, value_len,
-	                   RD_KAFKA_MSG_F_COPY, NULL, partition };
+	                   RD_KAFKA_MSG_F_COPY, NULL, 0, partition };
 
 	if (!p || !topic || partition < 0 || (!value && value_len) || (!key && key_len))
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_producer__publish_to: bad argument");
@@ -416,7 +490,7 @@ qp_err_t qp_producer_publish_event(qp_producer_t *p, const char *topic,
                                    const qp_scan_event_t *ev)
 {
 	qp_buf_t json = QP_BUF_INIT;
-	qp_message_t m = { topic, NULL, 0, NULL, 0, RD_KAFKA_MSG_F_FREE, NULL,
+	qp_message_t m = { topic, NULL, 0, NULL, 0, RD_KAFKA_MSG_F_FREE, NULL, 0,
 	                   RD_KAFKA_PARTITION_UA };
 	qp_err_t err;
 
@@ -599,6 +673,13 @@ void qp_producer_destroy(qp_producer_t *p)
 	pthread_mutex_destroy(&p->lock);
 	qp_conf_destroy(p->conf);
 	free(p);
+}
+
+void qp_producer__purge_queued(qp_producer_t *p)
+{
+	/* Not from inside a callback (librdkafka waits for its threads here);
+	 * the reports come by the next poll. */
+	rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE);
 }
 
 rd_kafka_t *qp_producer__rk(qp_producer_t *p)

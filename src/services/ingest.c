@@ -60,22 +60,34 @@ static int64_t wall_us(void)
 
 /* ---- lifecycle ---- */
 
-static void on_delivery(const char *topic, int32_t partition, int64_t offset, const void *key,
-                        size_t key_len, qp_err_t err, const char *message, void *opaque)
+static void on_report(const qp_report_full_t *r, void *opaque)
 {
 	qp_ingest_t *ing = opaque;
 
-	if (strcmp(topic, ing->topic_events) != 0)
-		return;
-	if (!err) {
-		atomic_fetch_add(&ing->delivered, 1);
+	if (strcmp(r->topic, ing->topic_events) != 0) {
+		/* Push tokens are not spooled: a compacted topic keeps the
+		 * last, and the phone registers its token again. */
+		if (r->err)
+			qp_log__(ing->conf, QP_LOG_WARNING, "ingest", "a push token of device "
+			         "%.*s was not delivered: %s", (int)(r->key_len > 256 ? 256 : r->key_len),
+			         r->key ? (const char *)r->key : "", r->message);
 		return;
 	}
-	/* Answered 202 and lost: no spool yet (docs/ingest.md), so it is at
-	 * least counted and logged with the device. */
-	atomic_fetch_add(&ing->delivery_failed, 1);
-	qp_log__(ing->conf, QP_LOG_ERROR, "ingest", "delivery of an event of device %.*s failed: %s",
-	         (int)(key_len > 256 ? 256 : key_len), (const char *)key, message);
+	if (!r->err)
+		atomic_fetch_add(&ing->delivered, 1);
+	else if (!(r->tag & QP_INGEST__REPLAY_TAG))
+		atomic_fetch_add(&ing->delivery_failed, 1);
+	if (r->tag) {
+		/* The spool keeps it (ingest_spool.c). */
+		qp_ingest__spool_report(ing, r);
+		return;
+	}
+	/* No spool (qp.ingest.spool.dir empty): answered 202 and lost, so it
+	 * is at least counted and logged with the device. */
+	if (r->err)
+		qp_log__(ing->conf, QP_LOG_ERROR, "ingest", "delivery of an event of device %.*s "
+		         "failed, and no spool keeps it: %s",
+		         (int)(r->key_len > 256 ? 256 : r->key_len), (const char *)r->key, r->message);
 }
 
 qp_err_t qp_ingest_new(qp_ingest_t **out, qp_conf_t *conf)
@@ -128,7 +140,9 @@ qp_err_t qp_ingest_new(qp_ingest_t **out, qp_conf_t *conf)
 		goto fail;
 	if ((err = qp_producer_new(&ing->producer, producer_conf))) /* takes it, even on failure */
 		goto fail;
-	qp_producer_set_delivery_cb(ing->producer, on_delivery, ing);
+	qp_producer__set_report_cb(ing->producer, on_report, ing);
+	if ((err = qp_ingest__spool_new(ing)))
+		goto fail;
 	/* Optimistic until the first probe says otherwise: librdkafka buffers
 	 * while it connects, as the reference design does. */
 	atomic_store(&ing->kafka_up, true);
@@ -143,7 +157,10 @@ void qp_ingest_destroy(qp_ingest_t *ing)
 {
 	if (!ing)
 		return;
+	/* The producer first: what it drops at close is reported failed, and
+	 * spooled for the next run. */
 	qp_producer_destroy(ing->producer);
+	qp_ingest__spool_destroy(ing);
 	qp_ingest__idem_destroy(ing->idem);
 	qp_ingest__auth_dispose(&ing->auth);
 	free(ing->topic_events);
@@ -177,6 +194,7 @@ qp_err_t qp_ingest_poll(qp_ingest_t *ing, int timeout_ms)
 				         "Kafka: answering 503 until they can (%s)", qp_error_last());
 		}
 	}
+	qp_ingest__spool_poll(ing);
 	return err;
 }
 
@@ -218,12 +236,11 @@ static qp_ingest_response_t *json_answer(int status, const char *body)
 	return r;
 }
 
-static bool is_ready(qp_ingest_t *ing)
+static bool queue_was_full(qp_ingest_t *ing)
 {
 	int64_t full = atomic_load(&ing->queue_full_ms);
 
-	return atomic_load(&ing->kafka_up) &&
-	       (!full || qp_clock__now_ms() - full > 1000 * (int64_t)ing->retry_after_s);
+	return full && qp_clock__now_ms() - full <= 1000 * (int64_t)ing->retry_after_s;
 }
 
 static qp_ingest_response_t *answer_get(qp_ingest_t *ing, route_t route)
@@ -233,15 +250,21 @@ static qp_ingest_response_t *answer_get(qp_ingest_t *ing, route_t route)
 	switch (route) {
 	case ROUTE_HEALTHZ:
 		return json_answer(200, "{\"status\":\"ok\"}\n");
-	case ROUTE_READYZ:
-		if (is_ready(ing))
+	case ROUTE_READYZ: {
+		const char *spool = qp_ingest__spool_busy(ing);
+		char body[128];
+
+		if (!atomic_load(&ing->kafka_up))
+			spool = "Kafka unreachable or the events topic missing";
+		else if (queue_was_full(ing))
+			spool = "producer queue full";
+		if (!spool)
 			return json_answer(200, "{\"status\":\"ready\"}\n");
-		r = json_answer(503, atomic_load(&ing->kafka_up)
-		                         ? "{\"status\":\"not ready\",\"reason\":\"producer queue full\"}\n"
-		                         : "{\"status\":\"not ready\",\"reason\":\"Kafka unreachable "
-		                           "or the events topic missing\"}\n");
+		snprintf(body, sizeof(body), "{\"status\":\"not ready\",\"reason\":\"%s\"}\n", spool);
+		r = json_answer(503, body);
 		qp_ingest__header(r, "Retry-After", "%d", ing->retry_after_s);
 		return r;
+	}
 	case ROUTE_METRICS:
 		if (!(r = qp_ingest__response(200)) || qp_ingest__metrics(ing, &r->body)) {
 			qp_ingest_response_destroy(r);
@@ -368,6 +391,10 @@ static qp_ingest_response_t *decide_head(qp_ingest_t *ing, const char *method, c
 	if (!atomic_load(&ing->kafka_up))
 		return qp_ingest__unavailable(ing, "Kafka is unreachable (or the events topic is "
 		                                   "missing)");
+	/* Refused before the body is read; qp_ingest__spool_admit decides
+	 * for good. */
+	if (req->route == ROUTE_SCANS && qp_ingest__spool_replaying(ing))
+		return qp_ingest__unavailable(ing, QP_INGEST__REPLAYING);
 	return NULL;
 }
 
@@ -478,6 +505,11 @@ static qp_err_t edge_headers(qp_ingest_t *ing, const request_t *req, int64_t rec
 	return QP_OK;
 }
 
+static uint64_t spool_size(const qp_ingest_event_t *e, const qp_headers_t *headers)
+{
+	return qp_ingest__spool_size(strlen(e->event->device_id), e->len, headers);
+}
+
 /* Puts every event in the producer's queue (those not already taken), then
  * answers 202; or 503 at the first the queue refuses. */
 static qp_ingest_response_t *produce(qp_ingest_t *ing, const request_t *req,
@@ -486,26 +518,39 @@ static qp_ingest_response_t *produce(qp_ingest_t *ing, const request_t *req,
 	qp_ingest_response_t *r;
 	qp_headers_t *headers;
 	size_t i, fresh = 0, dup = 0;
+	uint64_t need = 0, used = 0;
 	qp_err_t err = QP_OK;
 
 	if (edge_headers(ing, req, received_ms, &headers))
 		return NULL;
+	/* With a spool, each event's room there is reserved before it is
+	 * produced (its tag says how much), so its failure always fits. */
+	for (i = 0; ing->spool && i < batch->count; i++)
+		need += spool_size(&batch->events[i], headers);
+	if (!qp_ingest__spool_admit(ing, need, batch->count, &r)) {
+		qp_headers_destroy(headers);
+		return r;
+	}
 	for (i = 0; i < batch->count; i++) {
 		const qp_ingest_event_t *e = &batch->events[i];
 		uint64_t id = qp_ingest__idem_id(e->event->device_id, e->event->scan_id);
+		uint64_t tag = ing->spool ? spool_size(e, headers) : 0;
 
 		if (!qp_ingest__idem_claim(ing->idem, id, qp_clock__now_ms())) {
 			dup++;
 			continue;
 		}
-		err = qp_producer_publish(ing->producer, ing->topic_events, e->event->device_id,
-		                          strlen(e->event->device_id), e->raw, e->len, headers);
+		err = qp_producer__publish_tagged(ing->producer, ing->topic_events,
+		                                  e->event->device_id, strlen(e->event->device_id),
+		                                  e->raw, e->len, headers, tag);
 		if (err) {
 			qp_ingest__idem_release(ing->idem, id);
 			break;
 		}
+		used += tag;
 		fresh++;
 	}
+	qp_ingest__spool_produced(ing, need - used, batch->count - fresh);
 	qp_headers_destroy(headers);
 	atomic_fetch_add(&ing->accepted, fresh);
 	atomic_fetch_add(&ing->duplicates, dup);

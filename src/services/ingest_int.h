@@ -4,7 +4,8 @@
  * keys, signatures, rate limits), ingest_idem.c (the scan_id window),
  * ingest_body.c (content types, gzip, events out of a body),
  * ingest_response.c (responses, problem+json), ingest_token.c (push
- * tokens), ingest_metrics.c (counters, /metrics).
+ * tokens), ingest_metrics.c (counters, /metrics), ingest_spool.c (events
+ * whose delivery failed after their 202, spooled and produced again).
  */
 #ifndef QP_INGEST_INT_H
 #define QP_INGEST_INT_H
@@ -13,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "kafka/report_int.h"
 #include "quackpipe.h"
 
 /* ---- responses (ingest_response.c) ---- */
@@ -158,6 +160,60 @@ qp_err_t qp_ingest__batch_decode(qp_ingest_batch_t *batch, const char *body, siz
  * cut); false when absent. */
 bool qp_ingest__header_value(const char *headers, const char *name, char *out, size_t cap);
 
+/* ---- the spool (ingest_spool.c; docs/ingest.md) ---- */
+
+typedef struct qp_ingest_spool qp_ingest_spool_t;
+
+/* Opens the spool of qp.ingest.spool.dir into ing->spool (NULL when the
+ * key is empty) and registers the producer's report callback. */
+qp_err_t qp_ingest__spool_new(qp_ingest_t *ing);
+/* After the producer is destroyed (every report in): closes the spool. */
+void qp_ingest__spool_destroy(qp_ingest_t *ing);
+
+/* The bytes one event would take in the spool. */
+uint64_t qp_ingest__spool_size(size_t key_len, size_t value_len, const qp_headers_t *headers);
+
+/*
+ * Before count events of need bytes (their spool sizes) are produced: true
+ * when they may go (the room is reserved; each event's publish is tagged
+ * with its own size), false with *refusal the 503 that refuses them (NULL
+ * when out of memory): the spool is being replayed, or it could not take
+ * them all if they failed. On true the caller holds the gate until
+ * qp_ingest__spool_produced. Without a spool, true and no gate.
+ */
+bool qp_ingest__spool_admit(qp_ingest_t *ing, uint64_t need, size_t count,
+                            qp_ingest_response_t **refusal);
+/* After the admitted events were published: gives back the room and the
+ * count of those that were not, and releases the gate. */
+void qp_ingest__spool_produced(qp_ingest_t *ing, uint64_t unused, size_t unpublished);
+
+/* The tag bit of a replayed record (the rest: its sequence number); a
+ * fresh event's tag is its reserved size, 0 without a spool. */
+#define QP_INGEST__REPLAY_TAG (UINT64_C(1) << 63)
+
+/* A report of the events topic whose tag is not 0. */
+void qp_ingest__spool_report(qp_ingest_t *ing, const qp_report_full_t *r);
+
+/* After each producer poll: stops younger events overtaking a failed one,
+ * makes appends durable, replays when Kafka answers. */
+void qp_ingest__spool_poll(qp_ingest_t *ing);
+
+/* Whether new events are refused because the spool holds events (what
+ * the head of a request can tell before its body is read). */
+bool qp_ingest__spool_replaying(const qp_ingest_t *ing);
+#define QP_INGEST__REPLAYING "events whose delivery failed are being produced again " \
+	"first (the spool)"
+
+/* Why events are refused now (NULL: they are not): the spool is being
+ * replayed or was found full within Retry-After. */
+const char *qp_ingest__spool_busy(const qp_ingest_t *ing);
+
+typedef struct qp_ingest_spool_stats {
+	uint64_t spooled, replayed, lost, bytes, records;
+} qp_ingest_spool_stats_t;
+
+void qp_ingest__spool_stats(const qp_ingest_t *ing, qp_ingest_spool_stats_t *out);
+
 /* ---- the handler ---- */
 
 enum { QP_INGEST__STATUS_SLOTS = 16 };
@@ -170,6 +226,7 @@ struct qp_ingest {
 	char node[256];
 	qp_ingest_auth_t auth;
 	qp_ingest_idem_t *idem;
+	qp_ingest_spool_t *spool; /* NULL: no qp.ingest.spool.dir */
 	size_t body_max, decoded_max, batch_max;
 	int retry_after_s;
 	bool received_header; /* qp.ingest.received.header: trust X-QP-Received-Ms */

@@ -28,6 +28,7 @@ void qp_ingest__count_status(qp_ingest_t *ing, int status)
 
 void qp_ingest_stats(const qp_ingest_t *ing, qp_ingest_stats_t *out)
 {
+	qp_ingest_spool_stats_t spool;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -41,6 +42,11 @@ void qp_ingest_stats(const qp_ingest_t *ing, qp_ingest_stats_t *out)
 	out->delivered = atomic_load(&ing->delivered);
 	out->delivery_failed = atomic_load(&ing->delivery_failed);
 	out->tokens = atomic_load(&ing->tokens);
+	qp_ingest__spool_stats(ing, &spool);
+	out->spooled = spool.spooled;
+	out->replayed = spool.replayed;
+	out->spool_bytes = spool.bytes;
+	out->spool_records = spool.records;
 	for (i = 0; i < QP_INGEST__STATUS_SLOTS; i++) {
 		uint64_t n = atomic_load(&ing->by_status[i]);
 		int s = statuses[i];
@@ -69,9 +75,12 @@ qp_err_t qp_ingest__metrics(const qp_ingest_t *ing, qp_buf_t *out)
 		C(delivered, "Events acknowledged by the brokers."),
 		C(delivery_failed, "Events whose delivery failed after they were answered 202."),
 		C(tokens, "Push tokens queued for the device-tokens topic."),
+		C(spooled, "Events whose delivery failed after 202, written to the spool."),
+		C(replayed, "Spooled events produced again and acknowledged by the brokers."),
 #undef C
 	};
 	qp_ingest_stats_t stats;
+	qp_ingest_spool_stats_t spool;
 	qp_err_t err = QP_OK;
 	size_t i;
 
@@ -95,6 +104,21 @@ qp_err_t qp_ingest__metrics(const qp_ingest_t *ing, qp_buf_t *out)
 			err = qp_buf__printf(out, "quackpipe_ingest_responses_total{status=\"other\"} %llu\n",
 			                     (unsigned long long)n);
 	}
+	qp_ingest__spool_stats(ing, &spool);
+	if (!err)
+		err = qp_buf__printf(out, "# HELP quackpipe_ingest_spool_lost_total Events that "
+		                          "failed and could not be written to the spool (I/O "
+		                          "error), or spooled records this version cannot read.\n"
+		                          "# TYPE quackpipe_ingest_spool_lost_total counter\n"
+		                          "quackpipe_ingest_spool_lost_total %llu\n"
+		                          "# HELP quackpipe_ingest_spool_bytes Bytes the spool holds.\n"
+		                          "# TYPE quackpipe_ingest_spool_bytes gauge\n"
+		                          "quackpipe_ingest_spool_bytes %llu\n"
+		                          "# HELP quackpipe_ingest_spool_records Events the spool holds.\n"
+		                          "# TYPE quackpipe_ingest_spool_records gauge\n"
+		                          "quackpipe_ingest_spool_records %llu\n",
+		                     (unsigned long long)spool.lost, (unsigned long long)spool.bytes,
+		                     (unsigned long long)spool.records);
 	if (!err)
 		err = qp_buf__printf(out, "# HELP quackpipe_ingest_kafka_up Whether the last probe of Kafka was answered.\n"
 		                          "# TYPE quackpipe_ingest_kafka_up gauge\n"

@@ -19,6 +19,9 @@ type IngestResponse struct {
 type IngestStats struct {
 	Requests, Accepted, Duplicates, Refused, Unavailable, Delivered, DeliveryFailed,
 	Tokens, Status2xx, Status4xx, Status5xx uint64
+	// The spool (qp.ingest.spool.dir): events whose delivery failed after
+	// their 202 written to disk, those produced again, what it holds now.
+	Spooled, Replayed, SpoolBytes, SpoolRecords uint64
 }
 
 // Ingest is the ingest API handler (docs/ingest.md): the endpoint phones POST
@@ -137,7 +140,8 @@ func (in *Ingest) Stats() (IngestStats, error) {
 		capi.Qp_ingest_stats(in.h, s)
 		st = IngestStats{s.GetRequests(), s.GetAccepted(), s.GetDuplicates(), s.GetRefused(),
 			s.GetUnavailable(), s.GetDelivered(), s.GetDelivery_failed(), s.GetTokens(),
-			s.GetStatus_2xx(), s.GetStatus_4xx(), s.GetStatus_5xx()}
+			s.GetStatus_2xx(), s.GetStatus_4xx(), s.GetStatus_5xx(),
+			s.GetSpooled(), s.GetReplayed(), s.GetSpool_bytes(), s.GetSpool_records()}
 		return nil
 	})
 	return st, err

@@ -40,6 +40,10 @@ class IngestStats:
     status_2xx: int
     status_4xx: int
     status_5xx: int
+    spooled: int
+    replayed: int
+    spool_bytes: int
+    spool_records: int
 
 
 def _header_text(headers):

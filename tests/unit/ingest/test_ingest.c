@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "base/digest_int.h"
+#include "kafka/mock_int.h"
 #include "kafka_read.h"
 #include "quackpipe.h"
 #include "quackpipe/sys/mock.h"
@@ -609,6 +610,175 @@ static void test_health_and_metrics(void **state)
 	qp_ingest_destroy(ing);
 }
 
+/* ---- the spool ---- */
+
+/* Polls until the handler's stats satisfy done (30 s at most). */
+static void poll_until(qp_ingest_t *ing, bool (*done)(const qp_ingest_stats_t *), const char *what)
+{
+	qp_ingest_stats_t st;
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		qp_ingest_poll(ing, 10);
+		qp_ingest_stats(ing, &st);
+		if (done(&st))
+			return;
+	}
+	fail_msg("never %s: spooled=%llu replayed=%llu spool_records=%llu", what,
+	         (unsigned long long)st.spooled, (unsigned long long)st.replayed,
+	         (unsigned long long)st.spool_records);
+}
+
+static bool ten_spooled(const qp_ingest_stats_t *st)
+{
+	return st->spooled == 10 && st->spool_records == 10;
+}
+
+static bool ten_replayed(const qp_ingest_stats_t *st)
+{
+	return st->replayed == 10 && st->spool_records == 0 && st->spool_bytes == 0;
+}
+
+/* Ten events answered 202, then the broker goes down: their deliveries
+ * time out and they go to the spool; the handler is destroyed and a new
+ * one on the same directory, the broker back, produces them again before
+ * anything new. Each event once in the topic, each device's in order. */
+static void test_failed_deliveries_are_spooled_and_produced_again(void **state)
+{
+	char dir[] = "/tmp/qp-ingest-spool-XXXXXX", body[8192], *ev;
+	qp_ingest_t *ing;
+	test_record_t *rec;
+	int last[2] = { 0, 0 }, n, len = 0;
+	size_t i;
+
+	assert_non_null(mkdtemp(dir));
+	/* Down before the producer reaches it (as test_events_undelivered_at_close_
+	 * are_spooled says why); Kafka counts as up until the first poll's probe,
+	 * so the POST is answered 202. */
+	rd_kafka_mock_broker_set_down(qp_mock__cluster(mc), 1);
+	ing = handler("spool", "qp.ingest.spool.dir", dir, "message.timeout.ms", "1000",
+	              "qp.ingest.probe.interval.ms", "600000", NULL);
+	for (n = 1; n <= 10; n++) {
+		ev = event(n, n % 2 ? "dev-odd" : "dev-even", -60);
+		len += snprintf(body + len, sizeof(body) - (size_t)len, "%s\n", ev);
+		free(ev);
+	}
+	expect(ing, "POST", "/v1/scans", NDJSON, body, 202, "\"accepted\":10");
+	poll_until(ing, ten_spooled, "spooled ten");
+	/* Refused (the probe found Kafka down; with Kafka up the spool would
+	 * refuse it: cli_ingest_kafka_spool). */
+	ev = event(99, "dev-odd", -60);
+	expect_retry(ing, ev, 503, "1", NULL);
+	expect(ing, "GET", "/readyz", "", "", 503, "not ready");
+	free(ev);
+	qp_ingest_destroy(ing);
+
+	rd_kafka_mock_broker_set_up(qp_mock__cluster(mc), 1);
+	ing = handler("spool", "qp.ingest.spool.dir", dir, NULL);
+	/* Held in the spool: a new event would overtake them. */
+	ev = event(99, "dev-odd", -60);
+	expect_retry(ing, ev, 503, "1", "produced again first");
+	expect(ing, "GET", "/readyz", "", "", 503, "replaying the spool");
+	free(ev);
+	poll_until(ing, ten_replayed, "replayed ten");
+	ev = event(11, "dev-odd", -60);
+	expect(ing, "POST", "/v1/scans", JSON, ev, 202, "\"accepted\":1");
+	free(ev);
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+	expect(ing, "GET", "/metrics", "", "", 200, "quackpipe_ingest_replayed_total 10");
+	qp_ingest_destroy(ing);
+
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "spool-events", 11);
+	for (i = 0; i < 11; i++) {
+		int odd = strcmp(rec[i].key, "dev-odd") == 0;
+
+		n = atoi(strstr(rec[i].value, "8000-") + 5);
+		if (n <= last[odd])
+			fail_msg("%s: scan %d after scan %d", rec[i].key, n, last[odd]);
+		last[odd] = n;
+		/* The edge headers travel with the replayed record. */
+		assert_non_null(strstr(rec[i].header_names, "qp.tenant=acme"));
+	}
+	assert_int_equal(last[0], 10);
+	assert_int_equal(last[1], 11);
+	test_records_free(rec, 11);
+	assert_int_equal(rmdir(dir), 0); /* the emptied spool leaves no file */
+}
+
+static bool five_replayed(const qp_ingest_stats_t *st)
+{
+	return st->replayed == 5 && st->spool_records == 0;
+}
+
+/* Events answered 202 and still undelivered when the handler is destroyed
+ * (the producer closed: SIGTERM during an outage) go to the spool, and the
+ * next handler on that directory produces them. */
+static void test_events_undelivered_at_close_are_spooled(void **state)
+{
+	char dir[] = "/tmp/qp-ingest-spool-XXXXXX", body[4096], *ev;
+	qp_ingest_stats_t st;
+	qp_ingest_t *ing;
+	test_record_t *rec;
+	int n, len = 0;
+
+	assert_non_null(mkdtemp(dir));
+	/* The broker is down before the producer ever reaches it, so the
+	 * events wait in its queue, none on a connection: see docs/ingest.md
+	 * for the order of events caught on a connection that breaks. No poll
+	 * before the POST: Kafka counts as up until the first probe. */
+	rd_kafka_mock_broker_set_down(qp_mock__cluster(mc), 1);
+	ing = handler("spoolclose", "qp.ingest.spool.dir", dir, "qp.producer.close.timeout.ms",
+	              "100", "qp.ingest.probe.interval.ms", "600000", NULL);
+	for (n = 1; n <= 5; n++) {
+		ev = event(n, "dev-close", -60);
+		len += snprintf(body + len, sizeof(body) - (size_t)len, "%s\n", ev);
+		free(ev);
+	}
+	expect(ing, "POST", "/v1/scans", NDJSON, body, 202, "\"accepted\":5");
+	qp_ingest_stats(ing, &st);
+	assert_int_equal(st.spooled, 0); /* still in the producer's queue */
+	qp_ingest_destroy(ing);
+
+	rd_kafka_mock_broker_set_up(qp_mock__cluster(mc), 1);
+	ing = handler("spoolclose", "qp.ingest.spool.dir", dir, NULL);
+	qp_ingest_stats(ing, &st);
+	assert_int_equal(st.spool_records, 5);
+	poll_until(ing, five_replayed, "replayed five");
+	qp_ingest_destroy(ing);
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "spoolclose-events", 5);
+	for (n = 0; n < 5; n++)
+		assert_int_equal(atoi(strstr(rec[n].value, "8000-") + 5), n + 1);
+	test_records_free(rec, 5);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* A request whose events the spool could not all keep, were they to fail,
+ * is refused before any is produced. */
+static void test_spool_full_is_503_before_anything_is_dropped(void **state)
+{
+	char dir[] = "/tmp/qp-ingest-spool-XXXXXX", *ev, *body = malloc(200 * 600);
+	qp_ingest_stats_t st;
+	qp_ingest_t *ing;
+	size_t len = 0;
+	int n;
+
+	assert_non_null(mkdtemp(dir));
+	ing = handler("spoolfull", "qp.ingest.spool.dir", dir, "qp.ingest.spool.max.bytes", "65536",
+	              NULL);
+	for (n = 1; n <= 200; n++) {
+		ev = event(n, "dev-1", -60);
+		len += (size_t)snprintf(body + len, 200 * 600 - len, "%s\n", ev);
+		free(ev);
+	}
+	expect(ing, "POST", "/v1/scans", NDJSON, body, 503, "the spool could not keep these events");
+	expect(ing, "GET", "/readyz", "", "", 503, "spool full");
+	qp_ingest_stats(ing, &st);
+	assert_int_equal(st.accepted, 0);
+	free(body);
+	qp_ingest_destroy(ing);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +798,9 @@ int main(void)
 		cmocka_unit_test(test_push_token),
 		cmocka_unit_test(test_received_header_is_trusted_only_when_asked),
 		cmocka_unit_test(test_health_and_metrics),
+		cmocka_unit_test(test_failed_deliveries_are_spooled_and_produced_again),
+		cmocka_unit_test(test_events_undelivered_at_close_are_spooled),
+		cmocka_unit_test(test_spool_full_is_503_before_anything_is_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -230,23 +230,27 @@ typedef long long swig_type_200;
 typedef long long swig_type_201;
 typedef long long swig_type_202;
 typedef long long swig_type_203;
-typedef _gostring_ swig_type_204;
-typedef _gostring_ swig_type_205;
-typedef _gostring_ swig_type_206;
-typedef _gostring_ swig_type_207;
+typedef long long swig_type_204;
+typedef long long swig_type_205;
+typedef long long swig_type_206;
+typedef long long swig_type_207;
 typedef _gostring_ swig_type_208;
-typedef long long swig_type_209;
+typedef _gostring_ swig_type_209;
 typedef _gostring_ swig_type_210;
 typedef _gostring_ swig_type_211;
 typedef _gostring_ swig_type_212;
-typedef _gostring_ swig_type_213;
-typedef _goslice_ swig_type_214;
+typedef long long swig_type_213;
+typedef _gostring_ swig_type_214;
 typedef _gostring_ swig_type_215;
-typedef long long swig_type_216;
+typedef _gostring_ swig_type_216;
 typedef _gostring_ swig_type_217;
-typedef long long swig_type_218;
+typedef _goslice_ swig_type_218;
 typedef _gostring_ swig_type_219;
-typedef _gostring_ swig_type_220;
+typedef long long swig_type_220;
+typedef _gostring_ swig_type_221;
+typedef long long swig_type_222;
+typedef _gostring_ swig_type_223;
+typedef _gostring_ swig_type_224;
 extern void _wrap_Swig_free_capi_28bbccd75037211d(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_capi_28bbccd75037211d(swig_intgo arg1);
 extern swig_type_1 _wrap_qpb_error_family_capi_28bbccd75037211d(swig_intgo arg1);
@@ -532,17 +536,21 @@ extern swig_type_200 _wrap_qp_ingest_stats_t_tokens_get_capi_28bbccd75037211d(ui
 extern swig_type_201 _wrap_qp_ingest_stats_t_status_2xx_get_capi_28bbccd75037211d(uintptr_t arg1);
 extern swig_type_202 _wrap_qp_ingest_stats_t_status_4xx_get_capi_28bbccd75037211d(uintptr_t arg1);
 extern swig_type_203 _wrap_qp_ingest_stats_t_status_5xx_get_capi_28bbccd75037211d(uintptr_t arg1);
+extern swig_type_204 _wrap_qp_ingest_stats_t_spooled_get_capi_28bbccd75037211d(uintptr_t arg1);
+extern swig_type_205 _wrap_qp_ingest_stats_t_replayed_get_capi_28bbccd75037211d(uintptr_t arg1);
+extern swig_type_206 _wrap_qp_ingest_stats_t_spool_bytes_get_capi_28bbccd75037211d(uintptr_t arg1);
+extern swig_type_207 _wrap_qp_ingest_stats_t_spool_records_get_capi_28bbccd75037211d(uintptr_t arg1);
 extern uintptr_t _wrap_new_qp_ingest_stats_t_capi_28bbccd75037211d(void);
 extern void _wrap_delete_qp_ingest_stats_t_capi_28bbccd75037211d(uintptr_t arg1);
-extern swig_type_204 _wrap_qp_ingest_new_capi_28bbccd75037211d(swig_voidp arg1, uintptr_t arg2);
-extern swig_type_205 _wrap_qp_ingest_check_capi_28bbccd75037211d(uintptr_t arg1, swig_type_206 arg2, swig_type_207 arg3, swig_type_208 arg4, swig_type_209 arg5, swig_voidp arg6);
-extern swig_type_210 _wrap_qp_ingest_handle_capi_28bbccd75037211d(uintptr_t arg1, swig_type_211 arg2, swig_type_212 arg3, swig_type_213 arg4, swig_type_214 arg5, swig_voidp arg6);
+extern swig_type_208 _wrap_qp_ingest_new_capi_28bbccd75037211d(swig_voidp arg1, uintptr_t arg2);
+extern swig_type_209 _wrap_qp_ingest_check_capi_28bbccd75037211d(uintptr_t arg1, swig_type_210 arg2, swig_type_211 arg3, swig_type_212 arg4, swig_type_213 arg5, swig_voidp arg6);
+extern swig_type_214 _wrap_qp_ingest_handle_capi_28bbccd75037211d(uintptr_t arg1, swig_type_215 arg2, swig_type_216 arg3, swig_type_217 arg4, swig_type_218 arg5, swig_voidp arg6);
 extern swig_intgo _wrap_qp_ingest_response_status_capi_28bbccd75037211d(uintptr_t arg1);
-extern swig_type_215 _wrap_qp_ingest_response_body_capi_28bbccd75037211d(uintptr_t arg1);
-extern swig_type_216 _wrap_qp_ingest_response_header_count_capi_28bbccd75037211d(uintptr_t arg1);
-extern swig_type_217 _wrap_qp_ingest_response_header_at_capi_28bbccd75037211d(uintptr_t arg1, swig_type_218 arg2, swig_voidp arg3, swig_voidp arg4);
-extern swig_type_219 _wrap_qp_ingest_poll_capi_28bbccd75037211d(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_220 _wrap_qp_ingest_flush_capi_28bbccd75037211d(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_219 _wrap_qp_ingest_response_body_capi_28bbccd75037211d(uintptr_t arg1);
+extern swig_type_220 _wrap_qp_ingest_response_header_count_capi_28bbccd75037211d(uintptr_t arg1);
+extern swig_type_221 _wrap_qp_ingest_response_header_at_capi_28bbccd75037211d(uintptr_t arg1, swig_type_222 arg2, swig_voidp arg3, swig_voidp arg4);
+extern swig_type_223 _wrap_qp_ingest_poll_capi_28bbccd75037211d(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_224 _wrap_qp_ingest_flush_capi_28bbccd75037211d(uintptr_t arg1, swig_intgo arg2);
 extern void _wrap_qp_ingest_wakeup_capi_28bbccd75037211d(uintptr_t arg1);
 extern void _wrap_qp_ingest_stats_capi_28bbccd75037211d(uintptr_t arg1, uintptr_t arg2);
 #undef intgo
@@ -3580,6 +3588,34 @@ func (arg1 SwigcptrQp_ingest_stats_t) GetStatus_5xx() (_swig_ret uint64) {
 	return swig_r
 }
 
+func (arg1 SwigcptrQp_ingest_stats_t) GetSpooled() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_spooled_get_capi_28bbccd75037211d(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetReplayed() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_replayed_get_capi_28bbccd75037211d(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetSpool_bytes() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_spool_bytes_get_capi_28bbccd75037211d(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrQp_ingest_stats_t) GetSpool_records() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_qp_ingest_stats_t_spool_records_get_capi_28bbccd75037211d(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
 func NewQp_ingest_stats_t() (_swig_ret Qp_ingest_stats_t) {
 	var swig_r Qp_ingest_stats_t
 	swig_r = (Qp_ingest_stats_t)(SwigcptrQp_ingest_stats_t(C._wrap_new_qp_ingest_stats_t_capi_28bbccd75037211d()))
@@ -3605,6 +3641,10 @@ type Qp_ingest_stats_t interface {
 	GetStatus_2xx() (_swig_ret uint64)
 	GetStatus_4xx() (_swig_ret uint64)
 	GetStatus_5xx() (_swig_ret uint64)
+	GetSpooled() (_swig_ret uint64)
+	GetReplayed() (_swig_ret uint64)
+	GetSpool_bytes() (_swig_ret uint64)
+	GetSpool_records() (_swig_ret uint64)
 }
 
 func Qp_ingest_new(arg1 *uintptr, arg2 Qp_conf) (_swig_ret error) {
@@ -3626,7 +3666,7 @@ func Qp_ingest_check(arg1 Qp_ingest, arg2 string, arg3 string, arg4 string, arg5
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r_p := C._wrap_qp_ingest_check_capi_28bbccd75037211d(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_3)), C.swig_type_209(_swig_i_4), C.swig_voidp(_swig_i_5))
+	swig_r_p := C._wrap_qp_ingest_check_capi_28bbccd75037211d(C.uintptr_t(_swig_i_0), *(*C.swig_type_210)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_212)(unsafe.Pointer(&_swig_i_3)), C.swig_type_213(_swig_i_4), C.swig_voidp(_swig_i_5))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -3650,7 +3690,7 @@ func Qp_ingest_handle(arg1 Qp_ingest, arg2 string, arg3 string, arg4 string, arg
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r_p := C._wrap_qp_ingest_handle_capi_28bbccd75037211d(C.uintptr_t(_swig_i_0), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_212)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_213)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_214)(unsafe.Pointer(&_swig_i_4)), C.swig_voidp(_swig_i_5))
+	swig_r_p := C._wrap_qp_ingest_handle_capi_28bbccd75037211d(C.uintptr_t(_swig_i_0), *(*C.swig_type_215)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_216)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_217)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_218)(unsafe.Pointer(&_swig_i_4)), C.swig_voidp(_swig_i_5))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -3701,7 +3741,7 @@ func Qp_ingest_response_header_at(arg1 Qp_ingest_response, arg2 int64, arg3 *str
  _swig_i_2 = new(string) 
 	var _swig_i_3 *string
  _swig_i_3 = new(string) 
-	swig_r_p := C._wrap_qp_ingest_response_header_at_capi_28bbccd75037211d(C.uintptr_t(_swig_i_0), C.swig_type_218(_swig_i_1), C.swig_voidp(_swig_i_2), C.swig_voidp(_swig_i_3))
+	swig_r_p := C._wrap_qp_ingest_response_header_at_capi_28bbccd75037211d(C.uintptr_t(_swig_i_0), C.swig_type_222(_swig_i_1), C.swig_voidp(_swig_i_2), C.swig_voidp(_swig_i_3))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 
 	if b := qpbBytes(*_swig_i_2); arg3 != nil {

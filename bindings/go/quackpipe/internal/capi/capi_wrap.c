@@ -4953,6 +4953,58 @@ long long _wrap_qp_ingest_stats_t_status_5xx_get_capi_28bbccd75037211d(struct qp
 }
 
 
+long long _wrap_qp_ingest_stats_t_spooled_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->spooled);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_replayed_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->replayed);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_spool_bytes_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->spool_bytes);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_qp_ingest_stats_t_spool_records_get_capi_28bbccd75037211d(struct qp_ingest_stats *_swig_go_0) {
+  struct qp_ingest_stats *arg1 = (struct qp_ingest_stats *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct qp_ingest_stats **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->spool_records);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
 struct qp_ingest_stats *_wrap_new_qp_ingest_stats_t_capi_28bbccd75037211d() {
   struct qp_ingest_stats *result = 0 ;
   struct qp_ingest_stats *_swig_go_result;

@@ -1,0 +1,602 @@
+/*
+ * The spool's file format (base/spool_int.h): segments of length-prefixed,
+ * CRC-checked records, a head file, and the scan that cuts a torn tail when
+ * the spool is opened.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "base/buf_int.h"
+#include "base/errors_int.h"
+#include "base/spool_int.h"
+
+/* A segment holds about an eighth of the bound, so removed records wait at
+ * most that long for their disk space; within these limits. */
+#define SEGMENT_MIN (64u << 10)
+#define SEGMENT_MAX (64u << 20)
+
+typedef struct segment {
+	uint64_t number; /* its file name */
+	uint64_t size;
+} segment_t;
+
+struct qp_spool {
+	char *dir;
+	uint64_t max_bytes, segment_max;
+	segment_t *segs; /* live segments, oldest first */
+	size_t nsegs, cap;
+	uint64_t next_number; /* of the next segment to create */
+	int wfd;              /* the last segment, for appending; -1 none */
+	bool dirty;           /* appended since the last sync */
+
+	uint64_t head_off, head_seq; /* in segs[0] */
+	uint64_t tail_seq;           /* sequence number of the next append */
+	uint64_t bytes;              /* live bytes */
+	uint64_t cut;
+
+	size_t rseg;              /* read cursor: index in segs, */
+	uint64_t roff, rseq;      /* offset and sequence number */
+	int rfd;                  /* segs[rseg] opened for reading; -1 none */
+	uint64_t rfd_number;
+};
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The CRC of a record: over its length bytes, then its payload. */
+static uint32_t record_crc(const uint8_t *len_bytes, const void *payload, size_t len)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+
+	crc = crc32(crc, len_bytes, 4);
+	if (len)
+		crc = crc32(crc, payload, (uInt)len);
+	return (uint32_t)crc;
+}
+
+static void seg_path(const qp_spool_t *s, uint64_t number, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/%016" PRIx64 ".seg", s->dir, number);
+}
+
+static qp_err_t io_error(const char *what, const char *path)
+{
+	return qp_error__set(QP_ERR_IO, "spool: %s %s: %s", what, path, strerror(errno));
+}
+
+/* pread of exactly len bytes; false on a short read or an error. */
+static bool read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
+}
+
+/* Makes a created or renamed entry of the directory durable: fdatasync of
+ * a file does not cover its name. */
+static void sync_dir(const qp_spool_t *s)
+{
+	int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* ---- the head file ---- */
+
+static qp_err_t write_head(qp_spool_t *s, uint64_t number)
+{
+	char path[4096], tmp[4096], text[64];
+	int fd, n;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/head", s->dir);
+	snprintf(tmp, sizeof(tmp), "%s/head.tmp", s->dir);
+	n = snprintf(text, sizeof(text), "%016" PRIx64 " %" PRIu64 "\n", number, s->head_off);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+		return io_error("cannot create", tmp);
+	ok = write(fd, text, (size_t)n) == n && fdatasync(fd) == 0;
+	close(fd);
+	if (!ok || rename(tmp, path) != 0)
+		return io_error("cannot write", path);
+	sync_dir(s);
+	return QP_OK;
+}
+
+static void read_head(qp_spool_t *s, uint64_t *number, uint64_t *off)
+{
+	char path[4096];
+	FILE *f;
+
+	*number = 0;
+	*off = 0;
+	snprintf(path, sizeof(path), "%s/head", s->dir);
+	if (!(f = fopen(path, "re")))
+		return;
+	if (fscanf(f, "%" SCNx64 " %" SCNu64, number, off) != 2)
+		*number = *off = 0;
+	fclose(f);
+}
+
+/* ---- opening: list the segments, check every record ---- */
+
+static int by_number(const void *a, const void *b)
+{
+	const segment_t *x = a, *y = b;
+
+	return x->number < y->number ? -1 : x->number > y->number;
+}
+
+static qp_err_t add_segment(qp_spool_t *s, uint64_t number, uint64_t size)
+{
+	if (s->nsegs == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		segment_t *segs = realloc(s->segs, cap * sizeof(*segs));
+
+		if (!segs)
+			return qp_error__code(QP_ERR_NOMEM);
+		s->segs = segs;
+		s->cap = cap;
+	}
+	s->segs[s->nsegs].number = number;
+	s->segs[s->nsegs].size = size;
+	s->nsegs++;
+	return QP_OK;
+}
+
+static qp_err_t list_segments(qp_spool_t *s)
+{
+	DIR *d = opendir(s->dir);
+	struct dirent *e;
+	qp_err_t err = QP_OK;
+
+	if (!d)
+		return io_error("cannot open the directory", s->dir);
+	while (!err && (e = readdir(d))) {
+		char path[4096], *end;
+		struct stat st;
+		uint64_t number = strtoull(e->d_name, &end, 16);
+
+		if (strlen(e->d_name) != 20 || strcmp(end, ".seg") != 0)
+			continue;
+		seg_path(s, number, path, sizeof(path));
+		if (stat(path, &st) != 0)
+			err = io_error("cannot stat", path);
+		else
+			err = add_segment(s, number, (uint64_t)st.st_size);
+	}
+	closedir(d);
+	if (s->nsegs)
+		qsort(s->segs, s->nsegs, sizeof(*s->segs), by_number);
+	return err;
+}
+
+/* Checks the records of segs[i] from off; cuts the file at the first that
+ * is torn or corrupt. Adds the records to the tail's sequence number. */
+static qp_err_t scan_segment(qp_spool_t *s, size_t i, uint64_t off)
+{
+	segment_t *seg = &s->segs[i];
+	char path[4096];
+	qp_buf_t payload = QP_BUF_INIT;
+	int fd;
+
+	seg_path(s, seg->number, path, sizeof(path));
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return io_error("cannot open", path);
+	while (off < seg->size) {
+		uint8_t head[QP_SPOOL__RECORD_HEADER];
+		uint32_t len;
+
+		if (seg->size - off < sizeof(head) || !read_at(fd, head, sizeof(head), off))
+			break;
+		len = get_u32(head);
+		if (len > QP_SPOOL__RECORD_MAX || seg->size - off - sizeof(head) < len)
+			break;
+		qp_buf__truncate(&payload, 0);
+		if (qp_buf__grow(&payload, len)) {
+			close(fd);
+			qp_buf_dispose(&payload);
+			return qp_error__code(QP_ERR_NOMEM);
+		}
+		if (!read_at(fd, payload.ptr, len, off + sizeof(head)) ||
+		    record_crc(head, payload.ptr, len) != get_u32(head + 4))
+			break;
+		off += sizeof(head) + len;
+		s->tail_seq++;
+	}
+	qp_buf_dispose(&payload);
+	if (off < seg->size) {
+		/* A torn write (the process died in it) or damaged bytes: what
+		 * follows cannot be framed, so it is cut, not replayed. */
+		s->cut += seg->size - off;
+		if (ftruncate(fd, (off_t)off) != 0) {
+			close(fd);
+			return io_error("cannot cut the torn tail of", path);
+		}
+		seg->size = off;
+	}
+	close(fd);
+	return QP_OK;
+}
+
+static void unlink_segment(qp_spool_t *s, uint64_t number)
+{
+	char path[4096];
+
+	seg_path(s, number, path, sizeof(path));
+	unlink(path);
+}
+
+/* Forgets every segment and file: the spool is empty. */
+static void reset_empty(qp_spool_t *s)
+{
+	char path[4096];
+	size_t i;
+
+	if (s->wfd >= 0)
+		close(s->wfd);
+	if (s->rfd >= 0)
+		close(s->rfd);
+	s->wfd = s->rfd = -1;
+	for (i = 0; i < s->nsegs; i++)
+		unlink_segment(s, s->segs[i].number);
+	s->nsegs = 0;
+	s->head_off = 0;
+	s->bytes = 0;
+	s->dirty = false;
+	s->head_seq = s->tail_seq;
+	s->rseg = 0;
+	s->roff = 0;
+	s->rseq = s->head_seq;
+	snprintf(path, sizeof(path), "%s/head", s->dir);
+	unlink(path);
+}
+
+static qp_err_t open_tail(qp_spool_t *s)
+{
+	char path[4096];
+
+	seg_path(s, s->segs[s->nsegs - 1].number, path, sizeof(path));
+	if ((s->wfd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+		return io_error("cannot open", path);
+	return QP_OK;
+}
+
+static qp_err_t recover(qp_spool_t *s)
+{
+	uint64_t head_number, head_off, total = 0;
+	size_t i, drop = 0;
+	qp_err_t err;
+
+	read_head(s, &head_number, &head_off);
+	if ((err = list_segments(s)))
+		return err;
+	/* Segments before the head were all removed; a crash after the head
+	 * moved can leave them behind. */
+	while (drop < s->nsegs && s->segs[drop].number < head_number)
+		unlink_segment(s, s->segs[drop++].number);
+	if (drop) {
+		memmove(s->segs, s->segs + drop, (s->nsegs - drop) * sizeof(*s->segs));
+		s->nsegs -= drop;
+	}
+	if (s->nsegs && s->segs[0].number == head_number && head_off <= s->segs[0].size)
+		s->head_off = head_off;
+	for (i = 0; i < s->nsegs; i++) {
+		if ((err = scan_segment(s, i, i ? 0 : s->head_off)))
+			return err;
+		total += s->segs[i].size;
+	}
+	if (s->nsegs)
+		s->next_number = s->segs[s->nsegs - 1].number + 1;
+	else
+		s->next_number = head_number;
+	if (s->nsegs && s->head_off > s->segs[0].size) /* cut below the head */
+		s->head_off = s->segs[0].size;
+	if (s->tail_seq == 0) {
+		reset_empty(s);
+		return QP_OK;
+	}
+	s->bytes = total - s->head_off;
+	return open_tail(s);
+}
+
+qp_err_t qp_spool__open(qp_spool_t **out, const char *dir, uint64_t max_bytes)
+{
+	qp_spool_t *s;
+	qp_err_t err;
+
+	if (!out || !dir || !*dir)
+		return qp_error__set(QP_ERR_INVALID_ARG, "qp_spool__open: no directory");
+	*out = NULL;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return io_error("cannot create the directory", dir);
+	if (!(s = calloc(1, sizeof(*s))) || !(s->dir = strdup(dir))) {
+		free(s);
+		return qp_error__code(QP_ERR_NOMEM);
+	}
+	s->wfd = s->rfd = -1;
+	s->max_bytes = max_bytes;
+	s->segment_max = max_bytes / 8;
+	if (s->segment_max < SEGMENT_MIN)
+		s->segment_max = SEGMENT_MIN;
+	if (s->segment_max > SEGMENT_MAX)
+		s->segment_max = SEGMENT_MAX;
+	if ((err = recover(s))) {
+		qp_spool__close(s);
+		return err;
+	}
+	qp_spool__rewind(s);
+	*out = s;
+	return QP_OK;
+}
+
+void qp_spool__close(qp_spool_t *s)
+{
+	if (!s)
+		return;
+	qp_spool__sync(s);
+	if (s->wfd >= 0)
+		close(s->wfd);
+	if (s->rfd >= 0)
+		close(s->rfd);
+	free(s->segs);
+	free(s->dir);
+	free(s);
+}
+
+/* ---- appending ---- */
+
+static qp_err_t roll(qp_spool_t *s)
+{
+	char path[4096];
+	qp_err_t err;
+	int fd;
+
+	if ((err = qp_spool__sync(s)))
+		return err;
+	seg_path(s, s->next_number, path, sizeof(path));
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644)) < 0)
+		return io_error("cannot create", path);
+	sync_dir(s);
+	if ((err = add_segment(s, s->next_number, 0))) {
+		close(fd);
+		unlink(path);
+		return err;
+	}
+	s->next_number++;
+	if (s->wfd >= 0)
+		close(s->wfd);
+	s->wfd = fd;
+	return QP_OK;
+}
+
+qp_err_t qp_spool__append(qp_spool_t *s, const void *data, size_t len)
+{
+	uint8_t head[QP_SPOOL__RECORD_HEADER];
+	uint64_t need = qp_spool__record_size(len);
+	struct iovec iov[2] = { { head, sizeof(head) }, { (void *)data, len } };
+	segment_t *tail;
+	ssize_t n;
+	qp_err_t err;
+
+	if (len > QP_SPOOL__RECORD_MAX)
+		return qp_error__set(QP_ERR_TOO_LARGE, "spool: a record of %zu bytes, at most %u",
+		                     len, QP_SPOOL__RECORD_MAX);
+	if (s->bytes + need > s->max_bytes)
+		return qp_error__set(QP_ERR_QUEUE_FULL, "spool full: %" PRIu64 " of %" PRIu64
+		                     " bytes used, a record of %" PRIu64 " does not fit",
+		                     s->bytes, s->max_bytes, need);
+	if (!s->nsegs || (s->segs[s->nsegs - 1].size > 0 &&
+	                  s->segs[s->nsegs - 1].size + need > s->segment_max))
+		if ((err = roll(s)))
+			return err;
+	tail = &s->segs[s->nsegs - 1];
+	put_u32(head, (uint32_t)len);
+	put_u32(head + 4, record_crc(head, data, len));
+	do
+		n = writev(s->wfd, iov, len ? 2 : 1);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)need) {
+		char path[4096];
+
+		seg_path(s, tail->number, path, sizeof(path));
+		err = n < 0 ? io_error("cannot write", path)
+		            : qp_error__set(QP_ERR_IO, "spool: short write to %s", path);
+		/* Take back a partial record so the next append frames well. */
+		if (ftruncate(s->wfd, (off_t)tail->size) != 0)
+			qp_error__set(QP_ERR_IO, "spool: cannot cut a short write to %s: %s", path,
+			              strerror(errno));
+		return err;
+	}
+	tail->size += need;
+	s->bytes += need;
+	s->tail_seq++;
+	s->dirty = true;
+	return QP_OK;
+}
+
+qp_err_t qp_spool__sync(qp_spool_t *s)
+{
+	if (!s->dirty || s->wfd < 0)
+		return QP_OK;
+	if (fdatasync(s->wfd) != 0)
+		return qp_error__set(QP_ERR_IO, "spool: fdatasync in %s: %s", s->dir,
+		                     strerror(errno));
+	s->dirty = false;
+	return QP_OK;
+}
+
+/* ---- reading and removing ---- */
+
+void qp_spool__rewind(qp_spool_t *s)
+{
+	s->rseg = 0;
+	s->roff = s->head_off;
+	s->rseq = s->head_seq;
+}
+
+static qp_err_t open_reader(qp_spool_t *s)
+{
+	char path[4096];
+
+	if (s->rfd >= 0 && s->rfd_number == s->segs[s->rseg].number)
+		return QP_OK;
+	if (s->rfd >= 0)
+		close(s->rfd);
+	seg_path(s, s->segs[s->rseg].number, path, sizeof(path));
+	if ((s->rfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return io_error("cannot open", path);
+	s->rfd_number = s->segs[s->rseg].number;
+	return QP_OK;
+}
+
+qp_err_t qp_spool__next(qp_spool_t *s, qp_buf_t *out, uint64_t *seq)
+{
+	uint8_t head[QP_SPOOL__RECORD_HEADER];
+	uint32_t len;
+	qp_err_t err;
+
+	if (s->rseq >= s->tail_seq)
+		return QP_ERR_NO_EVENT;
+	while (s->roff >= s->segs[s->rseg].size) {
+		s->rseg++;
+		s->roff = 0;
+	}
+	if ((err = open_reader(s)))
+		return err;
+	if (!read_at(s->rfd, head, sizeof(head), s->roff))
+		return qp_error__set(QP_ERR_IO, "spool: cannot read a record in %s", s->dir);
+	len = get_u32(head);
+	qp_buf__truncate(out, 0);
+	if (len > QP_SPOOL__RECORD_MAX)
+		return qp_error__set(QP_ERR_IO, "spool: a damaged record in %s", s->dir);
+	if (qp_buf__grow(out, len))
+		return qp_error__code(QP_ERR_NOMEM);
+	if (!read_at(s->rfd, out->ptr, len, s->roff + sizeof(head)) ||
+	    record_crc(head, out->ptr, len) != get_u32(head + 4))
+		return qp_error__set(QP_ERR_IO, "spool: a record in %s no longer matches its CRC",
+		                     s->dir);
+	qp_buf__truncate(out, len);
+	*seq = s->rseq++;
+	s->roff += sizeof(head) + len;
+	return QP_OK;
+}
+
+qp_err_t qp_spool__remove_until(qp_spool_t *s, uint64_t seq)
+{
+	size_t done = 0;
+	qp_err_t err;
+	int fd = -1;
+
+	if (seq > s->tail_seq)
+		seq = s->tail_seq;
+	if (seq <= s->head_seq)
+		return QP_OK;
+	if (seq == s->tail_seq) {
+		s->head_seq = seq;
+		reset_empty(s);
+		return QP_OK;
+	}
+	/* Walk the headers from the head to the new head. */
+	while (s->head_seq < seq) {
+		uint8_t head[QP_SPOOL__RECORD_HEADER];
+		char path[4096];
+		uint64_t size;
+
+		if (s->head_off >= s->segs[done].size) {
+			done++;
+			s->head_off = 0;
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+		}
+		seg_path(s, s->segs[done].number, path, sizeof(path));
+		if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return io_error("cannot open", path);
+		if (!read_at(fd, head, sizeof(head), s->head_off)) {
+			close(fd);
+			return qp_error__set(QP_ERR_IO, "spool: cannot read a record in %s", path);
+		}
+		size = qp_spool__record_size(get_u32(head));
+		s->head_off += size;
+		s->bytes -= size;
+		s->head_seq++;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (s->head_off >= s->segs[done].size) {
+		done++;
+		s->head_off = 0;
+	}
+	/* The new head first: a crash before the unlinks leaves files that the
+	 * next open deletes, never records replayed twice. When the head cannot
+	 * be written, the removed records stay on disk and come again after a
+	 * restart: at least once, never lost. */
+	err = write_head(s, s->segs[done].number);
+	for (size_t i = 0; i < done; i++) {
+		if (s->rfd >= 0 && s->rfd_number == s->segs[i].number) {
+			close(s->rfd);
+			s->rfd = -1;
+		}
+		if (!err)
+			unlink_segment(s, s->segs[i].number);
+	}
+	memmove(s->segs, s->segs + done, (s->nsegs - done) * sizeof(*s->segs));
+	s->nsegs -= done;
+	if (s->rseq < s->head_seq)
+		qp_spool__rewind(s);
+	else
+		s->rseg -= done;
+	return err;
+}
+
+uint64_t qp_spool__head_seq(const qp_spool_t *s)
+{
+	return s->head_seq;
+}
+
+uint64_t qp_spool__records(const qp_spool_t *s)
+{
+	return s->tail_seq - s->head_seq;
+}
+
+uint64_t qp_spool__bytes(const qp_spool_t *s)
+{
+	return s->bytes;
+}
+
+uint64_t qp_spool__cut_bytes(const qp_spool_t *s)
+{
+	return s->cut;
+}
