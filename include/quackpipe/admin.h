@@ -1,11 +1,13 @@
 /*
- * libquackpipe — topic provisioning: the pipeline's six topics.
+ * libquackpipe — topic provisioning: the pipeline's seven topics.
  *
- * The topics are named by qp.topic.events / .enriched / .alerts / .dlq and
- * alert-svc's two tables qp.topic.device_tokens / .alerts_sent, and laid
- * out by qp.topic.<name>.partitions, qp.topic.replication.factor and
- * qp.topic.retention.ms (docs/admin.md); the two tables are compacted
- * (cleanup.policy=compact, checked instead of retention.ms). "Ensure" creates the missing ones
+ * The topics are named by qp.topic.events / .enriched / .alerts / .dlq,
+ * alert-svc's two tables qp.topic.device_tokens / .alerts_sent and
+ * fraud-svc's device-state changelog qp.topic.fraud.state (partitioned as
+ * the events topic), and laid out by qp.topic.<name>.partitions,
+ * qp.topic.replication.factor and qp.topic.retention.ms (docs/admin.md);
+ * the tables and the changelog are compacted (cleanup.policy=compact,
+ * checked instead of retention.ms). "Ensure" creates the missing ones
  * and checks the others; it never changes an existing topic: a topic with
  * fewer partitions than configured, or another retention.ms, is reported as
  * QP_ERR_TOPIC_MISMATCH for a human to decide (adding partitions moves
