@@ -18,10 +18,12 @@
  * (a killed process loses nothing), fdatasync'ed by the next poll (a
  * machine crash loses at most a poll interval of answered events).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/buf_int.h"
@@ -116,7 +118,13 @@ qp_err_t qp_ingest__journal_open(qp_ingest_t *ing, const char *spool_dir, uint64
 		return qp_error__code(QP_ERR_NOMEM);
 	}
 	snprintf(j->dir, len, "%s/journal", spool_dir);
-	if ((err = qp_spool__open(&j->file, j->dir, max_bytes))) {
+	/* Inside the spool's directory, which may not exist yet. */
+	if (mkdir(spool_dir, 0755) != 0 && errno != EEXIST)
+		err = qp_error__set(QP_ERR_IO, "spool: cannot create the directory %s: %s",
+		                    spool_dir, strerror(errno));
+	else
+		err = qp_spool__open(&j->file, j->dir, max_bytes);
+	if (err) {
 		free(j->dir);
 		free(j);
 		return err;
