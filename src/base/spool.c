@@ -551,6 +551,8 @@ qp_err_t qp_spool__next(qp_spool_t *s, qp_buf_t *out, uint64_t *seq)
 
 qp_err_t qp_spool__remove_until(qp_spool_t *s, uint64_t seq)
 {
+	uint8_t win[16 << 10];
+	uint64_t win_off = 0, win_len = 0;
 	size_t done = 0;
 	qp_err_t err;
 	int fd = -1;
@@ -564,9 +566,9 @@ qp_err_t qp_spool__remove_until(qp_spool_t *s, uint64_t seq)
 		reset_empty(s);
 		return QP_OK;
 	}
-	/* Walk the headers from the head to the new head. */
+	/* Walk the headers from the head to the new head, reading a window
+	 * of the segment at a time (not a read per record). */
 	while (s->head_seq < seq) {
-		uint8_t head[QP_SPOOL__RECORD_HEADER];
 		char path[4096];
 		uint64_t size;
 
@@ -576,15 +578,23 @@ qp_err_t qp_spool__remove_until(qp_spool_t *s, uint64_t seq)
 			if (fd >= 0)
 				close(fd);
 			fd = -1;
+			win_len = 0;
 		}
 		seg_path(s, s->segs[done].number, path, sizeof(path));
 		if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			return io_error("cannot open", path);
-		if (!read_at(fd, head, sizeof(head), s->head_off)) {
-			close(fd);
-			return qp_error__set(QP_ERR_IO, "spool: cannot read a record in %s", path);
+		if (s->head_off < win_off || s->head_off + QP_SPOOL__RECORD_HEADER > win_off + win_len) {
+			ssize_t n = pread(fd, win, sizeof(win), (off_t)s->head_off);
+
+			win_off = s->head_off;
+			win_len = n > 0 ? (uint64_t)n : 0;
+			if (win_len < QP_SPOOL__RECORD_HEADER) {
+				close(fd);
+				return qp_error__set(QP_ERR_IO, "spool: cannot read a record in %s",
+				                     path);
+			}
 		}
-		size = qp_spool__record_size(get_u32(head));
+		size = qp_spool__record_size(get_u32(win + (s->head_off - win_off)));
 		s->head_off += size;
 		s->bytes -= size;
 		s->head_seq++;
