@@ -12,11 +12,15 @@ import quackpipe
 from test_kafka import wait_in_flight
 
 
+@pytest.fixture
 def closed_port():
-    """A loopback port nothing listens on (bound, then released)."""
+    """A loopback port nothing listens on. It stays bound (not listening)
+    for the test, so connections to it are refused and no other process
+    can start listening on it meanwhile (released at once, another test
+    run on the machine could take it, and the inserter would talk to that)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        yield s.getsockname()[1]
 
 
 def http_conf(url, **props):
@@ -74,8 +78,8 @@ def fake_clickhouse():
     server.server_close()
 
 
-def test_a_closed_port_raises_with_the_transport_detail():
-    url = f"http://127.0.0.1:{closed_port()}"
+def test_a_closed_port_raises_with_the_transport_detail(closed_port):
+    url = f"http://127.0.0.1:{closed_port}"
     with quackpipe.Inserter(http_conf(url)) as ins:
         with pytest.raises(quackpipe.ClickHouseError) as info:
             ins.query("SELECT 1")
@@ -139,8 +143,8 @@ def test_result_callback_reports_every_row(fake_clickhouse):
         ins.close()
 
 
-def test_wakeup_and_close_end_a_blocked_flush():
-    conf = http_conf(f"http://127.0.0.1:{closed_port()}", **{
+def test_wakeup_and_close_end_a_blocked_flush(closed_port):
+    conf = http_conf(f"http://127.0.0.1:{closed_port}", **{
         "qp.inserter.retry.max": 100, "qp.inserter.retry.backoff.ms": 600000,
         "qp.inserter.retry.backoff.max.ms": 600000, "qp.inserter.retry.total.ms": 600000})
     ins = quackpipe.Inserter(conf)

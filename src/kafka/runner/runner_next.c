@@ -192,6 +192,18 @@ qp_err_t qp_runner_next(qp_runner_t *r, qp_message_t **out, int timeout_ms)
 		/* Serves rebalance, commit, error and log callbacks too. */
 		if ((rkm = rd_kafka_consumer_poll(r->rk, 0))) {
 			if ((msg = take(r, rkm))) {
+				/* The ready queue was empty before this poll, so
+				 * what is in it now a callback served by the same
+				 * poll queued, before the record came: typically
+				 * the ASSIGNED notice of the record's partition
+				 * (under load the fetcher delivers the first record
+				 * of a new assignment while the rebalance callback
+				 * runs). The record goes behind it: the host learns
+				 * it owns a partition before it sees its events. */
+				if (r->ready_head) {
+					qp_runner__ready_push(r, msg);
+					continue;
+				}
 				*out = hand_out(r, msg);
 				return QP_OK;
 			}

@@ -6,6 +6,7 @@
  * that notice, so a sink can flush what it holds first; the group waits
  * meanwhile. Lost partitions and revocations while closing complete at once.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,6 +433,21 @@ static int64_t rewind_target(const qp_runner_part_t *part)
 	return part->committed >= 0 ? part->committed : part->track.first_offset;
 }
 
+/*
+ * The timeout to give rd_kafka_seek_partitions() for waiting timeout_ms.
+ * librdkafka before 2.1.0 (Debian 12 ships 2.0.2) waits a thousandth of it:
+ * it passes the milliseconds left where microseconds are expected (fixed
+ * upstream in 2.1.0, librdkafka #4230). A 10 s rewind then gave up after
+ * 10 ms on a loaded machine, although the seeks went through (their version
+ * barrier is set at once). Scaled up, the old versions wait as long as asked.
+ */
+static int seek_timeout_ms(int timeout_ms)
+{
+	if (timeout_ms <= 0 || rd_kafka_version() >= 0x02010000)
+		return timeout_ms;
+	return timeout_ms > INT_MAX / 1000 ? INT_MAX : timeout_ms * 1000;
+}
+
 qp_err_t qp_runner_rewind(qp_runner_t *r, int timeout_ms)
 {
 	rd_kafka_topic_partition_list_t *seeks;
@@ -462,7 +478,8 @@ qp_err_t qp_runner_rewind(qp_runner_t *r, int timeout_ms)
 	}
 	r->part_hint = NULL;
 	purge_stale(r);
-	if (seeks->cnt && (error = rd_kafka_seek_partitions(r->rk, seeks, timeout_ms))) {
+	if (seeks->cnt &&
+	    (error = rd_kafka_seek_partitions(r->rk, seeks, seek_timeout_ms(timeout_ms)))) {
 		err = qp_error__set(QP_ERR_KAFKA, "runner: rewind: %s",
 		                    rd_kafka_error_string(error));
 		rd_kafka_error_destroy(error);

@@ -92,15 +92,23 @@ static void wait_a_little(pid_t child)
 		fail();
 	}
 	if (qp_clock__now_ms() > deadline) {
-		fprintf(stderr, "consumer too slow: gave up after %d ms\n", DEADLINE_MS);
+		fprintf(stderr, "consumer did not get there: gave up after %d ms\n",
+		        DEADLINE_MS);
 		kill(child, SIGKILL);
 		fail();
 	}
 	nanosleep(&tick, NULL);
 }
 
-/* Re-reads run 2's lines; true once every event was handled by a run. */
-static bool all_handled(const char *path, long run2_from, size_t *lines2)
+/*
+ * Re-reads run 2's lines; true once run 2 handled every offset from where
+ * it has to resume, the committed offset, to the end of each partition.
+ * (Not "every offset handled by one of the runs": run 1 handled the
+ * uncommitted tail already, so SIGTERM could reach run 2 before it read
+ * that tail again.)
+ */
+static bool run2_at_end(const char *path, long run2_from,
+                        const int64_t *committed, size_t *lines2)
 {
 	int p, o;
 
@@ -108,8 +116,8 @@ static bool all_handled(const char *path, long run2_from, size_t *lines2)
 	*lines2 = 0;
 	read_lines(path, run2_from, 1, lines2);
 	for (p = 0; p < PARTITIONS; p++)
-		for (o = 0; o < PER_PARTITION; o++)
-			if (!seen[0][p][o] && !seen[1][p][o])
+		for (o = (int)committed[p]; o < PER_PARTITION; o++)
+			if (!seen[1][p][o])
 				return false;
 	return true;
 }
@@ -161,9 +169,14 @@ static void killed_consumer_loses_nothing(void **state)
 		tail += (size_t)(last[p] + 1 - committed[p]);
 	}
 
+	fprintf(stderr, "crash: killed after %zu events; committed / last handled:", lines1);
+	for (p = 0; p < PARTITIONS; p++)
+		fprintf(stderr, " [%d] %lld / %lld", p, (long long)committed[p], (long long)last[p]);
+	fprintf(stderr, "\n");
+
 	/* Run 2: to the end, then SIGTERM. */
 	pid = spawn(kf, group, topic, out, "0");
-	while (!all_handled(out, run1_bytes, &lines2))
+	while (!run2_at_end(out, run1_bytes, committed, &lines2))
 		wait_a_little(pid);
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -186,8 +199,12 @@ static void killed_consumer_loses_nothing(void **state)
 				dup++;
 			}
 		}
-		/* Run 2 resumed exactly at the committed offset. */
-		assert_int_equal(first2, committed[p]);
+		/* Run 2 resumed exactly at the committed offset. Run 1 tends
+		 * to handle one partition to its end before the next (one
+		 * fetch brings it whole), and under load its periodic commit
+		 * can land between its last ack there and the kill: then run
+		 * 2 has nothing of that partition to read. */
+		assert_int_equal(first2, committed[p] < PER_PARTITION ? committed[p] : -1);
 		/* SIGTERM closed the runner, which committed everything. */
 		assert_int_equal(kf_committed(kf, group, topic, p), PER_PARTITION);
 	}
