@@ -135,6 +135,7 @@ qp_err_t qp_ingest__journal_open(qp_ingest_t *ing, const char *spool_dir, uint64
 		         " bytes cut (a request the process died writing, never answered)",
 		         j->dir, qp_spool__cut_bytes(j->file));
 	pthread_mutex_init(&j->lock, NULL);
+	j->unreported = qp_spool__head_seq(j->file);
 	ing->journal = j;
 	return QP_OK;
 }
@@ -248,7 +249,9 @@ uint64_t qp_ingest__journal_reported(qp_ingest_t *ing)
 		return 0;
 	pthread_mutex_lock(&j->lock);
 	tail = qp_spool__tail_seq(j->file);
-	while (j->unreported < tail && slot(j, j->unreported)->reported)
+	/* No ring before the first write: nothing of this run to cut (an
+	 * earlier run's records stay unless recovered). */
+	while (j->cap && j->unreported < tail && slot(j, j->unreported)->reported)
 		j->unreported++;
 	until = j->unreported;
 	pthread_mutex_unlock(&j->lock);
