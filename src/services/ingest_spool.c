@@ -19,8 +19,8 @@
  * Durability: a record is written (into the page cache: a killed process
  * loses nothing) when its failure is reported, and fdatasync'ed by the poll
  * that follows (group commit, at most a poll interval later). Before its
- * failure, a 202'd event lives only in the producer's memory, as in any
- * async producer; the spool makes the failure durable, not the 202.
+ * failure, a 202'd event is kept by the journal (ingest_journal.c), whose
+ * leftovers from a killed run are moved in here at start.
  *
  * Record: u8 version (1) | u32 key length | key | u32 value length | value
  * | u32 header count | per header: u32 name length | name | u8 has value |
