@@ -30,6 +30,12 @@ static const qp_prop_t qp_properties[] = {
 	  "Topic fraud-svc produces reward alerts to." },
 	{ "qp.topic.dlq", QP_PROP_STR, "scan-dlq", 0, 0, NULL,
 	  "Dead-letter topic for events a stage cannot decode or process." },
+	{ "qp.topic.fraud.state", QP_PROP_STR, "{events}-fraud-state", 0, 0, NULL,
+	  "Compacted changelog of fraud-svc's per-device state ({events}: the "
+	  "qp.topic.events name), partitioned as the events topic: a snapshot per "
+	  "device and event, read back on assignment instead of replaying events "
+	  "(docs/services.md); empty: none, warming by replay only "
+	  "(qp.fraud.warm.window.ms)." },
 	{ "qp.topic.device_tokens", QP_PROP_STR, "device-tokens", 0, 0, NULL,
 	  "Compacted topic of push tokens, key device_id, value "
 	  "{\"platform\":\"apns|fcm|webhook\",\"token\":...,\"app\":...}; alert-svc "
@@ -203,6 +209,11 @@ static const qp_prop_t qp_properties[] = {
 	  "Partitions of alert-svc's record of pushes (compacted: cleanup.policy=compact)." },
 	{ "qp.topic.dlq.partitions", QP_PROP_INT, "1", 1, 100000, NULL,
 	  "Partitions of the dead-letter topic." },
+	{ "qp.topic.fraud.state.segment.bytes", QP_PROP_INT, "1048576", 1048576, 1073741824, NULL,
+	  "segment.bytes of the fraud-state changelog the library creates (with "
+	  "min.cleanable.dirty.ratio 0.1): the broker compacts only closed "
+	  "segments, so a restore reads the devices' snapshots plus up to about "
+	  "this much per partition." },
 	{ "qp.topic.replication.factor", QP_PROP_INT, "1", -1, 32767, NULL,
 	  "Replication factor of topics the library creates; -1 = the broker's "
 	  "default.replication.factor (0 is refused)." },
@@ -268,9 +279,10 @@ static const qp_prop_t qp_properties[] = {
 	  "batch: outputs and input offsets commit together or not at all. Set "
 	  "transactional.id to a stable name per instance (docs/services.md)." },
 	{ "qp.fraud.warm.window.ms", QP_PROP_INT, "300000", 0, 86400000, NULL,
-	  "fraud-svc: on assignment (and after a rewind), the devices' state is "
-	  "rebuilt from the partition's events of this much record time before "
-	  "the committed offset, without re-emitting them; 0: no warming." },
+	  "fraud-svc: on assignment (and after a rewind) without a usable "
+	  "changelog (qp.topic.fraud.state), the devices' state is rebuilt from "
+	  "the partition's events of this much record time before the committed "
+	  "offset, without re-emitting them; 0: no replay." },
 	{ "qp.svc.batch.max", QP_PROP_INT, "1000", 1, 1000000, NULL,
 	  "Services: events taken from the runner per batch (fraud-svc acks a "
 	  "batch once all its outputs are acknowledged)." },
@@ -599,6 +611,21 @@ bool qp_conf__is_set(const qp_conf_t *conf, const char *key)
 qp_err_t qp_conf__set_default(qp_conf_t *conf, const char *key, const char *value)
 {
 	return qp_conf__is_set(conf, key) ? QP_OK : qp_conf_set(conf, key, value);
+}
+
+qp_err_t qp_conf__name_after_events(qp_conf_t *conf, const char *key)
+{
+	static const char mark[] = "{events}";
+	const char *value = qp_conf__str(conf, key), *at;
+	char name[512];
+
+	if (!value || !(at = strstr(value, mark)))
+		return QP_OK;
+	if (snprintf(name, sizeof(name), "%.*s%s%s", (int)(at - value), value,
+	             qp_conf__str(conf, "qp.topic.events"), at + strlen(mark)) >= (int)sizeof(name))
+		return qp_error__set(QP_ERR_CONF_INVALID, "%s: \"%s\" names a topic too long",
+		                     key, value);
+	return qp_conf_set(conf, key, name);
 }
 
 const char *qp_conf_get(const qp_conf_t *conf, const char *key)

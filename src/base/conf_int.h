@@ -31,6 +31,12 @@ bool qp_conf__is_set(const qp_conf_t *conf, const char *key);
  * caller's, stronger than the property table's). */
 qp_err_t qp_conf__set_default(qp_conf_t *conf, const char *key, const char *value);
 
+/* Sets the topic name of key (a string property) with "{events}" in it
+ * replaced by qp.topic.events, so that a topic that follows the events
+ * topic (fraud-svc's changelog) is named after it; later reads give the
+ * name itself. */
+qp_err_t qp_conf__name_after_events(qp_conf_t *conf, const char *key);
+
 /* The property named `key`, or NULL. */
 const qp_prop_t *qp_conf__prop(const char *key);
 

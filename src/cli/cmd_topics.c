@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/conf_int.h"
 #include "cli/cli_conf.h"
 #include "cli/commands.h"
 
@@ -28,7 +29,8 @@ static void usage(FILE *out, const void *opaque)
 		"Topics: qp.topic.events, .enriched, .alerts, .dlq, and alert-svc's compacted\n"
 		"qp.topic.device_tokens and .alerts_sent (cleanup.policy=compact); layout:\n"
 		"qp.topic.<name>.partitions, qp.topic.replication.factor, qp.topic.retention.ms\n"
-		"(docs/admin.md).\n", cli_conf_usage);
+		"(docs/admin.md); and fraud-svc's compacted changelog qp.topic.fraud.state, partitioned\n"
+		"as the events (\"\": none).\n", cli_conf_usage);
 }
 
 static void print_layout(const qp_conf_t *conf, const char *state)
@@ -52,6 +54,11 @@ static void print_layout(const qp_conf_t *conf, const char *state)
 		       qp_conf_get(conf, topic_key), qp_conf_get(conf, partitions_key),
 		       qp_conf_get(conf, "qp.topic.replication.factor"), kept, state);
 	}
+	if (*qp_conf_get(conf, "qp.topic.fraud.state"))
+		printf("%s: partitions %s, replication factor %s, cleanup.policy compact: %s\n",
+		       qp_conf_get(conf, "qp.topic.fraud.state"),
+		       qp_conf_get(conf, "qp.topic.events.partitions"),
+		       qp_conf_get(conf, "qp.topic.replication.factor"), state);
 }
 
 int qp_cmd_topics(int argc, char **argv)
@@ -91,7 +98,8 @@ int qp_cmd_topics(int argc, char **argv)
 	err = create ? qp_admin_ensure_topics(admin, timeout_s * 1000)
 	             : qp_admin_check_topics(admin, timeout_s * 1000);
 	qp_admin_destroy(admin);
-	if (!err)
+	/* As the admin client named it: after the events topic. */
+	if (!err && !(err = qp_conf__name_after_events(conf, "qp.topic.fraud.state")))
 		print_layout(conf, create ? "present (created if it was missing)" : "ok");
 	else
 		fprintf(stderr, "quackpipe topics %s: %s: %s\n", action, qp_err_name(err), qp_error_last());

@@ -11,6 +11,7 @@
 #include "base/array_int.h"
 #include "base/conf_int.h"
 #include "engine/fraud_int.h"
+#include "engine/fraud_snapshot_int.h"
 #include "base/hash64_int.h"
 #include "quackpipe/version.h"
 
@@ -51,6 +52,9 @@ struct qp_fraud {
 	qp_enrichment_t result;
 	char cluster[QP_GEO_GEOHASH_MAX + 1];
 	char enriched_by[48];
+	/* the device of the last evaluate or warm, for qp_fraud__snapshot_last */
+	uint64_t last_key; /* 0: none */
+	bool last_known;   /* it had a state before that event */
 };
 
 qp_err_t qp_fraud_new(qp_fraud_t **out, qp_conf_t *conf)
@@ -415,6 +419,8 @@ qp_err_t qp_fraud_evaluate(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t rec
 		return err;
 	if ((err = commit(f, key, rec, partition, &fi)))
 		return err;
+	f->last_key = key;
+	f->last_known = rec != QP_FRAUD_NONE;
 	if (f->p.learn && rec != QP_FRAUD_NONE)
 		learn(f, ev, &fi, key);
 
@@ -453,8 +459,60 @@ qp_err_t qp_fraud_warm(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t receive
 	rec = look_up(f, ev, received_ms, &key, &fi);
 	if ((err = commit(f, key, rec, partition, &fi)))
 		return err;
+	f->last_key = key;
+	f->last_known = rec != QP_FRAUD_NONE;
 	f->warmed++;
 	return QP_OK;
+}
+
+/* ---- snapshots (fraud_snapshot_int.h) ---- */
+
+qp_err_t qp_fraud__snapshot_last(const qp_fraud_t *f, int64_t covered,
+                                 uint8_t out[QP_FRAUD_SNAPSHOT_BYTES],
+                                 qp_fraud_snapshot_info_t *info)
+{
+	uint32_t rec = f->last_key ? qp_fraud_state__find(&f->state, f->last_key) : QP_FRAUD_NONE;
+
+	if (rec == QP_FRAUD_NONE)
+		return qp_error__set(QP_ERR_STATE, "fraud snapshot: no device evaluated, or "
+		                     "its state was dropped since");
+	qp_fraud__encode_device(qp_fraud_state__at(&f->state, rec), covered, f->last_known, out);
+	*info = (qp_fraud_snapshot_info_t){ f->last_key, covered, f->last_known };
+	return QP_OK;
+}
+
+qp_err_t qp_fraud__snapshot_info(const void *snapshot, size_t len,
+                                 qp_fraud_snapshot_info_t *info)
+{
+	qp_fraud_device_t dev;
+
+	return qp_fraud__decode_device(snapshot, len, &dev, info);
+}
+
+qp_err_t qp_fraud__restore(qp_fraud_t *f, const void *snapshot, size_t len,
+                           int32_t partition)
+{
+	qp_fraud_snapshot_info_t info;
+	qp_fraud_device_t dev;
+	uint32_t rec;
+	qp_err_t err;
+
+	if ((err = qp_fraud__decode_device(snapshot, len, &dev, &info)))
+		return err;
+	rec = qp_fraud_state__find(&f->state, dev.key);
+	if (rec == QP_FRAUD_NONE &&
+	    (err = qp_fraud_state__insert(&f->state, dev.key, partition, &rec)))
+		return err;
+	qp_fraud_state__touch(&f->state, rec);
+	dev.partition = partition;
+	*qp_fraud_state__at(&f->state, rec) = dev;
+	f->last_key = 0; /* evaluate's device is no longer what it left */
+	return QP_OK;
+}
+
+bool qp_fraud__has_device(const qp_fraud_t *f, uint64_t key)
+{
+	return qp_fraud_state__find(&f->state, key) != QP_FRAUD_NONE;
 }
 
 size_t qp_fraud_partition_revoked(qp_fraud_t *f, int32_t partition)

@@ -200,6 +200,18 @@ void qp_fraud__judge(const qp_fraud_params_t *p, const qp_towers_t *towers,
 /* Applies the findings' state changes to dev. */
 void qp_fraud__commit(qp_fraud_device_t *dev, const qp_fraud_findings_t *fi);
 
+/* ---- snapshots (fraud_snapshot.c; layout in fraud_snapshot_int.h) ---- */
+
+struct qp_fraud_snapshot_info;
+
+/* Writes dev as a snapshot covering input offsets below covered. */
+void qp_fraud__encode_device(const qp_fraud_device_t *dev, int64_t covered,
+                             bool known_before, uint8_t *out);
+
+/* Reads a snapshot into dev and info; an error names what was wrong. */
+qp_err_t qp_fraud__decode_device(const void *snapshot, size_t len, qp_fraud_device_t *dev,
+                                 struct qp_fraud_snapshot_info *info);
+
 /* The score penalty for a fix of that accuracy. */
 double qp_fraud__accuracy_penalty(const qp_fraud_params_t *p, double accuracy_m);
 

@@ -18,8 +18,8 @@
 #include "kafka/mock_int.h"
 #include "quackpipe/admin.h"
 
-#define QP_TOPIC_COUNT 6
-#define DLQ 5 /* index of the dead-letter topic, created last */
+#define QP_TOPIC_COUNT 7
+#define DLQ 5 /* index of the dead-letter topic; fraud-svc's changelog after it */
 /* What a dead letter adds to its record: the qp.error.* and qp.source.*
  * headers. The dead-letter topic is created this much above its sources. */
 #define DLQ_HEADROOM_BYTES 65536
@@ -31,13 +31,19 @@
 static const struct {
 	const char *name_key, *partitions_key;
 	bool compacted;
+	const char *segment_bytes_key; /* a changelog's segment.bytes; NULL: the broker's */
 } topic_keys[QP_TOPIC_COUNT] = {
-	{ "qp.topic.events", "qp.topic.events.partitions", false },
-	{ "qp.topic.enriched", "qp.topic.enriched.partitions", false },
-	{ "qp.topic.alerts", "qp.topic.alerts.partitions", false },
-	{ "qp.topic.device_tokens", "qp.topic.device_tokens.partitions", true },
-	{ "qp.topic.alerts_sent", "qp.topic.alerts_sent.partitions", true },
-	{ "qp.topic.dlq", "qp.topic.dlq.partitions", false },
+	{ "qp.topic.events", "qp.topic.events.partitions", false, NULL },
+	{ "qp.topic.enriched", "qp.topic.enriched.partitions", false, NULL },
+	{ "qp.topic.alerts", "qp.topic.alerts.partitions", false, NULL },
+	{ "qp.topic.device_tokens", "qp.topic.device_tokens.partitions", true, NULL },
+	{ "qp.topic.alerts_sent", "qp.topic.alerts_sent.partitions", true, NULL },
+	{ "qp.topic.dlq", "qp.topic.dlq.partitions", false, NULL },
+	/* fraud-svc's device-state changelog, partitioned as the events whose
+	 * devices' state it keeps; the one topic that may be unnamed (""), so
+	 * last: a->topic_count leaves it out then */
+	{ "qp.topic.fraud.state", "qp.topic.events.partitions", true,
+	  "qp.topic.fraud.state.segment.bytes" },
 };
 
 typedef struct qp_topic {
@@ -58,6 +64,7 @@ struct qp_admin {
 	int replication;
 	int64_t retention_ms;
 	qp_topic_t topics[QP_TOPIC_COUNT];
+	size_t topic_count; /* without the changelog when its name is empty */
 	char security_error[400]; /* the last TLS or SASL failure; "" if none */
 };
 
@@ -129,7 +136,8 @@ static qp_err_t admin_new(qp_admin_t **out, qp_conf_t *conf)
 	if (!out || !conf)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_admin_new: NULL argument");
 	*out = NULL;
-	if ((err = check_names(conf)))
+	if ((err = qp_conf__name_after_events(conf, "qp.topic.fraud.state")) ||
+	    (err = check_names(conf)))
 		return err;
 	if (!(a = calloc(1, sizeof(*a))))
 		return qp_error__code(QP_ERR_NOMEM);
@@ -159,6 +167,8 @@ static qp_err_t admin_new(qp_admin_t **out, qp_conf_t *conf)
 	for (i = 0; i < QP_TOPIC_COUNT; i++) {
 		a->topics[i].name = qp_conf__str(conf, topic_keys[i].name_key);
 		a->topics[i].partitions = (int)qp_conf__int(conf, topic_keys[i].partitions_key);
+		if (*a->topics[i].name)
+			a->topic_count = i + 1; /* only the last, optional one may be "" */
 	}
 	*out = a;
 	return QP_OK;
@@ -216,7 +226,7 @@ static qp_err_t read_layout(qp_admin_t *a, int64_t deadline)
 	drain_logs(a);
 	if (kerr)
 		return cluster_error(a, kerr, "cluster metadata", timeout);
-	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+	for (i = 0; i < a->topic_count; i++) {
 		qp_topic_t *topic = &a->topics[i];
 
 		topic->exists = false;
@@ -246,7 +256,7 @@ static int create_on_mock(qp_mock_cluster_t *mc, void *opaque)
 	int brokers = qp_mock__broker_count(mc);
 	size_t i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+	for (i = 0; i < a->topic_count; i++) {
 		qp_topic_t *topic = &a->topics[i];
 
 		if (topic->exists || topic->created)
@@ -338,7 +348,14 @@ static qp_err_t create_on_cluster(qp_admin_t *a, int64_t deadline, qp_findings_t
 		}
 		if (topic_keys[i].compacted)
 			rd_kafka_NewTopic_set_config(requests[n], "cleanup.policy", "compact");
-		else
+		if (topic_keys[i].segment_bytes_key) {
+			/* A changelog is read whole at a restore: small segments
+			 * and an eager cleaner keep it near one record per key. */
+			rd_kafka_NewTopic_set_config(requests[n], "segment.bytes",
+			                             qp_conf_get(a->conf, topic_keys[i].segment_bytes_key));
+			rd_kafka_NewTopic_set_config(requests[n], "min.cleanable.dirty.ratio", "0.1");
+		}
+		if (!topic_keys[i].compacted)
 			rd_kafka_NewTopic_set_config(requests[n], "retention.ms", retention);
 		if (i == DLQ && dlq_max_bytes > 0)
 			rd_kafka_NewTopic_set_config(requests[n], "max.message.bytes", max_bytes);
@@ -386,7 +403,7 @@ static void check_layout(qp_admin_t *a, qp_findings_t *f)
 {
 	size_t i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++) {
+	for (i = 0; i < a->topic_count; i++) {
 		const qp_topic_t *t = &a->topics[i];
 
 		if (t->created)
@@ -419,7 +436,7 @@ static void read_configs(qp_admin_t *a, const rd_kafka_ConfigResource_t *res, qp
 	qp_topic_t *topic = NULL;
 	size_t count, i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		if (!strcmp(a->topics[i].name, name)) {
 			topic = &a->topics[i];
 			compacted = topic_keys[i].compacted;
@@ -476,7 +493,7 @@ static qp_err_t request_configs(qp_admin_t *a, int64_t deadline, rd_kafka_event_
 	size_t n = 0, i;
 
 	*ev = NULL;
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		if (a->topics[i].exists)
 			resources[n++] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
 			                                             a->topics[i].name);
@@ -503,7 +520,7 @@ static qp_err_t describe_topics(qp_admin_t *a, int64_t deadline, qp_findings_t *
 	size_t i, count;
 	qp_err_t err;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		a->topics[i].max_message_bytes = -1;
 	for (;;) {
 		if ((err = request_configs(a, deadline, &ev)) || !ev)
@@ -528,7 +545,7 @@ static int64_t largest_source(const qp_admin_t *a, const char **which)
 	int64_t largest = -1;
 	size_t i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		if (i != DLQ && !topic_keys[i].compacted && a->topics[i].max_message_bytes > largest) {
 			largest = a->topics[i].max_message_bytes;
 			*which = a->topics[i].name;
@@ -564,6 +581,7 @@ static qp_err_t create_all(qp_admin_t *a, int64_t deadline, qp_findings_t *f)
 	qp_err_t err;
 
 	if ((err = create_on_cluster(a, deadline, f, 0, DLQ - 1, 0)) ||
+	    (err = create_on_cluster(a, deadline, f, DLQ + 1, a->topic_count - 1, 0)) ||
 	    (err = await_new_topics(a, deadline)))
 		return err;
 	if (a->topics[DLQ].exists)
@@ -597,14 +615,14 @@ static qp_err_t await_new_topics(qp_admin_t *a, int64_t deadline)
 	qp_err_t err;
 	size_t i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		any |= a->topics[i].raced || a->topics[i].created;
 	while (any) {
 		bool all_seen = true;
 
 		if ((err = read_layout(a, deadline)))
 			return err;
-		for (i = 0; i < QP_TOPIC_COUNT; i++)
+		for (i = 0; i < a->topic_count; i++)
 			if ((a->topics[i].raced || a->topics[i].created) && !a->topics[i].exists)
 				all_seen = false;
 		if (all_seen)
@@ -652,7 +670,7 @@ static qp_err_t run(qp_admin_t *a, int timeout_ms, bool ensure)
 	qp_err_t err;
 	size_t i;
 
-	for (i = 0; i < QP_TOPIC_COUNT; i++)
+	for (i = 0; i < a->topic_count; i++)
 		a->topics[i].created = a->topics[i].raced = false;
 	if ((err = read_layout(a, deadline)))
 		return err;

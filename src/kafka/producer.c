@@ -19,6 +19,7 @@
 #include "base/buf_int.h"
 #include "base/clock_int.h"
 #include "kafka/headers_int.h"
+#include "kafka/changelog_int.h"
 #include "kafka/kafka_int.h"
 #include "kafka/producer_int.h"
 #include "kafka/report_int.h"
@@ -356,6 +357,7 @@ typedef struct qp_message {
 	int flags; /* RD_KAFKA_MSG_F_COPY or _FREE */
 	rd_kafka_headers_t *headers; /* librdkafka's once accepted */
 	uint64_t tag; /* back in the report (report_int.h) */
+	int32_t partition; /* RD_KAFKA_PARTITION_UA: the partitioner's choice */
 } qp_message_t;
 
 static rd_kafka_resp_err_t produce(qp_producer_t *p, qp_message_t *m)
@@ -363,6 +365,7 @@ static rd_kafka_resp_err_t produce(qp_producer_t *p, qp_message_t *m)
 	rd_kafka_resp_err_t err;
 
 	err = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(m->topic),
+	                        RD_KAFKA_V_PARTITION(m->partition),
 	                        RD_KAFKA_V_KEY(m->key, m->key_len),
 	                        RD_KAFKA_V_VALUE(m->value, m->value_len),
 	                        RD_KAFKA_V_MSGFLAGS(m->flags),
@@ -460,7 +463,7 @@ qp_err_t qp_producer__publish_tagged(qp_producer_t *p, const char *topic, const 
                                      const qp_headers_t *headers, uint64_t tag)
 {
 	qp_message_t m = { topic, key, key_len, (void *)value, value_len,
-	                   RD_KAFKA_MSG_F_COPY, NULL, tag };
+	                   RD_KAFKA_MSG_F_COPY, NULL, tag, RD_KAFKA_PARTITION_UA };
 
 	if (!p || (!value && value_len))
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_producer_publish: NULL argument");
@@ -471,11 +474,24 @@ qp_err_t qp_producer__publish_tagged(qp_producer_t *p, const char *topic, const 
 	return publish(p, &m);
 }
 
+qp_err_t qp_producer__publish_to(qp_producer_t *p, const char *topic, int32_t partition,
+                                 const void *key, size_t key_len, const void *value,
+                                 size_t value_len)
+{
+	qp_message_t m = { topic, key, key_len, (void *)value, value_len,
+	                   RD_KAFKA_MSG_F_COPY, NULL, 0, partition };
+
+	if (!p || !topic || partition < 0 || (!value && value_len) || (!key && key_len))
+		return qp_error__set(QP_ERR_INVALID_ARG, "qp_producer__publish_to: bad argument");
+	return publish(p, &m);
+}
+
 qp_err_t qp_producer_publish_event(qp_producer_t *p, const char *topic,
                                    const qp_scan_event_t *ev)
 {
 	qp_buf_t json = QP_BUF_INIT;
-	qp_message_t m = { topic, NULL, 0, NULL, 0, RD_KAFKA_MSG_F_FREE, NULL, 0 };
+	qp_message_t m = { topic, NULL, 0, NULL, 0, RD_KAFKA_MSG_F_FREE, NULL, 0,
+	                   RD_KAFKA_PARTITION_UA };
 	qp_err_t err;
 
 	if (!p || !ev || !ev->device_id)

@@ -20,6 +20,7 @@ struct qp_replay {
 	rd_kafka_t *rk;
 	rd_kafka_queue_t *logs;
 	rd_kafka_message_t *current; /* the record last handed out */
+	rd_kafka_topic_t *log; /* the topic of qp_replay__start_log, NULL before */
 	int64_t end;           /* the committed offset replay stops at */
 	int64_t deadline;      /* when a stalled partition is given up */
 };
@@ -39,7 +40,11 @@ qp_err_t qp_replay__new(qp_replay_t **out, const qp_conf_t *conf, const char *wh
 	    (err = qp_kafka__conf_logs(kconf, conf)) ||
 	    (err = qp_kafka__conf_default(kconf, conf, "isolation.level", "read_committed")) ||
 	    (err = qp_kafka__conf_set(kconf, "enable.auto.commit", "false")) ||
-	    (err = qp_kafka__conf_set(kconf, "enable.partition.eof", "true")))
+	    (err = qp_kafka__conf_set(kconf, "enable.partition.eof", "true")) ||
+	    /* A replay reads what is there and stops: a fetch that waits for
+	     * more at the end of a partition (500 ms by default) only holds
+	     * back the next partition's replay. */
+	    (err = qp_kafka__conf_default(kconf, conf, "fetch.wait.max.ms", "10")))
 		goto fail;
 	err = qp_kafka__handle_new(&r->rk, RD_KAFKA_CONSUMER, kconf, who);
 	kconf = NULL; /* owned by the handle, or destroyed */
@@ -62,6 +67,8 @@ void qp_replay__destroy(qp_replay_t *r)
 		return;
 	if (r->current)
 		rd_kafka_message_destroy(r->current);
+	if (r->log)
+		rd_kafka_topic_destroy(r->log);
 	if (r->rk) {
 		rd_kafka_consumer_close(r->rk);
 		if (r->logs) {
@@ -182,6 +189,59 @@ qp_err_t qp_replay__start(qp_replay_t *r, const char *topic, int32_t partition,
 	return assign_at(r, topic, partition, start);
 }
 
+qp_err_t qp_replay__committed(qp_replay_t *r, const char *topic, int32_t partition,
+                              int64_t *committed)
+{
+	qp_err_t err = committed_offset(r, topic, partition, committed);
+
+	if (!err && *committed < 0)
+		*committed = 0;
+	return err;
+}
+
+/*
+ * Asks once for the log topic's metadata: otherwise the first fetch of a
+ * topic the consumer has not seen waits for it to learn the partitions'
+ * leaders by itself, half a second measured at a restart.
+ */
+static qp_err_t know_log_topic(qp_replay_t *r, const char *topic)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t kerr;
+
+	if (r->log && !strcmp(rd_kafka_topic_name(r->log), topic))
+		return QP_OK;
+	if (r->log)
+		rd_kafka_topic_destroy(r->log);
+	if (!(r->log = rd_kafka_topic_new(r->rk, topic, NULL)))
+		return qp_kafka__error(rd_kafka_last_error(), r->who);
+	kerr = rd_kafka_metadata(r->rk, 0, r->log, &md, QP_REPLAY_REQUEST_MS);
+	if (md)
+		rd_kafka_metadata_destroy(md);
+	return kerr ? qp_kafka__error(kerr, r->who) : QP_OK;
+}
+
+qp_err_t qp_replay__start_log(qp_replay_t *r, const char *topic, int32_t partition,
+                              int64_t *end)
+{
+	int64_t low = 0, high = 0;
+	rd_kafka_resp_err_t kerr;
+	qp_err_t err;
+
+	r->end = *end = 0;
+	if ((err = know_log_topic(r, topic)))
+		return err;
+	kerr = rd_kafka_query_watermark_offsets(r->rk, topic, partition, &low, &high,
+	                                        QP_REPLAY_REQUEST_MS);
+	if (kerr)
+		return qp_kafka__error(kerr, r->who);
+	if (high <= low)
+		return QP_OK;
+	r->end = *end = high;
+	r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
+	return assign_at(r, topic, partition, RD_KAFKA_OFFSET_BEGINNING);
+}
+
 qp_err_t qp_replay__next(qp_replay_t *r, qp_replay_record_t *rec, bool *got)
 {
 	rd_kafka_headers_t *headers = NULL;
@@ -203,7 +263,8 @@ qp_err_t qp_replay__next(qp_replay_t *r, qp_replay_record_t *rec, bool *got)
 	}
 	r->current = m;
 	r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
-	*rec = (qp_replay_record_t){ .value = m->payload, .len = m->len, .offset = m->offset,
+	*rec = (qp_replay_record_t){ .value = m->payload, .len = m->len, .key = m->key,
+	                             .key_len = m->key_len, .offset = m->offset,
 	                             .timestamp_ms = rd_kafka_message_timestamp(m, NULL) };
 	if (!rd_kafka_message_headers(m, &headers))
 		rd_kafka_header_get_last(headers, QP_HEADER_RECEIVED_MS, &rec->received,

@@ -1,7 +1,7 @@
 /*
  * Partition replay: reads back what a consumer group already processed on
  * one partition, from a span of record time before the group's committed
- * offset up to it. fraud-svc's warmer (services/svc_warm.c) feeds these
+ * offset up to it; or a whole changelog partition. fraud-svc's warmer (services/svc_warm.c) feeds these
  * records to the fraud engine; the Kafka work lives here so that services
  * never call librdkafka themselves.
  *
@@ -26,6 +26,8 @@ typedef struct qp_replay qp_replay_t;
 typedef struct qp_replay_record {
 	const void *value;
 	size_t len;
+	const void *key; /* NULL if none */
+	size_t key_len;
 	int64_t offset;
 	int64_t timestamp_ms;   /* the record's Kafka timestamp */
 	const void *received;   /* its QP_HEADER_RECEIVED_MS header, NULL if none */
@@ -45,6 +47,19 @@ void qp_replay__destroy(qp_replay_t *r);
  */
 qp_err_t qp_replay__start(qp_replay_t *r, const char *topic, int32_t partition,
                           int64_t window_ms, int64_t *end);
+
+/* The group's committed offset of topic [partition] (0 when none). */
+qp_err_t qp_replay__committed(qp_replay_t *r, const char *topic, int32_t partition,
+                              int64_t *committed);
+
+/*
+ * Positions r at the beginning of topic [partition], to read the whole
+ * partition as it is now: *end is its high watermark (0 when empty). For a
+ * changelog (changelog_int.h), whose compaction bounds what is read.
+ * read_committed: records of an open or aborted transaction are skipped.
+ */
+qp_err_t qp_replay__start_log(qp_replay_t *r, const char *topic, int32_t partition,
+                              int64_t *end);
 
 /* The next record below *end of qp_replay__start: *got is false at the end.
  * QP_ERR_TIMEOUT when the partition stalls before the end. */

@@ -11,6 +11,11 @@
  * Either way a batch is read again from a state rebuilt up to it (the
  * warmer, svc_warm.c), as is every newly assigned partition, so an event
  * is judged the same however often it is read.
+ *
+ * The state is rebuilt from the changelog (qp.topic.fraud.state): with each
+ * event, the device's state after it goes there, in the batch with the
+ * outputs (publish_snapshot), so a snapshot is acknowledged, or committed
+ * in the transaction, before the offsets it covers are.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +25,13 @@
 #include "base/buf_int.h"
 #include "base/clock_int.h"
 #include "base/conf_int.h"
+#include "engine/fraud_snapshot_int.h"
+#include "kafka/changelog_int.h"
+#include "kafka/probe_int.h"
 #include "services/svc_int.h"
+
+/* How long the first assignment waits for the changelog topic's metadata. */
+#define STATE_TOPIC_PROBE_MS 10000
 
 typedef struct qp_fraud_svc {
 	qp_service_t service; /* first: the interface, the counters */
@@ -29,6 +40,8 @@ typedef struct qp_fraud_svc {
 	qp_producer_t *producer;
 	qp_fraud_t *engine;
 	const char *enriched_topic, *alerts_topic; /* borrowed from conf */
+	const char *state_topic; /* the device-state changelog; NULL: none */
+	bool state_topic_checked; /* found to exist (check_state_topic) */
 	size_t batch_max;
 	int flush_timeout_ms; /* also bounds each transaction call */
 	bool exactly_once;
@@ -86,6 +99,32 @@ static void count_towers(qp_svc_counters_t *c, const qp_fraud_t *engine)
 		atomic_store(&c->tower_rows_skipped[i], (uint64_t)qp_fraud_counter(engine, skipped[i]));
 }
 
+/*
+ * A missing changelog would fail every batch's deliveries, again and
+ * again: stop instead, saying what to do. Asked at the first assignment,
+ * when the cluster has answered (a service started before its broker
+ * waits for it as usual); a cluster that does not answer now is not a
+ * finding, the deliveries will say.
+ */
+static qp_err_t check_state_topic(qp_fraud_svc_t *svc)
+{
+	qp_err_t err;
+
+	if (!svc->state_topic || svc->state_topic_checked)
+		return QP_OK;
+	err = qp_producer__probe(svc->producer, svc->state_topic, STATE_TOPIC_PROBE_MS);
+	svc->state_topic_checked = err != QP_ERR_KAFKA;
+	if (err == QP_ERR_NOT_FOUND)
+		return qp_error__set(QP_ERR_CONF_INVALID, "fraud-svc: the device-state changelog "
+		                     "topic %s (qp.topic.fraud.state) does not exist: create it "
+		                     "with `quackpipe topics create`, or set qp.topic.fraud.state "
+		                     "empty to warm by replay only", svc->state_topic);
+	if (err == QP_ERR_KAFKA)
+		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "changelog topic %s not "
+		         "checked: %s", svc->state_topic, qp_error_last());
+	return QP_OK;
+}
+
 static qp_err_t fraud_svc_new(qp_service_t **out, const qp_conf_t *conf)
 {
 	qp_fraud_svc_t *svc;
@@ -96,7 +135,8 @@ static qp_err_t fraud_svc_new(qp_service_t **out, const qp_conf_t *conf)
 	*out = NULL;
 	if (!(svc = calloc(1, sizeof(*svc))))
 		return qp_error__code(QP_ERR_NOMEM);
-	if ((err = qp_svc__conf_with_default(&svc->conf, conf, "group.id", "fraud-svc")))
+	if ((err = qp_svc__conf_with_default(&svc->conf, conf, "group.id", "fraud-svc")) ||
+	    (err = qp_conf__name_after_events(svc->conf, "qp.topic.fraud.state")))
 		goto fail;
 	svc->enriched_topic = qp_conf__str(svc->conf, "qp.topic.enriched");
 	svc->alerts_topic = qp_conf__str(svc->conf, "qp.topic.alerts");
@@ -104,6 +144,9 @@ static qp_err_t fraud_svc_new(qp_service_t **out, const qp_conf_t *conf)
 	svc->flush_timeout_ms = (int)qp_conf__int(svc->conf, "qp.svc.flush.timeout.ms");
 	svc->exactly_once = qp_conf__bool(svc->conf, "qp.fraud.exactly.once");
 	svc->warm_window_ms = qp_conf__int(svc->conf, "qp.fraud.warm.window.ms");
+	svc->state_topic = qp_conf__str(svc->conf, "qp.topic.fraud.state");
+	if (svc->state_topic && !*svc->state_topic)
+		svc->state_topic = NULL;
 	if (!(svc->batch = calloc(svc->batch_max, sizeof(*svc->batch)))) {
 		err = qp_error__code(QP_ERR_NOMEM);
 		goto fail;
@@ -134,7 +177,8 @@ static qp_err_t fraud_svc_new(qp_service_t **out, const qp_conf_t *conf)
 	    (svc->exactly_once && (err = set_transactional_id(svc, producer_conf))) ||
 	    (err = qp_producer_new(&svc->producer, qp_conf__hand_over(&producer_conf))))
 		goto fail;
-	if (svc->warm_window_ms > 0 && (err = qp_warmer__new(&svc->warmer, svc->conf)))
+	if ((svc->warm_window_ms > 0 || svc->state_topic) &&
+	    (err = qp_warmer__new(&svc->warmer, svc->conf)))
 		goto fail;
 	*out = &svc->service;
 	return QP_OK;
@@ -201,6 +245,31 @@ done:
 	return err;
 }
 
+/*
+ * Publishes the device's state after msg to the changelog, in msg's
+ * partition, keyed by the device: it covers the input offsets below msg's
+ * next one. It goes out with the batch's outputs, so it is acknowledged
+ * (or committed in the transaction) before the batch's offsets are.
+ */
+static qp_err_t publish_snapshot(qp_fraud_svc_t *svc, const qp_message_t *msg)
+{
+	uint8_t snapshot[QP_FRAUD_SNAPSHOT_BYTES], key[8];
+	qp_fraud_snapshot_info_t info;
+	qp_err_t err;
+	int i;
+
+	if ((err = qp_fraud__snapshot_last(svc->engine, qp_message_offset(msg) + 1, snapshot,
+	                                   &info)))
+		return err;
+	for (i = 0; i < 8; i++)
+		key[i] = (uint8_t)(info.key >> (56 - 8 * i));
+	while ((err = qp_producer__publish_to(svc->producer, svc->state_topic,
+	                                      qp_message_partition(msg), key, sizeof(key),
+	                                      snapshot, sizeof(snapshot))) == QP_ERR_QUEUE_FULL)
+		qp_producer_poll(svc->producer, 10);
+	return err;
+}
+
 /* Evaluates and publishes one event; returns whether it raised an alert. */
 static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool *alert)
 {
@@ -212,6 +281,8 @@ static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool
 
 	if ((err = qp_fraud_evaluate(svc->engine, ev, received_ms(msg), qp_message_partition(msg),
 	                             &enrichment)))
+		return err;
+	if (svc->state_topic && (err = publish_snapshot(svc, msg)))
 		return err;
 	raw = qp_message_value(msg, &raw_len);
 	qp_buf__truncate(&svc->out, 0);
@@ -406,9 +477,13 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 		atomic_fetch_add(&svc->service.counters.produced, events);
 		atomic_fetch_add(&svc->service.counters.alerts, alerts);
 	}
-	for (i = 0; i < count; i++)
-		if (msgs[i])
-			settle_notice(svc, msgs[i]);
+	for (i = 0; i < count; i++) {
+		if (!msgs[i])
+			continue;
+		if (qp_message_kind(msgs[i]) == QP_MESSAGE_ASSIGNED && (err = check_state_topic(svc)))
+			return err;
+		settle_notice(svc, msgs[i]);
+	}
 	return QP_OK;
 }
 

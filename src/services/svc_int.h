@@ -16,9 +16,11 @@ typedef struct qp_warmer qp_warmer_t;
 qp_err_t qp_warmer__new(qp_warmer_t **out, const qp_conf_t *conf);
 void qp_warmer__destroy(qp_warmer_t *w);
 
-/* Replays into engine the events of topic [partition] from window_ms of
- * record time before the group's committed offset up to it; *warmed is
- * how many. QP_OK with nothing done when nothing is committed. */
+/* Gives engine the device state of topic [partition] at the group's
+ * committed offset: from the changelog qp.topic.fraud.state when it can
+ * tell, else by replaying the events of window_ms of record time before
+ * that offset; *warmed is how many snapshots or events. QP_OK with nothing
+ * done when nothing is committed. */
 qp_err_t qp_warmer__warm(qp_warmer_t *w, qp_fraud_t *engine, const char *topic,
                          int32_t partition, int64_t window_ms, size_t *warmed);
 

@@ -62,7 +62,7 @@ echo "e2e: run $run on $QP_TEST_KAFKA_BROKERS and $QP_TEST_CLICKHOUSE_URL"
 # ---- set-up: topics, the city's towers and radio map for fraud-svc ----
 "$qp" topics create "${common[@]}" --timeout 60 >"$tmp/topics.out" 2>"$tmp/topics.log" ||
   fail "topics create: $(cat "$tmp/topics.log")"
-[[ $(grep -c ": ok\|: present" "$tmp/topics.out") == 6 ]] || fail "topics create: $(cat "$tmp/topics.out")"
+[[ $(grep -c ": ok\|: present" "$tmp/topics.out") == 7 ]] || fail "topics create: $(cat "$tmp/topics.out")"
 # The dead-letter topic takes the dead letter of the largest event (Kafka's
 # own config tool, by its alias, reads it back).
 "$src/scripts/kafka.sh" run configs --bootstrap-server "$QP_TEST_KAFKA_BROKERS" --describe \

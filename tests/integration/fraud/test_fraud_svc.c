@@ -13,11 +13,15 @@
  *    judged a duplicate, because the new owner rebuilt the device's state
  *    from the events before the committed offset; with warming off it is
  *    not (which shows what the test measures);
+ *  - the changelog: a fraud-svc stopped and started again restores its
+ *    devices from it and judges as one never stopped; a changelog topic
+ *    that does not exist stops the service at its first assignment;
  *  - exactly-once: `quackpipe fraud` with qp.fraud.exactly.once, killed with
  *    SIGKILL mid-stream and started again, leaves every input event in
  *    scan-enriched exactly once for read_committed readers, in order per
  *    device, and none of them judged a duplicate of itself.
  */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,17 +48,20 @@ KF_FILE_CLUSTER
 
 typedef struct topics {
 	const char *events, *enriched, *alerts, *dlq;
+	char state[256]; /* the device-state changelog, named after events */
 } topics_t;
 
 static topics_t make_topics(int partitions)
 {
 	topics_t t = { kf_unique(kf, "fraud-events"), kf_unique(kf, "fraud-enriched"),
-	               kf_unique(kf, "fraud-alerts"), kf_unique(kf, "fraud-dlq") };
+	               kf_unique(kf, "fraud-alerts"), kf_unique(kf, "fraud-dlq"), "" };
 
+	snprintf(t.state, sizeof(t.state), "%s-fraud-state", t.events);
 	kf_create_topic(kf, t.events, partitions);
 	kf_create_topic(kf, t.enriched, partitions);
 	kf_create_topic(kf, t.alerts, 1);
 	kf_create_topic(kf, t.dlq, 1);
+	kf_create_topic(kf, t.state, partitions);
 	return t;
 }
 
@@ -76,7 +83,9 @@ static qp_service_t *serve(const topics_t *t, const char *group,
 	if (key)
 		assert_int_equal(qp_conf_set(conf, key, value), QP_OK);
 	service_thread_start(&run, &qp_fraud_svc__type, conf);
-	service_thread_wait(&qp_service__stats(run.svc)->consumed, events, DEADLINE_MS);
+	/* Judged and delivered, not only read: an event read in the poll
+	 * that brought its partition waits behind the assignment's warm-up. */
+	service_thread_wait(&qp_service__stats(run.svc)->produced, events, DEADLINE_MS);
 	assert_int_equal(service_thread_stop(&run), QP_OK);
 	assert_int_equal(atomic_load(&qp_service__stats(run.svc)->consumed), events);
 	return run.svc; /* the caller reads its counters, then destroys it */
@@ -188,23 +197,201 @@ static bool replay_flagged(const topics_t *t, size_t count)
 
 /* Three scans judged by one owner; then the first one replayed (within
  * the QP_FRAUD_SCANS scans a device remembers), judged by the next owner
- * of the partition. */
-static bool replay_after_handover(const char *warm_window_ms)
+ * of the partition, which restores the state from the changelog unless
+ * with_changelog is false. */
+static bool replay_after_handover(const char *warm_window_ms, bool with_changelog)
 {
 	topics_t t = make_topics(1);
 	const char *group = kf_unique(kf, "fraud-svc");
+	const char *state = with_changelog ? t.state : "";
 
 	kf_fill(kf, t.events, 1, "dev-warm", 0, 3);
-	qp_service__destroy(serve(&t, group, warm_window_ms, 3, NULL, NULL));
+	qp_service__destroy(serve(&t, group, warm_window_ms, 3, "qp.topic.fraud.state", state));
 	kf_fill(kf, t.events, 1, "dev-warm", 0, 1);
-	qp_service__destroy(serve(&t, group, warm_window_ms, 1, NULL, NULL));
+	qp_service__destroy(serve(&t, group, warm_window_ms, 1, "qp.topic.fraud.state", state));
 	return replay_flagged(&t, 4);
 }
 
 static void new_owner_warms_the_partition(void **state)
 {
-	assert_true(replay_after_handover("300000"));
-	assert_false(replay_after_handover("0"));
+	assert_true(replay_after_handover("300000", false)); /* by replay */
+	assert_true(replay_after_handover("0", true));       /* from the changelog */
+	assert_false(replay_after_handover("0", false));     /* cold */
+}
+
+/* ---- restored from the changelog: the verdicts of no restart ---- */
+
+#define RS_DEVICES 6
+#define RS_EVENTS 240
+#define RS_CUT 130 /* the restart */
+#define RS_PARTITIONS 2
+
+/* Event i of a deterministic stream mixing what the rules look at: one of
+ * the device's last scans sent again, a jump far away, wandering around
+ * town. seen[d] counts device d's scans so far, last[d] holds its last 3. */
+static void produce_stream_event(const char *topic, unsigned i, unsigned seen[RS_DEVICES],
+                                 unsigned last[RS_DEVICES][3])
+{
+	uint32_t r = (i + 1) * 2654435761u;
+	unsigned device = (r >> 7) % RS_DEVICES, scan = i;
+	double lat = 48.85, lon = 2.35;
+	char json[512], id[32];
+	int len;
+
+	r ^= r >> 13;
+	switch (r % 8) {
+	case 0: case 5: /* one of the device's last scans, sent again */
+		if (seen[device] >= 3)
+			scan = last[device][(r >> 5) % 3];
+		break;
+	case 1: /* far away at once */
+		lat += 1.0 + (r >> 9) % 4;
+		break;
+	case 2: case 3: case 4: /* around town */
+		lat += ((r >> 4) % 400) * 0.0001;
+		lon += ((r >> 14) % 400) * 0.0001;
+		break;
+	}
+	last[device][seen[device]++ % 3] = scan;
+	snprintf(id, sizeof(id), "dev-rs-%u", device);
+	len = snprintf(json, sizeof(json),
+		"{\"schema_version\":1,\"scan_id\":\"7a1c2a4e-0000-4000-8000-%012x\","
+		"\"device_id\":\"%s\",\"ts_ms\":%lld,"
+		"\"gps\":{\"lat\":%.6f,\"lon\":%.6f,\"accuracy_m\":9},"
+		"\"wifi\":[],\"cell\":[],\"ble\":[],\"reward\":0.25,"
+		"\"app_version\":\"2.4.1\",\"platform\":\"android\"}",
+		scan, id, 1764250000000LL + (long long)i * 20000, lat, lon);
+	assert_true(len > 0 && len < (int)sizeof(json));
+	kf_produce_async(kf, topic, (int32_t)(device % RS_PARTITIONS), id, json, (size_t)len);
+}
+
+static void produce_stream(const char *topic, unsigned first, unsigned end)
+{
+	static unsigned seen[RS_DEVICES], last[RS_DEVICES][3];
+	unsigned i;
+
+	for (i = first; i < end; i++)
+		produce_stream_event(topic, i, seen, last);
+	kf_flush(kf);
+}
+
+/* The verdicts in an enriched topic (one partition: in order per device),
+ * one line per event, "device scan_id flags score", grouped by device. */
+static char *verdicts(const char *enriched)
+{
+	kf_record_t *recs = calloc(RS_EVENTS, sizeof(*recs));
+	size_t size = (size_t)RS_EVENTS * 256, i, n = 0;
+	char *out = calloc(1, size);
+	unsigned d;
+
+	assert_non_null(recs);
+	assert_non_null(out);
+	/* every event once: no loss, no duplicate at a graceful restart */
+	assert_int_equal(kf_count(kf, enriched, 1, "read_committed", DEADLINE_MS), RS_EVENTS);
+	kf_read(kf, enriched, 1, RS_EVENTS, recs, DEADLINE_MS);
+	for (d = 0; d < RS_DEVICES; d++)
+		for (i = 0; i < RS_EVENTS; i++) {
+			qp_scan_event_t *ev;
+			char id[32];
+			size_t f;
+
+			snprintf(id, sizeof(id), "dev-rs-%u", d);
+			assert_int_equal(qp_event_decode_enriched(&ev, recs[i].value, recs[i].len),
+			                 QP_OK);
+			if (!strcmp(ev->device_id, id)) {
+				n += (size_t)snprintf(out + n, size - n, "%s %s", id, ev->scan_id);
+				for (f = 0; f < ev->enrichment.fraud_flag_count; f++)
+					n += (size_t)snprintf(out + n, size - n, " %s",
+					                      ev->enrichment.fraud_flags[f]);
+				n += (size_t)snprintf(out + n, size - n, " %.6f\n",
+				                      ev->enrichment.quality_score);
+			}
+			qp_event_destroy(ev);
+		}
+	for (i = 0; i < RS_EVENTS; i++)
+		kf_record_free(&recs[i]);
+	free(recs);
+	return out;
+}
+
+/* A group over t's events writing to its own enriched topic, with
+ * warming by replay off: state comes from the changelog or not at all. */
+typedef struct judge {
+	topics_t t;
+	const char *group, *changelog;
+} judge_t;
+
+static judge_t judge_new(const topics_t *events, const char *changelog)
+{
+	judge_t j = { *events, kf_unique(kf, "fraud-rs"), changelog };
+
+	j.t.enriched = kf_unique(kf, "fraud-rs-enriched");
+	kf_create_topic(kf, j.t.enriched, 1);
+	if (*changelog)
+		kf_create_topic(kf, changelog, RS_PARTITIONS);
+	return j;
+}
+
+/* Runs the group's fraud-svc until it has judged events, then stops it. */
+static void judge_run(const judge_t *j, uint64_t events)
+{
+	qp_service__destroy(serve(&j->t, j->group, "0", events, "qp.topic.fraud.state",
+	                          j->changelog));
+}
+
+static void restored_from_changelog_judges_as_never_restarted(void **state)
+{
+	topics_t t = make_topics(RS_PARTITIONS);
+	judge_t never = judge_new(&t, ""), restored = judge_new(&t, kf_unique(kf, "fraud-rs-state")),
+	        cold = judge_new(&t, "");
+	char *want, *got, *got_cold;
+	size_t flagged = 0;
+	const char *p;
+
+	produce_stream(t.events, 0, RS_CUT);
+	judge_run(&restored, RS_CUT);
+	judge_run(&cold, RS_CUT);
+	produce_stream(t.events, RS_CUT, RS_EVENTS);
+	judge_run(&restored, RS_EVENTS - RS_CUT); /* restarted */
+	judge_run(&cold, RS_EVENTS - RS_CUT);
+	judge_run(&never, RS_EVENTS);
+	want = verdicts(never.t.enriched);
+	got = verdicts(restored.t.enriched);
+	got_cold = verdicts(cold.t.enriched);
+	assert_string_equal(got, want);
+	/* What the test measures: a restart without the state judges otherwise. */
+	assert_true(strcmp(got_cold, want) != 0);
+	for (p = want; (p = strstr(p, "duplicate_scan_id")); p++)
+		flagged++;
+	assert_true(flagged >= 10);
+	free(want);
+	free(got);
+	free(got_cold);
+}
+
+/* A changelog topic that does not exist would fail every batch's
+ * deliveries: the service stops at its first assignment, saying so. */
+static void missing_changelog_stops_the_service(void **state)
+{
+	topics_t t = make_topics(1);
+	qp_conf_t *conf = kf_runner_conf(kf, kf_unique(kf, "fraud-svc"), t.dlq);
+	struct timespec deadline;
+	service_thread_t run;
+
+	assert_int_equal(qp_conf_set(conf, "qp.topic.events", t.events), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.enriched", t.enriched), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.alerts", t.alerts), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.fraud.state", kf_unique(kf, "no-such-state")),
+	                 QP_OK);
+	kf_fill(kf, t.events, 1, "dev-nostate", 0, 1);
+	service_thread_start(&run, &qp_fraud_svc__type, conf);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += DEADLINE_MS / 1000;
+	/* It ends by itself, at the first assignment, with nothing produced. */
+	assert_int_equal(pthread_timedjoin_np(run.thread, NULL, &deadline), 0);
+	assert_int_equal(run.result, QP_ERR_CONF_INVALID);
+	assert_int_equal(atomic_load(&qp_service__stats(run.svc)->produced), 0);
+	qp_service__destroy(run.svc);
 }
 
 /* ---- exactly-once: `quackpipe fraud` killed and restarted ---- */
@@ -337,6 +524,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #ifdef QP_TEST_REAL_KAFKA
 		cmocka_unit_test(new_owner_warms_the_partition),
+		cmocka_unit_test(restored_from_changelog_judges_as_never_restarted),
+		cmocka_unit_test(missing_changelog_stops_the_service),
 		cmocka_unit_test(killed_exactly_once_service_writes_each_event_once),
 #else
 		cmocka_unit_test(failed_outputs_are_read_again_and_judged_alike),

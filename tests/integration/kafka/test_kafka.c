@@ -238,6 +238,11 @@ static void test_ensure_creates_with_partitions_and_retention(void **state)
 	assert_int_equal(config_of(name, "max.message.bytes"),
 	                 config_of(topic_name("a", "events", events, sizeof(events)),
 	                           "max.message.bytes") + 65536);
+	/* fraud-svc's changelog: named after the events, partitioned as them,
+	 * compacted with small segments (the policy itself is checked below). */
+	assert_int_equal(test_kafka_partitions(brokers, topic_name("a", "events-fraud-state", name,
+	                                                           sizeof(name))), 6);
+	assert_int_equal(config_of(name, "segment.bytes"), 1048576);
 
 	/* Again, and the check alone: all as configured. */
 	assert_int_equal(qp_admin_ensure_topics(admin, TIMEOUT_MS), QP_OK);
@@ -271,6 +276,25 @@ static void test_other_layout_is_reported_and_kept(void **state)
 	/* the two missing topics were created all the same */
 	assert_int_equal(test_kafka_partitions(brokers, topic_name("m", "enriched", expected,
 	                                                           sizeof(expected))), 3);
+	assert_int_equal(qp_admin_check_topics(admin, TIMEOUT_MS), QP_ERR_TOPIC_MISMATCH);
+	qp_admin_destroy(admin);
+}
+
+/* A changelog that is not compacted would grow with every event: reported,
+ * and kept. */
+static void test_changelog_not_compacted_is_reported(void **state)
+{
+	qp_conf_t *conf = run_conf("c");
+	qp_admin_t *admin;
+	char changelog[128], expected[256];
+
+	create_topic(topic_name("c", "events-fraud-state", changelog, sizeof(changelog)), 6,
+	             "604800000");
+	assert_int_equal(qp_admin_new(&admin, conf), QP_OK);
+	assert_int_equal(qp_admin_ensure_topics(admin, TIMEOUT_MS), QP_ERR_TOPIC_MISMATCH);
+	snprintf(expected, sizeof(expected), "%s: cleanup.policy: expected compact, found delete",
+	         changelog);
+	assert_string_equal(qp_error_last(), expected);
 	assert_int_equal(qp_admin_check_topics(admin, TIMEOUT_MS), QP_ERR_TOPIC_MISMATCH);
 	qp_admin_destroy(admin);
 }
@@ -470,6 +494,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ensure_creates_with_partitions_and_retention),
 		cmocka_unit_test(test_other_layout_is_reported_and_kept),
+		cmocka_unit_test(test_changelog_not_compacted_is_reported),
 		cmocka_unit_test(test_produced_events_read_back_ordered_by_device),
 		cmocka_unit_test(test_small_dead_letter_topic_is_reported),
 		cmocka_unit_test(test_oversized_dead_letter_is_cut_and_the_partition_moves_on),

@@ -108,7 +108,8 @@ static void test_check_names_missing_topics(void **state)
 	assert_string_equal(qp_error_last(),
 	                    "raw-scans: does not exist; scan-alerts: does not exist; "
 	                    "device-tokens: does not exist; alerts-sent: does not exist; "
-	                    "scan-dlq: does not exist (qp_admin_ensure_topics creates it)");
+	                    "scan-dlq: does not exist; raw-scans-fraud-state: does not exist "
+	                    "(qp_admin_ensure_topics creates it)");
 	/* the check created nothing */
 	assert_int_equal(test_kafka_partitions(qp_mock_cluster_bootstrap(mc), "raw-scans"), -1);
 	qp_admin_destroy(admin);
@@ -152,7 +153,7 @@ static void test_mismatch_comes_before_missing(void **state)
 	assert_string_equal(qp_error_last(), "scan-dlq: partitions: expected 2, found 1; "
 	                    "scan-events: does not exist; scan-enriched: does not exist; "
 	                    "scan-alerts: does not exist; device-tokens: does not exist; "
-	                    "alerts-sent: does not exist");
+	                    "alerts-sent: does not exist; scan-events-fraud-state: does not exist");
 	qp_admin_destroy(admin);
 }
 
