@@ -335,6 +335,13 @@ static const qp_prop_t qp_properties[] = {
 	  "it too, so a failed delivery always fits: when it is reached, POSTs "
 	  "answer 503 with Retry-After and /readyz fails, before anything would "
 	  "have to be dropped." },
+	{ "qp.ingest.spool.journal", QP_PROP_BOOL, "true", 0, 0, NULL,
+	  "With a spool: write every event to a journal in the spool's directory "
+	  "before answering 202, and produce what a killed process left there "
+	  "again at the next start (some, already delivered, twice; the "
+	  "pipeline collapses them by scan_id). false: one write() less per "
+	  "request, but an event answered 202 and not yet acknowledged by Kafka "
+	  "is lost when the process is killed." },
 	{ "qp.ingest.received.header", QP_PROP_BOOL, "false", 0, 0, NULL,
 	  "Take a request's receipt time from its X-QP-Received-Ms header (epoch "
 	  "ms) when it has one, instead of this node's clock: for replays of "

@@ -403,30 +403,66 @@ static qp_err_t roll(qp_spool_t *s)
 
 qp_err_t qp_spool__append(qp_spool_t *s, const void *data, size_t len)
 {
-	uint8_t head[QP_SPOOL__RECORD_HEADER];
-	uint64_t need = qp_spool__record_size(len);
-	struct iovec iov[2] = { { head, sizeof(head) }, { (void *)data, len } };
+	struct iovec payload = { (void *)data, len };
+
+	return qp_spool__append_many(s, &payload, 1);
+}
+
+/* The framed records of payloads, one after the other, into out. */
+static qp_err_t frame(qp_buf_t *out, const struct iovec *payloads, size_t count)
+{
+	qp_err_t err = QP_OK;
+	size_t i;
+
+	for (i = 0; !err && i < count; i++) {
+		uint8_t head[QP_SPOOL__RECORD_HEADER];
+		size_t len = payloads[i].iov_len;
+
+		put_u32(head, (uint32_t)len);
+		put_u32(head + 4, record_crc(head, payloads[i].iov_base, len));
+		err = qp_buf__put(out, head, sizeof(head));
+		if (!err && len)
+			err = qp_buf__put(out, payloads[i].iov_base, len);
+	}
+	return err;
+}
+
+qp_err_t qp_spool__append_many(qp_spool_t *s, const struct iovec *payloads, size_t count)
+{
+	qp_buf_t buf = QP_BUF_INIT;
+	uint64_t need = 0;
 	segment_t *tail;
 	ssize_t n;
+	size_t i;
 	qp_err_t err;
 
-	if (len > QP_SPOOL__RECORD_MAX)
-		return qp_error__set(QP_ERR_TOO_LARGE, "spool: a record of %zu bytes, at most %u",
-		                     len, QP_SPOOL__RECORD_MAX);
+	for (i = 0; i < count; i++) {
+		if (payloads[i].iov_len > QP_SPOOL__RECORD_MAX)
+			return qp_error__set(QP_ERR_TOO_LARGE, "spool: a record of %zu bytes, at "
+			                     "most %u", payloads[i].iov_len, QP_SPOOL__RECORD_MAX);
+		need += qp_spool__record_size(payloads[i].iov_len);
+	}
+	if (!count)
+		return QP_OK;
 	if (s->bytes + need > s->max_bytes)
 		return qp_error__set(QP_ERR_QUEUE_FULL, "spool full: %" PRIu64 " of %" PRIu64
-		                     " bytes used, a record of %" PRIu64 " does not fit",
-		                     s->bytes, s->max_bytes, need);
+		                     " bytes used, %zu record(s) of %" PRIu64 " do not fit",
+		                     s->bytes, s->max_bytes, count, need);
 	if (!s->nsegs || (s->segs[s->nsegs - 1].size > 0 &&
 	                  s->segs[s->nsegs - 1].size + need > s->segment_max))
 		if ((err = roll(s)))
 			return err;
 	tail = &s->segs[s->nsegs - 1];
-	put_u32(head, (uint32_t)len);
-	put_u32(head + 4, record_crc(head, data, len));
+	if ((err = frame(&buf, payloads, count))) {
+		qp_buf_dispose(&buf);
+		return err;
+	}
+	/* One write: a crash tears at most the last record, which the next
+	 * open cuts off. */
 	do
-		n = writev(s->wfd, iov, len ? 2 : 1);
+		n = write(s->wfd, buf.ptr, buf.size);
 	while (n < 0 && errno == EINTR);
+	qp_buf_dispose(&buf);
 	if (n != (ssize_t)need) {
 		char path[4096];
 
@@ -441,7 +477,7 @@ qp_err_t qp_spool__append(qp_spool_t *s, const void *data, size_t len)
 	}
 	tail->size += need;
 	s->bytes += need;
-	s->tail_seq++;
+	s->tail_seq += count;
 	s->dirty = true;
 	return QP_OK;
 }
@@ -515,6 +551,8 @@ qp_err_t qp_spool__next(qp_spool_t *s, qp_buf_t *out, uint64_t *seq)
 
 qp_err_t qp_spool__remove_until(qp_spool_t *s, uint64_t seq)
 {
+	uint8_t win[16 << 10];
+	uint64_t win_off = 0, win_len = 0;
 	size_t done = 0;
 	qp_err_t err;
 	int fd = -1;
@@ -528,9 +566,9 @@ qp_err_t qp_spool__remove_until(qp_spool_t *s, uint64_t seq)
 		reset_empty(s);
 		return QP_OK;
 	}
-	/* Walk the headers from the head to the new head. */
+	/* Walk the headers from the head to the new head, reading a window
+	 * of the segment at a time (not a read per record). */
 	while (s->head_seq < seq) {
-		uint8_t head[QP_SPOOL__RECORD_HEADER];
 		char path[4096];
 		uint64_t size;
 
@@ -540,15 +578,23 @@ qp_err_t qp_spool__remove_until(qp_spool_t *s, uint64_t seq)
 			if (fd >= 0)
 				close(fd);
 			fd = -1;
+			win_len = 0;
 		}
 		seg_path(s, s->segs[done].number, path, sizeof(path));
 		if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			return io_error("cannot open", path);
-		if (!read_at(fd, head, sizeof(head), s->head_off)) {
-			close(fd);
-			return qp_error__set(QP_ERR_IO, "spool: cannot read a record in %s", path);
+		if (s->head_off < win_off || s->head_off + QP_SPOOL__RECORD_HEADER > win_off + win_len) {
+			ssize_t n = pread(fd, win, sizeof(win), (off_t)s->head_off);
+
+			win_off = s->head_off;
+			win_len = n > 0 ? (uint64_t)n : 0;
+			if (win_len < QP_SPOOL__RECORD_HEADER) {
+				close(fd);
+				return qp_error__set(QP_ERR_IO, "spool: cannot read a record in %s",
+				                     path);
+			}
 		}
-		size = qp_spool__record_size(get_u32(head));
+		size = qp_spool__record_size(get_u32(win + (s->head_off - win_off)));
 		s->head_off += size;
 		s->bytes -= size;
 		s->head_seq++;
@@ -599,4 +645,9 @@ uint64_t qp_spool__bytes(const qp_spool_t *s)
 uint64_t qp_spool__cut_bytes(const qp_spool_t *s)
 {
 	return s->cut;
+}
+
+uint64_t qp_spool__tail_seq(const qp_spool_t *s)
+{
+	return s->tail_seq;
 }

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "quackpipe/common.h"
 #include "quackpipe/errors.h"
@@ -58,6 +59,12 @@ static inline uint64_t qp_spool__record_size(size_t len)
  * over the bound (nothing written), QP_ERR_TOO_LARGE over
  * QP_SPOOL__RECORD_MAX, QP_ERR_IO (the spool is unchanged). */
 qp_err_t qp_spool__append(qp_spool_t *s, const void *data, size_t len);
+/* Appends count records with one write() (all or, on an error, none):
+ * the same errors. Their sequence numbers follow the tail's
+ * (qp_spool__tail_seq before the call). */
+qp_err_t qp_spool__append_many(qp_spool_t *s, const struct iovec *payloads, size_t count);
+/* The sequence number the next appended record gets. */
+uint64_t qp_spool__tail_seq(const qp_spool_t *s);
 
 /* Makes the records appended so far durable (fdatasync). QP_ERR_IO. */
 qp_err_t qp_spool__sync(qp_spool_t *s);

@@ -510,6 +510,20 @@ static uint64_t spool_size(const qp_ingest_event_t *e, const qp_headers_t *heade
 	return qp_ingest__spool_size(strlen(e->event->device_id), e->len, headers);
 }
 
+/* The answer when the journal could not take a request's events. */
+static qp_ingest_response_t *journal_refusal(qp_ingest_t *ing, qp_err_t err)
+{
+	char detail[400];
+
+	if (err == QP_ERR_NOMEM)
+		return NULL;
+	if (err != QP_ERR_QUEUE_FULL)
+		qp_log__(ing->conf, QP_LOG_ERROR, "ingest", "journal: %s", qp_error_last());
+	snprintf(detail, sizeof(detail), "the events could not be written to the journal (%s)",
+	         qp_error_last());
+	return qp_ingest__unavailable(ing, detail);
+}
+
 /* Puts every event in the producer's queue (those not already taken), then
  * answers 202; or 503 at the first the queue refuses. */
 static qp_ingest_response_t *produce(qp_ingest_t *ing, const request_t *req,
@@ -518,7 +532,7 @@ static qp_ingest_response_t *produce(qp_ingest_t *ing, const request_t *req,
 	qp_ingest_response_t *r;
 	qp_headers_t *headers;
 	size_t i, fresh = 0, dup = 0;
-	uint64_t need = 0, used = 0;
+	uint64_t need = 0, used = 0, first = 0;
 	qp_err_t err = QP_OK;
 
 	if (edge_headers(ing, req, received_ms, &headers))
@@ -531,12 +545,22 @@ static qp_ingest_response_t *produce(qp_ingest_t *ing, const request_t *req,
 		qp_headers_destroy(headers);
 		return r;
 	}
+	/* On disk before any is published (and so before the 202): a kill
+	 * loses none of them (ingest_journal.c). */
+	if (ing->journal && (err = qp_ingest__journal_write(ing, batch, headers, &first))) {
+		qp_ingest__spool_produced(ing, need, batch->count);
+		qp_headers_destroy(headers);
+		return journal_refusal(ing, err);
+	}
 	for (i = 0; i < batch->count; i++) {
 		const qp_ingest_event_t *e = &batch->events[i];
 		uint64_t id = qp_ingest__idem_id(e->event->device_id, e->event->scan_id);
-		uint64_t tag = ing->spool ? spool_size(e, headers) : 0;
+		uint64_t size = ing->spool ? spool_size(e, headers) : 0;
+		uint64_t tag = ing->journal ? first + i + 1 : size;
 
 		if (!qp_ingest__idem_claim(ing->idem, id, qp_clock__now_ms())) {
+			if (ing->journal)
+				qp_ingest__journal_done(ing, first + i);
 			dup++;
 			continue;
 		}
@@ -547,9 +571,12 @@ static qp_ingest_response_t *produce(qp_ingest_t *ing, const request_t *req,
 			qp_ingest__idem_release(ing->idem, id);
 			break;
 		}
-		used += tag;
+		used += size;
 		fresh++;
 	}
+	/* Not published, so never reported: out of the journal now. */
+	for (; ing->journal && i < batch->count; i++)
+		qp_ingest__journal_done(ing, first + i);
 	qp_ingest__spool_produced(ing, need - used, batch->count - fresh);
 	qp_headers_destroy(headers);
 	atomic_fetch_add(&ing->accepted, fresh);

@@ -5,7 +5,8 @@
  * ingest_body.c (content types, gzip, events out of a body),
  * ingest_response.c (responses, problem+json), ingest_token.c (push
  * tokens), ingest_metrics.c (counters, /metrics), ingest_spool.c (events
- * whose delivery failed after their 202, spooled and produced again).
+ * whose delivery failed after their 202, spooled and produced again),
+ * ingest_journal.c (every event on disk before its 202).
  */
 #ifndef QP_INGEST_INT_H
 #define QP_INGEST_INT_H
@@ -188,7 +189,8 @@ bool qp_ingest__spool_admit(qp_ingest_t *ing, uint64_t need, size_t count,
 void qp_ingest__spool_produced(qp_ingest_t *ing, uint64_t unused, size_t unpublished);
 
 /* The tag bit of a replayed record (the rest: its sequence number); a
- * fresh event's tag is its reserved size, 0 without a spool. */
+ * fresh event's tag is its journal sequence number + 1 (journal on), its
+ * reserved size (spool without journal), 0 without a spool. */
 #define QP_INGEST__REPLAY_TAG (UINT64_C(1) << 63)
 
 /* A report of the events topic whose tag is not 0. */
@@ -208,11 +210,48 @@ bool qp_ingest__spool_replaying(const qp_ingest_t *ing);
  * replayed or was found full within Retry-After. */
 const char *qp_ingest__spool_busy(const qp_ingest_t *ing);
 
+/* An event's spool record (the journal's too) into b (appended): its key,
+ * value and headers. */
+qp_err_t qp_ingest__spool_encode(qp_buf_t *b, const void *key, size_t key_len,
+                                 const void *value, size_t value_len,
+                                 const qp_headers_t *headers);
+
 typedef struct qp_ingest_spool_stats {
 	uint64_t spooled, replayed, lost, bytes, records;
 } qp_ingest_spool_stats_t;
 
 void qp_ingest__spool_stats(const qp_ingest_t *ing, qp_ingest_spool_stats_t *out);
+
+/* ---- the journal (ingest_journal.c; docs/ingest.md) ---- */
+
+typedef struct qp_ingest_journal qp_ingest_journal_t;
+struct qp_spool;
+
+/* Opens "<spool_dir>/journal" into ing->journal (NULL when
+ * qp.ingest.spool.journal is false), bounded to max_bytes. */
+qp_err_t qp_ingest__journal_open(qp_ingest_t *ing, const char *spool_dir, uint64_t max_bytes);
+/* The bytes an earlier run left in it (0 without a journal). */
+uint64_t qp_ingest__journal_bytes(const qp_ingest_t *ing);
+/* Moves what an earlier run left into spool (to be produced again before
+ * any new event) and empties the journal. QP_ERR_IO. */
+qp_err_t qp_ingest__journal_recover(qp_ingest_t *ing, struct qp_spool *spool);
+/* After every report is in: cuts the reported events, closes. */
+void qp_ingest__journal_close(qp_ingest_t *ing);
+
+/* Writes every event of batch (one write()) before any is published; the
+ * first's sequence number into *first, the others' follow. Each must then
+ * be reported to qp_ingest__journal_done (by its delivery report, or at
+ * once when it is not published). QP_ERR_QUEUE_FULL, QP_ERR_IO,
+ * QP_ERR_NOMEM: nothing written. */
+qp_err_t qp_ingest__journal_write(qp_ingest_t *ing, const qp_ingest_batch_t *batch,
+                                  const qp_headers_t *headers, uint64_t *first);
+/* Event seq is reported (its failure already in the spool): returns the
+ * room it had reserved in the spool. */
+uint64_t qp_ingest__journal_done(qp_ingest_t *ing, uint64_t seq);
+/* The lowest sequence number not reported: everything before it may go. */
+uint64_t qp_ingest__journal_reported(qp_ingest_t *ing);
+/* Makes the journal durable and cuts it before until (once per poll). */
+void qp_ingest__journal_trim(qp_ingest_t *ing, uint64_t until);
 
 /* ---- the handler ---- */
 
@@ -227,6 +266,7 @@ struct qp_ingest {
 	qp_ingest_auth_t auth;
 	qp_ingest_idem_t *idem;
 	qp_ingest_spool_t *spool; /* NULL: no qp.ingest.spool.dir */
+	qp_ingest_journal_t *journal; /* NULL: no spool, or qp.ingest.spool.journal off */
 	size_t body_max, decoded_max, batch_max;
 	int retry_after_s;
 	bool received_header; /* qp.ingest.received.header: trust X-QP-Received-Ms */

@@ -19,8 +19,8 @@
  * Durability: a record is written (into the page cache: a killed process
  * loses nothing) when its failure is reported, and fdatasync'ed by the poll
  * that follows (group commit, at most a poll interval later). Before its
- * failure, a 202'd event lives only in the producer's memory, as in any
- * async producer; the spool makes the failure durable, not the 202.
+ * failure, a 202'd event is kept by the journal (ingest_journal.c), whose
+ * leftovers from a killed run are moved in here at start.
  *
  * Record: u8 version (1) | u32 key length | key | u32 value length | value
  * | u32 header count | per header: u32 name length | name | u8 has value |
@@ -102,31 +102,32 @@ uint64_t qp_ingest__spool_size(size_t key_len, size_t value_len, const qp_header
 	return qp_spool__record_size((size_t)n);
 }
 
-static qp_err_t encode(qp_buf_t *b, const qp_report_full_t *r)
+qp_err_t qp_ingest__spool_encode(qp_buf_t *b, const void *key, size_t key_len,
+                                 const void *value, size_t value_len,
+                                 const qp_headers_t *headers)
 {
-	size_t i, count = qp_headers_count(r->headers);
+	size_t i, count = qp_headers_count(headers);
 	qp_err_t err;
 
-	qp_buf__truncate(b, 0);
 	err = qp_buf__putc(b, RECORD_VERSION);
 	if (!err)
-		err = put_bytes(b, r->key, r->key ? r->key_len : 0);
+		err = put_bytes(b, key, key ? key_len : 0);
 	if (!err)
-		err = put_bytes(b, r->value, r->value ? r->value_len : 0);
+		err = put_bytes(b, value, value ? value_len : 0);
 	if (!err)
 		err = put_u32(b, (uint32_t)count);
 	for (i = 0; !err && i < count; i++) {
 		const char *name;
-		const void *value;
+		const void *hv;
 		size_t len;
 
-		if ((err = qp_headers_at(r->headers, i, &name, &value, &len)))
+		if ((err = qp_headers_at(headers, i, &name, &hv, &len)))
 			break;
 		err = put_bytes(b, name, strlen(name));
 		if (!err)
-			err = qp_buf__putc(b, value ? 1 : 0);
+			err = qp_buf__putc(b, hv ? 1 : 0);
 		if (!err)
-			err = put_bytes(b, value, value ? len : 0);
+			err = put_bytes(b, hv, hv ? len : 0);
 	}
 	return err;
 }
@@ -229,7 +230,16 @@ qp_err_t qp_ingest__spool_new(qp_ingest_t *ing)
 	if (!(sp = calloc(1, sizeof(*sp))))
 		return qp_error__code(QP_ERR_NOMEM);
 	sp->max_bytes = (uint64_t)qp_conf__int(ing->conf, "qp.ingest.spool.max.bytes");
-	if ((err = qp_spool__open(&sp->file, dir, sp->max_bytes))) {
+	if ((err = qp_ingest__journal_open(ing, dir, sp->max_bytes))) {
+		free(sp);
+		return err;
+	}
+	/* The file's bound leaves room for what the journal moves into it;
+	 * admissions keep to max_bytes. */
+	if ((err = qp_spool__open(&sp->file, dir, sp->max_bytes + qp_ingest__journal_bytes(ing))) ||
+	    (err = qp_ingest__journal_recover(ing, sp->file))) {
+		qp_spool__close(sp->file);
+		qp_ingest__journal_close(ing);
 		free(sp);
 		return err;
 	}
@@ -266,6 +276,10 @@ void qp_ingest__spool_destroy(qp_ingest_t *ing)
 	 * delivered ones leave the spool now, not again at the next start. */
 	if (sp->window_len && !sp->outstanding)
 		finish_window(ing);
+	/* The failures in the spool durable before the journal lets go of
+	 * them. */
+	qp_spool__sync(sp->file);
+	qp_ingest__journal_close(ing);
 	qp_spool__close(sp->file);
 	pthread_rwlock_destroy(&sp->gate);
 	pthread_mutex_destroy(&sp->lock);
@@ -362,7 +376,9 @@ static void spool_failed(qp_ingest_t *ing, const qp_report_full_t *r)
 
 	pthread_rwlock_wrlock(&sp->gate);
 	pthread_mutex_lock(&sp->lock);
-	err = encode(&sp->record, r);
+	qp_buf__truncate(&sp->record, 0);
+	err = qp_ingest__spool_encode(&sp->record, r->key, r->key_len, r->value, r->value_len,
+	                              r->headers);
 	if (!err)
 		err = qp_spool__append(sp->file, sp->record.ptr, sp->record.size);
 	if (err) {
@@ -415,8 +431,10 @@ void qp_ingest__spool_report(qp_ingest_t *ing, const qp_report_full_t *r)
 	if (r->err)
 		spool_failed(ing, r);
 	/* Given back only now: until the record is in the file, its room
-	 * must stay taken. */
-	atomic_fetch_sub(&sp->reserved, r->tag);
+	 * must stay taken; and the journal lets it go only once it is in the
+	 * spool. */
+	atomic_fetch_sub(&sp->reserved, ing->journal ? qp_ingest__journal_done(ing, r->tag - 1)
+	                                             : r->tag);
 	atomic_fetch_sub(&sp->fresh_in_flight, 1);
 }
 
@@ -532,12 +550,26 @@ static void start_window(qp_ingest_t *ing)
 	}
 }
 
-void qp_ingest__spool_poll(qp_ingest_t *ing)
+/* Cuts the reported events from the journal, once the failures among
+ * them are durable in the spool. */
+static void trim_journal(qp_ingest_t *ing)
+{
+	qp_ingest_spool_t *sp = ing->spool;
+	uint64_t until = qp_ingest__journal_reported(ing);
+
+	pthread_mutex_lock(&sp->lock);
+	if (qp_spool__sync(sp->file))
+		qp_log__(ing->conf, QP_LOG_ERROR, "ingest", "%s", qp_error_last());
+	pthread_mutex_unlock(&sp->lock);
+	qp_ingest__journal_trim(ing, until);
+}
+
+static void replay_poll(qp_ingest_t *ing)
 {
 	qp_ingest_spool_t *sp = ing->spool;
 	bool purge;
 
-	if (!sp || !atomic_load(&sp->active))
+	if (!atomic_load(&sp->active))
 		return;
 	pthread_mutex_lock(&sp->lock);
 	purge = sp->purge_due;
@@ -565,6 +597,15 @@ void qp_ingest__spool_poll(qp_ingest_t *ing)
 		start_window(ing);
 	}
 	pthread_mutex_unlock(&sp->lock);
+}
+
+void qp_ingest__spool_poll(qp_ingest_t *ing)
+{
+	if (!ing->spool)
+		return;
+	replay_poll(ing);
+	if (ing->journal)
+		trim_journal(ing);
 }
 
 void qp_ingest__spool_stats(const qp_ingest_t *ing, qp_ingest_spool_stats_t *out)

@@ -21,10 +21,9 @@
 #          QP_CHAOS_KEEP=1 keeps the logs of a passing run,
 #          QP_CHAOS_INGEST_WINDOW=1: events lost with an ingest process's
 #          producer memory at its SIGKILL (answered 202, not yet acknowledged
-#          by Kafka: what any asynchronous producer loses; the spool makes a
-#          failed delivery durable, not the 202) pass when no more than
-#          ingest's own unacknowledged count just before the kill; without
-#          it (the default) every loss fails, those included.
+#          by Kafka) pass when no more than ingest's own unacknowledged count
+#          just before the kill; without it (the default, and ctest's since
+#          ingest's journal keeps them: docs/ingest.md) every loss fails.
 set -euo pipefail
 qp=$1 pushdouble=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -76,8 +76,9 @@ def main():
                   % (len(accepted), len(final), raw_rows, len(missing), len(twice), len(extra)))
     # Lost events, grouped by the ingest SIGKILL they were answered before:
     # an event answered 202 and not yet acknowledged by Kafka is in the
-    # producer's memory, which dies with the process (docs/ingest.md: the
-    # spool makes a failed delivery durable, not the 202). With
+    # producer's memory, which dies with the process, and in ingest's
+    # journal, from which the next ingest produces it (docs/ingest.md), so
+    # none should be. With
     # --ingest-window such losses pass when they are no more than ingest's
     # own count of unacknowledged events just before the kill (its /metrics:
     # accepted - delivered) plus the 202s answered between that reading and

@@ -279,6 +279,47 @@ static void the_bound_refuses_before_writing(void **state)
 	qp_spool__close(s);
 }
 
+/* Records appended together (one write) read back as records of their
+ * own, in order, after a reopen too; a batch over the bound writes none. */
+static void records_appended_together_are_records_of_their_own(void **state)
+{
+	fixture_t *f = *state;
+	qp_buf_t p[3] = { QP_BUF_INIT, QP_BUF_INIT, QP_BUF_INIT };
+	struct iovec iov[3];
+	qp_spool_t *s;
+	uint64_t tail;
+
+	assert_int_equal(qp_spool__open(&s, f->dir, 4096), QP_OK);
+	append_range(s, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		payload_of(i + 1, &p[i]);
+		iov[i].iov_base = p[i].ptr;
+		iov[i].iov_len = p[i].size;
+	}
+	tail = qp_spool__tail_seq(s);
+	assert_int_equal(qp_spool__append_many(s, iov, 3), QP_OK);
+	assert_int_equal(qp_spool__tail_seq(s), tail + 3);
+	assert_int_equal(qp_spool__records(s), 4);
+	expect_range(s, 0, 3);
+	qp_spool__close(s);
+	assert_int_equal(qp_spool__open(&s, f->dir, 4096), QP_OK);
+	assert_int_equal(qp_spool__cut_bytes(s), 0);
+	expect_range(s, 0, 3);
+	/* 256 records of about 20 bytes do not fit 4096: refused whole. */
+	{
+		struct iovec many[256];
+
+		for (int i = 0; i < 256; i++)
+			many[i] = iov[i % 3];
+		assert_int_equal(qp_spool__append_many(s, many, 256), QP_ERR_QUEUE_FULL);
+	}
+	assert_int_equal(qp_spool__records(s), 4);
+	expect_range(s, 0, 3);
+	for (int i = 0; i < 3; i++)
+		qp_buf_dispose(&p[i]);
+	qp_spool__close(s);
+}
+
 static void a_missing_directory_is_created_and_bad_paths_say_why(void **state)
 {
 	fixture_t *f = *state;
@@ -302,6 +343,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(torn_tail_is_cut_not_replayed, setup, teardown),
 		cmocka_unit_test_setup_teardown(damaged_bytes_fail_the_crc, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_bound_refuses_before_writing, setup, teardown),
+		cmocka_unit_test_setup_teardown(records_appended_together_are_records_of_their_own,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(a_missing_directory_is_created_and_bad_paths_say_why,
 		                                setup, teardown),
 	};

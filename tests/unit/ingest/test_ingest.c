@@ -10,9 +10,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -69,16 +72,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A handler on the mock cluster with its own topics (prefix), plus
- * key/value pairs, NULL-terminated. */
-static qp_ingest_t *handler(const char *prefix, ...)
+/* A handler on the mock cluster with topics of prefix (made when
+ * make_topics: a forked child cannot, the cluster's threads are the
+ * parent's), plus key/value pairs. */
+static qp_ingest_t *vhandler(const char *prefix, bool make_topics, va_list ap)
 {
 	static const char *suffixes[] = { "events", "tokens" };
 	qp_ingest_t *ing;
 	qp_conf_t *conf;
 	char topic[128];
 	const char *key;
-	va_list ap;
 	size_t i;
 
 	assert_int_equal(qp_conf_new(&conf), QP_OK);
@@ -87,15 +90,39 @@ static qp_ingest_t *handler(const char *prefix, ...)
 	assert_int_equal(qp_conf_set(conf, "qp.ingest.keys.path", keys_path), QP_OK);
 	for (i = 0; i < 2; i++) {
 		snprintf(topic, sizeof(topic), "%s-%s", prefix, suffixes[i]);
-		qp_mock_cluster_create_topic(mc, topic, 2);
+		if (make_topics)
+			qp_mock_cluster_create_topic(mc, topic, 2);
 		assert_int_equal(qp_conf_set(conf, i ? "qp.topic.device_tokens" : "qp.topic.events",
 		                             topic), QP_OK);
 	}
-	va_start(ap, prefix);
 	while ((key = va_arg(ap, const char *)))
 		assert_int_equal(qp_conf_set(conf, key, va_arg(ap, const char *)), QP_OK);
-	va_end(ap);
 	assert_int_equal(qp_ingest_new(&ing, conf), QP_OK); /* takes conf */
+	return ing;
+}
+
+/* A handler on the mock cluster with its own topics (prefix), plus
+ * key/value pairs, NULL-terminated. */
+static qp_ingest_t *handler(const char *prefix, ...)
+{
+	qp_ingest_t *ing;
+	va_list ap;
+
+	va_start(ap, prefix);
+	ing = vhandler(prefix, true, ap);
+	va_end(ap);
+	return ing;
+}
+
+/* handler() in a forked child, on topics the parent made. */
+static qp_ingest_t *child_handler(const char *prefix, ...)
+{
+	qp_ingest_t *ing;
+	va_list ap;
+
+	va_start(ap, prefix);
+	ing = vhandler(prefix, false, ap);
+	va_end(ap);
 	return ing;
 }
 
@@ -779,6 +806,118 @@ static void test_spool_full_is_503_before_anything_is_dropped(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static bool ten_moved_replayed(const qp_ingest_stats_t *st)
+{
+	return st->replayed == 10 && st->spool_records == 0;
+}
+
+/* The child: answers ten events 202 on a broker that is down, says so
+ * on fd, and waits to be killed (never returning into cmocka). */
+static void accept_ten_and_wait(const char *dir, const char *body, int fd)
+{
+	qp_ingest_response_t *r = NULL;
+	qp_ingest_t *ing = child_handler("journal", "qp.ingest.spool.dir", dir,
+	                                 "qp.ingest.probe.interval.ms", "600000", NULL);
+	int status = 0;
+
+	if (qp_ingest_handle(ing, "POST", "/v1/scans", NDJSON, body, strlen(body), &r) == QP_OK &&
+	    r)
+		status = qp_ingest_response_status(r);
+	if (write(fd, &status, sizeof(status)) != sizeof(status))
+		_exit(2);
+	for (;;)
+		pause();
+}
+
+/* A process killed (SIGKILL) after answering ten events 202 that Kafka has
+ * not acknowledged: the next handler on its spool directory produces each
+ * of them (from the journal), before any new event. */
+static void test_events_answered_202_survive_a_kill(void **state)
+{
+	char dir[] = "/tmp/qp-ingest-journal-XXXXXX", body[8192], seg[4096], *ev;
+	qp_ingest_stats_t st;
+	qp_ingest_t *ing;
+	test_record_t *rec;
+	int fds[2], status = 0, n, len = 0, last = 0;
+	pid_t pid;
+
+	assert_non_null(mkdtemp(dir));
+	for (n = 1; n <= 10; n++) {
+		ev = event(n, "dev-kill", -60);
+		len += snprintf(body + len, sizeof(body) - (size_t)len, "%s\n", ev);
+		free(ev);
+	}
+	qp_mock_cluster_create_topic(mc, "journal-events", 2);
+	qp_mock_cluster_create_topic(mc, "journal-tokens", 2);
+	/* Down: nothing the child publishes is acknowledged. */
+	rd_kafka_mock_broker_set_down(qp_mock__cluster(mc), 1);
+	assert_int_equal(pipe(fds), 0);
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0)
+		accept_ten_and_wait(dir, body, fds[1]);
+	assert_int_equal(read(fds[0], &status, sizeof(status)), sizeof(status));
+	assert_int_equal(status, 202);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	close(fds[0]);
+	close(fds[1]);
+	/* What the 202 followed: the journal's segment, and no spool yet. */
+	snprintf(seg, sizeof(seg), "%s/journal/0000000000000000.seg", dir);
+	assert_int_equal(access(seg, F_OK), 0);
+
+	rd_kafka_mock_broker_set_up(qp_mock__cluster(mc), 1);
+	ing = handler("journal", "qp.ingest.spool.dir", dir, NULL);
+	qp_ingest_stats(ing, &st);
+	assert_int_equal(st.spool_records, 10);
+	ev = event(99, "dev-kill", -60);
+	expect_retry(ing, ev, 503, "1", "produced again first");
+	free(ev);
+	poll_until(ing, ten_moved_replayed, "replayed the ten of the journal");
+	ev = event(11, "dev-kill", -60);
+	expect(ing, "POST", "/v1/scans", JSON, ev, 202, "\"accepted\":1");
+	free(ev);
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+	qp_ingest_destroy(ing);
+
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "journal-events", 11);
+	for (n = 0; n < 11; n++) {
+		int scan = atoi(strstr(rec[n].value, "8000-") + 5);
+
+		if (scan <= last)
+			fail_msg("scan %d after scan %d", scan, last);
+		last = scan;
+	}
+	assert_int_equal(last, 11);
+	test_records_free(rec, 11);
+	/* Every report in at the close: the journal and the spool leave no
+	 * file. */
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* Without the journal (qp.ingest.spool.journal=false), a delivered event
+ * leaves nothing on disk and the handler works as before. */
+static void test_journal_can_be_turned_off(void **state)
+{
+	char dir[] = "/tmp/qp-ingest-journal-XXXXXX", path[4096], *ev;
+	qp_ingest_t *ing;
+	test_record_t *rec;
+
+	assert_non_null(mkdtemp(dir));
+	ing = handler("nojournal", "qp.ingest.spool.dir", dir, "qp.ingest.spool.journal", "false",
+	              NULL);
+	ev = event(1, "dev-1", -60);
+	expect(ing, "POST", "/v1/scans", JSON, ev, 202, "\"accepted\":1");
+	free(ev);
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+	qp_ingest_destroy(ing);
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "nojournal-events", 1);
+	test_records_free(rec, 1);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -801,6 +940,8 @@ int main(void)
 		cmocka_unit_test(test_failed_deliveries_are_spooled_and_produced_again),
 		cmocka_unit_test(test_events_undelivered_at_close_are_spooled),
 		cmocka_unit_test(test_spool_full_is_503_before_anything_is_dropped),
+		cmocka_unit_test(test_events_answered_202_survive_a_kill),
+		cmocka_unit_test(test_journal_can_be_turned_off),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
