@@ -28,6 +28,18 @@ events() {
   for ((n = $1; n <= $2; n++)); do event "$n" "$3"; done
 }
 
+# own_kafka PORT: a broker of the test's own (scripts/kafka.sh on PORT and
+# PORT+1, run dir in $tmp), for tests that stop and start it: $brokers names
+# it, `kafka ARGS...` drives it (failing with kafka.sh's last lines), and it
+# is removed at exit. Needs src (the source tree).
+own_kafka() {
+  export QP_KAFKA_PORT=$1 QP_KAFKA_CONTROLLER_PORT=$(($1 + 1))
+  export QP_KAFKA_RUN_DIR=$tmp/kafka
+  brokers=127.0.0.1:$1
+  on_exit+=('"$src/scripts/kafka.sh" clean >/dev/null 2>&1')
+}
+kafka() { "$src/scripts/kafka.sh" "$@" >>"$tmp/kafka.log" 2>&1 || fail "kafka.sh $*: $(tail -n 5 "$tmp/kafka.log")"; }
+
 # make_topics BROKERS TOPIC: TOPIC-events (6 partitions) and TOPIC-tokens
 # (compacted, as topics create makes the device tokens topic).
 make_topics() {

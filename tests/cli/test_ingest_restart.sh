@@ -9,11 +9,7 @@ set -euo pipefail
 qp=$1 src=$2 port=$3 kport=$4
 source "$src/tests/cli/ingest_lib.sh"
 
-export QP_KAFKA_PORT=$kport QP_KAFKA_CONTROLLER_PORT=$((kport + 1))
-export QP_KAFKA_RUN_DIR=$tmp/kafka
-kafka() { "$src/scripts/kafka.sh" "$@" >>"$tmp/kafka.log" 2>&1 || fail "kafka.sh $*: $(tail -n 5 "$tmp/kafka.log")"; }
-on_exit+=('"$src/scripts/kafka.sh" clean >/dev/null 2>&1')
-brokers=127.0.0.1:$kport
+own_kafka "$kport"
 topic=ingest-restart-$$
 url=http://127.0.0.1:$port
 
