@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "base/buf_int.h"
+#include "base/bytes_int.h"
 #include "base/errors_int.h"
 #include "base/spool_int.h"
 
@@ -49,19 +50,6 @@ struct qp_spool {
 	int rfd;                  /* segs[rseg] opened for reading; -1 none */
 	uint64_t rfd_number;
 };
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* The CRC of a record: over its length bytes, then its payload. */
 static uint32_t record_crc(const uint8_t *len_bytes, const void *payload, size_t len)
@@ -220,7 +208,7 @@ static qp_err_t scan_segment(qp_spool_t *s, size_t i, uint64_t off)
 
 		if (seg->size - off < sizeof(head) || !read_at(fd, head, sizeof(head), off))
 			break;
-		len = get_u32(head);
+		len = qp_bytes__get_le32(head);
 		if (len > QP_SPOOL__RECORD_MAX || seg->size - off - sizeof(head) < len)
 			break;
 		qp_buf__truncate(&payload, 0);
@@ -230,7 +218,7 @@ static qp_err_t scan_segment(qp_spool_t *s, size_t i, uint64_t off)
 			return qp_error__code(QP_ERR_NOMEM);
 		}
 		if (!read_at(fd, payload.ptr, len, off + sizeof(head)) ||
-		    record_crc(head, payload.ptr, len) != get_u32(head + 4))
+		    record_crc(head, payload.ptr, len) != qp_bytes__get_le32(head + 4))
 			break;
 		off += sizeof(head) + len;
 		s->tail_seq++;
@@ -418,8 +406,8 @@ static qp_err_t frame(qp_buf_t *out, const struct iovec *payloads, size_t count)
 		uint8_t head[QP_SPOOL__RECORD_HEADER];
 		size_t len = payloads[i].iov_len;
 
-		put_u32(head, (uint32_t)len);
-		put_u32(head + 4, record_crc(head, payloads[i].iov_base, len));
+		qp_bytes__put_le32(head, (uint32_t)len);
+		qp_bytes__put_le32(head + 4, record_crc(head, payloads[i].iov_base, len));
 		err = qp_buf__put(out, head, sizeof(head));
 		if (!err && len)
 			err = qp_buf__put(out, payloads[i].iov_base, len);
@@ -533,14 +521,14 @@ qp_err_t qp_spool__next(qp_spool_t *s, qp_buf_t *out, uint64_t *seq)
 		return err;
 	if (!read_at(s->rfd, head, sizeof(head), s->roff))
 		return qp_error__set(QP_ERR_IO, "spool: cannot read a record in %s", s->dir);
-	len = get_u32(head);
+	len = qp_bytes__get_le32(head);
 	qp_buf__truncate(out, 0);
 	if (len > QP_SPOOL__RECORD_MAX)
 		return qp_error__set(QP_ERR_IO, "spool: a damaged record in %s", s->dir);
 	if (qp_buf__grow(out, len))
 		return qp_error__code(QP_ERR_NOMEM);
 	if (!read_at(s->rfd, out->ptr, len, s->roff + sizeof(head)) ||
-	    record_crc(head, out->ptr, len) != get_u32(head + 4))
+	    record_crc(head, out->ptr, len) != qp_bytes__get_le32(head + 4))
 		return qp_error__set(QP_ERR_IO, "spool: a record in %s no longer matches its CRC",
 		                     s->dir);
 	qp_buf__truncate(out, len);
@@ -594,7 +582,7 @@ qp_err_t qp_spool__remove_until(qp_spool_t *s, uint64_t seq)
 				                     path);
 			}
 		}
-		size = qp_spool__record_size(get_u32(win + (s->head_off - win_off)));
+		size = qp_spool__record_size(qp_bytes__get_le32(win + (s->head_off - win_off)));
 		s->head_off += size;
 		s->bytes -= size;
 		s->head_seq++;

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "base/buf_int.h"
+#include "base/bytes_int.h"
 #include "base/clock_int.h"
 #include "base/conf_int.h"
 #include "base/errors_int.h"
@@ -74,8 +75,9 @@ struct qp_ingest_spool {
 
 static qp_err_t put_u32(qp_buf_t *b, uint32_t v)
 {
-	uint8_t p[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t p[4];
 
+	qp_bytes__put_le32(p, v);
 	return qp_buf__put(b, p, 4);
 }
 
@@ -154,7 +156,7 @@ static bool take_u32(reader_t *rd, uint32_t *v)
 
 	if (!take(rd, (const void **)&p, 4))
 		return false;
-	*v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	*v = qp_bytes__get_le32(p);
 	return true;
 }
 
