@@ -222,7 +222,10 @@ qp_err_t qp_http__client_poll(qp_http_client_t *c, int timeout_ms)
 	if ((mc = curl_multi_perform(c->multi, &running)) != CURLM_OK)
 		return qp_error__set(QP_ERR_IO, "HTTP client: %s", curl_multi_strerror(mc));
 	collect(c);
-	if (timeout_ms > 0 && c->busy) {
+	/* Without a request in flight curl_multi_poll() still sleeps the whole
+	 * timeout: a caller waiting for something else (the demo waits for the
+	 * pipeline's lag to fall) must not spin on this call. */
+	if (timeout_ms > 0) {
 		if ((mc = curl_multi_poll(c->multi, NULL, 0, timeout_ms, NULL)) != CURLM_OK ||
 		    (mc = curl_multi_perform(c->multi, &running)) != CURLM_OK)
 			return qp_error__set(QP_ERR_IO, "HTTP client: %s", curl_multi_strerror(mc));
