@@ -330,6 +330,30 @@ static qp_err_t recover(qp_spool_t *s)
 	return open_tail(s);
 }
 
+/* Creates dir and those above it that are missing (the ingest journal's
+ * "<spool>/journal" is opened before its spool). */
+static qp_err_t make_dirs(const char *dir)
+{
+	char path[4096];
+	size_t len = strlen(dir), i;
+
+	if (len >= sizeof(path))
+		return qp_error__set(QP_ERR_INVALID_ARG, "spool: a directory name of %zu bytes, "
+		                     "at most %zu", len, sizeof(path) - 1);
+	memcpy(path, dir, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return i == len ? io_error("cannot create the directory", dir)
+			                : qp_error__set(QP_ERR_IO, "spool: cannot create the directory "
+			                                "%s (for %s): %s", path, dir, strerror(errno));
+		path[i] = dir[i];
+	}
+	return QP_OK;
+}
+
 qp_err_t qp_spool__open(qp_spool_t **out, const char *dir, uint64_t max_bytes)
 {
 	qp_spool_t *s;
@@ -338,8 +362,8 @@ qp_err_t qp_spool__open(qp_spool_t **out, const char *dir, uint64_t max_bytes)
 	if (!out || !dir || !*dir)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_spool__open: no directory");
 	*out = NULL;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return io_error("cannot create the directory", dir);
+	if ((err = make_dirs(dir)))
+		return err;
 	if (!(s = calloc(1, sizeof(*s))) || !(s->dir = strdup(dir))) {
 		free(s);
 		return qp_error__code(QP_ERR_NOMEM);

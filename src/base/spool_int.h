@@ -39,10 +39,10 @@
 
 typedef struct qp_spool qp_spool_t;
 
-/* Opens (creating it if needed) the spool in dir, bounded to max_bytes of
- * live records, and checks every record in it: a torn or corrupt tail is
- * cut off (qp_spool__cut_bytes says how much). QP_ERR_IO (detail: the file
- * and why), QP_ERR_NOMEM. */
+/* Opens the spool in dir (creating it, and the directories above it, if
+ * needed), bounded to max_bytes of live records, and checks every record
+ * in it: a torn or corrupt tail is cut off (qp_spool__cut_bytes says how
+ * much). QP_ERR_IO (detail: the file and why), QP_ERR_NOMEM. */
 qp_err_t qp_spool__open(qp_spool_t **out, const char *dir, uint64_t max_bytes);
 
 /* Closes the files (syncing what was appended) and frees. Accepts NULL. */

@@ -20,12 +20,10 @@
  * flush runs outside the lock the requests append under, so no request
  * waits for the disk (qp_spool__cut_start / _finish).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/buf_int.h"
@@ -121,13 +119,8 @@ qp_err_t qp_ingest__journal_open(qp_ingest_t *ing, const char *spool_dir, uint64
 		return qp_error__code(QP_ERR_NOMEM);
 	}
 	snprintf(j->dir, len, "%s/journal", spool_dir);
-	/* Inside the spool's directory, which may not exist yet. */
-	if (mkdir(spool_dir, 0755) != 0 && errno != EEXIST)
-		err = qp_error__set(QP_ERR_IO, "spool: cannot create the directory %s: %s",
-		                    spool_dir, strerror(errno));
-	else
-		err = qp_spool__open(&j->file, j->dir, max_bytes);
-	if (err) {
+	/* Inside the spool's directory, which qp_spool__open creates if need be. */
+	if ((err = qp_spool__open(&j->file, j->dir, max_bytes))) {
 		free(j->dir);
 		free(j);
 		return err;

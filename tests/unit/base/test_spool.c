@@ -368,9 +368,19 @@ static void a_missing_directory_is_created_and_bad_paths_say_why(void **state)
 	qp_spool_t *s;
 	char sub[128];
 
-	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
+	/* The directories above it too (the ingest journal's "<spool>/journal"
+	 * is opened before its spool's directory exists). */
+	snprintf(sub, sizeof(sub), "%s/sub/journal", f->dir);
 	assert_int_equal(qp_spool__open(&s, sub, 1 << 20), QP_OK);
+	append_range(s, 0, 0);
 	qp_spool__close(s);
+	assert_int_equal(qp_spool__open(&s, sub, 1 << 20), QP_OK);
+	expect_range(s, 0, 0);
+	assert_int_equal(qp_spool__remove_until(s, 1), QP_OK);
+	qp_spool__close(s);
+	assert_int_equal(rmdir(sub), 0);
+	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
+	assert_int_equal(rmdir(sub), 0);
 	assert_int_equal(qp_spool__open(&s, "/proc/qp-no-such/spool", 1 << 20), QP_ERR_IO);
 	assert_null(s);
 	assert_non_null(strstr(qp_error_last(), "/proc/qp-no-such/spool"));
