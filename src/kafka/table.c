@@ -17,13 +17,15 @@ struct qp_table {
 	char security_error[400]; /* the last TLS or SASL failure; "" if none */
 };
 
-/* librdkafka's error events: a TLS or SASL failure is kept, so that a
- * failed request says it will not pass by waiting. */
+/* librdkafka's error events (served by the reader's polls): logged, as
+ * the runner's are, and a TLS or SASL failure kept, so that a failed
+ * request says it will not pass by waiting. */
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	qp_table_t *t = opaque;
 
 	(void)rk;
+	qp_log__(t->conf, QP_LOG_WARNING, t->who, "%s: %s", rd_kafka_err2name(err), reason);
 	if (qp_kafka__is_security_error(err))
 		snprintf(t->security_error, sizeof(t->security_error), "%s", reason);
 }
