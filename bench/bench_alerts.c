@@ -466,12 +466,27 @@ static double quantile(const double *v, int n, double q)
 
 typedef struct latency {
 	double p50, p99, max;
+	int slow, slow_seconds;	/* over SLOW_MS, and in how many seconds of the schedule */
 } latency_t;
 
-static latency_t summarise(double *ms, int n)
-{
-	latency_t l;
+#define SLOW_MS 100.0
 
+/* ms[i] is request i's, sent rate per second: whether the slow ones bunch
+ * up (a stall: descheduled, a pause) or spread (a steady cost). */
+static latency_t summarise(double *ms, int n, int rate)
+{
+	latency_t l = { 0 };
+	int last_second = -1;
+
+	for (int i = 0; i < n; i++) {
+		if (ms[i] <= SLOW_MS)
+			continue;
+		l.slow++;
+		if (i / rate != last_second) {
+			last_second = i / rate;
+			l.slow_seconds++;
+		}
+	}
 	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
 	l.p50 = quantile(ms, n, 0.50);
 	l.p99 = quantile(ms, n, 0.99);
@@ -497,14 +512,16 @@ static void measure_paced(svc_thread_t *svc, qp_conf_t *conf, const char *alerts
 	produce_paced(conf, alerts, provider, rate, n, devices, due);
 	service_wait(svc, provider, sent + n);
 	latencies(d, platforms[provider], STREAM_PACED + provider, n, due, ms);
-	ours = summarise(ms, n);
+	ours = summarise(ms, n, rate);
 	baseline_paced(conf, (qp_push_platform_t)provider, d->base, rate, n, due);
 	latencies(d, platforms[provider], STREAM_PLAIN_PACED + provider, n, due, ms);
-	plain = summarise(ms, n);
-	printf("%s at %d alerts/s for %d s, produced -> accepted by the double: alert-svc "
-	       "p50 %.2f p99 %.2f max %.2f ms; plain loop p50 %.2f p99 %.2f max %.2f ms\n",
-	       platforms[provider], rate, seconds, ours.p50, ours.p99, ours.max, plain.p50,
-	       plain.p99, plain.max);
+	plain = summarise(ms, n, rate);
+	printf("%s at %d alerts/s for %d s, produced -> accepted by the double:\n"
+	       "  alert-svc  p50 %.2f p99 %.2f max %.2f ms, %d over %.0f ms in %d of the seconds\n"
+	       "  plain loop p50 %.2f p99 %.2f max %.2f ms, %d over %.0f ms in %d of the seconds\n",
+	       platforms[provider], rate, seconds, ours.p50, ours.p99, ours.max, ours.slow,
+	       SLOW_MS, ours.slow_seconds, plain.p50, plain.p99, plain.max, plain.slow, SLOW_MS,
+	       plain.slow_seconds);
 	snprintf(baseline, sizeof(baseline),
 	         "plain libcurl loop at %d/s, one request at a time", rate);
 	snprintf(name, sizeof(name), "alerts_%s_p50_ms_r%d", platforms[provider], rate);
