@@ -13,7 +13,8 @@
  * it accepted each scan_id (GET /accepted-at, same machine, same wall
  * clock) and the latency is that minus the alert's scheduled produce time.
  * Baseline, in the same run: the plain libcurl loop at the same rate and
- * schedule, one request at a time, timed the same way.
+ * schedule, one request at a time, timed the same way. Printed too, for
+ * the broker's share: the same paced alerts read back by a bare runner.
  *
  * Usage (through bench/run alerts): bench_alerts --bootstrap HOST:PORT
  *   --double PATH [--broker LABEL] [--alerts N] [--baseline N] [--rate N]
@@ -105,8 +106,9 @@ enum {
 	STREAM_THROUGHPUT = 0,	/* + provider */
 	STREAM_PACED = 2,	/* + provider */
 	STREAM_PLAIN_PACED = 4,	/* + provider */
-	STREAM_PLAIN = 6,
-	STREAMS = 8
+	STREAM_KAFKA = 6,	/* + provider */
+	STREAM_PLAIN = 8,
+	STREAMS = 16
 };
 
 static unsigned stream_tag(unsigned stream)
@@ -205,8 +207,9 @@ static void preload(qp_conf_t *conf, const char *tokens, const char *alerts,
 }
 
 /* n alerts to the devices preloaded (devices of them), one every
- * 1/rate s on the clock; due[i] gets alert i's scheduled produce time. */
-static void produce_paced(qp_conf_t *conf, const char *alerts, unsigned provider, int rate,
+ * 1/rate s on the clock, scan_ids of stream; due[i] gets alert i's
+ * scheduled produce time. */
+static void produce_paced(const qp_conf_t *conf, const char *alerts, unsigned stream, int rate,
                           int n, int devices, int64_t *due)
 {
 	qp_producer_t *p = producer(conf);
@@ -218,7 +221,7 @@ static void produce_paced(qp_conf_t *conf, const char *alerts, unsigned provider
 
 		due[i] = schedule_wait(&s, i);
 		snprintf(device, sizeof(device), "dev-bench-%d", i % devices);
-		scan_id(id, STREAM_PACED + provider, (unsigned)i);
+		scan_id(id, stream, (unsigned)i);
 		len = alert_value(value, sizeof(value), id, device);
 		publish(p, alerts, device, value, len, "publish alert");
 		qp_producer_poll(p, 0);
@@ -494,8 +497,116 @@ static latency_t summarise(double *ms, int n, int rate)
 	return l;
 }
 
+typedef struct paced_producer {
+	const qp_conf_t *conf;
+	const char *topic;
+	unsigned stream;
+	int rate, n, devices;
+	int64_t *due;
+} paced_producer_t;
+
+static void *produce_paced_thread(void *arg)
+{
+	paced_producer_t *pp = arg;
+
+	produce_paced(pp->conf, pp->topic, pp->stream, pp->rate, pp->n, pp->devices, pp->due);
+	return NULL;
+}
+
+/* Reads from r until a record of stream arrives; returns its number and
+ * sets *at (wall ns) to when it came, or -1 for anything else. */
+static int next_of_stream(qp_runner_t *r, unsigned stream, int n, int64_t *at)
+{
+	static const char key[] = "\"scan_id\":\"";
+	qp_message_t *msg;
+	qp_err_t err = qp_runner_next(r, &msg, 1000);
+	int found = -1;
+
+	if (err == QP_ERR_NO_EVENT)
+		return -1;
+	if (err)
+		bench_die("runner", qp_error_last());
+	*at = qp_clock__read_ns(CLOCK_REALTIME);
+	if (qp_message_kind(msg) == QP_MESSAGE_EVENT) {
+		size_t len;
+		const char *value = qp_message_value(msg, &len), *id;
+		char copy[640];
+		unsigned tag, i;
+
+		snprintf(copy, sizeof(copy), "%.*s", (int)(len < sizeof(copy) ? len : sizeof(copy) - 1),
+		         value);
+		id = strstr(copy, key);
+		if (id && sscanf(id + strlen(key), "%8x-0000-4000-8000-%12x", &tag, &i) == 2 &&
+		    tag == stream_tag(stream) && i < (unsigned)n)
+			found = (int)i;
+	}
+	if (qp_runner_ack(r, msg))
+		bench_die("ack", qp_error_last());
+	return found;
+}
+
+/* The broker's share, for comparison (no push, no alert-svc): the same
+ * paced alerts to the same topic, read by a bare runner in a new group
+ * (decode off); ms[i] = read - due. */
+static void kafka_only(const qp_conf_t *conf, const char *topic, unsigned provider, int rate,
+                       int n, int devices, int64_t *due, double *ms)
+{
+	paced_producer_t pp = { conf, topic, STREAM_KAFKA + provider, rate, n, devices, due };
+	int64_t *at = calloc((size_t)n, sizeof(*at)), when, stalled;
+	qp_conf_t *rc;
+	qp_runner_t *r;
+	pthread_t thread;
+	char group[160];
+	int got = 0, i;
+
+	if (!at)
+		bench_die("kafka-only", "out of memory");
+	snprintf(group, sizeof(group), "%s-kafka-only", topic);
+	if (qp_conf_dup(&rc, conf))
+		bench_die("conf", qp_error_last());
+	bench_set(rc, "group.id", group);
+	bench_set(rc, "auto.offset.reset", "earliest");
+	bench_set(rc, "qp.runner.decode", "none");
+	if (qp_runner_new(&r, rc) || qp_runner_subscribe(r, topic))
+		bench_die("runner", qp_error_last());
+	/* Joined, then the earlier phases' alerts read: idle for a second
+	 * after the assignment = caught up. */
+	stalled = qp_clock__now_ms() + 120000;
+	for (int64_t idle_since = 0; !idle_since || qp_clock__now_ms() - idle_since < 1000;) {
+		qp_message_t *msg;
+		qp_err_t err = qp_runner_next(r, &msg, 100);
+
+		if (qp_clock__now_ms() > stalled)
+			bench_die("kafka-only", "never assigned, or never caught up");
+		if (err == QP_ERR_NO_EVENT)
+			continue;
+		if (err)
+			bench_die("runner", qp_error_last());
+		if (qp_message_kind(msg) == QP_MESSAGE_ASSIGNED || idle_since)
+			idle_since = qp_clock__now_ms();
+		if (qp_runner_ack(r, msg))
+			bench_die("ack", qp_error_last());
+	}
+	pthread_create(&thread, NULL, produce_paced_thread, &pp);
+	stalled = qp_clock__now_ms() + 120000;
+	while (got < n) {
+		if ((i = next_of_stream(r, STREAM_KAFKA + provider, n, &when)) >= 0 && !at[i]) {
+			at[i] = when;
+			got++;
+		}
+		if (qp_clock__now_ms() > stalled)
+			bench_die("kafka-only", "not every alert was read back");
+	}
+	pthread_join(thread, NULL);
+	qp_runner_destroy(r);
+	for (i = 0; i < n; i++)
+		ms[i] = (double)(at[i] - due[i]) / 1e6;
+	free(at);
+}
+
 /* The paced phase's figures for one provider: alert-svc (already running,
- * having sent `sent` pushes to it) against the plain loop at the same rate. */
+ * having sent `sent` pushes to it; stopped here once they are sent) against
+ * the plain loop at the same rate, and the broker's share alone. */
 static void measure_paced(svc_thread_t *svc, qp_conf_t *conf, const char *alerts,
                           const double_proc_t *d, unsigned provider, int rate, int seconds,
                           int sent, int devices)
@@ -504,24 +615,30 @@ static void measure_paced(svc_thread_t *svc, qp_conf_t *conf, const char *alerts
 	int n = rate * seconds;
 	int64_t *due = malloc(sizeof(*due) * (size_t)n);
 	double *ms = malloc(sizeof(*ms) * (size_t)n);
-	latency_t ours, plain;
+	latency_t ours, plain, broker;
 	char name[48], baseline[96];
 
 	if (!due || !ms)
 		bench_die("paced", "out of memory");
-	produce_paced(conf, alerts, provider, rate, n, devices, due);
+	produce_paced(conf, alerts, STREAM_PACED + provider, rate, n, devices, due);
 	service_wait(svc, provider, sent + n);
+	service_stop(svc);
 	latencies(d, platforms[provider], STREAM_PACED + provider, n, due, ms);
 	ours = summarise(ms, n, rate);
 	baseline_paced(conf, (qp_push_platform_t)provider, d->base, rate, n, due);
 	latencies(d, platforms[provider], STREAM_PLAIN_PACED + provider, n, due, ms);
 	plain = summarise(ms, n, rate);
+	kafka_only(conf, alerts, provider, rate, n, devices, due, ms);
+	broker = summarise(ms, n, rate);
 	printf("%s at %d alerts/s for %d s, produced -> accepted by the double:\n"
 	       "  alert-svc  p50 %.2f p99 %.2f max %.2f ms, %d over %.0f ms in %d of the seconds\n"
 	       "  plain loop p50 %.2f p99 %.2f max %.2f ms, %d over %.0f ms in %d of the seconds\n",
 	       platforms[provider], rate, seconds, ours.p50, ours.p99, ours.max, ours.slow,
 	       SLOW_MS, ours.slow_seconds, plain.p50, plain.p99, plain.max, plain.slow, SLOW_MS,
 	       plain.slow_seconds);
+	printf("  Kafka only (produced -> read by a bare runner, no push) p50 %.2f p99 %.2f "
+	       "max %.2f ms, %d over %.0f ms in %d of the seconds\n", broker.p50, broker.p99,
+	       broker.max, broker.slow, SLOW_MS, broker.slow_seconds);
 	snprintf(baseline, sizeof(baseline),
 	         "plain libcurl loop at %d/s, one request at a time", rate);
 	snprintf(name, sizeof(name), "alerts_%s_p50_ms_r%d", platforms[provider], rate);
@@ -617,7 +734,6 @@ int main(int argc, char **argv)
 		/* The same alert-svc, warm and idle, then at the steady rate. */
 		measure_paced(&svc, conf, t.alerts, &d, p, rate, seconds, alerts, alerts);
 		fflush(stdout);
-		service_stop(&svc);
 		qp_conf_destroy(conf);
 	}
 	double_stop(&d);
