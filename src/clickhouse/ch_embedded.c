@@ -255,7 +255,7 @@ static qp_err_t embedded_insert(qp_ch_backend_t *base, const qp_ch_insert_t *req
 	size_t i;
 
 	be->sql.size = 0;
-	err = qp_buf__printf(&be->sql, "INSERT INTO %s.%s", req->database, req->table);
+	err = qp_ch__put_insert_into(&be->sql, req);
 	for (i = 0; !err && i < req->setting_count; i++)
 		err = put_setting(&be->sql, req->settings[i], i == 0);
 	if (!err && req->dedup_token) {
@@ -267,7 +267,7 @@ static qp_err_t embedded_insert(qp_ch_backend_t *base, const qp_ch_insert_t *req
 	}
 	/* The rows follow the statement, as clickhouse-local reads them. */
 	if (!err)
-		err = qp_buf__puts(&be->sql, " FORMAT JSONEachRow\n");
+		err = qp_buf__printf(&be->sql, "%s\n", qp_ch__format_clause(req->format));
 	if (!err)
 		err = qp_buf__put(&be->sql, req->body, req->len);
 	if (err)

@@ -18,6 +18,7 @@
 #include "base/conf_int.h"
 #include "base/histogram_int.h"
 #include "clickhouse/inserter_int.h"
+#include "model/event_int.h"
 #include "services/svc_int.h"
 
 /* Offsets of the pending rows of one partition, for the dedup token. */
@@ -67,6 +68,17 @@ static void on_row_settled(void *tag, qp_err_t status, const char *error, void *
 	qp_runner_ack(svc->runner, msg);
 }
 
+/*
+ * The rows' format unless the host chose one: RowBinary into the embedded
+ * engine, where parsing JSONEachRow was most of the insert's CPU and nobody
+ * reads the wire (docs/BENCHMARKS.md); JSONEachRow to a server.
+ */
+static const char *default_format(const qp_conf_t *conf)
+{
+	return strcmp(qp_conf__str(conf, "qp.inserter.backend"), "embedded") == 0
+		? "RowBinary" : "JSONEachRow";
+}
+
 static qp_err_t ch_writer_new(qp_service_t **out, const qp_conf_t *conf)
 {
 	qp_ch_writer_t *svc;
@@ -88,7 +100,8 @@ static qp_err_t ch_writer_new(qp_service_t **out, const qp_conf_t *conf)
 		err = qp_error__code(QP_ERR_NOMEM);
 		goto fail;
 	}
-	if ((err = qp_conf_dup(&inserter_conf, svc->conf)) ||
+	if ((err = qp_svc__conf_with_default(&inserter_conf, svc->conf, "qp.inserter.format",
+	                                     default_format(svc->conf))) ||
 	    (err = qp_inserter_new(&svc->inserter, qp_conf__hand_over(&inserter_conf))))
 		goto fail;
 	qp_inserter_set_result_cb(svc->inserter, on_row_settled, svc);
@@ -201,7 +214,10 @@ static bool add_event(qp_ch_writer_t *svc, qp_message_t *msg)
 	qp_err_t err;
 
 	qp_buf__truncate(&svc->row, 0);
-	if ((err = qp_event_encode_row(&svc->row, qp_message_event(msg)))) {
+	err = qp_inserter__format(svc->inserter) == QP_CH_ROW_BINARY
+		? qp_event__encode_row_binary(&svc->row, qp_message_event(msg))
+		: qp_event_encode_row(&svc->row, qp_message_event(msg));
+	if (err) {
 		qp_runner_dead_letter(svc->runner, msg, err, qp_error_last());
 		return true;
 	}
