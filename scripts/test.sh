@@ -18,6 +18,9 @@ step() { printf '\n=== %s\n' "$*"; }
 
 step "dependencies"
 bash scripts/setup.sh
+# Go >= 1.24 for the Go binding and the test doubles (scripts/go.sh).
+PATH="$(bash scripts/go.sh):$PATH"
+export PATH
 
 step "build: normal and sanitizer (ASan+UBSan)"
 # The bindings are required here: a missing SWIG, Python or Go fails the run.

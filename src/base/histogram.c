@@ -5,7 +5,8 @@
 
 const double qp_histogram__latency_ms_bounds[] = {
 	0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500,
-	1000, 2500, 5000, 10000, 30000, 60000,
+	/* Finer around the pipeline's seconds, where its targets are. */
+	1000, 1500, 2000, 2500, 3000, 4000, 5000, 7500, 10000, 30000, 60000,
 };
 const size_t qp_histogram__latency_ms_bound_count =
 	sizeof(qp_histogram__latency_ms_bounds) / sizeof(qp_histogram__latency_ms_bounds[0]);

@@ -132,3 +132,15 @@ int qp_mock__with_cluster(const char *bootstrap,
 	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
+
+static int found(qp_mock_cluster_t *mc, void *opaque)
+{
+	(void)mc;
+	(void)opaque;
+	return 0;
+}
+
+bool qp_mock__is_bootstrap(const char *bootstrap)
+{
+	return qp_mock__with_cluster(bootstrap, found, NULL) == 0;
+}

@@ -2,6 +2,8 @@
 #ifndef QP_MOCK_INT_H
 #define QP_MOCK_INT_H
 
+#include <stdbool.h>
+
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
@@ -18,6 +20,9 @@ int qp_mock__broker_count(const qp_mock_cluster_t *mc);
  * meanwhile, and returns fn's result. Returns -1 without calling fn when no
  * such cluster lives in this process (the servers are a real cluster).
  */
+/* Whether `bootstrap` is the bootstrap string of a live mock cluster. */
+bool qp_mock__is_bootstrap(const char *bootstrap);
+
 int qp_mock__with_cluster(const char *bootstrap,
                           int (*fn)(qp_mock_cluster_t *mc, void *opaque),
                           void *opaque);

@@ -330,17 +330,28 @@ static void put_uuid(sim_t *sim, qp_buf_t *b)
 
 	hi = (hi & ~0xf000ull) | 0x4000ull;                  /* version 4 */
 	lo = (lo & ~(3ull << 62)) | (2ull << 62);             /* RFC 4122 variant */
-	qp_buf__printf(b, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(hi >> 32),
-	               (unsigned)(hi >> 16) & 0xffff, (unsigned)hi & 0xffff,
-	               (unsigned)(lo >> 48), (unsigned long long)(lo & 0xffffffffffffull));
+	qp_buf__put_hex(b, hi >> 32, 8);
+	qp_buf__putc(b, '-');
+	qp_buf__put_hex(b, hi >> 16, 4);
+	qp_buf__putc(b, '-');
+	qp_buf__put_hex(b, hi, 4);
+	qp_buf__putc(b, '-');
+	qp_buf__put_hex(b, lo >> 48, 4);
+	qp_buf__putc(b, '-');
+	qp_buf__put_hex(b, lo, 12);
 }
 
 static void put_mac(qp_buf_t *b, uint64_t h)
 {
+	int shift;
+
 	/* 0x02: a locally administered address, never a real vendor's. */
-	qp_buf__printf(b, "\"02:%02x:%02x:%02x:%02x:%02x\"", (unsigned)(h >> 8) & 0xff,
-	               (unsigned)(h >> 16) & 0xff, (unsigned)(h >> 24) & 0xff,
-	               (unsigned)(h >> 32) & 0xff, (unsigned)(h >> 40) & 0xff);
+	qp_buf__puts(b, "\"02");
+	for (shift = 8; shift <= 40; shift += 8) {
+		qp_buf__putc(b, ':');
+		qp_buf__put_hex(b, h >> shift, 2);
+	}
+	qp_buf__putc(b, '"');
 }
 
 static int clamp_rssi(double rssi)
@@ -357,11 +368,16 @@ static void put_ap(sim_t *sim, qp_buf_t *b, uint64_t h, double d, int n)
 	put_mac(b, h);
 	if (h % 7 == 0)
 		qp_buf__puts(b, ",\"ssid\":null");
-	else
-		qp_buf__printf(b, ",\"ssid\":\"net-%04x\"", (unsigned)(h >> 48));
-	qp_buf__printf(b, ",\"rssi_dbm\":%d,\"freq_mhz\":%d}",
-	               clamp_rssi(-35 - 25 * log10(d > 1 ? d : 1) + 3 * rnd_normal(&sim->rng)),
-	               freqs[(h >> 20) % 6]);
+	else {
+		qp_buf__puts(b, ",\"ssid\":\"net-");
+		qp_buf__put_hex(b, h >> 48, 4);
+		qp_buf__putc(b, '"');
+	}
+	qp_buf__puts(b, ",\"rssi_dbm\":");
+	qp_buf__put_i64(b, clamp_rssi(-35 - 25 * log10(d > 1 ? d : 1) + 3 * rnd_normal(&sim->rng)));
+	qp_buf__puts(b, ",\"freq_mhz\":");
+	qp_buf__put_i64(b, freqs[(h >> 20) % 6]);
+	qp_buf__putc(b, '}');
 }
 
 /* The street's access points around (x, y), then the ones travelling with
@@ -390,18 +406,28 @@ static void put_wifi(sim_t *sim, qp_buf_t *b, const sim_device_t *dev, double x,
 	qp_buf__putc(b, ']');
 }
 
+/* A cell of the simulated LTE network: the object's start, up to its cid. */
+static void put_tower(qp_buf_t *b, const tower_t *t, const char *open)
+{
+	qp_buf__puts(b, open);
+	qp_buf__puts(b, "\"radio\":\"lte\",\"mcc\":208,\"mnc\":1,\"area\":");
+	qp_buf__put_i64(b, tower_area(t));
+	qp_buf__puts(b, ",\"cid\":");
+	qp_buf__put_i64(b, tower_cid(t));
+}
+
 static void put_cell(sim_t *sim, qp_buf_t *b, const tower_t *serving)
 {
 	tower_t neighbour = tower_at(serving->ix + (serving->ix + 1 < TOWER_GRID ? 1 : -1),
 	                             serving->iy);
 
-	qp_buf__printf(b, ",\"cell\":[{\"radio\":\"lte\",\"mcc\":208,\"mnc\":1,\"area\":%lld,"
-	               "\"cid\":%lld,\"dbm\":%d,\"serving\":true}",
-	               (long long)tower_area(serving), (long long)tower_cid(serving),
-	               (int)rnd_range(&sim->rng, -105, -70));
-	qp_buf__printf(b, ",{\"radio\":\"lte\",\"mcc\":208,\"mnc\":1,\"area\":%lld,"
-	               "\"cid\":%lld,\"dbm\":null,\"serving\":false}]",
-	               (long long)tower_area(&neighbour), (long long)tower_cid(&neighbour));
+	qp_buf__puts(b, ",\"cell\":[");
+	put_tower(b, serving, "{");
+	qp_buf__puts(b, ",\"dbm\":");
+	qp_buf__put_i64(b, (int)rnd_range(&sim->rng, -105, -70));
+	qp_buf__puts(b, ",\"serving\":true}");
+	put_tower(b, &neighbour, ",{");
+	qp_buf__puts(b, ",\"dbm\":null,\"serving\":false}]");
 }
 
 /* The beacon of the BLE_SPACING_M cell around (x, y), at its centre, if it
@@ -415,8 +441,9 @@ static void put_ble(sim_t *sim, qp_buf_t *b, double x, double y)
 		return;
 	qp_buf__puts(b, ",\"ble\":[{\"addr\":");
 	put_mac(b, hash2(cx, cy) ^ 0xb1e);
-	qp_buf__printf(b, ",\"rssi_dbm\":%d,\"tx_power\":-59,\"signal_strength\":null}]",
-	               clamp_rssi(-59 - 20 * log10(d > 1 ? d : 1) + 3 * rnd_normal(&sim->rng)));
+	qp_buf__puts(b, ",\"rssi_dbm\":");
+	qp_buf__put_i64(b, clamp_rssi(-59 - 20 * log10(d > 1 ? d : 1) + 3 * rnd_normal(&sim->rng)));
+	qp_buf__puts(b, ",\"tx_power\":-59,\"signal_strength\":null}]");
 }
 
 /* Writes the scan of device d at simulated time ts_ms into sim->json. */
@@ -455,10 +482,20 @@ static void write_scan(sim_t *sim, sim_device_t *d, int64_t ts_ms)
 	qp_buf__truncate(b, 0);
 	qp_buf__puts(b, "{\"schema_version\":1,\"scan_id\":\"");
 	put_uuid(sim, b);
-	qp_buf__printf(b, "\",\"device_id\":\"%s\",\"ts_ms\":%lld,\"gps\":{\"lat\":%.7f,"
-	               "\"lon\":%.7f,\"accuracy_m\":%.1f,\"altitude_m\":%s,\"speed_mps\":%.1f}",
-	               d->id, (long long)ts_ms, lat, lon, d->accuracy_m,
-	               d->scans % 5 ? "35.0" : "null", d->speed_mps);
+	qp_buf__puts(b, "\",\"device_id\":\"");
+	qp_buf__puts(b, d->id);
+	qp_buf__puts(b, "\",\"ts_ms\":");
+	qp_buf__put_i64(b, ts_ms);
+	qp_buf__puts(b, ",\"gps\":{\"lat\":");
+	qp_buf__put_fixed(b, lat, 7);
+	qp_buf__puts(b, ",\"lon\":");
+	qp_buf__put_fixed(b, lon, 7);
+	qp_buf__puts(b, ",\"accuracy_m\":");
+	qp_buf__put_fixed(b, d->accuracy_m, 1);
+	qp_buf__puts(b, d->scans % 5 ? ",\"altitude_m\":35.0" : ",\"altitude_m\":null");
+	qp_buf__puts(b, ",\"speed_mps\":");
+	qp_buf__put_fixed(b, d->speed_mps, 1);
+	qp_buf__putc(b, '}');
 	put_wifi(sim, b, d, rx, ry);
 	/* Teleporters and radio spoofers carry no cell, so only the travel
 	 * rule, or the radio rule, speaks of them. */
@@ -466,11 +503,16 @@ static void write_scan(sim_t *sim, sim_device_t *d, int64_t ts_ms)
 		put_cell(sim, b, &serving);
 	if (rnd_unit(&sim->rng) < 0.3)
 		put_ble(sim, b, bx, by);
-	qp_buf__printf(b, ",\"reward\":%.3f,\"app_version\":\"2.4.%u\",\"platform\":\"%s\"",
-	               reward, (unsigned)(hash2(d->index, 1) % 3), hash2(d->index, 2) % 3 ? "android" : "ios");
+	qp_buf__puts(b, ",\"reward\":");
+	qp_buf__put_fixed(b, reward, 3);
+	qp_buf__puts(b, ",\"app_version\":\"2.4.");
+	qp_buf__put_i64(b, (int64_t)(hash2(d->index, 1) % 3));
+	qp_buf__puts(b, hash2(d->index, 2) % 3 ? "\",\"platform\":\"android\"" : "\",\"platform\":\"ios\"");
 	/* A field this schema does not know, as a newer app would send. */
-	if (rnd_unit(&sim->rng) < 0.1)
-		qp_buf__printf(b, ",\"battery_pct\":%d", (int)rnd_range(&sim->rng, 5, 100));
+	if (rnd_unit(&sim->rng) < 0.1) {
+		qp_buf__puts(b, ",\"battery_pct\":");
+		qp_buf__put_i64(b, (int)rnd_range(&sim->rng, 5, 100));
+	}
 	qp_buf__putc(b, '}');
 }
 
