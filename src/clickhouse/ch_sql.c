@@ -53,8 +53,9 @@ int qp_ch__version_number(const char *version)
 
 /*
  * The columns in the order of qp_event_encode_row's JSONEachRow line and of
- * qp_event__encode_row_binary's values, with the type in each form. The 18.16 form has no LowCardinality (experimental
- * there) and no DateTime64 (added in 20.1).
+ * qp_event__encode_row_binary's values, with the type in each form. The
+ * 18.16 form has no LowCardinality (experimental there) and no DateTime64
+ * (added in 20.1).
  */
 static const struct column {
 	const char *name, *modern, *legacy;

@@ -53,9 +53,10 @@ void qp_batch__dispose(qp_batch_t *batch);
 /*
  * Appends one row (a JSONEachRow line; a trailing '\n' is optional and added
  * when missing; a binary row as it is). QP_ERR_INVALID_ARG for an empty row
- * or a line with a line break inside (it would be read as two rows); QP_ERR_QUEUE_FULL when the batch is
- * sealed or the row would pass a limit. A single row larger than max_bytes is
- * accepted into an empty batch, alone, so it can still be inserted.
+ * or a line with a line break inside (it would be read as two rows);
+ * QP_ERR_QUEUE_FULL when the batch is sealed or the row would pass a limit.
+ * A single row larger than max_bytes is accepted into an empty batch, alone,
+ * so it can still be inserted.
  */
 qp_err_t qp_batch__add(qp_batch_t *batch, const void *row, size_t len, void *tag,
                        int64_t now_ms);

@@ -60,7 +60,8 @@ static void put_varint(bin_writer_t *w, uint64_t v)
  * dead-letter topic) when the value does not fit, where the text form
  * would have been wrapped or refused by the engine.
  */
-static void put_int(bin_writer_t *w, const char *field, int64_t v, size_t bytes, bool is_signed)
+static void put_int(bin_writer_t *w, const char *field, int64_t v, size_t bytes,
+                    bool is_signed)
 {
 	int64_t lo = 0, hi = INT64_MAX;
 
