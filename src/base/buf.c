@@ -104,16 +104,27 @@ static char *digits_of(uint64_t v, char *end)
 	return end;
 }
 
-qp_err_t qp_buf__put_i64(qp_buf_t *buf, int64_t v)
+size_t qp_buf__format_i64(char *out, int64_t v)
 {
 	char tmp[24], *end = tmp + sizeof(tmp), *p;
 	/* The magnitude in unsigned arithmetic: -INT64_MIN overflows int64_t. */
 	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t len;
 
 	p = digits_of(mag, end);
 	if (v < 0)
 		*--p = '-';
-	return qp_buf__put(buf, p, (size_t)(end - p));
+	len = (size_t)(end - p);
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return len;
+}
+
+qp_err_t qp_buf__put_i64(qp_buf_t *buf, int64_t v)
+{
+	char tmp[QP_BUF_I64_MAX];
+
+	return qp_buf__put(buf, tmp, qp_buf__format_i64(tmp, v));
 }
 
 qp_err_t qp_buf__put_hex(qp_buf_t *buf, uint64_t v, int digits)

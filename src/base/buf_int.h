@@ -25,6 +25,10 @@ qp_err_t qp_buf__printf(qp_buf_t *buf, const char *fmt, ...)
  * put_fixed falls back to printf ("%.*f") for values beyond 1e9 and for
  * NaN and infinities. */
 qp_err_t qp_buf__put_i64(qp_buf_t *buf, int64_t v);
+/* The same decimal into out (QP_BUF_I64_MAX bytes at least, NUL included);
+ * returns its length. */
+#define QP_BUF_I64_MAX 21
+size_t qp_buf__format_i64(char *out, int64_t v);
 qp_err_t qp_buf__put_hex(qp_buf_t *buf, uint64_t v, int digits);
 qp_err_t qp_buf__put_fixed(qp_buf_t *buf, double v, int decimals);
 

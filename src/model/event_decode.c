@@ -128,8 +128,8 @@ static inline qp_err_t get_int(const decoder_t *dec, const qp_json_value_t *node
 	 * (a cast and compare: trunc() is a libm call on baseline x86-64). */
 	if (d < (double)min || d > (double)max) {
 		qp_json__format_double(value, d);
-		qp_json__format_int(lo, min);
-		qp_json__format_int(hi, max);
+		qp_buf__format_i64(lo, min);
+		qp_buf__format_i64(hi, max);
 		return fail(AT(parent, key), QP_ERR_FIELD_RANGE, "%s is outside [%s, %s]", value, lo,
 		            hi);
 	}

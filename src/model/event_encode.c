@@ -35,7 +35,7 @@ static void put_int(writer_t *w, int64_t v)
 {
 	char tmp[QP_JSON_NUMBER_BUF];
 
-	put(w, tmp, qp_json__format_int(tmp, v));
+	put(w, tmp, qp_buf__format_i64(tmp, v));
 }
 
 static void put_double(writer_t *w, const char *field, double v)

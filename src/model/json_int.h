@@ -166,8 +166,7 @@ bool qp_json__members_next(qp_json_members_t *it, qp_json_span_t *key, qp_json_s
 qp_err_t qp_json__put_string(qp_buf_t *buf, const char *s, size_t len);
 /* The same without the quotes, to build one literal from several pieces. */
 qp_err_t qp_json__put_escaped(qp_buf_t *buf, const char *s, size_t len);
-/* An integer in decimal. */
-qp_err_t qp_json__put_int(qp_buf_t *buf, int64_t v);
+/* Integers: qp_buf__put_i64 and qp_buf__format_i64 (base/buf_int.h). */
 /* A finite double, in the shortest of the forms tried that reads back as the
  * same double (QP_ERR_INVALID_ARG if not finite: JSON has no inf or NaN). */
 qp_err_t qp_json__put_double(qp_buf_t *buf, double v);
@@ -176,6 +175,5 @@ qp_err_t qp_json__put_double(qp_buf_t *buf, double v);
  * length. Used for error details too. v must be finite. */
 #define QP_JSON_NUMBER_BUF 32
 size_t qp_json__format_double(char *out, double v);
-size_t qp_json__format_int(char *out, int64_t v);
 
 #endif

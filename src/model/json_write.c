@@ -83,25 +83,6 @@ qp_err_t qp_json__put_string(qp_buf_t *buf, const char *s, size_t len)
 	return qp_buf__putc(buf, '"');
 }
 
-size_t qp_json__format_int(char *out, int64_t v)
-{
-	char tmp[24];
-	size_t n = 0, len = 0;
-	/* Through unsigned, so INT64_MIN negates without overflow. */
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		out[len++] = '-';
-	while (n)
-		out[len++] = tmp[--n];
-	out[len] = '\0';
-	return len;
-}
-
 static const double pow10_table[] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 };
@@ -136,7 +117,7 @@ static size_t format_fixed(char *out, double d)
 	scale = (int64_t)pow10_table[k];
 	if (d < 0)
 		out[len++] = '-';
-	len += qp_json__format_int(out + len, mantissa / scale);
+	len += qp_buf__format_i64(out + len, mantissa / scale);
 	out[len++] = '.';
 	mantissa %= scale;
 	for (i = k; i > 0; i--) {
@@ -174,7 +155,7 @@ size_t qp_json__format_double(char *out, double v)
 		return strlen(out);
 	}
 	if (fabs(v) < TWO_POW_53 && v == trunc(v))
-		return qp_json__format_int(out, (int64_t)v);
+		return qp_buf__format_i64(out, (int64_t)v);
 	if ((len = format_fixed(out, v)))
 		return len;
 	for (precision = 15; precision < 17; precision++) {
@@ -186,13 +167,6 @@ size_t qp_json__format_double(char *out, double v)
 		snprintf(out, QP_JSON_NUMBER_BUF, "%.17g", v);
 	dot_decimal_point(out);
 	return strlen(out);
-}
-
-qp_err_t qp_json__put_int(qp_buf_t *buf, int64_t v)
-{
-	char tmp[QP_JSON_NUMBER_BUF];
-
-	return qp_buf__put(buf, tmp, qp_json__format_int(tmp, v));
 }
 
 qp_err_t qp_json__put_double(qp_buf_t *buf, double v)

@@ -18,6 +18,7 @@
 #include "base/gunzip_int.h"
 #include "kafka/probe_int.h"
 #include "services/ingest_int.h"
+#include "services/svc_int.h"
 
 #define SCANS_PATH "/v1/scans"
 #define DEVICES_PREFIX "/v1/devices/"
@@ -136,7 +137,7 @@ qp_err_t qp_ingest_new(qp_ingest_t **out, qp_conf_t *conf)
 	                               (size_t)qp_conf__int(conf, "qp.ingest.idempotency.entries"),
 	                               qp_conf__int(conf, "qp.ingest.idempotency.window.ms"))))
 		goto fail;
-	if ((err = qp_conf_dup(&producer_conf, conf)))
+	if ((err = qp_svc__producer_conf(&producer_conf, conf)))
 		goto fail;
 	if ((err = qp_producer_new(&ing->producer, producer_conf))) /* takes it, even on failure */
 		goto fail;

@@ -17,6 +17,13 @@ qp_err_t qp_svc__conf_with_default(qp_conf_t **out, const qp_conf_t *conf,
 	return err;
 }
 
+qp_err_t qp_svc__producer_conf(qp_conf_t **out, const qp_conf_t *conf)
+{
+	if (qp_conf_get(conf, "queue.buffering.max.ms"))
+		return qp_conf_dup(out, conf);
+	return qp_svc__conf_with_default(out, conf, "linger.ms", "25");
+}
+
 void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *msg)
 {
 	int64_t n = (int64_t)qp_message_assignment_count(msg);

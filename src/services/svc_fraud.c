@@ -173,7 +173,7 @@ static qp_err_t fraud_svc_new(qp_service_t **out, const qp_conf_t *conf)
 	    (err = qp_runner_new(&svc->runner, qp_conf__hand_over(&runner_conf))))
 		goto fail;
 	if ((err = qp_runner_subscribe(svc->runner, qp_conf__str(svc->conf, "qp.topic.events"))) ||
-	    (err = qp_conf_dup(&producer_conf, svc->conf)) ||
+	    (err = qp_svc__producer_conf(&producer_conf, svc->conf)) ||
 	    (svc->exactly_once && (err = set_transactional_id(svc, producer_conf))) ||
 	    (err = qp_producer_new(&svc->producer, qp_conf__hand_over(&producer_conf))))
 		goto fail;

@@ -29,6 +29,14 @@ qp_err_t qp_warmer__warm(qp_warmer_t *w, qp_fraud_t *engine, const char *topic,
 /* Keeps counters->partitions in step with a rebalance notice. */
 void qp_svc__count_partitions(qp_svc_counters_t *counters, const qp_message_t *msg);
 
+/* A copy of conf for the producer of a throughput-bound stage (the ingest
+ * API's, fraud-svc's): linger.ms 25 unless the host set it (or its alias
+ * queue.buffering.max.ms). Fewer, larger produce requests: on the embedded
+ * Kafka that took about a quarter off the demo's CPU per event against
+ * librdkafka's 5 ms (docs/BENCHMARKS.md); 25 ms is little beside the
+ * inserter's batch age. */
+qp_err_t qp_svc__producer_conf(qp_conf_t **out, const qp_conf_t *conf);
+
 /* A copy of conf with key set to value unless the host already set it. */
 qp_err_t qp_svc__conf_with_default(qp_conf_t **out, const qp_conf_t *conf,
                                    const char *key, const char *value);

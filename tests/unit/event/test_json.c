@@ -207,11 +207,11 @@ static void number_texts(void **state)
 		assert_int_equal(qp_json__format_double(out, cases[i].v), strlen(cases[i].text));
 		assert_string_equal(out, cases[i].text);
 	}
-	assert_int_equal(qp_json__format_int(out, INT64_MIN), 20);
+	assert_int_equal(qp_buf__format_i64(out, INT64_MIN), 20);
 	assert_string_equal(out, "-9223372036854775808");
-	qp_json__format_int(out, INT64_MAX);
+	qp_buf__format_i64(out, INT64_MAX);
 	assert_string_equal(out, "9223372036854775807");
-	qp_json__format_int(out, -1);
+	qp_buf__format_i64(out, -1);
 	assert_string_equal(out, "-1");
 }
 
