@@ -176,8 +176,9 @@ static qp_err_t http_insert(qp_ch_backend_t *base, const qp_ch_insert_t *req,
 	size_t i;
 
 	be->url.size = 0;
-	err = qp_buf__printf(&query, "INSERT INTO %s.%s FORMAT JSONEachRow",
-	                     req->database, req->table);
+	err = qp_ch__put_insert_into(&query, req);
+	if (!err)
+		err = qp_buf__puts(&query, qp_ch__format_clause(req->format));
 	if (!err)
 		err = qp_buf__printf(&be->url, "%s/?query=", be->base_url);
 	if (!err)
