@@ -4,6 +4,7 @@
 # next to a plain libcurl loop sending the same requests one at a time
 # (bench_alerts.c). The broker is started here if not running, and then
 # stopped again. Usage: bench/run alerts [--alerts N] [--baseline N]
+# [--rate N] [--seconds N] (the paced latency phase: 500/s for 20 s)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")

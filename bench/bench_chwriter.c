@@ -212,8 +212,10 @@ static void prepare_insert(loader_t *l, const char *table)
 	size_t i;
 
 	if (t->engine) {
-		l->req = (qp_ch_insert_t){ DB, table, t->settings, t->setting_count, NULL, false,
-		                           NULL, 0 };
+		l->req = (qp_ch_insert_t){ .database = DB, .table = table,
+		                           .settings = t->settings,
+		                           .setting_count = t->setting_count,
+		                           .format = QP_CH_JSON_EACH_ROW };
 		return;
 	}
 	qp_buf__printf(&query, "INSERT INTO " DB ".%s FORMAT JSONEachRow", table);

@@ -170,7 +170,8 @@ static double run_engine(qp_ch_backend_t *engine, int batch)
 	const char *settings[] = { "input_format_skip_unknown_fields=1",
 	                           "date_time_input_format=best_effort",
 	                           "input_format_parallel_parsing=0" };
-	qp_ch_insert_t req = { DB, "scan_events", settings, 3, NULL, false, NULL, 0 };
+	qp_ch_insert_t req = { .database = DB, .table = "scan_events", .settings = settings,
+	                       .setting_count = 3, .format = QP_CH_JSON_EACH_ROW };
 	qp_ch_reply_t reply;
 	uint64_t t0 = bench_now_ns();
 	int lo;

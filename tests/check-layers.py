@@ -23,6 +23,7 @@ LAYERS = {
     "base": 0,
     "model": 1,
     "engine": 2,
+    "net": 2.5,  # what the transports share (libcurl's global init), below them
     "kafka": 3, "clickhouse": 3, "http": 3, "push": 3,  # transports
     "services": 4, "sim": 4,
     "cli": 5,  # programs
@@ -34,7 +35,7 @@ THIRD_PARTY = {
     "librdkafka/": {"kafka"},
     # libcurl: ClickHouse over HTTP, the push providers, and the programs'
     # HTTP client beside their server in http/ (the demo's phones)
-    "curl/": {"clickhouse", "push", "http"},
+    "curl/": {"net", "clickhouse", "push", "http"},
     "dlfcn.h": {"clickhouse"},  # libchdb is loaded at run time
     "microhttpd.h": {"http"},
     "openssl/": {"base", "push"},  # hashing/HMAC in base; JWT signing in push
@@ -116,6 +117,7 @@ def self_test(src):
         "model/bad_bare.c": '#include "buf_int.h"\n',
         "engine/bad_up.c": '#include "kafka/kafka_int.h"\n',
         "kafka/bad_sibling.c": '#include "clickhouse/ch_int.h"\n',
+        "net/bad_up.c": '#include "push/push_int.h"\n',
         "model/bad_kafka.c": "#include <librdkafka/rdkafka.h>\n",
         "base/bad_curl.h": "#include <curl/curl.h>\n",
         "sim/bad_curl.c": "#include <curl/curl.h>\n",

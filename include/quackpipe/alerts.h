@@ -68,20 +68,22 @@ typedef struct qp_alerts_stats {
 } qp_alerts_stats_t;
 
 /*
- * Creates the service: joins nothing yet, but loads the device tokens and
- * the record of pushes (both topics must exist). Keys of conf that are not
- * "qp." configure the Kafka clients (bootstrap.servers; group.id defaults
- * to alert-svc; group.instance.id for static membership). Takes ownership
- * of conf, on success and on failure alike. Errors: QP_ERR_CONF_INVALID (a provider's key or
- * account unreadable, detail names it), QP_ERR_NOT_FOUND (a topic is
- * missing), QP_ERR_KAFKA, QP_ERR_TIMEOUT, QP_ERR_NOMEM.
+ * Creates the service: joins nothing and reads nothing yet (a broker down
+ * now is waited for by qp_alerts_run). Keys of conf that are not "qp."
+ * configure the Kafka clients (bootstrap.servers; group.id defaults to
+ * alert-svc; group.instance.id for static membership). Takes ownership of
+ * conf, on success and on failure alike. Errors: QP_ERR_CONF_INVALID (a
+ * provider's key or account unreadable, detail names it), QP_ERR_NOMEM.
  */
 QP_EXTERN qp_err_t qp_alerts_new(qp_alerts_t **out, qp_conf_t *conf);
 
 /*
- * Runs until qp_alerts_wakeup(): then finishes the pushes in flight (up to
+ * Reads the device tokens and the record of pushes whole (both topics
+ * must exist), waiting while no broker answers, then runs until
+ * qp_alerts_wakeup(): then finishes the pushes in flight (up to
  * qp.svc.flush.timeout.ms), records them, commits and returns QP_OK; or
- * returns the error that stopped it (QP_ERR_KAFKA).
+ * returns the error that stopped it: QP_ERR_NOT_FOUND (a topic is
+ * missing), QP_ERR_KAFKA (refused credentials, an unknown CA...).
  */
 QP_EXTERN qp_err_t qp_alerts_run(qp_alerts_t *alerts);
 

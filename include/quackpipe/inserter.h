@@ -1,12 +1,14 @@
 /*
  * libquackpipe — the batch inserter into ClickHouse.
  *
- * Rows (one JSONEachRow line each, e.g. from qp_event_encode_row) are added
- * with an opaque tag, typically the host's Kafka message. A batch is due for
- * a flush when the first of qp.inserter.batch.rows, .bytes or .age.ms is
- * reached; the host asks qp_inserter_due_in_ms() and calls
- * qp_inserter_flush(). A flush inserts the batch with
- * INSERT INTO db.table FORMAT JSONEachRow over HTTP (libcurl) or into the
+ * Rows (one JSONEachRow line each, e.g. from qp_event_encode_row; or, with
+ * qp.inserter.format=RowBinary, one RowBinary row each of the table's columns
+ * in the order of docs/sql/scan_events.sql) are added with an opaque tag,
+ * typically the host's Kafka message. A batch is due for a flush when the
+ * first of qp.inserter.batch.rows, .bytes or .age.ms is reached; the host
+ * asks qp_inserter_due_in_ms() and calls qp_inserter_flush(). A flush
+ * inserts the batch with INSERT INTO db.table FORMAT JSONEachRow (or
+ * RowBinary, naming the columns) over HTTP (libcurl) or into the
  * embedded ClickHouse (libchdb, loaded at run time), and tells the host, row
  * by row through the result callback, which rows are now in ClickHouse and
  * which were rejected as poison (with ClickHouse's error), so the host can

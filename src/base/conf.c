@@ -162,10 +162,17 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.inserter.table.ttl.days", QP_PROP_INT, "0", 0, 36500, NULL,
 	  "Rows older than this many days (by event time) expire; 0 keeps them. "
 	  "Used by qp_inserter_ensure_table on servers >= 22.3." },
+	{ "qp.inserter.format", QP_PROP_ENUM, "JSONEachRow", 0, 0, "JSONEachRow|RowBinary",
+	  "The rows' format: JSONEachRow (one JSON object a line, readable on the "
+	  "wire) or RowBinary (binary rows of the table's columns, which the "
+	  "engine copies instead of parsing). ch-writer encodes its rows in it, "
+	  "and defaults to RowBinary with the embedded backend; a host adding "
+	  "its own rows adds them in this format." },
 	{ "qp.inserter.batch.rows", QP_PROP_INT, "5000", 1, 1000000, NULL,
-	  "Flush a batch when it has this many rows." },
+	  "Flush a batch when it has this many rows. ch-writer defaults to 20000 "
+	  "with the embedded backend (larger parts, fewer merges)." },
 	{ "qp.inserter.batch.bytes", QP_PROP_INT, "33554432", 1024, 1073741824, NULL,
-	  "Flush a batch when its JSONEachRow text reaches this many bytes; also "
+	  "Flush a batch when its rows reach this many bytes; also "
 	  "the bound on the inserter's buffered rows while ClickHouse is down." },
 	{ "qp.inserter.batch.age.ms", QP_PROP_INT, "2000", 0, 3600000, NULL,
 	  "Flush a batch when its oldest row has waited this long." },

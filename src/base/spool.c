@@ -38,7 +38,9 @@ struct qp_spool {
 	size_t nsegs, cap;
 	uint64_t next_number; /* of the next segment to create */
 	int wfd;              /* the last segment, for appending; -1 none */
-	bool dirty;           /* appended since the last sync */
+	bool dirty;           /* wfd appended to since the last sync */
+	int *stale;           /* rolled segments appended to since the last */
+	size_t nstale, stale_cap; /* sync, kept open for it */
 
 	uint64_t head_off, head_seq; /* in segs[0] */
 	uint64_t tail_seq;           /* sequence number of the next append */
@@ -62,9 +64,9 @@ static uint32_t record_crc(const uint8_t *len_bytes, const void *payload, size_t
 	return (uint32_t)crc;
 }
 
-static void seg_path(const qp_spool_t *s, uint64_t number, char *out, size_t cap)
+static void seg_path(const char *dir, uint64_t number, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s/%016" PRIx64 ".seg", s->dir, number);
+	snprintf(out, cap, "%s/%016" PRIx64 ".seg", dir, number);
 }
 
 static qp_err_t io_error(const char *what, const char *path)
@@ -91,9 +93,9 @@ static bool read_at(int fd, void *buf, size_t len, uint64_t off)
 
 /* Makes a created or renamed entry of the directory durable: fdatasync of
  * a file does not cover its name. */
-static void sync_dir(const qp_spool_t *s)
+static void sync_dir(const char *dir)
 {
-	int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd >= 0) {
 		fsync(fd);
@@ -103,22 +105,22 @@ static void sync_dir(const qp_spool_t *s)
 
 /* ---- the head file ---- */
 
-static qp_err_t write_head(qp_spool_t *s, uint64_t number)
+static qp_err_t write_head(const char *dir, uint64_t number, uint64_t off)
 {
 	char path[4096], tmp[4096], text[64];
 	int fd, n;
 	bool ok;
 
-	snprintf(path, sizeof(path), "%s/head", s->dir);
-	snprintf(tmp, sizeof(tmp), "%s/head.tmp", s->dir);
-	n = snprintf(text, sizeof(text), "%016" PRIx64 " %" PRIu64 "\n", number, s->head_off);
+	snprintf(path, sizeof(path), "%s/head", dir);
+	snprintf(tmp, sizeof(tmp), "%s/head.tmp", dir);
+	n = snprintf(text, sizeof(text), "%016" PRIx64 " %" PRIu64 "\n", number, off);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
 		return io_error("cannot create", tmp);
 	ok = write(fd, text, (size_t)n) == n && fdatasync(fd) == 0;
 	close(fd);
 	if (!ok || rename(tmp, path) != 0)
 		return io_error("cannot write", path);
-	sync_dir(s);
+	sync_dir(dir);
 	return QP_OK;
 }
 
@@ -178,7 +180,7 @@ static qp_err_t list_segments(qp_spool_t *s)
 
 		if (strlen(e->d_name) != 20 || strcmp(end, ".seg") != 0)
 			continue;
-		seg_path(s, number, path, sizeof(path));
+		seg_path(s->dir, number, path, sizeof(path));
 		if (stat(path, &st) != 0)
 			err = io_error("cannot stat", path);
 		else
@@ -199,7 +201,7 @@ static qp_err_t scan_segment(qp_spool_t *s, size_t i, uint64_t off)
 	qp_buf_t payload = QP_BUF_INIT;
 	int fd;
 
-	seg_path(s, seg->number, path, sizeof(path));
+	seg_path(s->dir, seg->number, path, sizeof(path));
 	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
 		return io_error("cannot open", path);
 	while (off < seg->size) {
@@ -238,12 +240,20 @@ static qp_err_t scan_segment(qp_spool_t *s, size_t i, uint64_t off)
 	return QP_OK;
 }
 
-static void unlink_segment(qp_spool_t *s, uint64_t number)
+static void unlink_segment(const char *dir, uint64_t number)
 {
 	char path[4096];
 
-	seg_path(s, number, path, sizeof(path));
+	seg_path(dir, number, path, sizeof(path));
 	unlink(path);
+}
+
+/* Closes the rolled segments kept open for the next sync (their records
+ * all removed, or synced). */
+static void close_stale(qp_spool_t *s)
+{
+	while (s->nstale)
+		close(s->stale[--s->nstale]);
 }
 
 /* Forgets every segment and file: the spool is empty. */
@@ -257,8 +267,9 @@ static void reset_empty(qp_spool_t *s)
 	if (s->rfd >= 0)
 		close(s->rfd);
 	s->wfd = s->rfd = -1;
+	close_stale(s);
 	for (i = 0; i < s->nsegs; i++)
-		unlink_segment(s, s->segs[i].number);
+		unlink_segment(s->dir, s->segs[i].number);
 	s->nsegs = 0;
 	s->head_off = 0;
 	s->bytes = 0;
@@ -275,7 +286,7 @@ static qp_err_t open_tail(qp_spool_t *s)
 {
 	char path[4096];
 
-	seg_path(s, s->segs[s->nsegs - 1].number, path, sizeof(path));
+	seg_path(s->dir, s->segs[s->nsegs - 1].number, path, sizeof(path));
 	if ((s->wfd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
 		return io_error("cannot open", path);
 	return QP_OK;
@@ -293,7 +304,7 @@ static qp_err_t recover(qp_spool_t *s)
 	/* Segments before the head were all removed; a crash after the head
 	 * moved can leave them behind. */
 	while (drop < s->nsegs && s->segs[drop].number < head_number)
-		unlink_segment(s, s->segs[drop++].number);
+		unlink_segment(s->dir, s->segs[drop++].number);
 	if (drop) {
 		memmove(s->segs, s->segs + drop, (s->nsegs - drop) * sizeof(*s->segs));
 		s->nsegs -= drop;
@@ -319,6 +330,30 @@ static qp_err_t recover(qp_spool_t *s)
 	return open_tail(s);
 }
 
+/* Creates dir and those above it that are missing (the ingest journal's
+ * "<spool>/journal" is opened before its spool). */
+static qp_err_t make_dirs(const char *dir)
+{
+	char path[4096];
+	size_t len = strlen(dir), i;
+
+	if (len >= sizeof(path))
+		return qp_error__set(QP_ERR_INVALID_ARG, "spool: a directory name of %zu bytes, "
+		                     "at most %zu", len, sizeof(path) - 1);
+	memcpy(path, dir, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return i == len ? io_error("cannot create the directory", dir)
+			                : qp_error__set(QP_ERR_IO, "spool: cannot create the directory "
+			                                "%s (for %s): %s", path, dir, strerror(errno));
+		path[i] = dir[i];
+	}
+	return QP_OK;
+}
+
 qp_err_t qp_spool__open(qp_spool_t **out, const char *dir, uint64_t max_bytes)
 {
 	qp_spool_t *s;
@@ -327,8 +362,8 @@ qp_err_t qp_spool__open(qp_spool_t **out, const char *dir, uint64_t max_bytes)
 	if (!out || !dir || !*dir)
 		return qp_error__set(QP_ERR_INVALID_ARG, "qp_spool__open: no directory");
 	*out = NULL;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return io_error("cannot create the directory", dir);
+	if ((err = make_dirs(dir)))
+		return err;
 	if (!(s = calloc(1, sizeof(*s))) || !(s->dir = strdup(dir))) {
 		free(s);
 		return qp_error__code(QP_ERR_NOMEM);
@@ -354,10 +389,12 @@ void qp_spool__close(qp_spool_t *s)
 	if (!s)
 		return;
 	qp_spool__sync(s);
+	close_stale(s);
 	if (s->wfd >= 0)
 		close(s->wfd);
 	if (s->rfd >= 0)
 		close(s->rfd);
+	free(s->stale);
 	free(s->segs);
 	free(s->dir);
 	free(s);
@@ -365,27 +402,40 @@ void qp_spool__close(qp_spool_t *s)
 
 /* ---- appending ---- */
 
+/* Starts a new segment. The one left is not synced here (an append, under
+ * its caller's lock, does not wait for the disk): it stays open for the
+ * next sync, which covers it with the new one. */
 static qp_err_t roll(qp_spool_t *s)
 {
 	char path[4096];
 	qp_err_t err;
 	int fd;
 
-	if ((err = qp_spool__sync(s)))
-		return err;
-	seg_path(s, s->next_number, path, sizeof(path));
+	if (s->dirty && s->nstale == s->stale_cap) {
+		size_t cap = s->stale_cap ? s->stale_cap * 2 : 4;
+		int *stale = realloc(s->stale, cap * sizeof(*stale));
+
+		if (!stale)
+			return qp_error__code(QP_ERR_NOMEM);
+		s->stale = stale;
+		s->stale_cap = cap;
+	}
+	seg_path(s->dir, s->next_number, path, sizeof(path));
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644)) < 0)
 		return io_error("cannot create", path);
-	sync_dir(s);
+	sync_dir(s->dir);
 	if ((err = add_segment(s, s->next_number, 0))) {
 		close(fd);
 		unlink(path);
 		return err;
 	}
 	s->next_number++;
-	if (s->wfd >= 0)
+	if (s->wfd >= 0 && s->dirty)
+		s->stale[s->nstale++] = s->wfd;
+	else if (s->wfd >= 0)
 		close(s->wfd);
 	s->wfd = fd;
+	s->dirty = false;
 	return QP_OK;
 }
 
@@ -454,7 +504,7 @@ qp_err_t qp_spool__append_many(qp_spool_t *s, const struct iovec *payloads, size
 	if (n != (ssize_t)need) {
 		char path[4096];
 
-		seg_path(s, tail->number, path, sizeof(path));
+		seg_path(s->dir, tail->number, path, sizeof(path));
 		err = n < 0 ? io_error("cannot write", path)
 		            : qp_error__set(QP_ERR_IO, "spool: short write to %s", path);
 		/* Take back a partial record so the next append frames well. */
@@ -470,15 +520,168 @@ qp_err_t qp_spool__append_many(qp_spool_t *s, const struct iovec *payloads, size
 	return QP_OK;
 }
 
-qp_err_t qp_spool__sync(qp_spool_t *s)
+/* ---- syncing and removing, in two steps ---- */
+
+void (*qp_spool__test_on_flush)(void *arg);
+void *qp_spool__test_on_flush_arg;
+
+/* The files appended to since the last sync into cut, to be synced by
+ * finish(): the tail's descriptor duplicated (appends go on meanwhile), the
+ * rolled ones handed over. Nothing taken on an error. */
+static qp_err_t take_unsynced(qp_spool_t *s, qp_spool_cut_t *cut)
 {
-	if (!s->dirty || s->wfd < 0)
+	size_t n = s->nstale + (s->dirty && s->wfd >= 0);
+
+	if (!n)
 		return QP_OK;
-	if (fdatasync(s->wfd) != 0)
-		return qp_error__set(QP_ERR_IO, "spool: fdatasync in %s: %s", s->dir,
-		                     strerror(errno));
+	if (!(cut->fds = malloc(n * sizeof(*cut->fds))))
+		return qp_error__code(QP_ERR_NOMEM);
+	if (s->dirty && s->wfd >= 0) {
+		if ((cut->fds[0] = fcntl(s->wfd, F_DUPFD_CLOEXEC, 0)) < 0) {
+			free(cut->fds);
+			cut->fds = NULL;
+			return io_error("cannot duplicate the descriptor of a segment in", s->dir);
+		}
+		cut->nfds = 1;
+	}
+	while (s->nstale)
+		cut->fds[cut->nfds++] = s->stale[--s->nstale];
 	s->dirty = false;
 	return QP_OK;
+}
+
+/* The records before seq out of the spool's memory; what that leaves to do
+ * on disk (the head to write, the segments to delete) into cut. */
+static qp_err_t cut_head(qp_spool_t *s, uint64_t seq, qp_spool_cut_t *cut)
+{
+	uint8_t win[16 << 10];
+	uint64_t win_off = 0, win_len = 0;
+	size_t done = 0, i;
+	int fd = -1;
+
+	if (seq > s->tail_seq)
+		seq = s->tail_seq;
+	if (seq <= s->head_seq)
+		return QP_OK;
+	if (seq == s->tail_seq) {
+		s->head_seq = seq;
+		reset_empty(s);
+		return QP_OK;
+	}
+	if (!(cut->unlink = malloc(s->nsegs * sizeof(*cut->unlink))))
+		return qp_error__code(QP_ERR_NOMEM);
+	/* Walk the headers from the head to the new head, reading a window
+	 * of the segment at a time (not a read per record). */
+	while (s->head_seq < seq) {
+		char path[4096];
+		uint64_t size;
+
+		if (s->head_off >= s->segs[done].size) {
+			done++;
+			s->head_off = 0;
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+			win_len = 0;
+		}
+		seg_path(s->dir, s->segs[done].number, path, sizeof(path));
+		if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return io_error("cannot open", path);
+		if (s->head_off < win_off || s->head_off + QP_SPOOL__RECORD_HEADER > win_off + win_len) {
+			ssize_t n = pread(fd, win, sizeof(win), (off_t)s->head_off);
+
+			win_off = s->head_off;
+			win_len = n > 0 ? (uint64_t)n : 0;
+			if (win_len < QP_SPOOL__RECORD_HEADER) {
+				close(fd);
+				return qp_error__set(QP_ERR_IO, "spool: cannot read a record in %s",
+				                     path);
+			}
+		}
+		size = qp_spool__record_size(qp_bytes__get_le32(win + (s->head_off - win_off)));
+		s->head_off += size;
+		s->bytes -= size;
+		s->head_seq++;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (s->head_off >= s->segs[done].size) {
+		done++;
+		s->head_off = 0;
+	}
+	cut->head = true;
+	cut->head_number = s->segs[done].number;
+	cut->head_off = s->head_off;
+	for (i = 0; i < done; i++) {
+		if (s->rfd >= 0 && s->rfd_number == s->segs[i].number) {
+			close(s->rfd);
+			s->rfd = -1;
+		}
+		cut->unlink[cut->nunlink++] = s->segs[i].number;
+	}
+	memmove(s->segs, s->segs + done, (s->nsegs - done) * sizeof(*s->segs));
+	s->nsegs -= done;
+	if (s->rseq < s->head_seq)
+		qp_spool__rewind(s);
+	else
+		s->rseg -= done;
+	return QP_OK;
+}
+
+/* The disk's part of a cut: sync, then the new head, then the deletions. */
+static qp_err_t finish(qp_spool_cut_t *cut)
+{
+	qp_err_t err = QP_OK;
+	size_t i;
+
+	for (i = 0; i < cut->nfds; i++) {
+		if (!err && fdatasync(cut->fds[i]) != 0)
+			err = qp_error__set(QP_ERR_IO, "spool: fdatasync in %s: %s", cut->dir,
+			                    strerror(errno));
+		close(cut->fds[i]);
+	}
+	/* The new head before any segment is deleted: a crash between the two
+	 * leaves files that the next open deletes, never records replayed
+	 * twice. When the head cannot be written, the removed records stay on
+	 * disk and come again after a restart: at least once, never lost. */
+	if (cut->head) {
+		qp_err_t head_err = write_head(cut->dir, cut->head_number, cut->head_off);
+
+		for (i = 0; !head_err && i < cut->nunlink; i++)
+			unlink_segment(cut->dir, cut->unlink[i]);
+		if (!err)
+			err = head_err;
+	}
+	free(cut->fds);
+	free(cut->unlink);
+	memset(cut, 0, sizeof(*cut));
+	return err;
+}
+
+qp_err_t qp_spool__cut_start(qp_spool_t *s, uint64_t seq, qp_spool_cut_t *cut)
+{
+	qp_err_t err;
+
+	memset(cut, 0, sizeof(*cut));
+	cut->dir = s->dir;
+	if ((err = take_unsynced(s, cut)))
+		return err;
+	return cut_head(s, seq, cut);
+}
+
+qp_err_t qp_spool__cut_finish(qp_spool_cut_t *cut)
+{
+	if (cut->nfds && qp_spool__test_on_flush)
+		qp_spool__test_on_flush(qp_spool__test_on_flush_arg);
+	return finish(cut);
+}
+
+qp_err_t qp_spool__sync(qp_spool_t *s)
+{
+	qp_spool_cut_t cut = { .dir = s->dir };
+	qp_err_t err = take_unsynced(s, &cut);
+
+	return err ? err : finish(&cut);
 }
 
 /* ---- reading and removing ---- */
@@ -498,7 +701,7 @@ static qp_err_t open_reader(qp_spool_t *s)
 		return QP_OK;
 	if (s->rfd >= 0)
 		close(s->rfd);
-	seg_path(s, s->segs[s->rseg].number, path, sizeof(path));
+	seg_path(s->dir, s->segs[s->rseg].number, path, sizeof(path));
 	if ((s->rfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return io_error("cannot open", path);
 	s->rfd_number = s->segs[s->rseg].number;
@@ -539,80 +742,11 @@ qp_err_t qp_spool__next(qp_spool_t *s, qp_buf_t *out, uint64_t *seq)
 
 qp_err_t qp_spool__remove_until(qp_spool_t *s, uint64_t seq)
 {
-	uint8_t win[16 << 10];
-	uint64_t win_off = 0, win_len = 0;
-	size_t done = 0;
-	qp_err_t err;
-	int fd = -1;
+	qp_spool_cut_t cut = { .dir = s->dir };
+	qp_err_t err = cut_head(s, seq, &cut);
+	qp_err_t disk = finish(&cut);
 
-	if (seq > s->tail_seq)
-		seq = s->tail_seq;
-	if (seq <= s->head_seq)
-		return QP_OK;
-	if (seq == s->tail_seq) {
-		s->head_seq = seq;
-		reset_empty(s);
-		return QP_OK;
-	}
-	/* Walk the headers from the head to the new head, reading a window
-	 * of the segment at a time (not a read per record). */
-	while (s->head_seq < seq) {
-		char path[4096];
-		uint64_t size;
-
-		if (s->head_off >= s->segs[done].size) {
-			done++;
-			s->head_off = 0;
-			if (fd >= 0)
-				close(fd);
-			fd = -1;
-			win_len = 0;
-		}
-		seg_path(s, s->segs[done].number, path, sizeof(path));
-		if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			return io_error("cannot open", path);
-		if (s->head_off < win_off || s->head_off + QP_SPOOL__RECORD_HEADER > win_off + win_len) {
-			ssize_t n = pread(fd, win, sizeof(win), (off_t)s->head_off);
-
-			win_off = s->head_off;
-			win_len = n > 0 ? (uint64_t)n : 0;
-			if (win_len < QP_SPOOL__RECORD_HEADER) {
-				close(fd);
-				return qp_error__set(QP_ERR_IO, "spool: cannot read a record in %s",
-				                     path);
-			}
-		}
-		size = qp_spool__record_size(qp_bytes__get_le32(win + (s->head_off - win_off)));
-		s->head_off += size;
-		s->bytes -= size;
-		s->head_seq++;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (s->head_off >= s->segs[done].size) {
-		done++;
-		s->head_off = 0;
-	}
-	/* The new head first: a crash before the unlinks leaves files that the
-	 * next open deletes, never records replayed twice. When the head cannot
-	 * be written, the removed records stay on disk and come again after a
-	 * restart: at least once, never lost. */
-	err = write_head(s, s->segs[done].number);
-	for (size_t i = 0; i < done; i++) {
-		if (s->rfd >= 0 && s->rfd_number == s->segs[i].number) {
-			close(s->rfd);
-			s->rfd = -1;
-		}
-		if (!err)
-			unlink_segment(s, s->segs[i].number);
-	}
-	memmove(s->segs, s->segs + done, (s->nsegs - done) * sizeof(*s->segs));
-	s->nsegs -= done;
-	if (s->rseq < s->head_seq)
-		qp_spool__rewind(s);
-	else
-		s->rseg -= done;
-	return err;
+	return err ? err : disk;
 }
 
 uint64_t qp_spool__head_seq(const qp_spool_t *s)

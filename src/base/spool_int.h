@@ -39,10 +39,10 @@
 
 typedef struct qp_spool qp_spool_t;
 
-/* Opens (creating it if needed) the spool in dir, bounded to max_bytes of
- * live records, and checks every record in it: a torn or corrupt tail is
- * cut off (qp_spool__cut_bytes says how much). QP_ERR_IO (detail: the file
- * and why), QP_ERR_NOMEM. */
+/* Opens the spool in dir (creating it, and the directories above it, if
+ * needed), bounded to max_bytes of live records, and checks every record
+ * in it: a torn or corrupt tail is cut off (qp_spool__cut_bytes says how
+ * much). QP_ERR_IO (detail: the file and why), QP_ERR_NOMEM. */
 qp_err_t qp_spool__open(qp_spool_t **out, const char *dir, uint64_t max_bytes);
 
 /* Closes the files (syncing what was appended) and frees. Accepts NULL. */
@@ -66,8 +66,39 @@ qp_err_t qp_spool__append_many(qp_spool_t *s, const struct iovec *payloads, size
 /* The sequence number the next appended record gets. */
 uint64_t qp_spool__tail_seq(const qp_spool_t *s);
 
-/* Makes the records appended so far durable (fdatasync). QP_ERR_IO. */
+/* Makes the records appended so far durable (fdatasync of the segments
+ * appended to since the last sync: a segment left by a roll is synced
+ * here, not when it is left). QP_ERR_IO. */
 qp_err_t qp_spool__sync(qp_spool_t *s);
+
+/* A sync and a removal in two steps, for a caller whose lock must not be
+ * held while the disk flushes (the ingest journal: requests append under
+ * it). qp_spool__cut_start, under the lock, takes the segments to sync
+ * (descriptors of their own: the spool may roll or delete them meanwhile)
+ * and removes the records before seq from the spool's memory (at most the
+ * tail's; none when seq is at or below the head); qp_spool__cut_finish,
+ * without the lock, fdatasyncs those segments, then writes the new head,
+ * then deletes the emptied segments, as qp_spool__sync and
+ * qp_spool__remove_until do. The records appended before the start are
+ * durable once the finish returns QP_OK. Every start, failed or not, is
+ * followed by its finish; one cut at a time (the head file). QP_ERR_IO,
+ * QP_ERR_NOMEM. */
+typedef struct qp_spool_cut {
+	const char *dir;
+	int *fds;
+	size_t nfds;
+	bool head;                       /* a head to write: */
+	uint64_t head_number, head_off;
+	uint64_t *unlink;                /* then segments to delete */
+	size_t nunlink;
+} qp_spool_cut_t;
+
+qp_err_t qp_spool__cut_start(qp_spool_t *s, uint64_t seq, qp_spool_cut_t *cut);
+qp_err_t qp_spool__cut_finish(qp_spool_cut_t *cut);
+/* Tests only: called by qp_spool__cut_finish before it syncs anything,
+ * with the caller's lock released (a test appends from it). */
+extern void (*qp_spool__test_on_flush)(void *arg);
+extern void *qp_spool__test_on_flush_arg;
 
 /* The record at the read cursor into out (replacing its content) and its
  * sequence number (*seq; the head's is qp_spool__head_seq), then moves the

@@ -8,6 +8,8 @@
  * a large C++ library with live threads is not safe).
  */
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,6 +51,7 @@ static unsigned shared_users;
 typedef struct embedded_backend {
 	qp_ch_backend_t base;
 	qp_buf_t sql;
+	char rows_path[1200]; /* binary rows of the insert in progress */
 } embedded_backend_t;
 
 #define HOWTO "run scripts/chdb.sh (it installs the npm package @chdb/lib-linux-x64-gnu " \
@@ -247,15 +250,58 @@ static qp_err_t put_setting(qp_buf_t *sql, const char *setting, bool first)
 	return number ? qp_buf__puts(sql, eq + 1) : qp_ch__put_literal(sql, eq + 1);
 }
 
+/*
+ * Binary rows cannot follow the statement: chdb reads a query text as
+ * clickhouse-local's multi-query input, where the inline data of an INSERT
+ * in any format but Values ends at the first empty line ("\n\n"), and
+ * RowBinary values hold those bytes (doubles do). So they go through a
+ * file of the backend's, which the engine reads with FROM INFILE.
+ */
+static qp_err_t write_rows(embedded_backend_t *be, const char *body, size_t len,
+                           qp_ch_reply_t *reply)
+{
+	int fd = open(be->rows_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ssize_t n = 0;
+
+	while (fd >= 0 && len > 0 && (n = write(fd, body, len)) > 0) {
+		body += n;
+		len -= (size_t)n;
+	}
+	if (fd < 0 || n < 0 || close(fd) != 0) {
+		if (fd >= 0 && n < 0)
+			close(fd);
+		/* A full or read-only disk: nothing wrong with the rows. */
+		reply->failure = QP_CH_TRANSIENT;
+		return qp_error__set(QP_ERR_IO, "embedded: cannot write the rows to %s: %s",
+		                     be->rows_path, strerror(errno));
+	}
+	return QP_OK;
+}
+
+/* One file per backend: inserters of a process may insert at once. */
+static void name_rows_file(embedded_backend_t *be, const char *dir)
+{
+	static atomic_uint next;
+
+	snprintf(be->rows_path, sizeof(be->rows_path), "%s/quackpipe-rows-%ld-%u.bin", dir,
+	         (long)getpid(), atomic_fetch_add(&next, 1));
+}
+
 static qp_err_t embedded_insert(qp_ch_backend_t *base, const qp_ch_insert_t *req,
                                 qp_ch_reply_t *reply)
 {
 	embedded_backend_t *be = (embedded_backend_t *)base;
+	bool in_file = req->format == QP_CH_ROW_BINARY;
 	qp_err_t err;
 	size_t i;
 
 	be->sql.size = 0;
-	err = qp_buf__printf(&be->sql, "INSERT INTO %s.%s", req->database, req->table);
+	err = qp_ch__put_insert_into(&be->sql, req);
+	if (!err && in_file && !(err = write_rows(be, req->body, req->len, reply))) {
+		err = qp_buf__puts(&be->sql, " FROM INFILE ");
+		if (!err)
+			err = qp_ch__put_literal(&be->sql, be->rows_path);
+	}
 	for (i = 0; !err && i < req->setting_count; i++)
 		err = put_setting(&be->sql, req->settings[i], i == 0);
 	if (!err && req->dedup_token) {
@@ -265,10 +311,12 @@ static qp_err_t embedded_insert(qp_ch_backend_t *base, const qp_ch_insert_t *req
 		if (!err)
 			err = qp_ch__put_literal(&be->sql, req->dedup_token);
 	}
-	/* The rows follow the statement, as clickhouse-local reads them. */
 	if (!err)
-		err = qp_buf__puts(&be->sql, " FORMAT JSONEachRow\n");
-	if (!err)
+		err = qp_buf__puts(&be->sql, qp_ch__format_clause(req->format));
+	/* Text rows follow the statement, as clickhouse-local reads them. */
+	if (!err && !in_file)
+		err = qp_buf__putc(&be->sql, '\n');
+	if (!err && !in_file)
 		err = qp_buf__put(&be->sql, req->body, req->len);
 	if (err)
 		return err;
@@ -294,6 +342,7 @@ static void embedded_destroy(qp_ch_backend_t *base)
 		shared_dir[0] = '\0';
 	}
 	pthread_mutex_unlock(&shared_lock);
+	unlink(be->rows_path);
 	qp_buf_dispose(&be->sql);
 	free(be);
 }
@@ -314,6 +363,7 @@ qp_err_t qp_ch__embedded_new(qp_ch_backend_t **out, const qp_conf_t *conf,
 	be->base.insert = embedded_insert;
 	be->base.query = embedded_query;
 	be->base.destroy = embedded_destroy;
+	name_rows_file(be, dir);
 	pthread_mutex_lock(&shared_lock);
 	err = load_library(conf);
 	if (!err)

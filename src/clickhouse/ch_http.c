@@ -4,7 +4,6 @@
  * session) is reused between batches.
  */
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +11,7 @@
 
 #include "base/buf_int.h"
 #include "clickhouse/ch_int.h"
+#include "net/curl_global_int.h"
 #include "base/conf_int.h"
 
 typedef struct http_backend {
@@ -25,14 +25,6 @@ typedef struct http_backend {
 	qp_buf_t url, response, gzip;
 	char exception_code[16];         /* X-ClickHouse-Exception-Code */
 } http_backend_t;
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static size_t on_body(char *data, size_t size, size_t n, void *opaque)
 {
@@ -184,8 +176,9 @@ static qp_err_t http_insert(qp_ch_backend_t *base, const qp_ch_insert_t *req,
 	size_t i;
 
 	be->url.size = 0;
-	err = qp_buf__printf(&query, "INSERT INTO %s.%s FORMAT JSONEachRow",
-	                     req->database, req->table);
+	err = qp_ch__put_insert_into(&query, req);
+	if (!err)
+		err = qp_buf__puts(&query, qp_ch__format_clause(req->format));
 	if (!err)
 		err = qp_buf__printf(&be->url, "%s/?query=", be->base_url);
 	if (!err)
@@ -291,10 +284,8 @@ qp_err_t qp_ch__http_new(qp_ch_backend_t **out, const qp_conf_t *conf, atomic_in
 	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
 		return qp_error__set(QP_ERR_CONF_INVALID,
 		                     "qp.inserter.url: \"%s\" is not an http:// or https:// URL", url);
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK)
-		return qp_error__set(QP_ERR_HTTP, "http: curl_global_init: %s",
-		                     curl_easy_strerror(curl_init_rc));
+	if ((err = qp_curl__global_init()))
+		return err;
 	if (!(be = calloc(1, sizeof(*be))))
 		return qp_error__code(QP_ERR_NOMEM);
 	be->base.name = "http";

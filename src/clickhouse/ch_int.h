@@ -31,14 +31,21 @@ typedef struct qp_ch_reply {
 	char error[QP_CH_ERROR_MAX]; /* one line: ClickHouse's text or transport */
 } qp_ch_reply_t;
 
-/* One INSERT ... FORMAT JSONEachRow request. */
+/* The rows' format (qp.inserter.format). */
+typedef enum qp_ch_format {
+	QP_CH_JSON_EACH_ROW = 0, /* one JSON object a line, columns by name */
+	QP_CH_ROW_BINARY         /* binary rows, columns in qp_ch__put_columns order */
+} qp_ch_format_t;
+
+/* One INSERT ... FORMAT <format> request. */
 typedef struct qp_ch_insert {
 	const char *database, *table;  /* validated identifiers */
 	const char *const *settings;   /* "name=value" pairs of numeric settings */
 	size_t setting_count;
 	const char *dedup_token;       /* NULL: none; else insert_deduplication_token */
 	bool compress;                 /* gzip the body if the backend can */
-	const char *body;              /* JSONEachRow lines */
+	qp_ch_format_t format;
+	const char *body;              /* rows in that format */
 	size_t len;
 } qp_ch_insert_t;
 
@@ -92,6 +99,16 @@ int qp_ch__version_number(const char *version);
 
 /* The first server version whose table form is docs/sql/scan_events.sql. */
 #define QP_CH_MODERN_VERSION 22003 /* 22.3 */
+
+/*
+ * Appends "INSERT INTO <database>.<table>", with the column list for
+ * RowBinary (whose rows name no column), so that a table whose columns are
+ * in another order still gets each value in its own column.
+ */
+qp_err_t qp_ch__put_insert_into(qp_buf_t *out, const qp_ch_insert_t *req);
+
+/* " FORMAT JSONEachRow" or " FORMAT RowBinary". */
+const char *qp_ch__format_clause(qp_ch_format_t format);
 
 /* Appends "CREATE DATABASE IF NOT EXISTS <database>" (no ';'). */
 qp_err_t qp_ch__ddl_database(qp_buf_t *out, const char *database);

@@ -52,9 +52,10 @@ int qp_ch__version_number(const char *version)
 }
 
 /*
- * The columns in the order of qp_event_encode_row's JSONEachRow line, with
- * the type in each form. The 18.16 form has no LowCardinality (experimental
- * there) and no DateTime64 (added in 20.1).
+ * The columns in the order of qp_event_encode_row's JSONEachRow line and of
+ * qp_event__encode_row_binary's values, with the type in each form. The
+ * 18.16 form has no LowCardinality (experimental there) and no DateTime64
+ * (added in 20.1).
  */
 static const struct column {
 	const char *name, *modern, *legacy;
@@ -92,6 +93,23 @@ static const struct column {
 	{ "enriched_by", "LowCardinality(String)", "String" },
 	{ "extra", "String", "String" },
 };
+
+qp_err_t qp_ch__put_insert_into(qp_buf_t *out, const qp_ch_insert_t *req)
+{
+	qp_err_t err = qp_buf__printf(out, "INSERT INTO %s.%s", req->database, req->table);
+	size_t i;
+
+	if (req->format != QP_CH_ROW_BINARY)
+		return err;
+	for (i = 0; !err && i < sizeof(columns) / sizeof(columns[0]); i++)
+		err = qp_buf__printf(out, "%s%s", i ? ", " : " (", columns[i].name);
+	return err ? err : qp_buf__putc(out, ')');
+}
+
+const char *qp_ch__format_clause(qp_ch_format_t format)
+{
+	return format == QP_CH_ROW_BINARY ? " FORMAT RowBinary" : " FORMAT JSONEachRow";
+}
 
 qp_err_t qp_ch__ddl_database(qp_buf_t *out, const char *database)
 {

@@ -24,6 +24,7 @@ struct qp_inserter {
 	qp_conf_t *conf;
 	qp_ch_backend_t *backend;
 	const char *database, *table; /* borrowed from conf */
+	qp_ch_format_t format;
 	qp_batch_t batch;
 
 	/* retry policy */
@@ -263,6 +264,7 @@ static qp_err_t insert_range(qp_inserter_t *ins, size_t first, size_t lo, size_t
 	req.settings = (const char *const *)ins->settings;
 	req.setting_count = ins->setting_count;
 	req.compress = strcmp(qp_conf__str(ins->conf, "qp.inserter.compression"), "gzip") == 0;
+	req.format = ins->format;
 	req.body = qp_batch__range(&ins->batch, lo, hi, &req.len);
 	if (token && ins->has_dedup_token && qp_conf__bool(ins->conf, "qp.inserter.dedup")) {
 		req.dedup_token = token;
@@ -398,6 +400,9 @@ static qp_err_t inserter_create(qp_inserter_t **out, qp_conf_t *conf)
 	limits.max_rows = (size_t)qp_conf__int(conf, "qp.inserter.batch.rows");
 	limits.max_bytes = (size_t)qp_conf__int(conf, "qp.inserter.batch.bytes");
 	limits.max_age_ms = qp_conf__int(conf, "qp.inserter.batch.age.ms");
+	ins->format = strcmp(qp_conf__str(conf, "qp.inserter.format"), "RowBinary") == 0
+		? QP_CH_ROW_BINARY : QP_CH_JSON_EACH_ROW;
+	limits.binary = ins->format == QP_CH_ROW_BINARY;
 	qp_batch__init(&ins->batch, &limits);
 	ins->backoff.base_ms = qp_conf__int(conf, "qp.inserter.retry.backoff.ms");
 	ins->backoff.max_ms = qp_conf__int(conf, "qp.inserter.retry.backoff.max.ms");
@@ -461,6 +466,11 @@ void qp_inserter_destroy(qp_inserter_t *ins)
 	qp_wakeup__close(&ins->wakeup);
 	qp_conf_destroy(ins->conf);
 	free(ins);
+}
+
+qp_ch_format_t qp_inserter__format(const qp_inserter_t *ins)
+{
+	return ins->format;
 }
 
 void qp_inserter__set_sleep(qp_inserter_t *ins, qp_inserter_sleep_fn *fn, void *opaque)

@@ -29,4 +29,8 @@ void qp_inserter__set_sleep(qp_inserter_t *ins, qp_inserter_sleep_fn *fn,
  */
 bool qp_inserter__take_wakeup(qp_inserter_t *ins);
 
+/* The rows' format this inserter sends (qp.inserter.format): the format
+ * its host must add rows in. */
+qp_ch_format_t qp_inserter__format(const qp_inserter_t *ins);
+
 #endif

@@ -42,12 +42,16 @@ qp_err_t qp_batch__add(qp_batch_t *batch, const void *row, size_t len, void *tag
 
 	if (!row || !len)
 		return qp_error__set(QP_ERR_INVALID_ARG, "row: empty");
-	if (text[body - 1] == '\n')
-		body--;
-	if (!body || memchr(text, '\n', body) || memchr(text, '\r', body))
-		return qp_error__set(QP_ERR_INVALID_ARG,
-		                     "row: must be one non-empty JSONEachRow line");
-	need = body + 1;
+	if (batch->limits.binary) {
+		need = len; /* any bytes: rows are their own framing */
+	} else {
+		if (text[body - 1] == '\n')
+			body--;
+		if (!body || memchr(text, '\n', body) || memchr(text, '\r', body))
+			return qp_error__set(QP_ERR_INVALID_ARG,
+			                     "row: must be one non-empty JSONEachRow line");
+		need = body + 1;
+	}
 	if (batch->sealed)
 		return qp_error__set(QP_ERR_QUEUE_FULL,
 		                     "batch: %zu rows wait for a flush that failed; flush again",
@@ -64,8 +68,12 @@ qp_err_t qp_batch__add(qp_batch_t *batch, const void *row, size_t len, void *tag
 	slot->offset = batch->data.size;
 	slot->len = need;
 	slot->tag = tag;
-	qp_buf__put(&batch->data, text, body);
-	qp_buf__putc(&batch->data, '\n');
+	if (batch->limits.binary) {
+		qp_buf__put(&batch->data, text, len);
+	} else {
+		qp_buf__put(&batch->data, text, body);
+		qp_buf__putc(&batch->data, '\n');
+	}
 	if (!pending)
 		batch->first_ms = now_ms;
 	batch->count++;

@@ -3,7 +3,8 @@
  * callers pass the time), so it is unit-tested without ClickHouse.
  *
  * A batch holds JSONEachRow lines back to back in one buffer, each ending in
- * '\n', with the host's opaque tag per row. A batch is due for a flush when
+ * '\n' (or, for binary limits, rows as they were given), with the host's
+ * opaque tag per row. A batch is due for a flush when
  * the first of three limits is reached: rows, bytes, or the age of its
  * oldest row. It is full (qp_batch__add refuses rows with QP_ERR_QUEUE_FULL)
  * when adding the row would pass the row or byte limit, or while it is
@@ -27,11 +28,12 @@ typedef struct qp_batch_limits {
 	size_t max_rows;     /* >= 1 */
 	size_t max_bytes;    /* >= 1 */
 	int64_t max_age_ms;  /* >= 0 */
+	bool binary;         /* rows are binary (RowBinary): taken as they are */
 } qp_batch_limits_t;
 
 typedef struct qp_batch_row {
 	size_t offset; /* into data.ptr */
-	size_t len;    /* including the '\n' */
+	size_t len;    /* including the '\n' of a line */
 	void *tag;
 } qp_batch_row_t;
 
@@ -50,10 +52,11 @@ void qp_batch__dispose(qp_batch_t *batch);
 
 /*
  * Appends one row (a JSONEachRow line; a trailing '\n' is optional and added
- * when missing). QP_ERR_INVALID_ARG for an empty row or one with a line break
- * inside (it would be read as two rows); QP_ERR_QUEUE_FULL when the batch is
- * sealed or the row would pass a limit. A single row larger than max_bytes is
- * accepted into an empty batch, alone, so it can still be inserted.
+ * when missing; a binary row as it is). QP_ERR_INVALID_ARG for an empty row
+ * or a line with a line break inside (it would be read as two rows);
+ * QP_ERR_QUEUE_FULL when the batch is sealed or the row would pass a limit.
+ * A single row larger than max_bytes is accepted into an empty batch, alone,
+ * so it can still be inserted.
  */
 qp_err_t qp_batch__add(qp_batch_t *batch, const void *row, size_t len, void *tag,
                        int64_t now_ms);

@@ -9,6 +9,7 @@
 #include "base/buf_int.h"
 #include "base/errors_int.h"
 #include "http/http_client_int.h"
+#include "net/curl_global_int.h"
 
 /* One connection's request: its easy handle stays for the client's life,
  * so libcurl keeps its connection open between requests. */
@@ -89,8 +90,8 @@ qp_err_t qp_http__client_new(qp_http_client_t **out, const char *base_url, int c
 	if (!base_url || connections < 1 || !done)
 		return qp_error__set(QP_ERR_INVALID_ARG, "HTTP client: need a URL, a callback "
 		                     "and at least one connection");
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		return qp_error__set(QP_ERR_IO, "HTTP client: libcurl failed to initialise");
+	if (qp_curl__global_init())
+		return qp_error__set(QP_ERR_IO, "HTTP client: %s", qp_error_last());
 	if (!(c = calloc(1, sizeof(*c))))
 		return qp_error__code(QP_ERR_NOMEM);
 	c->slot_count = connections;

@@ -1,4 +1,5 @@
 /* A compacted topic read as a table: see table_int.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,42 @@ struct qp_table {
 	char *topic, *who;
 	rd_kafka_t *rk;
 	rd_kafka_queue_t *logs;
+	char security_error[400]; /* the last TLS or SASL failure; "" if none */
 };
+
+/* librdkafka's error events (served by the reader's polls): logged, as
+ * the runner's are, and a TLS or SASL failure kept, so that a failed
+ * request says it will not pass by waiting. */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	qp_table_t *t = opaque;
+
+	(void)rk;
+	qp_log__(t->conf, QP_LOG_WARNING, t->who, "%s: %s", rd_kafka_err2name(err), reason);
+	if (qp_kafka__is_security_error(err))
+		snprintf(t->security_error, sizeof(t->security_error), "%s", reason);
+}
+
+/* A failed request to the brokers: QP_ERR_TIMEOUT when none answers (down,
+ * unreachable: waiting may do), QP_ERR_KAFKA otherwise, refused
+ * credentials or an unknown CA included. */
+static qp_err_t request_failed(qp_table_t *t, rd_kafka_resp_err_t kerr)
+{
+	rd_kafka_message_t *m;
+
+	/* The error events waiting (served by a poll) say if it was TLS/SASL. */
+	while ((m = rd_kafka_consumer_poll(t->rk, 0)))
+		rd_kafka_message_destroy(m);
+	if (*t->security_error)
+		return qp_error__set(QP_ERR_KAFKA, "%s: cannot connect to Kafka: %s (check the "
+		                     "security.protocol, sasl.* and ssl.* settings)", t->who,
+		                     t->security_error);
+	if (kerr == RD_KAFKA_RESP_ERR__TRANSPORT || kerr == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+	    kerr == RD_KAFKA_RESP_ERR__TIMED_OUT)
+		return qp_error__set(QP_ERR_TIMEOUT, "%s: no broker answers: %s", t->who,
+		                     rd_kafka_err2str(kerr));
+	return qp_kafka__error(kerr, t->who);
+}
 
 qp_err_t qp_table__new(qp_table_t **out, const qp_conf_t *conf, const char *topic,
                        const char *who)
@@ -38,6 +74,8 @@ qp_err_t qp_table__new(qp_table_t **out, const qp_conf_t *conf, const char *topi
 	/* librdkafka's assign needs a group.id, but an assign-only consumer
 	 * never joins it and never commits: not the service's group, so the
 	 * table is read whole by every instance. */
+	rd_kafka_conf_set_error_cb(kconf, on_error);
+	rd_kafka_conf_set_opaque(kconf, t);
 	if (rd_kafka_conf_set(kconf, "group.id", "quackpipe-table-reader", errstr,
 	                      sizeof(errstr)) ||
 	    rd_kafka_conf_set(kconf, "enable.auto.commit", "false", errstr, sizeof(errstr)) ||
@@ -75,8 +113,16 @@ void qp_table__destroy(qp_table_t *t)
 	free(t);
 }
 
+/* A request's timeout: at most QP_TABLE_REQUEST_MS, within the load's. */
+static int request_ms(int64_t deadline)
+{
+	int64_t left = qp_clock__left_ms(deadline);
+
+	return left < 1 ? 1 : left < QP_TABLE_REQUEST_MS ? (int)left : QP_TABLE_REQUEST_MS;
+}
+
 /* The topic's partition count; QP_ERR_NOT_FOUND when it does not exist. */
-static qp_err_t partition_count(qp_table_t *t, int *count)
+static qp_err_t partition_count(qp_table_t *t, int *count, int timeout_ms)
 {
 	const struct rd_kafka_metadata *md;
 	rd_kafka_topic_t *rkt = rd_kafka_topic_new(t->rk, t->topic, NULL);
@@ -85,10 +131,10 @@ static qp_err_t partition_count(qp_table_t *t, int *count)
 
 	if (!rkt)
 		return qp_error__code(QP_ERR_NOMEM);
-	kerr = rd_kafka_metadata(t->rk, 0, rkt, &md, QP_TABLE_REQUEST_MS);
+	kerr = rd_kafka_metadata(t->rk, 0, rkt, &md, timeout_ms);
 	rd_kafka_topic_destroy(rkt);
 	if (kerr)
-		return qp_kafka__error(kerr, t->who);
+		return request_failed(t, kerr);
 	if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt <= 0)
 		err = qp_error__set(QP_ERR_NOT_FOUND, "%s: topic %s does not exist (create it "
 		                    "with cleanup.policy=compact)", t->who, t->topic);
@@ -107,7 +153,7 @@ qp_err_t qp_table__load(qp_table_t *t, qp_table_record_cb *cb, void *opaque,
 	rd_kafka_resp_err_t kerr;
 	qp_err_t err;
 
-	if ((err = partition_count(t, &count)))
+	if ((err = partition_count(t, &count, request_ms(deadline))))
 		return err;
 	if (!(end = calloc((size_t)count, sizeof(*end))))
 		return qp_error__code(QP_ERR_NOMEM);
@@ -115,8 +161,8 @@ qp_err_t qp_table__load(qp_table_t *t, qp_table_record_cb *cb, void *opaque,
 	for (int p = 0; p < count; p++) {
 		int64_t low, high;
 		if ((kerr = rd_kafka_query_watermark_offsets(t->rk, t->topic, p, &low, &high,
-		                                             QP_TABLE_REQUEST_MS))) {
-			err = qp_kafka__error(kerr, t->who);
+		                                             request_ms(deadline)))) {
+			err = request_failed(t, kerr);
 			goto out;
 		}
 		end[p] = high;
@@ -156,6 +202,8 @@ qp_err_t qp_table__load(qp_table_t *t, qp_table_record_cb *cb, void *opaque,
 		rd_kafka_message_destroy(m);
 	}
 out:
+	if (err)
+		rd_kafka_assign(t->rk, NULL); /* a load again starts afresh */
 	if (t->logs)
 		qp_kafka__logs_drain(t->logs, t->conf);
 	rd_kafka_topic_partition_list_destroy(list);

@@ -28,7 +28,9 @@ qp_err_t qp_table__new(qp_table_t **out, const qp_conf_t *conf, const char *topi
 void qp_table__destroy(qp_table_t *t);
 
 /* Reads the whole table as it is now. QP_ERR_NOT_FOUND names a missing
- * topic; QP_ERR_TIMEOUT when it cannot be read to its end in timeout_ms. */
+ * topic; QP_ERR_TIMEOUT when no broker answers (down or unreachable) or
+ * the table cannot be read to its end in timeout_ms: worth trying again;
+ * QP_ERR_KAFKA otherwise (refused credentials, an unknown CA...). */
 qp_err_t qp_table__load(qp_table_t *t, qp_table_record_cb *cb, void *opaque,
                         int timeout_ms);
 

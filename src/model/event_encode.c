@@ -110,7 +110,7 @@ static size_t estimate(const qp_scan_event_t *ev)
 	       (ev->unknown_json ? strlen(ev->unknown_json) : 0);
 }
 
-static bool valid_args(const qp_buf_t *out, const qp_scan_event_t *ev)
+bool qp_event__encodable(const qp_buf_t *out, const qp_scan_event_t *ev)
 {
 	return out && ev && (ev->wifi || !ev->wifi_count) && (ev->cell || !ev->cell_count) &&
 	       (ev->ble || !ev->ble_count) &&
@@ -228,7 +228,7 @@ qp_err_t qp_event_encode(qp_buf_t *out, const qp_scan_event_t *ev)
 	writer_t w;
 	size_t i;
 
-	if (!valid_args(out, ev))
+	if (!qp_event__encodable(out, ev))
 		return qp_error__set(QP_ERR_INVALID_ARG, "out or event is NULL or inconsistent");
 	writer_init(&w, out, estimate(ev));
 	PUT(&w, "{\"schema_version\":");
@@ -332,7 +332,7 @@ qp_err_t qp_event_encode_row(qp_buf_t *out, const qp_scan_event_t *ev)
 	bool enriched;
 	writer_t w;
 
-	if (!valid_args(out, ev))
+	if (!qp_event__encodable(out, ev))
 		return qp_error__set(QP_ERR_INVALID_ARG, "out or event is NULL or inconsistent");
 	e = &ev->enrichment;
 	enriched = ev->enriched;

@@ -40,6 +40,21 @@ typedef struct qp_event_block {
  */
 qp_err_t qp_event__check_enrichment(const qp_enrichment_t *enrichment);
 
+/* ---- encoding (event_encode.c, event_row_binary.c) ---- */
+
+/* Whether out and ev can be encoded: both non-NULL, every array non-NULL
+ * unless empty (a host may have altered the event). */
+bool qp_event__encodable(const qp_buf_t *out, const qp_scan_event_t *ev);
+
+/*
+ * Appends the event's ClickHouse row in RowBinary: the columns and values
+ * of qp_event_encode_row's JSONEachRow line, in the order of the table
+ * (qp_ch__put_columns names them for the INSERT). QP_ERR_FIELD_RANGE for an
+ * integer that does not fit its column, QP_ERR_INVALID_ARG as for
+ * qp_event_encode_row; out is then unchanged.
+ */
+qp_err_t qp_event__encode_row_binary(qp_buf_t *out, const qp_scan_event_t *ev);
+
 /* ---- decoding (event_path.c, event_bind.c, event_decode.c) ---- */
 
 /* A field's place in the document, for error details: built on the stack

@@ -3,7 +3,6 @@
  * connection per provider host), a fixed array of slots as the in-flight
  * cap, and the retry policy of each push. See push_int.h.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "base/clock_int.h"
 #include "engine/backoff_int.h"
+#include "net/curl_global_int.h"
 #include "push/push_cred_int.h"
 #include "push/push_request_int.h"
 
@@ -51,14 +51,6 @@ struct qp_push {
 	atomic_int woken;
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 bool qp_push__enabled(const qp_push_t *push, qp_push_platform_t platform)
 {
 	switch (platform) {
@@ -74,10 +66,8 @@ qp_err_t qp_push__new(qp_push_t **out, const qp_conf_t *conf)
 	qp_push_t *push;
 	qp_err_t err;
 
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK)
-		return qp_error__set(QP_ERR_HTTP, "curl_global_init: %s",
-		                     curl_easy_strerror(curl_init_rc));
+	if ((err = qp_curl__global_init()))
+		return err;
 	if (!(push = calloc(1, sizeof(*push))))
 		return qp_error__code(QP_ERR_NOMEM);
 	push->conf = conf;

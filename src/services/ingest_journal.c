@@ -16,14 +16,14 @@
  *
  * Durability as the spool's: written into the page cache before the 202
  * (a killed process loses nothing), fdatasync'ed by the next poll (a
- * machine crash loses at most a poll interval of answered events).
+ * machine crash loses at most a poll interval of answered events). That
+ * flush runs outside the lock the requests append under, so no request
+ * waits for the disk (qp_spool__cut_start / _finish).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/buf_int.h"
@@ -43,6 +43,7 @@ struct qp_ingest_journal {
 	char *dir;
 	qp_spool_t *file;
 	pthread_mutex_t lock;  /* the file and the ring */
+	pthread_mutex_t trim_lock; /* one trim at a time (the head file) */
 	slot_t *ring;
 	size_t cap;
 	uint64_t unreported;   /* lowest sequence number not reported */
@@ -118,13 +119,8 @@ qp_err_t qp_ingest__journal_open(qp_ingest_t *ing, const char *spool_dir, uint64
 		return qp_error__code(QP_ERR_NOMEM);
 	}
 	snprintf(j->dir, len, "%s/journal", spool_dir);
-	/* Inside the spool's directory, which may not exist yet. */
-	if (mkdir(spool_dir, 0755) != 0 && errno != EEXIST)
-		err = qp_error__set(QP_ERR_IO, "spool: cannot create the directory %s: %s",
-		                    spool_dir, strerror(errno));
-	else
-		err = qp_spool__open(&j->file, j->dir, max_bytes);
-	if (err) {
+	/* Inside the spool's directory, which qp_spool__open creates if need be. */
+	if ((err = qp_spool__open(&j->file, j->dir, max_bytes))) {
 		free(j->dir);
 		free(j);
 		return err;
@@ -135,6 +131,7 @@ qp_err_t qp_ingest__journal_open(qp_ingest_t *ing, const char *spool_dir, uint64
 		         " bytes cut (a request the process died writing, never answered)",
 		         j->dir, qp_spool__cut_bytes(j->file));
 	pthread_mutex_init(&j->lock, NULL);
+	pthread_mutex_init(&j->trim_lock, NULL);
 	j->unreported = qp_spool__head_seq(j->file);
 	ing->journal = j;
 	return QP_OK;
@@ -173,6 +170,7 @@ void qp_ingest__journal_close(qp_ingest_t *ing)
 	if (empty)
 		rmdir(j->dir); /* an empty journal leaves no file */
 	pthread_mutex_destroy(&j->lock);
+	pthread_mutex_destroy(&j->trim_lock);
 	free(j->ring);
 	free(j->dir);
 	free(j);
@@ -261,15 +259,23 @@ uint64_t qp_ingest__journal_reported(qp_ingest_t *ing)
 void qp_ingest__journal_trim(qp_ingest_t *ing, uint64_t until)
 {
 	qp_ingest_journal_t *j = ing->journal;
-	qp_err_t err;
+	qp_spool_cut_t cut;
+	qp_err_t err, disk;
 
 	if (!j)
 		return;
+	/* The lock only for the bookkeeping: the disk's flush (and the head
+	 * write) run without it, so requests go on appending (and being
+	 * answered 202) meanwhile. The flush covers every record written
+	 * before the cut started, the segments a roll left included; those
+	 * written during it, the next poll's. */
+	pthread_mutex_lock(&j->trim_lock);
 	pthread_mutex_lock(&j->lock);
-	err = qp_spool__sync(j->file);
-	if (!err && until > qp_spool__head_seq(j->file))
-		err = qp_spool__remove_until(j->file, until);
+	err = qp_spool__cut_start(j->file, until, &cut);
 	pthread_mutex_unlock(&j->lock);
 	if (err)
 		qp_log__(ing->conf, QP_LOG_ERROR, "ingest", "journal: %s", qp_error_last());
+	if ((disk = qp_spool__cut_finish(&cut)))
+		qp_log__(ing->conf, QP_LOG_ERROR, "ingest", "journal: %s", qp_error_last());
+	pthread_mutex_unlock(&j->trim_lock);
 }

@@ -18,6 +18,7 @@
 #include "base/conf_int.h"
 #include "base/histogram_int.h"
 #include "clickhouse/inserter_int.h"
+#include "model/event_int.h"
 #include "services/svc_int.h"
 
 /* Offsets of the pending rows of one partition, for the dedup token. */
@@ -67,6 +68,28 @@ static void on_row_settled(void *tag, qp_err_t status, const char *error, void *
 	qp_runner_ack(svc->runner, msg);
 }
 
+/*
+ * The inserter's conf: the host's, with ch-writer's defaults for the
+ * embedded engine where the host set nothing (docs/BENCHMARKS.md, insert):
+ * RowBinary rows, which the engine copies instead of parsing JSON (nobody
+ * reads that wire), and 20,000-row batches, whose larger parts the engine
+ * merges less often (batch.age.ms still bounds the wait). A server keeps
+ * the library's defaults: JSONEachRow, 5,000 rows.
+ */
+static qp_err_t inserter_conf_new(qp_conf_t **out, const qp_conf_t *conf)
+{
+	qp_err_t err = qp_conf_dup(out, conf);
+
+	if (err || strcmp(qp_conf__str(conf, "qp.inserter.backend"), "embedded") != 0)
+		return err;
+	if ((err = qp_conf__set_default(*out, "qp.inserter.format", "RowBinary")) ||
+	    (err = qp_conf__set_default(*out, "qp.inserter.batch.rows", "20000"))) {
+		qp_conf_destroy(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
 static qp_err_t ch_writer_new(qp_service_t **out, const qp_conf_t *conf)
 {
 	qp_ch_writer_t *svc;
@@ -88,7 +111,7 @@ static qp_err_t ch_writer_new(qp_service_t **out, const qp_conf_t *conf)
 		err = qp_error__code(QP_ERR_NOMEM);
 		goto fail;
 	}
-	if ((err = qp_conf_dup(&inserter_conf, svc->conf)) ||
+	if ((err = inserter_conf_new(&inserter_conf, svc->conf)) ||
 	    (err = qp_inserter_new(&svc->inserter, qp_conf__hand_over(&inserter_conf))))
 		goto fail;
 	qp_inserter_set_result_cb(svc->inserter, on_row_settled, svc);
@@ -201,7 +224,10 @@ static bool add_event(qp_ch_writer_t *svc, qp_message_t *msg)
 	qp_err_t err;
 
 	qp_buf__truncate(&svc->row, 0);
-	if ((err = qp_event_encode_row(&svc->row, qp_message_event(msg)))) {
+	err = qp_inserter__format(svc->inserter) == QP_CH_ROW_BINARY
+		? qp_event__encode_row_binary(&svc->row, qp_message_event(msg))
+		: qp_event_encode_row(&svc->row, qp_message_event(msg));
+	if (err) {
 		qp_runner_dead_letter(svc->runner, msg, err, qp_error_last());
 		return true;
 	}

@@ -224,25 +224,29 @@ static int64_t received_ms(const qp_message_t *msg)
 	return qp_svc__decimal(value, len, qp_message_timestamp(msg));
 }
 
-/* Publishes the outputs of one event; the trace header travels along. */
+/* Publishes the outputs of one event (the enriched event, then its alert)
+ * from the *queued-th on, counting in *queued those the producer took: a
+ * retry after QP_ERR_QUEUE_FULL sends only the rest, never an output
+ * twice. The trace header travels along. */
 static qp_err_t publish_outputs(qp_fraud_svc_t *svc, const qp_message_t *msg,
-                                bool alert)
+                                bool alert, int *queued)
 {
 	const qp_scan_event_t *ev = qp_message_event(msg);
+	const char *topics[2] = { svc->enriched_topic, svc->alerts_topic };
 	const void *trace;
 	size_t trace_len;
 	qp_headers_t *headers = NULL;
-	qp_err_t err;
+	qp_err_t err = QP_OK;
 
 	if (!qp_headers_get(qp_message_headers(msg), QP_HEADER_INGEST_US, &trace, &trace_len) &&
 	    ((err = qp_headers_new(&headers)) ||
 	     (err = qp_headers_add(headers, QP_HEADER_INGEST_US, trace, trace_len))))
 		goto done;
-	err = qp_producer_publish(svc->producer, svc->enriched_topic, ev->device_id,
-	                          strlen(ev->device_id), svc->out.ptr, svc->out.size, headers);
-	if (!err && alert)
-		err = qp_producer_publish(svc->producer, svc->alerts_topic, ev->device_id,
-		                          strlen(ev->device_id), svc->out.ptr, svc->out.size, headers);
+	while (!err && *queued < (alert ? 2 : 1))
+		if (!(err = qp_producer_publish(svc->producer, topics[*queued], ev->device_id,
+		                                strlen(ev->device_id), svc->out.ptr, svc->out.size,
+		                                headers)))
+			(*queued)++;
 done:
 	qp_headers_destroy(headers);
 	return err;
@@ -290,6 +294,7 @@ static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool
 	const qp_enrichment_t *enrichment;
 	const void *raw;
 	size_t raw_len;
+	int queued = 0;
 	qp_err_t err;
 
 	if ((err = qp_fraud_evaluate(svc->engine, ev, received_ms(msg), qp_message_partition(msg),
@@ -310,8 +315,9 @@ static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool
 		return err;
 	/* Whether it alerts is the engine's policy, part of its verdict. */
 	*alert = qp_fraud_verdict_alert(qp_fraud_last_verdict(svc->engine));
-	/* A full producer queue is backpressure: serve deliveries and retry. */
-	while ((err = publish_outputs(svc, msg, *alert)) == QP_ERR_QUEUE_FULL)
+	/* A full producer queue is backpressure: serve deliveries and retry
+	 * what was not queued. */
+	while ((err = publish_outputs(svc, msg, *alert, &queued)) == QP_ERR_QUEUE_FULL)
 		qp_producer_poll(svc->producer, 10);
 	return err;
 }

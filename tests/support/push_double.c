@@ -196,6 +196,29 @@ void push_double_collapse(const push_double_t *d, const char *provider,
 	cJSON_Delete(root);
 }
 
+long long push_double_accepted_at(const push_double_t *d, const char *provider,
+                                  const char *scan_id)
+{
+	char path[64], *text, *line;
+	size_t len = strlen(scan_id);
+	long long ns = 0;
+
+	snprintf(path, sizeof(path), "/accepted-at?provider=%s", provider);
+	text = request(d, path, 0);
+	/* "<scan_id> <ns>" lines, in no order. */
+	for (line = text; line && *line;) {
+		if (!strncmp(line, scan_id, len) && line[len] == ' ') {
+			ns = strtoll(line + len + 1, NULL, 10);
+			break;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	free(text);
+	return ns;
+}
+
 long push_double_number(const push_double_t *d, const char *name)
 {
 	cJSON *root = stats(d);

@@ -38,6 +38,11 @@ void push_double_collapse(const push_double_t *d, const char *provider,
                           const char *scan_id, char *out, size_t size);
 long push_double_number(const push_double_t *d, const char *name);
 
+/* From /accepted-at: when provider first accepted scan_id (wall clock,
+ * unix ns), 0 if it did not. */
+long long push_double_accepted_at(const push_double_t *d, const char *provider,
+                                  const char *scan_id);
+
 /* One /stats for many scan_ids (ids[i] sent through provider(i)): how many
  * were accepted at least once (*distinct) and in all (*total). Returns how
  * many accepted scan_ids carried a collapse id other than the scan_id. */

@@ -7,6 +7,8 @@
 //	POST /3/device/{token}                 APNs (checks the ES256 provider token)
 //	POST /hook                             webhook (checks the HMAC-SHA256 signature)
 //	GET  /stats                            counts, as JSON
+//	GET  /accepted-at?provider=P           per scan_id, when P first accepted it:
+//	                                       "<scan_id> <unix ns>" lines (latency benchmarks)
 //	POST /control/revoke                   every access/provider token issued so far expires
 //	POST /control/reset                    clears the counts
 //
@@ -59,6 +61,7 @@ type double struct {
 	attempts      map[string]int       // provider/token/scan_id -> sends so far
 	received      map[string]map[string]int
 	accepted      map[string]map[string]int
+	acceptedAt    map[string]map[string]int64 // provider -> scan_id -> first acceptance, unix ns
 	collapse      map[string]map[string]string // provider -> scan_id -> collapse id seen
 	tokenRequests int
 	providerJWTs  map[string]*jwt // verified provider tokens
@@ -79,6 +82,7 @@ func (d *double) reset() {
 	d.attempts = map[string]int{}
 	d.received = map[string]map[string]int{"apns": {}, "fcm": {}, "webhook": {}}
 	d.accepted = map[string]map[string]int{"apns": {}, "fcm": {}, "webhook": {}}
+	d.acceptedAt = map[string]map[string]int64{"apns": {}, "fcm": {}, "webhook": {}}
 	d.collapse = map[string]map[string]string{"apns": {}, "fcm": {}, "webhook": {}}
 	d.rejected = map[string]int{}
 	d.tokenRequests = 0
@@ -122,7 +126,11 @@ func (d *double) record(provider, token, scanID, collapse string) int {
 }
 
 func (d *double) accept(provider, scanID string) {
+	now := time.Now().UnixNano() // before the lock: the receive time, not the wait
 	d.mu.Lock()
+	if d.accepted[provider][scanID] == 0 {
+		d.acceptedAt[provider][scanID] = now
+	}
 	d.accepted[provider][scanID]++
 	d.mu.Unlock()
 }
@@ -395,6 +403,26 @@ func (d *double) stats(w http.ResponseWriter, r *http.Request) {
 		"rejected": d.rejected, "connections": d.connections})
 }
 
+// acceptedAtList answers, for one provider, each scan_id accepted and the
+// wall-clock time of its first acceptance (the same machine's clock as the
+// sender's: a benchmark subtracts its produce time from it).
+func (d *double) acceptedAtList(w http.ResponseWriter, r *http.Request) {
+	provider := r.URL.Query().Get("provider")
+	d.mu.Lock()
+	times, ok := d.acceptedAt[provider]
+	var b strings.Builder
+	for id, ns := range times {
+		fmt.Fprintf(&b, "%s %d\n", id, ns)
+	}
+	d.mu.Unlock()
+	if !ok {
+		w.WriteHeader(404)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	io.WriteString(w, b.String())
+}
+
 // post answers 405 to anything but POST.
 func post(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -441,6 +469,7 @@ func main() {
 	mux.HandleFunc("/3/device/", post(d.apns))
 	mux.HandleFunc("/hook", post(d.hook))
 	mux.HandleFunc("/stats", d.stats)
+	mux.HandleFunc("/accepted-at", d.acceptedAtList)
 	mux.HandleFunc("/control/revoke", func(w http.ResponseWriter, r *http.Request) {
 		// Every token issued so far expires; an ES256 signature is
 		// randomised, so a fresh provider token never repeats a revoked one.

@@ -317,6 +317,94 @@ static void every_answer_reaches_its_place(void **state)
 	assert_int_equal(st.provider[QP_ALERTS_FCM].failed, 1);
 }
 
+/* Log lines saying alert-svc waits for Kafka. */
+static atomic_int waiting_lines;
+
+static void count_waiting(qp_log_level_t level, const char *module, const char *message,
+                          void *opaque)
+{
+	(void)level;
+	(void)opaque;
+	if (!strcmp(module, "alerts") && strstr(message, "waiting for Kafka"))
+		atomic_fetch_add(&waiting_lines, 1);
+}
+
+typedef struct svc_done {
+	svc_run_t run;
+	atomic_bool done;
+} svc_done_t;
+
+static void *run_svc_then_mark(void *arg)
+{
+	svc_done_t *d = arg;
+
+	run_svc(&d->run);
+	atomic_store(&d->done, true);
+	return NULL;
+}
+
+/* Started with the broker down, alert-svc waits for it, as fraud-svc and
+ * ch-writer do (it exited 2 at once: "alerts tokens: Local: Broker
+ * transport failure"), says so, and pushes once the broker is back. A
+ * stop asked while it waits ends it cleanly too. */
+static void waits_for_a_broker_down_at_start(void **state)
+{
+	topics_t t = make_topics();
+	int64_t now = qp_clock__wall_ms(), deadline;
+	unsigned run = (unsigned)(now / 1000) & 0xffffffu;
+	svc_done_t d = { { NULL, QP_ERR_GENERIC }, false };
+	rd_kafka_mock_cluster_t *mcluster = kf_mock_cluster(kf);
+	qp_alerts_stats_t st;
+	pthread_t thread;
+	qp_conf_t *conf;
+	char id[37];
+
+	scan_id(id, run, 100);
+	produce_token(&t, "dev-wait", "webhook", "good-wait");
+	produce_alert(&t, id, "dev-wait", 10, now);
+	kf_flush(kf);
+
+	for (int pass = 0; pass < 2; pass++) {
+		atomic_store(&waiting_lines, 0);
+		atomic_store(&d.done, false);
+		rd_kafka_mock_broker_set_down(mcluster, 1);
+		conf = alerts_conf(&t, kf_unique(kf, "alert-svc-wait"));
+		qp_conf_set_log_cb(conf, count_waiting, NULL);
+		/* Each try of the tables within a second (the load's bound). */
+		assert_int_equal(qp_conf_set(conf, "qp.svc.flush.timeout.ms", "1000"), QP_OK);
+		if (qp_alerts_new(&d.run.svc, conf) != QP_OK)
+			fail_msg("qp_alerts_new with the broker down: %s", qp_error_last());
+		assert_int_equal(pthread_create(&thread, NULL, run_svc_then_mark, &d), 0);
+		deadline = qp_clock__now_ms() + DEADLINE_MS;
+		while (atomic_load(&waiting_lines) == 0 && !atomic_load(&d.done) &&
+		       qp_clock__now_ms() < deadline)
+			nap_ms(20);
+		assert_true(atomic_load(&waiting_lines) > 0);
+		assert_false(atomic_load(&d.done)); /* still running, waiting */
+		if (pass == 0) {
+			/* A stop while it waits: run returns QP_OK. */
+			qp_alerts_wakeup(d.run.svc);
+			pthread_join(thread, NULL);
+			assert_int_equal(d.run.result, QP_OK);
+			qp_alerts_destroy(d.run.svc);
+			continue;
+		}
+		rd_kafka_mock_broker_set_up(mcluster, 1);
+		do {
+			nap_ms(20);
+			stats_into(d.run.svc, &st);
+		} while (settled_all(&st) < 1 && qp_clock__now_ms() < deadline);
+		qp_alerts_wakeup(d.run.svc);
+		pthread_join(thread, NULL);
+		assert_int_equal(d.run.result, QP_OK);
+		stats_into(d.run.svc, &st);
+		qp_alerts_destroy(d.run.svc);
+		assert_int_equal(st.consumed, 1);
+		assert_int_equal(st.provider[QP_ALERTS_WEBHOOK].sent, 1);
+		assert_int_equal(push_double_count(&dbl, "accepted", "webhook", id), 1);
+	}
+}
+
 #else /* QP_TEST_REAL_KAFKA */
 
 /* ---- `quackpipe alerts` SIGKILLed mid-stream, twice ---- */
@@ -455,6 +543,7 @@ int main(void)
 		cmocka_unit_test(killed_twice_delivers_every_alert),
 #else
 		cmocka_unit_test(every_answer_reaches_its_place),
+		cmocka_unit_test(waits_for_a_broker_down_at_start),
 #endif
 	};
 

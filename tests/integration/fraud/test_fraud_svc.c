@@ -155,6 +155,42 @@ static void failed_outputs_are_read_again_and_judged_alike(void **state)
 		assert_true(seen[n] >= 1);
 }
 
+/* ---- a full producer queue: each output once (mock cluster) ---- */
+
+#define FULL_EVENTS 40
+
+/* With room for two messages in the producer's queue, an event's alert
+ * often finds it full after its enriched event went in: the retry sends
+ * the alert only (it sent both again, so scan-enriched held events twice).
+ * Every event is in scan-enriched exactly once, every alert once. */
+static void a_full_queue_sends_each_output_once(void **state)
+{
+	topics_t t = make_topics(1);
+	qp_conf_t *conf = kf_runner_conf(kf, kf_unique(kf, "fraud-svc-full"), t.dlq);
+	service_thread_t run;
+	uint64_t alerts;
+
+	kf_fill(kf, t.events, 1, "dev-full", 0, FULL_EVENTS);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.events", t.events), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.enriched", t.enriched), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.topic.alerts", t.alerts), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "queue.buffering.max.messages", "2"), QP_OK);
+	/* Every event alerts (a reward of 0.25, a clock_skew flag: their
+	 * times are of 2025). */
+	assert_int_equal(qp_conf_set(conf, "qp.fraud.alert.reward.min", "0"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.fraud.alert.blocking.flags", "duplicate_scan_id"),
+	                 QP_OK);
+	service_thread_start(&run, &qp_fraud_svc__type, conf);
+	service_thread_wait(&qp_service__stats(run.svc)->produced, FULL_EVENTS, DEADLINE_MS);
+	assert_int_equal(service_thread_stop(&run), QP_OK);
+	alerts = atomic_load(&qp_service__stats(run.svc)->alerts);
+	qp_service__destroy(run.svc);
+	print_message("%d events, %llu alerts\n", FULL_EVENTS, (unsigned long long)alerts);
+	assert_int_equal(alerts, FULL_EVENTS);
+	assert_int_equal(kf_count(kf, t.enriched, 1, "read_committed", DEADLINE_MS), FULL_EVENTS);
+	assert_int_equal(kf_count(kf, t.alerts, 1, "read_committed", DEADLINE_MS), alerts);
+}
+
 #else /* the real broker */
 
 static void nap_ms(long ms)
@@ -615,6 +651,7 @@ int main(void)
 		cmocka_unit_test(killed_exactly_once_service_writes_each_event_once),
 #else
 		cmocka_unit_test(failed_outputs_are_read_again_and_judged_alike),
+		cmocka_unit_test(a_full_queue_sends_each_output_once),
 #endif
 	};
 

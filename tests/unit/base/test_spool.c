@@ -182,6 +182,48 @@ static void removed_records_stay_removed_and_free_their_segments(void **state)
 	qp_spool__close(s);
 }
 
+/* A cut in two steps (the ingest journal's: its lock released while the
+ * disk flushes): records appended between the start and the finish,
+ * across rolls, stay; the segments those rolls left are in the next
+ * cut's sync, not lost from it; the head the finish wrote holds after a
+ * reopen. */
+static void a_cut_in_two_steps_lets_appends_go_on(void **state)
+{
+	fixture_t *f = *state;
+	qp_spool_cut_t cut;
+	qp_spool_t *s;
+	size_t segments;
+
+	/* 512 KiB bound: 64 KiB segments. */
+	assert_int_equal(qp_spool__open(&s, f->dir, 512 << 10), QP_OK);
+	append_range(s, 0, 999);
+	assert_int_equal(qp_spool__cut_start(s, qp_spool__head_seq(s) + 500, &cut), QP_OK);
+	assert_true(cut.nfds >= 1);
+	assert_true(cut.head);
+	segments = count_segments(f->dir, NULL, NULL);
+	append_range(s, 1000, 3999);
+	assert_true(count_segments(f->dir, NULL, NULL) > segments + 1); /* rolled twice */
+	assert_int_equal(qp_spool__cut_finish(&cut), QP_OK);
+	assert_int_equal(qp_spool__records(s), 3500);
+	/* The segments appended to during the cut, the rolled ones too. */
+	assert_int_equal(qp_spool__cut_start(s, 0, &cut), QP_OK);
+	assert_true(cut.nfds >= 3);
+	assert_false(cut.head);
+	assert_int_equal(qp_spool__cut_finish(&cut), QP_OK);
+	/* Then nothing is left to sync. */
+	assert_int_equal(qp_spool__cut_start(s, 0, &cut), QP_OK);
+	assert_int_equal(cut.nfds, 0);
+	assert_int_equal(qp_spool__cut_finish(&cut), QP_OK);
+	expect_range(s, 500, 3999);
+	qp_spool__close(s);
+
+	assert_int_equal(qp_spool__open(&s, f->dir, 512 << 10), QP_OK);
+	assert_int_equal(qp_spool__records(s), 3500);
+	assert_int_equal(qp_spool__cut_bytes(s), 0);
+	expect_range(s, 500, 3999);
+	qp_spool__close(s);
+}
+
 static void torn_tail_is_cut_not_replayed(void **state)
 {
 	fixture_t *f = *state;
@@ -326,9 +368,19 @@ static void a_missing_directory_is_created_and_bad_paths_say_why(void **state)
 	qp_spool_t *s;
 	char sub[128];
 
-	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
+	/* The directories above it too (the ingest journal's "<spool>/journal"
+	 * is opened before its spool's directory exists). */
+	snprintf(sub, sizeof(sub), "%s/sub/journal", f->dir);
 	assert_int_equal(qp_spool__open(&s, sub, 1 << 20), QP_OK);
+	append_range(s, 0, 0);
 	qp_spool__close(s);
+	assert_int_equal(qp_spool__open(&s, sub, 1 << 20), QP_OK);
+	expect_range(s, 0, 0);
+	assert_int_equal(qp_spool__remove_until(s, 1), QP_OK);
+	qp_spool__close(s);
+	assert_int_equal(rmdir(sub), 0);
+	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
+	assert_int_equal(rmdir(sub), 0);
 	assert_int_equal(qp_spool__open(&s, "/proc/qp-no-such/spool", 1 << 20), QP_ERR_IO);
 	assert_null(s);
 	assert_non_null(strstr(qp_error_last(), "/proc/qp-no-such/spool"));
@@ -340,6 +392,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(append_then_replay_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(removed_records_stay_removed_and_free_their_segments,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(a_cut_in_two_steps_lets_appends_go_on, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_is_cut_not_replayed, setup, teardown),
 		cmocka_unit_test_setup_teardown(damaged_bytes_fail_the_crc, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_bound_refuses_before_writing, setup, teardown),

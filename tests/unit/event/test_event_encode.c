@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/buf_int.h"
+#include "model/event_int.h"
 #include "event_test.h"
 
 static const char *const fixtures[] = {
@@ -561,6 +562,70 @@ static void row_of_an_enriched_event_with_unknown_fields(void **state)
 	qp_event_destroy(ev);
 }
 
+/* The RowBinary row of minimal.json, byte by byte (the engine's layout:
+ * LEB128 lengths, little-endian numbers, a null byte before Nullable). */
+static void row_binary_of_a_minimal_event(void **state)
+{
+	static const unsigned char expected[] = {
+		36, '0', '0', '0', '0', '0', '0', '0', '0', '-', '0', '0', '0', '0', '-',
+		'4', '0', '0', '0', '-', '8', '0', '0', '0', '-', '0', '0', '0', '0', '0',
+		'0', '0', '0', '0', '0', '0', '1',           /* scan_id */
+		1, 'd',                                      /* device_id */
+		1,                                           /* schema_version UInt8 */
+		0x00, 0xac, 0xcf, 0x6a, 0xdc, 0x00, 0x00, 0x00, /* ts_ms 946684800000 */
+		0, 0, 0, 0, 0, 0, 0, 0,                      /* received_ms */
+		0, 0, 0, 0, 0, 0x80, 0x56, 0xc0,             /* lat -90.0 */
+		0, 0, 0, 0, 0, 0x80, 0x66, 0x40,             /* lon 180.0 */
+		0, 0, 0, 0,                                  /* accuracy_m Float32 0 */
+		1, 1,                                        /* altitude_m, speed_mps NULL */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    /* 14 empty arrays */
+		0, 0, 0, 0, 0, 0, 0, 0,                      /* reward 0.0 */
+		0, 0,                                        /* app_version, platform */
+		0,                                           /* fraud_flags */
+		0, 0, 0, 0,                                  /* quality_score */
+		0, 0,                                        /* location_cluster, enriched_by */
+		2, '{', '}',                                 /* extra */
+	};
+	qp_scan_event_t *ev = decode_fixture("minimal.json", false);
+	qp_buf_t out = QP_BUF_INIT;
+
+	assert_int_equal(qp_event__encode_row_binary(&out, ev), QP_OK);
+	assert_int_equal(out.size, sizeof(expected));
+	assert_memory_equal(out.ptr, expected, sizeof(expected));
+	qp_buf_dispose(&out);
+	qp_event_destroy(ev);
+}
+
+/* What does not fit its column is refused and leaves the buffer as it was;
+ * long strings get multi-byte lengths. */
+static void row_binary_refuses_what_the_columns_cannot_hold(void **state)
+{
+	qp_scan_event_t *ev = decode_fixture("all_kinds.json", false);
+	qp_buf_t out = QP_BUF_INIT;
+	char device[200];
+
+	qp_buf__puts(&out, "kept");
+	((qp_wifi_t *)ev->wifi)[0].freq_mhz = 70000; /* UInt16 */
+	assert_int_equal(qp_event__encode_row_binary(&out, ev), QP_ERR_FIELD_RANGE);
+	assert_non_null(strstr(qp_error_last(), "wifi.freq_mhz"));
+	assert_int_equal(out.size, 4);
+	((qp_wifi_t *)ev->wifi)[0].freq_mhz = 2462;
+	ev->reward = NAN;
+	assert_int_equal(qp_event__encode_row_binary(&out, ev), QP_ERR_INVALID_ARG);
+	assert_int_equal(out.size, 4);
+	ev->reward = 1;
+	memset(device, 'x', sizeof(device) - 1);
+	device[sizeof(device) - 1] = '\0';
+	ev->device_id = device;
+	assert_int_equal(qp_event__encode_row_binary(&out, ev), QP_OK);
+	/* after "kept" and the 36-byte scan_id: 199 as LEB128 is c7 01 */
+	assert_int_equal((unsigned char)out.ptr[4 + 37], 0xc7);
+	assert_int_equal((unsigned char)out.ptr[4 + 38], 0x01);
+	assert_int_equal(qp_event__encode_row_binary(NULL, ev), QP_ERR_INVALID_ARG);
+	qp_buf_dispose(&out);
+	qp_event_destroy(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +643,8 @@ int main(void)
 		cmocka_unit_test(row_of_a_raw_event),
 		cmocka_unit_test(row_nulls_and_empty_arrays),
 		cmocka_unit_test(row_of_an_enriched_event_with_unknown_fields),
+		cmocka_unit_test(row_binary_of_a_minimal_event),
+		cmocka_unit_test(row_binary_refuses_what_the_columns_cannot_hold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "base/digest_int.h"
+#include "base/spool_int.h"
 #include "kafka/mock_int.h"
 #include "kafka_read.h"
 #include "quackpipe.h"
@@ -895,6 +896,52 @@ static void test_events_answered_202_survive_a_kill(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The request answered from the journal's flush (its test hook). */
+static int flush_requests;
+
+static void request_during_flush(void *arg)
+{
+	char *ev;
+
+	if (flush_requests++)
+		return;
+	ev = event(2, "dev-flush", -60);
+	expect(arg, "POST", "/v1/scans", JSON, ev, 202, "\"accepted\":1");
+	free(ev);
+}
+
+/* The journal's flush (once per poll) holds no lock a request needs: a
+ * request made while it runs, from its test hook on the polling thread
+ * itself, is written to the journal and answered 202. Were the requests'
+ * writes serialized behind the flush again, that request would wait for a
+ * lock its own thread holds: the test would hang, and ctest's timeout
+ * fail it. Both events then reach Kafka. */
+static void test_requests_do_not_wait_for_the_journal_flush(void **state)
+{
+	char dir[] = "/tmp/qp-ingest-journal-XXXXXX", *ev;
+	qp_ingest_t *ing;
+	test_record_t *rec;
+
+	assert_non_null(mkdtemp(dir));
+	ing = handler("flush", "qp.ingest.spool.dir", dir, NULL);
+	ev = event(1, "dev-flush", -60);
+	expect(ing, "POST", "/v1/scans", JSON, ev, 202, "\"accepted\":1");
+	free(ev);
+	flush_requests = 0;
+	qp_spool__test_on_flush_arg = ing;
+	qp_spool__test_on_flush = request_during_flush;
+	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK); /* the journal has the first */
+	qp_spool__test_on_flush = NULL;
+	assert_int_equal(flush_requests, 1);
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+	qp_ingest_destroy(ing);
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "flush-events", 2);
+	assert_non_null(strstr(rec[0].value, "dev-flush"));
+	assert_non_null(strstr(rec[1].value, "dev-flush"));
+	test_records_free(rec, 2);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* Without the journal (qp.ingest.spool.journal=false), a delivered event
  * leaves nothing on disk and the handler works as before. */
 static void test_journal_can_be_turned_off(void **state)
@@ -942,6 +989,7 @@ int main(void)
 		cmocka_unit_test(test_spool_full_is_503_before_anything_is_dropped),
 		cmocka_unit_test(test_events_answered_202_survive_a_kill),
 		cmocka_unit_test(test_journal_can_be_turned_off),
+		cmocka_unit_test(test_requests_do_not_wait_for_the_journal_flush),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

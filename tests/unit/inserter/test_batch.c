@@ -11,7 +11,7 @@ static const char row[] = "{\"scan_id\":\"a\"}"; /* 15 bytes, 16 with '\n' */
 
 static void init(qp_batch_t *b, size_t rows, size_t bytes, int64_t age)
 {
-	qp_batch_limits_t limits = { rows, bytes, age };
+	qp_batch_limits_t limits = { rows, bytes, age, false };
 
 	qp_batch__init(b, &limits);
 }
@@ -143,6 +143,26 @@ static void sealed_batch_refuses_rows_until_resolved(void **state)
 	qp_batch__dispose(&b);
 }
 
+/* Binary rows (RowBinary) may hold any byte: taken as they are, no '\n'. */
+static void binary_rows_are_taken_as_they_are(void **state)
+{
+	static const char bin[] = { 'a', '\n', '\0', '\r', 'b' };
+	qp_batch_limits_t limits = { 10, 1 << 20, 60000, true };
+	qp_batch_t b;
+	size_t len;
+	const char *range;
+
+	qp_batch__init(&b, &limits);
+	assert_int_equal(qp_batch__add(&b, bin, sizeof(bin), NULL, 0), QP_OK);
+	assert_int_equal(qp_batch__add(&b, bin, 2, NULL, 0), QP_OK);
+	assert_int_equal(qp_batch__add(&b, bin, 0, NULL, 0), QP_ERR_INVALID_ARG);
+	assert_int_equal(qp_batch__pending_bytes(&b), sizeof(bin) + 2);
+	range = qp_batch__range(&b, 1, 2, &len);
+	assert_int_equal(len, 2);
+	assert_memory_equal(range, "a\n", 2);
+	qp_batch__dispose(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +172,7 @@ int main(void)
 		cmocka_unit_test(rows_are_lines_with_one_newline),
 		cmocka_unit_test(oversized_row_goes_alone),
 		cmocka_unit_test(sealed_batch_refuses_rows_until_resolved),
+		cmocka_unit_test(binary_rows_are_taken_as_they_are),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

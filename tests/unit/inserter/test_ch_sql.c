@@ -185,6 +185,30 @@ static void ddl_has_every_row_column_and_optional_ttl(void **state)
 	qp_buf_dispose(&ddl);
 }
 
+/* RowBinary names every column, in the order of the DDL (and of the
+ * encoder); JSONEachRow names none: its rows do. */
+static void insert_into_names_columns_for_row_binary(void **state)
+{
+	qp_ch_insert_t req = { .database = "db", .table = "t" };
+	qp_buf_t sql = QP_BUF_INIT;
+
+	assert_int_equal(qp_ch__put_insert_into(&sql, &req), QP_OK);
+	assert_string_equal(sql.ptr, "INSERT INTO db.t");
+	assert_string_equal(qp_ch__format_clause(req.format), " FORMAT JSONEachRow");
+	sql.size = 0;
+	req.format = QP_CH_ROW_BINARY;
+	assert_int_equal(qp_ch__put_insert_into(&sql, &req), QP_OK);
+	assert_string_equal(sql.ptr,
+		"INSERT INTO db.t (scan_id, device_id, schema_version, ts_ms, received_ms, "
+		"lat, lon, accuracy_m, altitude_m, speed_mps, wifi_bssid, wifi_ssid, "
+		"wifi_rssi_dbm, wifi_freq_mhz, cell_radio, cell_mcc, cell_mnc, cell_area, "
+		"cell_cid, cell_dbm, cell_serving, ble_addr, ble_rssi_dbm, ble_tx_power, "
+		"reward, app_version, platform, fraud_flags, quality_score, "
+		"location_cluster, enriched_by, extra)");
+	assert_string_equal(qp_ch__format_clause(req.format), " FORMAT RowBinary");
+	qp_buf_dispose(&sql);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +219,7 @@ int main(void)
 		cmocka_unit_test(reply_text_is_one_line),
 		cmocka_unit_test(docs_sql_matches_ensure_table),
 		cmocka_unit_test(ddl_has_every_row_column_and_optional_ttl),
+		cmocka_unit_test(insert_into_names_columns_for_row_binary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -89,6 +90,14 @@ static qp_push_result_t send_one(qp_push_t *push, qp_push_platform_t platform,
 	return r;
 }
 
+static long long wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static const char *const names[] = { "apns", "fcm", "webhook" };
 
 /* A scan_id unique to this run and platform. */
@@ -104,10 +113,16 @@ static void test_accepted_once_with_collapse_id(void **state)
 	char id[64], collapse[64];
 
 	for (int p = 0; p < QP_PUSH_PLATFORMS; p++) {
+		long long before = wall_ns(), at;
 		qp_push_result_t r = send_one(f->push, p, "good-token", scan(id, p, "ok"));
+
 		assert_int_equal(r.outcome, QP_PUSH_SENT);
 		assert_int_equal(r.attempts, 1);
 		assert_int_equal(push_double_count(&dbl, "accepted", names[p], id), 1);
+		/* bench/run alerts' latencies: the acceptance time, on our clock. */
+		at = push_double_accepted_at(&dbl, names[p], id);
+		assert_true(at >= before && at <= wall_ns());
+		assert_int_equal(push_double_accepted_at(&dbl, names[p], "never-sent"), 0);
 		push_double_collapse(&dbl, names[p], id, collapse, sizeof(collapse));
 		assert_string_equal(collapse, id);
 		assert_int_equal(atomic_load(&qp_push__stats(f->push, p)->sent), 1);
