@@ -33,7 +33,7 @@ static const qp_prop_t qp_properties[] = {
 	{ "qp.topic.fraud.state", QP_PROP_STR, "{events}-fraud-state", 0, 0, NULL,
 	  "Compacted changelog of fraud-svc's per-device state ({events}: the "
 	  "qp.topic.events name), partitioned as the events topic: a snapshot per "
-	  "device and event, read back on assignment instead of replaying events "
+	  "device and batch, read back on assignment instead of replaying events "
 	  "(docs/services.md); empty: none, warming by replay only "
 	  "(qp.fraud.warm.window.ms)." },
 	{ "qp.topic.device_tokens", QP_PROP_STR, "device-tokens", 0, 0, NULL,

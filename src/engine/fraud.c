@@ -467,18 +467,43 @@ qp_err_t qp_fraud_warm(qp_fraud_t *f, const qp_scan_event_t *ev, int64_t receive
 
 /* ---- snapshots (fraud_snapshot_int.h) ---- */
 
-qp_err_t qp_fraud__snapshot_last(const qp_fraud_t *f, int64_t covered,
-                                 uint8_t out[QP_FRAUD_SNAPSHOT_BYTES],
-                                 qp_fraud_snapshot_info_t *info)
+uint64_t qp_fraud__device_key(const qp_scan_event_t *ev)
 {
-	uint32_t rec = f->last_key ? qp_fraud_state__find(&f->state, f->last_key) : QP_FRAUD_NONE;
+	return device_key(ev);
+}
+
+bool qp_fraud__last_device(const qp_fraud_t *f, uint64_t *key, bool *known_before)
+{
+	*key = f->last_key;
+	*known_before = f->last_known;
+	return f->last_key != 0;
+}
+
+qp_err_t qp_fraud__snapshot_device(const qp_fraud_t *f, uint64_t key, int64_t from,
+                                   int64_t covered, bool known_before,
+                                   uint8_t out[QP_FRAUD_SNAPSHOT_BYTES])
+{
+	uint32_t rec = key ? qp_fraud_state__find(&f->state, key) : QP_FRAUD_NONE;
 
 	if (rec == QP_FRAUD_NONE)
 		return qp_error__set(QP_ERR_STATE, "fraud snapshot: no device evaluated, or "
 		                     "its state was dropped since");
-	qp_fraud__encode_device(qp_fraud_state__at(&f->state, rec), covered, f->last_known, out);
-	*info = (qp_fraud_snapshot_info_t){ f->last_key, covered, f->last_known };
+	qp_fraud__encode_device(qp_fraud_state__at(&f->state, rec), from, covered, known_before,
+	                        out);
 	return QP_OK;
+}
+
+qp_err_t qp_fraud__snapshot_last(const qp_fraud_t *f, int64_t covered,
+                                 uint8_t out[QP_FRAUD_SNAPSHOT_BYTES],
+                                 qp_fraud_snapshot_info_t *info)
+{
+	qp_err_t err = qp_fraud__snapshot_device(f, f->last_key, covered - 1, covered,
+	                                         f->last_known, out);
+
+	if (!err)
+		*info = (qp_fraud_snapshot_info_t){ f->last_key, covered, covered - 1,
+		                                    f->last_known };
+	return err;
 }
 
 qp_err_t qp_fraud__snapshot_info(const void *snapshot, size_t len,

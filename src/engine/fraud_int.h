@@ -204,8 +204,8 @@ void qp_fraud__commit(qp_fraud_device_t *dev, const qp_fraud_findings_t *fi);
 
 struct qp_fraud_snapshot_info;
 
-/* Writes dev as a snapshot covering input offsets below covered. */
-void qp_fraud__encode_device(const qp_fraud_device_t *dev, int64_t covered,
+/* Writes dev as a snapshot of its events in [from, covered). */
+void qp_fraud__encode_device(const qp_fraud_device_t *dev, int64_t from, int64_t covered,
                              bool known_before, uint8_t *out);
 
 /* Reads a snapshot into dev and info; an error names what was wrong. */

@@ -49,7 +49,7 @@ static uint64_t get(cursor_t *c, int bytes)
 			(a)[i_] = (type)get((c), (bytes));                    \
 	} while (0)
 
-void qp_fraud__encode_device(const qp_fraud_device_t *dev, int64_t covered,
+void qp_fraud__encode_device(const qp_fraud_device_t *dev, int64_t from, int64_t covered,
                              bool known_before, uint8_t *out)
 {
 	cursor_t c = { .w = out };
@@ -77,6 +77,7 @@ void qp_fraud__encode_device(const qp_fraud_device_t *dev, int64_t covered,
 	PUT_ARRAY(&c, dev->scan_id, 8);
 	PUT_ARRAY(&c, dev->scan_content, 8);
 	PUT_ARRAY(&c, dev->scan_seen_s, 4);
+	put(&c, (uint64_t)from, 8);
 }
 
 /* A ring's fill and next slot must lie within it. */
@@ -93,18 +94,22 @@ qp_err_t qp_fraud__decode_device(const void *snapshot, size_t len, qp_fraud_devi
 {
 	cursor_t c = { .r = snapshot };
 	unsigned version;
+	size_t want;
 	qp_err_t err;
 
 	if (!snapshot || len < sizeof(MAGIC) + 1 || memcmp(c.r, MAGIC, sizeof(MAGIC)))
 		return qp_error__set(QP_ERR_INVALID_ARG, "fraud snapshot: not a snapshot "
 		                     "(%zu bytes, no \"QFS\" mark)", len);
 	c.r += sizeof(MAGIC);
-	if ((version = (unsigned)get(&c, 1)) != QP_FRAUD_SNAPSHOT_VERSION)
+	version = (unsigned)get(&c, 1);
+	if (version != 1 && version != QP_FRAUD_SNAPSHOT_VERSION)
 		return qp_error__set(QP_ERR_INVALID_ARG, "fraud snapshot: version %u, this "
-		                     "engine reads version %d", version, QP_FRAUD_SNAPSHOT_VERSION);
-	if (len != QP_FRAUD_SNAPSHOT_BYTES)
-		return qp_error__set(QP_ERR_INVALID_ARG, "fraud snapshot: %zu bytes, version %d "
-		                     "has %d", len, QP_FRAUD_SNAPSHOT_VERSION, QP_FRAUD_SNAPSHOT_BYTES);
+		                     "engine reads versions 1 and %d", version,
+		                     QP_FRAUD_SNAPSHOT_VERSION);
+	want = version == 1 ? QP_FRAUD_SNAPSHOT_V1_BYTES : QP_FRAUD_SNAPSHOT_BYTES;
+	if (len != want)
+		return qp_error__set(QP_ERR_INVALID_ARG, "fraud snapshot: %zu bytes, version %u "
+		                     "has %zu", len, version, want);
 	memset(dev, 0, sizeof(*dev));
 	info->covered = (int64_t)get(&c, 8);
 	info->known_before = get(&c, 1) & 1;
@@ -126,11 +131,13 @@ qp_err_t qp_fraud__decode_device(const void *snapshot, size_t len, qp_fraud_devi
 	GET_ARRAY(&c, dev->scan_id, uint64_t, 8);
 	GET_ARRAY(&c, dev->scan_content, uint64_t, 8);
 	GET_ARRAY(&c, dev->scan_seen_s, uint32_t, 4);
+	/* Version 1 was written after every event: it adds that one alone. */
+	info->from = version == 1 ? info->covered - 1 : (int64_t)get(&c, 8);
 	if (!dev->key)
 		return qp_error__set(QP_ERR_INVALID_ARG, "fraud snapshot: device key 0");
-	if (info->covered < 1)
-		return qp_error__set(QP_ERR_INVALID_ARG, "fraud snapshot: covers offset %lld",
-		                     (long long)info->covered);
+	if (info->covered < 1 || info->from < 0 || info->from >= info->covered)
+		return qp_error__set(QP_ERR_INVALID_ARG, "fraud snapshot: holds offsets %lld "
+		                     "to %lld", (long long)info->from, (long long)info->covered);
 	/* The cluster ring is filled in order and never wraps (clusters are
 	 * replaced by age), so only its count is bounded. */
 	if ((err = check_ring("fix", dev->fix_count, dev->fix_next, QP_FRAUD_FIXES)) ||

@@ -20,9 +20,13 @@ struct qp_replay {
 	rd_kafka_t *rk;
 	rd_kafka_queue_t *logs;
 	rd_kafka_message_t *current; /* the record last handed out */
-	rd_kafka_topic_t *log; /* the topic of qp_replay__start_log, NULL before */
-	int64_t end;           /* the committed offset replay stops at */
-	int64_t deadline;      /* when a stalled partition is given up */
+	rd_kafka_topic_t *log; /* the topic of qp_replay__start_logs, NULL before */
+	/* The partitions being read, each up to its end (exclusive); a
+	 * partition is done once it reached it (end set to 0). */
+	int32_t *parts;
+	int64_t *ends;
+	size_t count, open, alloc;
+	int64_t deadline; /* when a stalled read is given up */
 };
 
 qp_err_t qp_replay__new(qp_replay_t **out, const qp_conf_t *conf, const char *who)
@@ -69,6 +73,8 @@ void qp_replay__destroy(qp_replay_t *r)
 		rd_kafka_message_destroy(r->current);
 	if (r->log)
 		rd_kafka_topic_destroy(r->log);
+	free(r->parts);
+	free(r->ends);
 	if (r->rk) {
 		rd_kafka_consumer_close(r->rk);
 		if (r->logs) {
@@ -91,6 +97,45 @@ static qp_err_t assign_at(qp_replay_t *r, const char *topic, int32_t partition,
 	kerr = rd_kafka_assign(r->rk, list);
 	rd_kafka_topic_partition_list_destroy(list);
 	return kerr ? qp_kafka__error(kerr, r->who) : QP_OK;
+}
+
+/* Makes room for count partitions to read, none of them yet. */
+static qp_err_t reading_reset(qp_replay_t *r, size_t count)
+{
+	r->count = r->open = 0;
+	if (count > r->alloc) {
+		int32_t *parts = realloc(r->parts, count * sizeof(*parts));
+		int64_t *ends;
+
+		if (parts)
+			r->parts = parts;
+		if (!parts || !(ends = realloc(r->ends, count * sizeof(*ends))))
+			return qp_error__code(QP_ERR_NOMEM);
+		r->ends = ends;
+		r->alloc = count;
+	}
+	return QP_OK;
+}
+
+/* Adds partition to what qp_replay__next reads, up to end. */
+static void reading_add(qp_replay_t *r, int32_t partition, int64_t end)
+{
+	r->parts[r->count] = partition;
+	r->ends[r->count++] = end;
+	r->open += end > 0;
+	r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
+}
+
+/* Reads one partition, from offset up to end. */
+static qp_err_t read_one(qp_replay_t *r, const char *topic, int32_t partition,
+                         int64_t offset, int64_t end)
+{
+	qp_err_t err;
+
+	if ((err = reading_reset(r, 1)))
+		return err;
+	reading_add(r, partition, end);
+	return assign_at(r, topic, partition, offset);
 }
 
 /* The next record or end of partition; NULL when the time ran out. */
@@ -173,7 +218,8 @@ qp_err_t qp_replay__start(qp_replay_t *r, const char *topic, int32_t partition,
 	int64_t start;
 	qp_err_t err;
 
-	r->end = *end = 0;
+	r->count = r->open = 0;
+	*end = 0;
 	if ((err = committed_offset(r, topic, partition, end)))
 		return err;
 	if (*end <= 0 || window_ms <= 0) {
@@ -184,19 +230,39 @@ qp_err_t qp_replay__start(qp_replay_t *r, const char *topic, int32_t partition,
 		return err;
 	if (start >= *end)
 		return QP_OK;
-	r->end = *end;
-	r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
-	return assign_at(r, topic, partition, start);
+	return read_one(r, topic, partition, start, *end);
 }
 
-qp_err_t qp_replay__committed(qp_replay_t *r, const char *topic, int32_t partition,
-                              int64_t *committed)
+qp_err_t qp_replay__start_range(qp_replay_t *r, const char *topic, int32_t partition,
+                                int64_t from, int64_t end)
 {
-	qp_err_t err = committed_offset(r, topic, partition, committed);
+	r->count = r->open = 0;
+	if (from >= end)
+		return QP_OK;
+	return read_one(r, topic, partition, from, end);
+}
 
-	if (!err && *committed < 0)
-		*committed = 0;
-	return err;
+qp_err_t qp_replay__committed(qp_replay_t *r, const char *topic, const int32_t *partitions,
+                              size_t count, int64_t *committed)
+{
+	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)count);
+	rd_kafka_resp_err_t kerr;
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		rd_kafka_topic_partition_list_add(list, topic, partitions[i]);
+	kerr = rd_kafka_committed(r->rk, list, QP_REPLAY_REQUEST_MS);
+	for (i = 0; i < count; i++) {
+		/* The list is the broker's answer: find each partition in it. */
+		rd_kafka_topic_partition_t *p =
+			rd_kafka_topic_partition_list_find(list, topic, partitions[i]);
+
+		committed[i] = p && p->offset > 0 ? p->offset : 0;
+		if (!kerr && p && p->err)
+			kerr = p->err;
+	}
+	rd_kafka_topic_partition_list_destroy(list);
+	return kerr ? qp_kafka__error(kerr, r->who) : QP_OK;
 }
 
 /*
@@ -221,25 +287,48 @@ static qp_err_t know_log_topic(qp_replay_t *r, const char *topic)
 	return kerr ? qp_kafka__error(kerr, r->who) : QP_OK;
 }
 
-qp_err_t qp_replay__start_log(qp_replay_t *r, const char *topic, int32_t partition,
-                              int64_t *end)
+qp_err_t qp_replay__start_logs(qp_replay_t *r, const char *topic, const int32_t *partitions,
+                               size_t count, int64_t *ends)
 {
-	int64_t low = 0, high = 0;
-	rd_kafka_resp_err_t kerr;
+	rd_kafka_topic_partition_list_t *list;
+	rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
 	qp_err_t err;
+	size_t i;
 
-	r->end = *end = 0;
-	if ((err = know_log_topic(r, topic)))
+	if ((err = reading_reset(r, count)) || (err = know_log_topic(r, topic)))
 		return err;
-	kerr = rd_kafka_query_watermark_offsets(r->rk, topic, partition, &low, &high,
-	                                        QP_REPLAY_REQUEST_MS);
-	if (kerr)
+	list = rd_kafka_topic_partition_list_new((int)count);
+	for (i = 0; i < count && !kerr; i++) {
+		int64_t low = 0, high = 0;
+
+		kerr = rd_kafka_query_watermark_offsets(r->rk, topic, partitions[i], &low, &high,
+		                                        QP_REPLAY_REQUEST_MS);
+		ends[i] = !kerr && high > low ? high : 0;
+		reading_add(r, partitions[i], ends[i]);
+		if (ends[i])
+			rd_kafka_topic_partition_list_add(list, topic, partitions[i])->offset =
+				RD_KAFKA_OFFSET_BEGINNING;
+	}
+	/* One assignment: the partitions are fetched together, not in turn. */
+	if (!kerr && list->cnt)
+		kerr = rd_kafka_assign(r->rk, list);
+	rd_kafka_topic_partition_list_destroy(list);
+	if (kerr) {
+		r->count = r->open = 0;
 		return qp_kafka__error(kerr, r->who);
-	if (high <= low)
-		return QP_OK;
-	r->end = *end = high;
-	r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
-	return assign_at(r, topic, partition, RD_KAFKA_OFFSET_BEGINNING);
+	}
+	return QP_OK;
+}
+
+/* The index of partition among those read, count if none. */
+static size_t reading_index(const qp_replay_t *r, int32_t partition)
+{
+	size_t i;
+
+	for (i = 0; i < r->count; i++)
+		if (r->parts[i] == partition)
+			break;
+	return i;
 }
 
 qp_err_t qp_replay__next(qp_replay_t *r, qp_replay_record_t *rec, bool *got)
@@ -251,25 +340,36 @@ qp_err_t qp_replay__next(qp_replay_t *r, qp_replay_record_t *rec, bool *got)
 	if (r->current)
 		rd_kafka_message_destroy(r->current);
 	r->current = NULL;
-	if (r->end <= 0)
-		return QP_OK;
-	if (!(m = next_record(r, r->deadline)))
-		return qp_error__set(QP_ERR_TIMEOUT, "%s: replay stalled before offset %lld",
-		                     r->who, (long long)r->end);
-	if (m->err || m->offset >= r->end) {
-		rd_kafka_message_destroy(m);
-		r->end = 0;
+	while (r->open) {
+		size_t i;
+
+		if (!(m = next_record(r, r->deadline)))
+			return qp_error__set(QP_ERR_TIMEOUT, "%s: replay stalled with %zu of %zu "
+			                     "partitions short of their end", r->who, r->open,
+			                     r->count);
+		i = reading_index(r, m->partition);
+		if (i == r->count || !r->ends[i]) { /* not read, or done */
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		if (m->err || m->offset >= r->ends[i]) { /* at its end */
+			rd_kafka_message_destroy(m);
+			r->ends[i] = 0;
+			r->open--;
+			continue;
+		}
+		r->current = m;
+		r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
+		*rec = (qp_replay_record_t){ .value = m->payload, .len = m->len, .key = m->key,
+		                             .key_len = m->key_len, .partition = m->partition,
+		                             .offset = m->offset,
+		                             .timestamp_ms = rd_kafka_message_timestamp(m, NULL) };
+		if (!rd_kafka_message_headers(m, &headers))
+			rd_kafka_header_get_last(headers, QP_HEADER_RECEIVED_MS, &rec->received,
+			                         &rec->received_len);
+		*got = true;
 		return QP_OK;
 	}
-	r->current = m;
-	r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
-	*rec = (qp_replay_record_t){ .value = m->payload, .len = m->len, .key = m->key,
-	                             .key_len = m->key_len, .offset = m->offset,
-	                             .timestamp_ms = rd_kafka_message_timestamp(m, NULL) };
-	if (!rd_kafka_message_headers(m, &headers))
-		rd_kafka_header_get_last(headers, QP_HEADER_RECEIVED_MS, &rec->received,
-		                         &rec->received_len);
-	*got = true;
 	return QP_OK;
 }
 
@@ -278,7 +378,7 @@ void qp_replay__stop(qp_replay_t *r)
 	if (r->current)
 		rd_kafka_message_destroy(r->current);
 	r->current = NULL;
-	r->end = 0;
+	r->count = r->open = 0;
 	rd_kafka_assign(r->rk, NULL);
 	qp_kafka__logs_drain(r->logs, r->conf);
 }

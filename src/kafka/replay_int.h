@@ -1,7 +1,8 @@
 /*
  * Partition replay: reads back what a consumer group already processed on
  * one partition, from a span of record time before the group's committed
- * offset up to it; or a whole changelog partition. fraud-svc's warmer (services/svc_warm.c) feeds these
+ * offset up to it, or from a given offset up to another; or whole changelog
+ * partitions, several at once. fraud-svc's warmer (services/svc_warm.c) feeds these
  * records to the fraud engine; the Kafka work lives here so that services
  * never call librdkafka themselves.
  *
@@ -28,6 +29,7 @@ typedef struct qp_replay_record {
 	size_t len;
 	const void *key; /* NULL if none */
 	size_t key_len;
+	int32_t partition;
 	int64_t offset;
 	int64_t timestamp_ms;   /* the record's Kafka timestamp */
 	const void *received;   /* its QP_HEADER_RECEIVED_MS header, NULL if none */
@@ -48,24 +50,34 @@ void qp_replay__destroy(qp_replay_t *r);
 qp_err_t qp_replay__start(qp_replay_t *r, const char *topic, int32_t partition,
                           int64_t window_ms, int64_t *end);
 
-/* The group's committed offset of topic [partition] (0 when none). */
-qp_err_t qp_replay__committed(qp_replay_t *r, const char *topic, int32_t partition,
-                              int64_t *committed);
+/* Positions r on topic [partition] at offset from, to read up to end
+ * (exclusive); nothing is to be read when from >= end. */
+qp_err_t qp_replay__start_range(qp_replay_t *r, const char *topic, int32_t partition,
+                                int64_t from, int64_t end);
+
+/* The group's committed offsets of count partitions of topic, in one
+ * request: committed[i] is partitions[i]'s (0 when none). */
+qp_err_t qp_replay__committed(qp_replay_t *r, const char *topic, const int32_t *partitions,
+                              size_t count, int64_t *committed);
 
 /*
- * Positions r at the beginning of topic [partition], to read the whole
- * partition as it is now: *end is its high watermark (0 when empty). For a
- * changelog (changelog_int.h), whose compaction bounds what is read.
- * read_committed: records of an open or aborted transaction are skipped.
+ * Positions r at the beginning of count partitions of topic, to read them
+ * whole as they are now, all at once (one assignment, fetched together):
+ * ends[i] is partitions[i]'s high watermark taken now (0 when empty), where
+ * its reading stops. For a changelog (changelog_int.h), whose compaction
+ * bounds what is read. read_committed: records of an open or aborted
+ * transaction are skipped.
  */
-qp_err_t qp_replay__start_log(qp_replay_t *r, const char *topic, int32_t partition,
-                              int64_t *end);
+qp_err_t qp_replay__start_logs(qp_replay_t *r, const char *topic, const int32_t *partitions,
+                               size_t count, int64_t *ends);
 
-/* The next record below *end of qp_replay__start: *got is false at the end.
- * QP_ERR_TIMEOUT when the partition stalls before the end. */
+/* The next record of what qp_replay__start* positioned r on, below each
+ * partition's end (records of several partitions interleaved, in order
+ * within each): *got is false once every partition reached its end.
+ * QP_ERR_TIMEOUT when a partition stalls before its end. */
 qp_err_t qp_replay__next(qp_replay_t *r, qp_replay_record_t *rec, bool *got);
 
-/* Ends the replay of the partition (unassigns, passes on the logs). */
+/* Ends the replay of the partitions (unassigns, passes on the logs). */
 void qp_replay__stop(qp_replay_t *r);
 
 #endif

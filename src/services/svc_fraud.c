@@ -13,9 +13,10 @@
  * is judged the same however often it is read.
  *
  * The state is rebuilt from the changelog (qp.topic.fraud.state): with each
- * event, the device's state after it goes there, in the batch with the
- * outputs (publish_snapshot), so a snapshot is acknowledged, or committed
- * in the transaction, before the offsets it covers are.
+ * batch, the state of each device it touched goes there once, after the
+ * device's last event of the batch (publish_snapshots), with the outputs,
+ * so a snapshot is acknowledged, or committed in the transaction, before
+ * the offsets it covers are.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ typedef struct qp_fraud_svc {
 	int64_t radiomap_next_ms;   /* monotonic */
 	atomic_bool radiomap_asked; /* set by reload (SIGHUP), any thread */
 	qp_message_t **batch;
+	qp_touched_t touched; /* the devices of the batch, for the changelog */
 	qp_buf_t out;
 } qp_fraud_svc_t;
 
@@ -200,6 +202,7 @@ static void fraud_svc_destroy(qp_service_t *service)
 	qp_fraud_destroy(svc->engine);
 	qp_conf_destroy(svc->conf);
 	qp_buf_dispose(&svc->out);
+	qp_touched__dispose(&svc->touched);
 	free(svc->batch);
 	free(svc);
 }
@@ -250,28 +253,38 @@ done:
 }
 
 /*
- * Publishes the device's state after msg to the changelog, in msg's
- * partition, keyed by the device: it covers the input offsets below msg's
- * next one. It goes out with the batch's outputs, so it is acknowledged
- * (or committed in the transaction) before the batch's offsets are.
+ * Publishes the state of each device the batch touched to the changelog,
+ * in the partition of its events, keyed by the device: it holds the
+ * device's events below the offset after its last one of the batch
+ * (covered), those from its first one of the batch (from) on top of its
+ * previous snapshot. It goes out with the batch's outputs, so it is
+ * acknowledged (or committed in the transaction) before the batch's
+ * offsets are. A device dropped since its event (the engine full) has no
+ * state to write: it is new to the engine's next event as well.
  */
-static qp_err_t publish_snapshot(qp_fraud_svc_t *svc, const qp_message_t *msg)
+static qp_err_t publish_snapshots(qp_fraud_svc_t *svc)
 {
 	uint8_t snapshot[QP_FRAUD_SNAPSHOT_BYTES], key[8];
-	qp_fraud_snapshot_info_t info;
-	qp_err_t err;
+	qp_err_t err = QP_OK;
+	size_t d;
 	int i;
 
-	if ((err = qp_fraud__snapshot_last(svc->engine, qp_message_offset(msg) + 1, snapshot,
-	                                   &info)))
-		return err;
-	for (i = 0; i < 8; i++)
-		key[i] = (uint8_t)(info.key >> (56 - 8 * i));
-	while ((err = qp_producer__publish_to(svc->producer, svc->state_topic,
-	                                      qp_message_partition(msg), key, sizeof(key),
-	                                      snapshot, sizeof(snapshot))) == QP_ERR_QUEUE_FULL)
-		qp_producer_poll(svc->producer, 10);
-	return err;
+	for (d = 0; d < svc->touched.count && !err; d++) {
+		const qp_touched_device_t *dev = &svc->touched.devices[d];
+
+		if (qp_fraud__snapshot_device(svc->engine, dev->key, dev->from, dev->covered,
+		                              dev->known_before, snapshot))
+			continue;
+		for (i = 0; i < 8; i++)
+			key[i] = (uint8_t)(dev->key >> (56 - 8 * i));
+		while ((err = qp_producer__publish_to(svc->producer, svc->state_topic,
+		                                      dev->partition, key, sizeof(key), snapshot,
+		                                      sizeof(snapshot))) == QP_ERR_QUEUE_FULL)
+			qp_producer_poll(svc->producer, 10);
+	}
+	qp_touched__clear(&svc->touched);
+	return err ? qp_error__set(err, "fraud-svc: changelog %s: %s", svc->state_topic,
+	                           qp_error_last()) : QP_OK;
 }
 
 /* Evaluates and publishes one event; returns whether it raised an alert. */
@@ -287,8 +300,15 @@ static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool
 	if ((err = qp_fraud_evaluate(svc->engine, ev, received_ms(msg), qp_message_partition(msg),
 	                             &enrichment)))
 		return err;
-	if (svc->state_topic && (err = publish_snapshot(svc, msg)))
-		return err;
+	if (svc->state_topic) {
+		uint64_t key;
+		bool known;
+
+		qp_fraud__last_device(svc->engine, &key, &known);
+		if ((err = qp_touched__add(&svc->touched, key, qp_message_partition(msg),
+		                           qp_message_offset(msg), known)))
+			return err;
+	}
 	raw = qp_message_value(msg, &raw_len);
 	qp_buf__truncate(&svc->out, 0);
 	if ((err = qp_event_encode_enriched(&svc->out, raw, raw_len, enrichment)))
@@ -302,43 +322,53 @@ static qp_err_t process_event(qp_fraud_svc_t *svc, const qp_message_t *msg, bool
 	return err;
 }
 
-/* Rebuilds a partition's devices from the events its group already
- * judged, forgetting first what the engine holds of them (after a rewind;
- * a newly assigned partition has nothing). A failure leaves the state
- * cold, not the service stopped: the rules then see those devices as new. */
-static void warm_partition(qp_fraud_svc_t *svc, const char *topic, int32_t partition,
-                           bool forget)
+/* Rebuilds the devices of count partitions of topic from what their group
+ * already judged, forgetting first what the engine holds of them (after a
+ * rewind; a newly assigned partition has nothing). A failure leaves the
+ * state cold, not the service stopped: the rules then see those devices as
+ * new. */
+static void warm_partitions(qp_fraud_svc_t *svc, const char *topic, const int32_t *partitions,
+                            size_t count, bool forget)
 {
-	size_t warmed;
+	size_t i;
 
 	if (forget)
-		qp_fraud_partition_revoked(svc->engine, partition);
-	if (svc->warmer && qp_warmer__warm(svc->warmer, svc->engine, topic, partition,
-	                                   svc->warm_window_ms, &warmed))
-		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "%s [%d] starts cold: %s",
-		         topic, (int)partition, qp_error_last());
+		for (i = 0; i < count; i++)
+			qp_fraud_partition_revoked(svc->engine, partitions[i]);
+	if (svc->warmer && count &&
+	    qp_warmer__warm(svc->warmer, svc->engine, topic, partitions, count,
+	                    svc->warm_window_ms))
+		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "%s: %zu partitions start "
+		         "cold: %s", topic, count, qp_error_last());
 }
 
 /* After a rewind: every assigned partition is read again from its
- * committed offset, so its state is rebuilt up to there. */
+ * committed offset, so its state is rebuilt up to there. The service
+ * reads one topic. */
 static void warm_assigned(qp_fraud_svc_t *svc)
 {
 	qp_runner_stats_t *stats;
+	int32_t *partitions;
 	size_t i;
 
 	if (qp_runner_stats(svc->runner, &stats))
 		return;
-	for (i = 0; i < stats->partition_count; i++)
-		warm_partition(svc, stats->partitions[i].topic, stats->partitions[i].partition,
-		               true);
+	if (stats->partition_count &&
+	    (partitions = calloc(stats->partition_count, sizeof(*partitions)))) {
+		for (i = 0; i < stats->partition_count; i++)
+			partitions[i] = stats->partitions[i].partition;
+		warm_partitions(svc, stats->partitions[0].topic, partitions,
+		                stats->partition_count, true);
+		free(partitions);
+	}
 	qp_runner_stats_destroy(stats);
 }
 
 /* Publishes the outputs of every event of the batch; an event this stage
  * cannot handle (a custom rule refusing it, an output Kafka will never
  * take) is dead-lettered alone, so it never holds back the rest. */
-static void publish_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count,
-                          size_t *events, size_t *alerts)
+static qp_err_t publish_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count,
+                              size_t *events, size_t *alerts)
 {
 	size_t i;
 
@@ -357,6 +387,7 @@ static void publish_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count
 		(*events)++;
 		*alerts += alert;
 	}
+	return svc->state_topic ? publish_snapshots(svc) : QP_OK;
 }
 
 /* Releases the batch's events with verdict (qp_runner_ack: acked, or
@@ -384,16 +415,21 @@ static uint64_t failed_so_far(const qp_producer_t *p)
 }
 
 /* At-least-once: waits for every output of the batch; only if all were
- * acknowledged are the inputs acked. */
-static qp_err_t deliver_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+ * acknowledged (and published: published is QP_OK) are the inputs acked. */
+static qp_err_t deliver_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count,
+                                qp_err_t published)
 {
 	uint64_t before = failed_so_far(svc->producer), after;
 	char why[512] = "";
 	qp_err_t err;
 
+	if (published)
+		snprintf(why, sizeof(why), "%s", qp_error_last());
 	err = qp_producer_flush(svc->producer, svc->flush_timeout_ms);
 	after = failed_so_far(svc->producer);
-	if (!err && after != before)
+	if (published)
+		err = qp_error__set(published, "%s", why);
+	else if (!err && after != before)
 		err = qp_error__set(QP_ERR_KAFKA, "fraud-svc: %llu deliveries failed",
 		                    (unsigned long long)(after - before));
 	if (err) {
@@ -414,13 +450,16 @@ static qp_err_t deliver_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t
 }
 
 /* Exactly-once: the inputs are acked into the open transaction, which
- * commits them with the outputs. */
-static qp_err_t commit_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count)
+ * commits them with the outputs; one not all published is aborted. */
+static qp_err_t commit_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t count,
+                               qp_err_t published)
 {
 	qp_err_t err;
 
 	release_events(svc, msgs, count, qp_runner_ack);
-	err = qp_runner_commit_transaction(svc->runner, svc->producer, svc->flush_timeout_ms);
+	err = published ? QP_ERR_TIMEOUT :
+	                  qp_runner_commit_transaction(svc->runner, svc->producer,
+	                                               svc->flush_timeout_ms);
 	if (err == QP_ERR_TIMEOUT) {
 		qp_err_t abort_err = qp_runner_abort_transaction(svc->runner, svc->producer,
 		                                                 svc->flush_timeout_ms);
@@ -432,23 +471,31 @@ static qp_err_t commit_outputs(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t 
 	return err;
 }
 
-/* Notices come last in a batch, once its outputs are settled. */
+/* Notices come last in a batch, once its outputs are settled. Devices'
+ * state moves with their partitions; those assigned are restored together. */
 static void settle_notice(qp_fraud_svc_t *svc, qp_message_t *msg)
 {
-	size_t i, n = qp_message_assignment_count(msg);
-	qp_message_kind_t kind = qp_message_kind(msg);
+	size_t i, n = qp_message_assignment_count(msg), warm = 0;
+	int32_t *partitions = n ? calloc(n, sizeof(*partitions)) : NULL;
+	const char *topic = NULL;
 
 	qp_svc__count_partitions(&svc->service.counters, msg);
-	/* Devices' state moves with their partitions. */
 	for (i = 0; i < n; i++) {
-		const char *topic = qp_message_assignment_topic(msg, i);
 		int32_t partition = qp_message_assignment_partition(msg, i);
 
-		if (kind == QP_MESSAGE_REVOKED)
+		if (qp_message_kind(msg) == QP_MESSAGE_REVOKED) {
 			qp_fraud_partition_revoked(svc->engine, partition);
-		else
-			warm_partition(svc, topic, partition, false);
+		} else if (partitions) {
+			topic = qp_message_assignment_topic(msg, i);
+			partitions[warm++] = partition;
+		}
 	}
+	if (warm)
+		warm_partitions(svc, topic, partitions, warm, false);
+	else if (n && !partitions && qp_message_kind(msg) != QP_MESSAGE_REVOKED)
+		qp_log__(svc->conf, QP_LOG_WARNING, "fraud-svc", "%zu partitions start cold: "
+		         "out of memory", n);
+	free(partitions);
 	qp_runner_ack(svc->runner, msg);
 }
 
@@ -462,16 +509,16 @@ static qp_err_t process_batch(qp_fraud_svc_t *svc, qp_message_t **msgs, size_t c
 {
 	bool has_events = qp_message_kind(msgs[0]) == QP_MESSAGE_EVENT;
 	size_t events, alerts, i;
-	qp_err_t err = QP_OK;
+	qp_err_t err = QP_OK, published;
 
 	if (has_events && svc->exactly_once &&
 	    (err = qp_runner_begin_transaction(svc->runner, svc->producer,
 	                                       svc->flush_timeout_ms)))
 		return err;
-	publish_batch(svc, msgs, count, &events, &alerts);
+	published = publish_batch(svc, msgs, count, &events, &alerts);
 	if (has_events)
-		err = svc->exactly_once ? commit_outputs(svc, msgs, count) :
-		                          deliver_outputs(svc, msgs, count);
+		err = svc->exactly_once ? commit_outputs(svc, msgs, count, published) :
+		                          deliver_outputs(svc, msgs, count, published);
 	if (err && err != QP_ERR_TXN_ABORTED && svc->exactly_once)
 		return err; /* fatal: fenced, or the transaction is stuck */
 	if (err) {

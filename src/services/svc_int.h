@@ -16,13 +16,39 @@ typedef struct qp_warmer qp_warmer_t;
 qp_err_t qp_warmer__new(qp_warmer_t **out, const qp_conf_t *conf);
 void qp_warmer__destroy(qp_warmer_t *w);
 
-/* Gives engine the device state of topic [partition] at the group's
- * committed offset: from the changelog qp.topic.fraud.state when it can
- * tell, else by replaying the events of window_ms of record time before
- * that offset; *warmed is how many snapshots or events. QP_OK with nothing
- * done when nothing is committed. */
+/* Gives engine the device state of count partitions of topic at the
+ * group's committed offsets: from the changelog qp.topic.fraud.state when
+ * it can tell (its partitions read all at once), else, for each partition
+ * it cannot answer for, by replaying the events of window_ms of record time
+ * before that offset. A partition that fails is logged and left cold (its
+ * rules see its devices as new); an error only when nothing could be done.
+ * Nothing is done for a partition with no committed offset. */
 qp_err_t qp_warmer__warm(qp_warmer_t *w, qp_fraud_t *engine, const char *topic,
-                         int32_t partition, int64_t window_ms, size_t *warmed);
+                         const int32_t *partitions, size_t count, int64_t window_ms);
+
+/* ---- the devices a fraud-svc batch touched (svc_touched.c) ---- */
+
+/* A device's events in the batch, on one partition: [from, covered). */
+typedef struct qp_touched_device {
+	uint64_t key;
+	int32_t partition;
+	bool known_before; /* it had a state before its event at from */
+	int64_t from, covered;
+} qp_touched_device_t;
+
+typedef struct qp_touched {
+	qp_touched_device_t *devices; /* in the order first touched */
+	size_t count, alloc;
+	uint32_t *slots; /* index + 1 into devices; 0: free */
+	size_t slot_count; /* a power of two, more than twice count */
+} qp_touched_t;
+
+/* Notes the device's event at offset: the first of the batch sets from and
+ * known_before, each sets covered. */
+qp_err_t qp_touched__add(qp_touched_t *t, uint64_t key, int32_t partition, int64_t offset,
+                         bool known_before);
+void qp_touched__clear(qp_touched_t *t);
+void qp_touched__dispose(qp_touched_t *t);
 
 /* ---- shared by the services (svc_common.c) ---- */
 

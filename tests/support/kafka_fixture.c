@@ -414,6 +414,25 @@ int64_t kf_committed(kf_t *kf, const char *group, const char *topic,
 	return offset < 0 ? -1 : offset;
 }
 
+void kf_commit(kf_t *kf, const char *group, const char *topic, int32_t partition,
+               int64_t offset)
+{
+	rd_kafka_conf_t *conf = base_conf(kf->bootstraps);
+	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_resp_err_t err;
+	rd_kafka_t *rk;
+
+	set(conf, "group.id", group);
+	set(conf, "enable.auto.commit", "false");
+	rk = new_handle(RD_KAFKA_CONSUMER, conf);
+	rd_kafka_topic_partition_list_add(list, topic, partition)->offset = offset;
+	if ((err = rd_kafka_commit(rk, list, 0)) || (err = list->elems[0].err))
+		kf_fail("commit %s [%d] at %lld: %s", topic, (int)partition, (long long)offset,
+		        rd_kafka_err2str(err));
+	rd_kafka_topic_partition_list_destroy(list);
+	rd_kafka_destroy(rk);
+}
+
 static void print_log(qp_log_level_t level, const char *module,
                       const char *message, void *opaque)
 {

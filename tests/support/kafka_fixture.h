@@ -120,6 +120,11 @@ size_t kf_count(kf_t *kf, const char *topic, int partitions,
 int64_t kf_committed(kf_t *kf, const char *group, const char *topic,
                      int32_t partition);
 
+/* Commits offset for the group's partition, from a separate handle (the
+ * group must have no member): as if the group had stopped there. */
+void kf_commit(kf_t *kf, const char *group, const char *topic, int32_t partition,
+               int64_t offset);
+
 /* A runner configuration for this cluster: bootstrap.servers, group.id,
  * auto.offset.reset=earliest, short group timeouts, qp.topic.dlq = dlq
  * (when not NULL), and a log callback printing to stderr when

@@ -14,8 +14,10 @@
  *    from the events before the committed offset; with warming off it is
  *    not (which shows what the test measures);
  *  - the changelog: a fraud-svc stopped and started again restores its
- *    devices from it and judges as one never stopped; a changelog topic
- *    that does not exist stops the service at its first assignment;
+ *    devices from it (one snapshot per device per batch) and judges as one
+ *    never stopped, also with its committed offset set back inside a batch
+ *    (the tail of events read again); a changelog topic that does not
+ *    exist stops the service at its first assignment;
  *  - exactly-once: `quackpipe fraud` with qp.fraud.exactly.once, killed with
  *    SIGKILL mid-stream and started again, leaves every input event in
  *    scan-enriched exactly once for read_committed readers, in order per
@@ -311,22 +313,23 @@ static void produce_stream(const char *topic, unsigned first, unsigned end)
 	kf_flush(kf);
 }
 
-/* The verdicts in an enriched topic (one partition: in order per device),
- * one line per event, "device scan_id flags score", grouped by device. */
-static char *verdicts(const char *enriched)
+/* The verdicts in an enriched topic of `events` records (one partition: in
+ * order per device), one line per event, "device scan_id flags score",
+ * grouped by device. */
+static char *verdicts_of(const char *enriched, size_t events)
 {
-	kf_record_t *recs = calloc(RS_EVENTS, sizeof(*recs));
-	size_t size = (size_t)RS_EVENTS * 256, i, n = 0;
+	kf_record_t *recs = calloc(events, sizeof(*recs));
+	size_t size = events * 256 + 1, i, n = 0;
 	char *out = calloc(1, size);
 	unsigned d;
 
 	assert_non_null(recs);
 	assert_non_null(out);
 	/* every event once: no loss, no duplicate at a graceful restart */
-	assert_int_equal(kf_count(kf, enriched, 1, "read_committed", DEADLINE_MS), RS_EVENTS);
-	kf_read(kf, enriched, 1, RS_EVENTS, recs, DEADLINE_MS);
+	assert_int_equal(kf_count(kf, enriched, 1, "read_committed", DEADLINE_MS), events);
+	kf_read(kf, enriched, 1, events, recs, DEADLINE_MS);
 	for (d = 0; d < RS_DEVICES; d++)
-		for (i = 0; i < RS_EVENTS; i++) {
+		for (i = 0; i < events; i++) {
 			qp_scan_event_t *ev;
 			char id[32];
 			size_t f;
@@ -344,9 +347,34 @@ static char *verdicts(const char *enriched)
 			}
 			qp_event_destroy(ev);
 		}
-	for (i = 0; i < RS_EVENTS; i++)
+	for (i = 0; i < events; i++)
 		kf_record_free(&recs[i]);
 	free(recs);
+	return out;
+}
+
+static char *verdicts(const char *enriched)
+{
+	return verdicts_of(enriched, RS_EVENTS);
+}
+
+/* The lines of device d in verdicts (its own string). */
+static char *device_lines(const char *verdicts, unsigned d)
+{
+	char *out = calloc(1, strlen(verdicts) + 1), prefix[32];
+	const char *line;
+	size_t n = 0;
+
+	assert_non_null(out);
+	snprintf(prefix, sizeof(prefix), "dev-rs-%u ", d);
+	for (line = verdicts; *line; line = strchr(line, '\n') + 1) {
+		size_t len = (size_t)(strchr(line, '\n') - line) + 1;
+
+		if (!strncmp(line, prefix, strlen(prefix))) {
+			memcpy(out + n, line, len);
+			n += len;
+		}
+	}
 	return out;
 }
 
@@ -375,20 +403,77 @@ static void judge_run(const judge_t *j, uint64_t events)
 	                          j->changelog));
 }
 
+/*
+ * Then the group's committed offset set back inside the restored one's last
+ * batch (as when a dead letter in flight held it back while the batch's
+ * later events were acked; first: the offsets committed before that batch):
+ * a device with events on both sides of it has its batch snapshot above it,
+ * so the restore takes its snapshot before and reads its tail of events
+ * again (services/svc_warm.c). The events from the committed offset on,
+ * judged again, get the verdicts of the fraud-svc never stopped.
+ */
+static void check_commit_inside_a_batch(const judge_t *restored, const judge_t *never,
+                                        const int64_t first[RS_PARTITIONS])
+{
+	judge_t again = *restored;
+	uint64_t reread = 0;
+	qp_service_t *svc;
+	char *all_want, *all_got;
+	int32_t p;
+	unsigned d;
+
+	for (p = 0; p < RS_PARTITIONS; p++) {
+		int64_t end = kf_committed(kf, restored->group, restored->t.events, p), mid;
+
+		assert_true(end - first[p] >= 8);
+		mid = (first[p] + end) / 2;
+		kf_commit(kf, restored->group, restored->t.events, p, mid);
+		reread += (uint64_t)(end - mid);
+	}
+	again.t.enriched = kf_unique(kf, "fraud-rs-again");
+	kf_create_topic(kf, again.t.enriched, 1);
+	svc = serve(&again.t, again.group, "0", reread, "qp.topic.fraud.state", again.changelog);
+	/* The tail was read again (warming by replay is off). */
+	assert_true(qp_fraud_counter(qp_fraud_svc__engine(svc), "warmed") > 0);
+	qp_service__destroy(svc);
+	/* Each device's events judged again are the last of its stream. */
+	all_want = verdicts(never->t.enriched);
+	all_got = verdicts_of(again.t.enriched, (size_t)reread);
+	for (d = 0; d < RS_DEVICES; d++) {
+		char *want = device_lines(all_want, d), *got = device_lines(all_got, d);
+
+		assert_true(strlen(got) <= strlen(want));
+		assert_string_equal(got, want + strlen(want) - strlen(got));
+		free(want);
+		free(got);
+	}
+	free(all_want);
+	free(all_got);
+}
+
 static void restored_from_changelog_judges_as_never_restarted(void **state)
 {
 	topics_t t = make_topics(RS_PARTITIONS);
 	judge_t never = judge_new(&t, ""), restored = judge_new(&t, kf_unique(kf, "fraud-rs-state")),
 	        cold = judge_new(&t, "");
 	char *want, *got, *got_cold;
+	int64_t first[RS_PARTITIONS];
 	size_t flagged = 0;
 	const char *p;
+	int32_t i;
 
 	produce_stream(t.events, 0, RS_CUT);
 	judge_run(&restored, RS_CUT);
+	for (i = 0; i < RS_PARTITIONS; i++)
+		first[i] = kf_committed(kf, restored.group, t.events, i);
+	/* One snapshot per device per batch, not per event: the events were
+	 * all there before the service started, so its batches hold several
+	 * of each device. */
+	assert_true(kf_count(kf, restored.changelog, RS_PARTITIONS, "read_committed",
+	                     DEADLINE_MS) < RS_CUT);
 	judge_run(&cold, RS_CUT);
 	produce_stream(t.events, RS_CUT, RS_EVENTS);
-	judge_run(&restored, RS_EVENTS - RS_CUT); /* restarted */
+	judge_run(&restored, RS_EVENTS - RS_CUT); /* restarted; its events all in one poll */
 	judge_run(&cold, RS_EVENTS - RS_CUT);
 	judge_run(&never, RS_EVENTS);
 	want = verdicts(never.t.enriched);
@@ -403,6 +488,7 @@ static void restored_from_changelog_judges_as_never_restarted(void **state)
 	free(want);
 	free(got);
 	free(got_cold);
+	check_commit_inside_a_batch(&restored, &never, first);
 }
 
 /* A changelog topic that does not exist would fail every batch's

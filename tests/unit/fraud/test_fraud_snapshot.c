@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "fraud_test_engine.h"
@@ -104,6 +105,195 @@ static void restored_engine_judges_as_one_that_never_stopped(void **state)
 	qp_fraud_destroy(after);
 }
 
+/*
+ * fraud-svc writes one snapshot per device per batch, after the device's
+ * last event there, naming its first event of the batch (from). A restart
+ * whose committed offset falls inside a batch (a dead letter in flight held
+ * it back) restores each device's last snapshot up to it, then reads again
+ * the device's events between that snapshot and the committed offset (the
+ * warmer's tail, services/svc_warm.c): the judge is the same as one that
+ * never stopped, and it would not be without the tail.
+ */
+#define BATCH 16
+#define MID_CUT 343 /* inside a batch: 336..351 */
+
+typedef struct batch_snap {
+	uint8_t bytes[QP_FRAUD_SNAPSHOT_BYTES];
+	qp_fraud_snapshot_info_t info;
+} batch_snap_t;
+
+/* Judges the stream in batches of BATCH events up to the end of the batch
+ * holding MID_CUT, writing each batch's snapshots into log, in order as
+ * fraud-svc does; returns how many. */
+static size_t judge_in_batches(batch_snap_t *log, size_t max, uint32_t *seed)
+{
+	qp_fraud_t *f = test_engine(NULL);
+	size_t n = 0, end = (MID_CUT / BATCH + 1) * BATCH, i;
+
+	for (i = 0; i < end; i += BATCH) {
+		uint64_t keys[DEVICES];
+		int64_t from[DEVICES], covered[DEVICES];
+		bool known[DEVICES];
+		size_t touched = 0, j, d;
+
+		for (j = i; j < i + BATCH; j++) {
+			test_event_t t;
+			uint64_t key;
+			bool was;
+
+			stream_event(&t, (unsigned)j, seed);
+			test_eval(f, &t);
+			assert_true(qp_fraud__last_device(f, &key, &was));
+			for (d = 0; d < touched && keys[d] != key; d++)
+				;
+			if (d == touched) {
+				keys[touched] = key;
+				from[touched] = (int64_t)j;
+				known[touched++] = was;
+			}
+			covered[d] = (int64_t)j + 1;
+		}
+		for (d = 0; d < touched; d++) {
+			assert_true(n < max);
+			assert_int_equal(qp_fraud__snapshot_device(f, keys[d], from[d], covered[d],
+			                                           known[d], log[n].bytes), QP_OK);
+			assert_int_equal(qp_fraud__snapshot_info(log[n].bytes, QP_FRAUD_SNAPSHOT_BYTES,
+			                                         &log[n].info), QP_OK);
+			assert_true(log[n].info.from == from[d] && log[n].info.covered == covered[d]);
+			n++;
+		}
+	}
+	qp_fraud_destroy(f);
+	return n;
+}
+
+/* Restores an engine at MID_CUT from log as the warmer does; with_tail:
+ * then reads again each device's events it misses below MID_CUT. */
+static qp_fraud_t *restore_at_cut(const batch_snap_t *log, size_t n, bool with_tail,
+                                  size_t *tail_events)
+{
+	qp_fraud_t *f = test_engine(NULL);
+	int64_t start[DEVICES];
+	uint64_t keys[DEVICES];
+	uint32_t seed = 7;
+	size_t known = 0, i, d;
+
+	*tail_events = 0;
+	for (i = 0; i < n; i++) {
+		for (d = 0; d < known && keys[d] != log[i].info.key; d++)
+			;
+		if (d == known) {
+			keys[known] = log[i].info.key;
+			start[known++] = -1;
+		}
+		if (log[i].info.covered <= MID_CUT) {
+			assert_int_equal(qp_fraud__restore(f, log[i].bytes, QP_FRAUD_SNAPSHOT_BYTES, 0),
+			                 QP_OK);
+			start[d] = log[i].info.covered; /* read again from there, if need be */
+		} else if (log[i].info.from < MID_CUT && start[d] < 0) {
+			start[d] = log[i].info.from; /* new in that batch */
+		}
+	}
+	for (i = 0; with_tail && i < MID_CUT; i++) {
+		test_event_t t;
+		const qp_scan_event_t *ev;
+
+		stream_event(&t, (unsigned)i, &seed);
+		ev = test_ev(&t);
+		for (d = 0; d < known && keys[d] != qp_fraud__device_key(ev); d++)
+			;
+		if (d < known && start[d] >= 0 && (int64_t)i >= start[d]) {
+			assert_int_equal(qp_fraud_warm(f, ev, t.ev.ts_ms, 0), QP_OK);
+			(*tail_events)++;
+		}
+	}
+	return f;
+}
+
+/* How many verdicts after MID_CUT differ between after and a whole run. */
+static size_t differences_after_cut(qp_fraud_t *after, size_t *flagged)
+{
+	qp_fraud_t *whole = test_engine(NULL);
+	uint32_t seed = 7;
+	size_t differ = 0, i;
+
+	*flagged = 0;
+	for (i = 0; i < EVENTS; i++) {
+		char want[256], got[256];
+		test_event_t t;
+
+		stream_event(&t, (unsigned)i, &seed);
+		describe(test_eval(whole, &t), want, sizeof(want));
+		if (i < MID_CUT)
+			continue;
+		describe(test_eval(after, &t), got, sizeof(got));
+		differ += strcmp(got, want) != 0;
+		*flagged += strchr(want, ',') != NULL;
+	}
+	qp_fraud_destroy(whole);
+	return differ;
+}
+
+/* How many of the devices of log hold another state in a than in b. */
+static size_t states_differing(const qp_fraud_t *a, const qp_fraud_t *b,
+                               const batch_snap_t *log, size_t n)
+{
+	uint8_t x[QP_FRAUD_SNAPSHOT_BYTES], y[QP_FRAUD_SNAPSHOT_BYTES];
+	size_t differ = 0, i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && log[j].info.key != log[i].info.key; j++)
+			;
+		if (j < i)
+			continue; /* that device was compared already */
+		assert_int_equal(qp_fraud__snapshot_device(a, log[i].info.key, 0, 1, false, x), QP_OK);
+		assert_int_equal(qp_fraud__snapshot_device(b, log[i].info.key, 0, 1, false, y), QP_OK);
+		differ += memcmp(x, y, sizeof(x)) != 0;
+	}
+	return differ;
+}
+
+static void batch_snapshots_with_tail_judge_as_never_stopped(void **state)
+{
+	batch_snap_t *log = calloc(EVENTS, sizeof(*log));
+	qp_fraud_t *with, *without, *ref;
+	size_t n, flagged, tail, no_tail, i, straddling = 0;
+	uint32_t seed = 7;
+
+	(void)state;
+	assert_non_null(log);
+	n = judge_in_batches(log, EVENTS, &seed);
+	/* Coalesced: fewer snapshots than events, and the cut's batch has a
+	 * device with events on both sides of it. */
+	assert_true(n < (MID_CUT / BATCH + 1) * BATCH);
+	for (i = 0; i < n; i++)
+		straddling += log[i].info.from < MID_CUT && log[i].info.covered > MID_CUT;
+	assert_true(straddling > 0);
+
+	/* At the cut, each device's state is that of an engine that judged
+	 * every event before it; without the tail, not. */
+	ref = test_engine(NULL);
+	seed = 7;
+	for (i = 0; i < MID_CUT; i++) {
+		test_event_t t;
+
+		stream_event(&t, (unsigned)i, &seed);
+		test_eval(ref, &t);
+	}
+	with = restore_at_cut(log, n, true, &tail);
+	without = restore_at_cut(log, n, false, &no_tail);
+	assert_true(tail > 0 && no_tail == 0);
+	assert_int_equal(states_differing(with, ref, log, n), 0);
+	assert_true(states_differing(without, ref, log, n) > 0);
+	/* And so it judges the rest of the stream alike. */
+	assert_int_equal(differences_after_cut(with, &flagged), 0);
+	assert_true(flagged >= 20);
+	qp_fraud_destroy(ref);
+	qp_fraud_destroy(with);
+	qp_fraud_destroy(without);
+	free(log);
+}
+
 /* Every field at its documented offset, little-endian; decode gives back
  * what was encoded, and a restored device encodes to the same bytes. */
 static void layout_round_trips(void **state)
@@ -119,15 +309,21 @@ static void layout_round_trips(void **state)
 	test_event_init(&t, "dev-layout", 2, T0 + 60000, 48.86, 2.36, 12);
 	test_eval(f, &t);
 	assert_int_equal(qp_fraud__snapshot_last(f, 0x0102030405060708LL, a, &info), QP_OK);
-	assert_memory_equal(a, "QFS\x01", 4);
+	assert_memory_equal(a, "QFS\x02", 4);
 	assert_int_equal(a[4], 0x08); /* covered, little-endian */
 	assert_int_equal(a[11], 0x01);
 	assert_int_equal(a[12], 1);   /* known before its second event */
 	assert_int_equal(a[29], 2);   /* fix_count */
 	assert_int_equal(a[33], 2);   /* scan_count */
+	assert_int_equal(a[231], 0x07); /* from: covered - 1, after the state */
 	assert_int_equal(qp_fraud__snapshot_info(a, sizeof(a), &back), QP_OK);
 	assert_true(back.key == info.key && back.covered == 0x0102030405060708LL &&
-	            back.known_before);
+	            back.from == 0x0102030405060707LL && back.known_before);
+	/* Version 1 (no from: one snapshot per event) is still read. */
+	a[3] = 1;
+	assert_int_equal(qp_fraud__snapshot_info(a, QP_FRAUD_SNAPSHOT_V1_BYTES, &back), QP_OK);
+	assert_true(back.from == 0x0102030405060707LL);
+	a[3] = 2;
 	assert_false(qp_fraud__has_device(g, info.key));
 	assert_int_equal(qp_fraud__restore(g, a, sizeof(a), 3), QP_OK);
 	assert_true(qp_fraud__has_device(g, info.key));
@@ -159,12 +355,12 @@ static void refuses_what_is_not_a_snapshot(void **state)
 	assert_int_equal(qp_fraud__snapshot_info("{}", 2, &info), QP_ERR_INVALID_ARG);
 	assert_non_null(strstr(qp_error_last(), "not a snapshot"));
 	memcpy(bad, good, sizeof(good));
-	bad[3] = 2;
+	bad[3] = 3;
 	assert_int_equal(qp_fraud__restore(f, bad, sizeof(good), 0), QP_ERR_INVALID_ARG);
-	assert_non_null(strstr(qp_error_last(), "version 2"));
+	assert_non_null(strstr(qp_error_last(), "version 3"));
 	memcpy(bad, good, sizeof(good));
 	assert_int_equal(qp_fraud__snapshot_info(bad, sizeof(good) - 1, &info), QP_ERR_INVALID_ARG);
-	assert_non_null(strstr(qp_error_last(), "230 bytes"));
+	assert_non_null(strstr(qp_error_last(), "238 bytes"));
 	assert_int_equal(qp_fraud__snapshot_info(bad, sizeof(bad), &info), QP_ERR_INVALID_ARG);
 	bad[29] = 5; /* fix_count beyond its 4 slots */
 	assert_int_equal(qp_fraud__restore(f, bad, sizeof(good), 0), QP_ERR_INVALID_ARG);
@@ -197,6 +393,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(restored_engine_judges_as_one_that_never_stopped),
+		cmocka_unit_test(batch_snapshots_with_tail_judge_as_never_stopped),
 		cmocka_unit_test(layout_round_trips),
 		cmocka_unit_test(refuses_what_is_not_a_snapshot),
 		cmocka_unit_test(nothing_to_snapshot),
