@@ -16,6 +16,7 @@
 
 #include <zlib.h>
 
+#include "base/array_int.h"
 #include "base/buf_int.h"
 #include "base/bytes_int.h"
 #include "base/errors_int.h"
@@ -150,15 +151,8 @@ static int by_number(const void *a, const void *b)
 
 static qp_err_t add_segment(qp_spool_t *s, uint64_t number, uint64_t size)
 {
-	if (s->nsegs == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-		segment_t *segs = realloc(s->segs, cap * sizeof(*segs));
-
-		if (!segs)
-			return qp_error__code(QP_ERR_NOMEM);
-		s->segs = segs;
-		s->cap = cap;
-	}
+	if (QP_ARRAY_RESERVE(s->segs, s->cap, s->nsegs, 8))
+		return qp_error__code(QP_ERR_NOMEM);
 	s->segs[s->nsegs].number = number;
 	s->segs[s->nsegs].size = size;
 	s->nsegs++;
@@ -411,15 +405,8 @@ static qp_err_t roll(qp_spool_t *s)
 	qp_err_t err;
 	int fd;
 
-	if (s->dirty && s->nstale == s->stale_cap) {
-		size_t cap = s->stale_cap ? s->stale_cap * 2 : 4;
-		int *stale = realloc(s->stale, cap * sizeof(*stale));
-
-		if (!stale)
-			return qp_error__code(QP_ERR_NOMEM);
-		s->stale = stale;
-		s->stale_cap = cap;
-	}
+	if (s->dirty && QP_ARRAY_RESERVE(s->stale, s->stale_cap, s->nstale, 4))
+		return qp_error__code(QP_ERR_NOMEM);
 	seg_path(s->dir, s->next_number, path, sizeof(path));
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644)) < 0)
 		return io_error("cannot create", path);
