@@ -9,24 +9,11 @@
 #include "model/event_int.h"
 #include "model/json_int.h"
 
-/* Appends to a buffer, remembering the first error so that the encoders read
- * as a list of fields and test once at the end. */
-typedef struct writer {
-	qp_buf_t *buf;
-	size_t start; /* the buffer's size before the call: restored on error */
-	qp_err_t err;
-} writer_t;
+typedef qp_row_writer_t writer_t;
 
 static inline void put(writer_t *w, const char *s, size_t n)
 {
-	qp_buf_t *b = w->buf;
-
-	if (w->err)
-		return;
-	if (b->size + n + 1 > b->asize && (w->err = qp_buf__grow(b, n)))
-		return;
-	memcpy(b->ptr + b->size, s, n);
-	b->size += n;
+	qp_row_writer__put(w, s, n);
 }
 
 #define PUT(w, literal) put(w, literal, sizeof(literal) - 1)
@@ -84,23 +71,6 @@ static void put_unknown(writer_t *w, const char *unknown_json)
 		PUT(w, ",");
 		put(w, unknown_json, strlen(unknown_json));
 	}
-}
-
-static void writer_init(writer_t *w, qp_buf_t *buf, size_t estimate)
-{
-	w->buf = buf;
-	w->start = buf->size;
-	w->err = qp_buf__grow(buf, estimate);
-}
-
-static qp_err_t writer_end(writer_t *w)
-{
-	if (w->err) {
-		qp_buf__truncate(w->buf, w->start);
-		return w->err;
-	}
-	w->buf->ptr[w->buf->size] = '\0';
-	return QP_OK;
 }
 
 /* A first guess at the output size, so that most events need one growth. */
@@ -230,7 +200,7 @@ qp_err_t qp_event_encode(qp_buf_t *out, const qp_scan_event_t *ev)
 
 	if (!qp_event__encodable(out, ev))
 		return qp_error__set(QP_ERR_INVALID_ARG, "out or event is NULL or inconsistent");
-	writer_init(&w, out, estimate(ev));
+	qp_row_writer__init(&w, out, estimate(ev));
 	PUT(&w, "{\"schema_version\":");
 	put_int(&w, ev->schema_version);
 	PUT(&w, ",\"scan_id\":");
@@ -271,7 +241,7 @@ qp_err_t qp_event_encode(qp_buf_t *out, const qp_scan_event_t *ev)
 	}
 	put_unknown(&w, ev->unknown_json);
 	PUT(&w, "}");
-	return writer_end(&w);
+	return qp_row_writer__end(&w);
 }
 
 static bool is_space(char c)
@@ -302,13 +272,13 @@ qp_err_t qp_event_encode_enriched(qp_buf_t *out, const void *raw, size_t raw_len
 	/* An empty object takes no comma before the enrichment. */
 	for (before = close; before > first + 1 && is_space(text[before - 1]); before--)
 		;
-	writer_init(&w, out, close + 256 + enrichment->fraud_flag_count * 40);
+	qp_row_writer__init(&w, out, close + 256 + enrichment->fraud_flag_count * 40);
 	put(&w, text, close);
 	if (before > first + 1)
 		PUT(&w, ",");
 	put_enrichment(&w, enrichment);
 	PUT(&w, "}");
-	return writer_end(&w);
+	return qp_row_writer__end(&w);
 }
 
 /* ---- ClickHouse rows ---- */
@@ -336,7 +306,7 @@ qp_err_t qp_event_encode_row(qp_buf_t *out, const qp_scan_event_t *ev)
 		return qp_error__set(QP_ERR_INVALID_ARG, "out or event is NULL or inconsistent");
 	e = &ev->enrichment;
 	enriched = ev->enriched;
-	writer_init(&w, out, estimate(ev) * 2);
+	qp_row_writer__init(&w, out, estimate(ev) * 2);
 	PUT(&w, "{\"scan_id\":");
 	put_string(&w, "scan_id", ev->scan_id);
 	PUT(&w, ",\"device_id\":");
@@ -411,5 +381,5 @@ qp_err_t qp_event_encode_row(qp_buf_t *out, const qp_scan_event_t *ev)
 	if (!w.err && ev->unknown_json)
 		w.err = qp_json__put_escaped(w.buf, ev->unknown_json, strlen(ev->unknown_json));
 	PUT(&w, "}\"}\n");
-	return writer_end(&w);
+	return qp_row_writer__end(&w);
 }

@@ -3,6 +3,7 @@
 #define QP_EVENT_INT_H
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "base/errors_int.h"
 #include "model/json_int.h"
@@ -41,6 +42,48 @@ typedef struct qp_event_block {
 qp_err_t qp_event__check_enrichment(const qp_enrichment_t *enrichment);
 
 /* ---- encoding (event_encode.c, event_row_binary.c) ---- */
+
+/*
+ * An encoder's output: appends to a buffer, remembering the first error so
+ * that an encoder reads as a list of fields and tests once at the end.
+ * qp_row_writer__end cuts the buffer back to where the encoding began on an
+ * error, and NUL-terminates it otherwise.
+ */
+typedef struct qp_row_writer {
+	qp_buf_t *buf;
+	size_t start; /* the buffer's size before the call: restored on error */
+	qp_err_t err;
+} qp_row_writer_t;
+
+/* estimate: a first guess at the output size, so that most need one growth. */
+static inline void qp_row_writer__init(qp_row_writer_t *w, qp_buf_t *buf, size_t estimate)
+{
+	w->buf = buf;
+	w->start = buf->size;
+	w->err = qp_buf__grow(buf, estimate);
+}
+
+static inline void qp_row_writer__put(qp_row_writer_t *w, const void *p, size_t n)
+{
+	qp_buf_t *b = w->buf;
+
+	if (w->err)
+		return;
+	if (b->size + n + 1 > b->asize && (w->err = qp_buf__grow(b, n)))
+		return;
+	memcpy(b->ptr + b->size, p, n);
+	b->size += n;
+}
+
+static inline qp_err_t qp_row_writer__end(qp_row_writer_t *w)
+{
+	if (w->err) {
+		qp_buf__truncate(w->buf, w->start);
+		return w->err;
+	}
+	w->buf->ptr[w->buf->size] = '\0';
+	return QP_OK;
+}
 
 /* Whether out and ev can be encoded: both non-NULL, every array non-NULL
  * unless empty (a host may have altered the event). */

@@ -11,22 +11,11 @@
 
 #include "model/event_int.h"
 
-typedef struct bin_writer {
-	qp_buf_t *buf;
-	size_t start; /* the buffer's size before the call: restored on error */
-	qp_err_t err;
-} bin_writer_t;
+typedef qp_row_writer_t bin_writer_t;
 
 static void put(bin_writer_t *w, const void *p, size_t n)
 {
-	qp_buf_t *b = w->buf;
-
-	if (w->err)
-		return;
-	if (b->size + n + 1 > b->asize && (w->err = qp_buf__grow(b, n)))
-		return;
-	memcpy(b->ptr + b->size, p, n);
-	b->size += n;
+	qp_row_writer__put(w, p, n);
 }
 
 /* n low bytes of v, least significant first, whatever the host's order. */
@@ -157,10 +146,8 @@ qp_err_t qp_event__encode_row_binary(qp_buf_t *out, const qp_scan_event_t *ev)
 		return qp_error__set(QP_ERR_INVALID_ARG, "out or event is NULL or inconsistent");
 	e = &ev->enrichment;
 	enriched = ev->enriched;
-	w.buf = out;
-	w.start = out->size;
-	w.err = qp_buf__grow(out, 256 + ev->wifi_count * 48 + ev->cell_count * 40 +
-	                          ev->ble_count * 32);
+	qp_row_writer__init(&w, out, 256 + ev->wifi_count * 48 + ev->cell_count * 40 +
+	                             ev->ble_count * 32);
 	put_string(&w, "scan_id", ev->scan_id);
 	put_string(&w, "device_id", ev->device_id);
 	put_int(&w, "schema_version", ev->schema_version, 1, false);
@@ -236,10 +223,5 @@ qp_err_t qp_event__encode_row_binary(qp_buf_t *out, const qp_scan_event_t *ev)
 		put(&w, ev->unknown_json, extra);
 	put(&w, "}", 1);
 
-	if (w.err) {
-		qp_buf__truncate(out, w.start);
-		return w.err;
-	}
-	out->ptr[out->size] = '\0';
-	return QP_OK;
+	return qp_row_writer__end(&w);
 }
