@@ -290,9 +290,10 @@ static const qp_prop_t qp_properties[] = {
 	  "changelog (qp.topic.fraud.state), the devices' state is rebuilt from "
 	  "the partition's events of this much record time before the committed "
 	  "offset, without re-emitting them; 0: no replay." },
-	{ "qp.svc.batch.max", QP_PROP_INT, "1000", 1, 1000000, NULL,
+	{ "qp.svc.batch.max", QP_PROP_INT, "5000", 1, 1000000, NULL,
 	  "Services: events taken from the runner per batch (fraud-svc acks a "
-	  "batch once all its outputs are acknowledged)." },
+	  "batch once all its outputs are acknowledged, so each batch waits "
+	  "for one round of acknowledgements: larger batches wait less often)." },
 	{ "qp.svc.flush.timeout.ms", QP_PROP_INT, "30000", 100, 3600000, NULL,
 	  "fraud-svc: how long a batch waits for its outputs to be acknowledged "
 	  "before it is re-delivered." },
