@@ -613,14 +613,35 @@ static qp_err_t relearn_radiomap(demo_totals_t *t, qp_inserter_t *ins, const qp_
 	return err;
 }
 
-/* User + system CPU seconds of the whole process so far (every thread:
- * librdkafka's, the services', the embedded ClickHouse's). */
-static double process_cpu_s(void)
+/* What the clock and the CPU clocks said about a run. */
+typedef struct demo_run {
+	double started, submitted, ended;  /* wall clock, s */
+	double cpu_s, phones_cpu_s;        /* user + system, s */
+	bool drained;
+} demo_run_t;
+
+/* User + system CPU seconds so far of the whole process (every thread:
+ * librdkafka's, the services', the embedded ClickHouse's), or of the
+ * calling thread. */
+static double cpu_s(clockid_t clock)
 {
-	return (double)qp_clock__read_ns(CLOCK_PROCESS_CPUTIME_ID) / 1e9;
+	return (double)qp_clock__read_ns(clock) / 1e9;
 }
 
-static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
+static void fill_rates(demo_totals_t *t, const demo_run_t *run, uint64_t submitted)
+{
+	double per_event = submitted ? 1e6 / (double)submitted : 0;
+
+	t->elapsed_s = run->ended - run->started;
+	t->events_per_s = t->elapsed_s > 0 ? submitted / t->elapsed_s : 0;
+	t->submit_s = run->submitted - run->started;
+	t->submit_events_per_s = t->submit_s > 0 ? submitted / t->submit_s : 0;
+	t->cpu_us_per_event = run->cpu_s * per_event;
+	t->phones_cpu_us_per_event = run->phones_cpu_s * per_event;
+	t->pipeline_cpu_us_per_event = (run->cpu_s - run->phones_cpu_s) * per_event;
+}
+
+static int report(demo_t *d, const demo_run_t *run)
 {
 	const qp_svc_counters_t *fc = qp_service__stats(d->fraud);
 	qp_inserter_t *ins;
@@ -657,9 +678,7 @@ static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
 	t.pushes_sent = alerts.provider[QP_ALERTS_WEBHOOK].sent;
 	t.pushes_retried = alerts.provider[QP_ALERTS_WEBHOOK].retried;
 	demo_sink_counts(d->sink, &t.push_requests, &t.pushes);
-	t.elapsed_s = elapsed;
-	t.events_per_s = elapsed > 0 ? d->submitted / elapsed : 0;
-	t.cpu_us_per_event = d->submitted ? cpu_s * 1e6 / (double)d->submitted : 0;
+	fill_rates(&t, run, d->submitted);
 	t.e2e_p50_ms = qp_ch_writer__latency_ms(d->writer, 0.50);
 	t.e2e_p99_ms = qp_ch_writer__latency_ms(d->writer, 0.99);
 	t.radio_stations = (uint64_t)qp_fraud_counter(qp_fraud_svc__engine(d->fraud), "radio_stations");
@@ -677,19 +696,21 @@ static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
 	holds = demo_accounting_holds(&t, &problems);
 	if (t.http && *cli_upload_first_failure(d->upload))
 		qp_buf__printf(&problems, "first failed upload: %s\n", cli_upload_first_failure(d->upload));
-	if (!drained)
+	if (!run->drained)
 		qp_buf__printf(&problems, "the pipeline did not drain within %d s\n", d->opt.timeout_s);
 	if (d->opt.json) {
 		printf("%s\n", out.ptr);
 	} else {
 		demo_describe_paths(&paths, &t, d->opt.connections, d->opt.batch);
-		printf("\nquackpipe demo: %llu submissions in %.1f s (%.0f events/s, %.0f us CPU per event), "
+		printf("\nquackpipe demo: %llu submissions in %.1f s (%.0f events/s, %.0f us CPU per event: "
+		       "%.0f the pipeline's, %.0f the phones'), taken in %.1f s (%.0f events/s), "
 		       "end-to-end p50 %.0f ms, p99 %.0f ms\n%s  enriched %llu, dead-lettered %llu (malformed sent: %llu), alerts %llu, "
 		       "rows in ClickHouse %llu (distinct scan_id %llu)\n  spoofers detected %llu of %llu, "
 		       "honest devices flagged %llu of %llu\n  radio map: %llu stations mapped, %llu "
 		       "of them marked mobile (learned again from ClickHouse: %llu)\n%s",
 		       (unsigned long long)t.submitted, t.elapsed_s, t.events_per_s, t.cpu_us_per_event,
-		       t.e2e_p50_ms, t.e2e_p99_ms, paths.ptr,
+		       t.pipeline_cpu_us_per_event, t.phones_cpu_us_per_event, t.submit_s,
+		       t.submit_events_per_s, t.e2e_p50_ms, t.e2e_p99_ms, paths.ptr,
 		       (unsigned long long)t.enriched, (unsigned long long)t.dlq, (unsigned long long)t.malformed,
 		       (unsigned long long)t.alerts, (unsigned long long)t.rows_in_clickhouse,
 		       (unsigned long long)t.distinct_scan_ids, (unsigned long long)t.spoofers_detected,
@@ -706,7 +727,7 @@ static int report(demo_t *d, double elapsed, double cpu_s, bool drained)
 		       "pushes = distinct alert scan_ids whose device has a token\n",
 		       t.http ? "submitted = accepted + refused, accepted = produced once (the API's and the "
 		                "phones' counts agree), " : "");
-	holds = holds && drained;
+	holds = holds && run->drained;
 	qp_inserter_destroy(ins);
 	qp_buf_dispose(&out);
 	qp_buf_dispose(&paths);
@@ -797,8 +818,8 @@ static int parse(demo_t *d, int argc, char **argv)
 int qp_cmd_demo(int argc, char **argv)
 {
 	demo_t d;
-	double started, elapsed, cpu_started, cpu;
-	bool drained = false;
+	demo_run_t run = { 0 };
+	double cpu_started, phones_cpu_started;
 	int rc;
 	qp_err_t err;
 
@@ -817,17 +838,20 @@ int qp_cmd_demo(int argc, char **argv)
 		return QP_EXIT_USAGE;
 	}
 	wait_assigned(&d);
-	started = qp_clock__now_s();
-	cpu_started = process_cpu_s();
-	if ((err = produce_all(&d, started)))
+	run.started = qp_clock__now_s();
+	cpu_started = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
+	phones_cpu_started = cpu_s(CLOCK_THREAD_CPUTIME_ID);
+	if ((err = produce_all(&d, run.started)))
 		fprintf(stderr, "quackpipe demo: producing: %s\n", qp_error_last());
-	else
-		drained = wait_drained(&d, started);
-	elapsed = qp_clock__now_s() - started;
-	cpu = process_cpu_s() - cpu_started;
-	progress(&d, started, true);
+	run.submitted = qp_clock__now_s();
+	if (!err)
+		run.drained = wait_drained(&d, run.started);
+	run.ended = qp_clock__now_s();
+	run.cpu_s = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - cpu_started;
+	run.phones_cpu_s = cpu_s(CLOCK_THREAD_CPUTIME_ID) - phones_cpu_started;
+	progress(&d, run.started, true);
 	stop_services(&d);
-	rc = err ? QP_EXIT_FAILURE : report(&d, elapsed, cpu, drained);
+	rc = err ? QP_EXIT_FAILURE : report(&d, &run);
 	cleanup(&d);
 	return rc;
 }

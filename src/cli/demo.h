@@ -34,7 +34,14 @@ typedef struct demo_totals {
 	uint64_t radio_stations, radio_mobile; /* the radio map fraud-svc used */
 	uint64_t radio_stations_clickhouse;    /* learned again from the run's rows */
 	double elapsed_s, events_per_s, e2e_p50_ms, e2e_p99_ms;
+	/* the submissions alone: seconds until the last one was taken (the
+	 * rest of elapsed_s is the drain, the last batch's age included) */
+	double submit_s, submit_events_per_s;
 	double cpu_us_per_event; /* user + system, whole process, per submission */
+	/* of which the demo's own thread: the simulator, the phones' HTTP
+	 * client (or direct publishes) and the progress; the rest is the
+	 * pipeline's (ingest, Kafka, the services, ClickHouse) */
+	double phones_cpu_us_per_event, pipeline_cpu_us_per_event;
 } demo_totals_t;
 
 /*

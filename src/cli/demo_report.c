@@ -291,11 +291,15 @@ qp_err_t demo_json(qp_buf_t *out, const demo_totals_t *t, qp_inserter_t *ins, co
 	err = qp_buf__printf(out, "},\"honest_devices\":%" PRIu64 ",\"honest_devices_flagged\":%" PRIu64
 	                     ",\"radio_stations\":%" PRIu64 ",\"radio_stations_mobile\":%" PRIu64
 	                     ",\"radio_stations_clickhouse\":%" PRIu64
-	                     ",\"elapsed_s\":%.3f,\"events_per_s\":%.0f,\"end_to_end_p50_ms\":%.1f"
-	                     ",\"end_to_end_p99_ms\":%.1f,\"cpu_us_per_event\":%.1f}",
+	                     ",\"elapsed_s\":%.3f,\"events_per_s\":%.0f,\"submit_s\":%.3f"
+	                     ",\"submit_events_per_s\":%.0f,\"end_to_end_p50_ms\":%.1f"
+	                     ",\"end_to_end_p99_ms\":%.1f,\"cpu_us_per_event\":%.1f"
+	                     ",\"phones_cpu_us_per_event\":%.1f,\"pipeline_cpu_us_per_event\":%.1f}",
 	                     t->honest_devices, t->honest_devices_flagged, t->radio_stations,
 	                     t->radio_mobile, t->radio_stations_clickhouse, t->elapsed_s, t->events_per_s,
-	                     t->e2e_p50_ms, t->e2e_p99_ms, t->cpu_us_per_event);
+	                     t->submit_s, t->submit_events_per_s, t->e2e_p50_ms, t->e2e_p99_ms,
+	                     t->cpu_us_per_event, t->phones_cpu_us_per_event,
+	                     t->pipeline_cpu_us_per_event);
 done:
 	qp_buf_dispose(&rules);
 	return err;

@@ -59,6 +59,15 @@ checks = [
     ("push_requests == pushes (at most one per scan_id)", s["push_requests"] == s["pushes"]),
     ("pushes_sent == push_requests", s["pushes_sent"] == s["push_requests"]),
     ("alerts_consumed == alerts", s["alerts_consumed"] == s["alerts"]),
+    # the clocks: the submissions end before the drain; the CPU splits into
+    # the demo's own thread (the phones) and the rest (the pipeline)
+    ("0 < submit_s <= elapsed_s", 0 < s["submit_s"] <= s["elapsed_s"]),
+    ("submit_events_per_s >= events_per_s", s["submit_events_per_s"] >= s["events_per_s"]),
+    ("phones and pipeline CPU > 0",
+     s["phones_cpu_us_per_event"] > 0 and s["pipeline_cpu_us_per_event"] > 0),
+    ("phones + pipeline CPU == whole process CPU (to the JSON's 0.1 us)",
+     abs(s["phones_cpu_us_per_event"] + s["pipeline_cpu_us_per_event"]
+         - s["cpu_us_per_event"]) <= 0.25),
 ]
 if mode == "direct":
     checks += [
