@@ -20,7 +20,11 @@ chdb=$("$root/scripts/chdb.sh" | head -n 1)
 age_ms=2000 # qp.inserter.batch.age.ms default
 printf 'benchmark e2e: libquackpipe demo pipeline, %s events per run, %s cores, load %s\n' \
   "$events" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
+# Issue 13's targets: 30,000 events/s on the embedded defaults, 25,000 on
+# the real services.
+target=30000
 if [[ ${QP_E2E_DEMO_ARGS:-} == *--brokers* ]]; then
+  target=25000
   printf 'conditions: the demo'"'"'s defaults on real services (%s), --max-lag 30000, batch age %d ms\n' \
     "$QP_E2E_DEMO_ARGS" "$age_ms"
 else
@@ -33,9 +37,10 @@ for rate in "${rates[@]}"; do
   json=$("$build/src/cli/quackpipe" demo --json --events "$events" --rate "$rate" "${extra[@]}" \
          -X qp.inserter.chdb.path="$chdb" -X qp.log.level=3 2>/dev/null) ||
     { echo "demo at rate $rate failed its accounting" >&2; exit 1; }
-  python3 - "$rate" "$age_ms" "$json" <<'PY'
+  python3 - "$rate" "$age_ms" "$target" "$json" <<'PY'
 import json, sys
-rate, age_ms, s = float(sys.argv[1]), float(sys.argv[2]), json.loads(sys.argv[3])
+rate, age_ms, target = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+s = json.loads(sys.argv[4])
 def result(name, value, unit, baseline, base):
     print(f"RESULT name={name} value={value:.4g} unit={unit} baseline={baseline} "
           f"baseline_value={base:.4g} ratio={value / base if base else 0:.3f}")
@@ -54,13 +59,13 @@ result(f"e2e_demo_{label}_cpu_per_event", s["cpu_us_per_event"], "us", "two_core
 result(f"e2e_demo_{label}_pipeline_cpu_per_event", s["pipeline_cpu_us_per_event"], "us",
        "two_cores_at_30k", 2e6 / 30000)
 if rate == 0:
-    # No rate asked: compare with the 30,000 events/s the demo aims at;
+    # No rate asked: compare with the target;
     # first to the last row in ClickHouse (the drain, which waits out the
     # last batch's age, included), then the submissions alone, taken while
     # the pipeline kept within --max-lag of them.
-    result("e2e_demo_max_events_per_s", s["events_per_s"], "events/s", "target", 30000)
+    result("e2e_demo_max_events_per_s", s["events_per_s"], "events/s", "target", target)
     result("e2e_demo_max_submit_events_per_s", s["submit_events_per_s"], "events/s", "target",
-           30000)
+           target)
 else:
     result(f"e2e_demo_{label}_events_per_s", s["events_per_s"], "events/s", "rate_asked", rate)
     result(f"e2e_demo_{label}_p99", s["end_to_end_p99_ms"], "ms", "batch_age_plus_1s", age_ms + 1000)
