@@ -7,6 +7,7 @@
  * go closes it. The library stays loaded until the process exits (unloading
  * a large C++ library with live threads is not safe).
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -176,6 +177,37 @@ static void restore_signals(const struct sigaction *saved)
 		sigaction(fatal_signals[i], &saved[i], NULL);
 }
 
+/* The file the rows of an insert go through (write_rows), per backend:
+ * named after the process and the backend's number in it. */
+#define ROWS_FILE_NAME "quackpipe-rows-%ld-%u.bin"
+
+/*
+ * Rows files a killed process left behind (it unlinks its own at destroy):
+ * removed once this process has the directory, which libchdb lets one
+ * process use at a time. A file named after a live process is left alone.
+ */
+static void remove_stale_rows(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[1200];
+
+	while (d && (e = readdir(d))) {
+		long pid;
+		unsigned n;
+		int len = 0;
+
+		if (sscanf(e->d_name, ROWS_FILE_NAME "%n", &pid, &n, &len) != 2 ||
+		    len == 0 || e->d_name[len] != '\0' || pid <= 0 || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 static qp_err_t open_shared(const char *dir)
 {
 	struct sigaction saved[FATAL_COUNT];
@@ -206,6 +238,7 @@ static qp_err_t open_shared(const char *dir)
 	}
 	snprintf(shared_dir, sizeof(shared_dir), "%s", dir);
 	shared_users = 1;
+	remove_stale_rows(dir);
 	return QP_OK;
 }
 
@@ -283,8 +316,8 @@ static void name_rows_file(embedded_backend_t *be, const char *dir)
 {
 	static atomic_uint next;
 
-	snprintf(be->rows_path, sizeof(be->rows_path), "%s/quackpipe-rows-%ld-%u.bin", dir,
-	         (long)getpid(), atomic_fetch_add(&next, 1));
+	snprintf(be->rows_path, sizeof(be->rows_path), "%s/" ROWS_FILE_NAME, dir, (long)getpid(),
+	         atomic_fetch_add(&next, 1));
 }
 
 static qp_err_t embedded_insert(qp_ch_backend_t *base, const qp_ch_insert_t *req,

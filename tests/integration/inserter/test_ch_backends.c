@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -544,6 +545,47 @@ static void inserters_share_the_process_engine(void **state)
 	qp_inserter_destroy(b);
 }
 
+/* A file at data_dir/name; true if it exists afterwards. */
+static bool rows_file(const char *name, bool create)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", data_dir, name);
+	if (create && (f = fopen(path, "w"))) {
+		fputs("rows of an insert that never ran", f);
+		fclose(f);
+	}
+	return access(path, F_OK) == 0;
+}
+
+/* A killed process's rows file goes when the directory is opened again;
+ * one named after a live process stays. */
+static void stale_rows_files_removed_at_open(void **state)
+{
+	const char *extra[] = { "qp.inserter.batch.rows", "10", NULL };
+	char dead[64], live[64], path[600];
+	test_results_t r = { 0 };
+	qp_inserter_t *ins;
+	pid_t child = fork();
+
+	(void)state;
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, NULL, 0), child); /* a pid no process has now */
+	snprintf(dead, sizeof(dead), "quackpipe-rows-%ld-0.bin", (long)child);
+	snprintf(live, sizeof(live), "quackpipe-rows-%ld-3.bin", (long)getppid());
+	assert_true(rows_file(dead, true));
+	assert_true(rows_file(live, true));
+	ins = new_inserter("default", &r, extra); /* no other inserter open: opens the engine */
+	assert_false(rows_file(dead, false));
+	assert_true(rows_file(live, false));
+	qp_inserter_destroy(ins);
+	snprintf(path, sizeof(path), "%s/%s", data_dir, live);
+	assert_int_equal(unlink(path), 0);
+}
+
 static int need_libchdb(void **state)
 {
 	const char *extra[] = { "qp.inserter.batch.rows", "10", NULL };
@@ -593,6 +635,7 @@ int main(void)
 #ifdef QP_TEST_EMBEDDED
 		cmocka_unit_test(same_token_inserted_once),
 		cmocka_unit_test(inserters_share_the_process_engine),
+		cmocka_unit_test(stale_rows_files_removed_at_open),
 	};
 	return cmocka_run_group_tests(tests, need_libchdb, remove_data);
 #else
