@@ -104,21 +104,18 @@ static void follow_tables(qp_alerts_t *svc)
 #define WAIT_LOG_MS 60000
 
 /* Loads table, waiting while no broker answers, as fraud-svc and ch-writer
- * (whose consumers librdkafka keeps reconnecting) wait for it at start,
- * until stopped (false). A missing topic or refused credentials do not
- * pass by waiting: their error stops the service. */
+ * (whose consumers librdkafka keeps reconnecting) wait for it at start;
+ * QP_ERR_WAKEUP if stopped meanwhile. A missing topic or refused
+ * credentials do not pass by waiting: their error stops the service. */
 static qp_err_t load_table(qp_alerts_t *svc, qp_table_t *table, qp_table_record_cb *cb,
-                           const char *topic, bool *loaded)
+                           const char *topic)
 {
 	int64_t next_log = 0;
 	qp_err_t err;
 
-	*loaded = false;
 	while (!atomic_load(&svc->stopping)) {
-		if ((err = qp_table__load(table, cb, svc, svc->flush_timeout_ms)) != QP_ERR_TIMEOUT) {
-			*loaded = !err;
+		if ((err = qp_table__load(table, cb, svc, svc->flush_timeout_ms)) != QP_ERR_TIMEOUT)
 			return err;
-		}
 		if (qp_clock__now_ms() >= next_log) {
 			qp_log__(svc->conf, QP_LOG_WARNING, "alerts", "waiting for Kafka to read %s: "
 			         "%s", topic, qp_error_last());
@@ -128,19 +125,18 @@ static qp_err_t load_table(qp_alerts_t *svc, qp_table_t *table, qp_table_record_
 		for (int i = 0; i < 10 && !atomic_load(&svc->stopping); i++)
 			nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
 	}
-	return QP_OK;
+	return qp_error__set(QP_ERR_WAKEUP, "alerts: stopped while waiting for Kafka to read %s",
+	                     topic);
 }
 
 /* The two tables, read whole before the first alert (in the run, not at
  * creation, so that a broker down at start is waited for). */
-static qp_err_t load_tables(qp_alerts_t *svc, bool *loaded)
+static qp_err_t load_tables(qp_alerts_t *svc)
 {
 	qp_err_t err;
 
-	if ((err = load_table(svc, svc->token_table, on_token_record, svc->tokens_topic,
-	                      loaded)) || !*loaded ||
-	    (err = load_table(svc, svc->sent_table, on_sent_record, svc->sent_topic, loaded)) ||
-	    !*loaded)
+	if ((err = load_table(svc, svc->token_table, on_token_record, svc->tokens_topic)) ||
+	    (err = load_table(svc, svc->sent_table, on_sent_record, svc->sent_topic)))
 		return err;
 	atomic_store(&svc->alert_counters.tokens, qp_alert_tokens__count(svc->tokens));
 	qp_log__(svc->conf, QP_LOG_INFO, "alerts", "%zu device tokens loaded from %s",
@@ -422,10 +418,9 @@ static qp_err_t alert_svc_run(qp_service_t *base)
 {
 	qp_alerts_t *svc = (qp_alerts_t *)base;
 	qp_err_t start;
-	bool loaded;
 
-	if ((start = load_tables(svc, &loaded)) || !loaded)
-		return start; /* stopped while waiting: QP_OK */
+	if ((start = load_tables(svc)))
+		return start == QP_ERR_WAKEUP ? QP_OK : start; /* stopped while waiting: done */
 	while (!atomic_load(&svc->stopping)) {
 		size_t pending = qp_push__pending(svc->push), room, count = 0;
 		qp_err_t err = QP_ERR_NO_EVENT;
