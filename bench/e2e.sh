@@ -59,10 +59,10 @@ result(f"e2e_demo_{label}_cpu_per_event", s["cpu_us_per_event"], "us", "two_core
 result(f"e2e_demo_{label}_pipeline_cpu_per_event", s["pipeline_cpu_us_per_event"], "us",
        "two_cores_at_30k", 2e6 / 30000)
 if rate == 0:
-    # No rate asked: compare with the target;
-    # first to the last row in ClickHouse (the drain, which waits out the
-    # last batch's age, included), then the submissions alone, taken while
-    # the pipeline kept within --max-lag of them.
+    # No rate asked: compare with the target, first up to the last row in
+    # ClickHouse (the drain, which waits out the last batch's age,
+    # included), then the submissions alone (taken while the pipeline kept
+    # within --max-lag of them).
     result("e2e_demo_max_events_per_s", s["events_per_s"], "events/s", "target", target)
     result("e2e_demo_max_submit_events_per_s", s["submit_events_per_s"], "events/s", "target",
            target)
