@@ -202,7 +202,7 @@ static qp_err_t learn_radiomap_into(demo_t *d, char *path, size_t size)
 
 static qp_err_t prepare(demo_t *d)
 {
-	char towers_path[128], chdb_dir[128], radiomap_path[128];
+	char towers_path[128], chdb_dir[128], spool_dir[128], radiomap_path[128];
 	qp_admin_t *admin;
 	qp_err_t err;
 
@@ -223,7 +223,12 @@ static qp_err_t prepare(demo_t *d)
 	/* The simulated city's towers, for the tower_mismatch rule. */
 	snprintf(towers_path, sizeof(towers_path), "%s/towers.csv", d->workdir);
 	snprintf(chdb_dir, sizeof(chdb_dir), "%s/chdb", d->workdir);
+	/* The ingest API as in production: each upload journaled before its
+	 * 202, a failed delivery spooled (docs/ingest.md); no measurable cost
+	 * here (docs/BENCHMARKS.md). */
+	snprintf(spool_dir, sizeof(spool_dir), "%s/spool", d->workdir);
 	if ((err = cli_sim_write_towers(d->sim, towers_path)) ||
+	    (err = qp_conf__set_default(d->conf, "qp.ingest.spool.dir", spool_dir)) ||
 	    (err = qp_conf__set_default(d->conf, "qp.fraud.towers.path", towers_path)) ||
 	    (err = learn_radiomap_into(d, radiomap_path, sizeof(radiomap_path))) ||
 	    (err = qp_conf__set_default(d->conf, "qp.inserter.chdb.dir", chdb_dir)) ||

@@ -114,5 +114,10 @@ PY
 
 run_demo http 20000
 check http 20000 http
+# The ingest API runs with its journal and spool (in the demo's work
+# directory), so it warns of no event it could lose.
+if grep -q "no spool" "$tmp/http.err"; then
+  fail "the demo's ingest API runs without a spool: $(grep "no spool" "$tmp/http.err")"
+fi
 run_demo direct 8000 --direct --devices 500
 check direct 8000 direct
