@@ -9,23 +9,22 @@
 #include "model/event_int.h"
 #include "model/json_int.h"
 
-typedef qp_row_writer_t writer_t;
 
-static inline void put(writer_t *w, const char *s, size_t n)
+static inline void put(qp_row_writer_t *w, const char *s, size_t n)
 {
 	qp_row_writer__put(w, s, n);
 }
 
 #define PUT(w, literal) put(w, literal, sizeof(literal) - 1)
 
-static void put_int(writer_t *w, int64_t v)
+static void put_int(qp_row_writer_t *w, int64_t v)
 {
 	char tmp[QP_JSON_NUMBER_BUF];
 
 	put(w, tmp, qp_buf__format_i64(tmp, v));
 }
 
-static void put_double(writer_t *w, const char *field, double v)
+static void put_double(qp_row_writer_t *w, const char *field, double v)
 {
 	char tmp[QP_JSON_NUMBER_BUF];
 
@@ -38,7 +37,7 @@ static void put_double(writer_t *w, const char *field, double v)
 	put(w, tmp, qp_json__format_double(tmp, v));
 }
 
-static void put_string(writer_t *w, const char *field, const char *s)
+static void put_string(qp_row_writer_t *w, const char *field, const char *s)
 {
 	if (w->err)
 		return;
@@ -48,7 +47,7 @@ static void put_string(writer_t *w, const char *field, const char *s)
 		w->err = qp_json__put_string(w->buf, s, strlen(s));
 }
 
-static void put_opt_double(writer_t *w, const char *field, qp_opt_double_t v)
+static void put_opt_double(qp_row_writer_t *w, const char *field, qp_opt_double_t v)
 {
 	if (v.presence == QP_PRESENT)
 		put_double(w, field, v.value);
@@ -56,7 +55,7 @@ static void put_opt_double(writer_t *w, const char *field, qp_opt_double_t v)
 		PUT(w, "null");
 }
 
-static void put_opt_int(writer_t *w, qp_opt_int_t v)
+static void put_opt_int(qp_row_writer_t *w, qp_opt_int_t v)
 {
 	if (v.presence == QP_PRESENT)
 		put_int(w, v.value);
@@ -65,7 +64,7 @@ static void put_opt_int(writer_t *w, qp_opt_int_t v)
 }
 
 /* ",members" of an object's unknown fields, as they came in. */
-static void put_unknown(writer_t *w, const char *unknown_json)
+static void put_unknown(qp_row_writer_t *w, const char *unknown_json)
 {
 	if (unknown_json && unknown_json[0]) {
 		PUT(w, ",");
@@ -87,7 +86,7 @@ bool qp_event__encodable(const qp_buf_t *out, const qp_scan_event_t *ev)
 	       (!ev->enriched || ev->enrichment.fraud_flags || !ev->enrichment.fraud_flag_count);
 }
 
-static void put_enrichment(writer_t *w, const qp_enrichment_t *e)
+static void put_enrichment(qp_row_writer_t *w, const qp_enrichment_t *e)
 {
 	size_t i;
 
@@ -107,7 +106,7 @@ static void put_enrichment(writer_t *w, const qp_enrichment_t *e)
 	put_string(w, "enriched_by", e->enriched_by);
 }
 
-static void put_wifi(writer_t *w, const qp_wifi_t *wifi)
+static void put_wifi(qp_row_writer_t *w, const qp_wifi_t *wifi)
 {
 	PUT(w, "{\"bssid\":");
 	put_string(w, "wifi.bssid", wifi->bssid);
@@ -125,7 +124,7 @@ static void put_wifi(writer_t *w, const qp_wifi_t *wifi)
 	PUT(w, "}");
 }
 
-static void put_cell(writer_t *w, const qp_cell_t *cell)
+static void put_cell(qp_row_writer_t *w, const qp_cell_t *cell)
 {
 	const char *radio = qp_radio_name(cell->radio);
 
@@ -155,7 +154,7 @@ static void put_cell(writer_t *w, const qp_cell_t *cell)
 	PUT(w, "}");
 }
 
-static void put_ble(writer_t *w, const qp_ble_t *ble)
+static void put_ble(qp_row_writer_t *w, const qp_ble_t *ble)
 {
 	PUT(w, "{\"addr\":");
 	put_string(w, "ble.addr", ble->addr);
@@ -173,7 +172,7 @@ static void put_ble(writer_t *w, const qp_ble_t *ble)
 	PUT(w, "}");
 }
 
-static void put_gps(writer_t *w, const qp_gps_t *gps)
+static void put_gps(qp_row_writer_t *w, const qp_gps_t *gps)
 {
 	PUT(w, "{\"lat\":");
 	put_double(w, "gps.lat", gps->lat);
@@ -195,7 +194,7 @@ static void put_gps(writer_t *w, const qp_gps_t *gps)
 
 qp_err_t qp_event_encode(qp_buf_t *out, const qp_scan_event_t *ev)
 {
-	writer_t w;
+	qp_row_writer_t w;
 	size_t i;
 
 	if (!qp_event__encodable(out, ev))
@@ -254,7 +253,7 @@ qp_err_t qp_event_encode_enriched(qp_buf_t *out, const void *raw, size_t raw_len
 {
 	const char *text = raw;
 	size_t first = 0, close, before;
-	writer_t w;
+	qp_row_writer_t w;
 	qp_err_t err;
 
 	if (!out || (!raw && raw_len))
@@ -300,7 +299,7 @@ qp_err_t qp_event_encode_row(qp_buf_t *out, const qp_scan_event_t *ev)
 {
 	const qp_enrichment_t *e;
 	bool enriched;
-	writer_t w;
+	qp_row_writer_t w;
 
 	if (!qp_event__encodable(out, ev))
 		return qp_error__set(QP_ERR_INVALID_ARG, "out or event is NULL or inconsistent");

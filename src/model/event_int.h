@@ -63,6 +63,8 @@ static inline void qp_row_writer__init(qp_row_writer_t *w, qp_buf_t *buf, size_t
 	w->err = qp_buf__grow(buf, estimate);
 }
 
+/* qp_buf__put's append, inline and without its NUL per call: it runs per
+ * field of every event encoded (the NUL is written once, by _end). */
 static inline void qp_row_writer__put(qp_row_writer_t *w, const void *p, size_t n)
 {
 	qp_buf_t *b = w->buf;

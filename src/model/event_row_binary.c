@@ -11,15 +11,14 @@
 
 #include "model/event_int.h"
 
-typedef qp_row_writer_t bin_writer_t;
 
-static void put(bin_writer_t *w, const void *p, size_t n)
+static void put(qp_row_writer_t *w, const void *p, size_t n)
 {
 	qp_row_writer__put(w, p, n);
 }
 
 /* n low bytes of v, least significant first, whatever the host's order. */
-static void put_le(bin_writer_t *w, uint64_t v, size_t n)
+static void put_le(qp_row_writer_t *w, uint64_t v, size_t n)
 {
 	unsigned char tmp[8];
 	size_t i;
@@ -29,7 +28,7 @@ static void put_le(bin_writer_t *w, uint64_t v, size_t n)
 	put(w, tmp, n);
 }
 
-static void put_varint(bin_writer_t *w, uint64_t v)
+static void put_varint(qp_row_writer_t *w, uint64_t v)
 {
 	unsigned char tmp[10];
 	size_t n = 0;
@@ -49,7 +48,7 @@ static void put_varint(bin_writer_t *w, uint64_t v)
  * dead-letter topic) when the value does not fit, where the text form
  * would have been wrapped or refused by the engine.
  */
-static void put_int(bin_writer_t *w, const char *field, int64_t v, size_t bytes,
+static void put_int(qp_row_writer_t *w, const char *field, int64_t v, size_t bytes,
                     bool is_signed)
 {
 	int64_t lo = 0, hi = INT64_MAX;
@@ -70,7 +69,7 @@ static void put_int(bin_writer_t *w, const char *field, int64_t v, size_t bytes,
 	put_le(w, (uint64_t)v, bytes);
 }
 
-static bool finite_or_fail(bin_writer_t *w, const char *field, double v)
+static bool finite_or_fail(qp_row_writer_t *w, const char *field, double v)
 {
 	if (w->err)
 		return false;
@@ -81,7 +80,7 @@ static bool finite_or_fail(bin_writer_t *w, const char *field, double v)
 	return true;
 }
 
-static void put_float64(bin_writer_t *w, const char *field, double v)
+static void put_float64(qp_row_writer_t *w, const char *field, double v)
 {
 	uint64_t bits;
 
@@ -93,7 +92,7 @@ static void put_float64(bin_writer_t *w, const char *field, double v)
 
 /* A Float32 column: the double rounded to nearest, as the engine rounds the
  * JSON number (the shortest text of the same double). */
-static void put_float32(bin_writer_t *w, const char *field, double v)
+static void put_float32(qp_row_writer_t *w, const char *field, double v)
 {
 	float f = (float)v;
 	uint32_t bits;
@@ -104,7 +103,7 @@ static void put_float32(bin_writer_t *w, const char *field, double v)
 	put_le(w, bits, 4);
 }
 
-static void put_string(bin_writer_t *w, const char *field, const char *s)
+static void put_string(qp_row_writer_t *w, const char *field, const char *s)
 {
 	size_t len;
 
@@ -119,7 +118,7 @@ static void put_string(bin_writer_t *w, const char *field, const char *s)
 	put(w, s, len);
 }
 
-static void put_null_flag(bin_writer_t *w, bool null)
+static void put_null_flag(qp_row_writer_t *w, bool null)
 {
 	unsigned char flag = null ? 1 : 0;
 
@@ -138,7 +137,7 @@ static void put_null_flag(bin_writer_t *w, bool null)
 qp_err_t qp_event__encode_row_binary(qp_buf_t *out, const qp_scan_event_t *ev)
 {
 	const qp_enrichment_t *e;
-	bin_writer_t w;
+	qp_row_writer_t w;
 	bool enriched;
 	size_t extra;
 
