@@ -4,11 +4,41 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "base/clock_int.h"
 #include "kafka_fixture.h"
 #include "runner_steps.h"
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+static const char *volatile phase;
+
+static void phase_overrun(int sig)
+{
+	static const char head[] = "watchdog: still in phase '", tail[] = "' after "
+		STRINGIFY(STEP_PHASE_MAX_S) " s: aborting\n";
+	const char *what = phase ? phase : "?";
+
+	(void)sig;
+	/* write(2) only: this runs in a signal handler. */
+	(void)!write(2, head, sizeof(head) - 1);
+	(void)!write(2, what, strlen(what));
+	(void)!write(2, tail, sizeof(tail) - 1);
+	abort();
+}
+
+void step_phase(const char *what)
+{
+	phase = what;
+	signal(SIGALRM, phase_overrun);
+	alarm(what ? STEP_PHASE_MAX_S : 0);
+}
 
 qp_message_t *step_next(qp_runner_t *r)
 {

@@ -11,6 +11,16 @@
 
 #define STEP_DEADLINE_MS 60000
 
+/* How long one phase (step_phase) may take before the watchdog ends the
+ * test: longer than any step's deadline, shorter than ctest's timeout. */
+#define STEP_PHASE_MAX_S 180
+
+/* Names what the test does next and (re)arms a watchdog: a test still in
+ * that phase after STEP_PHASE_MAX_S (stuck inside a library call, where no
+ * step's deadline reaches) prints the phase's name and aborts, instead of
+ * hanging silently until ctest kills it. NULL disarms it. */
+void step_phase(const char *what);
+
 /* The next message of any kind. */
 qp_message_t *step_next(qp_runner_t *r);
 

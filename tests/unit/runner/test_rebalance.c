@@ -182,6 +182,7 @@ static void two_members_split(const char *strategy, bool cooperative)
 	int p, o;
 
 	memset(acked, 0, sizeof(acked));
+	step_phase("a alone takes the first phase");
 	kf_create_topic(kf, topic, PARTITIONS);
 	kf_fill(kf, topic, PARTITIONS, "dev", 0, PER_PHASE);
 	member_start(&a, topic, group, strategy, NULL);
@@ -193,6 +194,7 @@ static void two_members_split(const char *strategy, bool cooperative)
 	for (p = 0; p < PARTITIONS; p++)
 		step_until_committed(a.r, kf, group, topic, p, PER_PHASE);
 
+	step_phase("b joins: the partitions are split");
 	member_start(&b, topic, group, strategy, NULL);
 	step_both_until(&a, &b, split);
 	if (cooperative) {
@@ -203,6 +205,7 @@ static void two_members_split(const char *strategy, bool cooperative)
 		assert_true(a.revoked_partitions >= PARTITIONS);
 	}
 
+	step_phase("the second phase reaches the owners");
 	kf_fill(kf, topic, PARTITIONS, "dev", PER_PHASE, PER_PHASE);
 	step_both_until(&a, &b, all_done);
 	/* Nothing lost, nothing handed to both; each partition's second
@@ -218,8 +221,10 @@ static void two_members_split(const char *strategy, bool cooperative)
 	for (p = 0; p < PARTITIONS; p++)
 		step_until_committed(a.owns[p] ? a.r : b.r, kf, group, topic, p,
 		                     2 * PER_PHASE);
+	step_phase("closing both members");
 	qp_runner_destroy(a.r);
 	qp_runner_destroy(b.r);
+	step_phase(NULL);
 }
 
 static void eager_members_split_the_partitions(void **state)
@@ -242,9 +247,11 @@ static void revocation_waits_for_the_notice_ack(void **state)
 	qp_message_t *held[PARTITIONS], *notice = NULL, *msg;
 	qp_runner_stats_t *stats;
 	member_t a, b;
+	int64_t deadline;
 	int p, got, i;
 
 	memset(acked, 0, sizeof(acked));
+	step_phase("a alone reads every event, holding the last of each partition");
 	kf_create_topic(kf, topic, PARTITIONS);
 	kf_fill(kf, topic, PARTITIONS, "dev", 0, PER_PHASE);
 	member_start(&a, topic, group, "range", NULL);
@@ -261,11 +268,19 @@ static void revocation_waits_for_the_notice_ack(void **state)
 	for (p = 0; p < PARTITIONS; p++)
 		step_until_committed(a.r, kf, group, topic, p, PER_PHASE - 1);
 
+	step_phase("b joins: a gets the REVOKED notice");
 	member_start(&b, topic, group, "range", NULL);
 	/* b's join makes a's next() hand out the REVOKED notice. */
+	deadline = qp_clock__now_ms() + STEP_DEADLINE_MS;
 	while (!notice) {
 		qp_err_t err;
 
+		if (qp_clock__now_ms() > deadline) {
+			fprintf(stderr, "no REVOKED notice for a within %d ms\n", STEP_DEADLINE_MS);
+			dump(&a);
+			dump(&b);
+			fail();
+		}
 		member_step(&b);
 		err = qp_runner_next(a.r, &msg, 10);
 		if (err == QP_ERR_NO_EVENT)
@@ -276,12 +291,14 @@ static void revocation_waits_for_the_notice_ack(void **state)
 	}
 	assert_int_equal(qp_message_assignment_count(notice), PARTITIONS);
 	/* While a holds the notice, the rebalance cannot complete. */
+	step_phase("a holds the notice: b gets nothing");
 	for (i = 0; i < 20; i++) {
 		member_step(&b);
 		assert_int_equal(qp_runner_next(a.r, &msg, 10), QP_ERR_NO_EVENT);
 		assert_int_equal(owned(&b), 0);
 	}
 	/* The sink flushes: its acks still count, then it lets go. */
+	step_phase("a acks what it held, then the notice (commit, unassign)");
 	for (p = 0; p < PARTITIONS; p++)
 		assert_int_equal(qp_runner_ack(a.r, held[p]), QP_OK);
 	assert_int_equal(qp_runner_stats(a.r, &stats), QP_OK);
@@ -298,11 +315,15 @@ static void revocation_waits_for_the_notice_ack(void **state)
 			assert_int_equal(kf_committed(kf, group, topic, p), PER_PHASE);
 
 	/* Then the group settles; every event reaches its owner. */
+	step_phase("the group settles: the partitions are split");
 	step_both_until(&a, &b, split);
+	step_phase("the second phase reaches the owners");
 	kf_fill(kf, topic, PARTITIONS, "dev", PER_PHASE, PER_PHASE);
 	step_both_until(&a, &b, all_done_at_least_once);
+	step_phase("closing both members");
 	qp_runner_destroy(a.r);
 	qp_runner_destroy(b.r);
+	step_phase(NULL);
 }
 
 #ifdef QP_TEST_REAL_KAFKA
