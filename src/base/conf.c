@@ -350,6 +350,12 @@ static const qp_prop_t qp_properties[] = {
 	  "pipeline collapses them by scan_id). false: one write() less per "
 	  "request, but an event answered 202 and not yet acknowledged by Kafka "
 	  "is lost when the process is killed." },
+	{ "qp.ingest.spool.journal.sync.ms", QP_PROP_INT, "100", 0, 60000, NULL,
+	  "How often, at most, qp_ingest_poll makes the journal durable "
+	  "(fdatasync) and cuts from it what Kafka acknowledged: a crash of the "
+	  "machine can lose the 202s of that long plus a poll interval (a killed "
+	  "process loses none); each cut costs a sync, a head file and a "
+	  "directory sync. 0: at every poll." },
 	{ "qp.ingest.received.header", QP_PROP_BOOL, "false", 0, 0, NULL,
 	  "Take a request's receipt time from its X-QP-Received-Ms header (epoch "
 	  "ms) when it has one, instead of this node's clock: for replays of "

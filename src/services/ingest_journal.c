@@ -14,19 +14,24 @@
  * event delivered but not yet cut is so produced twice (the pipeline
  * collapses duplicates by scan_id).
  *
- * Durability as the spool's: written into the page cache before the 202
- * (a killed process loses nothing), fdatasync'ed by the next poll (a
- * machine crash loses at most a poll interval of answered events). That
- * flush runs outside the lock the requests append under, so no request
- * waits for the disk (qp_spool__cut_start / _finish).
+ * Durability: written into the page cache before the 202 (a killed
+ * process loses nothing), fdatasync'ed and cut by the first poll after
+ * qp.ingest.spool.journal.sync.ms (a machine crash loses at most that
+ * long, plus a poll interval, of answered events). Not at every poll: each
+ * cut is a sync, a head file written and renamed and a directory sync,
+ * and polls come hundreds of times a second under load (docs/BENCHMARKS.md).
+ * That flush runs outside the lock the requests append under, so no
+ * request waits for the disk (qp_spool__cut_start / _finish).
  */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/buf_int.h"
+#include "base/clock_int.h"
 #include "base/conf_int.h"
 #include "base/errors_int.h"
 #include "base/spool_int.h"
@@ -47,6 +52,8 @@ struct qp_ingest_journal {
 	slot_t *ring;
 	size_t cap;
 	uint64_t unreported;   /* lowest sequence number not reported */
+	int64_t sync_interval_ms;         /* qp.ingest.spool.journal.sync.ms */
+	atomic_int_fast64_t next_sync_ms; /* monotonic; 0: at the next poll */
 };
 
 static slot_t *slot(qp_ingest_journal_t *j, uint64_t seq)
@@ -133,6 +140,7 @@ qp_err_t qp_ingest__journal_open(qp_ingest_t *ing, const char *spool_dir, uint64
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_mutex_init(&j->trim_lock, NULL);
 	j->unreported = qp_spool__head_seq(j->file);
+	j->sync_interval_ms = qp_conf__int(ing->conf, "qp.ingest.spool.journal.sync.ms");
 	ing->journal = j;
 	return QP_OK;
 }
@@ -254,6 +262,20 @@ uint64_t qp_ingest__journal_reported(qp_ingest_t *ing)
 	until = j->unreported;
 	pthread_mutex_unlock(&j->lock);
 	return until;
+}
+
+bool qp_ingest__journal_due(qp_ingest_t *ing)
+{
+	qp_ingest_journal_t *j = ing->journal;
+	int64_t now, due;
+
+	if (!j)
+		return false;
+	now = qp_clock__now_ms();
+	due = atomic_load(&j->next_sync_ms);
+	/* One poller takes each turn; the others go on serving reports. */
+	return now >= due &&
+	       atomic_compare_exchange_strong(&j->next_sync_ms, &due, now + j->sync_interval_ms);
 }
 
 void qp_ingest__journal_trim(qp_ingest_t *ing, uint64_t until)

@@ -553,11 +553,15 @@ static void start_window(qp_ingest_t *ing)
 }
 
 /* Cuts the reported events from the journal, once the failures among
- * them are durable in the spool. */
+ * them are durable in the spool; when its turn has come. */
 static void trim_journal(qp_ingest_t *ing)
 {
 	qp_ingest_spool_t *sp = ing->spool;
-	uint64_t until = qp_ingest__journal_reported(ing);
+	uint64_t until;
+
+	if (!qp_ingest__journal_due(ing))
+		return;
+	until = qp_ingest__journal_reported(ing);
 
 	pthread_mutex_lock(&sp->lock);
 	if (qp_spool__sync(sp->file))

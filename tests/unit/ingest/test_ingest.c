@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -965,6 +966,55 @@ static void test_journal_can_be_turned_off(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The segment files in dir (-1: no dir). */
+static int segments_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strstr(e->d_name, ".seg") != NULL;
+	closedir(d);
+	return n;
+}
+
+/* The journal is synced and cut at most once per
+ * qp.ingest.spool.journal.sync.ms, the first poll at once: a delivered
+ * event stays in it until the next turn, and leaves it at the close. */
+static void test_journal_is_cut_once_per_sync_interval(void **state)
+{
+	char dir[] = "/tmp/qp-ingest-journal-XXXXXX", path[4096], *ev;
+	qp_ingest_t *ing;
+	test_record_t *rec;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	ing = handler("jsync", "qp.ingest.spool.dir", dir, "qp.ingest.spool.journal.sync.ms",
+	              "60000", NULL);
+	ev = event(1, "dev-1", -60);
+	expect(ing, "POST", "/v1/scans", JSON, ev, 202, "\"accepted\":1");
+	free(ev);
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK); /* its report is in */
+	assert_int_equal(segments_in(path), 1);
+	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK); /* the first turn: cut, emptied */
+	assert_int_equal(segments_in(path), 0);
+
+	ev = event(2, "dev-1", -60);
+	expect(ing, "POST", "/v1/scans", JSON, ev, 202, "\"accepted\":1");
+	free(ev);
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK); /* not its turn: it stays */
+	assert_int_equal(segments_in(path), 1);
+	qp_ingest_destroy(ing); /* every report in: cut at the close */
+	assert_int_equal(segments_in(path), -1);
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "jsync-events", 2);
+	test_records_free(rec, 2);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -990,6 +1040,7 @@ int main(void)
 		cmocka_unit_test(test_events_answered_202_survive_a_kill),
 		cmocka_unit_test(test_journal_can_be_turned_off),
 		cmocka_unit_test(test_requests_do_not_wait_for_the_journal_flush),
+		cmocka_unit_test(test_journal_is_cut_once_per_sync_interval),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
