@@ -7,8 +7,9 @@
 #     from a config file (never the command line): every event reaches
 #     ClickHouse; the demo does the same with --brokers / --clickhouse;
 #   - the passwords appear in no log and not in /metrics;
-#   - a wrong Kafka password, an unknown Kafka CA, a wrong ClickHouse password
-#     and an unknown ClickHouse CA each stop the service at start, saying why.
+#   - a wrong Kafka password or an unknown Kafka CA stops fraud-svc and
+#     alert-svc at start, a wrong ClickHouse password or an unknown
+#     ClickHouse CA stops ch-writer, each saying why.
 # Ports: QP_TEST_SECURE_PORT_BASE (default 29400) and the next five.
 #   usage: secure.sh QUACKPIPE
 set -euo pipefail
@@ -121,7 +122,7 @@ done
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/other.key" -out "$tmp/other-ca.pem" \
   -days 2 -subj "/CN=some other CA" 2>/dev/null
 expect_refused() { # WHAT SERVICE CONF PATTERN
-  local what=$1 service=$2 bad=$3 pattern=$4 rc=0
+  local what="$1 ($2)" service=$2 bad=$3 pattern=$4 rc=0
   chmod 600 "$bad"
   timeout 90 "$qp" "$service" --config "$bad" >/dev/null 2>"$tmp/refused.log" || rc=$?
   [[ $rc != 0 && $rc != 124 ]] || fail "$what: $service exit $rc, want a failure at start"
@@ -131,11 +132,15 @@ expect_refused() { # WHAT SERVICE CONF PATTERN
   return 0
 }
 sed "s/^sasl.password = .*/sasl.password = not-$kafka_pass/" "$conf" >"$tmp/bad1.conf"
-expect_refused "wrong Kafka password" fraud "$tmp/bad1.conf" \
-  "stopped: cannot connect to Kafka: .*SASL authentication error"
 sed "s|^ssl.ca.location = .*|ssl.ca.location = $tmp/other-ca.pem|" "$conf" >"$tmp/bad2.conf"
-expect_refused "unknown Kafka CA" fraud "$tmp/bad2.conf" \
-  "stopped: cannot connect to Kafka: .*certificate verify failed"
+# alert-svc reads its tables (tokens, policy) before it consumes: refused
+# credentials stop it there, as they stop fraud-svc's consumer.
+for service in fraud alerts; do
+  expect_refused "wrong Kafka password" "$service" "$tmp/bad1.conf" \
+    "stopped: .*cannot connect to Kafka: .*SASL authentication error"
+  expect_refused "unknown Kafka CA" "$service" "$tmp/bad2.conf" \
+    "stopped: .*cannot connect to Kafka: .*certificate verify failed"
+done
 sed "s/^qp.inserter.password = .*/qp.inserter.password = not-$ch_pass/" "$conf" >"$tmp/bad3.conf"
 expect_refused "wrong ClickHouse password" ch-writer "$tmp/bad3.conf" "Wrong password for user quackpipe_tls"
 sed "s|^qp.inserter.tls.ca.location = .*|qp.inserter.tls.ca.location = $tmp/other-ca.pem|" "$conf" >"$tmp/bad4.conf"
