@@ -128,8 +128,9 @@ QP_EXTERN void qp_ingest_response_destroy(qp_ingest_response_t *resp);
  * Serves the producer's delivery reports (counting them; a failed event
  * goes to the spool of qp.ingest.spool.dir) for up to timeout_ms, probes
  * Kafka when a probe is due, syncs the spool and produces it again when
- * Kafka answers (docs/ingest.md). QP_ERR_WAKEUP when qp_ingest_wakeup()
- * ended the wait.
+ * Kafka answers, and syncs and cuts the journal when its turn has come
+ * (qp.ingest.spool.journal.sync.ms; docs/ingest.md). QP_ERR_WAKEUP when
+ * qp_ingest_wakeup() ended the wait.
  */
 QP_EXTERN qp_err_t qp_ingest_poll(qp_ingest_t *ing, int timeout_ms);
 
