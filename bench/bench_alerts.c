@@ -22,83 +22,17 @@
  */
 #include <curl/curl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench_common.h"
 #include "bench_pipeline.h"
+#include "push_double.h"
 #include "push/push_cred_int.h"
 #include "push/push_request_int.h"
-
-typedef struct double_proc {
-	pid_t pid;
-	char dir[64], base[96];
-} double_proc_t;
-
-static void double_start(double_proc_t *d, const char *path)
-{
-	char addr_path[128], addr[64] = "";
-
-	snprintf(d->dir, sizeof(d->dir), "/tmp/qp-bench-double-XXXXXX");
-	if (!mkdtemp(d->dir))
-		bench_die("mkdtemp", "failed");
-	if ((d->pid = fork()) == 0) {
-		execl(path, path, "-dir", d->dir, (char *)NULL);
-		_exit(127);
-	}
-	snprintf(addr_path, sizeof(addr_path), "%s/addr", d->dir);
-	for (int i = 0; i < 3000 && !*addr; i++) {
-		FILE *f = fopen(addr_path, "r");
-		if (f) {
-			if (!fgets(addr, sizeof(addr), f))
-				addr[0] = '\0';
-			fclose(f);
-			addr[strcspn(addr, "\n")] = '\0';
-		}
-		if (!*addr)
-			usleep(10000);
-	}
-	if (!*addr)
-		bench_die(path, "the push double did not start");
-	snprintf(d->base, sizeof(d->base), "https://%s", addr);
-}
-
-static void double_stop(double_proc_t *d)
-{
-	char cmd[128];
-
-	kill(d->pid, SIGTERM);
-	waitpid(d->pid, NULL, 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "bench_alerts: could not remove %s\n", d->dir);
-}
-
-static void set_path(qp_conf_t *conf, const char *key, const double_proc_t *d, const char *file)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "%s/%s", d->dir, file);
-	bench_set(conf, key, path);
-}
-
-/* The providers' keys, pointed at the double. */
-static void double_conf(qp_conf_t *conf, const double_proc_t *d)
-{
-	set_path(conf, "qp.alerts.tls.ca.location", d, "ca.pem");
-	set_path(conf, "qp.alerts.fcm.service.account", d, "service-account.json");
-	bench_set(conf, "qp.alerts.fcm.url", d->base);
-	set_path(conf, "qp.alerts.apns.key.path", d, "apns-key.p8");
-	bench_set(conf, "qp.alerts.apns.key.id", "PDKEY12345");
-	bench_set(conf, "qp.alerts.apns.team.id", "PDTEAM1234");
-	bench_set(conf, "qp.alerts.apns.topic", "org.quackpipe.bench");
-	bench_set(conf, "qp.alerts.apns.url", d->base);
-}
 
 /* Which requests a scan_id belongs to: its first group of digits says so,
  * its last is the request's number within the stream. */
@@ -407,35 +341,17 @@ static void baseline_paced(const qp_conf_t *conf, qp_push_platform_t platform,
 	plain_close(&pl);
 }
 
-static size_t keep(char *data, size_t size, size_t n, void *opaque)
-{
-	return qp_buf__put(opaque, data, size * n) ? 0 : size * n;
-}
-
 /* Latencies in ms of stream's n requests: the double's first acceptance of
  * each scan_id minus its due time; dies if one was not accepted. */
-static void latencies(const double_proc_t *d, const char *provider, unsigned stream, int n,
+static void latencies(const push_double_t *d, const char *provider, unsigned stream, int n,
                       const int64_t *due, double *ms)
 {
-	qp_buf_t text = QP_BUF_INIT;
-	char url[160], ca[160];
-	CURL *curl = curl_easy_init();
+	char path[64], *text;
 	int found = 0;
-	long status = 0;
 
-	snprintf(url, sizeof(url), "%s/accepted-at?provider=%s", d->base, provider);
-	snprintf(ca, sizeof(ca), "%s/ca.pem", d->dir);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &text);
-	if (curl_easy_perform(curl) != CURLE_OK || qp_buf__putc(&text, '\0'))
-		bench_die("accepted-at", "request failed");
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(curl);
-	if (status != 200)
-		bench_die("accepted-at", "the double refused the request");
-	for (char *line = text.ptr; line && *line;) {
+	snprintf(path, sizeof(path), "/accepted-at?provider=%s", provider);
+	text = push_double_get(d, path);
+	for (char *line = text; line && *line;) {
 		unsigned tag, i;
 		long long ns;
 		char *next = strchr(line, '\n');
@@ -447,7 +363,7 @@ static void latencies(const double_proc_t *d, const char *provider, unsigned str
 		}
 		line = next ? next + 1 : NULL;
 	}
-	qp_buf_dispose(&text);
+	free(text);
 	if (found != n)
 		bench_die("accepted-at", "the double did not accept every request of the phase");
 }
@@ -608,7 +524,7 @@ static void kafka_only(const qp_conf_t *conf, const char *topic, unsigned provid
  * having sent `sent` pushes to it; stopped here once they are sent) against
  * the plain loop at the same rate, and the broker's share alone. */
 static void measure_paced(svc_thread_t *svc, qp_conf_t *conf, const char *alerts,
-                          const double_proc_t *d, unsigned provider, int rate, int seconds,
+                          const push_double_t *d, unsigned provider, int rate, int seconds,
                           int sent, int devices)
 {
 	static const char *const platforms[2] = { "apns", "fcm" };
@@ -658,7 +574,7 @@ int main(int argc, char **argv)
 	static const char *const platforms[2] = { "apns", "fcm" };
 	const char *bootstrap = NULL, *broker = "a Kafka broker", *double_path = NULL;
 	int alerts = 20000, baseline = 2000, rate = 500, seconds = 20;
-	double_proc_t d;
+	push_double_t d;
 	static bench_topics_t topics[2];
 	const char *name_ptrs[8];
 
@@ -688,7 +604,7 @@ int main(int argc, char **argv)
 	printf("broker: %s; push doubles: %s (HTTP/2 over TLS, loopback); %d alerts per "
 	       "provider, baseline %d requests; then %d alerts/s for %d s per provider, "
 	       "open loop\n", broker, double_path, alerts, baseline, rate, seconds);
-	double_start(&d, double_path);
+	push_double_start_at(&d, double_path, NULL);
 	for (unsigned p = 0; p < 2; p++) {
 		bench_topics_t *tp = &topics[p], t;
 		qp_conf_t *conf, *layout;
@@ -720,7 +636,7 @@ int main(int argc, char **argv)
 		bench_set(conf, "qp.topic.alerts_sent", t.enriched);
 		bench_set(conf, "auto.offset.reset", "earliest");
 		bench_set(conf, "group.id", t.alerts);
-		double_conf(conf, &d);
+		push_double_conf(&d, conf);
 		preload(conf, t.events, t.alerts, platforms[p], p, alerts);
 		/* alert-svc from its first alert read to its last push accepted. */
 		service_start(&svc, conf);
@@ -736,6 +652,6 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		qp_conf_destroy(conf);
 	}
-	double_stop(&d);
+	push_double_stop(&d);
 	return 0;
 }

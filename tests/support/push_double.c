@@ -1,4 +1,5 @@
-/* The push provider double as a test fixture: see push_double.h. */
+/* The push provider double as a test fixture (and bench_alerts' double):
+ * see push_double.h. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,7 +12,9 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#ifndef QP_PUSH_DOUBLE_NO_CMOCKA
 #include <cmocka.h>
+#endif
 #include <curl/curl.h>
 
 #include "push_double.h"
@@ -24,12 +27,23 @@ static void fail_with(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+#ifdef QP_PUSH_DOUBLE_NO_CMOCKA
+	exit(1); /* a benchmark without its double has nothing to measure */
+#else
 	fail();
+#endif
 }
 
+#ifdef QP_PUSH_DOUBLE
 void push_double_start(push_double_t *d, const char *const *extra_args)
 {
-	const char *argv[16] = { QP_PUSH_DOUBLE, "-dir" };
+	push_double_start_at(d, QP_PUSH_DOUBLE, extra_args);
+}
+#endif
+
+void push_double_start_at(push_double_t *d, const char *path, const char *const *extra_args)
+{
+	const char *argv[16] = { path, "-dir" };
 	char addr_path[300], addr[64] = "";
 	int argc = 3;
 
@@ -60,12 +74,11 @@ void push_double_start(push_double_t *d, const char *const *extra_args)
 				break;
 		}
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
-			fail_with("push double %s exited (status %d) before serving",
-			          QP_PUSH_DOUBLE, status);
+			fail_with("push double %s exited (status %d) before serving", path, status);
 		usleep(10000);
 	}
 	if (!*addr)
-		fail_with("push double %s wrote no %s within 30 s", QP_PUSH_DOUBLE, addr_path);
+		fail_with("push double %s wrote no %s within 30 s", path, addr_path);
 	snprintf(d->base, sizeof(d->base), "https://%s", addr);
 }
 
@@ -127,12 +140,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *opaque)
 	return size * n;
 }
 
-/* A request to the double; its body (malloc'ed) for a GET. */
+/* A request to the double; its body (malloc'ed). Fails unless it answers 2xx. */
 static char *request(const push_double_t *d, const char *path, int post)
 {
 	char url[256], ca[300];
 	char *text = NULL;
 	CURL *curl = curl_easy_init();
+	long status = 0;
 	CURLcode rc;
 
 	snprintf(url, sizeof(url), "%s%s", d->base, path);
@@ -144,12 +158,20 @@ static char *request(const push_double_t *d, const char *path, int post)
 	if (post)
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
 	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(curl);
-	if (rc != CURLE_OK) {
+	if (rc != CURLE_OK || status / 100 != 2) {
 		free(text);
-		fail_with("push double %s: %s", url, curl_easy_strerror(rc));
+		if (rc != CURLE_OK)
+			fail_with("push double %s: %s", url, curl_easy_strerror(rc));
+		fail_with("push double %s: status %ld", url, status);
 	}
 	return text ? text : strdup("");
+}
+
+char *push_double_get(const push_double_t *d, const char *path)
+{
+	return request(d, path, 0);
 }
 
 void push_double_control(const push_double_t *d, const char *what)
@@ -204,7 +226,7 @@ long long push_double_accepted_at(const push_double_t *d, const char *provider,
 	long long ns = 0;
 
 	snprintf(path, sizeof(path), "/accepted-at?provider=%s", provider);
-	text = request(d, path, 0);
+	text = push_double_get(d, path);
 	/* "<scan_id> <ns>" lines, in no order. */
 	for (line = text; line && *line;) {
 		if (!strncmp(line, scan_id, len) && line[len] == ' ') {

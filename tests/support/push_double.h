@@ -2,6 +2,8 @@
  * Test fixture: the push provider double (tests/doubles/pushdouble, a Go
  * program built by CMake) started on a loopback port of its choosing, with
  * the conf that points libquackpipe's push providers at it, and its counts.
+ * A failure fails the CMocka test with the reason; built with
+ * QP_PUSH_DOUBLE_NO_CMOCKA (bench_alerts), it exits 1 after printing it.
  */
 #ifndef QP_TEST_PUSH_DOUBLE_H
 #define QP_TEST_PUSH_DOUBLE_H
@@ -16,11 +18,19 @@ typedef struct push_double {
 	char base[128];  /* https://127.0.0.1:PORT */
 } push_double_t;
 
-/* Starts the double (QP_PUSH_DOUBLE is its path) and waits for it to
- * serve; extra_args are passed on (e.g. "-slow=1500ms"), NULL-terminated.
- * Fails the test with the reason when it cannot. */
+/* Starts the double at path and waits for it to serve; extra_args are
+ * passed on (e.g. "-slow=1500ms"), NULL-terminated (may be NULL). Fails
+ * with the reason when it cannot. push_double_start: the double CMake
+ * built (QP_PUSH_DOUBLE is its path). */
+void push_double_start_at(push_double_t *d, const char *path, const char *const *extra_args);
+#ifdef QP_PUSH_DOUBLE
 void push_double_start(push_double_t *d, const char *const *extra_args);
+#endif
 void push_double_stop(push_double_t *d);
+
+/* GET path (e.g. "/accepted-at?provider=apns"): the body, malloc'ed.
+ * Fails unless the double answers 2xx. */
+char *push_double_get(const push_double_t *d, const char *path);
 
 /* Sets the qp.alerts.* keys for all three providers of the double. */
 void push_double_conf(const push_double_t *d, qp_conf_t *conf);
