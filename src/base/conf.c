@@ -355,7 +355,8 @@ static const qp_prop_t qp_properties[] = {
 	  "(fdatasync) and cuts from it what Kafka acknowledged: a crash of the "
 	  "machine can lose the 202s of that long plus a poll interval (a killed "
 	  "process loses none); each cut costs a sync, a head file and a "
-	  "directory sync. 0: at every poll." },
+	  "directory sync. Sooner when the journal holds half of "
+	  "qp.ingest.spool.max.bytes. 0: at every poll." },
 	{ "qp.ingest.received.header", QP_PROP_BOOL, "false", 0, 0, NULL,
 	  "Take a request's receipt time from its X-QP-Received-Ms header (epoch "
 	  "ms) when it has one, instead of this node's clock: for replays of "

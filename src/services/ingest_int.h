@@ -250,9 +250,9 @@ qp_err_t qp_ingest__journal_write(qp_ingest_t *ing, const qp_ingest_batch_t *bat
 uint64_t qp_ingest__journal_done(qp_ingest_t *ing, uint64_t seq);
 /* The lowest sequence number not reported: everything before it may go. */
 uint64_t qp_ingest__journal_reported(qp_ingest_t *ing);
-/* Whether the journal's turn to be synced and cut has come (at most once
- * per qp.ingest.spool.journal.sync.ms; the first call: yes); true to one
- * caller per turn. */
+/* Whether the journal's turn to be synced and cut has come: once per
+ * qp.ingest.spool.journal.sync.ms (the first call: yes), or at once when
+ * it holds more than half its bound; true to one caller per turn. */
 bool qp_ingest__journal_due(qp_ingest_t *ing);
 /* Makes the journal durable and cuts it before until, without holding the
  * lock qp_ingest__journal_write takes while it syncs. */

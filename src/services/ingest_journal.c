@@ -52,6 +52,7 @@ struct qp_ingest_journal {
 	slot_t *ring;
 	size_t cap;
 	uint64_t unreported;   /* lowest sequence number not reported */
+	uint64_t max_bytes;               /* its bound (qp.ingest.spool.max.bytes) */
 	int64_t sync_interval_ms;         /* qp.ingest.spool.journal.sync.ms */
 	atomic_int_fast64_t next_sync_ms; /* monotonic; 0: at the next poll */
 };
@@ -140,6 +141,7 @@ qp_err_t qp_ingest__journal_open(qp_ingest_t *ing, const char *spool_dir, uint64
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_mutex_init(&j->trim_lock, NULL);
 	j->unreported = qp_spool__head_seq(j->file);
+	j->max_bytes = max_bytes;
 	j->sync_interval_ms = qp_conf__int(ing->conf, "qp.ingest.spool.journal.sync.ms");
 	ing->journal = j;
 	return QP_OK;
@@ -264,6 +266,18 @@ uint64_t qp_ingest__journal_reported(qp_ingest_t *ing)
 	return until;
 }
 
+/* Past half its bound: a request the journal cannot take is answered 503,
+ * so what Kafka acknowledged must not wait for the next turn to leave. */
+static bool half_full(qp_ingest_journal_t *j)
+{
+	uint64_t bytes;
+
+	pthread_mutex_lock(&j->lock);
+	bytes = qp_spool__bytes(j->file);
+	pthread_mutex_unlock(&j->lock);
+	return bytes > j->max_bytes / 2;
+}
+
 bool qp_ingest__journal_due(qp_ingest_t *ing)
 {
 	qp_ingest_journal_t *j = ing->journal;
@@ -273,9 +287,10 @@ bool qp_ingest__journal_due(qp_ingest_t *ing)
 		return false;
 	now = qp_clock__now_ms();
 	due = atomic_load(&j->next_sync_ms);
+	if (now < due && !half_full(j))
+		return false;
 	/* One poller takes each turn; the others go on serving reports. */
-	return now >= due &&
-	       atomic_compare_exchange_strong(&j->next_sync_ms, &due, now + j->sync_interval_ms);
+	return atomic_compare_exchange_strong(&j->next_sync_ms, &due, now + j->sync_interval_ms);
 }
 
 void qp_ingest__journal_trim(qp_ingest_t *ing, uint64_t until)

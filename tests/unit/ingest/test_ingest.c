@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "base/buf_int.h"
 #include "base/digest_int.h"
 #include "base/spool_int.h"
 #include "kafka/mock_int.h"
@@ -1015,6 +1016,41 @@ static void test_journal_is_cut_once_per_sync_interval(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A journal holding more than half its bound is cut at the next poll, its
+ * turn come or not: a long sync interval must not fill it and have
+ * requests answered 503. */
+static void test_journal_half_full_is_cut_before_its_turn(void **state)
+{
+	char dir[] = "/tmp/qp-ingest-journal-XXXXXX", path[4096], *ev;
+	qp_buf_t body = QP_BUF_INIT;
+	qp_ingest_t *ing;
+	test_record_t *rec;
+	int i;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	ing = handler("jhalf", "qp.ingest.spool.dir", dir, "qp.ingest.spool.journal.sync.ms",
+	              "60000", "qp.ingest.spool.max.bytes", "65536", NULL);
+	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK); /* the first turn, on nothing */
+	/* 100 events of ~420 bytes in the journal: more than 32 KiB. */
+	for (i = 0; i < 100; i++) {
+		ev = event(100 + i, "dev-half", -60);
+		assert_int_equal(qp_buf__puts(&body, ev), QP_OK);
+		assert_int_equal(qp_buf__putc(&body, '\n'), QP_OK);
+		free(ev);
+	}
+	expect(ing, "POST", "/v1/scans", NDJSON, body.ptr, 202, "\"accepted\":100");
+	qp_buf_dispose(&body);
+	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
+	assert_int_equal(segments_in(path), 1);
+	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK); /* not its turn, but half full */
+	assert_int_equal(segments_in(path), 0);
+	qp_ingest_destroy(ing);
+	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "jhalf-events", 100);
+	test_records_free(rec, 100);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1041,6 +1077,7 @@ int main(void)
 		cmocka_unit_test(test_journal_can_be_turned_off),
 		cmocka_unit_test(test_requests_do_not_wait_for_the_journal_flush),
 		cmocka_unit_test(test_journal_is_cut_once_per_sync_interval),
+		cmocka_unit_test(test_journal_half_full_is_cut_before_its_turn),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
