@@ -9,7 +9,6 @@
 #include "model/event_int.h"
 #include "model/json_int.h"
 
-
 static inline void put(qp_row_writer_t *w, const char *s, size_t n)
 {
 	qp_row_writer__put(w, s, n);

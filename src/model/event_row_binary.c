@@ -11,7 +11,6 @@
 
 #include "model/event_int.h"
 
-
 static void put(qp_row_writer_t *w, const void *p, size_t n)
 {
 	qp_row_writer__put(w, p, n);
