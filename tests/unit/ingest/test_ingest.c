@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +24,7 @@
 #include "base/spool_int.h"
 #include "kafka/mock_int.h"
 #include "kafka_read.h"
+#include "spool_files.h"
 #include "quackpipe.h"
 #include "quackpipe/sys/mock.h"
 
@@ -967,21 +967,6 @@ static void test_journal_can_be_turned_off(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* The segment files in dir (-1: no dir). */
-static int segments_in(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += strstr(e->d_name, ".seg") != NULL;
-	closedir(d);
-	return n;
-}
-
 /* The journal is synced and cut at most once per
  * qp.ingest.spool.journal.sync.ms, the first poll at once: a delivered
  * event stays in it until the next turn, and leaves it at the close. */
@@ -999,18 +984,18 @@ static void test_journal_is_cut_once_per_sync_interval(void **state)
 	expect(ing, "POST", "/v1/scans", JSON, ev, 202, "\"accepted\":1");
 	free(ev);
 	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK); /* its report is in */
-	assert_int_equal(segments_in(path), 1);
+	assert_int_equal(spool_segments(path, NULL, 0), 1);
 	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK); /* the first turn: cut, emptied */
-	assert_int_equal(segments_in(path), 0);
+	assert_int_equal(spool_segments(path, NULL, 0), 0);
 
 	ev = event(2, "dev-1", -60);
 	expect(ing, "POST", "/v1/scans", JSON, ev, 202, "\"accepted\":1");
 	free(ev);
 	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
 	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK); /* not its turn: it stays */
-	assert_int_equal(segments_in(path), 1);
+	assert_int_equal(spool_segments(path, NULL, 0), 1);
 	qp_ingest_destroy(ing); /* every report in: cut at the close */
-	assert_int_equal(segments_in(path), -1);
+	assert_int_equal(spool_segments(path, NULL, 0), -1);
 	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "jsync-events", 2);
 	test_records_free(rec, 2);
 	assert_int_equal(rmdir(dir), 0);
@@ -1042,9 +1027,9 @@ static void test_journal_half_full_is_cut_before_its_turn(void **state)
 	expect(ing, "POST", "/v1/scans", NDJSON, body.ptr, 202, "\"accepted\":100");
 	qp_buf_dispose(&body);
 	assert_int_equal(qp_ingest_flush(ing, 10000), QP_OK);
-	assert_int_equal(segments_in(path), 1);
+	assert_int_equal(spool_segments(path, NULL, 0), 1);
 	assert_int_equal(qp_ingest_poll(ing, 0), QP_OK); /* not its turn, but half full */
-	assert_int_equal(segments_in(path), 0);
+	assert_int_equal(spool_segments(path, NULL, 0), 0);
 	qp_ingest_destroy(ing);
 	rec = test_kafka_read(qp_mock_cluster_bootstrap(mc), "jhalf-events", 100);
 	test_records_free(rec, 100);
