@@ -55,7 +55,7 @@ static int batch_rows;
 static const char *url, *chdb_path, *chdb_dir;
 static bench_topics_t topics;
 static bench_preload_t preloaded;
-static int batch_max, batch_age_ms;
+static int batch_max, batch_age_ms, batch_idle_ms;
 
 /* Where rows go: one ClickHouse, through ch-writer or the plain loader. */
 typedef struct target {
@@ -198,6 +198,7 @@ typedef struct loader {
 	size_t held_count;
 	qp_buf_t body;
 	uint64_t first_ns;   /* when the body's first row came */
+	uint64_t last_ns;    /* when its last row came */
 	long inserted;
 	qp_buf_t insert_url; /* HTTP */
 	qp_ch_insert_t req;  /* embedded */
@@ -270,21 +271,27 @@ static void add_event(loader_t *l, qp_message_t *msg)
 		bench_die("plain loader", "an event was not decoded");
 	if (qp_event_encode_row(&l->body, ev))
 		bench_die("plain loader encode", qp_error_last());
+	l->last_ns = bench_now_ns();
 	if (!l->held_count)
-		l->first_ns = bench_now_ns();
+		l->first_ns = l->last_ns;
 	l->held[l->held_count++] = msg;
 	if (l->held_count == (size_t)batch_rows)
 		send_batch(l);
 }
 
-/* Milliseconds until the body is due by age, as the inserter's age limit. */
+/* Milliseconds until the body is due by age or a pause of its input, as
+ * the inserter's age and idle limits. */
 static int age_left_ms(const loader_t *l)
 {
-	int64_t left;
+	uint64_t now = bench_now_ns();
+	int64_t left, idle_left;
 
 	if (!l->held_count)
 		return 500;
-	left = batch_age_ms - (int64_t)((bench_now_ns() - l->first_ns) / 1000000);
+	left = batch_age_ms - (int64_t)((now - l->first_ns) / 1000000);
+	idle_left = batch_idle_ms - (int64_t)((now - l->last_ns) / 1000000);
+	if (batch_idle_ms > 0 && idle_left < left)
+		left = idle_left;
 	return left <= 0 ? 0 : left > 500 ? 500 : (int)left;
 }
 
@@ -529,6 +536,7 @@ int main(int argc, char **argv)
 		usage();
 	batch_max = conf_default("qp.svc.batch.max");
 	batch_age_ms = conf_default("qp.inserter.batch.age.ms");
+	batch_idle_ms = conf_default("qp.inserter.batch.idle.ms");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	bench_print_conditions("chwriter");
@@ -552,13 +560,14 @@ int main(int argc, char **argv)
 	       preloaded.flagged, args.devices);
 	printf("both sides: one process, runner batches of %d (qp.svc.batch.max), "
 	       "qp.runner.decode=enriched, qp_event_encode_row, inserts of %d rows "
-	       "(qp.inserter.batch.rows; or %d ms of age), synchronous, acked after the insert, "
-	       "a fresh group reading from the start and a fresh table each run; median of %d "
-	       "runs after a warm-up, taking turns going first\n",
-	       batch_max, batch_rows, batch_age_ms, args.repeat);
+	       "(qp.inserter.batch.rows; or %d ms of age, or %d ms without a new row), "
+	       "synchronous, acked after the insert, a fresh group reading from the start and "
+	       "a fresh table each run; median of %d runs after a warm-up, taking turns going "
+	       "first\n",
+	       batch_max, batch_rows, batch_age_ms, batch_idle_ms, args.repeat);
 	if (args.events % batch_rows)
 		printf("note: %d events are not a whole number of %d-row batches: the last batch "
-		       "waits for its age on both sides\n", args.events, batch_rows);
+		       "waits for its age or idle time on both sides\n", args.events, batch_rows);
 	if (url)
 		measure(&http);
 	if (chdb_path)

@@ -5,7 +5,8 @@
  * qp.inserter.format=RowBinary, one RowBinary row each of the table's columns
  * in the order of docs/sql/scan_events.sql) are added with an opaque tag,
  * typically the host's Kafka message. A batch is due for a flush when the
- * first of qp.inserter.batch.rows, .bytes or .age.ms is reached; the host
+ * first of qp.inserter.batch.rows, .bytes or .age.ms is reached, or when no
+ * row has been added for qp.inserter.batch.idle.ms; the host
  * asks qp_inserter_due_in_ms() and calls qp_inserter_flush(). A flush
  * inserts the batch with INSERT INTO db.table FORMAT JSONEachRow (or
  * RowBinary, naming the columns) over HTTP (libcurl) or into the

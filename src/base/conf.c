@@ -176,6 +176,10 @@ static const qp_prop_t qp_properties[] = {
 	  "the bound on the inserter's buffered rows while ClickHouse is down." },
 	{ "qp.inserter.batch.age.ms", QP_PROP_INT, "2000", 0, 3600000, NULL,
 	  "Flush a batch when its oldest row has waited this long." },
+	{ "qp.inserter.batch.idle.ms", QP_PROP_INT, "500", 0, 3600000, NULL,
+	  "Flush a batch when no row has been added to it for this long (its input "
+	  "paused), without waiting out the rest of its age; 0: only rows, bytes "
+	  "and age flush." },
 	{ "qp.inserter.retry.max", QP_PROP_INT, "8", 0, 1000, NULL,
 	  "Retries of one request after transient failures, per flush call." },
 	{ "qp.inserter.retry.total.ms", QP_PROP_INT, "60000", 0, 86400000, NULL,

@@ -400,6 +400,7 @@ static qp_err_t inserter_create(qp_inserter_t **out, qp_conf_t *conf)
 	limits.max_rows = (size_t)qp_conf__int(conf, "qp.inserter.batch.rows");
 	limits.max_bytes = (size_t)qp_conf__int(conf, "qp.inserter.batch.bytes");
 	limits.max_age_ms = qp_conf__int(conf, "qp.inserter.batch.age.ms");
+	limits.max_idle_ms = qp_conf__int(conf, "qp.inserter.batch.idle.ms");
 	ins->format = strcmp(qp_conf__str(conf, "qp.inserter.format"), "RowBinary") == 0
 		? QP_CH_ROW_BINARY : QP_CH_JSON_EACH_ROW;
 	limits.binary = ins->format == QP_CH_ROW_BINARY;

@@ -1,4 +1,4 @@
-/* The inserter's batching policy: rows, bytes, age; bounded memory. */
+/* The inserter's batching policy: rows, bytes, age, idle; bounded memory. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +76,7 @@ qp_err_t qp_batch__add(qp_batch_t *batch, const void *row, size_t len, void *tag
 	}
 	if (!pending)
 		batch->first_ms = now_ms;
+	batch->last_ms = now_ms;
 	batch->count++;
 	return QP_OK;
 }
@@ -83,15 +84,19 @@ qp_err_t qp_batch__add(qp_batch_t *batch, const void *row, size_t len, void *tag
 int64_t qp_batch__due_in_ms(const qp_batch_t *batch, int64_t now_ms)
 {
 	size_t pending = qp_batch__pending_rows(batch);
-	int64_t age;
+	int64_t due;
 
 	if (!pending)
 		return -1;
 	if (batch->sealed || pending >= batch->limits.max_rows ||
 	    qp_batch__pending_bytes(batch) >= batch->limits.max_bytes)
 		return 0;
-	age = now_ms - batch->first_ms;
-	return age >= batch->limits.max_age_ms ? 0 : batch->limits.max_age_ms - age;
+	due = batch->first_ms + batch->limits.max_age_ms;
+	/* A pause in the input: what waits will not be joined by more rows
+	 * soon, so waiting out the age only delays it. */
+	if (batch->limits.max_idle_ms > 0 && batch->last_ms + batch->limits.max_idle_ms < due)
+		due = batch->last_ms + batch->limits.max_idle_ms;
+	return due <= now_ms ? 0 : due - now_ms;
 }
 
 void qp_batch__resolve(qp_batch_t *batch, size_t done)

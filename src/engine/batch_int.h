@@ -5,8 +5,8 @@
  * A batch holds JSONEachRow lines back to back in one buffer, each ending in
  * '\n' (or, for binary limits, rows as they were given), with the host's
  * opaque tag per row. A batch is due for a flush when
- * the first of three limits is reached: rows, bytes, or the age of its
- * oldest row. It is full (qp_batch__add refuses rows with QP_ERR_QUEUE_FULL)
+ * the first of its limits is reached: rows, bytes, the age of its oldest
+ * row, or (when set) a pause of its input: no row added for max_idle_ms. It is full (qp_batch__add refuses rows with QP_ERR_QUEUE_FULL)
  * when adding the row would pass the row or byte limit, or while it is
  * sealed after a failed flush: that is what bounds the inserter's memory
  * while ClickHouse is down.
@@ -29,6 +29,7 @@ typedef struct qp_batch_limits {
 	size_t max_bytes;    /* >= 1 */
 	int64_t max_age_ms;  /* >= 0 */
 	bool binary;         /* rows are binary (RowBinary): taken as they are */
+	int64_t max_idle_ms; /* >= 0; 0: no idle rule */
 } qp_batch_limits_t;
 
 typedef struct qp_batch_row {
@@ -44,6 +45,7 @@ typedef struct qp_batch {
 	size_t count, alloc;
 	size_t done;         /* rows [0, done) are resolved */
 	int64_t first_ms;    /* when the oldest pending row was added */
+	int64_t last_ms;     /* when the newest row was added */
 	bool sealed;         /* a flush failed: no rows until it succeeds */
 } qp_batch_t;
 

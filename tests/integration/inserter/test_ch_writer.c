@@ -66,8 +66,10 @@ static void stop_inserts_the_waiting_rows(void **state)
 	                 QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.database", "default"), QP_OK);
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.table", table), QP_OK);
-	/* Nothing would be inserted for ten minutes but for the stop. */
+	/* Nothing would be inserted for ten minutes but for the stop (nor when
+	 * the input pauses). */
 	assert_int_equal(qp_conf_set(conf, "qp.inserter.batch.age.ms", "600000"), QP_OK);
+	assert_int_equal(qp_conf_set(conf, "qp.inserter.batch.idle.ms", "0"), QP_OK);
 	service_thread_start(&run, &qp_ch_writer__type, conf);
 	counters = qp_service__stats(run.svc);
 	assert_int_equal(service_thread_wait(&counters->consumed, EVENTS, DEADLINE_MS), EVENTS);

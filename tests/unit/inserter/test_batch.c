@@ -11,7 +11,7 @@ static const char row[] = "{\"scan_id\":\"a\"}"; /* 15 bytes, 16 with '\n' */
 
 static void init(qp_batch_t *b, size_t rows, size_t bytes, int64_t age)
 {
-	qp_batch_limits_t limits = { rows, bytes, age, false };
+	qp_batch_limits_t limits = { rows, bytes, age, false, 0 };
 
 	qp_batch__init(b, &limits);
 }
@@ -70,6 +70,36 @@ static void due_by_age_of_oldest_row(void **state)
 	assert_int_equal(qp_batch__due_in_ms(&b, 5000), -1);
 	assert_int_equal(qp_batch__add(&b, row, strlen(row), NULL, 5000), QP_OK);
 	assert_int_equal(qp_batch__due_in_ms(&b, 5500), 1500);
+	qp_batch__dispose(&b);
+}
+
+/* A pause in the input flushes what waits; the age still bounds the wait
+ * of a batch whose input never pauses. */
+static void due_by_idle_input(void **state)
+{
+	qp_batch_limits_t limits = { 1000, 1 << 20, 2000, false, 300 };
+	qp_batch_t b;
+	int64_t t;
+
+	qp_batch__init(&b, &limits);
+	assert_int_equal(qp_batch__add(&b, row, strlen(row), NULL, 1000), QP_OK);
+	assert_int_equal(qp_batch__due_in_ms(&b, 1000), 300);
+	/* Each row restarts the idle clock, not the age. */
+	assert_int_equal(qp_batch__add(&b, row, strlen(row), NULL, 1200), QP_OK);
+	assert_int_equal(qp_batch__due_in_ms(&b, 1200), 300);
+	assert_int_equal(qp_batch__due_in_ms(&b, 1499), 1);
+	assert_int_equal(qp_batch__due_in_ms(&b, 1500), 0);
+	for (t = 1400; t <= 2800; t += 200)
+		assert_int_equal(qp_batch__add(&b, row, strlen(row), NULL, t), QP_OK);
+	assert_int_equal(qp_batch__due_in_ms(&b, 2900), 100); /* the age's 3000 first */
+	assert_int_equal(qp_batch__due_in_ms(&b, 3000), 0);
+	qp_batch__dispose(&b);
+
+	/* 0: no idle rule, only the age. */
+	limits.max_idle_ms = 0;
+	qp_batch__init(&b, &limits);
+	assert_int_equal(qp_batch__add(&b, row, strlen(row), NULL, 1000), QP_OK);
+	assert_int_equal(qp_batch__due_in_ms(&b, 2500), 500);
 	qp_batch__dispose(&b);
 }
 
@@ -147,7 +177,7 @@ static void sealed_batch_refuses_rows_until_resolved(void **state)
 static void binary_rows_are_taken_as_they_are(void **state)
 {
 	static const char bin[] = { 'a', '\n', '\0', '\r', 'b' };
-	qp_batch_limits_t limits = { 10, 1 << 20, 60000, true };
+	qp_batch_limits_t limits = { 10, 1 << 20, 60000, true, 0 };
 	qp_batch_t b;
 	size_t len;
 	const char *range;
@@ -169,6 +199,7 @@ int main(void)
 		cmocka_unit_test(due_by_rows),
 		cmocka_unit_test(due_by_bytes),
 		cmocka_unit_test(due_by_age_of_oldest_row),
+		cmocka_unit_test(due_by_idle_input),
 		cmocka_unit_test(rows_are_lines_with_one_newline),
 		cmocka_unit_test(oversized_row_goes_alone),
 		cmocka_unit_test(sealed_batch_refuses_rows_until_resolved),
