@@ -8,6 +8,7 @@
 
 #include "base/clock_int.h"
 #include "kafka/kafka_int.h"
+#include "kafka/read_ends_int.h"
 #include "kafka/replay_int.h"
 #include "quackpipe/headers.h"
 
@@ -21,11 +22,7 @@ struct qp_replay {
 	rd_kafka_queue_t *logs;
 	rd_kafka_message_t *current; /* the record last handed out */
 	rd_kafka_topic_t *log; /* the topic of qp_replay__start_logs, NULL before */
-	/* The partitions being read, each up to its end (exclusive); a
-	 * partition is done once it reached it (end set to 0). */
-	int32_t *parts;
-	int64_t *ends;
-	size_t count, open, alloc;
+	qp_read_ends_t reading; /* the partitions being read, each up to its end */
 	int64_t deadline; /* when a stalled read is given up */
 };
 
@@ -73,8 +70,7 @@ void qp_replay__destroy(qp_replay_t *r)
 		rd_kafka_message_destroy(r->current);
 	if (r->log)
 		rd_kafka_topic_destroy(r->log);
-	free(r->parts);
-	free(r->ends);
+	qp_read_ends__dispose(&r->reading);
 	if (r->rk) {
 		rd_kafka_consumer_close(r->rk);
 		if (r->logs) {
@@ -99,42 +95,16 @@ static qp_err_t assign_at(qp_replay_t *r, const char *topic, int32_t partition,
 	return kerr ? qp_kafka__error(kerr, r->who) : QP_OK;
 }
 
-/* Makes room for count partitions to read, none of them yet. */
-static qp_err_t reading_reset(qp_replay_t *r, size_t count)
-{
-	r->count = r->open = 0;
-	if (count > r->alloc) {
-		int32_t *parts = realloc(r->parts, count * sizeof(*parts));
-		int64_t *ends;
-
-		if (parts)
-			r->parts = parts;
-		if (!parts || !(ends = realloc(r->ends, count * sizeof(*ends))))
-			return qp_error__code(QP_ERR_NOMEM);
-		r->ends = ends;
-		r->alloc = count;
-	}
-	return QP_OK;
-}
-
-/* Adds partition to what qp_replay__next reads, up to end. */
-static void reading_add(qp_replay_t *r, int32_t partition, int64_t end)
-{
-	r->parts[r->count] = partition;
-	r->ends[r->count++] = end;
-	r->open += end > 0;
-	r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
-}
-
 /* Reads one partition, from offset up to end. */
 static qp_err_t read_one(qp_replay_t *r, const char *topic, int32_t partition,
                          int64_t offset, int64_t end)
 {
 	qp_err_t err;
 
-	if ((err = reading_reset(r, 1)))
+	if ((err = qp_read_ends__reset(&r->reading, 1)))
 		return err;
-	reading_add(r, partition, end);
+	qp_read_ends__add(&r->reading, partition, end);
+	r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
 	return assign_at(r, topic, partition, offset);
 }
 
@@ -218,7 +188,7 @@ qp_err_t qp_replay__start(qp_replay_t *r, const char *topic, int32_t partition,
 	int64_t start;
 	qp_err_t err;
 
-	r->count = r->open = 0;
+	qp_read_ends__reset(&r->reading, 0);
 	*end = 0;
 	if ((err = committed_offset(r, topic, partition, end)))
 		return err;
@@ -236,7 +206,7 @@ qp_err_t qp_replay__start(qp_replay_t *r, const char *topic, int32_t partition,
 qp_err_t qp_replay__start_range(qp_replay_t *r, const char *topic, int32_t partition,
                                 int64_t from, int64_t end)
 {
-	r->count = r->open = 0;
+	qp_read_ends__reset(&r->reading, 0);
 	if (from >= end)
 		return QP_OK;
 	return read_one(r, topic, partition, from, end);
@@ -290,45 +260,15 @@ static qp_err_t know_log_topic(qp_replay_t *r, const char *topic)
 qp_err_t qp_replay__start_logs(qp_replay_t *r, const char *topic, const int32_t *partitions,
                                size_t count, int64_t *ends)
 {
-	rd_kafka_topic_partition_list_t *list;
-	rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+	rd_kafka_resp_err_t kerr;
 	qp_err_t err;
-	size_t i;
 
-	if ((err = reading_reset(r, count)) || (err = know_log_topic(r, topic)))
+	if ((err = qp_read_ends__reset(&r->reading, count)) || (err = know_log_topic(r, topic)))
 		return err;
-	list = rd_kafka_topic_partition_list_new((int)count);
-	for (i = 0; i < count && !kerr; i++) {
-		int64_t low = 0, high = 0;
-
-		kerr = rd_kafka_query_watermark_offsets(r->rk, topic, partitions[i], &low, &high,
-		                                        QP_REPLAY_REQUEST_MS);
-		ends[i] = !kerr && high > low ? high : 0;
-		reading_add(r, partitions[i], ends[i]);
-		if (ends[i])
-			rd_kafka_topic_partition_list_add(list, topic, partitions[i])->offset =
-				RD_KAFKA_OFFSET_BEGINNING;
-	}
-	/* One assignment: the partitions are fetched together, not in turn. */
-	if (!kerr && list->cnt)
-		kerr = rd_kafka_assign(r->rk, list);
-	rd_kafka_topic_partition_list_destroy(list);
-	if (kerr) {
-		r->count = r->open = 0;
-		return qp_kafka__error(kerr, r->who);
-	}
-	return QP_OK;
-}
-
-/* The index of partition among those read, count if none. */
-static size_t reading_index(const qp_replay_t *r, int32_t partition)
-{
-	size_t i;
-
-	for (i = 0; i < r->count; i++)
-		if (r->parts[i] == partition)
-			break;
-	return i;
+	kerr = qp_read_ends__start_whole(&r->reading, r->rk, topic, partitions, count,
+	                                 QP_REPLAY_REQUEST_MS, ends);
+	r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
+	return kerr ? qp_kafka__error(kerr, r->who) : QP_OK;
 }
 
 qp_err_t qp_replay__next(qp_replay_t *r, qp_replay_record_t *rec, bool *got)
@@ -340,22 +280,13 @@ qp_err_t qp_replay__next(qp_replay_t *r, qp_replay_record_t *rec, bool *got)
 	if (r->current)
 		rd_kafka_message_destroy(r->current);
 	r->current = NULL;
-	while (r->open) {
-		size_t i;
-
+	while (r->reading.open) {
 		if (!(m = next_record(r, r->deadline)))
 			return qp_error__set(QP_ERR_TIMEOUT, "%s: replay stalled with %zu of %zu "
-			                     "partitions short of their end", r->who, r->open,
-			                     r->count);
-		i = reading_index(r, m->partition);
-		if (i == r->count || !r->ends[i]) { /* not read, or done */
+			                     "partitions short of their end", r->who,
+			                     r->reading.open, r->reading.count);
+		if (!qp_read_ends__take(&r->reading, m)) { /* an end, or past it */
 			rd_kafka_message_destroy(m);
-			continue;
-		}
-		if (m->err || m->offset >= r->ends[i]) { /* at its end */
-			rd_kafka_message_destroy(m);
-			r->ends[i] = 0;
-			r->open--;
 			continue;
 		}
 		r->current = m;
@@ -378,7 +309,7 @@ void qp_replay__stop(qp_replay_t *r)
 	if (r->current)
 		rd_kafka_message_destroy(r->current);
 	r->current = NULL;
-	r->count = r->open = 0;
+	qp_read_ends__reset(&r->reading, 0);
 	rd_kafka_assign(r->rk, NULL);
 	qp_kafka__logs_drain(r->logs, r->conf);
 }

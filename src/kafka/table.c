@@ -5,6 +5,7 @@
 
 #include "base/clock_int.h"
 #include "kafka/kafka_int.h"
+#include "kafka/read_ends_int.h"
 #include "kafka/table_int.h"
 
 #define QP_TABLE_REQUEST_MS 10000
@@ -14,6 +15,7 @@ struct qp_table {
 	char *topic, *who;
 	rd_kafka_t *rk;
 	rd_kafka_queue_t *logs;
+	qp_read_ends_t load;      /* the partitions a load reads to their end */
 	char security_error[400]; /* the last TLS or SASL failure; "" if none */
 };
 
@@ -108,6 +110,7 @@ void qp_table__destroy(qp_table_t *t)
 		}
 		rd_kafka_destroy(t->rk);
 	}
+	qp_read_ends__dispose(&t->load);
 	free(t->topic);
 	free(t->who);
 	free(t);
@@ -147,67 +150,54 @@ static qp_err_t partition_count(qp_table_t *t, int *count, int timeout_ms)
 qp_err_t qp_table__load(qp_table_t *t, qp_table_record_cb *cb, void *opaque,
                         int timeout_ms)
 {
-	rd_kafka_topic_partition_list_t *list = NULL;
-	int64_t *end = NULL, deadline = qp_clock__now_ms() + timeout_ms;
-	int count = 0, left = 0;
+	int32_t *partitions = NULL;
+	int64_t deadline = qp_clock__now_ms() + timeout_ms;
+	int count = 0;
 	rd_kafka_resp_err_t kerr;
 	qp_err_t err;
 
 	if ((err = partition_count(t, &count, request_ms(deadline))))
 		return err;
-	if (!(end = calloc((size_t)count, sizeof(*end))))
+	if (!(partitions = malloc((size_t)count * sizeof(*partitions))) ||
+	    (err = qp_read_ends__reset(&t->load, (size_t)count))) {
+		free(partitions);
 		return qp_error__code(QP_ERR_NOMEM);
-	list = rd_kafka_topic_partition_list_new(count);
-	for (int p = 0; p < count; p++) {
-		int64_t low, high;
-		if ((kerr = rd_kafka_query_watermark_offsets(t->rk, t->topic, p, &low, &high,
-		                                             request_ms(deadline)))) {
-			err = request_failed(t, kerr);
-			goto out;
-		}
-		end[p] = high;
-		left += high > low;
-		rd_kafka_topic_partition_list_add(list, t->topic, p)->offset =
-			RD_KAFKA_OFFSET_BEGINNING;
 	}
-	if ((kerr = rd_kafka_assign(t->rk, list))) {
-		err = qp_kafka__error(kerr, t->who);
-		goto out;
-	}
-	while (left > 0) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(t->rk, qp_clock__left_ms(deadline) < 100
-		                                               ? qp_clock__left_ms(deadline) : 100);
+	for (int p = 0; p < count; p++)
+		partitions[p] = p;
+	kerr = qp_read_ends__start_whole(&t->load, t->rk, t->topic, partitions, (size_t)count,
+	                                 request_ms(deadline), NULL);
+	free(partitions);
+	if (kerr)
+		return request_failed(t, kerr);
+	while (t->load.open > 0) {
+		int64_t left = qp_clock__left_ms(deadline);
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(t->rk, left < 100 ? (int)left : 100);
+
 		if (!m) {
 			if (qp_clock__left_ms(deadline) == 0) {
 				err = qp_error__set(QP_ERR_TIMEOUT, "%s: %s not read to its end in %d ms",
 				                    t->who, t->topic, timeout_ms);
-				goto out;
+				break;
 			}
 			continue;
 		}
 		if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 			qp_log__(t->conf, QP_LOG_WARNING, t->who, "%s", rd_kafka_message_errstr(m));
-		} else if (m->partition >= 0 && m->partition < count && end[m->partition] > 0) {
-			/* A record's handed out; EOF or the last offset before
-			 * the end seen at start finishes the partition. */
+		} else {
+			/* Every record is handed out: the table follows its topic,
+			 * so one past a partition's end (written since) is news,
+			 * not noise. The end only says when the load is done. */
+			qp_read_ends__take(&t->load, m);
 			if (!m->err)
 				cb(m->key, m->key_len, m->payload, m->len, opaque);
-			if (m->err || m->offset + 1 >= end[m->partition]) {
-				end[m->partition] = 0;
-				left--;
-			}
-		} else if (!m->err) {
-			cb(m->key, m->key_len, m->payload, m->len, opaque);
 		}
 		rd_kafka_message_destroy(m);
 	}
-out:
 	if (err)
 		rd_kafka_assign(t->rk, NULL); /* a load again starts afresh */
 	if (t->logs)
 		qp_kafka__logs_drain(t->logs, t->conf);
-	rd_kafka_topic_partition_list_destroy(list);
-	free(end);
 	return err;
 }
 
