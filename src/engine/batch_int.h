@@ -4,10 +4,10 @@
  *
  * A batch holds JSONEachRow lines back to back in one buffer, each ending in
  * '\n' (or, for binary limits, rows as they were given), with the host's
- * opaque tag per row. A batch is due for a flush when
- * the first of its limits is reached: rows, bytes, the age of its oldest
- * row, or (when set) a pause of its input: no row added for max_idle_ms. It is full (qp_batch__add refuses rows with QP_ERR_QUEUE_FULL)
- * when adding the row would pass the row or byte limit, or while it is
+ * opaque tag per row. A batch is due for a flush when the first of its
+ * limits is reached: rows, bytes, the age of its oldest row, or (when set)
+ * a pause of its input, no row added for max_idle_ms. It is full
+ * (qp_batch__add refuses rows with QP_ERR_QUEUE_FULL) when adding the row would pass the row or byte limit, or while it is
  * sealed after a failed flush: that is what bounds the inserter's memory
  * while ClickHouse is down.
  *

@@ -52,11 +52,12 @@ rd_kafka_resp_err_t qp_read_ends__start_whole(qp_read_ends_t *r, rd_kafka_t *rk,
 		qp_read_ends__add(r, partitions[i], !kerr && high > low ? high : 0);
 		if (ends)
 			ends[i] = r->ends[i];
-		if (r->ends[i])
-			rd_kafka_topic_partition_list_add(list, topic, partitions[i])->offset =
-				RD_KAFKA_OFFSET_BEGINNING;
+		/* An empty partition too: it is done at once, but a caller that
+		 * goes on reading (a table) follows it from its beginning. */
+		rd_kafka_topic_partition_list_add(list, topic, partitions[i])->offset =
+			RD_KAFKA_OFFSET_BEGINNING;
 	}
-	if (!kerr && list->cnt)
+	if (!kerr)
 		kerr = rd_kafka_assign(rk, list);
 	rd_kafka_topic_partition_list_destroy(list);
 	if (kerr)

@@ -35,10 +35,11 @@ void qp_read_ends__add(qp_read_ends_t *r, int32_t partition, int64_t end);
 
 /*
  * Reads count partitions of topic whole, as they are now (r reset with room
- * for them, and holding none yet): takes each one's
- * high watermark (one request each, up to request_ms) as its end, and
- * assigns rk to the non-empty ones from their beginning, in one assignment
- * (fetched together, not in turn). ends[i], when ends is not NULL, is
+ * for them, and holding none yet): takes each one's high watermark (one
+ * request each, up to request_ms) as its end, and assigns rk to all of them
+ * from their beginning, in one assignment (fetched together, not in turn;
+ * an empty one is done at once, but a caller that keeps reading follows
+ * it). ends[i], when ends is not NULL, is
  * partitions[i]'s end (0 when empty). On a librdkafka error nothing is
  * left open and nothing assigned.
  */

@@ -405,6 +405,50 @@ static void waits_for_a_broker_down_at_start(void **state)
 	}
 }
 
+/* A token registered after the start reaches the table, also in a
+ * partition that was empty when the table was loaded: the table follows
+ * every partition of its topic, not only those it read at start. */
+static void token_registered_after_the_start_is_followed(void **state)
+{
+	topics_t t = make_topics(); /* device tokens: two partitions, both empty */
+	int64_t now = qp_clock__wall_ms(), deadline = qp_clock__now_ms() + 30000;
+	unsigned run = (unsigned)(now / 1000) & 0xffffffu;
+	svc_run_t r = { NULL, QP_ERR_GENERIC };
+	qp_alerts_stats_t st;
+	pthread_t thread;
+	char id[37];
+
+	if (qp_alerts_new(&r.svc, alerts_conf(&t, kf_unique(kf, "alert-svc-late"))) != QP_OK)
+		fail_msg("qp_alerts_new: %s", qp_error_last());
+	assert_int_equal(pthread_create(&thread, NULL, run_svc, &r), 0);
+	/* Tables are loaded before the alerts are consumed. */
+	while (atomic_load(&qp_service__stats((qp_service_t *)r.svc)->partitions) <= 0 &&
+	       qp_clock__now_ms() < deadline)
+		nap_ms(20);
+	assert_true(atomic_load(&qp_service__stats((qp_service_t *)r.svc)->partitions) > 0);
+	produce_token(&t, "dev-late", "webhook", "good-late");
+	kf_flush(kf);
+	do {
+		nap_ms(20);
+		stats_into(r.svc, &st);
+	} while (st.tokens < 1 && qp_clock__now_ms() < deadline);
+	assert_int_equal(st.tokens, 1);
+	scan_id(id, run, 200);
+	produce_alert(&t, id, "dev-late", 10, now);
+	kf_flush(kf);
+	do {
+		nap_ms(20);
+		stats_into(r.svc, &st);
+	} while (settled_all(&st) < 1 && qp_clock__now_ms() < deadline);
+	qp_alerts_wakeup(r.svc);
+	pthread_join(thread, NULL);
+	assert_int_equal(r.result, QP_OK);
+	stats_into(r.svc, &st);
+	qp_alerts_destroy(r.svc);
+	assert_int_equal(st.provider[QP_ALERTS_WEBHOOK].sent, 1);
+	assert_int_equal(push_double_count(&dbl, "accepted", "webhook", id), 1);
+}
+
 #else /* QP_TEST_REAL_KAFKA */
 
 /* ---- `quackpipe alerts` SIGKILLed mid-stream, twice ---- */
@@ -544,6 +588,7 @@ int main(void)
 #else
 		cmocka_unit_test(every_answer_reaches_its_place),
 		cmocka_unit_test(waits_for_a_broker_down_at_start),
+		cmocka_unit_test(token_registered_after_the_start_is_followed),
 #endif
 	};
 
