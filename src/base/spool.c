@@ -751,6 +751,11 @@ uint64_t qp_spool__bytes(const qp_spool_t *s)
 	return s->bytes;
 }
 
+uint64_t qp_spool__max_bytes(const qp_spool_t *s)
+{
+	return s->max_bytes;
+}
+
 uint64_t qp_spool__cut_bytes(const qp_spool_t *s)
 {
 	return s->cut;

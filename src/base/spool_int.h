@@ -120,6 +120,8 @@ uint64_t qp_spool__head_seq(const qp_spool_t *s);
 /* Live records and their bytes on disk (headers included). */
 uint64_t qp_spool__records(const qp_spool_t *s);
 uint64_t qp_spool__bytes(const qp_spool_t *s);
+/* The bound on those bytes, as opened. */
+uint64_t qp_spool__max_bytes(const qp_spool_t *s);
 /* Bytes cut off when the spool was opened (a torn or corrupt tail). */
 uint64_t qp_spool__cut_bytes(const qp_spool_t *s);
 

@@ -52,7 +52,6 @@ struct qp_ingest_journal {
 	slot_t *ring;
 	size_t cap;
 	uint64_t unreported;   /* lowest sequence number not reported */
-	uint64_t max_bytes;               /* its bound (qp.ingest.spool.max.bytes) */
 	int64_t sync_interval_ms;         /* qp.ingest.spool.journal.sync.ms */
 	atomic_int_fast64_t next_sync_ms; /* monotonic; 0: at the next poll */
 };
@@ -141,7 +140,6 @@ qp_err_t qp_ingest__journal_open(qp_ingest_t *ing, const char *spool_dir, uint64
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_mutex_init(&j->trim_lock, NULL);
 	j->unreported = qp_spool__head_seq(j->file);
-	j->max_bytes = max_bytes;
 	j->sync_interval_ms = qp_conf__int(ing->conf, "qp.ingest.spool.journal.sync.ms");
 	ing->journal = j;
 	return QP_OK;
@@ -275,7 +273,7 @@ static bool half_full(qp_ingest_journal_t *j)
 	pthread_mutex_lock(&j->lock);
 	bytes = qp_spool__bytes(j->file);
 	pthread_mutex_unlock(&j->lock);
-	return bytes > j->max_bytes / 2;
+	return bytes > qp_spool__max_bytes(j->file) / 2;
 }
 
 bool qp_ingest__journal_due(qp_ingest_t *ing)
