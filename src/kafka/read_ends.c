@@ -1,6 +1,7 @@
 /* A bounded read of partitions up to their ends at its start: see read_ends_int.h. */
 #include <stdlib.h>
 
+#include "base/clock_int.h"
 #include "base/errors_int.h"
 #include "kafka/read_ends_int.h"
 
@@ -37,7 +38,8 @@ void qp_read_ends__add(qp_read_ends_t *r, int32_t partition, int64_t end)
 
 rd_kafka_resp_err_t qp_read_ends__start_whole(qp_read_ends_t *r, rd_kafka_t *rk,
                                               const char *topic, const int32_t *partitions,
-                                              size_t count, int request_ms, int64_t *ends)
+                                              size_t count, int request_ms, int64_t deadline,
+                                              int64_t *ends)
 {
 	rd_kafka_topic_partition_list_t *list;
 	rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -45,16 +47,18 @@ rd_kafka_resp_err_t qp_read_ends__start_whole(qp_read_ends_t *r, rd_kafka_t *rk,
 
 	list = rd_kafka_topic_partition_list_new((int)count);
 	for (i = 0; i < count && !kerr; i++) {
+		int32_t partition = partitions ? partitions[i] : (int32_t)i;
 		int64_t low = 0, high = 0;
+		int left = deadline ? qp_clock__left_ms(deadline) : request_ms;
+		int wait = left < request_ms ? (left > 0 ? left : 1) : request_ms;
 
-		kerr = rd_kafka_query_watermark_offsets(rk, topic, partitions[i], &low, &high,
-		                                        request_ms);
-		qp_read_ends__add(r, partitions[i], !kerr && high > low ? high : 0);
+		kerr = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, wait);
+		qp_read_ends__add(r, partition, !kerr && high > low ? high : 0);
 		if (ends)
 			ends[i] = r->ends[i];
 		/* An empty partition too: it is done at once, but a caller that
 		 * goes on reading (a table) follows it from its beginning. */
-		rd_kafka_topic_partition_list_add(list, topic, partitions[i])->offset =
+		rd_kafka_topic_partition_list_add(list, topic, partition)->offset =
 			RD_KAFKA_OFFSET_BEGINNING;
 	}
 	if (!kerr)

@@ -35,17 +35,19 @@ void qp_read_ends__add(qp_read_ends_t *r, int32_t partition, int64_t end);
 
 /*
  * Reads count partitions of topic whole, as they are now (r reset with room
- * for them, and holding none yet): takes each one's high watermark (one
- * request each, up to request_ms) as its end, and assigns rk to all of them
- * from their beginning, in one assignment (fetched together, not in turn;
- * an empty one is done at once, but a caller that keeps reading follows
- * it). ends[i], when ends is not NULL, is
- * partitions[i]'s end (0 when empty). On a librdkafka error nothing is
+ * for them, and holding none yet): takes each one's high watermark as its
+ * end (one request each, up to request_ms, and within deadline when it is
+ * not 0), and assigns rk to all of them from their beginning, in one
+ * assignment (fetched together, not in turn; an empty one is done at once,
+ * but a caller that keeps reading follows it). partitions NULL: the topic's
+ * partitions 0 .. count - 1. ends[i], when ends is not NULL, is the
+ * i-th partition's end (0 when empty). On a librdkafka error nothing is
  * left open and nothing assigned.
  */
 rd_kafka_resp_err_t qp_read_ends__start_whole(qp_read_ends_t *r, rd_kafka_t *rk,
                                               const char *topic, const int32_t *partitions,
-                                              size_t count, int request_ms, int64_t *ends);
+                                              size_t count, int request_ms, int64_t deadline,
+                                              int64_t *ends);
 
 /*
  * Notes m, a record or a partition's EOF: true for a record below its

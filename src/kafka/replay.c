@@ -266,7 +266,7 @@ qp_err_t qp_replay__start_logs(qp_replay_t *r, const char *topic, const int32_t 
 	if ((err = qp_read_ends__reset(&r->reading, count)) || (err = know_log_topic(r, topic)))
 		return err;
 	kerr = qp_read_ends__start_whole(&r->reading, r->rk, topic, partitions, count,
-	                                 QP_REPLAY_REQUEST_MS, ends);
+	                                 QP_REPLAY_REQUEST_MS, 0, ends);
 	r->deadline = qp_clock__now_ms() + QP_REPLAY_REQUEST_MS;
 	return kerr ? qp_kafka__error(kerr, r->who) : QP_OK;
 }

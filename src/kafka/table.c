@@ -150,7 +150,6 @@ static qp_err_t partition_count(qp_table_t *t, int *count, int timeout_ms)
 qp_err_t qp_table__load(qp_table_t *t, qp_table_record_cb *cb, void *opaque,
                         int timeout_ms)
 {
-	int32_t *partitions = NULL;
 	int64_t deadline = qp_clock__now_ms() + timeout_ms;
 	int count = 0;
 	rd_kafka_resp_err_t kerr;
@@ -158,16 +157,10 @@ qp_err_t qp_table__load(qp_table_t *t, qp_table_record_cb *cb, void *opaque,
 
 	if ((err = partition_count(t, &count, request_ms(deadline))))
 		return err;
-	if (!(partitions = malloc((size_t)count * sizeof(*partitions))) ||
-	    (err = qp_read_ends__reset(&t->load, (size_t)count))) {
-		free(partitions);
-		return qp_error__code(QP_ERR_NOMEM);
-	}
-	for (int p = 0; p < count; p++)
-		partitions[p] = p;
-	kerr = qp_read_ends__start_whole(&t->load, t->rk, t->topic, partitions, (size_t)count,
-	                                 request_ms(deadline), NULL);
-	free(partitions);
+	if ((err = qp_read_ends__reset(&t->load, (size_t)count)))
+		return err;
+	kerr = qp_read_ends__start_whole(&t->load, t->rk, t->topic, NULL, (size_t)count,
+	                                 QP_TABLE_REQUEST_MS, deadline, NULL);
 	if (kerr)
 		return request_failed(t, kerr);
 	while (t->load.open > 0) {
