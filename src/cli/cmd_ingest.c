@@ -141,8 +141,10 @@ static void ingest_svc_wakeup(void *opaque)
 {
 	ingest_svc_t *svc = opaque;
 
-	atomic_store(&svc->stop, true);
+	/* The wakeup before the flag: once the run loop sees the flag, the
+	 * wakeup is there for it to spend (below). */
 	qp_ingest_wakeup(svc->ingest);
+	atomic_store(&svc->stop, true);
 }
 
 static void print_stats(const ingest_svc_t *svc)
@@ -174,6 +176,10 @@ static qp_err_t ingest_svc_run(ingest_svc_t *svc)
 			next_status += 1000LL * svc->status_interval_s;
 		}
 	}
+	/* The stop's wakeup, when it came after the last poll, would cut the
+	 * final flush short ("woken with N events in flight", exit 1): spend
+	 * it. A second signal ends the process anyway. */
+	qp_ingest_poll(svc->ingest, 0);
 	fprintf(stderr, "quackpipe ingest: stopping: %zu request(s) in flight\n",
 	        qp_http__in_flight(svc->http));
 	qp_http__quiesce(svc->http);
